@@ -1,0 +1,95 @@
+package sdclip.engine;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/** Vectorised elementwise kernels: QuickGELU, exact GELU and softmax, in place. */
+final class Activations {
+    private Activations() {}
+
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float INV_SQRT2 = (float) (1 / Math.sqrt(2));
+
+    static void quickGelu(float[] a, int from, int to) {
+        int i = from, upper = from + S.loopBound(to - from);
+        for (; i < upper; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, i);
+            FloatVector e = x.mul(-1.702f).lanewise(VectorOperators.EXP);
+            x.div(e.add(1f)).intoArray(a, i);
+        }
+        for (; i < to; i++) a[i] = a[i] / (1 + (float) Math.exp(-1.702f * a[i]));
+    }
+
+    /**
+     * gelu(x) = 0.5 x erfc(-x / sqrt 2), with erfc from the Chebyshev-fitted form of Numerical
+     * Recipes (fractional error below 1.2e-7 everywhere), so both tails keep float precision.
+     */
+    static void gelu(float[] a, int from, int to) {
+        int i = from, upper = from + S.loopBound(to - from);
+        for (; i < upper; i += L) {
+            FloatVector x = FloatVector.fromArray(S, a, i);
+            FloatVector e = erfcOfXOverSqrt2(x);
+            VectorMask<Float> negative = x.compare(VectorOperators.LT, 0f);
+            // x >= 0: erfc(-z) = 2 - erfc(z); x < 0: erfc(z).
+            FloatVector factor = FloatVector.broadcast(S, 2f).sub(e).blend(e, negative);
+            x.mul(0.5f).mul(factor).intoArray(a, i);
+        }
+        for (; i < to; i++) a[i] = gelu(a[i]);
+    }
+
+    static float gelu(float x) {
+        float e = erfcOfXOverSqrt2(x);
+        return 0.5f * x * (x < 0 ? e : 2 - e);
+    }
+
+    /** erfc(|x| / sqrt 2); the exponent -x^2/2 + p is formed from x with one rounding (fma). */
+    private static FloatVector erfcOfXOverSqrt2(FloatVector x) {
+        FloatVector z = x.abs().mul(INV_SQRT2);
+        FloatVector t = FloatVector.broadcast(S, 1f).div(z.mul(0.5f).add(1f));
+        FloatVector p = t.mul(0.17087277f).add(-0.82215223f);
+        p = p.mul(t).add(1.48851587f);
+        p = p.mul(t).add(-1.13520398f);
+        p = p.mul(t).add(0.27886807f);
+        p = p.mul(t).add(-0.18628806f);
+        p = p.mul(t).add(0.09678418f);
+        p = p.mul(t).add(0.37409196f);
+        p = p.mul(t).add(1.00002368f);
+        p = p.mul(t).add(-1.26551223f);
+        return t.mul(x.mul(-0.5f).fma(x, p).lanewise(VectorOperators.EXP));
+    }
+
+    private static float erfcOfXOverSqrt2(float x) {
+        float z = Math.abs(x) * INV_SQRT2;
+        float t = 1 / (1 + 0.5f * z);
+        float p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
+                + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+        return t * (float) Math.exp(Math.fma(-0.5f * x, x, p));
+    }
+
+    /** Softmax of {@code a[off, off + n)}; {@code -inf} entries give 0. */
+    static void softmax(float[] a, int off, int n) {
+        int upper = S.loopBound(n), i;
+        FloatVector vmax = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        for (i = 0; i < upper; i += L) vmax = vmax.max(FloatVector.fromArray(S, a, off + i));
+        float max = vmax.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) max = Math.max(max, a[off + i]);
+        FloatVector m = FloatVector.broadcast(S, max), vsum = FloatVector.zero(S);
+        for (i = 0; i < upper; i += L) {
+            FloatVector e = FloatVector.fromArray(S, a, off + i).sub(m).lanewise(VectorOperators.EXP);
+            e.intoArray(a, off + i);
+            vsum = vsum.add(e);
+        }
+        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(a[off + i] - max);
+            a[off + i] = e;
+            sum += e;
+        }
+        FloatVector inv = FloatVector.broadcast(S, 1 / sum);
+        for (i = 0; i < upper; i += L) FloatVector.fromArray(S, a, off + i).mul(inv).intoArray(a, off + i);
+        for (; i < n; i++) a[off + i] /= sum;
+    }
+}

@@ -1,0 +1,194 @@
+package sdclip.engine;
+
+import java.lang.foreign.Arena;
+import java.util.List;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The fast CPU backend: Vector API kernels on the platform's preferred species, scalar tails,
+ * and a fixed {@link WorkerPool}. Linear weights are packed once into off-heap panels (see
+ * {@link PackedLinear}); everything else reads the mapped weights in place.
+ */
+public final class CpuBackend implements Backend {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    /** Elementwise work below this many values runs on the caller alone: a fork costs more. */
+    private static final int MIN_CHUNK = 16 * 1024;
+
+    private final WorkerPool pool;
+    private final Gemm.Scratch[] scratch;
+    private final Arena arena = Arena.ofShared();
+    private long packedBytes;
+
+    private record CpuNorm(float[] gamma, float[] beta, int dim, float eps) implements Norm {}
+
+    private record CpuEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) implements Embedding {}
+
+    /** A backend using every available processor. */
+    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+
+    public CpuBackend(int threads) {
+        this.pool = new WorkerPool(threads);
+        this.scratch = new Gemm.Scratch[threads];
+        for (int i = 0; i < threads; i++) scratch[i] = new Gemm.Scratch();
+    }
+
+    @Override public String name() { return "cpu"; }
+
+    @Override public int threads() { return pool.threads(); }
+
+    /** The SIMD width in floats the kernels run at. */
+    public static int vectorLength() { return L; }
+
+    @Override public Activation allocate(int size) { return new HeapActivation(size); }
+
+    @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
+        System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
+    }
+
+    @Override public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
+        System.arraycopy(HeapActivation.of(src), srcOff, dst, dstOff, count);
+    }
+
+    @Override public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
+        System.arraycopy(HeapActivation.of(src), srcOff, HeapActivation.of(dst), dstOff, count);
+    }
+
+    @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+        synchronized (arena) {
+            PackedLinear l = new PackedLinear(weightRows, biasRows, in, arena);
+            packedBytes += l.packedBytes();
+            return l;
+        }
+    }
+
+    @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
+        LinearShapes.requireSize("layer norm weight", gamma, dim);
+        LinearShapes.requireSize("layer norm bias", beta, dim);
+        float[] g = new float[dim], b = new float[dim];
+        gamma.copyTo(0, g, 0, dim);
+        beta.copyTo(0, b, 0, dim);
+        return new CpuNorm(g, b, dim, eps);
+    }
+
+    @Override public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
+        LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
+        LinearShapes.requireSize("position embedding", positions, (long) context * dim);
+        return new CpuEmbedding(tokens, positions, vocab, context, dim);
+    }
+
+    @Override public void linear(Linear w, Activation x, int rows, Activation y) {
+        PackedLinear p = (PackedLinear) w;
+        float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
+        pool.run(p.panels, (panel, worker) -> Gemm.panel(p, panel, in, rows, out, scratch[worker]));
+    }
+
+    @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
+        CpuNorm p = (CpuNorm) n;
+        float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
+        forRows(rows, p.dim, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) layerNormRow(in, out, r * p.dim, p);
+        });
+    }
+
+    private static void layerNormRow(float[] x, float[] y, int off, CpuNorm p) {
+        int d = p.dim, upper = S.loopBound(d), i;
+        FloatVector acc = FloatVector.zero(S);
+        for (i = 0; i < upper; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
+        float sum = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) sum += x[off + i];
+        float mean = sum / d;
+        // Two passes: the variance of centred values, no catastrophic cancellation.
+        FloatVector m = FloatVector.broadcast(S, mean);
+        acc = FloatVector.zero(S);
+        for (i = 0; i < upper; i += L) {
+            FloatVector c = FloatVector.fromArray(S, x, off + i).sub(m);
+            acc = c.fma(c, acc);
+        }
+        float var = acc.reduceLanes(VectorOperators.ADD);
+        for (; i < d; i++) var += (x[off + i] - mean) * (x[off + i] - mean);
+        float inv = (float) (1 / Math.sqrt(var / d + p.eps));
+        FloatVector vInv = FloatVector.broadcast(S, inv);
+        for (i = 0; i < upper; i += L) {
+            FloatVector c = FloatVector.fromArray(S, x, off + i).sub(m).mul(vInv);
+            c.fma(FloatVector.fromArray(S, p.gamma, i), FloatVector.fromArray(S, p.beta, i)).intoArray(y, off + i);
+        }
+        for (; i < d; i++) y[off + i] = (x[off + i] - mean) * inv * p.gamma[i] + p.beta[i];
+    }
+
+    @Override public void quickGelu(Activation x, int n) {
+        float[] a = HeapActivation.of(x);
+        forChunks(n, (from, to) -> Activations.quickGelu(a, from, to));
+    }
+
+    @Override public void gelu(Activation x, int n) {
+        float[] a = HeapActivation.of(x);
+        forChunks(n, (from, to) -> Activations.gelu(a, from, to));
+    }
+
+    @Override public void softmax(Activation x, int rows, int cols) {
+        float[] a = HeapActivation.of(x);
+        forRows(rows, cols, (r0, r1) -> {
+            for (int r = r0; r < r1; r++) Activations.softmax(a, r * cols, cols);
+        });
+    }
+
+    @Override public void add(Activation acc, Activation x, int n) {
+        float[] a = HeapActivation.of(acc), b = HeapActivation.of(x);
+        forChunks(n, (from, to) -> {
+            int i = from, upper = from + S.loopBound(to - from);
+            for (; i < upper; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+            for (; i < to; i++) a[i] += b[i];
+        });
+    }
+
+    @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
+        CpuEmbedding p = (CpuEmbedding) e;
+        LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
+        float[] o = HeapActivation.of(out);
+        int d = p.dim;
+        pool.run(batch * seq, (row, worker) -> {
+            float[] pos = scratch[worker].scores(d);
+            p.tokens.copyTo((long) ids[row] * d, o, row * d, d);
+            p.positions.copyTo((long) (row % seq) * d, pos, 0, d);
+            int i = 0, upper = S.loopBound(d);
+            for (; i < upper; i += L) FloatVector.fromArray(S, o, row * d + i).add(FloatVector.fromArray(S, pos, i)).intoArray(o, row * d + i);
+            for (; i < d; i++) o[row * d + i] += pos[i];
+        });
+    }
+
+    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
+        float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
+        pool.run(batch * heads, (task, worker) ->
+                Attention.head(in, o, task / heads, task % heads, seq, heads, headDim, scratch[worker].scores(seq)));
+    }
+
+    private interface Range {
+        void run(int from, int to);
+    }
+
+    /** Splits {@code [0, n)} into one contiguous chunk per thread when it is worth it. */
+    private void forChunks(int n, Range body) {
+        int tasks = Math.min(pool.threads(), Math.max(1, n / MIN_CHUNK));
+        if (tasks == 1) { body.run(0, n); return; }
+        int chunk = ((n + tasks - 1) / tasks + L - 1) / L * L;
+        pool.run(tasks, (t, w) -> body.run(Math.min(n, t * chunk), Math.min(n, (t + 1) * chunk)));
+    }
+
+    private void forRows(int rows, int cols, Range body) {
+        int tasks = Math.min(Math.min(pool.threads(), rows), Math.max(1, (int) ((long) rows * cols / MIN_CHUNK)));
+        if (tasks <= 1) { body.run(0, rows); return; }
+        int chunk = (rows + tasks - 1) / tasks;
+        pool.run(tasks, (t, w) -> body.run(Math.min(rows, t * chunk), Math.min(rows, (t + 1) * chunk)));
+    }
+
+    /** Off-heap bytes held by packed linear weights (the cost of packing, on top of the mapped file). */
+    public long packedBytes() { return packedBytes; }
+
+    @Override public void close() {
+        pool.close();
+        arena.close();
+    }
+}
