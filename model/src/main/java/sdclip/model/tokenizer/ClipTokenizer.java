@@ -1,0 +1,153 @@
+package sdclip.model.tokenizer;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * CLIP's tokenizer, id for id the OpenAI reference ({@code simple_tokenizer.py} and
+ * {@code clip.tokenize}): text cleaning as ftfy + {@code html.unescape}, the reference
+ * pre-tokenizer pattern, byte-level BPE, start and end tokens, truncation that keeps the end
+ * token, and padding. Immutable and thread-safe.
+ */
+public final class ClipTokenizer {
+    /** CLIP's context length for text. */
+    public static final int CONTEXT_LENGTH = 77;
+    /** Where users get a vocabulary, for error messages. */
+    public static final String WHERE_TO_GET =
+            "bpe_simple_vocab_16e6.txt.gz from the OpenAI CLIP repository (clip/), or the tokenizer/ folder of any SD 1.x diffusers model";
+
+    private final Vocabulary vocab;
+    private final BytePairEncoder bpe;
+
+    private ClipTokenizer(Vocabulary vocab) {
+        this.vocab = vocab;
+        this.bpe = new BytePairEncoder(vocab);
+    }
+
+    /**
+     * Loads a vocabulary: a {@code .txt.gz} file (OpenAI), a {@code vocab.json} with
+     * {@code merges.txt} beside it, or a folder holding {@code vocab.json} and {@code merges.txt}.
+     */
+    public static ClipTokenizer load(Path path) throws IOException {
+        if (Files.isDirectory(path)) {
+            Path vocabJson = path.resolve("vocab.json"), merges = path.resolve("merges.txt");
+            if (Files.isRegularFile(vocabJson) && Files.isRegularFile(merges)) return new ClipTokenizer(Vocabulary.huggingFace(vocabJson, merges));
+            Path gz = path.resolve("bpe_simple_vocab_16e6.txt.gz");
+            if (Files.isRegularFile(gz)) return new ClipTokenizer(Vocabulary.openAi(gz));
+            throw new IOException(path + ": no tokenizer here (expected vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz)");
+        }
+        if (!Files.isRegularFile(path)) throw new IOException(path + ": no such tokenizer file or folder");
+        String name = path.getFileName().toString();
+        if (name.endsWith(".json")) {
+            Path merges = path.resolveSibling("merges.txt");
+            if (!Files.isRegularFile(merges)) throw new IOException(path + ": merges.txt is missing beside it");
+            return new ClipTokenizer(Vocabulary.huggingFace(path, merges));
+        }
+        return new ClipTokenizer(Vocabulary.openAi(path));
+    }
+
+    /**
+     * Finds the vocabulary: {@code explicit} when given; else the model folder's own
+     * {@code tokenizer/}; else the {@code SDCLIP_TOKENIZER} environment variable; else an error
+     * that says what is missing and where to get it.
+     */
+    public static ClipTokenizer locate(Path explicit, Path modelFolder) throws IOException {
+        if (explicit != null) return load(explicit);
+        if (modelFolder != null && Files.isDirectory(modelFolder.resolve("tokenizer"))) return load(modelFolder.resolve("tokenizer"));
+        String env = System.getenv("SDCLIP_TOKENIZER");
+        if (env != null && !env.isBlank()) return load(Path.of(env));
+        throw new IOException("no CLIP vocabulary: pass --tokenizer PATH or set SDCLIP_TOKENIZER to " + WHERE_TO_GET);
+    }
+
+    public int startId() { return vocab.startId; }
+
+    public int endId() { return vocab.endId; }
+
+    public int vocabularySize() { return vocab.tokens.length; }
+
+    /** The vocabulary string of an id (byte-level characters, {@code </w>} at word ends). */
+    public String token(int id) {
+        if (id < 0 || id >= vocab.tokens.length || vocab.tokens[id] == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
+        return vocab.tokens[id];
+    }
+
+    /** The cleaned text the pre-tokenizer runs on. */
+    public String normalize(String text) { return TextCleaner.clean(text); }
+
+    /** The pre-tokens of the cleaned text. */
+    public List<String> pieces(String text) { return PreTokenizer.pieces(normalize(text)); }
+
+    /** {@code [start] + BPE(text) + [end]}, neither truncated nor padded. */
+    public int[] encode(String text) {
+        List<String> pieces = pieces(text);
+        int[] ids = new int[Math.max(16, pieces.size() * 2 + 2)];
+        int n = 0;
+        ids[n++] = vocab.startId;
+        for (String piece : pieces) {
+            int[] part = switch (piece) {
+                case PreTokenizer.START -> new int[] {vocab.startId};
+                case PreTokenizer.END -> new int[] {vocab.endId};
+                default -> bpe.encode(piece);
+            };
+            if (n + part.length + 1 > ids.length) ids = Arrays.copyOf(ids, Math.max(ids.length * 2, n + part.length + 1));
+            System.arraycopy(part, 0, ids, n, part.length);
+            n += part.length;
+        }
+        ids[n++] = vocab.endId;
+        return Arrays.copyOf(ids, n);
+    }
+
+    /**
+     * {@code clip.tokenize}: at most {@code context} ids, the last forced to the end token when
+     * cut; then padded to {@code context} with {@code padId}, or not padded when it is negative.
+     */
+    public int[] encode(String text, int context, int padId) {
+        return fit(encode(text), context, padId);
+    }
+
+    /** Truncates (keeping the end token last) and pads ids to {@code context}; {@code padId < 0} pads nothing. */
+    public int[] fit(int[] ids, int context, int padId) {
+        int[] out;
+        if (ids.length > context) {
+            out = Arrays.copyOf(ids, context);
+            out[context - 1] = vocab.endId;
+        } else {
+            out = ids;
+        }
+        if (padId < 0 || out.length == context) return out;
+        int[] padded = Arrays.copyOf(out, context);
+        Arrays.fill(padded, out.length, context, padId);
+        return padded;
+    }
+
+    /** Ids back to text, as the reference's {@code decode}: word ends become spaces, bad UTF-8 becomes U+FFFD. */
+    public String decode(int[] ids) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        for (int id : ids) {
+            String t = token(id);
+            for (int i = 0; i < t.length(); i++) {
+                char c = t.charAt(i);
+                int b = c < Vocabulary.ByteLevel.CHAR_TO_BYTE.length ? Vocabulary.ByteLevel.CHAR_TO_BYTE[c] : -1;
+                if (b < 0) throw new IllegalStateException("token " + id + " holds a character outside the byte alphabet");
+                bytes.write(b);
+            }
+        }
+        return bytes.toString(StandardCharsets.UTF_8).replace("</w>", " ");
+    }
+
+    /** The vocabulary strings of ids. */
+    public List<String> tokens(int[] ids) {
+        List<String> out = new ArrayList<>(ids.length);
+        for (int id : ids) out.add(token(id));
+        return out;
+    }
+
+    /** Where the vocabulary was loaded from. */
+    public String source() { return vocab.source; }
+}
