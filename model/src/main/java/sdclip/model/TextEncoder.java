@@ -1,0 +1,242 @@
+package sdclip.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sdclip.engine.Backend;
+import sdclip.engine.CpuBackend;
+import sdclip.engine.ReferenceBackend;
+import sdclip.model.tokenizer.ClipTokenizer;
+
+/**
+ * The library entry point: a checkpoint's text encoder(s), ready to encode prompts.
+ *
+ * <pre>{@code
+ * try (TextEncoder enc = TextEncoder.open(Path.of("v1-5-pruned-emaonly.safetensors"),
+ *         TextEncoder.Options.defaults().withTokenizer(Path.of("bpe_simple_vocab_16e6.txt.gz")))) {
+ *     Encoding e = enc.encode(List.of("a photo of an astronaut"));
+ *     float[] conditioning = e.get("conditioning").floats(); // [1, 77, 768]
+ * }
+ * }</pre>
+ *
+ * Weights stay in the mapped file in their stored dtype (the CPU backend adds packed copies of
+ * the linear weights off the heap). Thread-safe: concurrent {@code encode} calls share the
+ * weights and the backend. Closing unmaps the files.
+ */
+public final class TextEncoder implements AutoCloseable {
+
+    /**
+     * How to open a model.
+     *
+     * @param heads      heads per encoder, overriding inference (null: width / 64 or config.json)
+     * @param projection a CLIP file or folder whose text projection to borrow (SD 1.x has none), or null
+     * @param tokenizer  the vocabulary ({@link ClipTokenizer#load}), or null to look for one
+     * @param backend    {@code cpu} or {@code reference}
+     * @param threads    CPU threads, 0 for every processor
+     * @param batchSize  prompts per forward pass (bounds activation memory)
+     */
+    public record Options(int[] heads, Path projection, Path tokenizer, String backend, int threads, int batchSize) {
+        public static Options defaults() { return new Options(null, null, null, "cpu", 0, 8); }
+
+        public Options withHeads(int... h) { return new Options(h, projection, tokenizer, backend, threads, batchSize); }
+
+        public Options withProjection(Path p) { return new Options(heads, p, tokenizer, backend, threads, batchSize); }
+
+        public Options withTokenizer(Path t) { return new Options(heads, projection, t, backend, threads, batchSize); }
+
+        public Options withBackend(String b) { return new Options(heads, projection, tokenizer, b, threads, batchSize); }
+
+        public Options withThreads(int n) { return new Options(heads, projection, tokenizer, backend, n, batchSize); }
+
+        public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, backend, threads, n); }
+    }
+
+    private final Checkpoint checkpoint;
+    private final Checkpoint projectionSource;
+    private final Backend backend;
+    private final List<TextTransformer> transformers = new ArrayList<>();
+    private final List<ClipTokenizer> tokenizers = new ArrayList<>();
+    private final int batchSize;
+
+    private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options) throws IOException {
+        this.checkpoint = checkpoint;
+        this.projectionSource = projectionSource;
+        this.backend = backend;
+        this.batchSize = Math.max(1, options.batchSize());
+        TextTower borrowed = projectionSource == null ? null : projectionSource.encoders().stream()
+                .filter(t -> t.config().hasProjection()).findFirst()
+                .orElseThrow(() -> new IOException(options.projection() + ": has no text projection to borrow"));
+        ClipTokenizer shared = null;
+        for (TextTower tower : checkpoint.encoders()) {
+            TextTower.Tensor projection = tower.tensors().get("text_projection.weight");
+            if (borrowed != null && (projection == null || checkpoint.encoders().size() == 1)) {
+                if (borrowed.config().width() != tower.config().width()) {
+                    throw new IOException(options.projection() + ": its text projection takes width " + borrowed.config().width()
+                            + " but " + tower.label() + " of " + checkpoint.path() + " has width " + tower.config().width());
+                }
+                projection = borrowed.tensor("text_projection.weight");
+            }
+            transformers.add(new TextTransformer(backend, tower, projection));
+            if (tower.tokenizerFolder() != null && options.tokenizer() == null) {
+                tokenizers.add(ClipTokenizer.load(tower.tokenizerFolder()));
+            } else {
+                if (shared == null) shared = ClipTokenizer.locate(options.tokenizer(), null);
+                tokenizers.add(shared);
+            }
+        }
+    }
+
+    public static TextEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
+
+    public static TextEncoder open(Path model, Options options) throws IOException {
+        Checkpoint checkpoint = Checkpoint.open(model, options.heads());
+        Checkpoint projection = null;
+        Backend backend = null;
+        try {
+            if (options.projection() != null) projection = Checkpoint.open(options.projection(), null);
+            backend = createBackend(options.backend(), options.threads());
+            return new TextEncoder(checkpoint, projection, backend, options);
+        } catch (IOException | RuntimeException e) {
+            if (backend != null) backend.close();
+            if (projection != null) projection.close();
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    /** {@code cpu} (Vector API) or {@code reference} (scalar, the oracle). */
+    public static Backend createBackend(String name, int threads) {
+        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        return switch (name) {
+            case "cpu" -> new CpuBackend(n);
+            case "reference" -> new ReferenceBackend();
+            default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (cpu or reference)");
+        };
+    }
+
+    public Checkpoint checkpoint() { return checkpoint; }
+
+    /** The configuration of each text encoder, in order. */
+    public List<ClipTextConfig> configs() { return transformers.stream().map(TextTransformer::config).toList(); }
+
+    /** The tokenizer of the first encoder (SDXL's two share one vocabulary). */
+    public ClipTokenizer tokenizer() { return tokenizers.getFirst(); }
+
+    public String backendName() { return backend.name(); }
+
+    public int threads() { return backend.threads(); }
+
+    /** {@link EncodeRequest#standard()} for these prompts. */
+    public Encoding encode(List<String> prompts) { return encode(prompts, EncodeRequest.standard()); }
+
+    public Encoding encode(List<String> prompts, EncodeRequest request) {
+        List<Integer> chosen = new ArrayList<>();
+        int encoders = transformers.size();
+        if (request.encoder() == 0) for (int i = 0; i < encoders; i++) chosen.add(i);
+        else if (request.encoder() >= 1 && request.encoder() <= encoders) chosen.add(request.encoder() - 1);
+        else throw new IllegalArgumentException("--encoder " + request.encoder() + ": " + checkpoint.path() + " has " + encoders + " text encoder(s)");
+        List<Map<String, HostTensor>> perEncoder = new ArrayList<>();
+        for (int i : chosen) perEncoder.add(run(i, prompts, request));
+        if (perEncoder.size() == 1) return new Encoding(perEncoder.getFirst());
+        return new Encoding(combineSdxl(perEncoder.get(0), perEncoder.get(1), prompts.size(), request));
+    }
+
+    /** Pre-tokenized input: rows of exactly 77 ids for the given encoder (1-based). */
+    int[] tokenize(int encoder, List<String> prompts) {
+        TextTower tower = checkpoint.encoders().get(encoder - 1);
+        ClipTokenizer tok = tokenizers.get(encoder - 1);
+        int context = tower.config().contextLength();
+        int[] ids = new int[prompts.size() * context];
+        for (int n = 0; n < prompts.size(); n++) System.arraycopy(tok.encode(prompts.get(n), context, tower.padId()), 0, ids, n * context, context);
+        return ids;
+    }
+
+    private Map<String, HostTensor> run(int index, List<String> prompts, EncodeRequest request) {
+        TextTower tower = checkpoint.encoders().get(index);
+        TextTransformer tf = transformers.get(index);
+        ClipTextConfig cfg = tf.config();
+        int n = prompts.size(), context = cfg.contextLength(), w = cfg.width(), layers = cfg.layers();
+        int[] ids = tokenize(index + 1, prompts);
+        int[] pooledIndex = new int[n];
+        int end = tokenizers.get(index).endId();
+        for (int b = 0; b < n; b++) {
+            int p = 0;
+            while (p < context - 1 && ids[b * context + p] != end) p++;
+            pooledIndex[b] = p;
+        }
+        int skip = request.clipSkip() > 0 ? request.clipSkip() : tower.defaultClipSkip();
+        boolean raw = tower.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE;
+        int condLayer = raw ? layers - 1 - (request.clipSkip() > 1 ? request.clipSkip() - 1 : 0) : layers - (skip - 1);
+        if (request.conditioning() && (condLayer < 0 || condLayer > layers)) {
+            throw new IllegalArgumentException("--clip-skip " + skip + " is out of range for " + layers + " layers");
+        }
+        TextTransformer.Request req = new TextTransformer.Request(request.hiddenStates(), request.lastHiddenState(),
+                request.conditioning() ? condLayer : -1, !raw, request.pooled());
+        int projection = tf.projectionDim();
+        float[][] hidden = request.hiddenStates() ? new float[layers + 1][n * context * w] : null;
+        float[] last = request.lastHiddenState() ? new float[n * context * w] : null;
+        float[] cond = request.conditioning() ? new float[n * context * w] : null;
+        float[] pooled = request.pooled() ? new float[n * w] : null;
+        float[] embeds = request.pooled() && projection > 0 ? new float[n * projection] : null;
+        for (int b0 = 0; b0 < n; b0 += batchSize) {
+            int batch = Math.min(batchSize, n - b0);
+            int[] chunk = java.util.Arrays.copyOfRange(ids, b0 * context, (b0 + batch) * context);
+            int[] chunkPooled = java.util.Arrays.copyOfRange(pooledIndex, b0, b0 + batch);
+            TextTransformer.Result r = tf.forward(chunk, batch, chunkPooled, req);
+            int rowFloats = context * w;
+            if (hidden != null) for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden[l], b0 * rowFloats, batch * rowFloats);
+            if (last != null) System.arraycopy(r.lastHiddenState(), 0, last, b0 * rowFloats, batch * rowFloats);
+            if (cond != null) System.arraycopy(r.conditioning(), 0, cond, b0 * rowFloats, batch * rowFloats);
+            if (pooled != null) System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
+            if (embeds != null) System.arraycopy(r.textEmbeds(), 0, embeds, b0 * projection, batch * projection);
+        }
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        long[] idsLong = new long[ids.length];
+        for (int i = 0; i < ids.length; i++) idsLong[i] = ids[i];
+        long[] pooledLong = new long[n];
+        for (int i = 0; i < n; i++) pooledLong[i] = pooledIndex[i];
+        out.put("input_ids", HostTensor.ofLongs(idsLong, n, context));
+        out.put("pooled_index", HostTensor.ofLongs(pooledLong, n));
+        if (cond != null) out.put("conditioning", HostTensor.of(cond, n, context, w));
+        if (last != null) out.put("last_hidden_state", HostTensor.of(last, n, context, w));
+        if (pooled != null) out.put("pooled_output", HostTensor.of(pooled, n, w));
+        if (embeds != null) out.put("text_embeds", HostTensor.of(embeds, n, projection));
+        if (hidden != null) {
+            float[] all = new float[(layers + 1) * n * context * w];
+            for (int l = 0; l <= layers; l++) System.arraycopy(hidden[l], 0, all, l * n * context * w, n * context * w);
+            out.put("hidden_states", HostTensor.of(all, layers + 1, n, context, w));
+        }
+        return out;
+    }
+
+    /** SDXL: conditioning is both encoders' features side by side; the pooled vector is encoder 2's. */
+    private static Map<String, HostTensor> combineSdxl(Map<String, HostTensor> e1, Map<String, HostTensor> e2, int n, EncodeRequest request) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        out.put("input_ids", e2.get("input_ids"));
+        out.put("pooled_index", e2.get("pooled_index"));
+        if (request.conditioning()) {
+            HostTensor a = e1.get("conditioning"), b = e2.get("conditioning");
+            int d1 = (int) a.shape()[2], d2 = (int) b.shape()[2], rows = (int) (a.shape()[0] * a.shape()[1]);
+            float[] c = new float[rows * (d1 + d2)];
+            for (int r = 0; r < rows; r++) {
+                System.arraycopy(a.floats(), r * d1, c, r * (d1 + d2), d1);
+                System.arraycopy(b.floats(), r * d2, c, r * (d1 + d2) + d1, d2);
+            }
+            out.put("conditioning", HostTensor.of(c, n, a.shape()[1], d1 + d2));
+        }
+        for (String name : new String[] {"pooled_output", "text_embeds"}) if (e2.containsKey(name)) out.put(name, e2.get(name));
+        for (var e : e1.entrySet()) if (!e.getKey().equals("conditioning")) out.put("encoder1." + e.getKey(), e.getValue());
+        for (var e : e2.entrySet()) if (!e.getKey().equals("conditioning")) out.put("encoder2." + e.getKey(), e.getValue());
+        return out;
+    }
+
+    @Override
+    public void close() {
+        backend.close();
+        if (projectionSource != null) projectionSource.close();
+        checkpoint.close();
+    }
+}

@@ -1,0 +1,128 @@
+package sdclip.model.safetensors;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import sdclip.model.json.Json;
+
+/**
+ * Writes a safetensors file atomically: everything goes to a temporary file beside the target,
+ * which is renamed over it only when complete, so an interrupted write leaves no partial file.
+ * Tensors are written in the order added, contiguous; the header is padded with spaces to a
+ * multiple of 8 so the data is aligned.
+ */
+public final class SafetensorsWriter {
+
+    /** Streams a tensor's little-endian bytes. */
+    @FunctionalInterface
+    public interface TensorData {
+        void writeTo(WritableByteChannel out) throws IOException;
+    }
+
+    private record Entry(String name, TensorType type, long[] shape, long bytes, TensorData data) {}
+
+    private final Map<String, String> metadata = new LinkedHashMap<>();
+    private final List<Entry> entries = new ArrayList<>();
+
+    public SafetensorsWriter metadata(String key, String value) {
+        metadata.put(key, value);
+        return this;
+    }
+
+    public SafetensorsWriter add(String name, TensorType type, long[] shape, TensorData data) {
+        long count = 1;
+        for (long d : shape) count = Math.multiplyExact(count, d);
+        long bits = Math.multiplyExact(count, (long) type.bits());
+        if (bits % 8 != 0) throw new IllegalArgumentException(name + ": " + count + " values of " + type + " are not whole bytes");
+        if (entries.stream().anyMatch(e -> e.name.equals(name))) throw new IllegalArgumentException("duplicate tensor " + name);
+        entries.add(new Entry(name, type, shape.clone(), bits / 8, data));
+        return this;
+    }
+
+    public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {
+        return add(name, TensorType.F32, shape, out -> writeFully(out, SafetensorsFile.littleEndian(values)));
+    }
+
+    public SafetensorsWriter addLongs(String name, long[] shape, long[] values) {
+        return add(name, TensorType.I64, shape, out -> {
+            ByteBuffer b = ByteBuffer.allocate(values.length * 8).order(ByteOrder.LITTLE_ENDIAN);
+            b.asLongBuffer().put(values);
+            writeFully(out, b);
+        });
+    }
+
+    public static void writeFully(WritableByteChannel out, ByteBuffer b) throws IOException {
+        while (b.hasRemaining()) out.write(b);
+    }
+
+    /** The header JSON (unpadded). */
+    String header() {
+        StringBuilder sb = new StringBuilder("{");
+        if (!metadata.isEmpty()) {
+            sb.append("\"__metadata__\":{");
+            int i = 0;
+            for (var m : metadata.entrySet()) sb.append(i++ > 0 ? "," : "").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
+            sb.append('}');
+        }
+        long offset = 0;
+        for (Entry e : entries) {
+            if (sb.length() > 1) sb.append(',');
+            sb.append(Json.quote(e.name)).append(":{\"dtype\":\"").append(e.type.name()).append("\",\"shape\":[");
+            for (int i = 0; i < e.shape.length; i++) sb.append(i > 0 ? "," : "").append(e.shape[i]);
+            sb.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.bytes).append("]}");
+            offset += e.bytes;
+        }
+        return sb.append('}').toString();
+    }
+
+    public void write(Path target) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        boolean done = false;
+        try {
+            byte[] header = header().getBytes(StandardCharsets.UTF_8);
+            int padded = (header.length + 7) / 8 * 8;
+            ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
+            head.putLong(padded).put(header);
+            while (head.hasRemaining()) head.put((byte) ' ');
+            head.flip();
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                writeFully(ch, head);
+                for (Entry e : entries) {
+                    long before = ch.position();
+                    e.data.writeTo(ch);
+                    if (ch.position() - before != e.bytes) {
+                        throw new IOException(target + ": tensor " + e.name + " wrote " + (ch.position() - before) + " bytes, expected " + e.bytes);
+                    }
+                }
+                ch.force(false);
+            }
+            moveAtomically(tmp, target);
+            done = true;
+        } finally {
+            if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Renames {@code from} over {@code to}, atomically where the file system allows. */
+    public static void moveAtomically(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to, StandardCopyOption.REPLACE_EXISTING);
+        }
+    }
+}
