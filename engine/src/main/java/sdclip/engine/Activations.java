@@ -17,10 +17,10 @@ final class Activations {
         int i = from, upper = from + S.loopBound(to - from);
         for (; i < upper; i += L) {
             FloatVector x = FloatVector.fromArray(S, a, i);
-            FloatVector e = x.mul(-1.702f).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(x.mul(-1.702f));
             x.div(e.add(1f)).intoArray(a, i);
         }
-        for (; i < to; i++) a[i] = a[i] / (1 + (float) Math.exp(-1.702f * a[i]));
+        for (; i < to; i++) a[i] = a[i] / (1 + VectorMath.exp(a[i] * -1.702f));
     }
 
     /**
@@ -58,7 +58,7 @@ final class Activations {
         p = p.mul(t).add(0.37409196f);
         p = p.mul(t).add(1.00002368f);
         p = p.mul(t).add(-1.26551223f);
-        return t.mul(x.mul(-0.5f).fma(x, p).lanewise(VectorOperators.EXP));
+        return t.mul(VectorMath.exp(x.mul(-0.5f).fma(x, p)));
     }
 
     private static float erfcOfXOverSqrt2(float x) {
@@ -66,7 +66,7 @@ final class Activations {
         float t = 1 / (1 + 0.5f * z);
         float p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
                 + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-        return t * (float) Math.exp(Math.fma(-0.5f * x, x, p));
+        return t * VectorMath.exp(Math.fma(-0.5f * x, x, p));
     }
 
     /** Softmax of {@code a[off, off + n)}; {@code -inf} entries give 0. */
@@ -78,13 +78,13 @@ final class Activations {
         for (; i < n; i++) max = Math.max(max, a[off + i]);
         FloatVector m = FloatVector.broadcast(S, max), vsum = FloatVector.zero(S);
         for (i = 0; i < upper; i += L) {
-            FloatVector e = FloatVector.fromArray(S, a, off + i).sub(m).lanewise(VectorOperators.EXP);
+            FloatVector e = VectorMath.exp(FloatVector.fromArray(S, a, off + i).sub(m));
             e.intoArray(a, off + i);
             vsum = vsum.add(e);
         }
         float sum = vsum.reduceLanes(VectorOperators.ADD);
         for (; i < n; i++) {
-            float e = (float) Math.exp(a[off + i] - max);
+            float e = VectorMath.exp(a[off + i] - max);
             a[off + i] = e;
             sum += e;
         }

@@ -1,0 +1,91 @@
+package sdclip.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sdclip.model.Checkpoint;
+import sdclip.model.ClipTextConfig;
+import sdclip.model.TextTower;
+import sdclip.model.json.Json;
+
+/** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Recognise a checkpoint: family, layout, and each text encoder's shape, dtype and activation.")
+final class InspectCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a diffusers folder or a Hugging Face folder.")
+    Path model;
+
+    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
+    int[] heads;
+
+    @Option(names = "--json", description = "Print one JSON object.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        try (Checkpoint c = Checkpoint.open(model, heads)) {
+            PrintWriter out = spec.commandLine().getOut();
+            if (json) out.println(toJson(c));
+            else print(c, out);
+            out.flush();
+        }
+        return 0;
+    }
+
+    static String toJson(Checkpoint c) {
+        StringBuilder sb = new StringBuilder("{\"path\": ").append(Json.quote(c.path().toString()))
+                .append(", \"family\": ").append(Json.quote(c.family().id()))
+                .append(", \"layout\": ").append(Json.quote(c.layout()))
+                .append(", \"vision_tower\": ").append(c.hasVisionTower())
+                .append(", \"encoders\": [");
+        for (int i = 0; i < c.encoders().size(); i++) {
+            TextTower t = c.encoders().get(i);
+            ClipTextConfig k = t.config();
+            if (i > 0) sb.append(", ");
+            sb.append("{\"name\": ").append(Json.quote(t.label()))
+                    .append(", \"prefix\": ").append(Json.quote(t.prefix()))
+                    .append(", \"naming\": ").append(Json.quote(t.naming().id()))
+                    .append(", \"dtype\": ").append(Json.quote(t.dtype()))
+                    .append(", \"width\": ").append(k.width())
+                    .append(", \"heads\": ").append(k.heads())
+                    .append(", \"layers\": ").append(k.layers())
+                    .append(", \"mlp_width\": ").append(k.mlpWidth())
+                    .append(", \"vocab_size\": ").append(k.vocabSize())
+                    .append(", \"context_length\": ").append(k.contextLength())
+                    .append(", \"activation\": ").append(Json.quote(k.activation().id()))
+                    .append(", \"layer_norm_eps\": ").append(k.layerNormEps())
+                    .append(", \"projection_dim\": ").append(k.hasProjection() ? String.valueOf(k.projectionDim()) : "null")
+                    .append(", \"parameters\": ").append(k.parameterCount())
+                    .append(", \"pad_id\": ").append(t.padId())
+                    .append(", \"conditioning\": ").append(Json.quote(conditioning(t)))
+                    .append('}');
+        }
+        return sb.append("]}").toString();
+    }
+
+    static String conditioning(TextTower t) {
+        return t.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE ? "hidden_states[L-1] (no final norm)"
+                : t.defaultClipSkip() == 1 ? "final_norm(hidden_states[L])" : "final_norm(hidden_states[L-" + (t.defaultClipSkip() - 1) + "])";
+    }
+
+    private static void print(Checkpoint c, PrintWriter out) {
+        out.println(c.path());
+        out.printf("  family   %s%n  layout   %s%n  vision   %s%n", c.family().id(), c.layout(), c.hasVisionTower() ? "yes" : "no");
+        for (TextTower t : c.encoders()) {
+            ClipTextConfig k = t.config();
+            out.printf(Locale.ROOT, "  %s: prefix \"%s\", %s naming, %s%n", t.label(), t.prefix(), t.naming().id(), t.dtype());
+            out.printf(Locale.ROOT, "    width %d, heads %d, layers %d, mlp %d, vocab %d, context %d, %s, projection %s, %,d parameters%n",
+                    k.width(), k.heads(), k.layers(), k.mlpWidth(), k.vocabSize(), k.contextLength(), k.activation().id(),
+                    k.hasProjection() ? String.valueOf(k.projectionDim()) : "none", k.parameterCount());
+            out.printf("    pad id %d, conditioning %s%n", t.padId(), conditioning(t));
+        }
+    }
+}
