@@ -1,5 +1,8 @@
 package sdclip.cli;
 
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -12,100 +15,168 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
-import sdclip.engine.CpuBackend;
 import sdclip.engine.DType;
-import sdclip.engine.ReferenceBackend;
 import sdclip.engine.Weights;
+import sdclip.model.ClipTextConfig;
+import sdclip.model.EncodeRequest;
+import sdclip.model.FormulaModel;
+import sdclip.model.TextEncoder;
 
-/** {@code sdclip bench}: how fast the engine runs here. */
+/**
+ * {@code sdclip bench}: the whole encoder on the four workloads of {@code shared/anchors}
+ * (batch 1 and 8 at 77 tokens with full conditioning; batch 1 and 32 at 8 tokens on the
+ * pooled-only path), median milliseconds per prompt after a warm-up.
+ */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure the engine: GFLOP/s of the SD 1.5 linear shapes (median of repeated runs).")
+        description = "Measure the text encoder: ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
 final class BenchCommand implements Callable<Integer> {
+    enum Dtype { f32, f16 }
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--threads", description = "Worker threads (default: available processors).")
-    Integer threads;
+    @Option(names = "--model", paramLabel = "PATH", description = "A checkpoint (default: the formula model, built once into the cache folder).")
+    Path model;
 
-    @Option(names = "--backend", defaultValue = "cpu", description = "cpu or reference (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--dtype", defaultValue = "f32", description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    Dtype dtype;
+
+    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder.")
+    int[] heads;
+
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu or reference (default: ${DEFAULT-VALUE}).")
     String backend;
+
+    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
+    int threads;
+
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up (default: ${DEFAULT-VALUE}).")
+    double seconds;
 
     @Option(names = "--json", description = "Print one JSON line.")
     boolean json;
 
-    @Option(names = "--seconds", defaultValue = "1.0", description = "Measuring time per workload (default: ${DEFAULT-VALUE}).")
-    double seconds;
+    record Workload(int batch, int tokens, boolean full) {}
 
-    /** The SD 1.5 text-encoder linears: rows x in -> out. */
-    private static final int[][] SHAPES = {{77, 768, 768}, {77, 768, 2304}, {77, 768, 3072}, {77, 3072, 768}};
+    static final List<Workload> WORKLOADS = List.of(new Workload(1, 77, true), new Workload(8, 77, true), new Workload(1, 8, false), new Workload(32, 8, false));
 
-    record Result(int rows, int in, int out, DType dtype, double medianMs, double gflops) {}
+    record Result(Workload w, double msPerPrompt, double gflops, int runs) {}
 
     @Override
-    public Integer call() {
-        int n = threads == null ? Runtime.getRuntime().availableProcessors() : threads;
-        if (n < 1) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--threads must be at least 1");
+    public Integer call() throws Exception {
+        if (threads < 0 || seconds <= 0) throw new IllegalArgumentException("--threads and --seconds must be positive");
+        Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());
+        TextEncoder.Options opts = TextEncoder.Options.defaults().withBackend(backend).withThreads(threads).withHeads(heads);
+        long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
-        try (Backend b = switch (backend) {
-            case "cpu" -> new CpuBackend(n);
-            case "reference" -> new ReferenceBackend();
-            default -> throw new picocli.CommandLine.ParameterException(spec.commandLine(), "unknown backend '" + backend + "' (cpu, reference)");
-        }) {
-            for (int[] s : SHAPES) {
-                for (DType dtype : new DType[] {DType.F32, DType.F16}) results.add(measure(b, s[0], s[1], s[2], dtype));
-            }
-            print(results, b);
+        double firstMs, linearGflops;
+        int usedThreads;
+        String backendName;
+        try (TextEncoder enc = TextEncoder.open(path, opts)) {
+            ClipTextConfig cfg = enc.configs().getFirst();
+            enc.encodeIds(rows(1, 77, cfg.contextLength()), new EncodeRequest(0, 0, true, false, false, false));
+            firstMs = (System.nanoTime() - t0) / 1e6;
+            for (Workload w : WORKLOADS) results.add(measure(enc, cfg, w));
+            usedThreads = enc.threads();
+            backendName = enc.backendName();
         }
+        linearGflops = linearGflops();
+        print(results, firstMs, linearGflops, usedThreads, backendName, path);
         return 0;
     }
 
-    private Result measure(Backend b, int rows, int in, int out, DType dtype) {
-        SplittableRandom rnd = new SplittableRandom(rows * 31L + in * 7L + out);
-        float[] w = new float[out * in], bias = new float[out], x = new float[rows * in];
-        for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5) * 0.1f;
-        for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
-        Backend.Linear linear = b.prepareLinear(Weights.rounded(dtype, w), Weights.rounded(dtype, bias), out, in);
-        Activation xa = b.allocate(x.length), ya = b.allocate(rows * out);
-        b.write(x, 0, xa, 0, x.length);
-        long budget = (long) (seconds * 1e9);
-        for (long end = System.nanoTime() + budget / 2; System.nanoTime() < end; ) b.linear(linear, xa, rows, ya); // warm-up
-        double[] times = new double[4096];
-        int runs = 0;
-        for (long end = System.nanoTime() + budget; runs < times.length && (runs < 3 || System.nanoTime() < end); runs++) {
-            long t0 = System.nanoTime();
-            b.linear(linear, xa, rows, ya);
-            times[runs] = (System.nanoTime() - t0) / 1e6;
+    /** The formula model in the cache folder, written once. */
+    static Path formulaModel(DType dtype, PrintWriter err) throws java.io.IOException {
+        String base = System.getenv("SDCLIP_CACHE");
+        if (base == null || base.isBlank()) {
+            String xdg = System.getenv("XDG_CACHE_HOME");
+            base = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/sdclip";
         }
-        double median = median(Arrays.copyOf(times, runs));
-        return new Result(rows, in, out, dtype, median, 2.0 * rows * in * out / (median * 1e6));
+        Path file = Path.of(base, "formula-sd15-" + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
+        if (!Files.isRegularFile(file)) {
+            err.println("sdclip: writing the full-size formula model to " + file + " (once)...");
+            FormulaModel.write(file, dtype);
+        }
+        return file;
     }
 
-    static double median(double[] values) {
-        double[] v = values.clone();
-        Arrays.sort(v);
+    /** Rows of {@code tokens} ids: start, random vocabulary ids, end, then end-token padding to 77. */
+    static List<int[]> rows(int batch, int tokens, int context) {
+        SplittableRandom rnd = new SplittableRandom(batch * 100L + tokens);
+        List<int[]> rows = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            int[] row = new int[context];
+            Arrays.fill(row, 49407);
+            row[0] = 49406;
+            for (int t = 1; t < tokens - 1; t++) row[t] = 1 + rnd.nextInt(49404);
+            rows.add(row);
+        }
+        return rows;
+    }
+
+    private Result measure(TextEncoder enc, ClipTextConfig cfg, Workload w) {
+        List<int[]> rows = rows(w.batch, w.tokens, cfg.contextLength());
+        EncodeRequest req = w.full ? new EncodeRequest(0, 0, true, false, false, false) : EncodeRequest.pooledOnly();
+        long warm = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < warm) enc.encodeIds(rows, req);
+        List<Double> times = new ArrayList<>();
+        long end = System.nanoTime() + (long) (seconds * 1e9);
+        while (times.size() < 5 || (System.nanoTime() < end && times.size() < 10_000)) {
+            long t = System.nanoTime();
+            enc.encodeIds(rows, req);
+            times.add((System.nanoTime() - t) / 1e6 / w.batch);
+        }
+        double ms = median(times);
+        return new Result(w, ms, cfg.flops(w.tokens) / (ms * 1e6), times.size());
+    }
+
+    /** GFLOP/s of one 77x768 -> 3072 linear with F32 weights. */
+    private double linearGflops() {
+        try (Backend b = TextEncoder.createBackend(backend, threads)) {
+            int rows = 77, in = 768, out = 3072;
+            SplittableRandom rnd = new SplittableRandom(1);
+            float[] w = new float[out * in], x = new float[rows * in];
+            for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5) * 0.05f;
+            for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
+            Backend.Linear l = b.prepareLinear(Weights.ofFloats(w), Weights.ofFloats(new float[out]), out, in);
+            Activation xa = b.allocate(x.length), ya = b.allocate(rows * out);
+            b.write(x, 0, xa, 0, x.length);
+            List<Double> times = new ArrayList<>();
+            long end = System.nanoTime() + (long) (seconds * 1e9);
+            while (times.size() < 5 || System.nanoTime() < end) {
+                long t = System.nanoTime();
+                b.linear(l, xa, rows, ya);
+                times.add((System.nanoTime() - t) / 1e6);
+            }
+            return 2.0 * rows * in * out / (median(times.subList(times.size() / 2, times.size())) * 1e6); // second half: warm
+        }
+    }
+
+    static double median(List<Double> values) {
+        double[] v = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
         int m = v.length / 2;
         return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     }
 
-    private void print(List<Result> results, Backend b) {
-        var out = spec.commandLine().getOut();
-        double linearGflops = results.stream().filter(r -> r.out == 3072 && r.dtype == DType.F32).findFirst().orElseThrow().gflops;
+    private void print(List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
+        PrintWriter out = spec.commandLine().getOut();
         if (json) {
             StringBuilder sb = new StringBuilder("{\"results\": [");
             for (int i = 0; i < results.size(); i++) {
                 Result r = results.get(i);
-                if (i > 0) sb.append(", ");
-                sb.append(String.format(Locale.ROOT, "{\"op\": \"linear\", \"rows\": %d, \"in\": %d, \"out\": %d, \"dtype\": \"%s\", \"ms\": %.4f, \"gflops\": %.1f}",
-                        r.rows, r.in, r.out, r.dtype, r.medianMs, r.gflops));
+                sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT,
+                        "{\"batch\": %d, \"tokens\": %d, \"path\": \"%s\", \"ms_per_prompt\": %.3f, \"gflops\": %.1f, \"runs\": %d}",
+                        r.w.batch, r.w.tokens, r.w.full ? "full" : "pooled", r.msPerPrompt, r.gflops, r.runs));
             }
-            sb.append(String.format(Locale.ROOT, "], \"linear_gflops\": %.1f, \"threads\": %d, \"backend\": \"%s\"}", linearGflops, b.threads(), b.name()));
+            sb.append(String.format(Locale.ROOT, "], \"linear_gflops\": %.1f, \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
+                    linearGflops, firstMs, threads, backendName, sdclip.model.json.Json.quote(path.toString())));
             out.println(sb);
         } else {
-            out.printf(Locale.ROOT, "backend %s, %d thread(s), median of repeated runs%n", b.name(), b.threads());
-            out.printf(Locale.ROOT, "%-22s %-5s %10s %10s%n", "linear", "dtype", "ms", "GFLOP/s");
+            out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per prompt after warm-up%n", path, backendName, threads);
+            out.printf(Locale.ROOT, "%-7s %-7s %-16s %12s %10s%n", "batch", "tokens", "path", "ms/prompt", "GFLOP/s");
             for (Result r : results) {
-                out.printf(Locale.ROOT, "%-22s %-5s %10.3f %10.1f%n", r.rows + "x" + r.in + "->" + r.out, r.dtype, r.medianMs, r.gflops);
+                out.printf(Locale.ROOT, "%-7d %-7d %-16s %12.2f %10.1f%n", r.w.batch, r.w.tokens, r.w.full ? "conditioning" : "pooled only", r.msPerPrompt, r.gflops);
             }
+            out.printf(Locale.ROOT, "first result %.0f ms after opening; linear 77x768->3072: %.1f GFLOP/s%n", firstMs, linearGflops);
         }
         out.flush();
     }

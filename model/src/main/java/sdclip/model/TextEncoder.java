@@ -58,8 +58,13 @@ public final class TextEncoder implements AutoCloseable {
     private final Checkpoint projectionSource;
     private final Backend backend;
     private final List<TextTransformer> transformers = new ArrayList<>();
-    private final List<ClipTokenizer> tokenizers = new ArrayList<>();
+    /** Loaded on first use, so pre-tokenized callers ({@link #encodeIds}) need no vocabulary. */
+    private final ClipTokenizer[] tokenizers;
+    private final Path tokenizerPath;
+    private ClipTokenizer located;
     private final int batchSize;
+    /** CLIP's end token, where pooling happens. */
+    private static final int END_ID = 49407;
 
     private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options) throws IOException {
         this.checkpoint = checkpoint;
@@ -69,7 +74,8 @@ public final class TextEncoder implements AutoCloseable {
         TextTower borrowed = projectionSource == null ? null : projectionSource.encoders().stream()
                 .filter(t -> t.config().hasProjection()).findFirst()
                 .orElseThrow(() -> new IOException(options.projection() + ": has no text projection to borrow"));
-        ClipTokenizer shared = null;
+        this.tokenizers = new ClipTokenizer[checkpoint.encoders().size()];
+        this.tokenizerPath = options.tokenizer();
         for (TextTower tower : checkpoint.encoders()) {
             TextTower.Tensor projection = tower.tensors().get("text_projection.weight");
             if (borrowed != null && (projection == null || checkpoint.encoders().size() == 1)) {
@@ -80,12 +86,6 @@ public final class TextEncoder implements AutoCloseable {
                 projection = borrowed.tensor("text_projection.weight");
             }
             transformers.add(new TextTransformer(backend, tower, projection));
-            if (tower.tokenizerFolder() != null && options.tokenizer() == null) {
-                tokenizers.add(ClipTokenizer.load(tower.tokenizerFolder()));
-            } else {
-                if (shared == null) shared = ClipTokenizer.locate(options.tokenizer(), null);
-                tokenizers.add(shared);
-            }
         }
     }
 
@@ -123,45 +123,92 @@ public final class TextEncoder implements AutoCloseable {
     public List<ClipTextConfig> configs() { return transformers.stream().map(TextTransformer::config).toList(); }
 
     /** The tokenizer of the first encoder (SDXL's two share one vocabulary). */
-    public ClipTokenizer tokenizer() { return tokenizers.getFirst(); }
+    public ClipTokenizer tokenizer() throws IOException { return tokenizer(0); }
+
+    /**
+     * Encoder {@code index}'s tokenizer: {@code --tokenizer} when given, else the encoder's own
+     * folder (diffusers), else {@code $SDCLIP_TOKENIZER}; loaded once.
+     */
+    private synchronized ClipTokenizer tokenizer(int index) throws IOException {
+        if (tokenizers[index] == null) {
+            Path own = checkpoint.encoders().get(index).tokenizerFolder();
+            if (tokenizerPath == null && own != null) {
+                tokenizers[index] = ClipTokenizer.load(own);
+            } else {
+                if (located == null) located = ClipTokenizer.locate(tokenizerPath, null);
+                tokenizers[index] = located;
+            }
+        }
+        return tokenizers[index];
+    }
 
     public String backendName() { return backend.name(); }
 
     public int threads() { return backend.threads(); }
 
     /** {@link EncodeRequest#standard()} for these prompts. */
-    public Encoding encode(List<String> prompts) { return encode(prompts, EncodeRequest.standard()); }
+    public Encoding encode(List<String> prompts) throws IOException { return encode(prompts, EncodeRequest.standard()); }
 
-    public Encoding encode(List<String> prompts, EncodeRequest request) {
+    public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
+        List<Integer> chosen = chosenEncoders(request);
+        List<Map<String, HostTensor>> perEncoder = new ArrayList<>();
+        for (int i : chosen) perEncoder.add(run(i, tokenize(i + 1, prompts), prompts.size(), request));
+        return combine(perEncoder, prompts.size(), request);
+    }
+
+    /**
+     * Encodes pre-tokenized rows (each exactly the context length, 77, padded as the family
+     * expects): for callers with their own tokenization, and benchmarks that need no vocabulary.
+     */
+    public Encoding encodeIds(List<int[]> rows, EncodeRequest request) {
+        List<Integer> chosen = chosenEncoders(request);
+        List<Map<String, HostTensor>> perEncoder = new ArrayList<>();
+        for (int i : chosen) {
+            ClipTextConfig cfg = transformers.get(i).config();
+            int context = cfg.contextLength();
+            int[] ids = new int[rows.size() * context];
+            for (int n = 0; n < rows.size(); n++) {
+                int[] row = rows.get(n);
+                if (row.length != context) throw new IllegalArgumentException("row " + n + " has " + row.length + " ids, expected " + context);
+                for (int id : row) if (id < 0 || id >= cfg.vocabSize()) throw new IllegalArgumentException("row " + n + ": token id " + id + " outside the vocabulary of " + cfg.vocabSize());
+                System.arraycopy(row, 0, ids, n * context, context);
+            }
+            perEncoder.add(run(i, ids, rows.size(), request));
+        }
+        return combine(perEncoder, rows.size(), request);
+    }
+
+    private List<Integer> chosenEncoders(EncodeRequest request) {
         List<Integer> chosen = new ArrayList<>();
         int encoders = transformers.size();
         if (request.encoder() == 0) for (int i = 0; i < encoders; i++) chosen.add(i);
         else if (request.encoder() >= 1 && request.encoder() <= encoders) chosen.add(request.encoder() - 1);
         else throw new IllegalArgumentException("--encoder " + request.encoder() + ": " + checkpoint.path() + " has " + encoders + " text encoder(s)");
-        List<Map<String, HostTensor>> perEncoder = new ArrayList<>();
-        for (int i : chosen) perEncoder.add(run(i, prompts, request));
+        return chosen;
+    }
+
+    private static Encoding combine(List<Map<String, HostTensor>> perEncoder, int n, EncodeRequest request) {
         if (perEncoder.size() == 1) return new Encoding(perEncoder.getFirst());
-        return new Encoding(combineSdxl(perEncoder.get(0), perEncoder.get(1), prompts.size(), request));
+        return new Encoding(combineSdxl(perEncoder.get(0), perEncoder.get(1), n, request));
     }
 
     /** Pre-tokenized input: rows of exactly 77 ids for the given encoder (1-based). */
-    int[] tokenize(int encoder, List<String> prompts) {
+    int[] tokenize(int encoder, List<String> prompts) throws IOException {
         TextTower tower = checkpoint.encoders().get(encoder - 1);
-        ClipTokenizer tok = tokenizers.get(encoder - 1);
+        ClipTokenizer tok = tokenizer(encoder - 1);
         int context = tower.config().contextLength();
         int[] ids = new int[prompts.size() * context];
         for (int n = 0; n < prompts.size(); n++) System.arraycopy(tok.encode(prompts.get(n), context, tower.padId()), 0, ids, n * context, context);
         return ids;
     }
 
-    private Map<String, HostTensor> run(int index, List<String> prompts, EncodeRequest request) {
+    private Map<String, HostTensor> run(int index, int[] ids, int n, EncodeRequest request) {
         TextTower tower = checkpoint.encoders().get(index);
         TextTransformer tf = transformers.get(index);
         ClipTextConfig cfg = tf.config();
-        int n = prompts.size(), context = cfg.contextLength(), w = cfg.width(), layers = cfg.layers();
-        int[] ids = tokenize(index + 1, prompts);
+        int context = cfg.contextLength(), w = cfg.width(), layers = cfg.layers();
         int[] pooledIndex = new int[n];
-        int end = tokenizers.get(index).endId();
+        int end = END_ID;
         for (int b = 0; b < n; b++) {
             int p = 0;
             while (p < context - 1 && ids[b * context + p] != end) p++;
