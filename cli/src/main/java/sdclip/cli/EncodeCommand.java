@@ -54,7 +54,7 @@ final class EncodeCommand implements Callable<Integer> {
         if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
         try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {
             EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, true, hiddenStates, true);
-            Encoding e = enc.encode(texts, request);
+            Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (output != null) {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");

@@ -18,6 +18,9 @@ final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
     int threads;
 
+    @Option(names = "--quiet", description = "No progress bar.")
+    boolean quiet;
+
     TextEncoder.Options options(Path projection) {
         if (threads < 0) throw new IllegalArgumentException("--threads must be positive");
         if (heads != null) for (int h : heads) if (h < 1) throw new IllegalArgumentException("--heads values must be positive, got " + h);

@@ -69,6 +69,18 @@ final class Activations {
         return t * VectorMath.exp(Math.fma(-0.5f * x, x, p));
     }
 
+    /**
+     * The lanes of {@code v} summed in lane order. {@code reduceLanes(ADD)} leaves the order
+     * unspecified, and the interpreter and C2 round differently; a fixed order keeps results
+     * independent of JIT warm-up (and so of batching and concurrency).
+     */
+    static float sumLanes(FloatVector v) {
+        float[] lanes = v.toArray();
+        float s = 0;
+        for (float x : lanes) s += x;
+        return s;
+    }
+
     /** Softmax of {@code a[off, off + n)}; {@code -inf} entries give 0. */
     static void softmax(float[] a, int off, int n) {
         int upper = S.loopBound(n), i;
@@ -82,7 +94,7 @@ final class Activations {
             e.intoArray(a, off + i);
             vsum = vsum.add(e);
         }
-        float sum = vsum.reduceLanes(VectorOperators.ADD);
+        float sum = sumLanes(vsum);
         for (; i < n; i++) {
             float e = VectorMath.exp(a[off + i] - max);
             a[off + i] = e;

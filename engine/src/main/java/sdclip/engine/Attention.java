@@ -1,13 +1,14 @@
 package sdclip.engine;
 
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Causal attention for one (sequence, head), fused: for each query, the scores against keys
- * 0..i only (the masked half is never computed), a softmax over them, and the weighted sum of
- * values, all in one pass with {@code seq} floats of scratch.
+ * Causal attention for one (sequence, head), fused. The head's keys are first transposed into
+ * scratch ({@code [headDim][seq]}, zero-padded to whole vectors), so each query's scores against
+ * keys 0..i come from broadcast-FMAs over key positions: no horizontal sums, which would make
+ * the rounding depend on the JIT. Then a softmax over those i + 1 scores and the weighted sum
+ * of values; the masked half is never computed.
  */
 final class Attention {
     private Attention() {}
@@ -15,38 +16,40 @@ final class Attention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, float[] scores) {
+    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, Gemm.Scratch scratch) {
         int width = heads * headDim, stride = 3 * width;
         int base = b * seq * stride, q0 = h * headDim, k0 = width + q0, v0 = 2 * width + q0;
+        int padded = (seq + L - 1) / L * L;
+        float[] kt = scratch.keys(headDim * padded), scores = scratch.scores(padded);
+        for (int d = 0; d < headDim; d++) {
+            int row = d * padded;
+            for (int j = 0; j < seq; j++) kt[row + j] = qkv[base + j * stride + k0 + d];
+            java.util.Arrays.fill(kt, row + seq, row + padded, 0f);
+        }
         float scale = (float) (1 / Math.sqrt(headDim));
         int upper = S.loopBound(headDim);
         for (int i = 0; i < seq; i++) {
-            int qi = base + i * stride + q0;
-            for (int j = 0; j <= i; j++) scores[j] = dot(qkv, qi, base + j * stride + k0, headDim, upper) * scale;
-            Activations.softmax(scores, 0, i + 1);
+            int qi = base + i * stride + q0, n = i + 1;
+            for (int j = 0; j < n; j += L) {
+                FloatVector acc = FloatVector.zero(S);
+                for (int d = 0; d < headDim; d++) acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
+                acc.mul(scale).intoArray(scores, j);
+            }
+            Activations.softmax(scores, 0, n);
             int oi = (b * seq + i) * width + q0;
             int d = 0;
             for (; d < upper; d += L) {
                 FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j <= i; j++) {
+                for (int j = 0; j < n; j++) {
                     acc = FloatVector.fromArray(S, qkv, base + j * stride + v0 + d).fma(FloatVector.broadcast(S, scores[j]), acc);
                 }
                 acc.intoArray(out, oi + d);
             }
             for (; d < headDim; d++) {
                 float acc = 0;
-                for (int j = 0; j <= i; j++) acc += scores[j] * qkv[base + j * stride + v0 + d];
+                for (int j = 0; j < n; j++) acc = Math.fma(scores[j], qkv[base + j * stride + v0 + d], acc);
                 out[oi + d] = acc;
             }
         }
-    }
-
-    private static float dot(float[] a, int ai, int bi, int n, int upper) {
-        FloatVector acc = FloatVector.zero(S);
-        int d = 0;
-        for (; d < upper; d += L) acc = FloatVector.fromArray(S, a, ai + d).fma(FloatVector.fromArray(S, a, bi + d), acc);
-        float s = acc.reduceLanes(VectorOperators.ADD);
-        for (; d < n; d++) s += a[ai + d] * a[bi + d];
-        return s;
     }
 }

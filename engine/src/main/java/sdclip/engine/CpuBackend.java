@@ -97,7 +97,7 @@ public final class CpuBackend implements Backend {
         int d = p.dim, upper = S.loopBound(d), i;
         FloatVector acc = FloatVector.zero(S);
         for (i = 0; i < upper; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
-        float sum = acc.reduceLanes(VectorOperators.ADD);
+        float sum = Activations.sumLanes(acc);
         for (; i < d; i++) sum += x[off + i];
         float mean = sum / d;
         // Two passes: the variance of centred values, no catastrophic cancellation.
@@ -107,7 +107,7 @@ public final class CpuBackend implements Backend {
             FloatVector c = FloatVector.fromArray(S, x, off + i).sub(m);
             acc = c.fma(c, acc);
         }
-        float var = acc.reduceLanes(VectorOperators.ADD);
+        float var = Activations.sumLanes(acc);
         for (; i < d; i++) var += (x[off + i] - mean) * (x[off + i] - mean);
         float inv = (float) (1 / Math.sqrt(var / d + p.eps));
         FloatVector vInv = FloatVector.broadcast(S, inv);
@@ -161,8 +161,7 @@ public final class CpuBackend implements Backend {
 
     @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
         float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
-        pool.run(batch * heads, (task, worker) ->
-                Attention.head(in, o, task / heads, task % heads, seq, heads, headDim, scratch[worker].scores(seq)));
+        pool.run(batch * heads, (task, worker) -> Attention.head(in, o, task / heads, task % heads, seq, heads, headDim, scratch[worker]));
     }
 
     private interface Range {

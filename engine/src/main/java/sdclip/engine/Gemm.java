@@ -34,6 +34,7 @@ final class Gemm {
         final short[] bits = new short[KC * NR];
         float[] tile = new float[0];
         float[] scores = new float[0];
+        float[] keys = new float[0];
 
         float[] tile(int size) {
             if (tile.length < size) tile = new float[size];
@@ -43,6 +44,11 @@ final class Gemm {
         float[] scores(int size) {
             if (scores.length < size) scores = new float[size];
             return scores;
+        }
+
+        float[] keys(int size) {
+            if (keys.length < size) keys = new float[size];
+            return keys;
         }
     }
 

@@ -160,6 +160,7 @@ public final class Checkpoint implements AutoCloseable {
         TextTower.Builder b = hfTower(s, "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
                 heads(heads, 0) != null ? heads(heads, 0) : intOr(text, "num_attention_heads"), "text encoder");
         applyConfig(b, text);
+        b.padId = padIdOf(dir.resolve("tokenizer"), b.activation); // none there: by the tower's origin
         boolean vision = hasPrefix(s, "vision_model.");
         return new Checkpoint(dir, vision ? Family.CLIP : Family.CLIP_TEXT, "huggingface folder", List.of(b.build()), vision, stores);
     }

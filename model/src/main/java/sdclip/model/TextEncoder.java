@@ -150,9 +150,18 @@ public final class TextEncoder implements AutoCloseable {
     public Encoding encode(List<String> prompts) throws IOException { return encode(prompts, EncodeRequest.standard()); }
 
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
+        return encode(prompts, request, ProgressListener.NONE);
+    }
+
+    /** As {@link #encode(List, EncodeRequest)}, telling {@code progress} after each batch (steps = prompts x encoders). */
+    public Encoding encode(List<String> prompts, EncodeRequest request, ProgressListener progress) throws IOException {
         List<Integer> chosen = chosenEncoders(request);
         List<Map<String, HostTensor>> perEncoder = new ArrayList<>();
-        for (int i : chosen) perEncoder.add(run(i, tokenize(i + 1, prompts), prompts.size(), request));
+        int total = prompts.size() * chosen.size();
+        for (int k = 0; k < chosen.size(); k++) {
+            int i = chosen.get(k), offset = k * prompts.size();
+            perEncoder.add(run(i, tokenize(i + 1, prompts), prompts.size(), request, done -> progress.progress(offset + done, total)));
+        }
         return combine(perEncoder, prompts.size(), request);
     }
 
@@ -173,7 +182,7 @@ public final class TextEncoder implements AutoCloseable {
                 for (int id : row) if (id < 0 || id >= cfg.vocabSize()) throw new IllegalArgumentException("row " + n + ": token id " + id + " outside the vocabulary of " + cfg.vocabSize());
                 System.arraycopy(row, 0, ids, n * context, context);
             }
-            perEncoder.add(run(i, ids, rows.size(), request));
+            perEncoder.add(run(i, ids, rows.size(), request, done -> {}));
         }
         return combine(perEncoder, rows.size(), request);
     }
@@ -202,7 +211,7 @@ public final class TextEncoder implements AutoCloseable {
         return ids;
     }
 
-    private Map<String, HostTensor> run(int index, int[] ids, int n, EncodeRequest request) {
+    private Map<String, HostTensor> run(int index, int[] ids, int n, EncodeRequest request, java.util.function.IntConsumer done) {
         TextTower tower = checkpoint.encoders().get(index);
         TextTransformer tf = transformers.get(index);
         ClipTextConfig cfg = tf.config();
@@ -239,6 +248,7 @@ public final class TextEncoder implements AutoCloseable {
             if (cond != null) System.arraycopy(r.conditioning(), 0, cond, b0 * rowFloats, batch * rowFloats);
             if (pooled != null) System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
             if (embeds != null) System.arraycopy(r.textEmbeds(), 0, embeds, b0 * projection, batch * projection);
+            done.accept(b0 + batch);
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();
         long[] idsLong = new long[ids.length];

@@ -23,6 +23,19 @@ public final class TextTower {
     /** A canonical tensor: its HF name and shape, and the stored values behind it. */
     public record Tensor(String name, long[] shape, Weights values, String source, boolean transposed) {
         public long elements() { return Arrays.stream(shape).reduce(1, Math::multiplyExact); }
+
+        /** Elements {@code [from, from + count)} in HF layout (row-major over {@link #shape}), widened to F32. */
+        public void copyTo(long from, float[] dst, int off, int count) {
+            if (!transposed) {
+                values.copyTo(from, dst, off, count);
+                return;
+            }
+            long rows = shape[0], cols = shape[1]; // HF [P, W] read from OpenAI's [W, P]
+            for (int i = 0; i < count; i++) {
+                long e = from + i, p = e / cols, w = e % cols;
+                dst[off + i] = values.get(w * rows + p);
+            }
+        }
     }
 
     /** How the family's UNet conditioning is taken from this tower. */

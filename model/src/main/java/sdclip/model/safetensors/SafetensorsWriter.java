@@ -117,8 +117,12 @@ public final class SafetensorsWriter {
         }
     }
 
-    /** Renames {@code from} over {@code to}, atomically where the file system allows. */
+    /** Renames {@code from} over {@code to}, atomically where the file system allows, as an ordinary rw-r--r-- file. */
     public static void moveAtomically(Path from, Path to) throws IOException {
+        // Temporary files are created private (0600); the result is an ordinary output file.
+        if (from.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            Files.setPosixFilePermissions(from, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        }
         try {
             Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         } catch (AtomicMoveNotSupportedException e) {

@@ -1,0 +1,107 @@
+package sdclip.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sdclip.model.EncodeRequest;
+import sdclip.model.TextEncoder;
+import sdclip.model.json.Json;
+
+/**
+ * {@code sdclip similarity}: per prompt, the cosine between two models' text embeddings; the
+ * experiment this project grew from (SD 1.5's encoder with ViT-L/14's projection against
+ * ViT-L/14 itself).
+ */
+@Command(name = "similarity", mixinStandardHelpOptions = true,
+        description = "Cosine similarity of two models' text embeddings, per prompt and on average.")
+final class SimilarityCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "A", description = "The first model.")
+    Path model;
+
+    @Option(names = "--projection", paramLabel = "P", description = "A CLIP file or folder whose text projection A borrows (SD 1.x has none).")
+    Path projection;
+
+    @Option(names = "--against", required = true, paramLabel = "B", description = "The second model.")
+    Path against;
+
+    @Option(names = "--against-projection", paramLabel = "Q", description = "A text projection for B to borrow.")
+    Path againstProjection;
+
+    @Option(names = "--against-heads", paramLabel = "N[,N]", split = ",", description = "Attention heads of B (default: config.json, else width / 64).")
+    int[] againstHeads;
+
+    @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder of an SDXL model (default: its pooled encoder, 2).")
+    int encoder;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Mixin Prompts prompts;
+
+    @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        List<String> texts = prompts.read();
+        float[] a, b;
+        int dimA, dimB;
+        try (TextEncoder encA = TextEncoder.open(model, modelOptions.options(projection))) {
+            a = embeds(encA, texts, model);
+            dimA = a.length / texts.size();
+        }
+        TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
+        try (TextEncoder encB = TextEncoder.open(against, optsB)) {
+            b = embeds(encB, texts, against);
+            dimB = b.length / texts.size();
+        }
+        if (dimA != dimB) throw new IllegalArgumentException("text embeddings differ in size: " + model + " gives " + dimA + ", " + against + " gives " + dimB);
+        double[] cos = new double[texts.size()];
+        double mean = 0;
+        for (int n = 0; n < texts.size(); n++) {
+            cos[n] = cosine(a, b, n * dimA, dimA);
+            mean += cos[n] / texts.size();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            StringBuilder sb = new StringBuilder("{\"results\": [");
+            for (int n = 0; n < texts.size(); n++) {
+                sb.append(n > 0 ? ", " : "").append("{\"text\": ").append(Json.quote(texts.get(n))).append(", \"cosine\": ").append(cos[n]).append('}');
+            }
+            out.println(sb.append("], \"mean\": ").append(mean).append('}'));
+        } else {
+            for (int n = 0; n < texts.size(); n++) out.printf(Locale.ROOT, "%.6f  %s%n", cos[n], texts.get(n));
+            out.printf(Locale.ROOT, "%.6f  mean of %d prompt(s)%n", mean, texts.size());
+        }
+        out.flush();
+        return 0;
+    }
+
+    private float[] embeds(TextEncoder enc, List<String> texts, Path path) throws java.io.IOException {
+        int which = encoder != 0 ? encoder : enc.configs().size();
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(enc.configs().size() == 1 ? 0 : which),
+                new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+        if (!e.has("text_embeds")) {
+            throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
+        }
+        return e.get("text_embeds").floats();
+    }
+
+    static double cosine(float[] a, float[] b, int off, int n) {
+        double dot = 0, na = 0, nb = 0;
+        for (int i = off; i < off + n; i++) {
+            dot += (double) a[i] * b[i];
+            na += (double) a[i] * a[i];
+            nb += (double) b[i] * b[i];
+        }
+        return dot / Math.sqrt(na * nb);
+    }
+}

@@ -1,0 +1,67 @@
+package sdclip.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.Test;
+import sdclip.testdata.ReferenceData;
+
+/** The README's library example, run on the reference files; and many threads sharing one encoder. */
+class ReadmeExampleTest {
+
+    @Test
+    void theReadmeExampleRuns() throws Exception {
+        Path checkpoint = ReferenceData.require("models/tiny-sd15-diffusers");   // README: v1-5-pruned-emaonly.safetensors
+        Path vocabulary = ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz");
+        Path clip = ReferenceData.require("models/tiny-clip.safetensors");          // README: clip-vit-large-patch14
+        // --- as in the README ---
+        try (TextEncoder encoder = TextEncoder.open(checkpoint,
+                TextEncoder.Options.defaults()
+                        .withTokenizer(vocabulary)
+                        .withProjection(clip)
+                        .withThreads(4))) {
+            Encoding e = encoder.encode(List.of("a photo of an astronaut riding a horse"));
+            float[] conditioning = e.get("conditioning").floats();
+            float[] embeds = e.get("text_embeds").floats();
+            // ---
+            assertArrayEquals(new long[] {1, 77, 64}, e.get("conditioning").shape());
+            assertEquals(77 * 64, conditioning.length);
+            assertEquals(32, embeds.length);
+        }
+    }
+
+    @Test
+    void concurrentCallersGetWhatOneCallerGets() throws Exception {
+        List<String> prompts = ModelConformanceTest.prompts();
+        try (TextEncoder enc = TextEncoder.open(ReferenceData.require("models/tiny-sdxl.safetensors"), ModelConformanceTest.options("cpu", 2, 3))) {
+            List<Encoding> alone = new ArrayList<>();
+            for (String p : prompts) alone.add(enc.encode(List.of(p)));
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                List<Future<Boolean>> futures = new ArrayList<>();
+                for (int t = 0; t < 8; t++) {
+                    int offset = t;
+                    futures.add(pool.submit(() -> {
+                        for (int i = 0; i < 3 * prompts.size(); i++) {
+                            int n = (i + offset) % prompts.size();
+                            Encoding e = enc.encode(List.of(prompts.get(n)));
+                            for (String name : List.of("conditioning", "text_embeds", "pooled_output")) {
+                                if (!java.util.Arrays.equals(alone.get(n).get(name).floats(), e.get(name).floats())) return false;
+                            }
+                        }
+                        return true;
+                    }));
+                }
+                for (Future<Boolean> f : futures) assertEquals(true, f.get());
+            } finally {
+                pool.shutdownNow();
+            }
+        }
+    }
+}
