@@ -220,9 +220,9 @@ public final class TextTower {
             put(out, canonical, t.name(), shape);
         }
 
-        private static int toInt(TensorInfo t, int dim) {
+        private int toInt(TensorInfo t, int dim) {
             long d = t.shape()[dim];
-            if (d <= 0 || d > Integer.MAX_VALUE) throw new IllegalArgumentException(t.name() + " has dimension " + d);
+            if (d <= 0 || d > Integer.MAX_VALUE) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
             return (int) d;
         }
 
