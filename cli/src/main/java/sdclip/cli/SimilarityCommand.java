@@ -78,8 +78,8 @@ final class SimilarityCommand implements Callable<Integer> {
             }
             out.println(sb.append("], \"mean\": ").append(mean).append('}'));
         } else {
-            for (int n = 0; n < texts.size(); n++) out.printf(Locale.ROOT, "%.6f  %s%n", cos[n], texts.get(n));
-            out.printf(Locale.ROOT, "%.6f  mean of %d prompt(s)%n", mean, texts.size());
+            for (int n = 0; n < texts.size(); n++) out.printf(Locale.ROOT, "%.8f  %s%n", cos[n], texts.get(n));
+            out.printf(Locale.ROOT, "%.8f  mean of %d prompt(s)%n", mean, texts.size());
         }
         out.flush();
         return 0;
