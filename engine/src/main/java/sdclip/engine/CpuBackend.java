@@ -21,6 +21,8 @@ public final class CpuBackend implements Backend {
     private final Gemm.Scratch[] scratch;
     private final Arena arena = Arena.ofShared();
     private long packedBytes;
+    /** The current linear's activations packed for the micro-kernel; guarded by {@code pool}. */
+    private float[] packedRows = new float[0];
 
     private record CpuNorm(float[] gamma, float[] beta, int dim, float eps) implements Norm {}
 
@@ -82,7 +84,13 @@ public final class CpuBackend implements Backend {
     @Override public void linear(Linear w, Activation x, int rows, Activation y) {
         PackedLinear p = (PackedLinear) w;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
-        pool.run(p.panels, (panel, worker) -> Gemm.panel(p, panel, in, rows, out, scratch[worker]));
+        synchronized (pool) { // the packed rows are shared scratch: one linear at a time
+            int size = Gemm.packedSize(rows, p.in);
+            if (packedRows.length < size) packedRows = new float[size];
+            float[] a = packedRows;
+            Gemm.packRows(in, rows, p.in, a);
+            pool.run(p.panels, (panel, worker) -> Gemm.panel(p, panel, a, rows, out, scratch[worker]));
+        }
     }
 
     @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
