@@ -59,11 +59,17 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+        PackedLinear l;
         synchronized (arena) {
-            PackedLinear l = new PackedLinear(weightRows, biasRows, in, arena);
+            l = new PackedLinear(weightRows, biasRows, in, arena);
             packedBytes += l.packedBytes();
-            return l;
         }
+        List<Weights> rows = List.copyOf(weightRows);
+        pool.run(l.panels, (p, worker) -> {
+            Gemm.Scratch s = scratch[worker];
+            l.packPanel(p, rows, s.packRow(in), s.packPanel(in), s.packRowWords(in), s.packPanelWords(in));
+        });
+        return l;
     }
 
     @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {

@@ -54,6 +54,18 @@ final class Gemm {
             if (keys.length < size) keys = new float[size];
             return keys;
         }
+
+        // Buffers for packing weights at load; sized to the widest input seen.
+        private short[] packRow = new short[0], packPanel = new short[0];
+        private int[] packRowWords = new int[0], packPanelWords = new int[0];
+
+        short[] packRow(int in) { return packRow.length >= in ? packRow : (packRow = new short[in]); }
+
+        short[] packPanel(int in) { return packPanel.length >= in * NR ? packPanel : (packPanel = new short[in * NR]); }
+
+        int[] packRowWords(int in) { return packRowWords.length >= in ? packRowWords : (packRowWords = new int[in]); }
+
+        int[] packPanelWords(int in) { return packPanelWords.length >= in * NR ? packPanelWords : (packPanelWords = new int[in * NR]); }
     }
 
     /** Floats {@link #packRows} needs for {@code rows} rows of {@code in} inputs. */

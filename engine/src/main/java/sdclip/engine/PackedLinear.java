@@ -19,6 +19,7 @@ final class PackedLinear implements Backend.Linear {
     /** Bias padded to {@code panels * NR}, zeros when the layer has none. */
     final float[] bias;
 
+    /** Allocates the panels and the bias; {@link #packPanel} fills each panel. */
     PackedLinear(List<Weights> weightRows, List<Weights> biasRows, int in, Arena arena) {
         this.in = in;
         this.out = LinearShapes.outRows(weightRows, biasRows, in);
@@ -30,12 +31,6 @@ final class PackedLinear implements Backend.Linear {
         long cols = (long) panels * Gemm.NR;
         this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
         this.bias = new float[(int) cols];
-        int row = 0;
-        for (Weights w : weightRows) {
-            int rows = (int) (w.size() / in);
-            pack(w, row, rows);
-            row += rows;
-        }
         int o = 0;
         for (Weights b : biasRows) {
             b.copyTo(0, bias, o, (int) b.size());
@@ -43,23 +38,36 @@ final class PackedLinear implements Backend.Linear {
         }
     }
 
-    /** Scatters rows {@code [row0, row0 + rows)} of W into their panels, raw bits, no rounding. */
-    private void pack(Weights w, int row0, int rows) {
-        MemorySegment src = w.segment();
+    /**
+     * Fills panel {@code p}: reads its {@code NR} weight rows in bulk, transposes them in a heap
+     * buffer, writes the panel with one bulk copy. Panels are independent, so they pack in parallel.
+     */
+    void packPanel(int p, List<Weights> weightRows, short[] rowBuf, short[] panelBuf, int[] rowWords, int[] panelWords) {
         boolean wide = dtype.bytes() == 4;
-        int[] words = wide ? new int[in] : null;
-        short[] halves = wide ? null : new short[in];
-        for (int r = 0; r < rows; r++) {
-            int o = row0 + r, p = o / Gemm.NR, j = o % Gemm.NR;
-            long dst = (long) p * in * Gemm.NR + j;
+        int n0 = p * Gemm.NR;
+        if (wide) java.util.Arrays.fill(panelWords, 0, in * Gemm.NR, 0);
+        else java.util.Arrays.fill(panelBuf, 0, in * Gemm.NR, (short) 0);
+        for (int j = 0; j < Gemm.NR && n0 + j < out; j++) {
+            int row = n0 + j;
+            Weights block = null;
+            long local = row;
+            for (Weights w : weightRows) {
+                long rows = w.size() / in;
+                if (local < rows) { block = w; break; }
+                local -= rows;
+            }
+            MemorySegment src = block.segment();
             if (wide) {
-                MemorySegment.copy(src, I32_LE, (long) r * in * 4, words, 0, in);
-                for (int k = 0; k < in; k++) packed.setAtIndex(I32_LE, dst + (long) k * Gemm.NR, words[k]);
+                MemorySegment.copy(src, I32_LE, local * in * 4, rowWords, 0, in);
+                for (int k = 0; k < in; k++) panelWords[k * Gemm.NR + j] = rowWords[k];
             } else {
-                MemorySegment.copy(src, Weights.I16_LE, (long) r * in * 2, halves, 0, in);
-                for (int k = 0; k < in; k++) packed.setAtIndex(Weights.I16_LE, dst + (long) k * Gemm.NR, halves[k]);
+                MemorySegment.copy(src, Weights.I16_LE, local * in * 2, rowBuf, 0, in);
+                for (int k = 0; k < in; k++) panelBuf[k * Gemm.NR + j] = rowBuf[k];
             }
         }
+        long dst = (long) p * in * Gemm.NR;
+        if (wide) MemorySegment.copy(panelWords, 0, packed, I32_LE, dst * 4, in * Gemm.NR);
+        else MemorySegment.copy(panelBuf, 0, packed, Weights.I16_LE, dst * 2, in * Gemm.NR);
     }
 
     private static final java.lang.foreign.ValueLayout.OfInt I32_LE =
