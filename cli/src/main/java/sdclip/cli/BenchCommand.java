@@ -43,7 +43,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder.")
     int[] heads;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu or reference (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu, reference, opencl, opencl:P:D or auto (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
@@ -72,6 +72,7 @@ final class BenchCommand implements Callable<Integer> {
         int usedThreads;
         String backendName;
         try (TextEncoder enc = TextEncoder.open(path, opts)) {
+            if (backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ClipTextConfig cfg = enc.configs().getFirst();
             enc.encodeIds(rows(1, 77, cfg.contextLength()), new EncodeRequest(0, 0, true, false, false, false));
             firstMs = (System.nanoTime() - t0) / 1e6;

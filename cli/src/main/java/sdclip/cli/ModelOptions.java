@@ -12,7 +12,7 @@ final class ModelOptions {
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
     int[] heads;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API) or reference (scalar, slow) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")

@@ -41,6 +41,9 @@ public interface Backend extends AutoCloseable {
 
     void copy(Activation src, int srcOff, Activation dst, int dstOff, int count);
 
+    /** Frees an activation now (device memory); heap backends leave it to the garbage collector. */
+    default void release(Activation a) {}
+
     /**
      * Prepares a linear layer whose weight is the given row blocks stacked in order (so q, k
      * and v can be fused into one matrix), each {@code [rows_i, in]}; bias blocks likewise, or

@@ -8,6 +8,8 @@ import java.util.List;
 import java.util.Map;
 import sdclip.engine.Backend;
 import sdclip.engine.CpuBackend;
+import sdclip.engine.OpenCl;
+import sdclip.engine.OpenClBackend;
 import sdclip.engine.ReferenceBackend;
 import sdclip.model.tokenizer.ClipTokenizer;
 
@@ -107,13 +109,27 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
-    /** {@code cpu} (Vector API) or {@code reference} (scalar, the oracle). */
+    /**
+     * {@code cpu} (Vector API), {@code reference} (scalar, the oracle), {@code opencl} (the first
+     * GPU, else the first OpenCL device), {@code opencl:P:D} (platform P, device D), or
+     * {@code auto} (an OpenCL GPU when there is one, else the CPU).
+     */
     public static Backend createBackend(String name, int threads) {
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
+        if (name.equals("opencl") || name.startsWith("opencl:")) return new OpenClBackend(name);
         return switch (name) {
             case "cpu" -> new CpuBackend(n);
             case "reference" -> new ReferenceBackend();
-            default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (cpu or reference)");
+            case "auto" -> {
+                OpenCl.Device gpu = null;
+                try {
+                    gpu = OpenCl.devices().stream().filter(OpenCl.Device::gpu).findFirst().orElse(null);
+                } catch (RuntimeException | LinkageError e) {
+                    // no OpenCL runtime: the CPU it is
+                }
+                yield gpu != null ? new OpenClBackend(gpu) : new CpuBackend(n);
+            }
+            default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (cpu, reference, opencl, opencl:P:D, auto)");
         };
     }
 

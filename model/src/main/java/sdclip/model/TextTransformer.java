@@ -83,6 +83,16 @@ final class TextTransformer {
         int rows = batch * seq;
         Activation x = backend.allocate(rows * w), h = backend.allocate(rows * w), attn = backend.allocate(rows * w);
         Activation qkv = backend.allocate(rows * 3 * w), mlp = backend.allocate(rows * cfg.mlpWidth());
+        try {
+            return run(rowIds, batch, seq, pooledIndex, req, x, h, attn, qkv, mlp);
+        } finally {
+            for (Activation a : new Activation[] {x, h, attn, qkv, mlp}) backend.release(a);
+        }
+    }
+
+    private Result run(int[] rowIds, int batch, int seq, int[] pooledIndex, Request req,
+                       Activation x, Activation h, Activation attn, Activation qkv, Activation mlp) {
+        int rows = batch * seq, w = cfg.width();
         float[][] hidden = req.hiddenStates ? new float[cfg.layers() + 1][] : null;
         float[] conditioning = null;
 
@@ -110,9 +120,13 @@ final class TextTransformer {
                 for (int b = 0; b < batch; b++) System.arraycopy(last, (b * seq + pooledIndex[b]) * w, pooled, b * w, w);
             } else {
                 Activation rowsAt = backend.allocate(batch * w);
-                for (int b = 0; b < batch; b++) backend.copy(x, (b * seq + pooledIndex[b]) * w, rowsAt, b * w, w);
-                backend.layerNorm(finalNorm, rowsAt, batch, rowsAt);
-                backend.read(rowsAt, 0, pooled, 0, batch * w);
+                try {
+                    for (int b = 0; b < batch; b++) backend.copy(x, (b * seq + pooledIndex[b]) * w, rowsAt, b * w, w);
+                    backend.layerNorm(finalNorm, rowsAt, batch, rowsAt);
+                    backend.read(rowsAt, 0, pooled, 0, batch * w);
+                } finally {
+                    backend.release(rowsAt);
+                }
             }
             if (projection != null) embeds = project(pooled, batch);
         }

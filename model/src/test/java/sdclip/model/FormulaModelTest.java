@@ -90,6 +90,17 @@ class FormulaModelTest {
         }
     }
 
+    @Test
+    void fullSizeModelMatchesTheReferenceOnOpenCl() throws IOException {
+        org.junit.jupiter.api.Assumptions.assumeTrue(ModelConformanceTest.backends().anyMatch("opencl"::equals), "no OpenCL device");
+        try (TextEncoder enc = TextEncoder.open(file, ModelConformanceTest.options("opencl"));
+             SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
+            Encoding e = enc.encode(prompts());
+            assertArrayEquals(exp.longs("input_ids"), e.get("input_ids").longs());
+            for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"}) within(e.get(name).floats(), exp.floats(name), name);
+        }
+    }
+
     /** The scalar oracle is slow at full size: the pooled-only path keeps it to the prompts' own tokens. */
     @Test
     void fullSizeModelMatchesTheReferenceOnTheReferenceBackend() throws IOException {

@@ -1,0 +1,29 @@
+package sdclip.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sdclip.engine.OpenCl;
+
+/** {@code sdclip devices}: the OpenCL platforms and devices {@code --backend opencl:P:D} can name. */
+@Command(name = "devices", mixinStandardHelpOptions = true, description = "List OpenCL platforms and devices with their memory and compute units.")
+final class DevicesCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        List<OpenCl.Device> devices = OpenCl.devices();
+        PrintWriter out = spec.commandLine().getOut();
+        if (devices.isEmpty()) {
+            out.println("no OpenCL devices: " + OpenCl.INSTALL_HINT);
+            out.flush();
+            return 1;
+        }
+        for (OpenCl.Device d : devices) out.println(d.describe());
+        out.flush();
+        return 0;
+    }
+}
