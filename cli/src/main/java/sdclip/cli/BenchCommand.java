@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -40,14 +41,7 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f32", description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder.")
-    int[] heads;
-
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu, reference, opencl, opencl:P:D or auto (default: ${DEFAULT-VALUE}).")
-    String backend;
-
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
-    int threads;
+    @Mixin ModelOptions modelOptions;
 
     @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up (default: ${DEFAULT-VALUE}).")
     double seconds;
@@ -63,16 +57,16 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (threads < 0 || seconds <= 0) throw new IllegalArgumentException("--threads and --seconds must be positive");
+        if (seconds <= 0) throw new IllegalArgumentException("--seconds must be positive");
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());
-        TextEncoder.Options opts = TextEncoder.Options.defaults().withBackend(backend).withThreads(threads).withHeads(heads);
+        TextEncoder.Options opts = modelOptions.options(null);
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
         double firstMs, linearGflops;
         int usedThreads;
         String backendName;
         try (TextEncoder enc = TextEncoder.open(path, opts)) {
-            if (backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ClipTextConfig cfg = enc.configs().getFirst();
             enc.encodeIds(rows(1, 77, cfg.contextLength()), new EncodeRequest(0, 0, true, false, false, false));
             firstMs = (System.nanoTime() - t0) / 1e6;
@@ -132,7 +126,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** GFLOP/s of one 77x768 -> 3072 linear with F32 weights. */
     private double linearGflops() {
-        try (Backend b = TextEncoder.createBackend(backend, threads)) {
+        try (Backend b = TextEncoder.createBackend(modelOptions.backend, modelOptions.threads)) {
             int rows = 77, in = 768, out = 3072;
             SplittableRandom rnd = new SplittableRandom(1);
             float[] w = new float[out * in], x = new float[rows * in];

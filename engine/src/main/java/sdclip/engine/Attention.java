@@ -35,7 +35,7 @@ final class Attention {
                 for (int d = 0; d < headDim; d++) acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
                 acc.mul(scale).intoArray(scores, j);
             }
-            Activations.softmax(scores, 0, n);
+            softmax(scores, n);
             int oi = (b * seq + i) * width + q0;
             int d = 0;
             for (; d < upper; d += L) {
@@ -51,5 +51,23 @@ final class Attention {
                 out[oi + d] = acc;
             }
         }
+    }
+
+    /**
+     * Softmax of {@code s[0, n)}, scalar: the rows are short (at most the context), and the
+     * vector version, called from here, stayed in the JIT's non-intrinsified path (allocating
+     * a boxed vector per operation) after hundreds of thousands of calls.
+     */
+    private static void softmax(float[] s, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int j = 0; j < n; j++) max = Math.max(max, s[j]);
+        float sum = 0;
+        for (int j = 0; j < n; j++) {
+            float e = VectorMath.exp(s[j] - max);
+            s[j] = e;
+            sum += e;
+        }
+        float inv = 1 / sum;
+        for (int j = 0; j < n; j++) s[j] *= inv;
     }
 }

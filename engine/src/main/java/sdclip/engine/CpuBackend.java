@@ -44,7 +44,34 @@ public final class CpuBackend implements Backend {
     /** The SIMD width in floats the kernels run at. */
     public static int vectorLength() { return L; }
 
-    @Override public Activation allocate(int size) { return new HeapActivation(size); }
+    /** Released activations by size, handed out again: forward passes repeat their shapes. */
+    private final java.util.Map<Integer, java.util.ArrayDeque<HeapActivation>> free = new java.util.HashMap<>();
+    private long freeFloats;
+    /**
+     * At most this many floats wait for reuse (24 MB: one batch-8 SD 1.5 forward's activations,
+     * which are live during the pass anyway), so a small heap is never held hostage.
+     */
+    private static final long MAX_FREE_FLOATS = 6L << 20;
+
+    @Override public Activation allocate(int size) {
+        synchronized (free) {
+            java.util.ArrayDeque<HeapActivation> q = free.get(size);
+            if (q != null && !q.isEmpty()) {
+                freeFloats -= size;
+                return q.pop();
+            }
+        }
+        return new HeapActivation(size);
+    }
+
+    @Override public void release(Activation a) {
+        HeapActivation h = (HeapActivation) a;
+        synchronized (free) {
+            if (freeFloats + h.size() > MAX_FREE_FLOATS) return; // let the GC have it
+            free.computeIfAbsent(h.size(), k -> new java.util.ArrayDeque<>()).push(h);
+            freeFloats += h.size();
+        }
+    }
 
     @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
         System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
