@@ -253,8 +253,19 @@ public final class TextEncoder implements AutoCloseable {
         float[] cond = request.conditioning() ? new float[n * context * w] : null;
         float[] pooled = request.pooled() ? new float[n * w] : null;
         float[] embeds = request.pooled() && projection > 0 ? new float[n * projection] : null;
-        for (int b0 = 0; b0 < n; b0 += batchSize) {
-            int batch = Math.min(batchSize, n - b0);
+        // Chunks hold at most batchSize x context token rows: batchSize prompts of full
+        // conditioning, or many more short prompts on the pooled-only path (whose sequence ends
+        // at the chunk's last end token), so their weights are streamed once, not per 8 prompts.
+        long rowBudget = (long) batchSize * context;
+        for (int b0 = 0, batch; b0 < n; b0 += batch) {
+            batch = 0;
+            int longest = 0;
+            while (b0 + batch < n) {
+                int seq = req.needsFullSequence() ? context : Math.max(longest, pooledIndex[b0 + batch] + 1);
+                if (batch > 0 && (long) (batch + 1) * seq > rowBudget) break;
+                longest = seq;
+                batch++;
+            }
             int[] chunk = java.util.Arrays.copyOfRange(ids, b0 * context, (b0 + batch) * context);
             int[] chunkPooled = java.util.Arrays.copyOfRange(pooledIndex, b0, b0 + batch);
             TextTransformer.Result r = tf.forward(chunk, batch, chunkPooled, req);
