@@ -41,9 +41,6 @@ public final class CpuBackend implements Backend {
 
     @Override public int threads() { return pool.threads(); }
 
-    /** The SIMD width in floats the kernels run at. */
-    public static int vectorLength() { return L; }
-
     /** Released activations by size, handed out again: forward passes repeat their shapes. */
     private final java.util.Map<Integer, java.util.ArrayDeque<HeapActivation>> free = new java.util.HashMap<>();
     private long freeFloats;

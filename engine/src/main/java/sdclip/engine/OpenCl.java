@@ -85,20 +85,26 @@ public final class OpenCl {
                 .orElseThrow(() -> new IllegalArgumentException("no OpenCL device " + spec + " (see sdclip devices)"));
     }
 
-    private static String platformString(cl_platform_id p, int param) {
+    /** A clGet*Info call: (value size, value, size returned). */
+    private interface InfoQuery {
+        void query(long size, Pointer value, long[] sizeRet);
+    }
+
+    /** A string-valued info query: size first, then the bytes, without the trailing NUL. */
+    private static String infoString(InfoQuery q) {
         long[] size = new long[1];
-        clGetPlatformInfo(p, param, 0, null, size);
+        q.query(0, null, size);
         byte[] b = new byte[(int) size[0]];
-        clGetPlatformInfo(p, param, b.length, Pointer.to(b), null);
+        q.query(b.length, Pointer.to(b), null);
         return new String(b, 0, Math.max(0, b.length - 1)).strip();
     }
 
+    private static String platformString(cl_platform_id p, int param) {
+        return infoString((n, v, r) -> clGetPlatformInfo(p, param, n, v, r));
+    }
+
     private static String deviceString(cl_device_id d, int param) {
-        long[] size = new long[1];
-        clGetDeviceInfo(d, param, 0, null, size);
-        byte[] b = new byte[(int) size[0]];
-        clGetDeviceInfo(d, param, b.length, Pointer.to(b), null);
-        return new String(b, 0, Math.max(0, b.length - 1)).strip();
+        return infoString((n, v, r) -> clGetDeviceInfo(d, param, n, v, r));
     }
 
     private static long deviceLong(cl_device_id d, int param) {

@@ -147,7 +147,4 @@ public final class ClipTokenizer {
         for (int id : ids) out.add(token(id));
         return out;
     }
-
-    /** Where the vocabulary was loaded from. */
-    public String source() { return vocab.source; }
 }
