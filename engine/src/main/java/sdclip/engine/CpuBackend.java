@@ -20,7 +20,6 @@ public final class CpuBackend implements Backend {
     private final WorkerPool pool;
     private final Gemm.Scratch[] scratch;
     private final Arena arena = Arena.ofShared();
-    private long packedBytes;
     /** The current linear's activations packed for the micro-kernel; guarded by {@code pool}. */
     private float[] packedRows = new float[0];
 
@@ -86,7 +85,6 @@ public final class CpuBackend implements Backend {
         PackedLinear l;
         synchronized (arena) {
             l = new PackedLinear(weightRows, biasRows, in, arena);
-            packedBytes += l.packedBytes();
         }
         List<Weights> rows = List.copyOf(weightRows);
         pool.run(l.panels, (p, worker) -> {
@@ -220,9 +218,6 @@ public final class CpuBackend implements Backend {
         int chunk = (rows + tasks - 1) / tasks;
         pool.run(tasks, (t, w) -> body.run(Math.min(rows, t * chunk), Math.min(rows, (t + 1) * chunk)));
     }
-
-    /** Off-heap bytes held by packed linear weights (the cost of packing, on top of the mapped file). */
-    public long packedBytes() { return packedBytes; }
 
     @Override public void close() {
         pool.close();

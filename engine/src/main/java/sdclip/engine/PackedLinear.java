@@ -76,7 +76,4 @@ final class PackedLinear implements Backend.Linear {
     @Override public int in() { return in; }
 
     @Override public int out() { return out; }
-
-    /** Off-heap bytes this layer holds. */
-    long packedBytes() { return packed.byteSize(); }
 }

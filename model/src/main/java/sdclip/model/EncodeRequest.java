@@ -20,7 +20,5 @@ public record EncodeRequest(int encoder, int clipSkip, boolean conditioning, boo
 
     public EncodeRequest withEncoder(int e) { return new EncodeRequest(e, clipSkip, conditioning, lastHiddenState, hiddenStates, pooled); }
 
-    public EncodeRequest withClipSkip(int k) { return new EncodeRequest(encoder, k, conditioning, lastHiddenState, hiddenStates, pooled); }
-
     public EncodeRequest withHiddenStates(boolean h) { return new EncodeRequest(encoder, clipSkip, conditioning, lastHiddenState, h, pooled); }
 }

@@ -248,11 +248,9 @@ public final class TextEncoder implements AutoCloseable {
         TextTransformer.Request req = new TextTransformer.Request(request.hiddenStates(), request.lastHiddenState(),
                 request.conditioning() ? condLayer : -1, !raw, request.pooled());
         int projection = tf.projectionDim();
-        float[][] hidden = request.hiddenStates() ? new float[layers + 1][n * context * w] : null;
-        float[] last = request.lastHiddenState() ? new float[n * context * w] : null;
-        float[] cond = request.conditioning() ? new float[n * context * w] : null;
-        float[] pooled = request.pooled() ? new float[n * w] : null;
-        float[] embeds = request.pooled() && projection > 0 ? new float[n * projection] : null;
+        int rowFloats = context * w;
+        float[] hidden = request.hiddenStates() ? new float[(layers + 1) * n * rowFloats] : null; // [L+1, N, 77, D]
+        float[] last = null, cond = null, pooled = null, embeds = null;
         // Chunks hold at most batchSize x context token rows: batchSize prompts of full
         // conditioning, or many more short prompts on the pooled-only path (whose sequence ends
         // at the chunk's last end token), so their weights are streamed once, not per 8 prompts.
@@ -269,12 +267,14 @@ public final class TextEncoder implements AutoCloseable {
             int[] chunk = java.util.Arrays.copyOfRange(ids, b0 * context, (b0 + batch) * context);
             int[] chunkPooled = java.util.Arrays.copyOfRange(pooledIndex, b0, b0 + batch);
             TextTransformer.Result r = tf.forward(chunk, batch, chunkPooled, req);
-            int rowFloats = context * w;
-            if (hidden != null) for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden[l], b0 * rowFloats, batch * rowFloats);
-            if (last != null) System.arraycopy(r.lastHiddenState(), 0, last, b0 * rowFloats, batch * rowFloats);
-            if (cond != null) System.arraycopy(r.conditioning(), 0, cond, b0 * rowFloats, batch * rowFloats);
-            if (pooled != null) System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
-            if (embeds != null) System.arraycopy(r.textEmbeds(), 0, embeds, b0 * projection, batch * projection);
+            if (hidden != null) {
+                for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden, (l * n + b0) * rowFloats, batch * rowFloats);
+            }
+            boolean whole = b0 == 0 && batch == n;
+            last = place(last, r.lastHiddenState(), whole, n, b0, batch, rowFloats);
+            cond = place(cond, r.conditioning(), whole, n, b0, batch, rowFloats);
+            pooled = place(pooled, r.pooled(), whole, n, b0, batch, w);
+            embeds = place(embeds, r.textEmbeds(), whole, n, b0, batch, projection);
             done.accept(b0 + batch);
         }
         Map<String, HostTensor> out = new LinkedHashMap<>();
@@ -288,12 +288,21 @@ public final class TextEncoder implements AutoCloseable {
         if (last != null) out.put("last_hidden_state", HostTensor.of(last, n, context, w));
         if (pooled != null) out.put("pooled_output", HostTensor.of(pooled, n, w));
         if (embeds != null) out.put("text_embeds", HostTensor.of(embeds, n, projection));
-        if (hidden != null) {
-            float[] all = new float[(layers + 1) * n * context * w];
-            for (int l = 0; l <= layers; l++) System.arraycopy(hidden[l], 0, all, l * n * context * w, n * context * w);
-            out.put("hidden_states", HostTensor.of(all, layers + 1, n, context, w));
-        }
+        if (hidden != null) out.put("hidden_states", HostTensor.of(hidden, layers + 1, n, context, w));
         return out;
+    }
+
+    /**
+     * Puts one chunk's output rows {@code [b0, b0 + batch)} of an {@code [n, rowFloats]} output:
+     * a run done in one chunk hands over the chunk's own array, no copy; otherwise the rows are
+     * copied into {@code dst}, allocated on first use.
+     */
+    private static float[] place(float[] dst, float[] src, boolean whole, int n, int b0, int batch, int rowFloats) {
+        if (src == null) return dst;
+        if (whole) return src;
+        if (dst == null) dst = new float[n * rowFloats];
+        System.arraycopy(src, 0, dst, b0 * rowFloats, batch * rowFloats);
+        return dst;
     }
 
     /** SDXL: conditioning is both encoders' features side by side; the pooled vector is encoder 2's. */

@@ -76,8 +76,6 @@ public final class TextTower {
 
     public ClipTextConfig config() { return config; }
 
-    public TensorStore store() { return store; }
-
     /** Canonical tensors in HF order: embeddings, layers, final norm, projection. */
     public Map<String, Tensor> tensors() { return tensors; }
 
