@@ -16,6 +16,8 @@ public final class CpuBackend implements Backend {
     private static final int L = S.length();
     /** Elementwise work below this many values runs on the caller alone: a fork costs more. */
     private static final int MIN_CHUNK = 16 * 1024;
+    /** Most weight panels per GEMM task (see {@link #linear}). */
+    private static final int GROUP = Integer.getInteger("sdclip.gemm.group", 8);
 
     private final WorkerPool pool;
     private final Gemm.Scratch[] scratch;
@@ -116,8 +118,13 @@ public final class CpuBackend implements Backend {
             int size = Gemm.packedSize(rows, p.in);
             if (packedRows.length < size) packedRows = new float[size];
             float[] a = packedRows;
-            Gemm.packRows(in, rows, p.in, a);
-            pool.run(p.panels, (panel, worker) -> Gemm.panel(p, panel, a, rows, out, scratch[worker]));
+            pool.run(Gemm.blocks(rows), (blk, worker) -> Gemm.packBlock(in, rows, p.in, a, blk));
+            // Each task is a run of adjacent panels, at most GROUP, as many per thread as the
+            // others: a task sweeps its panels once per K block, so the activations' K block
+            // stays in L2 across them.
+            int threads = pool.threads(), perThread = (p.panels + threads - 1) / threads;
+            int tasks = Math.min(p.panels, threads * ((perThread + GROUP - 1) / GROUP));
+            pool.run(tasks, (t, worker) -> Gemm.panels(p, (int) ((long) t * p.panels / tasks), (int) ((long) (t + 1) * p.panels / tasks), a, rows, out, scratch[worker]));
         }
     }
 

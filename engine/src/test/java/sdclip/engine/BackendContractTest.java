@@ -45,6 +45,8 @@ abstract class BackendContractTest {
         int[][] shapes = { // rows, in, out
             {1, 32, 32}, {3, 64, 48}, {4, 100, 37}, {5, 33, 70}, {7, 768, 96}, {77, 64, 256},
             {77, 768, 768}, {8, 3072, 768}, {13, 300, 2304 / 8}, {2, 17, 1}, {77, 768, 3072},
+            // several K blocks, runs of many panels ending in a partial one, a short last row block
+            {30, 600, 1000},
         };
         return Stream.of(shapes).flatMap(s -> Stream.of(DType.values()).map(d -> Arguments.of(s[0], s[1], s[2], d)));
     }

@@ -30,7 +30,9 @@ final class TextTransformer {
     private final Backend.Embedding embedding;
     private final Layer[] layers;
     private final Backend.Norm finalNorm;
-    private final TextTower.Tensor projection;
+    /** The text projection as a bias-free linear, or null; {@link #projectionDim} is its output size. */
+    private final Backend.Linear projection;
+    private final int projectionDim;
 
     TextTransformer(Backend backend, TextTower tower, TextTower.Tensor projection) {
         this.backend = backend;
@@ -56,13 +58,22 @@ final class TextTransformer {
                     backend.prepareLinear(tower.weights(p + "mlp.fc2.weight"), tower.weights(p + "mlp.fc2.bias"), w, m));
         }
         this.finalNorm = backend.prepareNorm(tower.weights("text_model.final_layer_norm.weight"), tower.weights("text_model.final_layer_norm.bias"), w, eps);
-        this.projection = projection;
+        this.projection = projection == null ? null : prepareProjection(backend, projection, w);
+        this.projectionDim = projection == null ? 0 : (int) projection.shape()[0];
+    }
+
+    /** HF orientation is already [P, W] rows; OpenAI's [W, P] is transposed once here. */
+    private static Backend.Linear prepareProjection(Backend backend, TextTower.Tensor projection, int w) {
+        if (!projection.transposed()) return backend.prepareLinear(List.of(projection.values()), List.of(), w);
+        float[] rows = new float[Math.toIntExact(projection.elements())];
+        projection.copyTo(0, rows, 0, rows.length);
+        return backend.prepareLinear(List.of(Weights.ofFloats(rows)), List.of(), w);
     }
 
     ClipTextConfig config() { return cfg; }
 
     /** Output size of the projection in use (the tower's own or a borrowed one), 0 without. */
-    int projectionDim() { return projection == null ? 0 : (int) projection.shape()[0]; }
+    int projectionDim() { return projectionDim; }
 
     /**
      * Runs {@code batch} rows of {@code 77} ids. {@code pooledIndex[b]} is the position pooled
@@ -154,26 +165,17 @@ final class TextTransformer {
         return out;
     }
 
-    /** {@code pooled @ projection^T} in HF orientation ([P, W]); OpenAI's [W, P] is read transposed. Double accumulation: it is tiny. */
+    /** {@code pooled @ projection^T}, one linear over the whole batch. */
     private float[] project(float[] pooled, int batch) {
-        int w = cfg.width(), p = (int) projection.shape()[0];
-        Weights proj = projection.values();
-        float[] row = new float[w];
-        double[] acc = new double[batch * p];
-        for (int j = 0; j < p; j++) {
-            if (projection.transposed()) {
-                for (int k = 0; k < w; k++) row[k] = proj.get((long) k * p + j);
-            } else {
-                proj.copyTo((long) j * w, row, 0, w);
-            }
-            for (int b = 0; b < batch; b++) {
-                double s = 0;
-                for (int k = 0; k < w; k++) s += (double) pooled[b * w + k] * row[k];
-                acc[b * p + j] = s;
-            }
+        int w = cfg.width();
+        Activation in = backend.allocate(batch * w), out = backend.allocate(batch * projectionDim);
+        try {
+            backend.write(pooled, 0, in, 0, batch * w);
+            backend.linear(projection, in, batch, out);
+            return read(out, batch * projectionDim);
+        } finally {
+            backend.release(in);
+            backend.release(out);
         }
-        float[] out = new float[batch * p];
-        for (int i = 0; i < out.length; i++) out[i] = (float) acc[i];
-        return out;
     }
 }
