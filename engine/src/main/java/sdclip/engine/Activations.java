@@ -75,9 +75,8 @@ final class Activations {
      * independent of JIT warm-up (and so of batching and concurrency).
      */
     static float sumLanes(FloatVector v) {
-        float[] lanes = v.toArray();
         float s = 0;
-        for (float x : lanes) s += x;
+        for (int i = 0; i < L; i++) s += v.lane(i); // lane by lane: toArray() allocated per call
         return s;
     }
 

@@ -30,7 +30,25 @@ final class Attention {
         int upper = S.loopBound(headDim);
         for (int i = 0; i < seq; i++) {
             int qi = base + i * stride + q0, n = i + 1;
-            for (int j = 0; j < n; j += L) {
+            // Four key vectors per sweep over d: four independent FMA chains instead of one.
+            // Each score still sums over d in order, so results do not depend on the grouping.
+            int j = 0;
+            for (; j + 4 * L <= n + L - 1 && j + 4 * L <= padded; j += 4 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int d = 0; d < headDim; d++) {
+                    FloatVector q = FloatVector.broadcast(S, qkv[qi + d]);
+                    int r = d * padded + j;
+                    a0 = FloatVector.fromArray(S, kt, r).fma(q, a0);
+                    a1 = FloatVector.fromArray(S, kt, r + L).fma(q, a1);
+                    a2 = FloatVector.fromArray(S, kt, r + 2 * L).fma(q, a2);
+                    a3 = FloatVector.fromArray(S, kt, r + 3 * L).fma(q, a3);
+                }
+                a0.mul(scale).intoArray(scores, j);
+                a1.mul(scale).intoArray(scores, j + L);
+                a2.mul(scale).intoArray(scores, j + 2 * L);
+                a3.mul(scale).intoArray(scores, j + 3 * L);
+            }
+            for (; j < n; j += L) {
                 FloatVector acc = FloatVector.zero(S);
                 for (int d = 0; d < headDim; d++) acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
                 acc.mul(scale).intoArray(scores, j);
@@ -38,16 +56,32 @@ final class Attention {
             softmax(scores, n);
             int oi = (b * seq + i) * width + q0;
             int d = 0;
+            // Likewise four output vectors per sweep over the keys, each summed over j in order.
+            for (; d + 4 * L <= headDim; d += 4 * L) {
+                FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
+                for (int k = 0; k < n; k++) {
+                    FloatVector p = FloatVector.broadcast(S, scores[k]);
+                    int v = base + k * stride + v0 + d;
+                    a0 = FloatVector.fromArray(S, qkv, v).fma(p, a0);
+                    a1 = FloatVector.fromArray(S, qkv, v + L).fma(p, a1);
+                    a2 = FloatVector.fromArray(S, qkv, v + 2 * L).fma(p, a2);
+                    a3 = FloatVector.fromArray(S, qkv, v + 3 * L).fma(p, a3);
+                }
+                a0.intoArray(out, oi + d);
+                a1.intoArray(out, oi + d + L);
+                a2.intoArray(out, oi + d + 2 * L);
+                a3.intoArray(out, oi + d + 3 * L);
+            }
             for (; d < upper; d += L) {
                 FloatVector acc = FloatVector.zero(S);
-                for (int j = 0; j < n; j++) {
-                    acc = FloatVector.fromArray(S, qkv, base + j * stride + v0 + d).fma(FloatVector.broadcast(S, scores[j]), acc);
+                for (int k = 0; k < n; k++) {
+                    acc = FloatVector.fromArray(S, qkv, base + k * stride + v0 + d).fma(FloatVector.broadcast(S, scores[k]), acc);
                 }
                 acc.intoArray(out, oi + d);
             }
             for (; d < headDim; d++) {
                 float acc = 0;
-                for (int j = 0; j < n; j++) acc = Math.fma(scores[j], qkv[base + j * stride + v0 + d], acc);
+                for (int k = 0; k < n; k++) acc = Math.fma(scores[k], qkv[base + k * stride + v0 + d], acc);
                 out[oi + d] = acc;
             }
         }
