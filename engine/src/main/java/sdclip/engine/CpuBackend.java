@@ -111,29 +111,69 @@ public final class CpuBackend implements Backend {
         return new CpuEmbedding(tokens, positions, vocab, context, dim);
     }
 
+    /**
+     * The operands of the op in flight. Every op fills them and runs under the pool's lock, so
+     * the task bodies below are constants rather than capturing lambdas: a steady-state forward
+     * pass allocates nothing in the backend.
+     */
+    private static final class Op {
+        float[] x, y, packed;
+        int[] ids;
+        int n, rows, cols, chunk, tasks, seq, heads, headDim;
+        PackedLinear linear;
+        CpuNorm norm;
+        CpuEmbedding embedding;
+        Range body;
+
+        void clear() { x = y = null; ids = null; linear = null; norm = null; embedding = null; body = null; }
+    }
+
+    /** A body over {@code [from, to)} of the op's rows or elements. */
+    private interface Range {
+        void run(Op op, int from, int to);
+    }
+
+    private final Op op = new Op();
+    private final WorkerPool.Task chunkTask = (t, w) -> op.body.run(op, Math.min(op.n, t * op.chunk), Math.min(op.n, (t + 1) * op.chunk));
+    private final WorkerPool.Task packTask = (blk, w) -> Gemm.packBlock(op.x, op.rows, op.linear.in, op.packed, blk);
+    private final WorkerPool.Task panelTask = (t, w) -> {
+        int panels = op.linear.panels;
+        Gemm.panels(op.linear, (int) ((long) t * panels / op.tasks), (int) ((long) (t + 1) * panels / op.tasks), op.packed, op.rows, op.y, scratchOf(w));
+    };
+    private final WorkerPool.Task embedTask = (row, w) -> embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
+    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, scratchOf(w));
+
+    private Gemm.Scratch scratchOf(int worker) { return scratch[worker]; }
+
     @Override public void linear(Linear w, Activation x, int rows, Activation y) {
         PackedLinear p = (PackedLinear) w;
-        float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
-        synchronized (pool) { // the packed rows are shared scratch: one linear at a time
+        synchronized (pool) {
             int size = Gemm.packedSize(rows, p.in);
             if (packedRows.length < size) packedRows = new float[size];
-            float[] a = packedRows;
-            pool.run(Gemm.blocks(rows), (blk, worker) -> Gemm.packBlock(in, rows, p.in, a, blk));
+            op.linear = p;
+            op.x = HeapActivation.of(x);
+            op.y = HeapActivation.of(y);
+            op.packed = packedRows;
+            op.rows = rows;
+            pool.run(Gemm.blocks(rows), packTask);
             // Each task is a run of adjacent panels, at most GROUP, as many per thread as the
             // others: a task sweeps its panels once per K block, so the activations' K block
             // stays in L2 across them.
             int threads = pool.threads(), perThread = (p.panels + threads - 1) / threads;
-            int tasks = Math.min(p.panels, threads * ((perThread + GROUP - 1) / GROUP));
-            pool.run(tasks, (t, worker) -> Gemm.panels(p, (int) ((long) t * p.panels / tasks), (int) ((long) (t + 1) * p.panels / tasks), a, rows, out, scratch[worker]));
+            op.tasks = Math.min(p.panels, threads * ((perThread + GROUP - 1) / GROUP));
+            pool.run(op.tasks, panelTask);
+            op.clear();
         }
     }
 
     @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
         CpuNorm p = (CpuNorm) n;
-        float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
-        forRows(rows, p.dim, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) layerNormRow(in, out, r * p.dim, p);
-        });
+        synchronized (pool) {
+            op.norm = p;
+            forRows(HeapActivation.of(x), HeapActivation.of(y), rows, p.dim, (o, r0, r1) -> {
+                for (int r = r0; r < r1; r++) layerNormRow(o.x, o.y, r * o.norm.dim, o.norm);
+            });
+        }
     }
 
     private static void layerNormRow(float[] x, float[] y, int off, CpuNorm p) {
@@ -162,25 +202,22 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void quickGelu(Activation x, int n) {
-        float[] a = HeapActivation.of(x);
-        forChunks(n, (from, to) -> Activations.quickGelu(a, from, to));
+        forChunks(HeapActivation.of(x), null, n, (o, from, to) -> Activations.quickGelu(o.x, from, to));
     }
 
     @Override public void gelu(Activation x, int n) {
-        float[] a = HeapActivation.of(x);
-        forChunks(n, (from, to) -> Activations.gelu(a, from, to));
+        forChunks(HeapActivation.of(x), null, n, (o, from, to) -> Activations.gelu(o.x, from, to));
     }
 
     @Override public void softmax(Activation x, int rows, int cols) {
-        float[] a = HeapActivation.of(x);
-        forRows(rows, cols, (r0, r1) -> {
-            for (int r = r0; r < r1; r++) Activations.softmax(a, r * cols, cols);
+        forRows(HeapActivation.of(x), null, rows, cols, (o, r0, r1) -> {
+            for (int r = r0; r < r1; r++) Activations.softmax(o.x, r * o.cols, o.cols);
         });
     }
 
     @Override public void add(Activation acc, Activation x, int n) {
-        float[] a = HeapActivation.of(acc), b = HeapActivation.of(x);
-        forChunks(n, (from, to) -> {
+        forChunks(HeapActivation.of(acc), HeapActivation.of(x), n, (o, from, to) -> {
+            float[] a = o.x, b = o.y;
             int i = from, upper = from + S.loopBound(to - from);
             for (; i < upper; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(a, i);
             for (; i < to; i++) a[i] += b[i];
@@ -190,40 +227,66 @@ public final class CpuBackend implements Backend {
     @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         CpuEmbedding p = (CpuEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
-        float[] o = HeapActivation.of(out);
+        synchronized (pool) {
+            op.embedding = p;
+            op.ids = ids;
+            op.seq = seq;
+            op.y = HeapActivation.of(out);
+            pool.run(batch * seq, embedTask);
+            op.clear();
+        }
+    }
+
+    private static void embedRow(CpuEmbedding p, int[] ids, int row, int seq, float[] o, float[] pos) {
         int d = p.dim;
-        pool.run(batch * seq, (row, worker) -> {
-            float[] pos = scratch[worker].scores(d);
-            p.tokens.copyTo((long) ids[row] * d, o, row * d, d);
-            p.positions.copyTo((long) (row % seq) * d, pos, 0, d);
-            int i = 0, upper = S.loopBound(d);
-            for (; i < upper; i += L) FloatVector.fromArray(S, o, row * d + i).add(FloatVector.fromArray(S, pos, i)).intoArray(o, row * d + i);
-            for (; i < d; i++) o[row * d + i] += pos[i];
-        });
+        p.tokens.copyTo((long) ids[row] * d, o, row * d, d);
+        p.positions.copyTo((long) (row % seq) * d, pos, 0, d);
+        int i = 0, upper = S.loopBound(d);
+        for (; i < upper; i += L) FloatVector.fromArray(S, o, row * d + i).add(FloatVector.fromArray(S, pos, i)).intoArray(o, row * d + i);
+        for (; i < d; i++) o[row * d + i] += pos[i];
     }
 
     @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
-        float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
-        pool.run(batch * heads, (task, worker) -> Attention.head(in, o, task / heads, task % heads, seq, heads, headDim, scratch[worker]));
+        synchronized (pool) {
+            op.x = HeapActivation.of(qkv);
+            op.y = HeapActivation.of(out);
+            op.seq = seq;
+            op.heads = heads;
+            op.headDim = headDim;
+            pool.run(batch * heads, attentionTask);
+            op.clear();
+        }
     }
 
-    private interface Range {
-        void run(int from, int to);
-    }
-
-    /** Splits {@code [0, n)} into one contiguous chunk per thread when it is worth it. */
-    private void forChunks(int n, Range body) {
+    /** Runs {@code body} over {@code [0, n)}: one contiguous chunk per thread when it is worth it. */
+    private void forChunks(float[] x, float[] y, int n, Range body) {
         int tasks = Math.min(pool.threads(), Math.max(1, n / MIN_CHUNK));
-        if (tasks == 1) { body.run(0, n); return; }
-        int chunk = ((n + tasks - 1) / tasks + L - 1) / L * L;
-        pool.run(tasks, (t, w) -> body.run(Math.min(n, t * chunk), Math.min(n, (t + 1) * chunk)));
+        synchronized (pool) {
+            op.x = x;
+            op.y = y;
+            op.n = n;
+            op.chunk = ((n + tasks - 1) / tasks + L - 1) / L * L;
+            op.body = body;
+            if (tasks == 1) body.run(op, 0, n);
+            else pool.run(tasks, chunkTask);
+            op.clear();
+        }
     }
 
-    private void forRows(int rows, int cols, Range body) {
+    /** Runs {@code body} over row ranges of {@code [0, rows)}, one per thread when it is worth it. */
+    private void forRows(float[] x, float[] y, int rows, int cols, Range body) {
         int tasks = Math.min(Math.min(pool.threads(), rows), Math.max(1, (int) ((long) rows * cols / MIN_CHUNK)));
-        if (tasks <= 1) { body.run(0, rows); return; }
-        int chunk = (rows + tasks - 1) / tasks;
-        pool.run(tasks, (t, w) -> body.run(Math.min(rows, t * chunk), Math.min(rows, (t + 1) * chunk)));
+        synchronized (pool) {
+            op.x = x;
+            op.y = y;
+            op.n = rows;
+            op.cols = cols;
+            op.chunk = (rows + Math.max(1, tasks) - 1) / Math.max(1, tasks);
+            op.body = body;
+            if (tasks <= 1) body.run(op, 0, rows);
+            else pool.run(tasks, chunkTask);
+            op.clear();
+        }
     }
 
     @Override public void close() {
