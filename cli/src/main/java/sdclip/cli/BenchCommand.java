@@ -66,7 +66,7 @@ final class BenchCommand implements Callable<Integer> {
         int usedThreads;
         String backendName;
         try (TextEncoder enc = TextEncoder.open(path, opts)) {
-            if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            modelOptions.announce(enc, spec.commandLine().getErr());
             ClipTextConfig cfg = enc.configs().getFirst();
             enc.encodeIds(rows(1, 77, cfg.contextLength()), new EncodeRequest(0, 0, true, false, false, false));
             firstMs = (System.nanoTime() - t0) / 1e6;

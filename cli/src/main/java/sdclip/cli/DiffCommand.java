@@ -43,7 +43,7 @@ final class DiffCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<Row> rows = new ArrayList<>();
         try (Checkpoint ca = Checkpoint.open(a, null); Checkpoint cb = Checkpoint.open(b, null)) {
-            TextTower ta = tower(ca, a), tb = tower(cb, b);
+            TextTower ta = ca.encoder(encoder), tb = cb.encoder(encoder);
             for (var e : ta.tensors().entrySet()) {
                 TextTower.Tensor other = tb.tensors().get(e.getKey());
                 if (other == null) rows.add(new Row(e.getKey(), "only in A", Double.NaN, Double.NaN, false, false));
@@ -62,11 +62,6 @@ final class DiffCommand implements Callable<Integer> {
     /** A projection one side lacks (SD 1.x has none) is not a change to the encoder itself. */
     private static boolean counted(Row r) {
         return !(r.name.equals("text_projection.weight") && r.status.startsWith("only in"));
-    }
-
-    private TextTower tower(Checkpoint c, Path p) {
-        if (encoder < 1 || encoder > c.encoders().size()) throw new IllegalArgumentException("--encoder " + encoder + ": " + p + " has " + c.encoders().size() + " text encoder(s)");
-        return c.encoders().get(encoder - 1);
     }
 
     static Row compare(TextTower.Tensor x, TextTower.Tensor y) {

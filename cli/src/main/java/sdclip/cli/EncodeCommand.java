@@ -53,7 +53,7 @@ final class EncodeCommand implements Callable<Integer> {
         List<String> texts = prompts.read();
         if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
         try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {
-            if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            modelOptions.announce(enc, spec.commandLine().getErr());
             EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, true, hiddenStates, true);
             Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (output != null) {

@@ -49,10 +49,7 @@ final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         if (Files.exists(output)) throw new IOException(output + ": already exists; extract writes a new folder");
         try (Checkpoint c = Checkpoint.open(model, heads)) {
-            if (encoder < 1 || encoder > c.encoders().size()) {
-                throw new IllegalArgumentException("--encoder " + encoder + ": " + model + " has " + c.encoders().size() + " text encoder(s)");
-            }
-            TextTower tower = c.encoders().get(encoder - 1);
+            TextTower tower = c.encoder(encoder);
             Path parent = output.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path tmp = Files.createDirectory(parent.resolve("." + output.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));

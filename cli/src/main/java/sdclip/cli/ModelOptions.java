@@ -26,4 +26,9 @@ final class ModelOptions {
         if (heads != null) for (int h : heads) if (h < 1) throw new IllegalArgumentException("--heads values must be positive, got " + h);
         return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withBackend(backend).withThreads(threads).withProjection(projection);
     }
+
+    /** Says on stderr which backend {@code --backend auto} chose. */
+    void announce(TextEncoder enc, java.io.PrintWriter err) {
+        if (backend.equals("auto")) err.println("sdclip: backend auto: " + enc.backendName());
+    }
 }

@@ -33,7 +33,7 @@ final class Attention {
             // Four key vectors per sweep over d: four independent FMA chains instead of one.
             // Each score still sums over d in order, so results do not depend on the grouping.
             int j = 0;
-            for (; j + 4 * L <= n + L - 1 && j + 4 * L <= padded; j += 4 * L) {
+            for (; j + 3 * L < n; j += 4 * L) { // all four vectors start below n, as single ones would
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
                 for (int d = 0; d < headDim; d++) {
                     FloatVector q = FloatVector.broadcast(S, qkv[qi + d]);

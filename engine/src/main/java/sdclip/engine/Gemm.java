@@ -71,7 +71,7 @@ final class Gemm {
 
     /** Floats the {@link #packBlock} blocks need for {@code rows} rows of {@code in} inputs. */
     static int packedSize(int rows, int in) {
-        return (rows + MR - 1) / MR * MR * in;
+        return blocks(rows) * MR * in;
     }
 
     /** Row blocks of {@code rows} rows: the number of {@link #packBlock} calls. */
@@ -102,7 +102,8 @@ final class Gemm {
      * the same L1 sets.
      */
     static void panels(PackedLinear w, int p0, int p1, float[] a, int rows, float[] y, Scratch s) {
-        int in = w.in, tileSize = rows * NR;
+        // Tiles hold whole row blocks: the kernels write their padding rows too, never copied out.
+        int in = w.in, tileSize = blocks(rows) * MR * NR;
         float[] c = s.tile((p1 - p0) * tileSize);
         for (int k0 = 0; k0 < in; k0 += KC) {
             int kc = Math.min(KC, in - k0);
@@ -111,9 +112,9 @@ final class Gemm {
                 int n0 = p * NR, t0 = (p - p0) * tileSize;
                 float[] b = block(w, p, k0, kc, s);
                 for (int m = 0; m < rows; m += MR) {
-                    int valid = Math.min(MR, rows - m), a0 = m * in + k0 * MR;
-                    if (valid > 4) kernel12(a, a0, b, kc, c, t0 + m * NR, NR, valid, first, w.bias, n0);
-                    else kernel4(a, a0, b, kc, c, t0 + m * NR, NR, valid, first, w.bias, n0);
+                    int a0 = m * in + k0 * MR;
+                    if (rows - m > 4) kernel12(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
+                    else kernel4(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
                 }
             }
         }
@@ -137,29 +138,25 @@ final class Gemm {
         return s.block;
     }
 
-    private static FloatVector load(float[] c, int off, boolean valid) {
-        return valid ? FloatVector.fromArray(S, c, off) : FloatVector.zero(S);
-    }
-
-    /** 12 rows x 2 vectors: 24 accumulators; A is packed [k][MR], B is the panel block [k][NR]. */
-    private static void kernel12(float[] a, int a0, float[] b, int kc, float[] c, int c0, int ldc, int valid, boolean first, float[] bias, int n0) {
+    /** 12 rows x 2 vectors: 24 accumulators; A is packed [k][MR], B is the panel block [k][NR], C a tile of NR-float rows. */
+    private static void kernel12(float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
         if (first) {
             FloatVector v0 = FloatVector.fromArray(S, bias, n0), v1 = FloatVector.fromArray(S, bias, n0 + L);
             c00 = v0; c01 = v1; c10 = v0; c11 = v1; c20 = v0; c21 = v1; c30 = v0; c31 = v1; c40 = v0; c41 = v1; c50 = v0; c51 = v1; c60 = v0; c61 = v1; c70 = v0; c71 = v1; c80 = v0; c81 = v1; c90 = v0; c91 = v1; c100 = v0; c101 = v1; c110 = v0; c111 = v1;
         } else {
-            c00 = load(c, c0 + 0 * ldc, 0 < valid); c01 = load(c, c0 + 0 * ldc + L, 0 < valid);
-            c10 = load(c, c0 + 1 * ldc, 1 < valid); c11 = load(c, c0 + 1 * ldc + L, 1 < valid);
-            c20 = load(c, c0 + 2 * ldc, 2 < valid); c21 = load(c, c0 + 2 * ldc + L, 2 < valid);
-            c30 = load(c, c0 + 3 * ldc, 3 < valid); c31 = load(c, c0 + 3 * ldc + L, 3 < valid);
-            c40 = load(c, c0 + 4 * ldc, 4 < valid); c41 = load(c, c0 + 4 * ldc + L, 4 < valid);
-            c50 = load(c, c0 + 5 * ldc, 5 < valid); c51 = load(c, c0 + 5 * ldc + L, 5 < valid);
-            c60 = load(c, c0 + 6 * ldc, 6 < valid); c61 = load(c, c0 + 6 * ldc + L, 6 < valid);
-            c70 = load(c, c0 + 7 * ldc, 7 < valid); c71 = load(c, c0 + 7 * ldc + L, 7 < valid);
-            c80 = load(c, c0 + 8 * ldc, 8 < valid); c81 = load(c, c0 + 8 * ldc + L, 8 < valid);
-            c90 = load(c, c0 + 9 * ldc, 9 < valid); c91 = load(c, c0 + 9 * ldc + L, 9 < valid);
-            c100 = load(c, c0 + 10 * ldc, 10 < valid); c101 = load(c, c0 + 10 * ldc + L, 10 < valid);
-            c110 = load(c, c0 + 11 * ldc, 11 < valid); c111 = load(c, c0 + 11 * ldc + L, 11 < valid);
+            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR); c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
+            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR); c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR); c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR); c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
+            c40 = FloatVector.fromArray(S, c, c0 + 4 * NR); c41 = FloatVector.fromArray(S, c, c0 + 4 * NR + L);
+            c50 = FloatVector.fromArray(S, c, c0 + 5 * NR); c51 = FloatVector.fromArray(S, c, c0 + 5 * NR + L);
+            c60 = FloatVector.fromArray(S, c, c0 + 6 * NR); c61 = FloatVector.fromArray(S, c, c0 + 6 * NR + L);
+            c70 = FloatVector.fromArray(S, c, c0 + 7 * NR); c71 = FloatVector.fromArray(S, c, c0 + 7 * NR + L);
+            c80 = FloatVector.fromArray(S, c, c0 + 8 * NR); c81 = FloatVector.fromArray(S, c, c0 + 8 * NR + L);
+            c90 = FloatVector.fromArray(S, c, c0 + 9 * NR); c91 = FloatVector.fromArray(S, c, c0 + 9 * NR + L);
+            c100 = FloatVector.fromArray(S, c, c0 + 10 * NR); c101 = FloatVector.fromArray(S, c, c0 + 10 * NR + L);
+            c110 = FloatVector.fromArray(S, c, c0 + 11 * NR); c111 = FloatVector.fromArray(S, c, c0 + 11 * NR + L);
         }
         for (int k = 0; k < kc; k++) {
             int bk = k * NR;
@@ -179,31 +176,31 @@ final class Gemm {
             x = FloatVector.broadcast(S, a[ak + 10]); c100 = w0.fma(x, c100); c101 = w1.fma(x, c101);
             x = FloatVector.broadcast(S, a[ak + 11]); c110 = w0.fma(x, c110); c111 = w1.fma(x, c111);
         }
-        if (0 < valid) { c00.intoArray(c, c0 + 0 * ldc); c01.intoArray(c, c0 + 0 * ldc + L); }
-        if (1 < valid) { c10.intoArray(c, c0 + 1 * ldc); c11.intoArray(c, c0 + 1 * ldc + L); }
-        if (2 < valid) { c20.intoArray(c, c0 + 2 * ldc); c21.intoArray(c, c0 + 2 * ldc + L); }
-        if (3 < valid) { c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L); }
-        if (4 < valid) { c40.intoArray(c, c0 + 4 * ldc); c41.intoArray(c, c0 + 4 * ldc + L); }
-        if (5 < valid) { c50.intoArray(c, c0 + 5 * ldc); c51.intoArray(c, c0 + 5 * ldc + L); }
-        if (6 < valid) { c60.intoArray(c, c0 + 6 * ldc); c61.intoArray(c, c0 + 6 * ldc + L); }
-        if (7 < valid) { c70.intoArray(c, c0 + 7 * ldc); c71.intoArray(c, c0 + 7 * ldc + L); }
-        if (8 < valid) { c80.intoArray(c, c0 + 8 * ldc); c81.intoArray(c, c0 + 8 * ldc + L); }
-        if (9 < valid) { c90.intoArray(c, c0 + 9 * ldc); c91.intoArray(c, c0 + 9 * ldc + L); }
-        if (10 < valid) { c100.intoArray(c, c0 + 10 * ldc); c101.intoArray(c, c0 + 10 * ldc + L); }
-        if (11 < valid) { c110.intoArray(c, c0 + 11 * ldc); c111.intoArray(c, c0 + 11 * ldc + L); }
+        c00.intoArray(c, c0 + 0 * NR); c01.intoArray(c, c0 + 0 * NR + L);
+        c10.intoArray(c, c0 + 1 * NR); c11.intoArray(c, c0 + 1 * NR + L);
+        c20.intoArray(c, c0 + 2 * NR); c21.intoArray(c, c0 + 2 * NR + L);
+        c30.intoArray(c, c0 + 3 * NR); c31.intoArray(c, c0 + 3 * NR + L);
+        c40.intoArray(c, c0 + 4 * NR); c41.intoArray(c, c0 + 4 * NR + L);
+        c50.intoArray(c, c0 + 5 * NR); c51.intoArray(c, c0 + 5 * NR + L);
+        c60.intoArray(c, c0 + 6 * NR); c61.intoArray(c, c0 + 6 * NR + L);
+        c70.intoArray(c, c0 + 7 * NR); c71.intoArray(c, c0 + 7 * NR + L);
+        c80.intoArray(c, c0 + 8 * NR); c81.intoArray(c, c0 + 8 * NR + L);
+        c90.intoArray(c, c0 + 9 * NR); c91.intoArray(c, c0 + 9 * NR + L);
+        c100.intoArray(c, c0 + 10 * NR); c101.intoArray(c, c0 + 10 * NR + L);
+        c110.intoArray(c, c0 + 11 * NR); c111.intoArray(c, c0 + 11 * NR + L);
     }
 
-    /** 4 rows x 2 vectors: 8 accumulators; A is packed [k][MR], B is the panel block [k][NR]. */
-    private static void kernel4(float[] a, int a0, float[] b, int kc, float[] c, int c0, int ldc, int valid, boolean first, float[] bias, int n0) {
+    /** 4 rows x 2 vectors: 8 accumulators, for a last block of at most 4 rows; otherwise as {@link #kernel12}. */
+    private static void kernel4(float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (first) {
             FloatVector v0 = FloatVector.fromArray(S, bias, n0), v1 = FloatVector.fromArray(S, bias, n0 + L);
             c00 = v0; c01 = v1; c10 = v0; c11 = v1; c20 = v0; c21 = v1; c30 = v0; c31 = v1;
         } else {
-            c00 = load(c, c0 + 0 * ldc, 0 < valid); c01 = load(c, c0 + 0 * ldc + L, 0 < valid);
-            c10 = load(c, c0 + 1 * ldc, 1 < valid); c11 = load(c, c0 + 1 * ldc + L, 1 < valid);
-            c20 = load(c, c0 + 2 * ldc, 2 < valid); c21 = load(c, c0 + 2 * ldc + L, 2 < valid);
-            c30 = load(c, c0 + 3 * ldc, 3 < valid); c31 = load(c, c0 + 3 * ldc + L, 3 < valid);
+            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR); c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
+            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR); c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR); c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR); c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
         }
         for (int k = 0; k < kc; k++) {
             int bk = k * NR;
@@ -215,9 +212,9 @@ final class Gemm {
             x = FloatVector.broadcast(S, a[ak + 2]); c20 = w0.fma(x, c20); c21 = w1.fma(x, c21);
             x = FloatVector.broadcast(S, a[ak + 3]); c30 = w0.fma(x, c30); c31 = w1.fma(x, c31);
         }
-        if (0 < valid) { c00.intoArray(c, c0 + 0 * ldc); c01.intoArray(c, c0 + 0 * ldc + L); }
-        if (1 < valid) { c10.intoArray(c, c0 + 1 * ldc); c11.intoArray(c, c0 + 1 * ldc + L); }
-        if (2 < valid) { c20.intoArray(c, c0 + 2 * ldc); c21.intoArray(c, c0 + 2 * ldc + L); }
-        if (3 < valid) { c30.intoArray(c, c0 + 3 * ldc); c31.intoArray(c, c0 + 3 * ldc + L); }
+        c00.intoArray(c, c0 + 0 * NR); c01.intoArray(c, c0 + 0 * NR + L);
+        c10.intoArray(c, c0 + 1 * NR); c11.intoArray(c, c0 + 1 * NR + L);
+        c20.intoArray(c, c0 + 2 * NR); c21.intoArray(c, c0 + 2 * NR + L);
+        c30.intoArray(c, c0 + 3 * NR); c31.intoArray(c, c0 + 3 * NR + L);
     }
 }

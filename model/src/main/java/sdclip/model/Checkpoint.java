@@ -56,6 +56,14 @@ public final class Checkpoint implements AutoCloseable {
 
     public List<TextTower> encoders() { return encoders; }
 
+    /** Text encoder {@code number}, counted from 1 as {@code --encoder} counts. */
+    public TextTower encoder(int number) {
+        if (number < 1 || number > encoders.size()) {
+            throw new IllegalArgumentException("--encoder " + number + ": " + path + " has " + encoders.size() + " text encoder(s)");
+        }
+        return encoders.get(number - 1);
+    }
+
     public boolean hasVisionTower() { return visionTower; }
 
     /**

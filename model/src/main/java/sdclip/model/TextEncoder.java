@@ -207,8 +207,10 @@ public final class TextEncoder implements AutoCloseable {
         List<Integer> chosen = new ArrayList<>();
         int encoders = transformers.size();
         if (request.encoder() == 0) for (int i = 0; i < encoders; i++) chosen.add(i);
-        else if (request.encoder() >= 1 && request.encoder() <= encoders) chosen.add(request.encoder() - 1);
-        else throw new IllegalArgumentException("--encoder " + request.encoder() + ": " + checkpoint.path() + " has " + encoders + " text encoder(s)");
+        else {
+            checkpoint.encoder(request.encoder()); // refuses a number the checkpoint lacks
+            chosen.add(request.encoder() - 1);
+        }
         return chosen;
     }
 

@@ -126,20 +126,17 @@ final class TextTransformer {
             last = read(h, rows * w);
         }
         if (req.pooled) {
-            pooled = new float[batch * w];
-            if (last != null) {
-                for (int b = 0; b < batch; b++) System.arraycopy(last, (b * seq + pooledIndex[b]) * w, pooled, b * w, w);
-            } else {
-                Activation rowsAt = backend.allocate(batch * w);
-                try {
-                    for (int b = 0; b < batch; b++) backend.copy(x, (b * seq + pooledIndex[b]) * w, rowsAt, b * w, w);
-                    backend.layerNorm(finalNorm, rowsAt, batch, rowsAt);
-                    backend.read(rowsAt, 0, pooled, 0, batch * w);
-                } finally {
-                    backend.release(rowsAt);
-                }
+            // The end-token rows, normed: h already holds them when the last hidden state was taken.
+            Activation rowsAt = backend.allocate(batch * w);
+            try {
+                Activation from = last != null ? h : x;
+                for (int b = 0; b < batch; b++) backend.copy(from, (b * seq + pooledIndex[b]) * w, rowsAt, b * w, w);
+                if (last == null) backend.layerNorm(finalNorm, rowsAt, batch, rowsAt);
+                pooled = read(rowsAt, batch * w);
+                if (projection != null) embeds = project(rowsAt, batch);
+            } finally {
+                backend.release(rowsAt);
             }
-            if (projection != null) embeds = project(pooled, batch);
         }
         return new Result(hidden, last, conditioning, pooled, embeds);
     }
@@ -166,15 +163,12 @@ final class TextTransformer {
     }
 
     /** {@code pooled @ projection^T}, one linear over the whole batch. */
-    private float[] project(float[] pooled, int batch) {
-        int w = cfg.width();
-        Activation in = backend.allocate(batch * w), out = backend.allocate(batch * projectionDim);
+    private float[] project(Activation pooled, int batch) {
+        Activation out = backend.allocate(batch * projectionDim);
         try {
-            backend.write(pooled, 0, in, 0, batch * w);
-            backend.linear(projection, in, batch, out);
+            backend.linear(projection, pooled, batch, out);
             return read(out, batch * projectionDim);
         } finally {
-            backend.release(in);
             backend.release(out);
         }
     }
