@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
-import sdclip.engine.CpuBackend;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
+import sdclip.engine.Backends;
 
 /**
  * The CPU linear on the SD 1.5 text-encoder shapes. GFLOP/s = 2 * rows * in * out / time:
@@ -57,7 +57,7 @@ public class LinearBenchmark {
         float[] w = new float[out * in], b = new float[out], xs = new float[rows * in];
         for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5) * 0.05f;
         for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() - 0.5);
-        backend = new CpuBackend(threads);
+        backend = Backends.create("cpu", threads);
         linear = backend.prepareLinear(Weights.rounded(dtype, w), Weights.rounded(dtype, b), out, in);
         x = backend.allocate(xs.length);
         y = backend.allocate(rows * out);

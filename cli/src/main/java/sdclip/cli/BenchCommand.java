@@ -16,12 +16,13 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
+import sdclip.engine.Backends;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
-import sdclip.model.ClipTextConfig;
 import sdclip.model.EncodeRequest;
 import sdclip.model.FormulaModel;
 import sdclip.model.TextEncoder;
+import sdclip.model.checkpoint.ClipTextConfig;
 
 /**
  * {@code sdclip bench}: the whole encoder on the four workloads of {@code shared/anchors}
@@ -126,7 +127,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** GFLOP/s of one 77x768 -> 3072 linear with F32 weights. */
     private double linearGflops() {
-        try (Backend b = TextEncoder.createBackend(modelOptions.backend, modelOptions.threads)) {
+        try (Backend b = Backends.create(modelOptions.backend, modelOptions.threads)) {
             int rows = 77, in = 768, out = 3072;
             SplittableRandom rnd = new SplittableRandom(1);
             float[] w = new float[out * in], x = new float[rows * in];

@@ -6,7 +6,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sdclip.engine.OpenCl;
+import sdclip.engine.Backends;
 
 /** {@code sdclip devices}: the OpenCL platforms and devices {@code --backend opencl:P:D} can name. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "List OpenCL platforms and devices with their memory and compute units.")
@@ -15,14 +15,14 @@ final class DevicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        List<OpenCl.Device> devices = OpenCl.devices();
+        List<Backends.OpenClDevice> devices = Backends.openClDevices();
         PrintWriter out = spec.commandLine().getOut();
         if (devices.isEmpty()) {
-            out.println("no OpenCL devices: " + OpenCl.INSTALL_HINT);
+            out.println("no OpenCL devices: " + Backends.openClInstallHint());
             out.flush();
             return 1;
         }
-        for (OpenCl.Device d : devices) out.println(d.describe());
+        for (Backends.OpenClDevice d : devices) out.println(d.description());
         out.flush();
         return 0;
     }

@@ -13,8 +13,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.Checkpoint;
-import sdclip.model.TextTower;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.TextTower;
 import sdclip.model.json.Json;
 
 /**

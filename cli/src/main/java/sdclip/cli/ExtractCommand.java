@@ -12,9 +12,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.Checkpoint;
-import sdclip.model.ClipTextConfig;
-import sdclip.model.TextTower;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.checkpoint.TextTower;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorType;
 

@@ -14,9 +14,9 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.testdata.ReferenceData;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
-import sdclip.testdata.ReferenceData;
 
 /** The commands end to end through {@link Main#run}, with exit codes and the one-line error rule. */
 class CliTest {

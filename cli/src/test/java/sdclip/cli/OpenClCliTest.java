@@ -8,7 +8,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sdclip.engine.OpenCl;
+import sdclip.engine.Backends;
 import sdclip.model.safetensors.SafetensorsFile;
 
 /** devices and --backend opencl / auto through the command line. */
@@ -18,12 +18,12 @@ class OpenClCliTest {
     private static void requireOpenCl() {
         boolean present;
         try {
-            present = !OpenCl.devices().isEmpty();
+            present = !Backends.openClDevices().isEmpty();
         } catch (RuntimeException | LinkageError e) {
             present = false;
         }
         if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException("CI must have an OpenCL device (.ci/run installs PoCL)");
-        org.junit.jupiter.api.Assumptions.assumeTrue(present, "no OpenCL device: " + OpenCl.INSTALL_HINT);
+        org.junit.jupiter.api.Assumptions.assumeTrue(present, "no OpenCL device: " + Backends.openClInstallHint());
     }
 
     @Test
@@ -32,7 +32,7 @@ class OpenClCliTest {
         CliTest.Run r = CliTest.run("devices");
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().startsWith("opencl:0:0"), r.out());
-        assertEquals(OpenCl.devices().size(), r.out().strip().lines().count());
+        assertEquals(Backends.openClDevices().size(), r.out().strip().lines().count());
     }
 
     @Test

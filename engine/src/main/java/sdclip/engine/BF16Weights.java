@@ -15,16 +15,16 @@ public record BF16Weights(MemorySegment segment) implements Weights {
 
     @Override public Weights slice(long from, long count) { return new BF16Weights(segment.asSlice(from * 2, count * 2)); }
 
-    static float toFloat(short bits) { return Float.intBitsToFloat(bits << 16); }
+    public static float toFloat(short bits) { return Float.intBitsToFloat(bits << 16); }
 
     /** Round to nearest even; NaN stays NaN. */
-    static short fromFloat(float f) {
+    public static short fromFloat(float f) {
         int x = Float.floatToRawIntBits(f);
         if (Float.isNaN(f)) return (short) ((x >>> 16) | 0x40);
         return (short) ((x + 0x7FFF + ((x >>> 16) & 1)) >>> 16);
     }
 
-    static void widen(short[] src, int srcOff, float[] dst, int dstOff, int count) {
+    public static void widen(short[] src, int srcOff, float[] dst, int dstOff, int count) {
         for (int i = 0; i < count; i++) dst[dstOff + i] = Float.intBitsToFloat(src[srcOff + i] << 16);
     }
 }

@@ -74,9 +74,6 @@ public interface Backend extends AutoCloseable {
     /** In place: {@code 0.5 x (1 + erf(x / sqrt 2))} over the first {@code n} values. */
     void gelu(Activation x, int n);
 
-    /** In place, each row of {@code x[rows, cols]}; {@code -inf} entries become 0. */
-    void softmax(Activation x, int rows, int cols);
-
     /** {@code acc[i] += x[i]} for {@code i < n}. */
     void add(Activation acc, Activation x, int n);
 

@@ -16,7 +16,7 @@ public record F16Weights(MemorySegment segment) implements Weights {
     @Override public Weights slice(long from, long count) { return new F16Weights(segment.asSlice(from * 2, count * 2)); }
 
     /** Half to float over arrays; a plain loop that C2 turns into vcvtph2ps. */
-    static void widen(short[] src, int srcOff, float[] dst, int dstOff, int count) {
+    public static void widen(short[] src, int srcOff, float[] dst, int dstOff, int count) {
         for (int i = 0; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(src[srcOff + i]);
     }
 }

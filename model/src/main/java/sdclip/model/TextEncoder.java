@@ -6,12 +6,13 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import sdclip.engine.Backend;
-import sdclip.engine.CpuBackend;
-import sdclip.engine.OpenCl;
-import sdclip.engine.OpenClBackend;
-import sdclip.engine.ReferenceBackend;
 import sdclip.model.tokenizer.ClipTokenizer;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.TextTower;
+import sdclip.model.text.TextTransformer;
+import sdclip.engine.Backend;
+import sdclip.engine.Backends;
+import sdclip.model.checkpoint.ClipTextConfig;
 
 /**
  * The library entry point: a checkpoint's text encoder(s), ready to encode prompts.
@@ -99,7 +100,7 @@ public final class TextEncoder implements AutoCloseable {
         Backend backend = null;
         try {
             if (options.projection() != null) projection = Checkpoint.open(options.projection(), null);
-            backend = createBackend(options.backend(), options.threads());
+            backend = Backends.create(options.backend(), options.threads());
             return new TextEncoder(checkpoint, projection, backend, options);
         } catch (IOException | RuntimeException e) {
             if (backend != null) backend.close();
@@ -107,30 +108,6 @@ public final class TextEncoder implements AutoCloseable {
             checkpoint.close();
             throw e;
         }
-    }
-
-    /**
-     * {@code cpu} (Vector API), {@code reference} (scalar, the oracle), {@code opencl} (the first
-     * GPU, else the first OpenCL device), {@code opencl:P:D} (platform P, device D), or
-     * {@code auto} (an OpenCL GPU when there is one, else the CPU).
-     */
-    public static Backend createBackend(String name, int threads) {
-        int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        if (name.equals("opencl") || name.startsWith("opencl:")) return new OpenClBackend(name);
-        return switch (name) {
-            case "cpu" -> new CpuBackend(n);
-            case "reference" -> new ReferenceBackend();
-            case "auto" -> {
-                OpenCl.Device gpu = null;
-                try {
-                    gpu = OpenCl.devices().stream().filter(OpenCl.Device::gpu).findFirst().orElse(null);
-                } catch (RuntimeException | LinkageError e) {
-                    // no OpenCL runtime: the CPU it is
-                }
-                yield gpu != null ? new OpenClBackend(gpu) : new CpuBackend(n);
-            }
-            default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (cpu, reference, opencl, opencl:P:D, auto)");
-        };
     }
 
     public Checkpoint checkpoint() { return checkpoint; }

@@ -12,10 +12,12 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import sdclip.engine.DType;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
+import sdclip.engine.DType;
+import sdclip.model.checkpoint.HiddenAct;
+import sdclip.model.checkpoint.ClipTextConfig;
 
 /** The formula model against {@code full-sd15.weights.json} and {@code full-sd15.expected.safetensors}. */
 class FormulaModelTest {

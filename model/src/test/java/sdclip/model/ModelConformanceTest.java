@@ -23,16 +23,16 @@ import sdclip.testdata.Seeded;
  * reference outputs), on both backends: ids exactly, activations within
  * {@code max |d| / max |expected| <= 1e-4} (the reference README's bar for an F32 engine).
  */
-class ModelConformanceTest {
+public class ModelConformanceTest {
     static final double TOL = 1e-4;
 
-    static Path ref(String p) { return ReferenceData.require(p); }
+    public static Path ref(String p) { return ReferenceData.require(p); }
 
-    static List<String> prompts() throws IOException {
+    public static List<String> prompts() throws IOException {
         return ((List<?>) Json.parse(Files.readString(ref("expected/prompts.json")))).stream().map(String.class::cast).toList();
     }
 
-    static TextEncoder.Options options(String backend, int... heads) {
+    public static TextEncoder.Options options(String backend, int... heads) {
         return TextEncoder.Options.defaults().withBackend(backend).withThreads(2)
                 .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz")).withHeads(heads.length == 0 ? null : heads);
     }
@@ -45,7 +45,7 @@ class ModelConformanceTest {
         boolean opencl;
         String why = "";
         try {
-            opencl = !sdclip.engine.OpenCl.devices().isEmpty();
+            opencl = !sdclip.engine.Backends.openClDevices().isEmpty();
         } catch (RuntimeException | LinkageError e) {
             opencl = false;
             why = e.getMessage();
@@ -88,7 +88,7 @@ class ModelConformanceTest {
     void sdxlBothEncodersMatchTheReference(String backend) throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
-            assertEquals(Checkpoint.Family.SDXL, enc.checkpoint().family());
+            assertEquals(sdclip.model.checkpoint.Checkpoint.Family.SDXL, enc.checkpoint().family());
             compare(enc.encode(prompts(), EncodeRequest.standard().withEncoder(1).withHiddenStates(true)), exp, "e0_");
             compare(enc.encode(prompts(), EncodeRequest.standard().withEncoder(2).withHiddenStates(true)), exp, "e1_");
             // Combined: encoder 1's and encoder 2's penultimate blocks, raw, side by side.

@@ -15,6 +15,7 @@ import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.model.checkpoint.Checkpoint;
 import sdclip.testdata.ReferenceData;
 
 /**

@@ -2,6 +2,8 @@ package sdclip.model.safetensors;
 
 import sdclip.engine.DType;
 
+
+
 /** Every dtype the safetensors format defines, with its size in bits. */
 public enum TensorType {
     BOOL(8), U8(8), I8(8), F8_E5M2(8), F8_E4M3(8), F8_E8M0(8), F4(4), F6_E2M3(6), F6_E3M2(6),

@@ -1,0 +1,245 @@
+package sdclip.model.checkpoint;
+
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.TreeSet;
+import sdclip.model.safetensors.SafetensorsException;
+import sdclip.model.safetensors.TensorInfo;
+import sdclip.model.safetensors.TensorStore;
+import sdclip.engine.Weights;
+
+/**
+ * One CLIP text encoder inside a checkpoint, every tensor resolved to its canonical Hugging Face
+ * name ({@code text_model.*}, {@code text_projection.weight}) and checked against the shape the
+ * architecture implies. OpenAI/OpenCLIP naming is mapped here: {@code in_proj_weight} is split
+ * into q, k and v row views (no copy) and {@code text_projection [W, P]} is kept with a
+ * transposed flag. {@code position_ids} buffers are never read.
+ */
+public final class TextTower {
+
+    /** A canonical tensor: its HF name and shape, and the stored values behind it. */
+    public record Tensor(String name, long[] shape, Weights values, String source, boolean transposed) {
+        public long elements() { return Arrays.stream(shape).reduce(1, Math::multiplyExact); }
+
+        /** Elements {@code [from, from + count)} in HF layout (row-major over {@link #shape}), widened to F32. */
+        public void copyTo(long from, float[] dst, int off, int count) {
+            if (!transposed) {
+                values.copyTo(from, dst, off, count);
+                return;
+            }
+            long rows = shape[0], cols = shape[1]; // HF [P, W] read from OpenAI's [W, P]
+            for (int i = 0; i < count; i++) {
+                long e = from + i, p = e / cols, w = e % cols;
+                dst[off + i] = values.get(w * rows + p);
+            }
+        }
+    }
+
+    /** How the family's UNet conditioning is taken from this tower. */
+    public enum Conditioning {
+        /** {@code final_layer_norm(hidden_states[L - (clipSkip - 1)])}: SD 1.x, SD 2.x, plain CLIP. */
+        FINAL_NORM,
+        /** {@code hidden_states[L - 1]} without the final norm: SDXL's encoders. */
+        RAW_PENULTIMATE
+    }
+
+    private final TensorStore store;
+    private final String label, prefix;
+    private final Naming naming;
+    private final ClipTextConfig config;
+    private final Map<String, Tensor> tensors;
+    private final int padId, defaultClipSkip;
+    private final Conditioning conditioning;
+    private final Path tokenizerFolder;
+
+    private TextTower(Builder b, ClipTextConfig config, Map<String, Tensor> tensors) {
+        this.store = b.store;
+        this.label = b.label;
+        this.prefix = b.prefix;
+        this.naming = b.naming;
+        this.config = config;
+        this.tensors = Collections.unmodifiableMap(tensors);
+        this.padId = b.padId;
+        this.defaultClipSkip = b.defaultClipSkip;
+        this.conditioning = b.conditioning;
+        this.tokenizerFolder = b.tokenizerFolder;
+    }
+
+    public String label() { return label; }
+
+    public String prefix() { return prefix; }
+
+    public Naming naming() { return naming; }
+
+    public ClipTextConfig config() { return config; }
+
+    /** Canonical tensors in HF order: embeddings, layers, final norm, projection. */
+    public Map<String, Tensor> tensors() { return tensors; }
+
+    public Tensor tensor(String canonicalName) {
+        Tensor t = tensors.get(canonicalName);
+        if (t == null) throw new IllegalArgumentException("no canonical tensor " + canonicalName);
+        return t;
+    }
+
+    public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
+
+    /** Pad id of this tower's tokenization: 49407 for OpenAI CLIP-L, 0 for OpenCLIP towers. */
+    public int padId() { return padId; }
+
+    public int defaultClipSkip() { return defaultClipSkip; }
+
+    public Conditioning conditioning() { return conditioning; }
+
+    /** The folder of this tower's own tokenizer (diffusers {@code tokenizer/}), or null. */
+    public Path tokenizerFolder() { return tokenizerFolder; }
+
+    /** The dtype the tower's weights are stored in (of its token embedding). */
+    public String dtype() { return store.info(tensor("text_model.embeddings.token_embedding.weight").source()).type().name(); }
+
+    /** The canonical name prefix of layer {@code l}. */
+    public static String layer(int l) { return "text_model.encoder.layers." + l + "."; }
+
+    /** Describes where a tower is and how it is stored; {@link #build()} resolves and checks every tensor. */
+    static final class Builder {
+        TensorStore store;
+        String label = "text encoder", prefix = "";
+        Naming naming = Naming.HUGGING_FACE;
+        /** Full name of the projection tensor, or null; OpenAI orientation is [W, P]. */
+        String projection;
+        Integer heads;
+        HiddenAct activation = HiddenAct.QUICK_GELU;
+        float layerNormEps = 1e-5f;
+        int padId = 49407, defaultClipSkip = 1;
+        Conditioning conditioning = Conditioning.FINAL_NORM;
+        Path tokenizerFolder;
+
+        Builder conditioning(Conditioning c) { conditioning = c; return this; }
+
+        Builder clipSkip(int k) { defaultClipSkip = k; return this; }
+
+        TextTower build() {
+            Map<String, Tensor> out = new LinkedHashMap<>();
+            boolean hf = naming == Naming.HUGGING_FACE;
+            TensorInfo tok = need(hf ? "embeddings.token_embedding.weight" : "token_embedding.weight", 2);
+            int vocab = toInt(tok, 0), width = toInt(tok, 1);
+            TensorInfo pos = need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
+            int context = toInt(pos, 0);
+            put(out, "text_model.embeddings.token_embedding.weight", tok, vocab, width);
+            put(out, "text_model.embeddings.position_embedding.weight", pos, context, width);
+            int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
+            if (layers == 0) throw new SafetensorsException(store.path(), label + " under \"" + prefix + "\" has no transformer layers");
+            TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
+            int mlp = toInt(fc1, 0);
+            for (int l = 0; l < layers; l++) {
+                String c = layer(l);
+                String s = prefix + (hf ? "encoder.layers." + l + "." : "transformer.resblocks." + l + ".");
+                put(out, c + "layer_norm1.weight", s + (hf ? "layer_norm1.weight" : "ln_1.weight"), width);
+                put(out, c + "layer_norm1.bias", s + (hf ? "layer_norm1.bias" : "ln_1.bias"), width);
+                if (hf) {
+                    for (String p : new String[] {"q", "k", "v"}) {
+                        put(out, c + "self_attn." + p + "_proj.weight", s + "self_attn." + p + "_proj.weight", width, width);
+                        put(out, c + "self_attn." + p + "_proj.bias", s + "self_attn." + p + "_proj.bias", width);
+                    }
+                } else {
+                    TensorInfo w = check(s + "attn.in_proj_weight", 3L * width, width);
+                    TensorInfo b = check(s + "attn.in_proj_bias", 3L * width);
+                    Weights wv = store.weights(w.name()), bv = store.weights(b.name());
+                    String[] parts = {"q", "k", "v"};
+                    for (int i = 0; i < 3; i++) {
+                        out.put(c + "self_attn." + parts[i] + "_proj.weight", new Tensor(c + "self_attn." + parts[i] + "_proj.weight",
+                                new long[] {width, width}, wv.slice((long) i * width * width, (long) width * width), w.name(), false));
+                        out.put(c + "self_attn." + parts[i] + "_proj.bias", new Tensor(c + "self_attn." + parts[i] + "_proj.bias",
+                                new long[] {width}, bv.slice((long) i * width, width), b.name(), false));
+                    }
+                }
+                put(out, c + "self_attn.out_proj.weight", s + (hf ? "self_attn.out_proj.weight" : "attn.out_proj.weight"), width, width);
+                put(out, c + "self_attn.out_proj.bias", s + (hf ? "self_attn.out_proj.bias" : "attn.out_proj.bias"), width);
+                put(out, c + "layer_norm2.weight", s + (hf ? "layer_norm2.weight" : "ln_2.weight"), width);
+                put(out, c + "layer_norm2.bias", s + (hf ? "layer_norm2.bias" : "ln_2.bias"), width);
+                put(out, c + "mlp.fc1.weight", s + (hf ? "mlp.fc1.weight" : "mlp.c_fc.weight"), mlp, width);
+                put(out, c + "mlp.fc1.bias", s + (hf ? "mlp.fc1.bias" : "mlp.c_fc.bias"), mlp);
+                put(out, c + "mlp.fc2.weight", s + (hf ? "mlp.fc2.weight" : "mlp.c_proj.weight"), width, mlp);
+                put(out, c + "mlp.fc2.bias", s + (hf ? "mlp.fc2.bias" : "mlp.c_proj.bias"), width);
+            }
+            put(out, "text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
+            put(out, "text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
+            int projectionDim = 0;
+            if (projection != null) {
+                TensorInfo p = store.require(projection);
+                if (p.rank() != 2) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + ", expected a matrix");
+                boolean openAi = !projection.endsWith(".weight");
+                int pw = toInt(p, openAi ? 0 : 1);
+                projectionDim = toInt(p, openAi ? 1 : 0);
+                if (pw != width) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + " but the text width is " + width);
+                out.put("text_projection.weight", new Tensor("text_projection.weight", new long[] {projectionDim, width}, store.weights(projection), projection, openAi));
+            }
+            int h = heads != null ? heads : Math.max(1, width / 64);
+            if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), label + ": " + h + " heads do not divide the width " + width);
+            return new TextTower(this, new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps), out);
+        }
+
+        private TensorInfo need(String suffix, int rank) {
+            TensorInfo t = info(prefix + suffix);
+            if (t.rank() != rank) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ", expected " + rank + " dimensions");
+            return t;
+        }
+
+        private TensorInfo info(String name) {
+            TensorInfo t = store.info(name);
+            if (t == null) throw new SafetensorsException(store.path(), name, "is missing (" + label + " under \"" + prefix + "\")");
+            if (t.type().computeType() == null) throw new SafetensorsException(store.path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
+            return t;
+        }
+
+        private TensorInfo check(String name, long... shape) {
+            TensorInfo t = info(name);
+            if (!Arrays.equals(t.shape(), shape)) {
+                long[] reversed = t.shape().clone();
+                for (int i = 0; i < reversed.length / 2; i++) {
+                    long x = reversed[i];
+                    reversed[i] = reversed[reversed.length - 1 - i];
+                    reversed[reversed.length - 1 - i] = x;
+                }
+                String hint = shape.length == 2 && Arrays.equals(reversed, shape) ? " (transposed?)" : "";
+                throw new SafetensorsException(store.path(), name, "has shape " + t.shapeString() + ", expected " + Arrays.toString(shape) + hint);
+            }
+            return t;
+        }
+
+        private void put(Map<String, Tensor> out, String canonical, String name, long... shape) {
+            TensorInfo t = check(name, shape);
+            out.put(canonical, new Tensor(canonical, shape, store.weights(name), name, false));
+        }
+
+        private void put(Map<String, Tensor> out, String canonical, TensorInfo t, long... shape) {
+            put(out, canonical, t.name(), shape);
+        }
+
+        private int toInt(TensorInfo t, int dim) {
+            long d = t.shape()[dim];
+            if (d <= 0 || d > Integer.MAX_VALUE) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
+            return (int) d;
+        }
+
+        /** Layers 0..L-1 present under {@code prefix + stem}; a gap is reported as a missing layer later. */
+        private int countLayers(String stem) {
+            TreeSet<Integer> seen = new TreeSet<>();
+            String p = prefix + stem;
+            for (String name : store.names()) {
+                if (!name.startsWith(p)) continue;
+                int dot = name.indexOf('.', p.length());
+                if (dot < 0) continue;
+                try {
+                    seen.add(Integer.parseInt(name.substring(p.length(), dot)));
+                } catch (NumberFormatException ignored) {
+                    // not a layer index
+                }
+            }
+            return seen.isEmpty() ? 0 : seen.last() + 1;
+        }
+    }
+}
