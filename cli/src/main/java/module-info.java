@@ -1,0 +1,8 @@
+/** The {@code sdclip} command line, on the model's public API only. */
+module sdclip.cli {
+    requires sdclip.model;
+    requires info.picocli;
+
+    // picocli fills option fields and calls commands reflectively.
+    opens sdclip.cli to info.picocli;
+}

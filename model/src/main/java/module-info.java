@@ -1,0 +1,15 @@
+/**
+ * sdclip's model layer: checkpoints of every supported family and layout, the exact CLIP
+ * tokenizer, safetensors reading and writing, and the encoders built on the engine
+ * ({@link sdclip.model.TextEncoder}).
+ */
+module sdclip.model {
+    requires transitive sdclip.engine;
+    requires org.jsoup;
+
+    exports sdclip.model;
+    exports sdclip.model.checkpoint;
+    exports sdclip.model.json;
+    exports sdclip.model.safetensors;
+    exports sdclip.model.tokenizer;
+}
