@@ -70,7 +70,7 @@ public class LayerBenchmark {
 
     @Benchmark
     public Activation attention77x12x64() {
-        backend.attention(qkv, 1, SEQ, HEADS, WIDTH / HEADS, attn);
+        backend.attention(qkv, 1, SEQ, HEADS, WIDTH / HEADS, true, attn);
         return attn;
     }
 

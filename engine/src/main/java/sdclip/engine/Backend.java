@@ -84,11 +84,13 @@ public interface Backend extends AutoCloseable {
     void embed(Embedding e, int[] ids, int batch, int seq, Activation out);
 
     /**
-     * Causal multi-head self-attention. {@code qkv} is {@code [batch * seq, 3 * width]} with each
-     * row holding q, k and v (width = heads * headDim); writes {@code out[batch * seq, width]}:
-     * per head {@code softmax(q k^T / sqrt(headDim) + causal mask) v}.
+     * Multi-head self-attention. {@code qkv} is {@code [batch * seq, 3 * width]} with each row
+     * holding q, k and v (width = heads * headDim, any head dimension); writes
+     * {@code out[batch * seq, width]}: per head {@code softmax(q k^T / sqrt(headDim) + mask) v},
+     * where the mask hides later positions when {@code causal} (the text tower) and nothing
+     * otherwise (the vision tower).
      */
-    void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out);
+    void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out);
 
     @Override
     void close();

@@ -204,22 +204,47 @@ public abstract class BackendContractTest {
     }
 
     static Stream<Arguments> attentionShapes() {
+        // Head dims of every released tower (64; ViT-H 80, bigG 104) and the tiny models' (16, 24);
+        // 257 is a ViT-L/14 image's sequence (256 patches and the class token).
         return Stream.of(
                 Arguments.of(1, 1, 1, 8), Arguments.of(1, 7, 4, 16), Arguments.of(2, 77, 4, 16),
                 Arguments.of(1, 77, 12, 64), Arguments.of(3, 9, 2, 20), Arguments.of(2, 13, 3, 16),
-                Arguments.of(1, 33, 5, 80), Arguments.of(2, 77, 20, 64));
+                Arguments.of(1, 33, 5, 80), Arguments.of(2, 77, 20, 64), Arguments.of(2, 19, 2, 24),
+                Arguments.of(1, 21, 2, 104), Arguments.of(1, 257, 4, 16))
+                .flatMap(a -> Stream.of(true, false).map(causal -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], a.get()[3], causal)));
     }
 
-    @ParameterizedTest(name = "attention batch {0} seq {1} heads {2} dim {3}")
+    @ParameterizedTest(name = "attention batch {0} seq {1} heads {2} dim {3} causal {4}")
     @MethodSource("attentionShapes")
-    void attentionMatchesReference(int batch, int seq, int heads, int headDim) {
+    void attentionMatchesReference(int batch, int seq, int heads, int headDim, boolean causal) {
         int width = heads * headDim;
         float[] qkv = new Seeded(seq * 100 + heads).normal(batch * seq * 3 * width, 1.5f);
-        float[] expected = run(REF, qkv, batch * seq * width, (x, y) -> REF.attention(x, batch, seq, heads, headDim, y));
+        float[] expected = run(REF, qkv, batch * seq * width, (x, y) -> REF.attention(x, batch, seq, heads, headDim, causal, y));
         for (Backend cpu : fast()) {
-            float[] actual = run(cpu, qkv, batch * seq * width, (x, y) -> cpu.attention(x, batch, seq, heads, headDim, y));
+            float[] actual = run(cpu, qkv, batch * seq * width, (x, y) -> cpu.attention(x, batch, seq, heads, headDim, causal, y));
             double err = Seeded.relativeError(actual, expected);
             assertTrue(err <= 1e-5, cpu.name() + ": relative error " + err);
+        }
+    }
+
+    @Test
+    void fullAttentionSeesLaterTokens() {
+        // Without the mask, changing the last token changes the first token's output, and a
+        // sequence whose keys are all equal averages the values uniformly.
+        int seq = 6, heads = 2, hd = 16, width = heads * hd;
+        for (Backend b : fast()) {
+            float[] qkv = new Seeded(22).normal(seq * 3 * width, 1f);
+            float[] before = run(b, qkv, seq * width, (x, y) -> b.attention(x, 1, seq, heads, hd, false, y));
+            for (int i = 0; i < 3 * width; i++) qkv[(seq - 1) * 3 * width + i] += 5;
+            float[] after = run(b, qkv, seq * width, (x, y) -> b.attention(x, 1, seq, heads, hd, false, y));
+            assertTrue(before[0] != after[0], b.name() + ": the first output ignored the last token");
+            for (int t = 0; t < seq; t++) for (int i = 0; i < width; i++) qkv[t * 3 * width + width + i] = 0.25f; // equal keys
+            float[] uniform = run(b, qkv, seq * width, (x, y) -> b.attention(x, 1, seq, heads, hd, false, y));
+            for (int d = 0; d < width; d++) {
+                double mean = 0;
+                for (int t = 0; t < seq; t++) mean += qkv[t * 3 * width + 2 * width + d];
+                assertEquals(mean / seq, uniform[d], 1e-5, b.name() + " dim " + d);
+            }
         }
     }
 
@@ -228,9 +253,9 @@ public abstract class BackendContractTest {
         // Changing the last token must not change any earlier output.
         int seq = 10, heads = 2, hd = 16, width = heads * hd;
         float[] qkv = new Seeded(21).normal(seq * 3 * width, 1f);
-        float[] before = run(any(), qkv, seq * width, (x, y) -> any().attention(x, 1, seq, heads, hd, y));
+        float[] before = run(any(), qkv, seq * width, (x, y) -> any().attention(x, 1, seq, heads, hd, true, y));
         for (int i = 0; i < 3 * width; i++) qkv[(seq - 1) * 3 * width + i] += 5;
-        float[] after = run(any(), qkv, seq * width, (x, y) -> any().attention(x, 1, seq, heads, hd, y));
+        float[] after = run(any(), qkv, seq * width, (x, y) -> any().attention(x, 1, seq, heads, hd, true, y));
         for (int i = 0; i < (seq - 1) * width; i++) assertEquals(before[i], after[i]);
         // the first token attends only to itself: its output is its own value vector
         for (int h = 0; h < heads; h++) {

@@ -4,11 +4,12 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Causal attention for one (sequence, head), fused. The head's keys are first transposed into
- * scratch ({@code [headDim][seq]}, zero-padded to whole vectors), so each query's scores against
- * keys 0..i come from broadcast-FMAs over key positions: no horizontal sums, which would make
- * the rounding depend on the JIT. Then a softmax over those i + 1 scores and the weighted sum
- * of values; the masked half is never computed.
+ * Attention for one (sequence, head), fused. The head's keys are first transposed into
+ * scratch ({@code [headDim][seq]}, zero-padded to whole vectors), so each query's scores
+ * against keys 0..n-1 (n = i + 1 when causal, else seq) come from broadcast-FMAs over key
+ * positions: no horizontal sums, which would make the rounding depend on the JIT. Then a
+ * softmax over those n scores and the weighted sum of values; a causal mask's hidden half is
+ * never computed.
  */
 final class Attention {
     private Attention() {}
@@ -16,7 +17,7 @@ final class Attention {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
 
-    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, Gemm.Scratch scratch) {
+    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, boolean causal, Gemm.Scratch scratch) {
         int width = heads * headDim, stride = 3 * width;
         int base = b * seq * stride, q0 = h * headDim, k0 = width + q0, v0 = 2 * width + q0;
         int padded = (seq + L - 1) / L * L;
@@ -29,7 +30,7 @@ final class Attention {
         float scale = (float) (1 / Math.sqrt(headDim));
         int upper = S.loopBound(headDim);
         for (int i = 0; i < seq; i++) {
-            int qi = base + i * stride + q0, n = i + 1;
+            int qi = base + i * stride + q0, n = causal ? i + 1 : seq;
             // Four key vectors per sweep over d: four independent FMA chains instead of one.
             // Each score still sums over d in order, so results do not depend on the grouping.
             int j = 0;

@@ -126,6 +126,7 @@ public final class CpuBackend implements Backend {
         float[] x, y, packed;
         int[] ids;
         int n, rows, cols, chunk, tasks, seq, heads, headDim;
+        boolean causal;
         PackedLinear linear;
         CpuNorm norm;
         CpuEmbedding embedding;
@@ -147,7 +148,7 @@ public final class CpuBackend implements Backend {
         Gemm.panels(op.linear, (int) ((long) t * panels / op.tasks), (int) ((long) (t + 1) * panels / op.tasks), op.packed, op.rows, op.y, scratchOf(w));
     };
     private final WorkerPool.Task embedTask = (row, w) -> embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
-    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, scratchOf(w));
+    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, op.causal, scratchOf(w));
 
     private Gemm.Scratch scratchOf(int worker) { return scratch[worker]; }
 
@@ -246,13 +247,14 @@ public final class CpuBackend implements Backend {
         for (; i < d; i++) o[row * d + i] += pos[i];
     }
 
-    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
+    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         synchronized (pool) {
             op.x = HeapActivation.of(qkv);
             op.y = HeapActivation.of(out);
             op.seq = seq;
             op.heads = heads;
             op.headDim = headDim;
+            op.causal = causal;
             pool.run(batch * heads, attentionTask);
             op.clear();
         }

@@ -272,9 +272,9 @@ public final class OpenClBackend implements Backend {
         }
     }
 
-    @Override public synchronized void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
+    @Override public synchronized void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         if (headDim > HD_MAX) throw new IllegalArgumentException("head dimension " + headDim + " exceeds the OpenCL kernel's " + HD_MAX);
-        run(kernel("attention", mem(qkv), mem(out), seq, heads, headDim), new long[] {seq, heads, batch}, null);
+        run(kernel("attention", mem(qkv), mem(out), seq, heads, headDim, causal ? 1 : 0), new long[] {seq, heads, batch}, null);
     }
 
     @Override public synchronized void close() {

@@ -145,7 +145,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     /** Written as the two products around a masked softmax, one head at a time. */
-    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, Activation out) {
+    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
         int width = heads * headDim, stride = 3 * width;
         double scale = 1 / Math.sqrt(headDim);
@@ -155,7 +155,7 @@ public final class ReferenceBackend implements Backend {
                 float[] scores = new float[seq * seq];
                 for (int i = 0; i < seq; i++) {            // S = Q K^T * scale + mask
                     for (int j = 0; j < seq; j++) {
-                        if (j > i) { scores[i * seq + j] = Float.NEGATIVE_INFINITY; continue; }
+                        if (causal && j > i) { scores[i * seq + j] = Float.NEGATIVE_INFINITY; continue; }
                         double s = 0;
                         for (int d = 0; d < headDim; d++) {
                             s += (double) in[(b * seq + i) * stride + q0 + d] * in[(b * seq + j) * stride + k0 + d];

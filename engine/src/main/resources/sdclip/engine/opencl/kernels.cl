@@ -88,9 +88,9 @@ EMBED(embed_f32, float, LOAD_F32)
 EMBED(embed_f16, half, LOAD_F16)
 EMBED(embed_bf16, ushort, LOAD_BF16)
 
-// Causal attention, fused: one work-item per (sequence, head, query). Scores against keys
-// 0..i only, with an online softmax (running max and sum), so no score array is needed.
-__kernel void attention(__global const float* qkv, __global float* out, int seq, int heads, int hd) {
+// Attention, fused: one work-item per (sequence, head, query). Scores against keys 0..i when
+// causal, else all keys, with an online softmax (running max and sum), so no score array is needed.
+__kernel void attention(__global const float* qkv, __global float* out, int seq, int heads, int hd, int causal) {
     int i = get_global_id(0), h = get_global_id(1), b = get_global_id(2);
     if (i >= seq) return;
     int width = heads * hd, stride = 3 * width;
@@ -100,7 +100,8 @@ __kernel void attention(__global const float* qkv, __global float* out, int seq,
     float acc[HD_MAX];
     for (int d = 0; d < hd; d++) acc[d] = 0.0f;
     float m = -INFINITY, l = 0.0f;
-    for (int j = 0; j <= i; j++) {
+    int keys = causal ? i + 1 : seq;
+    for (int j = 0; j < keys; j++) {
         __global const float* k = base + (size_t) j * stride + width + h * hd;
         __global const float* v = base + (size_t) j * stride + 2 * width + h * hd;
         float s = 0.0f;

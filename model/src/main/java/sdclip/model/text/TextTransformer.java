@@ -148,7 +148,7 @@ public final class TextTransformer {
         int rows = batch * seq, w = cfg.width();
         backend.layerNorm(l.ln1, x, rows, h);
         backend.linear(l.qkv, h, rows, qkv);
-        backend.attention(qkv, batch, seq, cfg.heads(), cfg.headDim(), attn);
+        backend.attention(qkv, batch, seq, cfg.heads(), cfg.headDim(), true, attn);
         backend.linear(l.out, attn, rows, h);
         backend.add(x, h, rows * w);
         backend.layerNorm(l.ln2, x, rows, h);
