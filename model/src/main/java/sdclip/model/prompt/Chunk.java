@@ -82,6 +82,7 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
         return o instanceof Chunk c && Arrays.equals(ids, c.ids) && Arrays.equals(weights, c.weights) && Arrays.equals(slots, c.slots);
     }
 
+    /** A hash of the contents, consistent with {@link #equals}. */
     @Override
     public int hashCode() {
         return Objects.hash(Arrays.hashCode(ids), Arrays.hashCode(weights), Arrays.hashCode(slots));
