@@ -163,7 +163,8 @@ public final class ImageDecoder {
             if (RasterSamples.isGrayRamp(icm, n)) return DecodedImage.of(w, h, PixelMode.L, indices);
             return DecodedImage.ofPalette(w, h, indices, RasterSamples.palette(icm, n));
         }
-        PixelMode mode = cm.hasAlpha() ? PixelMode.RGBA : PixelMode.RGB;
+        // The JDK turns an exact 256-entry gray ramp palette into a gray image: Pillow's L as well.
+        PixelMode mode = cm.getNumColorComponents() == 1 ? PixelMode.L : cm.hasAlpha() ? PixelMode.RGBA : PixelMode.RGB;
         return DecodedImage.of(w, h, mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.scaled(cm.getComponentSize())));
     }
 
