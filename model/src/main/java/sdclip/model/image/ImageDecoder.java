@@ -39,12 +39,15 @@ import javax.imageio.stream.ImageInputStream;
  * palettes P; true colour is RGB, or RGBA when the file has an alpha mask; n-bit fields are scaled
  * {@code v * 255 / (2^n - 1)} as Pillow does.</li>
  * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
- * P, or L when the palette is the gray ramp (Pillow's rule).</li>
+ * P, or L when the palette is the gray ramp (Pillow's rule). The JDK's GIF reader was seen to drop
+ * the last pixel of a 3 x 2 GIF it had written itself; larger images decode correctly.</li>
  * </ul>
  *
  * <p>EXIF orientation is ignored, as the reference does. Images whose header claims more than
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
- * {@link ImageException} naming the file.
+ * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
+ * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
+ * formats other than these four, CMYK JPEGs.
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
