@@ -6,6 +6,7 @@
 module sdclip.model {
     requires transitive sdclip.engine;
     requires org.jsoup;
+    requires java.desktop; // javax.imageio decodes PNG, JPEG, BMP and GIF
 
     exports sdclip.model;
     exports sdclip.model.checkpoint;

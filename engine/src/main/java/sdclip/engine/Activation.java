@@ -8,11 +8,16 @@ package sdclip.engine;
 public abstract class Activation {
     private final int size;
 
+    /**
+     * For backends: an activation of {@code size} values.
+     *
+     * @param size number of F32 values, not negative
+     */
     protected Activation(int size) {
         if (size < 0) throw new IllegalArgumentException("negative activation size " + size);
         this.size = size;
     }
 
-    /** Number of F32 values. */
+    /** {@return the number of F32 values} */
     public final int size() { return size; }
 }

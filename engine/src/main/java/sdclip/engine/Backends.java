@@ -31,6 +31,7 @@ public final class Backends {
      *
      * @param name    one of {@link #NAMES}
      * @param threads CPU threads for the CPU backends, 0 for every available processor
+     * @return the backend
      * @throws IllegalArgumentException for an unknown name or a negative thread count
      * @throws IllegalStateException    when the named backend cannot run here (no OpenCL runtime
      *                                  or no such device), with a message saying what is missing
@@ -72,8 +73,9 @@ public final class Backends {
     public record OpenClDevice(String id, boolean gpu, String description) {}
 
     /**
-     * Every OpenCL device of every platform, empty when a runtime is installed but offers none.
+     * Every OpenCL device of every platform.
      *
+     * @return the devices, empty when a runtime is installed but offers none
      * @throws IllegalStateException when there is no OpenCL runtime; the message says what to install
      */
     public static List<OpenClDevice> openClDevices() {
@@ -82,6 +84,6 @@ public final class Backends {
                 .toList();
     }
 
-    /** What to install for OpenCL, in one sentence. */
+    /** {@return what to install for OpenCL, in one sentence} */
     public static String openClInstallHint() { return OpenCl.INSTALL_HINT; }
 }

@@ -2,12 +2,17 @@ package sdclip.engine;
 
 /** Storage formats the engine computes with. Activations are always F32. */
 public enum DType {
-    F32(4), F16(2), BF16(2);
+    /** IEEE single precision. */
+    F32(4),
+    /** IEEE half precision. */
+    F16(2),
+    /** bfloat16: the upper half of an F32. */
+    BF16(2);
 
     private final int bytes;
 
     DType(int bytes) { this.bytes = bytes; }
 
-    /** Bytes per element. */
+    /** {@return bytes per element} */
     public int bytes() { return bytes; }
 }

@@ -2,7 +2,11 @@ package sdclip.engine;
 
 import java.lang.foreign.MemorySegment;
 
-/** IEEE half-precision weights, little-endian, any alignment. */
+/**
+ * IEEE half-precision weights, little-endian, any alignment.
+ *
+ * @param segment the stored bytes, a whole number of elements
+ */
 public record F16Weights(MemorySegment segment) implements Weights {
     @Override public DType dtype() { return DType.F16; }
 
@@ -15,7 +19,15 @@ public record F16Weights(MemorySegment segment) implements Weights {
 
     @Override public Weights slice(long from, long count) { return new F16Weights(segment.asSlice(from * 2, count * 2)); }
 
-    /** Half to float over arrays; a plain loop that C2 turns into vcvtph2ps. */
+    /**
+     * Half to float over arrays; a plain loop that C2 turns into vcvtph2ps.
+     *
+     * @param src    F16 bits
+     * @param srcOff first index read
+     * @param dst    destination
+     * @param dstOff first index written
+     * @param count  number of values
+     */
     public static void widen(short[] src, int srcOff, float[] dst, int dstOff, int count) {
         for (int i = 0; i < count; i++) dst[dstOff + i] = Float.float16ToFloat(src[srcOff + i]);
     }

@@ -2,7 +2,11 @@ package sdclip.engine;
 
 import java.lang.foreign.MemorySegment;
 
-/** F32 weights, little-endian, any alignment. */
+/**
+ * F32 weights, little-endian, any alignment.
+ *
+ * @param segment the stored bytes, a whole number of elements
+ */
 public record F32Weights(MemorySegment segment) implements Weights {
     @Override public DType dtype() { return DType.F32; }
 

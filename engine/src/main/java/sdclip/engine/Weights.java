@@ -11,27 +11,54 @@ import java.nio.ByteOrder;
  */
 public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
 
+    /** A little-endian F32 at any alignment. */
     ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** A little-endian 16-bit value (F16 or BF16 bits) at any alignment. */
     ValueLayout.OfShort I16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
+    /** {@return the stored format} */
     DType dtype();
 
-    /** The bytes behind the view; {@code size() * dtype().bytes()} long. */
+    /** {@return the bytes behind the view, {@code size() * dtype().bytes()} long} */
     MemorySegment segment();
 
-    /** Number of elements. */
+    /** {@return the number of elements} */
     default long size() { return segment().byteSize() / dtype().bytes(); }
 
-    /** Element {@code i} widened to F32. */
+    /**
+     * One element.
+     *
+     * @param i its index
+     * @return element {@code i} widened to F32
+     */
     float get(long i);
 
-    /** Widens {@code count} elements starting at {@code from} into {@code dst[dstOff..]}. */
+    /**
+     * Widens a run of elements into an array.
+     *
+     * @param from   first element
+     * @param dst    destination
+     * @param dstOff first index of {@code dst} written
+     * @param count  number of elements
+     */
     void copyTo(long from, float[] dst, int dstOff, int count);
 
-    /** A view of elements {@code [from, from + count)}. */
+    /**
+     * A view of part of these weights, sharing the bytes.
+     *
+     * @param from  first element
+     * @param count number of elements
+     * @return a view of elements {@code [from, from + count)}
+     */
     Weights slice(long from, long count);
 
-    /** A view of {@code segment} as {@code dtype}; its byte size must be a whole number of elements. */
+    /**
+     * A view of bytes as weights.
+     *
+     * @param dtype   the stored format
+     * @param segment the bytes, a whole number of elements
+     * @return the view (no copy)
+     */
     static Weights of(DType dtype, MemorySegment segment) {
         if (segment.byteSize() % dtype.bytes() != 0) {
             throw new IllegalArgumentException(segment.byteSize() + " bytes is not a whole number of " + dtype + " values");
@@ -43,14 +70,25 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
         };
     }
 
-    /** F32 weights copied from a Java array into a heap segment (tests and generated models). */
+    /**
+     * F32 weights copied from a Java array into a heap segment (tests and generated models).
+     *
+     * @param values the values
+     * @return F32 weights holding a copy
+     */
     static Weights ofFloats(float... values) {
         MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 4]);
         for (int i = 0; i < values.length; i++) seg.setAtIndex(F32_LE, i, values[i]);
         return new F32Weights(seg);
     }
 
-    /** The values rounded to {@code dtype} (round to nearest even), in a heap segment. */
+    /**
+     * Values rounded to a format (round to nearest even), in a heap segment.
+     *
+     * @param dtype  the format
+     * @param values the values
+     * @return weights of that format holding the rounded values
+     */
     static Weights rounded(DType dtype, float... values) {
         if (dtype == DType.F32) return ofFloats(values);
         MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
