@@ -135,15 +135,20 @@ final class BenchCommand implements Callable<Integer> {
             for (int i = 0; i < x.length; i++) x[i] = (float) (rnd.nextDouble() - 0.5);
             Backend.Linear l = b.prepareLinear(Weights.ofFloats(w), Weights.ofFloats(new float[out]), out, in);
             Activation xa = b.allocate(x.length), ya = b.allocate(rows * out);
-            b.write(x, 0, xa, 0, x.length);
-            List<Double> times = new ArrayList<>();
-            long end = System.nanoTime() + (long) (seconds * 1e9);
-            while (times.size() < 5 || System.nanoTime() < end) {
-                long t = System.nanoTime();
-                b.linear(l, xa, rows, ya);
-                times.add((System.nanoTime() - t) / 1e6);
+            try {
+                b.write(x, 0, xa, 0, x.length);
+                List<Double> times = new ArrayList<>();
+                long end = System.nanoTime() + (long) (seconds * 1e9);
+                while (times.size() < 5 || System.nanoTime() < end) {
+                    long t = System.nanoTime();
+                    b.linear(l, xa, rows, ya);
+                    times.add((System.nanoTime() - t) / 1e6);
+                }
+                return 2.0 * rows * in * out / (median(times.subList(times.size() / 2, times.size())) * 1e6); // second half: warm
+            } finally {
+                b.release(xa);
+                b.release(ya);
             }
-            return 2.0 * rows * in * out / (median(times.subList(times.size() / 2, times.size())) * 1e6); // second half: warm
         }
     }
 
@@ -153,19 +158,26 @@ final class BenchCommand implements Callable<Integer> {
         return v.length % 2 == 1 ? v[m] : (v[m - 1] + v[m]) / 2;
     }
 
+    /** The {@code --json} line. */
+    static String json(List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
+        StringBuilder sb = new StringBuilder("{\"results\": [");
+        for (int i = 0; i < results.size(); i++) {
+            Result r = results.get(i);
+            sb.append(i > 0 ? ", " : "").append("{\"batch\": ").append(r.w.batch).append(", \"tokens\": ").append(r.w.tokens)
+                    .append(", \"path\": \"").append(r.w.full ? "full" : "pooled").append('"')
+                    .append(", \"ms_per_prompt\": ").append(JsonWriter.number(r.msPerPrompt, 3))
+                    .append(", \"gflops\": ").append(JsonWriter.number(r.gflops, 1)).append(", \"runs\": ").append(r.runs).append('}');
+        }
+        return sb.append("], \"linear_gflops\": ").append(JsonWriter.number(linearGflops, 1))
+                .append(", \"first_result_ms\": ").append(JsonWriter.number(firstMs, 1)).append(", \"threads\": ").append(threads)
+                .append(", \"backend\": ").append(JsonWriter.string(backendName))
+                .append(", \"model\": ").append(JsonWriter.string(path.toString())).append('}').toString();
+    }
+
     private void print(List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            StringBuilder sb = new StringBuilder("{\"results\": [");
-            for (int i = 0; i < results.size(); i++) {
-                Result r = results.get(i);
-                sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT,
-                        "{\"batch\": %d, \"tokens\": %d, \"path\": \"%s\", \"ms_per_prompt\": %.3f, \"gflops\": %.1f, \"runs\": %d}",
-                        r.w.batch, r.w.tokens, r.w.full ? "full" : "pooled", r.msPerPrompt, r.gflops, r.runs));
-            }
-            sb.append(String.format(Locale.ROOT, "], \"linear_gflops\": %.1f, \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
-                    linearGflops, firstMs, threads, backendName, sdclip.model.json.Json.quote(path.toString())));
-            out.println(sb);
+            out.println(json(results, firstMs, linearGflops, threads, backendName, path));
         } else {
             out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per prompt after warm-up%n", path, backendName, threads);
             out.printf(Locale.ROOT, "%-7s %-7s %-16s %12s %10s%n", "batch", "tokens", "path", "ms/prompt", "GFLOP/s");

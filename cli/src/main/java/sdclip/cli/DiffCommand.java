@@ -15,7 +15,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
-import sdclip.model.json.Json;
 
 /**
  * {@code sdclip diff}: did a fine-tune or merge touch its text encoder? Compares two text
@@ -89,11 +88,11 @@ final class DiffCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<Row> changed = rows.stream().filter(r -> counted(r) && !r.withinF16).sorted(Comparator.comparingDouble((Row r) -> Double.isNaN(r.relative) ? Double.MAX_VALUE : r.relative).reversed()).toList();
         if (json) {
-            StringBuilder sb = new StringBuilder("{\"verdict\": ").append(Json.quote(verdict)).append(", \"changed\": ").append(changed.size()).append(", \"tensors\": [");
+            StringBuilder sb = new StringBuilder("{\"verdict\": ").append(JsonWriter.string(verdict)).append(", \"changed\": ").append(changed.size()).append(", \"tensors\": [");
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
-                sb.append(i > 0 ? ", " : "").append("{\"name\": ").append(Json.quote(r.name)).append(", \"status\": ").append(Json.quote(r.status))
-                        .append(", \"max_abs_diff\": ").append(num(r.maxAbs)).append(", \"relative_error\": ").append(num(r.relative))
+                sb.append(i > 0 ? ", " : "").append("{\"name\": ").append(JsonWriter.string(r.name)).append(", \"status\": ").append(JsonWriter.string(r.status))
+                        .append(", \"max_abs_diff\": ").append(JsonWriter.number(r.maxAbs)).append(", \"relative_error\": ").append(JsonWriter.number(r.relative))
                         .append(", \"identical\": ").append(r.identical).append(", \"within_f16_rounding\": ").append(r.withinF16).append('}');
             }
             out.println(sb.append("]}"));
@@ -107,6 +106,4 @@ final class DiffCommand implements Callable<Integer> {
         }
         out.flush();
     }
-
-    private static String num(double v) { return Double.isNaN(v) ? "null" : String.valueOf(v); }
 }

@@ -87,7 +87,7 @@ final class ExtractCommand implements Callable<Integer> {
         sb.append("  \"max_position_embeddings\": ").append(k.contextLength()).append(",\n");
         sb.append("  \"vocab_size\": ").append(k.vocabSize()).append(",\n");
         sb.append("  \"hidden_act\": \"").append(k.activation().id()).append("\",\n");
-        sb.append("  \"layer_norm_eps\": ").append(Float.toString(k.layerNormEps())).append(",\n");
+        sb.append("  \"layer_norm_eps\": ").append(JsonWriter.number(k.layerNormEps())).append(",\n");
         if (k.hasProjection()) sb.append("  \"projection_dim\": ").append(k.projectionDim()).append(",\n");
         sb.append("  \"bos_token_id\": 49406,\n  \"eos_token_id\": 49407,\n  \"pad_token_id\": ").append(tower.padId()).append(",\n");
         sb.append("  \"torch_dtype\": \"").append(type == TensorType.F32 ? "float32" : type == TensorType.F16 ? "float16" : "bfloat16").append("\"\n}\n");

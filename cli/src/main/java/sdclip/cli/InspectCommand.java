@@ -12,7 +12,6 @@ import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
-import sdclip.model.json.Json;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -41,31 +40,31 @@ final class InspectCommand implements Callable<Integer> {
     }
 
     static String toJson(Checkpoint c) {
-        StringBuilder sb = new StringBuilder("{\"path\": ").append(Json.quote(c.path().toString()))
-                .append(", \"family\": ").append(Json.quote(c.family().id()))
-                .append(", \"layout\": ").append(Json.quote(c.layout()))
+        StringBuilder sb = new StringBuilder("{\"path\": ").append(JsonWriter.string(c.path().toString()))
+                .append(", \"family\": ").append(JsonWriter.string(c.family().id()))
+                .append(", \"layout\": ").append(JsonWriter.string(c.layout()))
                 .append(", \"vision_tower\": ").append(c.hasVisionTower())
                 .append(", \"encoders\": [");
         for (int i = 0; i < c.encoders().size(); i++) {
             TextTower t = c.encoders().get(i);
             ClipTextConfig k = t.config();
             if (i > 0) sb.append(", ");
-            sb.append("{\"name\": ").append(Json.quote(t.label()))
-                    .append(", \"prefix\": ").append(Json.quote(t.prefix()))
-                    .append(", \"naming\": ").append(Json.quote(t.naming().id()))
-                    .append(", \"dtype\": ").append(Json.quote(t.dtype()))
+            sb.append("{\"name\": ").append(JsonWriter.string(t.label()))
+                    .append(", \"prefix\": ").append(JsonWriter.string(t.prefix()))
+                    .append(", \"naming\": ").append(JsonWriter.string(t.naming().id()))
+                    .append(", \"dtype\": ").append(JsonWriter.string(t.dtype()))
                     .append(", \"width\": ").append(k.width())
                     .append(", \"heads\": ").append(k.heads())
                     .append(", \"layers\": ").append(k.layers())
                     .append(", \"mlp_width\": ").append(k.mlpWidth())
                     .append(", \"vocab_size\": ").append(k.vocabSize())
                     .append(", \"context_length\": ").append(k.contextLength())
-                    .append(", \"activation\": ").append(Json.quote(k.activation().id()))
-                    .append(", \"layer_norm_eps\": ").append(k.layerNormEps())
+                    .append(", \"activation\": ").append(JsonWriter.string(k.activation().id()))
+                    .append(", \"layer_norm_eps\": ").append(JsonWriter.number(k.layerNormEps()))
                     .append(", \"projection_dim\": ").append(k.hasProjection() ? String.valueOf(k.projectionDim()) : "null")
                     .append(", \"parameters\": ").append(k.parameterCount())
                     .append(", \"pad_id\": ").append(t.padId())
-                    .append(", \"conditioning\": ").append(Json.quote(conditioning(t)))
+                    .append(", \"conditioning\": ").append(JsonWriter.string(conditioning(t)))
                     .append('}');
         }
         return sb.append("]}").toString();

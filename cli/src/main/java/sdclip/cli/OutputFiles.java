@@ -97,7 +97,7 @@ final class OutputFiles {
             w.write((k++ > 0 ? ", " : "") + "\"" + entry.getKey() + "\": {\"dtype\": \"" + t.dtype() + "\", \"shape\": " + java.util.Arrays.toString(t.shape()) + ", \"data\": [");
             for (int i = 0; i < t.size(); i++) {
                 if (i > 0) w.write(", ");
-                w.write(t.isFloat() ? Float.toString(t.floats()[i]) : Long.toString(t.longs()[i]));
+                w.write(t.isFloat() ? JsonWriter.number(t.floats()[i]) : Long.toString(t.longs()[i]));
             }
             w.write("]}");
         }

@@ -12,7 +12,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.EncodeRequest;
 import sdclip.model.TextEncoder;
-import sdclip.model.json.Json;
 
 /**
  * {@code sdclip similarity}: per prompt, the cosine between two models' text embeddings; the
@@ -72,17 +71,22 @@ final class SimilarityCommand implements Callable<Integer> {
         }
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
-            StringBuilder sb = new StringBuilder("{\"results\": [");
-            for (int n = 0; n < texts.size(); n++) {
-                sb.append(n > 0 ? ", " : "").append("{\"text\": ").append(Json.quote(texts.get(n))).append(", \"cosine\": ").append(cos[n]).append('}');
-            }
-            out.println(sb.append("], \"mean\": ").append(mean).append('}'));
+            out.println(json(texts, cos, mean));
         } else {
             for (int n = 0; n < texts.size(); n++) out.printf(Locale.ROOT, "%.8f  %s%n", cos[n], texts.get(n));
             out.printf(Locale.ROOT, "%.8f  mean of %d prompt(s)%n", mean, texts.size());
         }
         out.flush();
         return 0;
+    }
+
+    /** The {@code --json} line (a zero embedding's cosine is NaN, written as null). */
+    static String json(List<String> texts, double[] cos, double mean) {
+        StringBuilder sb = new StringBuilder("{\"results\": [");
+        for (int n = 0; n < texts.size(); n++) {
+            sb.append(n > 0 ? ", " : "").append("{\"text\": ").append(JsonWriter.string(texts.get(n))).append(", \"cosine\": ").append(JsonWriter.number(cos[n])).append('}');
+        }
+        return sb.append("], \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
     }
 
     private float[] embeds(TextEncoder enc, List<String> texts, Path path) throws java.io.IOException {

@@ -9,7 +9,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.json.Json;
 import sdclip.model.tokenizer.ClipTokenizer;
 
 /** {@code sdclip tokenize}: prompts to CLIP token ids, as the reference tokenizer gives them. */
@@ -50,13 +49,13 @@ final class TokenizeCommand implements Callable<Integer> {
             if (!noTruncate || padId >= 0) ids = tok.fit(ids, noTruncate ? Math.max(ids.length, ClipTokenizer.CONTEXT_LENGTH) : ClipTokenizer.CONTEXT_LENGTH, padId);
             List<String> tokens = tok.tokens(ids);
             if (json) {
-                StringBuilder sb = new StringBuilder("{\"text\": ").append(Json.quote(text)).append(", \"ids\": [");
+                StringBuilder sb = new StringBuilder("{\"text\": ").append(JsonWriter.string(text)).append(", \"ids\": [");
                 for (int i = 0; i < ids.length; i++) sb.append(i > 0 ? ", " : "").append(ids[i]);
                 sb.append("], \"tokens\": [");
-                for (int i = 0; i < tokens.size(); i++) sb.append(i > 0 ? ", " : "").append(Json.quote(tokens.get(i)));
+                for (int i = 0; i < tokens.size(); i++) sb.append(i > 0 ? ", " : "").append(JsonWriter.string(tokens.get(i)));
                 out.println(sb.append("]}"));
             } else {
-                out.println(Json.quote(text) + "  (" + ids.length + " ids)");
+                out.println(JsonWriter.string(text) + "  (" + ids.length + " ids)");
                 for (int i = 0; i < ids.length; i++) out.printf("  %3d  %6d  %s%n", i, ids[i], tokens.get(i));
             }
         }

@@ -65,4 +65,26 @@ class BadInputTest {
         // Odd prompts are not errors.
         assertEquals(0, CliTest.run("tokenize", "--tokenizer", CliTest.vocab(), "\uD800 \u0000 " + "x".repeat(10_000)).code());
     }
+
+    /** Library errors name no command-line flag, and still read clearly on the command line. */
+    @Test
+    void libraryMessagesSpeakLibraryTerms() {
+        String sdxl = CliTest.ref("models/tiny-sdxl.safetensors");
+        CliTest.Run encoder = CliTest.run("encode", "--model", sdxl, "--heads", "2,3", "--tokenizer", CliTest.vocab(), "--encoder", "3", "x");
+        assertEquals(1, encoder.code());
+        assertTrue(encoder.err().contains("text encoder 3 requested, but ") && encoder.err().contains("tiny-sdxl.safetensors has 2 text encoders"), encoder.err());
+        CliTest.Run diff = CliTest.run("diff", "--encoder", "2", CliTest.ref("models/tiny-sd15.safetensors"), sdxl);
+        assertEquals(1, diff.code());
+        assertTrue(diff.err().contains("text encoder 2 requested, but ") && diff.err().contains("tiny-sd15.safetensors has 1 text encoder"), diff.err());
+        CliTest.Run heads = CliTest.run("inspect", "--heads", "2,3,4", sdxl);
+        assertEquals(1, heads.code());
+        assertTrue(heads.err().contains("3 head counts given for 2 text encoders in ") && heads.err().contains("tiny-sdxl.safetensors"), heads.err());
+        CliTest.Run skip = CliTest.run("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(), "--clip-skip", "5", "x");
+        assertEquals(1, skip.code());
+        assertTrue(skip.err().contains("clip skip 5 is out of range for 3 layers"), skip.err());
+        for (CliTest.Run r : List.of(encoder, diff, heads, skip)) {
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertFalse(r.err().contains("--"), "no flag in a library message: " + r.err());
+        }
+    }
 }

@@ -222,7 +222,7 @@ public final class TextEncoder implements AutoCloseable {
         boolean raw = tower.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE;
         int condLayer = raw ? layers - 1 - (request.clipSkip() > 1 ? request.clipSkip() - 1 : 0) : layers - (skip - 1);
         if (request.conditioning() && (condLayer < 0 || condLayer > layers)) {
-            throw new IllegalArgumentException("--clip-skip " + skip + " is out of range for " + layers + " layers");
+            throw new IllegalArgumentException("clip skip " + skip + " is out of range for " + layers + " layers");
         }
         TextTransformer.Request req = new TextTransformer.Request(request.hiddenStates(), request.lastHiddenState(),
                 request.conditioning() ? condLayer : -1, !raw, request.pooled());

@@ -2,6 +2,7 @@ package sdclip.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -10,6 +11,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.Test;
+import sdclip.model.json.Json;
 import sdclip.testdata.ReferenceData;
 
 /** The README's library example, run on the reference files; and many threads sharing one encoder. */
@@ -44,7 +46,7 @@ class ReadmeExampleTest {
             for (String p : prompts) alone.add(enc.encode(List.of(p)));
             ExecutorService pool = Executors.newFixedThreadPool(8);
             try {
-                List<Future<Boolean>> futures = new ArrayList<>();
+                List<Future<String>> futures = new ArrayList<>();
                 for (int t = 0; t < 8; t++) {
                     int offset = t;
                     futures.add(pool.submit(() -> {
@@ -52,13 +54,17 @@ class ReadmeExampleTest {
                             int n = (i + offset) % prompts.size();
                             Encoding e = enc.encode(List.of(prompts.get(n)));
                             for (String name : List.of("conditioning", "text_embeds", "pooled_output")) {
-                                if (!java.util.Arrays.equals(alone.get(n).get(name).floats(), e.get(name).floats())) return false;
+                                int at = java.util.Arrays.mismatch(alone.get(n).get(name).floats(), e.get(name).floats());
+                                if (at >= 0) return "thread " + offset + ", prompt " + n + " " + Json.quote(prompts.get(n)) + ": " + name + " differs first at index " + at;
                             }
                         }
-                        return true;
+                        return null;
                     }));
                 }
-                for (Future<Boolean> f : futures) assertEquals(true, f.get());
+                for (Future<String> f : futures) {
+                    String divergence = f.get();
+                    assertNull(divergence, divergence);
+                }
             } finally {
                 pool.shutdownNow();
             }

@@ -55,7 +55,14 @@ public final class CpuBackend implements Backend {
      * At most this many floats wait for reuse (24 MB: one batch-8 SD 1.5 forward's activations,
      * which are live during the pass anyway), so a small heap is never held hostage.
      */
-    private static final long MAX_FREE_FLOATS = 6L << 20;
+    static final long MAX_FREE_FLOATS = 6L << 20;
+
+    /** Floats of released activations waiting for reuse; never above {@link #MAX_FREE_FLOATS}. */
+    long pooledFloats() {
+        synchronized (free) {
+            return freeFloats;
+        }
+    }
 
     @Override public Activation allocate(int size) {
         synchronized (free) {

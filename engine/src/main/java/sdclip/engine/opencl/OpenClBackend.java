@@ -8,10 +8,12 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -33,7 +35,8 @@ import sdclip.engine.support.LinearShapes;
  * when prepared; activations live on the device from the embedding to the outputs, and only
  * {@link #read} brings values back. One command queue, the program built once, kernels created
  * once; every call is serialised (JOCL kernel arguments are shared state). {@link #close}
- * releases every OpenCL object.
+ * releases every OpenCL object, including activations the caller never released; after it,
+ * every call but {@code close} and {@code release} throws {@link IllegalStateException}.
  */
 public final class OpenClBackend implements Backend {
     private static final int UPLOAD_CHUNK = 4 << 20;
@@ -44,7 +47,8 @@ public final class OpenClBackend implements Backend {
     private final cl_command_queue queue;
     private final cl_program program;
     private final Map<String, cl_kernel> kernels = new HashMap<>();
-    private final List<cl_mem> weights = new ArrayList<>();
+    /** Every buffer this backend created and still holds: weights, activations handed out, pooled ones. */
+    private final Set<cl_mem> live = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Released activation buffers by size in floats, handed out again by {@link #allocate}. */
     private final Map<Integer, java.util.ArrayDeque<cl_mem>> free = new HashMap<>();
     private final int ts, wg;
@@ -123,42 +127,58 @@ public final class OpenClBackend implements Backend {
 
     /** A buffer of {@code size} floats: a released one of that size when there is one (forward passes repeat their shapes). */
     @Override public synchronized Activation allocate(int size) {
+        requireOpen();
         java.util.ArrayDeque<cl_mem> pool = free.get(size);
-        cl_mem m = pool == null || pool.isEmpty() ? clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4L, size * 4L), null, null) : pool.pop();
+        cl_mem m = pool == null || pool.isEmpty() ? created(clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4L, size * 4L), null, null)) : pool.pop();
         return new ClActivation(size, m);
     }
 
+    /** Pools the buffer for the next {@link #allocate} of its size; after {@link #close}, only forgets it (close freed it). */
     @Override public synchronized void release(Activation a) {
         ClActivation c = (ClActivation) a;
-        if (c.mem != null) {
-            free.computeIfAbsent(c.size(), k -> new java.util.ArrayDeque<>()).push(c.mem);
-            c.mem = null;
-        }
+        if (c.mem != null && !closed) free.computeIfAbsent(c.size(), k -> new java.util.ArrayDeque<>()).push(c.mem);
+        c.mem = null;
     }
 
-    private static cl_mem mem(Activation a) {
+    private cl_mem created(cl_mem m) {
+        live.add(m);
+        return m;
+    }
+
+    /** Device buffers this backend holds now (weights, activations out or pooled); 0 once closed. */
+    synchronized int liveBuffers() { return live.size(); }
+
+    private void requireOpen() {
+        if (closed) throw new IllegalStateException("the OpenCL backend on " + device.name() + " is closed");
+    }
+
+    private cl_mem mem(Activation a) {
+        requireOpen();
         cl_mem m = ((ClActivation) a).mem;
         if (m == null) throw new IllegalStateException("activation already released");
         return m;
     }
 
     @Override public synchronized void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
+        requireOpen();
         if (count > 0) clEnqueueWriteBuffer(queue, mem(dst), CL_TRUE, dstOff * 4L, count * 4L, Pointer.to(src).withByteOffset(srcOff * 4L), 0, null, null);
     }
 
     @Override public synchronized void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
+        requireOpen();
         if (count > 0) clEnqueueReadBuffer(queue, mem(src), CL_TRUE, srcOff * 4L, count * 4L, Pointer.to(dst).withByteOffset(dstOff * 4L), 0, null, null);
     }
 
     @Override public synchronized void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
+        requireOpen();
         if (count > 0) clEnqueueCopyBuffer(queue, mem(src), mem(dst), srcOff * 4L, dstOff * 4L, count * 4L, 0, null, null);
     }
 
     /** A read-only device buffer holding the given blocks' bytes back to back, uploaded in chunks (little heap). */
     private cl_mem upload(List<MemorySegment> blocks) {
         long total = blocks.stream().mapToLong(MemorySegment::byteSize).sum();
-        cl_mem m = clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, total), null, null);
-        weights.add(m);
+        requireOpen();
+        cl_mem m = created(clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, total), null, null));
         ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(UPLOAD_CHUNK, Math.max(4, total))).order(ByteOrder.LITTLE_ENDIAN);
         MemorySegment staging = MemorySegment.ofBuffer(chunk);
         long offset = 0;
@@ -246,6 +266,7 @@ public final class OpenClBackend implements Backend {
 
     @Override public synchronized void layerNorm(Norm n, Activation x, int rows, Activation y) {
         ClNorm p = (ClNorm) n;
+        requireOpen();
         if (rows > 0) run(kernel("layer_norm", mem(x), mem(y), p.gamma, p.beta, p.dim, p.eps), new long[] {(long) rows * wg}, new long[] {wg});
     }
 
@@ -256,11 +277,13 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void add(Activation acc, Activation x, int n) { elementwise("add", n, mem(acc), mem(x), n); }
 
     private void elementwise(String name, int n, Object... args) {
+        requireOpen();
         if (n > 0) run(kernel(name, args), new long[] {roundUp(n, 64)}, null);
     }
 
     @Override public synchronized void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         ClEmbedding p = (ClEmbedding) e;
+        requireOpen();
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         cl_mem idBuf = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) batch * seq * 4, Pointer.to(ids), null);
         try {
@@ -273,6 +296,7 @@ public final class OpenClBackend implements Backend {
     }
 
     @Override public synchronized void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
+        requireOpen();
         if (headDim > HD_MAX) throw new IllegalArgumentException("head dimension " + headDim + " exceeds the OpenCL kernel's " + HD_MAX);
         run(kernel("attention", mem(qkv), mem(out), seq, heads, headDim, causal ? 1 : 0), new long[] {seq, heads, batch}, null);
     }
@@ -280,8 +304,9 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void close() {
         if (closed) return;
         closed = true;
-        weights.forEach(org.jocl.CL::clReleaseMemObject);
-        free.values().forEach(q -> q.forEach(org.jocl.CL::clReleaseMemObject));
+        live.forEach(org.jocl.CL::clReleaseMemObject); // pooled and unreleased activations too
+        live.clear();
+        free.clear();
         kernels.values().forEach(org.jocl.CL::clReleaseKernel);
         clReleaseProgram(program);
         clReleaseCommandQueue(queue);

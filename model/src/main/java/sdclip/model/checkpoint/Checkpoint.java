@@ -56,15 +56,17 @@ public final class Checkpoint implements AutoCloseable {
 
     public List<TextTower> encoders() { return encoders; }
 
-    /** Text encoder {@code number}, counted from 1 as {@code --encoder} counts. */
+    /** Text encoder {@code number}, counted from 1. */
     public TextTower encoder(int number) {
         if (number < 1 || number > encoders.size()) {
-            throw new IllegalArgumentException("--encoder " + number + ": " + path + " has " + encoders.size() + " text encoder(s)");
+            throw new IllegalArgumentException("text encoder " + number + " requested, but " + path + " has " + encoders(encoders.size()));
         }
         return encoders.get(number - 1);
     }
 
     public boolean hasVisionTower() { return visionTower; }
+
+    private static String encoders(int n) { return n + (n == 1 ? " text encoder" : " text encoders"); }
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a
@@ -77,7 +79,7 @@ public final class Checkpoint implements AutoCloseable {
         try {
             Checkpoint c = Files.isDirectory(path) ? openFolder(path, heads, stores) : openFile(path, heads, stores);
             if (heads != null && heads.length > c.encoders.size()) {
-                throw new IllegalArgumentException("--heads gives " + heads.length + " values but " + path + " has " + c.encoders.size() + " text encoder(s)");
+                throw new IllegalArgumentException(heads.length + " head counts given for " + encoders(c.encoders.size()) + " in " + path);
             }
             return c;
         } catch (IOException | RuntimeException e) {

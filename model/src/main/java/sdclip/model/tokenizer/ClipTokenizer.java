@@ -62,7 +62,7 @@ public final class ClipTokenizer {
         if (modelFolder != null && Files.isDirectory(modelFolder.resolve("tokenizer"))) return load(modelFolder.resolve("tokenizer"));
         String env = System.getenv("SDCLIP_TOKENIZER");
         if (env != null && !env.isBlank()) return load(Path.of(env));
-        throw new IOException("no CLIP vocabulary: pass --tokenizer PATH or set SDCLIP_TOKENIZER to " + WHERE_TO_GET);
+        throw new IOException("no CLIP vocabulary: no tokenizer path given, no tokenizer/ folder beside the model, and SDCLIP_TOKENIZER is not set; get " + WHERE_TO_GET);
     }
 
     public int startId() { return vocab.startId; }

@@ -2,6 +2,7 @@ package sdclip.model.tokenizer;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -14,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sdclip.model.json.Json;
 
 /**
  * Any Java string tokenizes: no exception, start and end tokens in place, ids in the
@@ -84,18 +86,23 @@ class TokenizerRobustnessTest {
         ClipTokenizer fresh = ClipTokenizerReferenceTest.openAi(); // empty cache: threads race to fill it
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<Boolean>> results = new java.util.ArrayList<>();
+            List<Future<String>> results = new java.util.ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 int offset = t;
                 results.add(pool.submit(() -> {
                     for (int i = 0; i < cases.size(); i++) {
                         var c = cases.get((i + offset * 37) % cases.size());
-                        if (!java.util.Arrays.equals(c.ids(), fresh.encode(c.text()))) return false;
+                        int[] got = fresh.encode(c.text());
+                        int at = java.util.Arrays.mismatch(c.ids(), got);
+                        if (at >= 0) return "thread " + offset + ": " + Json.quote(c.text()) + " differs first at id " + at;
                     }
-                    return true;
+                    return null;
                 }));
             }
-            for (Future<Boolean> f : results) assertTrue(f.get());
+            for (Future<String> f : results) {
+                String divergence = f.get();
+                assertNull(divergence, divergence);
+            }
         } finally {
             pool.shutdownNow();
         }
