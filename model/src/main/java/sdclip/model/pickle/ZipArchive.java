@@ -113,43 +113,43 @@ final class ZipArchive {
             int id = u16(q), length = u16(q + 2);
             long r = q + 4;
             q = r + length;
-            if (q > extraEnd) throw fail("zip entry " + name + " has a broken extra field");
+            if (q > extraEnd) throw fail("zip entry " + Globals.printable(name) + " has a broken extra field");
             if (id != 1) continue;
             if (size == 0xFFFFFFFFL) { size = zip64(r, q, name); r += 8; }
             if (compressed == 0xFFFFFFFFL) { compressed = zip64(r, q, name); r += 8; }
             if (local == 0xFFFFFFFFL) { local = zip64(r, q, name); }
         }
-        if ((flags & 1) != 0) throw fail("zip entry " + name + " is encrypted");
-        if (method != STORED && method != DEFLATED) throw fail("zip entry " + name + " uses compression method " + method + " (only stored and deflated are read)");
-        if (method == STORED && compressed != size) throw fail("zip entry " + name + " is stored but its sizes differ (" + compressed + " and " + size + ")");
-        if (entries.containsKey(name)) throw fail("has two zip entries named " + name);
+        if ((flags & 1) != 0) throw fail("zip entry " + Globals.printable(name) + " is encrypted");
+        if (method != STORED && method != DEFLATED) throw fail("zip entry " + Globals.printable(name) + " uses compression method " + method + " (only stored and deflated are read)");
+        if (method == STORED && compressed != size) throw fail("zip entry " + Globals.printable(name) + " is stored but its sizes differ (" + compressed + " and " + size + ")");
+        if (entries.containsKey(name)) throw fail("has two zip entries named " + Globals.printable(name));
         entries.put(name, new Entry(name, method, compressed, size, dataOffset(local, name, compressed, cdOffset, p + 46, nameLength), crc));
         return next;
     }
 
     private long zip64(long at, long limit, String name) {
-        if (at + 8 > limit) throw fail("zip entry " + name + " has a short ZIP64 extra field");
+        if (at + 8 > limit) throw fail("zip entry " + Globals.printable(name) + " has a short ZIP64 extra field");
         long v = u64(at);
-        if (v < 0) throw fail("zip entry " + name + " has a ZIP64 size or offset beyond 2^63");
+        if (v < 0) throw fail("zip entry " + Globals.printable(name) + " has a ZIP64 size or offset beyond 2^63");
         return v;
     }
 
     /** Checks the local header against the central entry; returns where the entry's bytes start. */
     private long dataOffset(long local, String name, long compressed, long cdOffset, long centralName, int nameLength) {
-        if (local > cdOffset - 30 || file.get(U32, local) != LOCAL) throw fail("zip entry " + name + " has no local header at offset " + local + " (truncated?)");
+        if (local > cdOffset - 30 || file.get(U32, local) != LOCAL) throw fail("zip entry " + Globals.printable(name) + " has no local header at offset " + local + " (truncated?)");
         int localName = u16(local + 26), localExtra = u16(local + 28);
         long data = local + 30 + localName + localExtra;
         if (localName != nameLength || MemorySegment.mismatch(file, local + 30, local + 30 + localName, file, centralName, centralName + nameLength) != -1) {
-            throw fail("zip entry " + name + " has a local header naming another entry");
+            throw fail("zip entry " + Globals.printable(name) + " has a local header naming another entry");
         }
-        if (data > cdOffset || compressed > cdOffset - data) throw fail("zip entry " + name + " runs past the start of the central directory (truncated?)");
+        if (data > cdOffset || compressed > cdOffset - data) throw fail("zip entry " + Globals.printable(name) + " runs past the start of the central directory (truncated?)");
         return data;
     }
 
     private MemorySegment inflate(Entry e) {
-        if (e.size() > Integer.MAX_VALUE - 8 || e.compressedSize() > Integer.MAX_VALUE - 8) throw fail("deflated zip entry " + e.name() + " is over 2 GiB");
+        if (e.size() > Integer.MAX_VALUE - 8 || e.compressedSize() > Integer.MAX_VALUE - 8) throw fail("deflated zip entry " + Globals.printable(e.name()) + " is over 2 GiB");
         if (e.size() > e.compressedSize() * MAX_DEFLATE_RATIO + 1024) {
-            throw fail("deflated zip entry " + e.name() + " claims " + e.size() + " bytes from " + e.compressedSize() + " (more than deflate can expand)");
+            throw fail("deflated zip entry " + Globals.printable(e.name()) + " claims " + e.size() + " bytes from " + e.compressedSize() + " (more than deflate can expand)");
         }
         MemorySegment out = arena.allocate(Math.max(1, e.size())).asSlice(0, e.size());
         ByteBuffer target = out.asByteBuffer();
@@ -159,15 +159,15 @@ final class ZipArchive {
             while (!inflater.finished() && target.hasRemaining()) {
                 if (inflater.inflate(target) == 0 && (inflater.needsInput() || inflater.needsDictionary())) break;
             }
-            if (target.hasRemaining() || !inflater.finished()) throw fail("deflated zip entry " + e.name() + " does not inflate to its " + e.size() + " bytes");
+            if (target.hasRemaining() || !inflater.finished()) throw fail("deflated zip entry " + Globals.printable(e.name()) + " does not inflate to its " + e.size() + " bytes");
         } catch (DataFormatException ex) {
-            throw fail("deflated zip entry " + e.name() + " is corrupt (" + ex.getMessage() + ")");
+            throw fail("deflated zip entry " + Globals.printable(e.name()) + " is corrupt (" + ex.getMessage() + ")");
         } finally {
             inflater.end();
         }
         CRC32 crc = new CRC32();
         crc.update(out.asByteBuffer());
-        if ((int) crc.getValue() != e.crc()) throw fail("zip entry " + e.name() + " fails its CRC check");
+        if ((int) crc.getValue() != e.crc()) throw fail("zip entry " + Globals.printable(e.name()) + " fails its CRC check");
         return out;
     }
 
