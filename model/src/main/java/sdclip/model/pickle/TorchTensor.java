@@ -2,6 +2,7 @@ package sdclip.model.pickle;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import sdclip.model.safetensors.TensorType;
 
@@ -99,12 +100,25 @@ public final class TorchTensor {
                 MemorySegment.copy(src, base * size, out, at, rowLength * size);
                 at += rowLength * size;
             } else {
-                for (long j = 0; j < rowLength; j++, at += size) MemorySegment.copy(src, (base + j * rowStride) * size, out, at, size);
+                at = gather(src, base, rowStride, rowLength, size, out, at);
             }
             int d = rank - 2;
             while (d >= 0 && ++index[d] == shape[d]) index[d--] = 0;
             if (d < 0) return out;
         }
+    }
+
+    /** Copies {@code n} elements {@code step} apart starting at element {@code from}; returns the next output byte. */
+    private static long gather(MemorySegment src, long from, long step, long n, int size, MemorySegment out, long at) {
+        for (long j = 0, e = from; j < n; j++, e += step, at += size) {
+            switch (size) {
+                case 1 -> out.set(ValueLayout.JAVA_BYTE, at, src.get(ValueLayout.JAVA_BYTE, e));
+                case 2 -> out.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, e * 2));
+                case 4 -> out.set(ValueLayout.JAVA_INT_UNALIGNED, at, src.get(ValueLayout.JAVA_INT_UNALIGNED, e * 4));
+                default -> out.set(ValueLayout.JAVA_LONG_UNALIGNED, at, src.get(ValueLayout.JAVA_LONG_UNALIGNED, e * 8));
+            }
+        }
+        return at;
     }
 
     private String key() { return Globals.printable(storage.key); }
