@@ -46,6 +46,8 @@ final class PickleMachine {
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
     private final List<TorchTensor> tensors = new ArrayList<>();
+    /** Values copied out of existing containers (set(list), OrderedDict(pairs), BUILD) so far may not exceed this, which the pickle's size bounds. */
+    private long copyBudget;
 
     /** A machine over {@code data[start, end)}; {@code persistent} may be null when no persistent ids are expected. */
     PickleMachine(Path file, MemorySegment data, long start, long end, PersistentLoader persistent) {
@@ -54,6 +56,7 @@ final class PickleMachine {
         this.pos = start;
         this.end = end;
         this.persistent = persistent;
+        this.copyBudget = 4 * (end - start) + 4096;
     }
 
     /** Runs to the STOP opcode and returns the value on top of the stack. */
@@ -281,6 +284,7 @@ final class PickleMachine {
     private void build(Object target, Object state) {
         if (target instanceof ParameterMap p) {
             if (state instanceof Map<?, ?> s && s.get("_parameters") instanceof Map<?, ?> params) {
+                charge(params.size());
                 for (var e : params.entrySet()) p.put(e.getKey(), e.getValue());
             }
         } else if (!(target instanceof Map<?, ?>) && !(target instanceof Placeholder)) {
@@ -366,9 +370,15 @@ final class PickleMachine {
     }
 
     private List<Object> iterable(Object o) {
-        if (o instanceof List<?> l) return new ArrayList<>(l);
-        if (o instanceof Collection<?> c) return new ArrayList<>(c);
-        throw fail("iterates a " + describe(o));
+        if (!(o instanceof Collection<?> c)) throw fail("iterates a " + describe(o));
+        charge(c.size());
+        return new ArrayList<>(c);
+    }
+
+    /** Without this, a few bytes repeating set(big_list) would build without bound (a pickle bomb). */
+    private void charge(long values) {
+        copyBudget -= values;
+        if (copyBudget < 0) throw fail("builds far more values than its size accounts for (a pickle bomb?)");
     }
 
     private String text(Object o, String what) {

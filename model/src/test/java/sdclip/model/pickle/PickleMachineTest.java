@@ -123,5 +123,15 @@ class PickleMachineTest {
         assertTrue(refused("80024b0129522e").getMessage().contains("REDUCE calls a int"));
     }
 
+    @Test
+    void aPickleBombIsRefusedBeforeItGrows() {
+        // a list of 1000 ints, then set(that list) built 20000 times from the memo: 5 bytes each, 1000 values each
+        StringBuilder b = new StringBuilder("8002" + hex("c__builtin__\nset\n") + "7101" + "5d28");
+        for (int i = 0; i < 1000; i++) b.append(String.format("4d%02x%02x", i & 0xff, i >> 8)); // BININT2 i
+        b.append("65" + "85" + "7102");
+        b.append("6801680252".repeat(20000)).append("2e");
+        assertTrue(refused(b.toString()).getMessage().contains("pickle bomb"));
+    }
+
     static String hex(String ascii) { return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.ISO_8859_1)); }
 }
