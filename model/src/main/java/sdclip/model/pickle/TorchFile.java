@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -125,7 +124,7 @@ public final class TorchFile implements AutoCloseable {
         Object root = machine.run();
         for (TorchStorage s : storages.values()) s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
         for (TorchStorage s : storages.values()) s.bind(path, zip.data(zip.entry(prefix + "data/" + s.key)));
-        prepare(path, machine.tensors(), arena);
+        prepare(path, machine.tensors(), arena, file.byteSize());
         return root;
     }
 
@@ -164,7 +163,7 @@ public final class TorchFile implements AutoCloseable {
         Object root = machine.run();
         PickleMachine keys = new PickleMachine(path, file, machine.position(), file.byteSize(), null);
         bindLegacy(path, file, keys.run(), keys.position(), storages);
-        prepare(path, machine.tensors(), arena);
+        prepare(path, machine.tensors(), arena, file.byteSize());
         return root;
     }
 
@@ -211,7 +210,18 @@ public final class TorchFile implements AutoCloseable {
         return seen;
     }
 
-    private static void prepare(Path path, List<TorchTensor> tensors, Arena arena) {
-        for (TorchTensor t : new ArrayList<>(tensors)) t.prepare(path, arena);
+    /**
+     * Checks every tensor, then binds its bytes. Copies of strided views may not add up to more
+     * than the file holds: views that do not overlap never do, and many views of one storage
+     * must not multiply it.
+     */
+    private static void prepare(Path path, List<TorchTensor> tensors, Arena arena, long fileSize) {
+        long copies = 0;
+        for (TorchTensor t : tensors) {
+            t.check(path);
+            copies += t.copyBytes();
+            if (copies > fileSize) throw new PickleException(path, "has strided tensors whose contiguous copies would exceed the file's size (" + fileSize + " bytes)");
+        }
+        for (TorchTensor t : tensors) t.bind(arena);
     }
 }

@@ -57,12 +57,8 @@ public final class TorchTensor {
         return true;
     }
 
-    /**
-     * Checks the view against the storage's real size (its bytes are bound by now), then makes
-     * its bytes available: a slice when contiguous, else a copy into {@code arena}, which is
-     * never larger than the storage since a view may not cover more elements than it has.
-     */
-    void prepare(Path file, Arena arena) {
+    /** Checks the view against the storage's real size (bound by now): in bounds, no overflow, no more elements than the storage has. */
+    void check(Path file) {
         long elements = 1, last = offset;
         try {
             for (int i = 0; i < shape.length; i++) {
@@ -81,7 +77,17 @@ public final class TorchTensor {
         if (elements > storage.elements) {
             throw new PickleException(file, "tensor of shape " + java.util.Arrays.toString(shape) + " has more elements than its storage " + key() + " (overlapping strides)");
         }
+    }
+
+    /** Bytes a contiguous copy of this (checked) view takes; 0 when it is contiguous and needs none. */
+    long copyBytes() {
+        return isContiguous() ? 0 : elements() * storage.elementBytes();
+    }
+
+    /** Makes the checked view's bytes available: a slice of the storage when contiguous, else a row-major copy into {@code arena}. */
+    void bind(Arena arena) {
         int size = storage.elementBytes();
+        long elements = elements();
         if (elements == 0) bytes = MemorySegment.ofArray(new byte[0]);
         else if (isContiguous()) bytes = storage.data().asSlice(offset * size, elements * size);
         else bytes = copyRowMajor(arena.allocate(elements * size, 8), size);
