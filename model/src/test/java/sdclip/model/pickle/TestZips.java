@@ -8,34 +8,43 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
-/** Test helper: rewrites a torch zip archive with its members deflated, or with ZIP64 fields in every header. */
+/** Test helper: writes zip archives (stored or deflated, with or without ZIP64 fields in every header). */
 final class TestZips {
     private TestZips() {}
 
+    /** The members of {@code zip} written again, deflated and/or with ZIP64 fields. */
     static byte[] rewrite(byte[] zip, boolean deflate, boolean zip64) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream central = new ByteArrayOutputStream();
-        int count = 0;
+        Map<String, byte[]> members = new LinkedHashMap<>();
         try (Arena arena = Arena.ofConfined()) {
             ZipArchive source = ZipArchive.read(Path.of("source.zip"), MemorySegment.ofArray(zip), arena);
-            for (ZipArchive.Entry e : source.entries().values()) {
-                byte[] data = source.data(e).toArray(ValueLayout.JAVA_BYTE);
-                byte[] stored = deflate ? deflate(data) : data;
-                CRC32 crc = new CRC32();
-                crc.update(data);
-                byte[] name = e.name().getBytes(StandardCharsets.UTF_8);
-                long offset = out.size();
-                header(out, 0x04034b50, false, deflate, (int) crc.getValue(), stored.length, data.length, name, zip64 ? 20 : 0, 0);
-                if (zip64) { le(out, 0x0001, 2); le(out, 16, 2); le(out, data.length, 8); le(out, stored.length, 8); }
-                out.writeBytes(stored);
-                header(central, 0x02014b50, true, deflate, (int) crc.getValue(), stored.length, data.length, name, zip64 ? 28 : 0, zip64 ? 0xFFFFFFFFL : offset);
-                if (zip64) { le(central, 0x0001, 2); le(central, 24, 2); le(central, data.length, 8); le(central, stored.length, 8); le(central, offset, 8); }
-                count++;
-            }
+            for (ZipArchive.Entry e : source.entries().values()) members.put(e.name(), source.data(e).toArray(ValueLayout.JAVA_BYTE));
         }
+        return write(members, deflate, zip64);
+    }
+
+    /** A zip archive of the given members, in order. */
+    static byte[] write(Map<String, byte[]> members, boolean deflate, boolean zip64) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream central = new ByteArrayOutputStream();
+        for (var m : members.entrySet()) {
+            byte[] data = m.getValue();
+            byte[] stored = deflate ? deflate(data) : data;
+            CRC32 crc = new CRC32();
+            crc.update(data);
+            byte[] name = m.getKey().getBytes(StandardCharsets.UTF_8);
+            long offset = out.size();
+            header(out, 0x04034b50, false, deflate, (int) crc.getValue(), stored.length, data.length, name, zip64 ? 20 : 0, 0);
+            if (zip64) { le(out, 0x0001, 2); le(out, 16, 2); le(out, data.length, 8); le(out, stored.length, 8); }
+            out.writeBytes(stored);
+            header(central, 0x02014b50, true, deflate, (int) crc.getValue(), stored.length, data.length, name, zip64 ? 28 : 0, zip64 ? 0xFFFFFFFFL : offset);
+            if (zip64) { le(central, 0x0001, 2); le(central, 24, 2); le(central, data.length, 8); le(central, stored.length, 8); le(central, offset, 8); }
+        }
+        int count = members.size();
         long cdOffset = out.size(), cdSize = central.size();
         out.writeBytes(central.toByteArray());
         if (zip64) {
