@@ -97,6 +97,7 @@ public final class TorchFile implements AutoCloseable {
         }
     }
 
+    /** The file this was opened from, for messages. */
     public Path path() { return path; }
 
     /** The unpickled object, as plain Java values (see the class comment). */

@@ -25,8 +25,10 @@ public final class TorchTensor {
         this.stride = stride;
     }
 
+    /** The element type, from the storage class (FloatStorage: F32, HalfStorage: F16, ...). */
     public TensorType type() { return storage.type; }
 
+    /** The shape, outermost dimension first. */
     public long[] shape() { return shape.clone(); }
 
     /** Strides in elements, as torch saved them. */
@@ -38,6 +40,7 @@ public final class TorchTensor {
     /** The key of the storage this tensor views. */
     public String storageKey() { return storage.key; }
 
+    /** The number of elements (1 for a scalar). */
     public long elements() {
         long n = 1;
         for (long d : shape) n *= d;

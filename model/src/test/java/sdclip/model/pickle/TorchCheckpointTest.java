@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.model.safetensors.SafetensorsFile;
@@ -80,6 +83,19 @@ class TorchCheckpointTest {
             assertEquals("/logs", state.get("dirpath"));
             assertTrue(state.containsKey("monitor") && state.get("monitor") == null);
         }
+    }
+
+    @Test
+    void filesThatAreNotTorchCheckpointsAreRefusedCleanly(@TempDir Path dir) throws IOException {
+        Path empty = Files.write(dir.resolve("empty.ckpt"), new byte[0]);
+        Path text = Files.writeString(dir.resolve("text.pt"), "hello\n");
+        Path renamed = Files.copy(ReferenceData.require("models/tiny-sd15.safetensors"), dir.resolve("renamed.ckpt"));
+        Path zip = Files.write(dir.resolve("plain.bin"), TestZips.write(Map.of("readme.txt", new byte[] {'x'}), false, false));
+        for (Path p : new Path[] {empty, text, renamed, zip, dir.resolve("missing.ckpt"), dir}) {
+            PickleException e = assertThrows(PickleException.class, () -> TorchCheckpoint.open(p).close());
+            assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
+        }
+        assertFalse(TorchCheckpoint.isTorchFile(renamed), "a renamed safetensors file is not a torch file");
     }
 
     @Test
