@@ -11,9 +11,16 @@ public enum HiddenAct {
 
     HiddenAct(String id) { this.id = id; }
 
-    /** The name config.json uses. */
+    /** {@return the name config.json's {@code hidden_act} uses: {@code quick_gelu} or {@code gelu}} */
     public String id() { return id; }
 
+    /**
+     * The activation config.json names.
+     *
+     * @param s the {@code hidden_act} value, {@code quick_gelu} or {@code gelu}
+     * @return the activation with that {@link #id()}
+     * @throws IllegalArgumentException for any other name
+     */
     public static HiddenAct parse(String s) {
         for (HiddenAct a : values()) if (a.id.equals(s)) return a;
         throw new IllegalArgumentException("unknown hidden_act \"" + s + "\" (quick_gelu or gelu)");

@@ -11,5 +11,6 @@ public enum Naming {
 
     Naming(String id) { this.id = id; }
 
+    /** {@return the short name sdclip shows for this naming: {@code huggingface} or {@code openai}} */
     public String id() { return id; }
 }

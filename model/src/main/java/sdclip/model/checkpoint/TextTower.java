@@ -20,11 +20,30 @@ import sdclip.engine.Weights;
  */
 public final class TextTower {
 
-    /** A canonical tensor: its HF name and shape, and the stored values behind it. */
+    /**
+     * A canonical tensor: its HF name and shape, and the stored values behind it.
+     *
+     * @param name       the canonical Hugging Face name, e.g. {@code text_model.encoder.layers.0.mlp.fc1.weight}
+     * @param shape      the HF shape: {@code [out, in]} for a linear weight, {@code [n]} for a bias or norm
+     * @param values     the stored values (F32, F16 or BF16), a view of the file; in OpenAI's {@code [W, P]}
+     *                   order when {@code transposed}, else row-major over {@code shape}
+     * @param source     the name of the stored tensor it was read from (for a q/k/v split, the whole
+     *                   {@code in_proj_weight} or {@code in_proj_bias})
+     * @param transposed whether {@code values} hold the transpose of {@code shape} (only OpenAI's text projection)
+     */
     public record Tensor(String name, long[] shape, Weights values, String source, boolean transposed) {
+        /** {@return the number of elements, the product of {@link #shape}} */
         public long elements() { return Arrays.stream(shape).reduce(1, Math::multiplyExact); }
 
-        /** Elements {@code [from, from + count)} in HF layout (row-major over {@link #shape}), widened to F32. */
+        /**
+         * Copies elements {@code [from, from + count)} in HF layout (row-major over {@link #shape}), widened to F32,
+         * undoing the transpose when there is one.
+         *
+         * @param from  first element, in HF order
+         * @param dst   destination
+         * @param off   first index of {@code dst} written
+         * @param count number of elements
+         */
         public void copyTo(long from, float[] dst, int off, int count) {
             if (!transposed) {
                 values.copyTo(from, dst, off, count);
@@ -68,39 +87,68 @@ public final class TextTower {
         this.tokenizerFolder = b.tokenizerFolder;
     }
 
+    /** {@return what messages call this tower, e.g. {@code CLIP-L text encoder}, {@code encoder 2 (OpenCLIP bigG)}} */
     public String label() { return label; }
 
+    /**
+     * {@return the key prefix of this tower's stored tensors, e.g. {@code cond_stage_model.transformer.text_model.};
+     * empty when they sit at the top of the file}
+     */
     public String prefix() { return prefix; }
 
+    /** {@return how the stored tensors are named} */
     public Naming naming() { return naming; }
 
+    /** {@return the tower's shape, read from its tensors} */
     public ClipTextConfig config() { return config; }
 
-    /** Canonical tensors in HF order: embeddings, layers, final norm, projection. */
+    /** {@return the canonical tensors by HF name, in HF order: embeddings, layers, final norm, projection} */
     public Map<String, Tensor> tensors() { return tensors; }
 
+    /**
+     * One canonical tensor.
+     *
+     * @param canonicalName its HF name, e.g. {@code text_model.final_layer_norm.weight}
+     * @return the tensor
+     * @throws IllegalArgumentException when the tower has no tensor of that name
+     */
     public Tensor tensor(String canonicalName) {
         Tensor t = tensors.get(canonicalName);
         if (t == null) throw new IllegalArgumentException("no canonical tensor " + canonicalName);
         return t;
     }
 
+    /**
+     * The stored values of one canonical tensor. Not for {@code text_projection.weight} when it is transposed: use
+     * {@link Tensor#copyTo} there.
+     *
+     * @param canonicalName its HF name
+     * @return its values as stored
+     * @throws IllegalArgumentException when the tower has no tensor of that name
+     */
     public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
 
-    /** Pad id of this tower's tokenization: 49407 for OpenAI CLIP-L, 0 for OpenCLIP towers. */
+    /** {@return the pad id of this tower's tokenization: 49407 for OpenAI CLIP-L, 0 for OpenCLIP towers} */
     public int padId() { return padId; }
 
+    /** {@return the clip skip the family uses when the request gives none: 1 (last layer), 2 for SD 2.x} */
     public int defaultClipSkip() { return defaultClipSkip; }
 
+    /** {@return how the family's UNet conditioning is taken from this tower} */
     public Conditioning conditioning() { return conditioning; }
 
-    /** The folder of this tower's own tokenizer (diffusers {@code tokenizer/}), or null. */
+    /** {@return the folder of this tower's own tokenizer (diffusers {@code tokenizer/}), or null when it has none} */
     public Path tokenizerFolder() { return tokenizerFolder; }
 
-    /** The dtype the tower's weights are stored in (of its token embedding). */
+    /** {@return the name of the dtype the tower's weights are stored in (of its token embedding), e.g. {@code F16}} */
     public String dtype() { return store.info(tensor("text_model.embeddings.token_embedding.weight").source()).type().name(); }
 
-    /** The canonical name prefix of layer {@code l}. */
+    /**
+     * The canonical name prefix of one transformer layer.
+     *
+     * @param l the layer index, from 0
+     * @return {@code text_model.encoder.layers.<l>.}
+     */
     public static String layer(int l) { return "text_model.encoder.layers." + l + "."; }
 
     /** Describes where a tower is and how it is stored; {@link #build()} resolves and checks every tensor. */

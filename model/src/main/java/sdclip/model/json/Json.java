@@ -9,8 +9,9 @@ import java.util.Map;
 /**
  * A small strict JSON parser (RFC 8259) for safetensors headers, tokenizer and config files.
  * Objects become {@code LinkedHashMap<String, Object>} (duplicate keys are an error), arrays
- * {@code List<Object>}, numbers {@code Long} when integral and in range, else {@code Double};
- * strings, booleans and {@code null} as themselves ({@link #NULL} for null inside containers).
+ * {@code List<Object>} (unmodifiable), numbers {@code Long} when integral and in range, else {@code Double};
+ * strings and booleans as themselves, and {@code null} as {@link #NULL} (never Java null, so a map can tell a
+ * {@code null} value from a missing key).
  * Nesting is limited (default 64 levels), so hostile input fails with a message instead of a
  * stack overflow; no trailing content is allowed.
  */
@@ -29,8 +30,23 @@ public final class Json {
         this.maxDepth = maxDepth;
     }
 
+    /**
+     * Parses one JSON value, nested at most 64 levels.
+     *
+     * @param text the whole JSON text; only whitespace may follow the value
+     * @return the value, typed as the class comment says
+     * @throws JsonException when the text is not valid JSON, with what and the character offset
+     */
     public static Object parse(String text) { return parse(text, 64); }
 
+    /**
+     * Parses one JSON value with a nesting limit.
+     *
+     * @param text     the whole JSON text; only whitespace may follow the value
+     * @param maxDepth the most objects and arrays nested in each other (1: no container inside another)
+     * @return the value, typed as the class comment says
+     * @throws JsonException when the text is not valid JSON or nests deeper, with what and the character offset
+     */
     public static Object parse(String text, int maxDepth) {
         Json p = new Json(text, maxDepth);
         p.skipSpace();
@@ -40,7 +56,13 @@ public final class Json {
         return value;
     }
 
-    /** Parses text that must be a JSON object. */
+    /**
+     * Parses text that must be a JSON object.
+     *
+     * @param text the whole JSON text
+     * @return its members by key, in the order of the text
+     * @throws JsonException when the text is not valid JSON or holds another kind of value
+     */
     @SuppressWarnings("unchecked")
     public static Map<String, Object> parseObject(String text) {
         Object v = parse(text);
@@ -48,7 +70,13 @@ public final class Json {
         return (Map<String, Object>) v;
     }
 
-    /** A short name of a parsed value's JSON type, for messages. */
+    /**
+     * A short name of a parsed value's JSON type, for messages.
+     *
+     * @param v a value {@link #parse} returned (or anything else, named {@code "null"})
+     * @return {@code "an object"}, {@code "an array"}, {@code "a string"}, {@code "a number"}, {@code "a boolean"}
+     *         or {@code "null"}
+     */
     public static String describe(Object v) {
         if (v instanceof Map) return "an object";
         if (v instanceof List) return "an array";
@@ -226,7 +254,13 @@ public final class Json {
         return new JsonException(message + " at offset " + pos);
     }
 
-    /** Quotes a string as a JSON string literal. */
+    /**
+     * Quotes a string as a JSON string literal, escaping quotes, backslashes, control characters, U+2028/U+2029 and
+     * lone surrogates, so the result is valid JSON and valid JavaScript.
+     *
+     * @param s the text
+     * @return {@code s} in double quotes
+     */
     public static String quote(String s) {
         StringBuilder sb = new StringBuilder(s.length() + 2).append('"');
         for (int i = 0; i < s.length(); i++) {

@@ -4,5 +4,10 @@ package sdclip.model.json;
 public final class JsonException extends IllegalArgumentException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * A JSON error.
+     *
+     * @param message what is wrong and, from the parser, at which character offset
+     */
     public JsonException(String message) { super(message); }
 }
