@@ -49,6 +49,15 @@ public final class SafetensorsFile implements TensorStore {
         this.headerLength = headerLength;
     }
 
+    /**
+     * Maps a file and validates its header: JSON, dtypes, shapes matching byte ranges, ranges inside the data and
+     * not overlapping.
+     *
+     * @param path a {@code .safetensors} file
+     * @return the open file; close it to unmap
+     * @throws SafetensorsException when it is missing, a directory, or not valid safetensors (the message says why)
+     * @throws IOException          when it cannot be read or mapped
+     */
     public static SafetensorsFile open(Path path) throws IOException {
         if (Files.isDirectory(path)) throw new SafetensorsException(path, "is a directory, not a .safetensors file");
         Arena arena = Arena.ofShared();
@@ -172,7 +181,7 @@ public final class SafetensorsFile implements TensorStore {
 
     @Override public Map<String, String> metadata() { return metadata; }
 
-    /** Length of the JSON header in bytes (not always a multiple of 8). */
+    /** {@return the JSON header's length in bytes, without the 8-byte length field (not always a multiple of 8)} */
     public long headerLength() { return headerLength; }
 
     @Override public void close() {

@@ -25,6 +25,15 @@ public final class ShardedSafetensors implements TensorStore {
         this.shards = shards;
     }
 
+    /**
+     * Opens every shard an index names (each once) and checks each listed tensor is in its shard.
+     *
+     * @param index a {@code *.safetensors.index.json}; shards are file names beside it
+     * @return the open store; closing it closes every shard
+     * @throws SafetensorsException when the index is not valid JSON, has no {@code weight_map}, names a shard outside
+     *                              its folder, or a shard is invalid or lacks a tensor listed for it
+     * @throws IOException          when a file cannot be read or mapped
+     */
     public static ShardedSafetensors open(Path index) throws IOException {
         Map<String, Object> root;
         try {

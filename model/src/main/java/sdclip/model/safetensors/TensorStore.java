@@ -6,25 +6,54 @@ import java.util.Map;
 import java.util.Set;
 import sdclip.engine.Weights;
 
-/** Named tensors backed by one or more memory-mapped safetensors files. */
+/**
+ * Named tensors backed by one or more memory-mapped safetensors files. Values are read in place: segments and weights
+ * it returns are views of the mapping, valid until {@link #close()}. A name it lacks is a
+ * {@link SafetensorsException} naming the file and the tensor, except for {@link #info} and {@link #has}.
+ */
 public interface TensorStore extends AutoCloseable {
 
-    /** The file (or index) this store was opened from, for messages. */
+    /** {@return the file (or index) this store was opened from, for messages} */
     Path path();
 
+    /** {@return the names of every tensor, in header order (or the index's {@code weight_map} order); read-only} */
     Set<String> names();
 
-    /** The header entry, or null when absent. */
+    /**
+     * A tensor's header entry.
+     *
+     * @param name the tensor's name
+     * @return its entry, or null when the store has no such tensor
+     */
     TensorInfo info(String name);
 
-    /** The raw bytes of a tensor, a slice of the mapped file. */
+    /**
+     * The raw bytes of a tensor, little-endian as stored.
+     *
+     * @param name the tensor's name
+     * @return a slice of the mapped file, {@code info(name).bytes()} long (no copy)
+     * @throws SafetensorsException when the tensor is missing
+     */
     MemorySegment bytes(String name);
 
+    /** {@return the header's {@code __metadata__} strings (of the first shard when sharded); empty when none} */
     Map<String, String> metadata();
 
+    /**
+     * Whether a tensor is present.
+     *
+     * @param name the tensor's name
+     * @return true when the store holds it
+     */
     default boolean has(String name) { return info(name) != null; }
 
-    /** A tensor as weights the engine computes with (F32, F16 or BF16), read in place. */
+    /**
+     * A tensor as weights the engine computes with, read in place.
+     *
+     * @param name the tensor's name
+     * @return a flat view of its values (no copy), row-major over its shape
+     * @throws SafetensorsException when it is missing or its dtype is not F32, F16 or BF16
+     */
     default Weights weights(String name) {
         TensorInfo t = require(name);
         if (t.type().computeType() == null) {
@@ -33,7 +62,13 @@ public interface TensorStore extends AutoCloseable {
         return Weights.of(t.type().computeType(), bytes(name));
     }
 
-    /** An I64 tensor's values (ids, indices). */
+    /**
+     * An I64 tensor's values (ids, indices), copied.
+     *
+     * @param name the tensor's name
+     * @return its values, row-major over its shape
+     * @throws SafetensorsException when it is missing, not I64, or too large for an array
+     */
     default long[] longs(String name) {
         TensorInfo t = require(name);
         if (t.type() != TensorType.I64) throw new SafetensorsException(path(), name, "has dtype " + t.type() + ", expected I64");
@@ -43,7 +78,13 @@ public interface TensorStore extends AutoCloseable {
         return out;
     }
 
-    /** An F32/F16/BF16 tensor's values widened into a new array (small tensors and tests). */
+    /**
+     * An F32, F16 or BF16 tensor's values widened to F32 into a new array (small tensors and tests).
+     *
+     * @param name the tensor's name
+     * @return its values, row-major over its shape
+     * @throws SafetensorsException when it is missing, of another dtype, or too large for an array
+     */
     default float[] floats(String name) {
         Weights w = weights(name);
         if (w.size() > Integer.MAX_VALUE - 8) throw new SafetensorsException(path(), name, "is too large to read into memory");
@@ -52,12 +93,20 @@ public interface TensorStore extends AutoCloseable {
         return out;
     }
 
+    /**
+     * A tensor's header entry, which must be there.
+     *
+     * @param name the tensor's name
+     * @return its entry
+     * @throws SafetensorsException when the store has no such tensor
+     */
     default TensorInfo require(String name) {
         TensorInfo t = info(name);
         if (t == null) throw new SafetensorsException(path(), name, "is missing");
         return t;
     }
 
+    /** Unmaps the files; segments and weights read from this store must not be used after. Closing twice is fine. */
     @Override
     void close();
 }

@@ -9,6 +9,12 @@ import java.util.Locale;
 public final class TextCleaner {
     private TextCleaner() {}
 
+    /**
+     * Cleans text as the reference does before tokenizing.
+     *
+     * @param text any text
+     * @return the fixed, unescaped, whitespace-collapsed, stripped, lower-cased text (empty when only whitespace)
+     */
     public static String clean(String text) {
         String s = Ftfy.fixText(text);
         s = HtmlUnescape.unescape(HtmlUnescape.unescape(s));
