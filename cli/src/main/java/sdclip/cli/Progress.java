@@ -67,13 +67,13 @@ final class Progress implements ProgressListener {
 
     /**
      * The recent rate: an exponentially weighted average of the rate between updates, each
-     * interval weighted by its length ({@code 1 - exp(-dt / tau)}, tau 5 s), so a change of
-     * speed shows within seconds. The interval up to the first update (warm-up: JIT, tokenizer)
-     * seeds nothing once a second update exists; until then, the average since the start is all
-     * there is.
+     * interval weighted by its length ({@code 1 - exp(-dt / tau)}, tau 3 s), so a change of
+     * speed (the JIT warming up, SDXL's wider second encoder) shows within seconds. The interval
+     * up to the first update (warm-up: JIT, tokenizer) seeds nothing once a second update
+     * exists; until then the rate is the average since the start, and no time left is claimed.
      */
     static final class Rate {
-        static final double TAU_SECONDS = 5;
+        static final double TAU_SECONDS = 3;
 
         private long lastTime;
         private int lastDone, updates;
@@ -101,9 +101,9 @@ final class Progress implements ProgressListener {
         /** Steps per second lately; NaN before the first update. */
         double perSecond() { return perSecond; }
 
-        /** Seconds until {@code total} at the recent rate; NaN when unknown. */
+        /** Seconds until {@code total} at the recent rate; NaN until two updates have measured one. */
         double secondsLeft(int total) {
-            return perSecond > 0 ? (total - lastDone) / perSecond : Double.NaN;
+            return updates >= 2 && perSecond > 0 ? (total - lastDone) / perSecond : Double.NaN;
         }
     }
 }

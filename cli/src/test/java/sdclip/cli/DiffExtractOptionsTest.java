@@ -36,6 +36,10 @@ class DiffExtractOptionsTest {
         assertEquals(1, wrong.code(), wrong.out() + wrong.err());
         assertTrue(wrong.out().startsWith("different: "), wrong.out());
         assertEquals("", wrong.err(), "a difference is not an error");
+        // similarity: SDXL's default encoder 2 against the one-encoder folder computes the same embeddings.
+        CliTest.Run sim = CliTest.run("similarity", "--model", sdxl(), "--heads", "2,3", "--against", folder.toString(), "--tokenizer", CliTest.vocab(), "--json", "a dog", "a cat");
+        assertEquals(0, sim.code(), sim.err());
+        assertEquals(1.0, ((Number) Json.parseObject(sim.out().strip()).get("mean")).doubleValue(), 1e-6);
     }
 
     @Test

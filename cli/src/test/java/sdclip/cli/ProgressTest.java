@@ -29,6 +29,7 @@ class ProgressTest {
         clock.advance(5);
         rate.update(clock.now, 8);
         assertEquals(1.6, rate.perSecond(), 1e-9, "one update: the average is all there is");
+        assertTrue(Double.isNaN(rate.secondsLeft(2000)), "but it is warm-up, so no time left is claimed (not 1245 s)");
         for (int done = 16; done <= 64; done += 8) {
             clock.advance(0.4);
             rate.update(clock.now, done);
@@ -52,7 +53,7 @@ class ProgressTest {
             clock.advance(0.8);
             rate.update(clock.now, done += 8);
         }
-        assertEquals(10, rate.perSecond(), 10 * 0.15, "within 15% of the new speed after 16 s (tau 5 s)");
+        assertEquals(10, rate.perSecond(), 10 * 0.05, "within 5% of the new speed after 16 s (tau 3 s)");
         assertTrue(rate.perSecond() > 10, "still converging from above");
         double sinceStart = done / (50 * 0.2 + 20 * 0.8);
         assertTrue(Math.abs(rate.perSecond() - 10) < Math.abs(sinceStart - 10) / 5, "much closer than the average since start, " + sinceStart);
@@ -88,6 +89,7 @@ class ProgressTest {
         assertTrue(draws.getFirst().startsWith("[############..................] 40/100 prompts  20.0/s  3 s left"), draws.getFirst());
         assertTrue(draws.getLast().startsWith("[##############################] 100/100 prompts  20.0/s  done"), draws.getLast());
         assertTrue(draws.getLast().endsWith("\n"));
+        assertEquals("[..............................] 8/2000 prompts  1.6/s  ", Progress.line(8, 2000, 1.6, Double.NaN), "no time left claimed yet");
         StringWriter fast = new StringWriter();
         Progress q = new Progress(new PrintWriter(fast), true, clock, 0);
         for (int done = 1; done <= 50; done++) {
