@@ -54,11 +54,6 @@ final class Prompts {
         return out;
     }
 
-    /** Checks up front that prompts will come, so a command fails before opening a model. */
-    void requireSome() {
-        if (texts.isEmpty() && file == null) throw new UsageException("no prompts: give TEXT arguments or --prompts FILE");
-    }
-
     private static byte[] readFile(Path file) throws IOException {
         if (Files.isDirectory(file)) throw new IOException(file + ": a folder, not a prompts file");
         try {
