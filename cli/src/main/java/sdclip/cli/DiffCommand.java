@@ -29,8 +29,17 @@ final class DiffCommand implements Callable<Integer> {
 
     @Parameters(index = "1", paramLabel = "B") Path b;
 
-    @Option(names = "--encoder", defaultValue = "1", paramLabel = "N", description = "Which text encoder of each (default: ${DEFAULT-VALUE}).")
-    int encoder;
+    @Option(names = "--encoder", paramLabel = "N", description = "Which text encoder of both A and B (default: 1).")
+    Integer encoder;
+
+    @Option(names = "--encoder-a", paramLabel = "N", description = "Which text encoder of A (default: --encoder).")
+    Integer encoderA;
+
+    @Option(names = "--encoder-b", paramLabel = "N", description = "Which text encoder of B (default: --encoder).")
+    Integer encoderB;
+
+    @Option(names = "--exit-code", description = "Exit 1 when the encoders differ, 0 when identical or identical up to f16 rounding (as diff(1) does).")
+    boolean exitCode;
 
     @Option(names = "--json", description = "Print {\"verdict\": ..., \"tensors\": [...]}.")
     boolean json;
@@ -40,9 +49,14 @@ final class DiffCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int both = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
+        int ea = encoderA == null ? both : OptionChecks.encoder("--encoder-a", encoderA);
+        int eb = encoderB == null ? both : OptionChecks.encoder("--encoder-b", encoderB);
         List<Row> rows = new ArrayList<>();
         try (Checkpoint ca = Checkpoint.open(a, null); Checkpoint cb = Checkpoint.open(b, null)) {
-            TextTower ta = ca.encoder(encoder), tb = cb.encoder(encoder);
+            OptionChecks.encoderExists(encoderA != null ? "--encoder-a" : "--encoder", ea, ca);
+            OptionChecks.encoderExists(encoderB != null ? "--encoder-b" : "--encoder", eb, cb);
+            TextTower ta = ca.encoder(ea), tb = cb.encoder(eb);
             for (var e : ta.tensors().entrySet()) {
                 TextTower.Tensor other = tb.tensors().get(e.getKey());
                 if (other == null) rows.add(new Row(e.getKey(), "only in A", Double.NaN, Double.NaN, false, false));
@@ -55,7 +69,7 @@ final class DiffCommand implements Callable<Integer> {
         String verdict = judged.stream().allMatch(Row::identical) ? "identical"
                 : judged.stream().allMatch(Row::withinF16) ? "identical up to f16 rounding" : "different";
         print(rows, verdict);
-        return 0;
+        return exitCode && verdict.equals("different") ? 1 : 0;
     }
 
     /** A projection one side lacks (SD 1.x has none) is not a change to the encoder itself. */

@@ -34,10 +34,10 @@ final class EncodeCommand implements Callable<Integer> {
     Path projection;
 
     @Option(names = "--encoder", paramLabel = "1|2", description = "Only this text encoder (SDXL).")
-    int encoder;
+    Integer encoder;
 
     @Option(names = "--clip-skip", paramLabel = "K", description = "Conditioning from block L-(K-1) (default: 1, SD 2.x: 2).")
-    int clipSkip;
+    Integer clipSkip;
 
     @Option(names = "--hidden-states", description = "Also output hidden_states [L+1, N, 77, D].")
     boolean hiddenStates;
@@ -50,11 +50,14 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Usage checks (OptionChecks): before opening the model, then right after, before any work.
+        EncodeRequest request = new EncodeRequest(OptionChecks.encoder("--encoder", encoder), OptionChecks.clipSkip(clipSkip), true, true, hiddenStates, true);
+        OptionChecks.outputFormat(output);
         List<String> texts = prompts.read();
-        if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
-        try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {
-            modelOptions.announce(enc, spec.commandLine().getErr());
-            EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, true, hiddenStates, true);
+        try (TextEncoder enc = modelOptions.open(model, projection)) {
+            OptionChecks.encoderExists("--encoder", request.encoder(), enc.checkpoint());
+            OptionChecks.clipSkipInRange(request.clipSkip(), enc.checkpoint(), request.encoder());
+            OptionChecks.tensorName(tensor, enc, request, projection != null);
             Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (output != null) {
                 Map<String, String> meta = new LinkedHashMap<>();

@@ -33,8 +33,8 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--model", required = true, paramLabel = "CHECKPOINT", description = "The checkpoint.")
     Path model;
 
-    @Option(names = "--encoder", defaultValue = "1", paramLabel = "1|2", description = "Which text encoder (default: ${DEFAULT-VALUE}).")
-    int encoder;
+    @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder (default: 1).")
+    Integer encoder;
 
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder, written to config.json.")
     int[] heads;
@@ -47,9 +47,13 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int number = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
+        ModelOptions.checkHeadValues("--heads", heads);
         if (Files.exists(output)) throw new IOException(output + ": already exists; extract writes a new folder");
+        ModelOptions.checkHeadCount("--heads", heads, model);
         try (Checkpoint c = Checkpoint.open(model, heads)) {
-            TextTower tower = c.encoder(encoder);
+            OptionChecks.encoderExists("--encoder", number, c);
+            TextTower tower = c.encoder(number);
             Path parent = output.toAbsolutePath().getParent();
             Files.createDirectories(parent);
             Path tmp = Files.createDirectory(parent.resolve("." + output.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
@@ -61,7 +65,7 @@ final class ExtractCommand implements Callable<Integer> {
                     case f32 -> TensorType.F32;
                 };
                 Files.writeString(tmp.resolve("config.json"), config(tower, type));
-                SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", model.toString());
+                SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
                 for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
                 w.write(tmp.resolve("model.safetensors"));
                 Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
@@ -72,6 +76,12 @@ final class ExtractCommand implements Callable<Integer> {
         }
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
+    }
+
+    /** The source's file or folder name: where it lived on this machine is no business of the folder's. */
+    static String sourceName(Path model) {
+        Path name = model.toAbsolutePath().normalize().getFileName();
+        return name == null ? model.toString() : name.toString();
     }
 
     /** A Hugging Face CLIPTextConfig with the real special token ids. */

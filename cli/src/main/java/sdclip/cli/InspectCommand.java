@@ -30,6 +30,7 @@ final class InspectCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        ModelOptions.checkHeadCount("--heads", heads, model);
         try (Checkpoint c = Checkpoint.open(model, heads)) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));

@@ -10,8 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
 /**
- * The {@code sdclip} command. Exit codes: 0 success, 1 runtime error, 2 usage error. Errors are
- * one line on stderr; {@code --verbose} adds the stack trace.
+ * The {@code sdclip} command. Exit codes: 0 success, 1 runtime error, 2 usage error (picocli's
+ * parse errors and the commands' own {@link UsageException}s, thrown by checks that run before
+ * any work). Errors are one line on stderr; {@code --verbose} adds the stack trace of a runtime
+ * error.
  */
 @Command(name = "sdclip",
         mixinStandardHelpOptions = true,
@@ -33,17 +35,20 @@ public final class Main {
         CommandLine cli = new CommandLine(main);
         cli.setOut(out);
         cli.setErr(err);
-        cli.setParameterExceptionHandler((e, a) -> {
-            err.println("sdclip: " + e.getMessage());
-            err.println("Try '" + e.getCommandLine().getCommandSpec().qualifiedName() + " --help'.");
-            return 2;
-        });
+        cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            if (e instanceof UsageException) return usage(e.getMessage(), command, err);
             if (main.verbose) e.printStackTrace(err);
             else err.println("sdclip: " + describe(e));
             return 1;
         });
         return cli.execute(args);
+    }
+
+    /** A usage error: one line naming the problem and where help is, exit 2. */
+    private static int usage(String message, CommandLine command, PrintWriter err) {
+        err.println("sdclip: " + message.replace('\n', ' ') + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
+        return 2;
     }
 
     /** One line: the message, or the exception type when there is none. */

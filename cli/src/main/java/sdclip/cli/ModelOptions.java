@@ -1,34 +1,106 @@
 package sdclip.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.Arrays;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import sdclip.engine.Backends;
 import sdclip.model.TextEncoder;
+import sdclip.model.checkpoint.Checkpoint;
 
-/** Options every command that runs a model shares. */
+/** Options every command that runs a model shares, checked before any work. */
 final class ModelOptions {
+    @Spec(Spec.Target.MIXEE) CommandSpec command;
+
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: the model's tokenizer/ folder, then $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
-    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
+    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder, one value per encoder (default: config.json, else width / 64).")
     int[] heads;
 
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "Worker threads (default: available processors).")
+    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads; 0 (the default) for every processor, more than there are is capped.")
     int threads;
 
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
+    private boolean capNoted;
+
+    /**
+     * Opens {@code model} with these options, checked first: values that cannot mean anything
+     * and a {@code --heads} list whose length differs from the model's encoder count are usage
+     * errors, raised before the weights are read.
+     */
+    TextEncoder open(Path model, Path projection) throws IOException {
+        TextEncoder.Options options = options(projection);
+        checkHeadCount("--heads", heads, model);
+        TextEncoder enc = TextEncoder.open(model, options);
+        announce(enc, command.commandLine().getErr());
+        return enc;
+    }
+
+    /** The library options, after the checks that need no model. */
     TextEncoder.Options options(Path projection) {
-        if (threads < 0) throw new IllegalArgumentException("--threads must be positive");
-        if (heads != null) for (int h : heads) if (h < 1) throw new IllegalArgumentException("--heads values must be positive, got " + h);
-        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withBackend(backend).withThreads(threads).withProjection(projection);
+        if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
+        checkHeadValues("--heads", heads);
+        checkBackend(backend);
+        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withBackend(backend)
+                .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
+    }
+
+    /** Head counts are positive. */
+    static void checkHeadValues(String flag, int[] heads) {
+        if (heads == null) return;
+        for (int h : heads) if (h < 1) throw new UsageException(flag + " " + joined(heads) + ": every value must be positive");
+    }
+
+    /**
+     * A head list names every encoder of {@code model} or none: a shorter one would silently
+     * default the rest. Reads only the checkpoint's header, and only when there is a list.
+     */
+    static void checkHeadCount(String flag, int[] heads, Path model) throws IOException {
+        if (heads == null) return;
+        checkHeadValues(flag, heads);
+        int encoders;
+        try (Checkpoint c = Checkpoint.open(model, null)) {
+            encoders = c.encoders().size();
+        }
+        if (heads.length != encoders) {
+            throw new UsageException(flag + " " + joined(heads) + " gives " + heads.length + " value(s) but " + model + " has "
+                    + encoders + " text encoder(s); give one per encoder");
+        }
+    }
+
+    /** 0 means every processor; more threads than processors only contend, so they are capped with a note. */
+    int cappedThreads(PrintWriter err) {
+        int processors = Runtime.getRuntime().availableProcessors();
+        if (threads <= processors) return threads;
+        if (!capNoted) err.println("sdclip: --threads " + threads + " capped to the " + processors + " available processor(s)");
+        capNoted = true;
+        return processors;
+    }
+
+    /** The names {@link Backends#NAMES} lists, with {@code opencl:P:D} for numbers P and D. */
+    static void checkBackend(String name) {
+        for (String known : Backends.NAMES.split(",\\s*")) {
+            if (known.equals(name)) return;
+            if (known.equals("opencl:P:D") && name.matches("opencl:\\d+:\\d+")) return;
+        }
+        throw new UsageException("--backend " + name + ": unknown backend (" + Backends.NAMES + ")");
     }
 
     /** Says on stderr which backend {@code --backend auto} chose. */
-    void announce(TextEncoder enc, java.io.PrintWriter err) {
+    void announce(TextEncoder enc, PrintWriter err) {
         if (backend.equals("auto")) err.println("sdclip: backend auto: " + enc.backendName());
+    }
+
+    private static String joined(int[] values) {
+        return String.join(",", Arrays.stream(values).mapToObj(String::valueOf).toList());
     }
 }

@@ -2,36 +2,108 @@ package sdclip.cli;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+import java.util.function.LongSupplier;
 import sdclip.model.ProgressListener;
 
 /**
- * A one-line progress bar on stderr (prompts done, rate, time left) for runs that last more
- * than a couple of seconds. Off with {@code --quiet} and when stderr is not a terminal (the
- * launcher says which in {@code SDCLIP_STDERR_TTY}, since the JVM cannot see it).
+ * A one-line progress bar on stderr (prompts done, recent rate, time left) for runs that last
+ * more than a couple of seconds ({@code SDCLIP_PROGRESS_DELAY_MS}, default 2000). Off with
+ * {@code --quiet} and when stderr is not a terminal (the launcher says which in
+ * {@code SDCLIP_STDERR_TTY}, since the JVM cannot see it). Redrawn at most ten times a second.
  */
 final class Progress implements ProgressListener {
-    private static final long SHOW_AFTER_NANOS = 2_000_000_000L;
+    private static final long REDRAW_NANOS = 100_000_000L;
 
     private final PrintWriter err;
     private final boolean enabled;
-    private final long start = System.nanoTime();
+    private final LongSupplier clock;
+    private final long start, showAfter;
+    private final Rate rate;
+    private long drawn;
     private boolean shown;
 
     Progress(PrintWriter err, boolean quiet) {
+        this(err, !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY")), System::nanoTime, delayNanos(System.getenv("SDCLIP_PROGRESS_DELAY_MS")));
+    }
+
+    Progress(PrintWriter err, boolean enabled, LongSupplier clock, long showAfterNanos) {
         this.err = err;
-        this.enabled = !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY"));
+        this.enabled = enabled;
+        this.clock = clock;
+        this.start = clock.getAsLong();
+        this.showAfter = showAfterNanos;
+        this.rate = new Rate(start);
+    }
+
+    static long delayNanos(String millis) {
+        try {
+            return millis == null ? 2_000_000_000L : Math.max(0, Long.parseLong(millis.strip())) * 1_000_000L;
+        } catch (NumberFormatException e) {
+            return 2_000_000_000L;
+        }
     }
 
     @Override
     public synchronized void progress(int done, int total) {
-        long elapsed = System.nanoTime() - start;
-        if (!enabled || (elapsed < SHOW_AFTER_NANOS && !shown) || total <= 0) return;
+        long now = clock.getAsLong();
+        rate.update(now, done);
+        boolean last = done >= total;
+        if (!enabled || total <= 0) return;
+        if (shown ? !last && now - drawn < REDRAW_NANOS : now - start < showAfter) return;
         shown = true;
-        double seconds = elapsed / 1e9, rate = done / seconds;
-        int width = 30, filled = (int) ((long) width * done / total);
-        String left = rate > 0 ? String.format(Locale.ROOT, "%.0f s left", (total - done) / rate) : "";
-        err.printf(Locale.ROOT, "\r[%s%s] %d/%d prompts  %.1f/s  %s   ", "#".repeat(filled), ".".repeat(width - filled), done, total, rate, left);
-        if (done >= total) err.println();
+        drawn = now;
+        err.print("\r" + line(done, total, rate.perSecond(), rate.secondsLeft(total)) + "   ");
+        if (last) err.println();
         err.flush();
+    }
+
+    /** {@code [#####.....] 120/2000 prompts  18.5/s  102 s left}. */
+    static String line(int done, int total, double perSecond, double secondsLeft) {
+        int width = 30, filled = (int) ((long) width * Math.min(done, total) / total);
+        String left = done >= total ? "done" : Double.isFinite(secondsLeft) ? String.format(Locale.ROOT, "%.0f s left", secondsLeft) : "";
+        String speed = Double.isFinite(perSecond) ? String.format(Locale.ROOT, "%.1f/s", perSecond) : "";
+        return String.format(Locale.ROOT, "[%s%s] %d/%d prompts  %s  %s", "#".repeat(filled), ".".repeat(width - filled), done, total, speed, left);
+    }
+
+    /**
+     * The recent rate: an exponentially weighted average of the rate between updates, each
+     * interval weighted by its length ({@code 1 - exp(-dt / tau)}, tau 3 s), so a change of
+     * speed (the JIT warming up, SDXL's wider second encoder) shows within seconds. The interval
+     * up to the first update (warm-up: JIT, tokenizer) seeds nothing once a second update
+     * exists; until then the rate is the average since the start, and no time left is claimed.
+     */
+    static final class Rate {
+        static final double TAU_SECONDS = 3;
+
+        private long lastTime;
+        private int lastDone, updates;
+        private double perSecond = Double.NaN;
+
+        Rate(long startNanos) {
+            this.lastTime = startNanos;
+        }
+
+        void update(long now, int done) {
+            double dt = (now - lastTime) / 1e9;
+            if (updates == 0) {
+                perSecond = dt > 0 ? done / dt : Double.NaN;
+            } else if (dt > 0) {
+                double recent = (done - lastDone) / dt;
+                perSecond = updates == 1 ? recent : perSecond + (1 - Math.exp(-dt / TAU_SECONDS)) * (recent - perSecond);
+            } else {
+                return; // same instant: keep the old reference point, the next interval includes these steps
+            }
+            updates++;
+            lastTime = now;
+            lastDone = done;
+        }
+
+        /** Steps per second lately; NaN before the first update. */
+        double perSecond() { return perSecond; }
+
+        /** Seconds until {@code total} at the recent rate; NaN until two updates have measured one. */
+        double secondsLeft(int total) {
+            return updates >= 2 && perSecond > 0 ? (total - lastDone) / perSecond : Double.NaN;
+        }
     }
 }

@@ -39,7 +39,7 @@ final class SimilarityCommand implements Callable<Integer> {
     int[] againstHeads;
 
     @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder of an SDXL model (default: its pooled encoder, 2).")
-    int encoder;
+    Integer encoder;
 
     @Mixin ModelOptions modelOptions;
 
@@ -50,16 +50,19 @@ final class SimilarityCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        int which = OptionChecks.encoder("--encoder", encoder);
+        ModelOptions.checkHeadValues("--against-heads", againstHeads);
         List<String> texts = prompts.read();
+        TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
+        ModelOptions.checkHeadCount("--against-heads", againstHeads, against);
         float[] a, b;
         int dimA, dimB;
-        try (TextEncoder encA = TextEncoder.open(model, modelOptions.options(projection))) {
-            a = embeds(encA, texts, model);
+        try (TextEncoder encA = modelOptions.open(model, projection)) {
+            a = embeds(encA, texts, model, which);
             dimA = a.length / texts.size();
         }
-        TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
         try (TextEncoder encB = TextEncoder.open(against, optsB)) {
-            b = embeds(encB, texts, against);
+            b = embeds(encB, texts, against, which);
             dimB = b.length / texts.size();
         }
         if (dimA != dimB) throw new IllegalArgumentException("text embeddings differ in size: " + model + " gives " + dimA + ", " + against + " gives " + dimB);
@@ -89,9 +92,14 @@ final class SimilarityCommand implements Callable<Integer> {
         return sb.append("], \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
     }
 
-    private float[] embeds(TextEncoder enc, List<String> texts, Path path) throws java.io.IOException {
-        int which = encoder != 0 ? encoder : enc.configs().size();
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(enc.configs().size() == 1 ? 0 : which),
+    /**
+     * The text embeddings of encoder {@code which} of a model with several (0: the last, the one
+     * with a projection); a one-encoder model uses its one, so SDXL's encoder 2 compares with CLIP.
+     */
+    private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
+        int count = enc.configs().size();
+        if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(count == 1 ? 0 : which != 0 ? which : count),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");

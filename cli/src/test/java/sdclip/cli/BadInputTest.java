@@ -60,7 +60,7 @@ class BadInputTest {
         assertEquals(2, CliTest.run("encode").code(), "--model is required");
         assertEquals(2, CliTest.run("tokenize", "--pad", "sideways", "x").code());
         CliTest.Run noPrompts = CliTest.run("tokenize", "--tokenizer", CliTest.vocab());
-        assertEquals(1, noPrompts.code());
+        assertEquals(2, noPrompts.code(), "no prompts is a usage error");
         assertTrue(noPrompts.err().contains("no prompts"), noPrompts.err());
         // Odd prompts are not errors.
         assertEquals(0, CliTest.run("tokenize", "--tokenizer", CliTest.vocab(), "\uD800 \u0000 " + "x".repeat(10_000)).code());

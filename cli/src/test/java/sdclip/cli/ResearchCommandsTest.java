@@ -92,7 +92,7 @@ class ResearchCommandsTest {
         assertEquals(1, again.code());
         assertTrue(again.err().contains("already exists"));
         CliTest.Run bad = CliTest.run("extract", "--model", ref("models/tiny-sd15.safetensors"), "--encoder", "2", "--output", dir.resolve("never").toString());
-        assertEquals(1, bad.code());
+        assertEquals(2, bad.code(), "--encoder 2 of a one-encoder model is a usage error");
         try (var s = Files.list(dir)) {
             assertFalse(s.anyMatch(p -> p.getFileName().toString().startsWith(".") || p.getFileName().toString().equals("never")), "no half folder left");
         }

@@ -1,0 +1,10 @@
+package sdclip.cli;
+
+/**
+ * A command line that cannot mean anything: a bad option value, a missing input, an option the
+ * model contradicts ({@code --encoder 3} on a one-encoder model). {@link Main} prints its
+ * message as one line and exits 2, where a runtime error exits 1.
+ */
+final class UsageException extends RuntimeException {
+    UsageException(String message) { super(message, null, false, false); }
+}

@@ -1,0 +1,130 @@
+package sdclip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@code ./sdclip} launcher itself: stdout and exit codes untouched, the JVM's incubator
+ * notice gone, and, in a pseudo-terminal (util-linux {@code script}), the progress bar's
+ * {@code \r} updates arriving while the job runs rather than all at once at the end. The
+ * launcher runs this build's classes ({@code SDCLIP_CLASSPATH}), not a jar that may be stale.
+ */
+class LauncherTest {
+    @TempDir Path dir;
+
+    static Path launcher() {
+        Path p = Path.of("").toAbsolutePath().getParent().resolve("sdclip");
+        Assumptions.assumeTrue(Files.isExecutable(p), "no launcher at " + p);
+        return p;
+    }
+
+    static ProcessBuilder builder(List<String> command) {
+        ProcessBuilder pb = new ProcessBuilder(command);
+        Map<String, String> env = pb.environment();
+        env.put("SDCLIP_CLASSPATH", System.getProperty("java.class.path"));
+        env.put("JAVA_HOME", System.getProperty("java.home"));
+        env.put("SDCLIP_TOKENIZER", CliTest.vocab());
+        env.remove("SDCLIP_STDERR_TTY");
+        return pb;
+    }
+
+    /** Stdout, stderr and exit code of the launcher run without a terminal. */
+    static CliTest.Run plain(String... args) throws Exception {
+        List<String> command = new ArrayList<>(List.of(launcher().toString()));
+        command.addAll(List.of(args));
+        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        var err = new java.util.concurrent.CompletableFuture<String>();
+        Thread.ofVirtual().start(() -> {
+            try { err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)); } catch (IOException e) { err.completeExceptionally(e); }
+        });
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "launcher finished");
+        return new CliTest.Run(p.exitValue(), out, err.get());
+    }
+
+    @Test
+    void stdoutAndExitCodesPassThroughAndTheNoticeIsGone() throws Exception {
+        CliTest.Run ok = plain("tokenize", "--json", "a dog");
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals("{\"text\": \"a dog\", \"ids\": [49406, 320, 1929, 49407], \"tokens\": [\"<|startoftext|>\", \"a</w>\", \"dog</w>\", \"<|endoftext|>\"]}\n", ok.out());
+        assertEquals("", ok.err(), "no incubator notice, nothing else");
+        CliTest.Run usage = plain("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--threads", "-3", "a dog");
+        assertEquals(2, usage.code());
+        assertEquals("", usage.out());
+        assertTrue(usage.err().startsWith("sdclip: --threads -3") && usage.err().strip().lines().count() == 1, usage.err());
+        CliTest.Run missing = plain("inspect", dir.resolve("nope.safetensors").toString());
+        assertEquals(1, missing.code());
+        assertFalse(missing.err().contains("WARNING"), missing.err());
+    }
+
+    /** One chunk of terminal output and when it came, in ms after the start. */
+    record Chunk(long atMs, String text) {}
+
+    @Test
+    void progressBarIsLiveInATerminal() throws Exception {
+        Assumptions.assumeTrue(new java.io.File("/usr/bin/script").canExecute() || "true".equalsIgnoreCase(System.getenv("CI")),
+                "util-linux script is not installed");
+        Path prompts = dir.resolve("prompts.txt");
+        Files.writeString(prompts, IntStream.range(0, 2000).mapToObj(i -> "a photo of thing number " + i + " on a table").collect(Collectors.joining("\n")));
+        Path out = dir.resolve("c.safetensors");
+        String command = quote(launcher().toString()) + " encode --model " + quote(CliTest.ref("models/tiny-sd15.safetensors"))
+                + " --heads 4 --prompts " + quote(prompts.toString()) + " --output " + quote(out.toString());
+        ProcessBuilder pb = builder(List.of("script", "-q", "-e", "-c", command, "/dev/null")).redirectErrorStream(true);
+        pb.environment().put("SDCLIP_PROGRESS_DELAY_MS", "0"); // show from the first batch; the job is short
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        List<Chunk> chunks = new ArrayList<>();
+        ByteArrayOutputStream all = new ByteArrayOutputStream();
+        try (InputStream in = p.getInputStream()) {
+            byte[] buf = new byte[8192];
+            for (int n; (n = in.read(buf)) > 0; ) {
+                chunks.add(new Chunk((System.nanoTime() - t0) / 1_000_000, new String(buf, 0, n, StandardCharsets.UTF_8)));
+                all.write(buf, 0, n);
+            }
+        }
+        assertTrue(p.waitFor(300, TimeUnit.SECONDS));
+        long endMs = (System.nanoTime() - t0) / 1_000_000;
+        String text = all.toString(StandardCharsets.UTF_8);
+        assertEquals(0, p.exitValue(), text);
+        assertFalse(text.contains("WARNING: Using incubator modules"), text);
+        assertTrue(text.contains("wrote " + out), text);
+
+        // Each bar update: when its text arrived and the count it shows.
+        Pattern bar = Pattern.compile("\\] (\\d+)/2000 prompts");
+        List<long[]> updates = new ArrayList<>();
+        for (Chunk c : chunks) {
+            Matcher m = bar.matcher(c.text);
+            while (m.find()) updates.add(new long[] {c.atMs, Long.parseLong(m.group(1))});
+        }
+        assertTrue(updates.size() >= 3, "several updates: " + text);
+        for (int i = 1; i < updates.size(); i++) assertTrue(updates.get(i)[1] > updates.get(i - 1)[1], "counts increase: " + text);
+        assertEquals(2000, updates.getLast()[1]);
+        long distinctArrivals = updates.stream().mapToLong(u -> u[0]).distinct().count();
+        assertTrue(distinctArrivals >= 3, "updates arrive at different times, not in one burst: " + updates.stream().map(u -> u[0] + "ms:" + u[1]).toList());
+        long first = updates.getFirst()[0], last = updates.getLast()[0];
+        assertTrue(last - first >= 200 && endMs - first >= 200,
+                "the first update came " + (endMs - first) + " ms before the end, " + (last - first) + " ms before the last update");
+    }
+
+    private static String quote(String s) { return "'" + s.replace("'", "'\\''") + "'"; }
+}

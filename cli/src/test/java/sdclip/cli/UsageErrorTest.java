@@ -1,0 +1,144 @@
+package sdclip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every usage error exits 2 with one line on stderr in the CLI's words (the flag and the value),
+ * no stack trace, and no output file: each case end to end through {@link Main#run}.
+ */
+class UsageErrorTest {
+    @TempDir Path dir;
+
+    static String sd15() { return CliTest.ref("models/tiny-sd15.safetensors"); }
+
+    static String sdxl() { return CliTest.ref("models/tiny-sdxl.safetensors"); }
+
+    /** {@code encode} on a model with args, writing to out.safetensors unless args name an output. */
+    private CliTest.Run encode(String model, String... args) {
+        List<String> all = new ArrayList<>(List.of("encode", "--model", model, "--tokenizer", CliTest.vocab(), "--quiet"));
+        if (!List.of(args).contains("--output")) all.addAll(List.of("--output", dir.resolve("out.safetensors").toString()));
+        all.addAll(List.of(args));
+        return CliTest.run(all.toArray(String[]::new));
+    }
+
+    /** Exit 2, one line starting "sdclip: " that says each of {@code expected}, no trace, no output. */
+    private void usage(CliTest.Run r, String... expected) throws Exception {
+        assertEquals(2, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
+        assertTrue(r.err().startsWith("sdclip: "), r.err());
+        assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
+        for (String s : expected) assertTrue(r.err().contains(s), "says '" + s + "': " + r.err());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(p -> p.getFileName().toString().contains("out")).toList(), "no output written");
+        }
+        assertEquals("", r.out());
+    }
+
+    @Test
+    void negativeThreads() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--threads", "-3", "a dog"), "--threads -3");
+    }
+
+    @Test
+    void clipSkipBelowOne() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--clip-skip", "-1", "a dog"), "--clip-skip -1");
+        usage(encode(sd15(), "--heads", "4", "--clip-skip", "0", "a dog"), "--clip-skip 0");
+    }
+
+    @Test
+    void clipSkipPastTheLayers() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--clip-skip", "9", "a dog"), "--clip-skip 9", "3 layers");
+    }
+
+    @Test
+    void zeroHeads() throws Exception {
+        usage(encode(sd15(), "--heads", "0", "a dog"), "--heads 0", "positive");
+    }
+
+    @Test
+    void fewerHeadsThanEncoders() throws Exception {
+        usage(encode(sdxl(), "--heads", "2", "a dog"), "--heads 2", "2 text encoder(s)", "tiny-sdxl.safetensors");
+        usage(encode(sd15(), "--heads", "4,4", "a dog"), "--heads 4,4", "1 text encoder(s)");
+        usage(CliTest.run("inspect", "--heads", "2", sdxl()), "--heads 2");
+    }
+
+    @Test
+    void encoderPastTheModel() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--encoder", "3", "a dog"), "--encoder 3", "has 1 text encoder");
+        usage(encode(sdxl(), "--heads", "2,3", "--encoder", "3", "a dog"), "--encoder 3", "has 2 text encoders");
+    }
+
+    @Test
+    void encoderZero() throws Exception {
+        usage(encode(sdxl(), "--heads", "2,3", "--encoder", "0", "a dog"), "--encoder 0", "from 1");
+    }
+
+    @Test
+    void unknownBackend() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--backend", "bogus", "a dog"), "--backend bogus", "cpu, reference");
+        usage(encode(sd15(), "--heads", "4", "--backend", "opencl:x", "a dog"), "--backend opencl:x");
+    }
+
+    @Test
+    void unknownOutputExtension() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.txt").toString(), "a dog"), "out.txt", ".safetensors, .npy or .json");
+    }
+
+    @Test
+    void noPrompts() throws Exception {
+        usage(encode(sd15(), "--heads", "4"), "no prompts");
+        Path empty = dir.resolve("empty.txt");
+        Files.writeString(empty, "");
+        usage(encode(sd15(), "--heads", "4", "--prompts", empty.toString()), "no prompts", "empty.txt");
+        usage(CliTest.run("tokenize", "--tokenizer", CliTest.vocab()), "no prompts");
+    }
+
+    @Test
+    void unknownTensor() throws Exception {
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "bogus", "a dog"), "--tensor bogus", "last_hidden_state");
+        // tiny-sd15 has no projection: text_embeds is not an output of it.
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "text_embeds", "a dog"), "--tensor text_embeds");
+        // SDXL's per-encoder tensors are outputs, and they do work.
+        CliTest.Run ok = encode(sdxl(), "--heads", "2,3", "--output", dir.resolve("e1.npy").toString(), "--tensor", "encoder1.last_hidden_state", "a dog");
+        assertEquals(0, ok.code(), ok.err());
+        assertTrue(Files.size(dir.resolve("e1.npy")) > 77 * 32 * 4);
+    }
+
+    @Test
+    void similarityAndDiffAndExtractToo() throws Exception {
+        usage(CliTest.run("similarity", "--model", sd15(), "--against", sd15(), "--against-heads", "0", "--tokenizer", CliTest.vocab(), "x"), "--against-heads 0");
+        usage(CliTest.run("diff", "--encoder-b", "2", sd15(), sd15()), "--encoder-b 2", "has 1 text encoder");
+        usage(CliTest.run("diff", "--encoder", "0", sd15(), sd15()), "--encoder 0");
+        usage(CliTest.run("extract", "--model", sd15(), "--encoder", "2", "--output", dir.resolve("out").toString()), "--encoder 2");
+        usage(CliTest.run("encode", "--model", sd15(), "--threads", "x", "a dog"), "--threads", "'x'");
+    }
+
+    @Test
+    void zeroThreadsMeansEveryProcessorAndMoreAreCapped() {
+        CliTest.Run zero = encode(sd15(), "--heads", "4", "--threads", "0", "--output", dir.resolve("z.npy").toString(), "a dog");
+        assertEquals(0, zero.code(), zero.err());
+        assertFalse(zero.err().contains("capped"), zero.err());
+        int many = Runtime.getRuntime().availableProcessors() + 5;
+        CliTest.Run capped = encode(sd15(), "--heads", "4", "--threads", String.valueOf(many), "--output", dir.resolve("c.npy").toString(), "a dog");
+        assertEquals(0, capped.code(), capped.err());
+        List<String> lines = capped.err().lines().toList();
+        assertEquals("sdclip: --threads " + many + " capped to the " + Runtime.getRuntime().availableProcessors() + " available processor(s)", lines.getFirst());
+        assertEquals(2, lines.size(), "the note, then 'wrote': " + capped.err());
+    }
+
+    @Test
+    void runtimeErrorsStayExitOne() {
+        CliTest.Run r = encode(dir.resolve("missing.safetensors").toString(), "a dog");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("missing.safetensors"), r.err());
+    }
+}
