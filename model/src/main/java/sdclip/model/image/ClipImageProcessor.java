@@ -1,0 +1,46 @@
+package sdclip.model.image;
+
+import java.nio.file.Path;
+import java.util.Objects;
+
+/**
+ * CLIP image preprocessing to a square of {@code size} pixels, following OpenAI's
+ * {@code _transform(size)} ({@link Preprocess#OPENAI}: resize in the image's own mode, center
+ * crop, convert to RGB, normalise) or Hugging Face's {@code CLIPImageProcessor}
+ * ({@link Preprocess#HF}: convert to RGB, resize, center crop, rescale, normalise). Both resize the
+ * shorter side to {@code size} with Pillow's BICUBIC (see {@link ImageResizer}). Thread-safe.
+ */
+public final class ClipImageProcessor {
+    private final int size;
+    private final Preprocess mode;
+
+    private ClipImageProcessor(int size, Preprocess mode) {
+        this.size = size;
+        this.mode = mode;
+    }
+
+    /** A processor for {@code size x size} inputs (224 for CLIP ViT-L/14). */
+    public static ClipImageProcessor of(int size, Preprocess mode) {
+        if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
+        return new ClipImageProcessor(size, Objects.requireNonNull(mode, "mode"));
+    }
+
+    public int size() { return size; }
+
+    public Preprocess mode() { return mode; }
+
+    /** Decodes the file ({@link ImageDecoder#decode}) and preprocesses it; throws {@link ImageException}. */
+    public PreprocessedImage process(Path file) {
+        return process(ImageDecoder.decode(file));
+    }
+
+    /** Preprocesses a decoded image. */
+    public PreprocessedImage process(DecodedImage image) {
+        DecodedImage work = mode == Preprocess.HF ? RgbConverter.toRgb(image) : image;
+        int[] target = ImageResizer.shortSideTo(work.width(), work.height(), size);
+        work = ImageResizer.resize(work, target[0], target[1]);
+        work = RgbConverter.toRgb(CenterCrop.apply(work, size, mode));
+        byte[] u8 = PixelNormalizer.channelFirst(work);
+        return new PreprocessedImage(size, u8, PixelNormalizer.normalize(u8, mode), image.width(), image.height(), image.mode());
+    }
+}

@@ -1,0 +1,194 @@
+package sdclip.model.image;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.ColorModel;
+import java.awt.image.IndexColorModel;
+import java.awt.image.Raster;
+import java.io.EOFException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageReader;
+import javax.imageio.stream.FileImageInputStream;
+import javax.imageio.stream.ImageInputStream;
+
+/**
+ * Decodes PNG, JPEG, BMP and GIF files with {@code javax.imageio}, taking the raw samples from the
+ * raster (no colour management) into the mode Pillow opens the file in:
+ *
+ * <ul>
+ * <li>PNG: gray 1-bit is "1"; gray 2 and 4-bit are L scaled by 0x55 and 0x11; gray 8-bit L;
+ * gray 16-bit is I (Pillow 9.4 opens it as 32-bit integers 0..65535, resizes those, and
+ * {@code convert("RGB")} clamps them to 255, so such images come out nearly white, as in the
+ * reference); RGB, RGBA, LA 16-bit keep the high byte of each sample (Pillow's {@code ;16B}
+ * unpackers; Pillow opens 16-bit LA as RGBA with equal colours, which resizes and converts to the
+ * same pixels as LA); palette is P (entries past the PLTE read as Pillow's gray ramp); a tRNS
+ * chunk does not change the mode and its transparency is ignored.</li>
+ * <li>JPEG: 1 component is L, 3 are RGB (YCbCr converted by the JDK's libjpeg; it differs from
+ * libjpeg-turbo by a level or so on some pixels); CMYK and other component counts are refused.</li>
+ * <li>BMP: a palette of 2 entries black and white is "1", a palette {@code (i, i, i)} is L, other
+ * palettes P; true colour is RGB, or RGBA when the file has an alpha mask; n-bit fields are scaled
+ * {@code v * 255 / (2^n - 1)} as Pillow does.</li>
+ * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
+ * P, or L when the palette is the gray ramp (Pillow's rule).</li>
+ * </ul>
+ *
+ * <p>EXIF orientation is ignored, as the reference does. Images whose header claims more than
+ * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
+ * {@link ImageException} naming the file.
+ */
+public final class ImageDecoder {
+    /** The largest image accepted, in pixels (100 megapixels). */
+    public static final long MAX_PIXELS = 100_000_000L;
+
+    private ImageDecoder() {}
+
+    /** Decodes the file; throws {@link ImageException} for anything that is not a decodable image. */
+    public static DecodedImage decode(Path file) {
+        Objects.requireNonNull(file, "file");
+        checkFile(file);
+        try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
+            Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
+            if (!readers.hasNext()) throw new ImageException(file, "is not an image (no PNG, JPEG, BMP or GIF signature)");
+            ImageReader reader = readers.next();
+            try {
+                reader.setInput(in, true, false);
+                return read(file, reader);
+            } finally {
+                reader.dispose();
+            }
+        } catch (IOException e) {
+            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkFile(Path file) {
+        if (!Files.isRegularFile(file)) throw new ImageException(file, "no such file");
+        try {
+            if (Files.size(file) == 0) throw new ImageException(file, "is empty (0 bytes)");
+        } catch (IOException e) {
+            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
+        }
+    }
+
+    private static DecodedImage read(Path file, ImageReader reader) throws IOException {
+        String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+        if (!List.of("png", "jpeg", "jpg", "bmp", "gif").contains(format)) {
+            throw new ImageException(file, "is a " + format.toUpperCase(Locale.ROOT) + " image; only PNG, JPEG, BMP and GIF are supported");
+        }
+        int width, height;
+        try {
+            width = reader.getWidth(0);
+            height = reader.getHeight(0);
+        } catch (IOException | RuntimeException e) {
+            throw new ImageException(file, "is a corrupt " + format.toUpperCase(Locale.ROOT) + " file: cannot read its header (" + describe(e) + ")", e);
+        }
+        checkSize(file, width, height);
+        List<String> warnings = new ArrayList<>();
+        reader.addIIOReadWarningListener((source, warning) -> warnings.add(warning));
+        try {
+            DecodedImage image = switch (format) {
+                case "png" -> png(file, reader);
+                case "gif" -> gif(file, reader);
+                case "bmp" -> bmp(reader);
+                default -> jpeg(file, reader);
+            };
+            for (String w : warnings) {
+                if (w.toLowerCase(Locale.ROOT).contains("premature end")) throw new ImageException(file, "is truncated (" + w + ")");
+            }
+            return image;
+        } catch (ImageException e) {
+            throw e;
+        } catch (IOException | RuntimeException e) {
+            String what = hasCause(e, EOFException.class) ? "is truncated" : "is corrupt";
+            throw new ImageException(file, what + " (" + format.toUpperCase(Locale.ROOT) + ": " + describe(e) + ")", e);
+        }
+    }
+
+    static void checkSize(Path file, long width, long height) {
+        if (width <= 0 || height <= 0) throw new ImageException(file, "has no pixels (" + width + " x " + height + ")");
+        if (width * height > MAX_PIXELS) {
+            throw new ImageException(file, "claims " + width + " x " + height + " pixels, more than the limit of " + MAX_PIXELS / 1_000_000 + " megapixels; refused before decoding");
+        }
+    }
+
+    private static DecodedImage png(Path file, ImageReader reader) throws IOException {
+        PngHeader header = PngHeader.of(reader.getImageMetadata(0));
+        BufferedImage img = reader.read(0);
+        Raster r = img.getRaster();
+        int w = r.getWidth(), h = r.getHeight();
+        RasterSamples.SampleMap to8 = header.bitDepth() == 16 ? RasterSamples.SampleMap.HIGH_BYTE : RasterSamples.SampleMap.SAME;
+        return switch (header.colorType()) {
+            case "Grayscale" -> switch (header.bitDepth()) {
+                case 16 -> DecodedImage.ofWide(w, h, RasterSamples.ints(r));
+                case 1 -> DecodedImage.of(w, h, PixelMode.BILEVEL, RasterSamples.bytes(r, 1, (b, v) -> v * 255));
+                default -> DecodedImage.of(w, h, PixelMode.L, RasterSamples.bytes(r, 1, RasterSamples.SampleMap.scaled(new int[] {header.bitDepth()})));
+            };
+            case "RGB" -> DecodedImage.of(w, h, PixelMode.RGB, RasterSamples.bytes(r, 3, to8));
+            case "GrayAlpha" -> DecodedImage.of(w, h, PixelMode.LA, RasterSamples.bytes(r, 2, to8));
+            case "RGBAlpha" -> DecodedImage.of(w, h, PixelMode.RGBA, RasterSamples.bytes(r, 4, to8));
+            case "Palette" -> DecodedImage.ofPalette(w, h, RasterSamples.bytes(r, 1, RasterSamples.SampleMap.SAME),
+                    RasterSamples.palette((IndexColorModel) img.getColorModel(), header.paletteEntries()));
+            default -> throw new ImageException(file, "has an unknown PNG colour type " + header.colorType());
+        };
+    }
+
+    private static DecodedImage jpeg(Path file, ImageReader reader) throws IOException {
+        int components = JpegHeader.components(reader.getImageMetadata(0));
+        if (components == 4) throw new ImageException(file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
+        if (components != 1 && components != 3) throw new ImageException(file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
+        Raster r = reader.read(0).getRaster();
+        PixelMode mode = components == 1 ? PixelMode.L : PixelMode.RGB;
+        return DecodedImage.of(r.getWidth(), r.getHeight(), mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.SAME));
+    }
+
+    private static DecodedImage bmp(ImageReader reader) throws IOException {
+        BufferedImage img = reader.read(0);
+        Raster r = img.getRaster();
+        int w = r.getWidth(), h = r.getHeight();
+        ColorModel cm = img.getColorModel();
+        if (cm instanceof IndexColorModel icm) {
+            int n = icm.getMapSize();
+            byte[] indices = RasterSamples.bytes(r, 1, RasterSamples.SampleMap.SAME);
+            if (n == 2 && (icm.getRGB(0) & 0xffffff) == 0 && (icm.getRGB(1) & 0xffffff) == 0xffffff) {
+                for (int i = 0; i < indices.length; i++) indices[i] = (byte) (indices[i] == 0 ? 0 : 255);
+                return DecodedImage.of(w, h, PixelMode.BILEVEL, indices);
+            }
+            if (RasterSamples.isGrayRamp(icm, n)) return DecodedImage.of(w, h, PixelMode.L, indices);
+            return DecodedImage.ofPalette(w, h, indices, RasterSamples.palette(icm, n));
+        }
+        // The JDK turns an exact 256-entry gray ramp palette into a gray image: Pillow's L as well.
+        PixelMode mode = cm.getNumColorComponents() == 1 ? PixelMode.L : cm.hasAlpha() ? PixelMode.RGBA : PixelMode.RGB;
+        return DecodedImage.of(w, h, mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.scaled(cm.getComponentSize())));
+    }
+
+    private static DecodedImage gif(Path file, ImageReader reader) throws IOException {
+        GifFirstFrame layout = GifFirstFrame.of(reader.getStreamMetadata(), reader.getImageMetadata(0));
+        checkSize(file, layout.canvasWidth(reader.getWidth(0)), layout.canvasHeight(reader.getHeight(0)));
+        BufferedImage img = reader.read(0);
+        if (!(img.getColorModel() instanceof IndexColorModel icm)) throw new ImageException(file, "is a GIF without a palette");
+        byte[] indices = layout.onCanvas(RasterSamples.bytes(img.getRaster(), 1, RasterSamples.SampleMap.SAME), img.getWidth(), img.getHeight());
+        int w = layout.canvasWidth(img.getWidth()), h = layout.canvasHeight(img.getHeight());
+        if (RasterSamples.isGrayRamp(icm, icm.getMapSize())) return DecodedImage.of(w, h, PixelMode.L, indices);
+        return DecodedImage.ofPalette(w, h, indices, RasterSamples.palette(icm, icm.getMapSize()));
+    }
+
+    private static String describe(Throwable e) {
+        StringBuilder s = new StringBuilder(String.valueOf(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+        for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
+            s.append(": ").append(c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName());
+        }
+        return s.toString();
+    }
+
+    private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) if (type.isInstance(c)) return true;
+        return false;
+    }
+}

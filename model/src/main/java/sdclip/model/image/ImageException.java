@@ -1,0 +1,20 @@
+package sdclip.model.image;
+
+import java.nio.file.Path;
+
+/** An image that cannot be decoded or is refused; the message starts with the file and is one line. */
+public final class ImageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    public ImageException(Path file, String problem) {
+        super(file + ": " + oneLine(problem));
+    }
+
+    public ImageException(Path file, String problem, Throwable cause) {
+        super(file + ": " + oneLine(problem), cause);
+    }
+
+    private static String oneLine(String s) {
+        return s == null ? "" : s.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
+    }
+}
