@@ -189,7 +189,7 @@ public final class Checkpoint implements AutoCloseable {
         } else {
             return null;
         }
-        b.heads = visionHeads > 0 ? visionHeads : intOr(visionConfig, "num_attention_heads");
+        b.heads = visionHeads > 0 ? Integer.valueOf(visionHeads) : intOr(visionConfig, "num_attention_heads");
         if (visionConfig.get("hidden_act") instanceof String act) b.activation = HiddenAct.parse(act);
         if (visionConfig.get("layer_norm_eps") instanceof Number eps) b.layerNormEps = eps.floatValue();
         return b;
