@@ -15,11 +15,16 @@ final class Progress implements ProgressListener {
     private final PrintWriter err;
     private final boolean enabled;
     private final long start = System.nanoTime();
+    private final String unit;
     private boolean shown;
 
-    Progress(PrintWriter err, boolean quiet) {
+    Progress(PrintWriter err, boolean quiet) { this(err, quiet, "prompts"); }
+
+    /** Counts {@code unit} ("prompts", "images") done. */
+    Progress(PrintWriter err, boolean quiet, String unit) {
         this.err = err;
         this.enabled = !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY"));
+        this.unit = unit;
     }
 
     @Override
@@ -30,7 +35,7 @@ final class Progress implements ProgressListener {
         double seconds = elapsed / 1e9, rate = done / seconds;
         int width = 30, filled = (int) ((long) width * done / total);
         String left = rate > 0 ? String.format(Locale.ROOT, "%.0f s left", (total - done) / rate) : "";
-        err.printf(Locale.ROOT, "\r[%s%s] %d/%d prompts  %.1f/s  %s   ", "#".repeat(filled), ".".repeat(width - filled), done, total, rate, left);
+        err.printf(Locale.ROOT, "\r[%s%s] %d/%d %s  %.1f/s  %s   ", "#".repeat(filled), ".".repeat(width - filled), done, total, unit, rate, left);
         if (done >= total) err.println();
         err.flush();
     }
