@@ -204,4 +204,21 @@ class VisionCliTest {
         assertEquals(32L, v.get("projection_dim"));
         assertEquals(Json.NULL, Json.parseObject(run("inspect", "--json", "--heads", "4", ref("models/tiny-sd15.safetensors")).out().strip()).get("vision"));
     }
+
+    /** bench --vision on the tiny model with a short measuring time (the full-size run is not for tests). */
+    @Test
+    void benchVisionReportsBatchOneAndEight() {
+        Run r = run("bench", "--vision", "--model", ref(CLIP), "--vision-heads", "4", "--seconds", "0.05", "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> o = Json.parseObject(r.out().strip());
+        List<?> v = (List<?>) o.get("vision");
+        assertEquals(2, v.size());
+        for (int i = 0; i < 2; i++) {
+            Map<?, ?> m = (Map<?, ?>) v.get(i);
+            assertEquals(i == 0 ? 1L : 8L, m.get("batch"));
+            assertTrue(((Number) m.get("ms_per_image")).doubleValue() > 0, r.out());
+            assertTrue(((Number) m.get("gflops")).doubleValue() > 0, r.out());
+        }
+        assertEquals("cpu", o.get("backend"));
+    }
 }
