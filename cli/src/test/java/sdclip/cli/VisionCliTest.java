@@ -221,4 +221,19 @@ class VisionCliTest {
         }
         assertEquals("cpu", o.get("backend"));
     }
+
+    /** A text tower whose width or embedding size does not fit the CLIP model: one clear line, exit 1. */
+    @Test
+    void mismatchedTextModelsAreClearErrors() {
+        String img = ref("images/astronaut.png");
+        Run narrow = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
+                "--tokenizer", vocab(), "--encoder", "1", "--text", "a dog", img);
+        assertEquals(1, narrow.code(), narrow.err());
+        assertTrue(narrow.err().contains("width 64") && narrow.err().contains("width 32"), narrow.err());
+        Run other = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
+                "--tokenizer", vocab(), "--encoder", "2", "--text", "a dog", img);
+        assertEquals(1, other.code(), other.err()); // TextEncoder checks every encoder's borrowed width when it opens
+        assertTrue(other.err().contains("width 32"), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+    }
 }

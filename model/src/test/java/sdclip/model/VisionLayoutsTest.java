@@ -144,4 +144,56 @@ class VisionLayoutsTest {
             assertTrue(sd.getMessage().contains("has no CLIP vision tower"), sd.getMessage());
         }
     }
+
+    /** OpenCLIP's ViT-H/14 and ViT-bigG/14 (widths 1280 and 1664): 16 heads of 80 and 104, exact GELU, from the shapes alone. */
+    @Test
+    void openClipBigTowersGetSixteenHeadsAndGelu() throws IOException {
+        for (int w : new int[] {1280, 1664}) {
+            SafetensorsWriter sw = new SafetensorsWriter();
+            int mlp = 8, positions = 5; // a 2 x 2 patch grid: small, the shapes are what matters here
+            zeros(sw, "visual.conv1.weight", w, 3, 14, 14);
+            zeros(sw, "visual.class_embedding", w);
+            zeros(sw, "visual.positional_embedding", positions, w);
+            for (String n : new String[] {"visual.ln_pre", "visual.ln_post", "visual.transformer.resblocks.0.ln_1", "visual.transformer.resblocks.0.ln_2"}) {
+                zeros(sw, n + ".weight", w);
+                zeros(sw, n + ".bias", w);
+            }
+            String b = "visual.transformer.resblocks.0.";
+            zeros(sw, b + "attn.in_proj_weight", 3 * w, w);
+            zeros(sw, b + "attn.in_proj_bias", 3 * w);
+            zeros(sw, b + "attn.out_proj.weight", w, w);
+            zeros(sw, b + "attn.out_proj.bias", w);
+            zeros(sw, b + "mlp.c_fc.weight", mlp, w);
+            zeros(sw, b + "mlp.c_fc.bias", mlp);
+            zeros(sw, b + "mlp.c_proj.weight", w, mlp);
+            zeros(sw, b + "mlp.c_proj.bias", w);
+            zeros(sw, "visual.proj", w, 1024);
+            Path file = dir.resolve("openclip-" + w + ".safetensors");
+            sw.write(file);
+            try (Checkpoint c = Checkpoint.open(file, null)) {
+                var cfg = c.visionTower().config();
+                assertEquals(16, cfg.heads());
+                assertEquals(w / 16, cfg.headDim());
+                assertEquals(HiddenAct.GELU, cfg.activation());
+                assertEquals(28, cfg.imageSize());
+                assertEquals(1024, cfg.projectionDim());
+                assertEquals(mlp, cfg.mlpWidth());
+            }
+            Files.delete(file);
+        }
+    }
+
+    /** An F16 tensor of zeros (F16 zero is all zero bits). */
+    private static void zeros(SafetensorsWriter w, String name, long... shape) {
+        long n = 1;
+        for (long d : shape) n *= d;
+        long bytes = 2 * n;
+        w.add(name, sdclip.model.safetensors.TensorType.F16, shape, out -> {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+            for (long left = bytes; left > 0; left -= buf.capacity()) {
+                buf.clear().limit((int) Math.min(left, buf.capacity()));
+                SafetensorsWriter.writeFully(out, buf);
+            }
+        });
+    }
 }
