@@ -6,9 +6,12 @@ import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
 import java.io.EOFException;
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
@@ -36,12 +39,15 @@ import javax.imageio.stream.ImageInputStream;
  * palettes P; true colour is RGB, or RGBA when the file has an alpha mask; n-bit fields are scaled
  * {@code v * 255 / (2^n - 1)} as Pillow does.</li>
  * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
- * P, or L when the palette is the gray ramp (Pillow's rule).</li>
+ * P, or L when the palette is the gray ramp (Pillow's rule). The JDK's GIF reader was seen to drop
+ * the last pixel of a 3 x 2 GIF it had written itself; larger images decode correctly.</li>
  * </ul>
  *
  * <p>EXIF orientation is ignored, as the reference does. Images whose header claims more than
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
- * {@link ImageException} naming the file.
+ * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
+ * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
+ * formats other than these four, CMYK JPEGs.
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
@@ -100,13 +106,16 @@ public final class ImageDecoder {
                 default -> jpeg(file, reader);
             };
             for (String w : warnings) {
-                if (w.toLowerCase(Locale.ROOT).contains("premature end")) throw new ImageException(file, "is truncated (" + w + ")");
+                // libjpeg warns and fills in gray where Pillow raises "image file is truncated".
+                if (w.toLowerCase(Locale.ROOT).contains("premature end")) {
+                    throw new ImageException(file, (endsWith(file, JPEG_EOI) ? "is corrupt" : "is truncated") + " (" + w + ")");
+                }
             }
             return image;
         } catch (ImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String what = hasCause(e, EOFException.class) ? "is truncated" : "is corrupt";
+            String what = hasCause(e, EOFException.class) || format.equals("png") && !endsWith(file, PNG_IEND) ? "is truncated" : "is corrupt";
             throw new ImageException(file, what + " (" + format.toUpperCase(Locale.ROOT) + ": " + describe(e) + ")", e);
         }
     }
@@ -177,6 +186,22 @@ public final class ImageDecoder {
         int w = layout.canvasWidth(img.getWidth()), h = layout.canvasHeight(img.getHeight());
         if (RasterSamples.isGrayRamp(icm, icm.getMapSize())) return DecodedImage.of(w, h, PixelMode.L, indices);
         return DecodedImage.ofPalette(w, h, indices, RasterSamples.palette(icm, icm.getMapSize()));
+    }
+
+    /** The IEND chunk a whole PNG ends with (length 0, type, fixed CRC); the EOI marker of a whole JPEG. */
+    private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82};
+    private static final byte[] JPEG_EOI = {(byte) 0xff, (byte) 0xd9};
+
+    private static boolean endsWith(Path file, byte[] suffix) {
+        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+            if (ch.size() < suffix.length) return false;
+            ByteBuffer tail = ByteBuffer.allocate(suffix.length);
+            ch.position(ch.size() - suffix.length);
+            while (tail.hasRemaining() && ch.read(tail) > 0) { /* fill */ }
+            return Arrays.equals(tail.array(), suffix);
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private static String describe(Throwable e) {

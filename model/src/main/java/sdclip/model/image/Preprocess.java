@@ -13,7 +13,8 @@ public enum Preprocess {
      * {@code convert("RGB")} first, then Pillow BICUBIC resize of the RGB image (short side to
      * n_px, long side {@code int(n_px * long / short)}), center crop with offsets
      * {@code floor((H - c) / 2)} (padding, when smaller, puts {@code ceil} of the excess before),
-     * rescale {@code float32(v * (1.0 / 255))} computed in double, Normalize in float32.
+     * rescale {@code float32(v * (1.0 / 255))} computed in double, Normalize in float32. This is the
+     * slow (PIL and numpy) processor, not {@code CLIPImageProcessorFast}.
      */
     HF
 }

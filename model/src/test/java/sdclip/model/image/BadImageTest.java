@@ -1,0 +1,119 @@
+package sdclip.model.image;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.awt.image.BufferedImage;
+import java.awt.image.Raster;
+import java.awt.image.WritableRaster;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import javax.imageio.IIOImage;
+import javax.imageio.ImageIO;
+import javax.imageio.ImageWriter;
+import javax.imageio.stream.ImageOutputStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Every bad file is one {@link ImageException}: the path first, one line, the problem said. */
+class BadImageTest {
+    @TempDir Path dir;
+
+    private String refused(Path file, String... words) {
+        ImageException e = assertThrows(ImageException.class, () -> ImageDecoder.decode(file));
+        String m = e.getMessage();
+        assertTrue(m.startsWith(file + ": "), "starts with the path: " + m);
+        assertFalse(m.contains("\n") || m.contains("\r"), "one line: " + m);
+        for (String w : words) assertTrue(m.toLowerCase().contains(w), "says '" + w + "': " + m);
+        return m;
+    }
+
+    private byte[] encode(BufferedImage img, String format) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        assertTrue(ImageIO.write(img, format, out));
+        return out.toByteArray();
+    }
+
+    private static BufferedImage noise(int w, int h) {
+        BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
+        java.util.Random r = new java.util.Random(1);
+        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, r.nextInt());
+        return img;
+    }
+
+    @Test
+    void missingAndEmptyFiles() throws IOException {
+        refused(dir.resolve("absent.png"), "no such file");
+        refused(Files.write(dir.resolve("empty.png"), new byte[0]), "empty");
+    }
+
+    @Test
+    void textIsNotAnImage() throws IOException {
+        refused(Files.writeString(dir.resolve("notes.png"), "a photo of a cat\n", StandardCharsets.UTF_8), "not an image");
+    }
+
+    @Test
+    void truncatedPng() throws IOException {
+        byte[] png = encode(noise(64, 64), "png");
+        refused(Files.write(dir.resolve("cut.png"), Arrays.copyOf(png, png.length / 2)), "truncated");
+    }
+
+    @Test
+    void truncatedJpeg() throws IOException {
+        byte[] jpg = encode(noise(64, 64), "jpeg");
+        refused(Files.write(dir.resolve("cut.jpg"), Arrays.copyOf(jpg, jpg.length / 2)), "truncated");
+    }
+
+    @Test
+    void headerOnlyJpegIsRefused() throws IOException {
+        byte[] jpg = encode(noise(64, 64), "jpeg");
+        refused(Files.write(dir.resolve("stub.jpg"), Arrays.copyOf(jpg, 200)));
+    }
+
+    @Test
+    void hugeHeaderIsRefusedBeforeDecoding() throws IOException {
+        // 20000 x 20000 = 400 megapixels; the IDAT is garbage, so decoding it would fail otherwise.
+        byte[] png = RawPng.header(20000, 20000, 8, 2).chunk("IDAT", new byte[] {1, 2, 3, 4}).end();
+        String m = refused(Files.write(dir.resolve("bomb.png"), png), "20000 x 20000", "100 megapixels", "before decoding");
+        assertFalse(m.contains("corrupt"), m);
+    }
+
+    @Test
+    void zeroSizePng() throws IOException {
+        byte[] png = RawPng.header(0, 5, 8, 2).rows(new byte[0][]);
+        refused(Files.write(dir.resolve("zero.png"), png), "corrupt");
+    }
+
+    @Test
+    void cmykJpegIsRefusedClearly() throws IOException {
+        WritableRaster cmyk = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        for (int i = 0; i < 16 * 16 * 4; i++) cmyk.getDataBuffer().setElem(i, i * 7);
+        Path p = dir.resolve("cmyk.jpg");
+        ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
+        try (ImageOutputStream out = ImageIO.createImageOutputStream(p.toFile())) {
+            w.setOutput(out);
+            w.write(null, new IIOImage(cmyk, null, null), null);
+        } finally {
+            w.dispose();
+        }
+        refused(p, "cmyk");
+    }
+
+    @Test
+    void otherFormatsAreNamed() throws IOException {
+        Path tif = dir.resolve("a.tif");
+        assertTrue(ImageIO.write(noise(4, 4), "tiff", tif.toFile()));
+        refused(tif, "tif", "only png, jpeg, bmp and gif");
+    }
+
+    @Test
+    void processorPassesTheExceptionThrough() throws IOException {
+        Path bad = Files.writeString(dir.resolve("x.jpg"), "nope");
+        assertThrows(ImageException.class, () -> ClipImageProcessor.of(224, Preprocess.OPENAI).process(bad));
+    }
+}
