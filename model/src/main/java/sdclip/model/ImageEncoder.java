@@ -86,6 +86,7 @@ public final class ImageEncoder implements AutoCloseable {
         });
     }
 
+    /** {@link #open(Path, Options)} with {@link Options#defaults()}. */
     public static ImageEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
 
     /** Opens a CLIP model's vision tower (a CLIPModel or CLIPVisionModel(WithProjection), file or folder, or an OpenAI/OpenCLIP file). */
@@ -106,14 +107,19 @@ public final class ImageEncoder implements AutoCloseable {
         }
     }
 
+    /** The opened model. */
     public Checkpoint checkpoint() { return checkpoint; }
 
+    /** The vision tower's tensors under canonical names. */
     public VisionTower tower() { return checkpoint.visionTower(); }
 
+    /** The vision tower's shape: image size S, patch, width D, heads, layers, projection P. */
     public ClipVisionConfig config() { return transformer.config(); }
 
+    /** The backend computing, e.g. {@code cpu}. */
     public String backendName() { return backend.name(); }
 
+    /** Threads the backend computes with. */
     public int threads() { return backend.threads(); }
 
     /** Decodes and preprocesses one image to this model's input size. */

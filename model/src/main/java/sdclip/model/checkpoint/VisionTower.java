@@ -39,19 +39,23 @@ public final class VisionTower {
     /** Where the tower's tensors start in the file ({@code vision_model.} or {@code visual.}). */
     public String prefix() { return prefix; }
 
+    /** How the tower's tensors are named in the file. */
     public Naming naming() { return naming; }
 
+    /** The tower's shape, from its tensors (and config.json, and the heads override). */
     public ClipVisionConfig config() { return config; }
 
     /** Canonical tensors in HF order: embeddings, pre-norm, layers, post-norm, projection. */
     public Map<String, TextTower.Tensor> tensors() { return tensors; }
 
+    /** The canonical tensor of that name; throws when there is none. */
     public TextTower.Tensor tensor(String canonicalName) {
         TextTower.Tensor t = tensors.get(canonicalName);
         if (t == null) throw new IllegalArgumentException("no canonical vision tensor " + canonicalName);
         return t;
     }
 
+    /** The stored values of a canonical tensor, a view of the mapped file. */
     public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
 
     /** The dtype the tower's weights are stored in (of its patch embedding). */
