@@ -1,7 +1,7 @@
 /**
  * sdclip's model layer: checkpoints of every supported family and layout, the exact CLIP
  * tokenizer, safetensors reading and writing, and the encoders built on the engine
- * ({@link sdclip.model.TextEncoder}).
+ * ({@link sdclip.model.TextEncoder}, {@link sdclip.model.ImageEncoder}).
  */
 module sdclip.model {
     requires transitive sdclip.engine;
@@ -10,6 +10,7 @@ module sdclip.model {
 
     exports sdclip.model;
     exports sdclip.model.checkpoint;
+    exports sdclip.model.image;
     exports sdclip.model.json;
     exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;

@@ -21,6 +21,8 @@ import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.model.EncodeRequest;
 import sdclip.model.FormulaModel;
+import sdclip.model.ImageEncoder;
+import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.ClipTextConfig;
 
@@ -50,6 +52,12 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON line.")
     boolean json;
 
+    @Option(names = "--vision", description = "Measure the vision tower instead: ms per image at batch 1 and 8 (default model: a full-size CLIP ViT-L/14 formula model).")
+    boolean vision;
+
+    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (with --vision; default: inferred).")
+    int visionHeads;
+
     record Workload(int batch, int tokens, boolean full) {}
 
     static final List<Workload> WORKLOADS = List.of(new Workload(1, 77, true), new Workload(8, 77, true), new Workload(1, 8, false), new Workload(32, 8, false));
@@ -59,6 +67,7 @@ final class BenchCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if (seconds <= 0) throw new IllegalArgumentException("--seconds must be positive");
+        if (vision) return benchVision();
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());
         TextEncoder.Options opts = modelOptions.options(null);
         long t0 = System.nanoTime();
@@ -81,16 +90,19 @@ final class BenchCommand implements Callable<Integer> {
     }
 
     /** The formula model in the cache folder, written once. */
-    static Path formulaModel(DType dtype, PrintWriter err) throws java.io.IOException {
+    static Path formulaModel(DType dtype, PrintWriter err) throws java.io.IOException { return formulaModel(dtype, false, err); }
+
+    /** The text formula model, or with {@code vision} the CLIP ViT-L/14 one, in the cache folder, written once. */
+    static Path formulaModel(DType dtype, boolean vision, PrintWriter err) throws java.io.IOException {
         String base = System.getenv("SDCLIP_CACHE");
         if (base == null || base.isBlank()) {
             String xdg = System.getenv("XDG_CACHE_HOME");
             base = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/sdclip";
         }
-        Path file = Path.of(base, "formula-sd15-" + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
+        Path file = Path.of(base, (vision ? "formula-clip-vitl14-" : "formula-sd15-") + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
         if (!Files.isRegularFile(file)) {
             err.println("sdclip: writing the full-size formula model to " + file + " (once)...");
-            FormulaModel.write(file, dtype);
+            FormulaModel.write(file, dtype, vision);
         }
         return file;
     }
@@ -187,5 +199,64 @@ final class BenchCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "first result %.0f ms after opening; linear 77x768->3072: %.1f GFLOP/s%n", firstMs, linearGflops);
         }
         out.flush();
+    }
+
+    /** {@code bench --vision}: the vision tower at batch 1 and 8 on deterministic pixels, median ms per image. */
+    private int benchVision() throws Exception {
+        Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, true, spec.commandLine().getErr());
+        if (visionHeads < 0) throw new IllegalArgumentException("--vision-heads must be positive");
+        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withBackend(modelOptions.backend).withThreads(modelOptions.threads).withVisionHeads(visionHeads);
+        long t0 = System.nanoTime();
+        List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs
+        double firstMs;
+        int threads;
+        String backendName;
+        try (ImageEncoder enc = ImageEncoder.open(path, opts)) {
+            if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            ClipVisionConfig cfg = enc.config();
+            enc.encode(pixels(1, cfg.imageSize()), ImageEncoder.Request.standard());
+            firstMs = (System.nanoTime() - t0) / 1e6;
+            for (int batch : new int[] {1, 8}) {
+                float[] px = pixels(batch, cfg.imageSize());
+                long warm = System.nanoTime() + (long) (seconds * 1e9);
+                while (System.nanoTime() < warm) enc.encode(px, ImageEncoder.Request.standard());
+                List<Double> times = new ArrayList<>();
+                long end = System.nanoTime() + (long) (seconds * 1e9);
+                while (times.size() < 3 || (System.nanoTime() < end && times.size() < 10_000)) {
+                    long t = System.nanoTime();
+                    enc.encode(px, ImageEncoder.Request.standard());
+                    times.add((System.nanoTime() - t) / 1e6 / batch);
+                }
+                double ms = median(times);
+                results.add(new double[] {batch, ms, cfg.flops() / (ms * 1e6), times.size()});
+            }
+            threads = enc.threads();
+            backendName = enc.backendName();
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            StringBuilder sb = new StringBuilder("{\"vision\": [");
+            for (int i = 0; i < results.size(); i++) {
+                double[] r = results.get(i);
+                sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "{\"batch\": %d, \"ms_per_image\": %.3f, \"gflops\": %.1f, \"runs\": %d}", (int) r[0], r[1], r[2], (int) r[3]));
+            }
+            out.println(sb.append(String.format(Locale.ROOT, "], \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
+                    firstMs, threads, backendName, sdclip.model.json.Json.quote(path.toString()))));
+        } else {
+            out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per image after warm-up%n", path, backendName, threads);
+            out.printf(Locale.ROOT, "%-7s %12s %10s%n", "batch", "ms/image", "GFLOP/s");
+            for (double[] r : results) out.printf(Locale.ROOT, "%-7d %12.2f %10.1f%n", (int) r[0], r[1], r[2]);
+            out.printf(Locale.ROOT, "first result %.0f ms after opening%n", firstMs);
+        }
+        out.flush();
+        return 0;
+    }
+
+    /** {@code [batch, 3, size, size]} deterministic values in the range of normalised pixels. */
+    private static float[] pixels(int batch, int size) {
+        SplittableRandom rnd = new SplittableRandom(7);
+        float[] px = new float[batch * 3 * size * size];
+        for (int i = 0; i < px.length; i++) px[i] = (float) (rnd.nextDouble() * 4 - 2);
+        return px;
     }
 }

@@ -11,6 +11,8 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.checkpoint.ClipVisionConfig;
+import sdclip.model.checkpoint.VisionTower;
 import sdclip.model.checkpoint.TextTower;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
@@ -25,13 +27,17 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
     int[] heads;
 
+    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
+    int visionHeads;
+
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
     @Override
     public Integer call() throws Exception {
         ModelOptions.checkHeadCount("--heads", heads, model);
-        try (Checkpoint c = Checkpoint.open(model, heads)) {
+        if (visionHeads < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vision-heads must be positive");
+        try (Checkpoint c = Checkpoint.open(model, heads, visionHeads)) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));
             else print(c, out);
@@ -68,7 +74,25 @@ final class InspectCommand implements Callable<Integer> {
                     .append(", \"conditioning\": ").append(JsonWriter.string(conditioning(t)))
                     .append('}');
         }
-        return sb.append("]}").toString();
+        sb.append("], \"vision\": ");
+        VisionTower v = c.visionTower();
+        if (v == null) return sb.append("null}").toString();
+        ClipVisionConfig k = v.config();
+        return sb.append("{\"prefix\": ").append(JsonWriter.string(v.prefix()))
+                .append(", \"naming\": ").append(JsonWriter.string(v.naming().id()))
+                .append(", \"dtype\": ").append(JsonWriter.string(v.dtype()))
+                .append(", \"image_size\": ").append(k.imageSize())
+                .append(", \"patch_size\": ").append(k.patchSize())
+                .append(", \"positions\": ").append(k.positions())
+                .append(", \"width\": ").append(k.width())
+                .append(", \"heads\": ").append(k.heads())
+                .append(", \"layers\": ").append(k.layers())
+                .append(", \"mlp_width\": ").append(k.mlpWidth())
+                .append(", \"activation\": ").append(JsonWriter.string(k.activation().id()))
+                .append(", \"layer_norm_eps\": ").append(JsonWriter.number(k.layerNormEps()))
+                .append(", \"projection_dim\": ").append(k.hasProjection() ? String.valueOf(k.projectionDim()) : "null")
+                .append(", \"parameters\": ").append(k.parameterCount())
+                .append("}}").toString();
     }
 
     static String conditioning(TextTower t) {
@@ -86,6 +110,14 @@ final class InspectCommand implements Callable<Integer> {
                     k.width(), k.heads(), k.layers(), k.mlpWidth(), k.vocabSize(), k.contextLength(), k.activation().id(),
                     k.hasProjection() ? String.valueOf(k.projectionDim()) : "none", k.parameterCount());
             out.printf("    pad id %d, conditioning %s%n", t.padId(), conditioning(t));
+        }
+        VisionTower v = c.visionTower();
+        if (v != null) {
+            ClipVisionConfig k = v.config();
+            out.printf(Locale.ROOT, "  vision tower: prefix \"%s\", %s naming, %s%n", v.prefix(), v.naming().id(), v.dtype());
+            out.printf(Locale.ROOT, "    image %d, patch %d (%d positions), width %d, heads %d, layers %d, mlp %d, %s, projection %s, %,d parameters%n",
+                    k.imageSize(), k.patchSize(), k.positions(), k.width(), k.heads(), k.layers(), k.mlpWidth(), k.activation().id(),
+                    k.hasProjection() ? String.valueOf(k.projectionDim()) : "none", k.parameterCount());
         }
     }
 }

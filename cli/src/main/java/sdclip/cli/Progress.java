@@ -16,18 +16,23 @@ final class Progress implements ProgressListener {
 
     private final PrintWriter err;
     private final boolean enabled;
+    private final String unit;
     private final LongSupplier clock;
     private final long start, showAfter;
     private final Rate rate;
     private long drawn;
     private boolean shown;
 
-    Progress(PrintWriter err, boolean quiet) {
-        this(err, !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY")), System::nanoTime, delayNanos(System.getenv("SDCLIP_PROGRESS_DELAY_MS")));
+    Progress(PrintWriter err, boolean quiet) { this(err, quiet, "prompts"); }
+
+    /** Counts {@code unit} ("prompts", "images") done. */
+    Progress(PrintWriter err, boolean quiet, String unit) {
+        this(err, !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY")), unit, System::nanoTime, delayNanos(System.getenv("SDCLIP_PROGRESS_DELAY_MS")));
     }
 
-    Progress(PrintWriter err, boolean enabled, LongSupplier clock, long showAfterNanos) {
+    Progress(PrintWriter err, boolean enabled, String unit, LongSupplier clock, long showAfterNanos) {
         this.err = err;
+        this.unit = unit;
         this.enabled = enabled;
         this.clock = clock;
         this.start = clock.getAsLong();
@@ -52,17 +57,17 @@ final class Progress implements ProgressListener {
         if (shown ? !last && now - drawn < REDRAW_NANOS : now - start < showAfter) return;
         shown = true;
         drawn = now;
-        err.print("\r" + line(done, total, rate.perSecond(), rate.secondsLeft(total)) + "   ");
+        err.print("\r" + line(done, total, unit, rate.perSecond(), rate.secondsLeft(total)) + "   ");
         if (last) err.println();
         err.flush();
     }
 
     /** {@code [#####.....] 120/2000 prompts  18.5/s  102 s left}. */
-    static String line(int done, int total, double perSecond, double secondsLeft) {
+    static String line(int done, int total, String unit, double perSecond, double secondsLeft) {
         int width = 30, filled = (int) ((long) width * Math.min(done, total) / total);
         String left = done >= total ? "done" : Double.isFinite(secondsLeft) ? String.format(Locale.ROOT, "%.0f s left", secondsLeft) : "";
         String speed = Double.isFinite(perSecond) ? String.format(Locale.ROOT, "%.1f/s", perSecond) : "";
-        return String.format(Locale.ROOT, "[%s%s] %d/%d prompts  %s  %s", "#".repeat(filled), ".".repeat(width - filled), done, total, speed, left);
+        return String.format(Locale.ROOT, "[%s%s] %d/%d %s  %s  %s", "#".repeat(filled), ".".repeat(width - filled), done, total, unit, speed, left);
     }
 
     /**

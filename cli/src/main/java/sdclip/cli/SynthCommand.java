@@ -23,9 +23,12 @@ final class SynthCommand implements Callable<Integer> {
     @Option(names = "--dtype", defaultValue = "f32", description = "f32 (exact, 494 MB) or f16 (247 MB; rounds the layer-norm weights) (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
+    @Option(names = "--vision", description = "Write a whole CLIP ViT-L/14 model instead: the text tower plus a vision tower (image 224, patch 14, width 1024, 16 heads, 24 layers, MLP 4096, projection 768); 1.7 GB in F32.")
+    boolean vision;
+
     @Override
     public Integer call() throws Exception {
-        FormulaModel.write(output, dtype == Dtype.f32 ? DType.F32 : DType.F16);
+        FormulaModel.write(output, dtype == Dtype.f32 ? DType.F32 : DType.F16, vision);
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
     }

@@ -78,7 +78,7 @@ class ProgressTest {
     void barAppearsAfterTheDelayAndRedrawsAtMostTenTimesASecond() {
         FakeClock clock = new FakeClock();
         StringWriter sink = new StringWriter();
-        Progress p = new Progress(new PrintWriter(sink), true, clock, 2 * S);
+        Progress p = new Progress(new PrintWriter(sink), true, "prompts", clock, 2 * S);
         for (int done = 10; done <= 100; done += 10) {
             clock.advance(0.5);
             p.progress(done, 100);
@@ -89,9 +89,9 @@ class ProgressTest {
         assertTrue(draws.getFirst().startsWith("[############..................] 40/100 prompts  20.0/s  3 s left"), draws.getFirst());
         assertTrue(draws.getLast().startsWith("[##############################] 100/100 prompts  20.0/s  done"), draws.getLast());
         assertTrue(draws.getLast().endsWith("\n"));
-        assertEquals("[..............................] 8/2000 prompts  1.6/s  ", Progress.line(8, 2000, 1.6, Double.NaN), "no time left claimed yet");
+        assertEquals("[..............................] 8/2000 prompts  1.6/s  ", Progress.line(8, 2000, "prompts", 1.6, Double.NaN), "no time left claimed yet");
         StringWriter fast = new StringWriter();
-        Progress q = new Progress(new PrintWriter(fast), true, clock, 0);
+        Progress q = new Progress(new PrintWriter(fast), true, "prompts", clock, 0);
         for (int done = 1; done <= 50; done++) {
             clock.advance(0.01);
             q.progress(done, 50);
@@ -104,11 +104,11 @@ class ProgressTest {
     void quietOrShortRunsShowNothing() {
         FakeClock clock = new FakeClock();
         StringWriter sink = new StringWriter();
-        Progress off = new Progress(new PrintWriter(sink), false, clock, 0);
+        Progress off = new Progress(new PrintWriter(sink), false, "prompts", clock, 0);
         clock.advance(5);
         off.progress(1, 2);
         off.progress(2, 2);
-        Progress shortRun = new Progress(new PrintWriter(sink), true, clock, 2 * S);
+        Progress shortRun = new Progress(new PrintWriter(sink), true, "prompts", clock, 2 * S);
         clock.advance(1);
         shortRun.progress(2, 2);
         assertEquals("", sink.toString());

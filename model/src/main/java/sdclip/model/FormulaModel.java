@@ -22,6 +22,9 @@ public final class FormulaModel {
 
     public static final int VOCAB = 49408, CONTEXT = 77, WIDTH = 768, LAYERS = 12, MLP = 3072, PROJECTION = 768;
 
+    /** CLIP ViT-L/14's vision tower: image 224, patch 14 (257 positions), width 1024, 16 heads, 24 layers, MLP 4096. */
+    public static final int IMAGE = 224, PATCH = 14, VISION_WIDTH = 1024, VISION_LAYERS = 24, VISION_MLP = 4096;
+
     /** A tensor of the model: HF name, shape, and {@code value = scale * u + offset}. */
     public record Spec(String name, long[] shape, double scale, double offset) {
         public long elements() {
@@ -60,6 +63,40 @@ public final class FormulaModel {
         return t;
     }
 
+    /**
+     * The vision tower of a CLIP ViT-L/14 {@code CLIPModel} (Hugging Face names), with the same
+     * formulas and scales as the text tower: with {@link #tensors()} a whole CLIP model.
+     */
+    public static List<Spec> visionTensors() {
+        List<Spec> t = new ArrayList<>();
+        double s4 = 0x1p-4, s5 = 0x1p-5, s6 = 0x1p-6, ln = 0x1p-2;
+        int w = VISION_WIDTH, positions = (IMAGE / PATCH) * (IMAGE / PATCH) + 1;
+        t.add(new Spec("vision_model.embeddings.patch_embedding.weight", new long[] {w, 3, PATCH, PATCH}, s5, 0));
+        t.add(new Spec("vision_model.embeddings.class_embedding", new long[] {w}, s4, 0));
+        t.add(new Spec("vision_model.embeddings.position_embedding.weight", new long[] {positions, w}, s5, 0));
+        t.add(new Spec("vision_model.pre_layrnorm.weight", new long[] {w}, ln, 1));
+        t.add(new Spec("vision_model.pre_layrnorm.bias", new long[] {w}, s6, 0));
+        for (int l = 0; l < VISION_LAYERS; l++) {
+            String p = "vision_model.encoder.layers." + l + ".";
+            t.add(new Spec(p + "layer_norm1.weight", new long[] {w}, ln, 1));
+            t.add(new Spec(p + "layer_norm1.bias", new long[] {w}, s6, 0));
+            for (String x : new String[] {"q", "k", "v", "out"}) {
+                t.add(new Spec(p + "self_attn." + x + "_proj.weight", new long[] {w, w}, s4, 0));
+                t.add(new Spec(p + "self_attn." + x + "_proj.bias", new long[] {w}, s6, 0));
+            }
+            t.add(new Spec(p + "layer_norm2.weight", new long[] {w}, ln, 1));
+            t.add(new Spec(p + "layer_norm2.bias", new long[] {w}, s6, 0));
+            t.add(new Spec(p + "mlp.fc1.weight", new long[] {VISION_MLP, w}, s4, 0));
+            t.add(new Spec(p + "mlp.fc1.bias", new long[] {VISION_MLP}, s6, 0));
+            t.add(new Spec(p + "mlp.fc2.weight", new long[] {w, VISION_MLP}, s5, 0));
+            t.add(new Spec(p + "mlp.fc2.bias", new long[] {w}, s6, 0));
+        }
+        t.add(new Spec("vision_model.post_layernorm.weight", new long[] {w}, ln, 1));
+        t.add(new Spec("vision_model.post_layernorm.bias", new long[] {w}, s6, 0));
+        t.add(new Spec("visual_projection.weight", new long[] {PROJECTION, w}, s4, 0));
+        return t;
+    }
+
     /** FNV-1a 64 of the name's UTF-8 bytes: the tensor's seed. */
     public static long fnv1a64(String name) {
         long h = 0xcbf29ce484222325L;
@@ -81,12 +118,20 @@ public final class FormulaModel {
     }
 
     /** Writes the model as a Hugging Face CLIPTextModelWithProjection file in F32 or F16 (atomically). */
-    public static void write(Path file, DType dtype) throws IOException {
+    public static void write(Path file, DType dtype) throws IOException { write(file, dtype, false); }
+
+    /**
+     * Writes the text model, or with {@code vision} a whole CLIP ViT-L/14 {@code CLIPModel} (text
+     * and vision towers), in F32 or F16 (atomically).
+     */
+    public static void write(Path file, DType dtype, boolean vision) throws IOException {
         if (dtype == DType.BF16) throw new IllegalArgumentException("the formula model is written in F32 or F16");
         SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip", "formula model (shared/reference README section 4)");
         TensorType type = dtype == DType.F32 ? TensorType.F32 : TensorType.F16;
         int size = dtype.bytes();
-        for (Spec spec : tensors()) {
+        List<Spec> specs = new ArrayList<>(tensors());
+        if (vision) specs.addAll(visionTensors());
+        for (Spec spec : specs) {
             w.add(spec.name(), type, spec.shape(), out -> {
                 long seed = fnv1a64(spec.name()), n = spec.elements();
                 ByteBuffer buf = ByteBuffer.allocate(1 << 20).order(ByteOrder.LITTLE_ENDIAN);

@@ -74,6 +74,7 @@ public final class TextEncoder implements AutoCloseable {
         this.projectionSource = projectionSource;
         this.backend = backend;
         this.batchSize = Math.max(1, options.batchSize());
+        if (checkpoint.encoders().isEmpty()) throw new IOException(checkpoint.path() + ": has no text encoder (a CLIP vision model)");
         TextTower borrowed = projectionSource == null ? null : projectionSource.encoders().stream()
                 .filter(t -> t.config().hasProjection()).findFirst()
                 .orElseThrow(() -> new IOException(options.projection() + ": has no text projection to borrow"));

@@ -23,7 +23,9 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The checkpoint families sdclip recognises. */
     public enum Family {
-        SD1("sd1"), SD2("sd2"), SDXL("sdxl"), SDXL_REFINER("sdxl-refiner"), CLIP("clip"), CLIP_TEXT("clip-text");
+        SD1("sd1"), SD2("sd2"), SDXL("sdxl"), SDXL_REFINER("sdxl-refiner"), CLIP("clip"), CLIP_TEXT("clip-text"),
+        /** A CLIP vision model without a text tower (Hugging Face CLIPVisionModel(WithProjection), OpenAI {@code visual.*}). */
+        CLIP_VISION("clip-vision");
 
         private final String id;
 
@@ -36,15 +38,17 @@ public final class Checkpoint implements AutoCloseable {
     private final Family family;
     private final String layout;
     private final List<TextTower> encoders;
-    private final boolean visionTower;
+    /** How to build the vision tower (built on first use, so a text-only caller never pays for it), or null. */
+    private final VisionTower.Builder vision;
+    private VisionTower visionTower;
     private final List<TensorStore> stores;
 
-    private Checkpoint(Path path, Family family, String layout, List<TextTower> encoders, boolean visionTower, List<TensorStore> stores) {
+    private Checkpoint(Path path, Family family, String layout, List<TextTower> encoders, VisionTower.Builder vision, List<TensorStore> stores) {
         this.path = path;
         this.family = family;
         this.layout = layout;
         this.encoders = List.copyOf(encoders);
-        this.visionTower = visionTower;
+        this.vision = vision;
         this.stores = stores;
     }
 
@@ -64,20 +68,36 @@ public final class Checkpoint implements AutoCloseable {
         return encoders.get(number - 1);
     }
 
-    public boolean hasVisionTower() { return visionTower; }
+    public boolean hasVisionTower() { return vision != null; }
+
+    /**
+     * The CLIP vision tower, resolved and checked in full on first call; null when the checkpoint
+     * has none (every Stable Diffusion checkpoint).
+     */
+    public synchronized VisionTower visionTower() {
+        if (vision == null) return null;
+        if (visionTower == null) visionTower = vision.build();
+        return visionTower;
+    }
+
+    /** {@link #open(Path, int[], int)} with the vision tower's heads inferred. */
+    public static Checkpoint open(Path path, int[] heads) throws IOException { return open(path, heads, 0); }
 
     private static String encoders(int n) { return n + (n == 1 ? " text encoder" : " text encoders"); }
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a
      * diffusers folder, or a Hugging Face model folder. {@code heads} overrides the head count
-     * per encoder (null or shorter: inferred, width / 64 unless config.json says otherwise).
+     * per encoder (null or shorter: inferred, width / 64 unless config.json says otherwise);
+     * {@code visionHeads} the vision tower's (0: config.json, else 16 for OpenCLIP's ViT-H and
+     * ViT-bigG, else width / 64).
      */
-    public static Checkpoint open(Path path, int[] heads) throws IOException {
+    public static Checkpoint open(Path path, int[] heads, int visionHeads) throws IOException {
         if (!Files.exists(path)) throw new IOException(path + ": no such file or folder");
+        if (visionHeads < 0) throw new IllegalArgumentException("vision heads must be positive, got " + visionHeads);
         List<TensorStore> stores = new ArrayList<>();
         try {
-            Checkpoint c = Files.isDirectory(path) ? openFolder(path, heads, stores) : openFile(path, heads, stores);
+            Checkpoint c = Files.isDirectory(path) ? openFolder(path, heads, visionHeads, stores) : openFile(path, heads, visionHeads, stores);
             if (heads != null && heads.length > c.encoders.size()) {
                 throw new IllegalArgumentException(heads.length + " head counts given for " + encoders(c.encoders.size()) + " in " + path);
             }
@@ -98,7 +118,7 @@ public final class Checkpoint implements AutoCloseable {
         return heads != null && encoder < heads.length && heads[encoder] > 0 ? heads[encoder] : null;
     }
 
-    private static Checkpoint openFile(Path file, int[] heads, List<TensorStore> stores) throws IOException {
+    private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
         TensorStore s = store(file, stores);
         List<TextTower> towers = new ArrayList<>();
         Family family;
@@ -148,14 +168,36 @@ public final class Checkpoint implements AutoCloseable {
             towers.add(b.build());
             family = vision ? Family.CLIP : Family.CLIP_TEXT;
             layout = "openai";
+        } else if (hasPrefix(s, "vision_model.") || hasPrefix(s, "visual.")) {
+            family = Family.CLIP_VISION;
+            layout = hasPrefix(s, "vision_model.") ? "huggingface" : "openai";
         } else {
             throw new SafetensorsException(file, "holds no CLIP text encoder sdclip recognises; its top key prefixes are " + topPrefixes(s)
                     + " (expected e.g. cond_stage_model.transformer.text_model., cond_stage_model.model., conditioner.embedders., text_model.)");
         }
-        return new Checkpoint(file, family, layout, towers, hasPrefix(s, "vision_model.") || hasPrefix(s, "visual."), stores);
+        return new Checkpoint(file, family, layout, towers, visionBuilder(s, visionHeads, Map.of()), stores);
     }
 
-    private static Checkpoint openFolder(Path dir, int[] heads, List<TensorStore> stores) throws IOException {
+    /** The vision tower's builder when {@code s} holds one (HF {@code vision_model.} or OpenAI {@code visual.}), else null. */
+    private static VisionTower.Builder visionBuilder(TensorStore s, int visionHeads, Map<String, Object> visionConfig) {
+        VisionTower.Builder b = new VisionTower.Builder();
+        b.store = s;
+        if (hasPrefix(s, "vision_model.")) {
+            b.projection = s.has("visual_projection.weight") ? "visual_projection.weight" : null;
+        } else if (hasPrefix(s, "visual.")) {
+            b.prefix = "visual.";
+            b.naming = Naming.OPENAI;
+            b.projection = s.has("visual.proj") ? "visual.proj" : null;
+        } else {
+            return null;
+        }
+        b.heads = visionHeads > 0 ? Integer.valueOf(visionHeads) : intOr(visionConfig, "num_attention_heads");
+        if (visionConfig.get("hidden_act") instanceof String act) b.activation = HiddenAct.parse(act);
+        if (visionConfig.get("layer_norm_eps") instanceof Number eps) b.layerNormEps = eps.floatValue();
+        return b;
+    }
+
+    private static Checkpoint openFolder(Path dir, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
         if (Files.isDirectory(dir.resolve("text_encoder")) || Files.isDirectory(dir.resolve("text_encoder_2")) || Files.isRegularFile(dir.resolve("model_index.json"))) {
             return openDiffusers(dir, heads, stores);
         }
@@ -163,6 +205,9 @@ public final class Checkpoint implements AutoCloseable {
         if (weights == null) throw new IOException(dir + ": no model.safetensors, *.safetensors.index.json, or diffusers text_encoder/ folder here");
         Map<String, Object> config = readConfig(dir.resolve("config.json"));
         TensorStore s = store(weights, stores);
+        if (!hasPrefix(s, "text_model.") && hasPrefix(s, "vision_model.")) {
+            return new Checkpoint(dir, Family.CLIP_VISION, "huggingface folder", List.of(), visionBuilder(s, visionHeads, visionConfig(config)), stores);
+        }
         if (!hasPrefix(s, "text_model.")) {
             throw new SafetensorsException(weights, "holds no text_model.* tensors; its top key prefixes are " + topPrefixes(s));
         }
@@ -171,8 +216,8 @@ public final class Checkpoint implements AutoCloseable {
                 heads(heads, 0) != null ? heads(heads, 0) : intOr(text, "num_attention_heads"), "text encoder");
         applyConfig(b, text);
         b.padId = padIdOf(dir.resolve("tokenizer"), b.activation); // none there: by the tower's origin
-        boolean vision = hasPrefix(s, "vision_model.");
-        return new Checkpoint(dir, vision ? Family.CLIP : Family.CLIP_TEXT, "huggingface folder", List.of(b.build()), vision, stores);
+        VisionTower.Builder vision = visionBuilder(s, visionHeads, visionConfig(config));
+        return new Checkpoint(dir, vision != null ? Family.CLIP : Family.CLIP_TEXT, "huggingface folder", List.of(b.build()), vision, stores);
     }
 
     private static Checkpoint openDiffusers(Path dir, int[] heads, List<TensorStore> stores) throws IOException {
@@ -206,7 +251,7 @@ public final class Checkpoint implements AutoCloseable {
         if (towers.size() == 2) family = Family.SDXL;
         else if (xl || !Files.isDirectory(dir.resolve("text_encoder"))) family = Family.SDXL_REFINER;
         else family = towers.getFirst().config().activation() == HiddenAct.GELU ? Family.SD2 : Family.SD1;
-        return new Checkpoint(dir, family, "diffusers", towers, false, stores);
+        return new Checkpoint(dir, family, "diffusers", towers, null, stores);
     }
 
     /** The pad id from a tokenizer folder's special_tokens_map.json ("!" is 0), else by the tower's origin. */
@@ -241,6 +286,13 @@ public final class Checkpoint implements AutoCloseable {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> textConfig(Map<String, Object> config) {
         return config.get("text_config") instanceof Map<?, ?> m ? (Map<String, Object>) m : config;
+    }
+
+    /** A CLIPModel config nests the vision part under vision_config; a CLIPVisionModel's is the whole file. */
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> visionConfig(Map<String, Object> config) {
+        if (config.get("vision_config") instanceof Map<?, ?> m) return (Map<String, Object>) m;
+        return "clip_vision_model".equals(config.get("model_type")) ? config : Map.of();
     }
 
     private static void applyConfig(TextTower.Builder b, Map<String, Object> config) {

@@ -1,0 +1,83 @@
+package sdclip.cli;
+
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sdclip.model.Encoding;
+import sdclip.model.HostTensor;
+import sdclip.model.ImageEncoder;
+import sdclip.model.ImageEncoding;
+import sdclip.model.json.Json;
+
+/** {@code sdclip encode-image}: a CLIP model's image embeddings. */
+@Command(name = "encode-image", mixinStandardHelpOptions = true,
+        description = "Encode images with a CLIP model's vision tower: image embeddings, pooled output, optionally pixel values and hidden states.")
+final class EncodeImageCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "A CLIP model: Hugging Face CLIPModel / CLIPVisionModel(WithProjection) file or folder, or an OpenAI/OpenCLIP file.")
+    Path model;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Mixin VisionOptions visionOptions;
+
+    @Mixin ImageInputs inputs;
+
+    @Option(names = "--pixel-values", description = "Also output pixel_values [M, 3, S, S] (the preprocessed input).")
+    boolean pixelValues;
+
+    @Option(names = "--hidden-states", description = "Also output vision_hidden_states [L+1, M, T, D].")
+    boolean hiddenStates;
+
+    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors (every tensor), .npy (image_embeds, or --tensor) or .json; written atomically.")
+    Path output;
+
+    @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: image_embeds).")
+    String tensor;
+
+    @Override
+    public Integer call() throws Exception {
+        List<Path> images = inputs.read();
+        if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
+        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
+            if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            ImageEncoding e = enc.encode(images, new ImageEncoder.Request(pixelValues, hiddenStates), new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"));
+            Encoding out = e.asEncoding();
+            if (output != null) {
+                Map<String, String> meta = new LinkedHashMap<>();
+                meta.put("format", "pt");
+                meta.put("model", model.toString());
+                meta.put("images", "[" + String.join(", ", images.stream().map(p -> Json.quote(p.toString())).toList()) + "]"); // a JSON array
+                OutputFiles.write(out, output, tensor != null ? tensor : e.imageEmbeds() != null ? "image_embeds" : "image_pooled_output", meta);
+                spec.commandLine().getErr().println("wrote " + output);
+            } else {
+                summarize(out, images.size(), spec.commandLine().getOut());
+            }
+        }
+        return 0;
+    }
+
+    private static void summarize(Encoding e, int images, PrintWriter out) {
+        for (var entry : e.tensors().entrySet()) {
+            HostTensor t = entry.getValue();
+            double s = 0;
+            for (float v : t.floats()) s += (double) v * v;
+            StringBuilder first = new StringBuilder();
+            for (int i = 0; i < Math.min(4, t.size()); i++) first.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.5f", t.floats()[i]));
+            out.printf(Locale.ROOT, "%-24s %-4s %-20s  norm %.4f  first [%s%s]%n", entry.getKey(), t.dtype(), Arrays.toString(t.shape()), Math.sqrt(s), first, t.size() > 4 ? ", ..." : "");
+        }
+        out.printf("%d image(s)%n", images);
+        out.flush();
+    }
+}

@@ -1,0 +1,66 @@
+package sdclip.cli;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.Stream;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * Where images come from: the arguments (files, or folders whose image files are taken in name
+ * order, not recursively) and {@code --images FILE} (one path per line, relative to the file's
+ * folder; blank lines and lines starting with {@code #} skipped).
+ */
+final class ImageInputs {
+    static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+
+    @Option(names = "--images", paramLabel = "FILE", description = "A file listing image paths, one per line (relative to the file's folder).")
+    Path list;
+
+    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
+    List<Path> images = new ArrayList<>();
+
+    /** The images in order: arguments first (folders expanded), then the list file's. */
+    List<Path> read() throws IOException {
+        List<Path> out = new ArrayList<>();
+        for (Path p : images) expand(p, out);
+        if (list != null) {
+            List<String> lines;
+            try {
+                lines = Files.readAllLines(list, StandardCharsets.UTF_8);
+            } catch (NoSuchFileException e) {
+                throw new IOException(list + ": no such image list");
+            } catch (java.nio.charset.MalformedInputException e) {
+                throw new IOException(list + ": not UTF-8 text");
+            }
+            Path base = list.toAbsolutePath().getParent();
+            for (String line : lines) {
+                String s = line.strip();
+                if (s.isEmpty() || s.startsWith("#")) continue;
+                expand(base.resolve(s).normalize(), out);
+            }
+        }
+        return out;
+    }
+
+    static void expand(Path p, List<Path> out) throws IOException {
+        if (!Files.isDirectory(p)) {
+            out.add(p);
+            return;
+        }
+        try (Stream<Path> s = Files.list(p)) {
+            s.filter(f -> Files.isRegularFile(f) && isImage(f)).sorted().forEach(out::add);
+        }
+    }
+
+    static boolean isImage(Path f) {
+        String n = f.getFileName().toString().toLowerCase(Locale.ROOT);
+        return EXTENSIONS.stream().anyMatch(n::endsWith);
+    }
+}

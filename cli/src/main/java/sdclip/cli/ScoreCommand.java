@@ -1,0 +1,228 @@
+package sdclip.cli;
+
+import java.io.IOException;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+import sdclip.model.ClipScore;
+import sdclip.model.EncodeRequest;
+import sdclip.model.HostTensor;
+import sdclip.model.ImageEncoder;
+import sdclip.model.TextEncoder;
+import sdclip.model.json.Json;
+import sdclip.model.json.JsonException;
+
+/**
+ * {@code sdclip score}: CLIPScore of image-caption pairs, {@code w * 100 * max(cos, 0)} per pair,
+ * with the text tower of the CLIP model itself or of another checkpoint through the CLIP
+ * model's text projection.
+ */
+@Command(name = "score", mixinStandardHelpOptions = true,
+        description = "CLIPScore of images and captions: image i with prompt i, every image with every prompt (--all-pairs), or --pairs FILE.jsonl.")
+final class ScoreCommand implements Callable<Integer> {
+    @Spec CommandSpec spec;
+
+    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "The CLIP model (vision tower, text projection, and by default text tower).")
+    Path model;
+
+    @Option(names = "--text-model", paramLabel = "CKPT", description = "Take the text tower from this checkpoint (SD 1.x, 2.x, SDXL) through the CLIP model's text projection.")
+    Path textModel;
+
+    @Option(names = "--encoder", paramLabel = "N", description = "Which text encoder of a --text-model with several (SDXL; default 1, CLIP-L).")
+    int encoder;
+
+    @Mixin ModelOptions modelOptions;
+
+    @Mixin VisionOptions visionOptions;
+
+    @Mixin ImageInputs inputs;
+
+    @Option(names = "--prompts", paramLabel = "FILE", description = "Captions: a .txt (one per line) or .jsonl ({\"text\": ...} per line) file; - for standard input.")
+    Path promptsFile;
+
+    @Option(names = "--text", paramLabel = "TEXT", description = "A caption (repeatable; before --prompts' captions).")
+    List<String> texts = new ArrayList<>();
+
+    @Option(names = "--all-pairs", description = "Score every image with every caption.")
+    boolean allPairs;
+
+    @Option(names = "--pairs", paramLabel = "FILE.jsonl", description = "Lines of {\"image\": path, \"text\": caption}; paths relative to the file.")
+    Path pairsFile;
+
+    @Option(names = "--scale", defaultValue = "1", paramLabel = "W", description = "Multiply scores by W (2.5: the original CLIPScore paper) (default: ${DEFAULT-VALUE}).")
+    double scale;
+
+    @Option(names = "--json", description = "Print {\"results\": [{\"image\", \"text\", \"cosine\", \"score\"}], \"mean\"}.")
+    boolean json;
+
+    @Option(names = "--output", paramLabel = "FILE", description = "Write the results to a .csv or .json file (atomically).")
+    Path output;
+
+    /** One pair, by index into the distinct images and captions. */
+    record Pair(int image, int text) {}
+
+    @Override
+    public Integer call() throws Exception {
+        if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
+        if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
+            throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
+        }
+        List<Path> images = new ArrayList<>();
+        List<String> captions = new ArrayList<>();
+        List<Pair> pairs = pairs(images, captions);
+        HostTensor textEmbeds = textEmbeds(captions);
+        HostTensor imageEmbeds;
+        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
+            if (!enc.config().hasProjection()) throw new IOException(model + ": its vision tower has no visual projection, so it gives no image embeddings");
+            imageEmbeds = enc.encode(images, ImageEncoder.Request.standard(), new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images")).imageEmbeds();
+        }
+        long tp = textEmbeds.shape()[1], ip = imageEmbeds.shape()[1];
+        if (tp != ip) throw new IOException("text embeddings have " + tp + " values but " + model + "'s image embeddings " + ip + "; the text tower must go through the CLIP model's text projection");
+        double[] cos = new double[pairs.size()];
+        for (int i = 0; i < cos.length; i++) cos[i] = ClipScore.cosine(textEmbeds, pairs.get(i).text, imageEmbeds, pairs.get(i).image);
+        double mean = ClipScore.mean(cos, scale);
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) out.println(json(pairs, images, captions, cos, mean));
+        else table(out, pairs, images, captions, cos, mean);
+        out.flush();
+        if (output != null) {
+            String body = lower(output).endsWith(".csv") ? csv(pairs, images, captions, cos) : json(pairs, images, captions, cos, mean) + "\n";
+            OutputFiles.atomically(output, o -> {
+                Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
+                w.write(body);
+                w.flush();
+            });
+            spec.commandLine().getErr().println("wrote " + output);
+        }
+        return 0;
+    }
+
+    private static String lower(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT); }
+
+    /** Fills the distinct images and captions and returns the pairs to score, or a usage error. */
+    private List<Pair> pairs(List<Path> images, List<String> captions) throws IOException {
+        List<Path> given = inputs.read();
+        List<String> prompts = new ArrayList<>(texts);
+        if (promptsFile != null) {
+            Prompts p = new Prompts();
+            p.file = promptsFile;
+            prompts.addAll(p.read());
+        }
+        List<Pair> pairs = new ArrayList<>();
+        if (pairsFile != null) {
+            if (!given.isEmpty() || !prompts.isEmpty() || allPairs) throw new ParameterException(spec.commandLine(), "--pairs takes the images and captions from its file: give no IMAGE, --images, --prompts, --text or --all-pairs with it");
+            readPairs(images, captions, pairs);
+            return pairs;
+        }
+        if (given.isEmpty()) throw new ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, --images FILE or --pairs FILE");
+        if (prompts.isEmpty()) throw new ParameterException(spec.commandLine(), "no captions: give --prompts FILE or --text TEXT");
+        images.addAll(given);
+        captions.addAll(prompts);
+        if (allPairs) {
+            for (int i = 0; i < images.size(); i++) for (int j = 0; j < captions.size(); j++) pairs.add(new Pair(i, j));
+        } else {
+            if (images.size() != captions.size()) {
+                throw new ParameterException(spec.commandLine(), images.size() + " image(s) but " + captions.size() + " caption(s): image i goes with caption i (or give --all-pairs)");
+            }
+            for (int i = 0; i < images.size(); i++) pairs.add(new Pair(i, i));
+        }
+        return pairs;
+    }
+
+    private void readPairs(List<Path> images, List<String> captions, List<Pair> pairs) throws IOException {
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(pairsFile, StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            throw new IOException(pairsFile + ": no such pairs file");
+        } catch (java.nio.charset.MalformedInputException e) {
+            throw new IOException(pairsFile + ": not UTF-8 text");
+        }
+        Path base = pairsFile.toAbsolutePath().getParent();
+        Map<Path, Integer> imageIndex = new LinkedHashMap<>();
+        Map<String, Integer> textIndex = new LinkedHashMap<>();
+        for (int n = 0; n < lines.size(); n++) {
+            if (lines.get(n).isBlank()) continue;
+            Map<String, Object> o;
+            try {
+                o = Json.parseObject(lines.get(n));
+            } catch (JsonException e) {
+                throw new IOException(pairsFile + ": line " + (n + 1) + ": " + e.getMessage());
+            }
+            if (!(o.get("image") instanceof String image) || !(o.get("text") instanceof String text)) {
+                throw new IOException(pairsFile + ": line " + (n + 1) + " needs string \"image\" and \"text\" fields");
+            }
+            Path p = base.resolve(image).normalize();
+            int i = imageIndex.computeIfAbsent(p, k -> { images.add(k); return images.size() - 1; });
+            int j = textIndex.computeIfAbsent(text, k -> { captions.add(k); return captions.size() - 1; });
+            pairs.add(new Pair(i, j));
+        }
+        if (pairs.isEmpty()) throw new IOException(pairsFile + ": no pairs");
+    }
+
+    /** {@code text_embeds [N, P]} of the captions: the CLIP model's own text tower, or --text-model's through the CLIP projection. */
+    private HostTensor textEmbeds(List<String> captions) throws IOException {
+        Path tower = textModel != null ? textModel : model;
+        TextEncoder.Options opts = modelOptions.options(textModel != null ? model : null);
+        try (TextEncoder enc = TextEncoder.open(tower, opts)) {
+            int encoders = enc.configs().size();
+            if (encoder < 0 || encoder > encoders) throw new IllegalArgumentException("--encoder " + encoder + ": " + tower + " has " + encoders + " text encoder(s)");
+            EncodeRequest req = EncodeRequest.pooledOnly().withEncoder(encoders == 1 ? 0 : encoder == 0 ? 1 : encoder);
+            var e = enc.encode(captions, req, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
+            return e.get("text_embeds");
+        }
+    }
+
+    private void table(PrintWriter out, List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
+        out.printf(Locale.ROOT, "%-9s %-11s %s%n", "score", "cosine", "image  text");
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            out.printf(Locale.ROOT, "%-9.4f %-11.8f %s  %s%n", ClipScore.score(cos[i], scale), cos[i], images.get(p.image), captions.get(p.text));
+        }
+        out.printf(Locale.ROOT, "%-9.4f mean of %d pair(s)%n", mean, pairs.size());
+    }
+
+    private String json(List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
+        StringBuilder sb = new StringBuilder("{\"results\": [");
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            sb.append(i > 0 ? ", " : "").append("{\"image\": ").append(Json.quote(images.get(p.image).toString()))
+                    .append(", \"text\": ").append(Json.quote(captions.get(p.text)))
+                    .append(", \"cosine\": ").append(cos[i]).append(", \"score\": ").append(ClipScore.score(cos[i], scale)).append('}');
+        }
+        return sb.append("], \"mean\": ").append(mean).append('}').toString();
+    }
+
+    private String csv(List<Pair> pairs, List<Path> images, List<String> captions, double[] cos) {
+        StringBuilder sb = new StringBuilder("image,text,cosine,score\n");
+        for (int i = 0; i < pairs.size(); i++) {
+            Pair p = pairs.get(i);
+            sb.append(csvField(images.get(p.image).toString())).append(',').append(csvField(captions.get(p.text))).append(',')
+                    .append(cos[i]).append(',').append(ClipScore.score(cos[i], scale)).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** RFC 4180: quoted when it holds a comma, quote or line break; quotes doubled. */
+    private static String csvField(String s) {
+        if (s.indexOf(',') < 0 && s.indexOf('"') < 0 && s.indexOf('\n') < 0 && s.indexOf('\r') < 0) return s;
+        return "\"" + s.replace("\"", "\"\"") + "\"";
+    }
+}

@@ -1,0 +1,239 @@
+package sdclip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static sdclip.cli.CliTest.ref;
+import static sdclip.cli.CliTest.run;
+import static sdclip.cli.CliTest.vocab;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.CliTest.Run;
+import sdclip.model.json.Json;
+import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.Seeded;
+
+/** {@code encode-image}, {@code score} and inspect's vision lines end to end, against the reference. */
+class VisionCliTest {
+    @TempDir Path dir;
+
+    static final String CLIP = "models/tiny-clip.safetensors";
+
+    static List<String> images() throws IOException {
+        List<?> names = (List<?>) Json.parse(Files.readString(Path.of(ref("expected/images.json"))));
+        return names.stream().map(n -> ref("images/" + n)).toList();
+    }
+
+    /** The reference prompts as a .jsonl file (one holds no newline, but JSONL keeps them exact). */
+    Path promptsFile() throws IOException {
+        List<?> prompts = (List<?>) Json.parse(Files.readString(Path.of(ref("expected/prompts.json"))));
+        Path f = dir.resolve("prompts.jsonl");
+        Files.write(f, prompts.stream().map(p -> "{\"text\": " + Json.quote((String) p) + "}").toList());
+        return f;
+    }
+
+    static String[] args(List<String> head, List<String> tail) {
+        return Stream.concat(head.stream(), tail.stream()).toArray(String[]::new);
+    }
+
+    static List<Map<String, Object>> results(Run r) {
+        assertEquals(0, r.code(), r.err());
+        List<?> list = (List<?>) Json.parseObject(r.out().strip()).get("results");
+        return list.stream().map(o -> {
+            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) o;
+            return m;
+        }).toList();
+    }
+
+    static void close(float[] actual, float[] expected, String what) {
+        double err = Seeded.relativeError(actual, expected);
+        assertTrue(err <= 1e-4, what + ": relative error " + err);
+    }
+
+    @Test
+    void allPairsReproduceTheReferenceClipScoreMatrix() throws IOException {
+        Run r = run(args(List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
+                "--all-pairs", "--json", "--threads", "2", "--prompts", promptsFile().toString()), images()));
+        List<Map<String, Object>> res = results(r);
+        assertEquals(7 * 12, res.size());
+        float[] score = new float[res.size()], cos = new float[res.size()];
+        for (int i = 0; i < res.size(); i++) {
+            score[i] = ((Number) res.get(i).get("score")).floatValue();
+            cos[i] = ((Number) res.get(i).get("cosine")).floatValue();
+        }
+        assertEquals(images().get(1), res.get(12).get("image")); // image-major: image 1 with prompt 0
+        assertEquals("a dog", res.get(13).get("text"));
+        try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+            close(score, exp.floats("clip_score"), "clip_score");
+            close(cos, exp.floats("cosine_image_text"), "cosine_image_text");
+            double mean = 0;
+            for (float c : exp.floats("cosine_image_text")) mean += c / cos.length;
+            assertEquals(Math.max(100 * mean, 0), ((Number) Json.parseObject(r.out().strip()).get("mean")).doubleValue(), 1e-3);
+        }
+    }
+
+    /** The per-model CLIPScore: tiny-sd15's tower through tiny-clip's text projection, against tiny-clip's images. */
+    @Test
+    void textModelBorrowsTheClipProjection() throws IOException {
+        Run r = run(args(List.of("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sd15.safetensors"), "--heads", "4",
+                "--vision-heads", "4", "--tokenizer", vocab(), "--all-pairs", "--json", "--scale", "2.5", "--prompts", promptsFile().toString()), images()));
+        List<Map<String, Object>> res = results(r);
+        try (SafetensorsFile sd = SafetensorsFile.open(Path.of(ref("expected/tiny-sd15.expected.safetensors")));
+             SafetensorsFile clip = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+            float[] text = sd.floats("text_embeds_clip_proj"), image = clip.floats("image_embeds");
+            float[] want = new float[7 * 12], got = new float[7 * 12];
+            for (int i = 0; i < 7; i++) {
+                for (int j = 0; j < 12; j++) {
+                    want[i * 12 + j] = (float) (2.5 * 100 * Math.max(sdclip.model.ClipScore.cosine(text, j, image, i, 32), 0));
+                    got[i * 12 + j] = ((Number) res.get(i * 12 + j).get("score")).floatValue();
+                }
+            }
+            close(got, want, "tiny-sd15 scores");
+        }
+    }
+
+    @Test
+    void pairsFileAndCsvOutput() throws IOException {
+        Path pairs = dir.resolve("pairs.jsonl");
+        Path imgDir = Path.of(ref("images"));
+        String rel = dir.relativize(imgDir).toString();
+        Files.writeString(pairs, "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n\n{\"image\": \"" + imgDir.resolve("chelsea.png")
+                + "\", \"text\": \"a cat, \\\"sitting\\\"\"}\n");
+        Path csv = dir.resolve("out/scores.csv");
+        Run r = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--output", csv.toString());
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(csv);
+        assertEquals(3, lines.size());
+        assertEquals("image,text,cosine,score", lines.get(0));
+        assertTrue(lines.get(2).contains(",\"a cat, \"\"sitting\"\"\","), lines.get(2));
+        assertTrue(r.out().contains("mean of 2 pair(s)"), r.out());
+        try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+            float cos = exp.floats("cosine_image_text")[4 * 12]; // CLIP.png with "a diagram"
+            String[] f = lines.get(1).split(",");
+            assertEquals(cos, Double.parseDouble(f[2]), 1e-5);
+        }
+    }
+
+    @Test
+    void usageErrorsExitTwo() throws IOException {
+        List<String> imgs = images();
+        Run counts = run("score", "--model", ref(CLIP), "--text", "a dog", imgs.get(0), imgs.get(1));
+        assertEquals(2, counts.code(), counts.err());
+        assertTrue(counts.err().contains("2 image(s) but 1 caption(s)"), counts.err());
+        Run none = run("score", "--model", ref(CLIP), "--text", "a dog");
+        assertEquals(2, none.code(), none.err());
+        Run mixed = run("score", "--model", ref(CLIP), "--pairs", "p.jsonl", imgs.get(0));
+        assertEquals(2, mixed.code(), mixed.err());
+    }
+
+    /** Bad images: one line naming the file, exit 1, no output file, through both commands. */
+    @Test
+    void badImagesFailCleanlyWithNothingWritten() throws IOException {
+        Path notImage = Files.writeString(dir.resolve("notes.png"), "this is not a PNG\n");
+        byte[] png = Files.readAllBytes(Path.of(ref("images/astronaut.png")));
+        Path truncated = Files.write(dir.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 3));
+        Path missing = dir.resolve("missing.jpg");
+        String good = ref("images/coffee.png");
+        for (Path bad : List.of(notImage, truncated, missing)) {
+            Path out = dir.resolve("scores.json");
+            Run s = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
+                    "--text", "a", "--text", "b", "--output", out.toString(), good, bad.toString());
+            assertEquals(1, s.code(), s.err());
+            assertEquals(1, s.err().strip().lines().count(), s.err());
+            assertTrue(s.err().contains(bad.getFileName().toString()), s.err());
+            assertFalse(Files.exists(out), "no partial output");
+            Path emb = dir.resolve("emb.safetensors");
+            Run e = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", emb.toString(), good, bad.toString());
+            assertEquals(1, e.code(), e.err());
+            assertEquals(1, e.err().strip().lines().count(), e.err());
+            assertTrue(e.err().contains(bad.getFileName().toString()), e.err());
+            assertFalse(Files.exists(emb), "no partial output");
+        }
+        try (Stream<Path> left = Files.list(dir)) {
+            assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
+        }
+    }
+
+    @Test
+    void encodeImageWritesTheReferenceTensors() throws IOException {
+        Path out = dir.resolve("images.safetensors");
+        Path list = dir.resolve("list.txt");
+        List<String> imgs = images();
+        Files.write(list, imgs.subList(3, 7));
+        List<String> a = new ArrayList<>(List.of("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--pixel-values", "--hidden-states",
+                "--threads", "2", "--output", out.toString(), "--images", list.toString()));
+        a.addAll(1, imgs.subList(0, 3));
+        Run r = run(a.toArray(String[]::new));
+        assertEquals(0, r.code(), r.err());
+        try (SafetensorsFile got = SafetensorsFile.open(out);
+             SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+            for (String name : List.of("image_embeds", "image_pooled_output", "pixel_values")) {
+                close(got.floats(name), exp.floats(name), name);
+                assertArrayEquals(exp.info(name).shape(), got.info(name).shape(), name);
+            }
+            close(got.floats("vision_hidden_states"), exp.floats("vision_hidden_states"), "vision_hidden_states");
+            assertEquals(imgs, Json.parse(got.metadata().get("images")));
+        }
+        Path npy = dir.resolve("e.npy");
+        Run n = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", npy.toString(), ref("images"));
+        assertEquals(0, n.code(), n.err());
+        assertEquals(128 + 7 * 32 * 4, Files.size(npy)); // the folder's 7 images, image_embeds [7, 32] F32
+        Run summary = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", imgs.get(0));
+        assertTrue(summary.out().contains("image_embeds") && summary.out().contains("[1, 32]") && summary.out().contains("1 image(s)"), summary.out());
+    }
+
+    @Test
+    void inspectReportsTheVisionTower() {
+        Run r = run("inspect", "--heads", "4", "--vision-heads", "4", ref(CLIP));
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("vision tower: prefix \"vision_model.\", huggingface naming, F32"), r.out());
+        assertTrue(r.out().contains("image 224, patch 14 (257 positions), width 64, heads 4, layers 2, mlp 256, quick_gelu, projection 32, 156,416 parameters"), r.out());
+        Map<String, Object> o = Json.parseObject(run("inspect", "--json", ref(CLIP)).out().strip());
+        @SuppressWarnings("unchecked") Map<String, Object> v = (Map<String, Object>) o.get("vision");
+        assertEquals(224L, v.get("image_size"));
+        assertEquals(1L, v.get("heads")); // inferred width / 64
+        assertEquals(32L, v.get("projection_dim"));
+        assertEquals(Json.NULL, Json.parseObject(run("inspect", "--json", "--heads", "4", ref("models/tiny-sd15.safetensors")).out().strip()).get("vision"));
+    }
+
+    /** bench --vision on the tiny model with a short measuring time (the full-size run is not for tests). */
+    @Test
+    void benchVisionReportsBatchOneAndEight() {
+        Run r = run("bench", "--vision", "--model", ref(CLIP), "--vision-heads", "4", "--seconds", "0.05", "--threads", "2", "--json");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> o = Json.parseObject(r.out().strip());
+        List<?> v = (List<?>) o.get("vision");
+        assertEquals(2, v.size());
+        for (int i = 0; i < 2; i++) {
+            Map<?, ?> m = (Map<?, ?>) v.get(i);
+            assertEquals(i == 0 ? 1L : 8L, m.get("batch"));
+            assertTrue(((Number) m.get("ms_per_image")).doubleValue() > 0, r.out());
+            assertTrue(((Number) m.get("gflops")).doubleValue() > 0, r.out());
+        }
+        assertEquals("cpu", o.get("backend"));
+    }
+
+    /** A text tower whose width or embedding size does not fit the CLIP model: one clear line, exit 1. */
+    @Test
+    void mismatchedTextModelsAreClearErrors() {
+        String img = ref("images/astronaut.png");
+        Run narrow = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
+                "--tokenizer", vocab(), "--encoder", "1", "--text", "a dog", img);
+        assertEquals(1, narrow.code(), narrow.err());
+        assertTrue(narrow.err().contains("width 64") && narrow.err().contains("width 32"), narrow.err());
+        Run other = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
+                "--tokenizer", vocab(), "--encoder", "2", "--text", "a dog", img);
+        assertEquals(1, other.code(), other.err()); // TextEncoder checks every encoder's borrowed width when it opens
+        assertTrue(other.err().contains("width 32"), other.err());
+        assertEquals(1, other.err().strip().lines().count(), other.err());
+    }
+}

@@ -1,0 +1,207 @@
+package sdclip.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import sdclip.engine.Backend;
+import sdclip.engine.Backends;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.ClipVisionConfig;
+import sdclip.model.checkpoint.VisionTower;
+import sdclip.model.image.ClipImageProcessor;
+import sdclip.model.image.PreprocessedImage;
+import sdclip.model.image.Preprocess;
+import sdclip.model.vision.VisionTransformer;
+
+/**
+ * A CLIP model's vision tower, ready to encode images.
+ *
+ * <pre>{@code
+ * try (ImageEncoder enc = ImageEncoder.open(Path.of("clip-vit-large-patch14"))) {
+ *     ImageEncoding e = enc.encode(List.of(Path.of("cat.png")));
+ *     float[] embeds = e.imageEmbeds().floats(); // [1, 768]
+ * }
+ * }</pre>
+ *
+ * Images are decoded and preprocessed ({@link ClipImageProcessor}, OpenAI's {@code _transform}
+ * by default) a batch at a time on the encoder's threads, then run through the tower, so memory
+ * stays bounded by the batch (plus the outputs). An image that cannot be decoded throws
+ * {@link sdclip.model.image.ImageException} with a one-line message naming the file. Thread-safe;
+ * closing unmaps the file and frees the backend.
+ */
+public final class ImageEncoder implements AutoCloseable {
+
+    /**
+     * How to open a model.
+     *
+     * @param visionHeads heads of the vision tower, 0 to infer (config.json, else width / 64; 16 for OpenCLIP ViT-H/bigG)
+     * @param backend     {@code cpu}, {@code reference}, {@code opencl}, {@code opencl:P:D} or {@code auto}
+     * @param threads     CPU threads (for the backend and for decoding), 0 for every processor
+     * @param batchSize   images per forward pass (bounds memory)
+     * @param preprocess  which reference preprocessing to reproduce
+     */
+    public record Options(int visionHeads, String backend, int threads, int batchSize, Preprocess preprocess) {
+        public static Options defaults() { return new Options(0, "cpu", 0, 8, Preprocess.OPENAI); }
+
+        public Options withVisionHeads(int h) { return new Options(h, backend, threads, batchSize, preprocess); }
+
+        public Options withBackend(String b) { return new Options(visionHeads, b, threads, batchSize, preprocess); }
+
+        public Options withThreads(int n) { return new Options(visionHeads, backend, n, batchSize, preprocess); }
+
+        public Options withBatchSize(int n) { return new Options(visionHeads, backend, threads, n, preprocess); }
+
+        public Options withPreprocess(Preprocess p) { return new Options(visionHeads, backend, threads, batchSize, p); }
+    }
+
+    /** Which optional outputs to keep: the preprocessed {@code pixel_values}, and every block's hidden states. */
+    public record Request(boolean pixelValues, boolean hiddenStates) {
+        /** Only {@code image_embeds} and {@code image_pooled_output}. */
+        public static Request standard() { return new Request(false, false); }
+    }
+
+    private final Checkpoint checkpoint;
+    private final Backend backend;
+    private final VisionTransformer transformer;
+    private final ClipImageProcessor processor;
+    private final ExecutorService decoders;
+    private final int batchSize;
+
+    private ImageEncoder(Checkpoint checkpoint, Backend backend, Options options) {
+        this.checkpoint = checkpoint;
+        this.backend = backend;
+        this.transformer = new VisionTransformer(backend, checkpoint.visionTower());
+        this.processor = ClipImageProcessor.of(transformer.config().imageSize(), options.preprocess());
+        this.batchSize = Math.max(1, options.batchSize());
+        int threads = Math.max(1, backend.threads());
+        this.decoders = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "sdclip-image-decoder");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    /** {@link #open(Path, Options)} with {@link Options#defaults()}. */
+    public static ImageEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
+
+    /** Opens a CLIP model's vision tower (a CLIPModel or CLIPVisionModel(WithProjection), file or folder, or an OpenAI/OpenCLIP file). */
+    public static ImageEncoder open(Path model, Options options) throws IOException {
+        Checkpoint checkpoint = Checkpoint.open(model, null, options.visionHeads());
+        Backend backend = null;
+        try {
+            if (!checkpoint.hasVisionTower()) {
+                throw new IOException(model + ": has no CLIP vision tower (family " + checkpoint.family().id() + "); image encoding needs a CLIP model");
+            }
+            checkpoint.visionTower(); // resolve and check every tensor before starting a backend
+            backend = Backends.create(options.backend(), options.threads());
+            return new ImageEncoder(checkpoint, backend, options);
+        } catch (IOException | RuntimeException e) {
+            if (backend != null) backend.close();
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    /** The opened model. */
+    public Checkpoint checkpoint() { return checkpoint; }
+
+    /** The vision tower's tensors under canonical names. */
+    public VisionTower tower() { return checkpoint.visionTower(); }
+
+    /** The vision tower's shape: image size S, patch, width D, heads, layers, projection P. */
+    public ClipVisionConfig config() { return transformer.config(); }
+
+    /** The backend computing, e.g. {@code cpu}. */
+    public String backendName() { return backend.name(); }
+
+    /** Threads the backend computes with. */
+    public int threads() { return backend.threads(); }
+
+    /** Decodes and preprocesses one image to this model's input size. */
+    public PreprocessedImage preprocess(Path image) { return processor.process(image); }
+
+    /** {@link Request#standard()} for these image files. */
+    public ImageEncoding encode(List<Path> images) { return encode(images, Request.standard(), ProgressListener.NONE); }
+
+    /** Encodes image files, telling {@code progress} after each batch how many images are done. */
+    public ImageEncoding encode(List<Path> images, Request request, ProgressListener progress) {
+        int s = config().imageSize(), n = images.size(), per = 3 * s * s;
+        return run(n, request, progress, (b0, batch) -> {
+            List<PreprocessedImage> done = preprocess(images.subList(b0, b0 + batch));
+            float[] px = new float[batch * per];
+            for (int i = 0; i < batch; i++) System.arraycopy(done.get(i).pixelValues(), 0, px, i * per, per);
+            return px;
+        });
+    }
+
+    /**
+     * Encodes preprocessed pixels {@code [M, 3, S, S]} (normalised, channel-first; S is
+     * {@link ClipVisionConfig#imageSize()}), for callers with their own preprocessing.
+     */
+    public ImageEncoding encode(float[] pixelValues, Request request) {
+        int s = config().imageSize(), per = 3 * s * s;
+        if (pixelValues.length % per != 0) throw new IllegalArgumentException("pixel values hold " + pixelValues.length + " floats, not a whole number of [3, " + s + ", " + s + "] images");
+        return run(pixelValues.length / per, request, ProgressListener.NONE,
+                (b0, batch) -> java.util.Arrays.copyOfRange(pixelValues, b0 * per, (b0 + batch) * per));
+    }
+
+    private interface PixelSource {
+        float[] pixels(int b0, int batch);
+    }
+
+    private ImageEncoding run(int n, Request request, ProgressListener progress, PixelSource source) {
+        ClipVisionConfig cfg = config();
+        int s = cfg.imageSize(), w = cfg.width(), p = cfg.projectionDim(), t = cfg.positions(), layers = cfg.layers();
+        int per = 3 * s * s;
+        float[] embeds = p > 0 ? new float[n * p] : null, pooled = new float[n * w];
+        float[] pixels = request.pixelValues() ? new float[n * per] : null;
+        float[] hidden = request.hiddenStates() ? new float[(layers + 1) * n * t * w] : null;
+        for (int b0 = 0; b0 < n; b0 += batchSize) {
+            int batch = Math.min(batchSize, n - b0);
+            float[] px = source.pixels(b0, batch);
+            VisionTransformer.Result r = transformer.forward(px, 0, batch, new VisionTransformer.Request(false, request.hiddenStates()));
+            if (pixels != null) System.arraycopy(px, 0, pixels, b0 * per, batch * per);
+            if (embeds != null) System.arraycopy(r.imageEmbeds(), 0, embeds, b0 * p, batch * p);
+            System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
+            if (hidden != null) {
+                for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden, (l * n + b0) * t * w, batch * t * w);
+            }
+            progress.progress(b0 + batch, n);
+        }
+        return new ImageEncoding(embeds == null ? null : HostTensor.of(embeds, n, p), HostTensor.of(pooled, n, w),
+                pixels == null ? null : HostTensor.of(pixels, n, 3, s, s),
+                hidden == null ? null : HostTensor.of(hidden, layers + 1, n, t, w));
+    }
+
+    /** Decodes and preprocesses images in parallel, results in order; the first failure (in order) is thrown. */
+    private List<PreprocessedImage> preprocess(List<Path> images) {
+        List<Future<PreprocessedImage>> futures = new ArrayList<>();
+        for (Path image : images) futures.add(decoders.submit(() -> processor.process(image)));
+        List<PreprocessedImage> out = new ArrayList<>();
+        try {
+            for (Future<PreprocessedImage> f : futures) out.add(f.get());
+        } catch (ExecutionException e) {
+            futures.forEach(f -> f.cancel(true));
+            if (e.getCause() instanceof RuntimeException r) throw r;
+            if (e.getCause() instanceof Error err) throw err;
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            futures.forEach(f -> f.cancel(true));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while decoding images", e);
+        }
+        return out;
+    }
+
+    @Override
+    public void close() {
+        decoders.shutdownNow();
+        backend.close();
+        checkpoint.close();
+    }
+}
