@@ -19,7 +19,7 @@ import sdclip.model.checkpoint.TextTower;
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a diffusers folder or a Hugging Face folder.")
+    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers folder or a Hugging Face folder.")
     Path model;
 
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
@@ -67,7 +67,14 @@ final class InspectCommand implements Callable<Integer> {
                     .append(", \"conditioning\": ").append(JsonWriter.string(conditioning(t)))
                     .append('}');
         }
-        return sb.append("]}").toString();
+        sb.append(']');
+        if (c.t5Tensors() > 0) {
+            sb.append(", \"t5\": {\"prefix\": ").append(JsonWriter.string(Checkpoint.T5_PREFIX))
+                    .append(", \"tensors\": ").append(c.t5Tensors())
+                    .append(", \"parameters\": ").append(c.t5Parameters())
+                    .append(", \"run\": false}");
+        }
+        return sb.append('}').toString();
     }
 
     static String conditioning(TextTower t) {
@@ -85,6 +92,10 @@ final class InspectCommand implements Callable<Integer> {
                     k.width(), k.heads(), k.layers(), k.mlpWidth(), k.vocabSize(), k.contextLength(), k.activation().id(),
                     k.hasProjection() ? String.valueOf(k.projectionDim()) : "none", k.parameterCount());
             out.printf("    pad id %d, conditioning %s%n", t.padId(), conditioning(t));
+        }
+        if (c.t5Tensors() > 0) {
+            out.printf(Locale.ROOT, "  T5 encoder: prefix \"%s\", %d tensor(s), %,d parameters (listed, not run: sdclip runs the CLIP encoders only)%n",
+                    Checkpoint.T5_PREFIX, c.t5Tensors(), c.t5Parameters());
         }
     }
 }
