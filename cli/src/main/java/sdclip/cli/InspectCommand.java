@@ -21,7 +21,7 @@ import sdclip.model.checkpoint.TextTower;
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a diffusers folder or a Hugging Face folder.")
+    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers folder or a Hugging Face folder.")
     Path model;
 
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
@@ -76,9 +76,20 @@ final class InspectCommand implements Callable<Integer> {
         }
         sb.append("], \"vision\": ");
         VisionTower v = c.visionTower();
-        if (v == null) return sb.append("null}").toString();
+        if (v == null) sb.append("null");
+        else vision(sb, v);
+        if (c.t5Tensors() > 0) {
+            sb.append(", \"t5\": {\"prefix\": ").append(JsonWriter.string(Checkpoint.T5_PREFIX))
+                    .append(", \"tensors\": ").append(c.t5Tensors())
+                    .append(", \"parameters\": ").append(c.t5Parameters())
+                    .append(", \"run\": false}");
+        }
+        return sb.append('}').toString();
+    }
+
+    private static void vision(StringBuilder sb, VisionTower v) {
         ClipVisionConfig k = v.config();
-        return sb.append("{\"prefix\": ").append(JsonWriter.string(v.prefix()))
+        sb.append("{\"prefix\": ").append(JsonWriter.string(v.prefix()))
                 .append(", \"naming\": ").append(JsonWriter.string(v.naming().id()))
                 .append(", \"dtype\": ").append(JsonWriter.string(v.dtype()))
                 .append(", \"image_size\": ").append(k.imageSize())
@@ -92,7 +103,7 @@ final class InspectCommand implements Callable<Integer> {
                 .append(", \"layer_norm_eps\": ").append(JsonWriter.number(k.layerNormEps()))
                 .append(", \"projection_dim\": ").append(k.hasProjection() ? String.valueOf(k.projectionDim()) : "null")
                 .append(", \"parameters\": ").append(k.parameterCount())
-                .append("}}").toString();
+                .append('}');
     }
 
     static String conditioning(TextTower t) {
@@ -118,6 +129,10 @@ final class InspectCommand implements Callable<Integer> {
             out.printf(Locale.ROOT, "    image %d, patch %d (%d positions), width %d, heads %d, layers %d, mlp %d, %s, projection %s, %,d parameters%n",
                     k.imageSize(), k.patchSize(), k.positions(), k.width(), k.heads(), k.layers(), k.mlpWidth(), k.activation().id(),
                     k.hasProjection() ? String.valueOf(k.projectionDim()) : "none", k.parameterCount());
+        }
+        if (c.t5Tensors() > 0) {
+            out.printf(Locale.ROOT, "  T5 encoder: prefix \"%s\", %d tensor(s), %,d parameters (listed, not run: sdclip runs the CLIP encoders only)%n",
+                    Checkpoint.T5_PREFIX, c.t5Tensors(), c.t5Parameters());
         }
     }
 }

@@ -192,9 +192,37 @@ public final class TextEncoder implements AutoCloseable {
         return chosen;
     }
 
-    private static Encoding combine(List<Map<String, HostTensor>> perEncoder, int n, EncodeRequest request) {
+    private Encoding combine(List<Map<String, HostTensor>> perEncoder, int n, EncodeRequest request) {
         if (perEncoder.size() == 1) return new Encoding(perEncoder.getFirst());
-        return new Encoding(combineSdxl(perEncoder.get(0), perEncoder.get(1), n, request));
+        Map<String, HostTensor> out = combineSdxl(perEncoder.get(0), perEncoder.get(1), n, request);
+        if (checkpoint.family() == Checkpoint.Family.SD3) sd3Pooled(out, perEncoder.get(0), perEncoder.get(1), n);
+        return new Encoding(out);
+    }
+
+    /**
+     * SD3's pooled vector, as Stability's reference code builds it ({@code sd3_infer.py}
+     * {@code get_cond}): CLIP-L's unprojected pooled output, then CLIP-G's projected one
+     * ({@code text_embeds}), side by side: [N, W1 + P2]. No combined {@code text_embeds}.
+     */
+    private static void sd3Pooled(Map<String, HostTensor> out, Map<String, HostTensor> e1, Map<String, HostTensor> e2, int n) {
+        out.remove("text_embeds");
+        out.remove("pooled_output");
+        HostTensor l = e1.get("pooled_output"), g = e2.containsKey("text_embeds") ? e2.get("text_embeds") : e2.get("pooled_output");
+        if (l == null || g == null) return;
+        int d1 = (int) l.shape()[1], d2 = (int) g.shape()[1];
+        float[] p = new float[n * (d1 + d2)];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(l.floats(), r * d1, p, r * (d1 + d2), d1);
+            System.arraycopy(g.floats(), r * d2, p, r * (d1 + d2) + d1, d2);
+        }
+        // Keep the combined tensors first, as for SDXL.
+        Map<String, HostTensor> rest = new LinkedHashMap<>(out);
+        out.clear();
+        for (var e : rest.entrySet()) {
+            if (e.getKey().startsWith("encoder1.") && !out.containsKey("pooled_output")) out.put("pooled_output", HostTensor.of(p, n, d1 + d2));
+            out.put(e.getKey(), e.getValue());
+        }
+        out.putIfAbsent("pooled_output", HostTensor.of(p, n, d1 + d2));
     }
 
     /** Pre-tokenized input: rows of exactly 77 ids for the given encoder (1-based). */

@@ -5,10 +5,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
+import sdclip.model.pickle.TorchCheckpoint;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.ShardedSafetensors;
@@ -23,7 +26,7 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The checkpoint families sdclip recognises. */
     public enum Family {
-        SD1("sd1"), SD2("sd2"), SDXL("sdxl"), SDXL_REFINER("sdxl-refiner"), CLIP("clip"), CLIP_TEXT("clip-text"),
+        SD1("sd1"), SD2("sd2"), SDXL("sdxl"), SDXL_REFINER("sdxl-refiner"), SD3("sd3"), FLUX("flux"), CLIP("clip"), CLIP_TEXT("clip-text"),
         /** A CLIP vision model without a text tower (Hugging Face CLIPVisionModel(WithProjection), OpenAI {@code visual.*}). */
         CLIP_VISION("clip-vision");
 
@@ -34,6 +37,10 @@ public final class Checkpoint implements AutoCloseable {
         public String id() { return id; }
     }
 
+    /** Where SD3 and Flux single files keep their T5 encoder, which sdclip lists but does not run. */
+    public static final String T5_PREFIX = "text_encoders.t5xxl.";
+    private static final Set<String> TORCH_EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
+
     private final Path path;
     private final Family family;
     private final String layout;
@@ -42,6 +49,8 @@ public final class Checkpoint implements AutoCloseable {
     private final VisionTower.Builder vision;
     private VisionTower visionTower;
     private final List<TensorStore> stores;
+    private int t5Tensors;
+    private long t5Parameters;
 
     private Checkpoint(Path path, Family family, String layout, List<TextTower> encoders, VisionTower.Builder vision, List<TensorStore> stores) {
         this.path = path;
@@ -83,14 +92,32 @@ public final class Checkpoint implements AutoCloseable {
     /** {@link #open(Path, int[], int)} with the vision tower's heads inferred. */
     public static Checkpoint open(Path path, int[] heads) throws IOException { return open(path, heads, 0); }
 
+    /** How many tensors the T5 encoder under {@link #T5_PREFIX} has (SD3, Flux); 0 when there is none. sdclip does not run it. */
+    public int t5Tensors() { return t5Tensors; }
+
+    /** The T5 encoder's parameter count (elements of its tensors); 0 when there is none. */
+    public long t5Parameters() { return t5Parameters; }
+
+    /**
+     * The tensors of a single-file checkpoint, as stored (every tensor, not only the text
+     * encoders'); valid until {@link #close()}.
+     *
+     * @throws IllegalStateException for a folder checkpoint, which has one store per file
+     */
+    public TensorStore store() {
+        if (stores.size() != 1 || Files.isDirectory(path)) throw new IllegalStateException(path + " is a folder checkpoint, not one file");
+        return stores.getFirst();
+    }
+
     private static String encoders(int n) { return n + (n == 1 ? " text encoder" : " text encoders"); }
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a
-     * diffusers folder, or a Hugging Face model folder. {@code heads} overrides the head count
-     * per encoder (null or shorter: inferred, width / 64 unless config.json says otherwise);
-     * {@code visionHeads} the vision tower's (0: config.json, else 16 for OpenCLIP's ViT-H and
-     * ViT-bigG, else width / 64).
+     * PyTorch checkpoint ({@code .ckpt}, {@code .pt}, {@code .pth}, {@code .bin}), a diffusers
+     * folder, or a Hugging Face model folder (safetensors or {@code pytorch_model.bin}).
+     * {@code heads} overrides the head count per encoder (null or shorter: inferred, width / 64
+     * unless config.json says otherwise); {@code visionHeads} the vision tower's (0: config.json,
+     * else 16 for OpenCLIP's ViT-H and ViT-bigG, else width / 64).
      */
     public static Checkpoint open(Path path, int[] heads, int visionHeads) throws IOException {
         if (!Files.exists(path)) throw new IOException(path + ": no such file or folder");
@@ -109,9 +136,32 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static TensorStore store(Path file, List<TensorStore> stores) throws IOException {
-        TensorStore s = file.getFileName().toString().endsWith(".index.json") ? ShardedSafetensors.open(file) : SafetensorsFile.open(file);
+        TensorStore s = openTensors(file);
         stores.add(s);
         return s;
+    }
+
+    /**
+     * Opens one file's tensors as they are stored, unrecognised: a {@code .safetensors} file, a
+     * {@code *.safetensors.index.json}, or a PyTorch checkpoint ({@code .ckpt .pt .pth .bin}, zip
+     * or legacy format, read by a pickle reader that never executes anything). A torch extension
+     * on a file that is neither torch nor safetensors is refused with one line.
+     */
+    public static TensorStore openTensors(Path file) throws IOException {
+        if (file.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(file);
+        if (TorchCheckpoint.isTorchFile(file)) return TorchCheckpoint.open(file);
+        if (!hasTorchExtension(file)) return SafetensorsFile.open(file);
+        try {
+            return SafetensorsFile.open(file);
+        } catch (SafetensorsException e) {
+            throw new SafetensorsException(file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
+        }
+    }
+
+    private static boolean hasTorchExtension(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        return dot >= 0 && TORCH_EXTENSIONS.contains(name.substring(dot));
     }
 
     private static Integer heads(int[] heads, int encoder) {
@@ -123,7 +173,23 @@ public final class Checkpoint implements AutoCloseable {
         List<TextTower> towers = new ArrayList<>();
         Family family;
         String layout;
-        if (hasPrefix(s, "conditioner.embedders.0.transformer.text_model.") && hasPrefix(s, "conditioner.embedders.1.model.")) {
+        if (hasPrefix(s, SD3_L) && hasPrefix(s, SD3_G)) {
+            // SD3 / SD3.5: CLIP-L and CLIP-G in Hugging Face naming, conditioned like SDXL (raw penultimate blocks side by side).
+            towers.add(hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), heads(heads, 0), "encoder 1 (CLIP-L)")
+                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
+            TextTower.Builder g = hfTower(s, SD3_G, projectionIfAny(s, "text_encoders.clip_g.transformer.text_projection.weight"), heads(heads, 1), "encoder 2 (CLIP-G)")
+                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE);
+            g.activation = HiddenAct.GELU;
+            g.padId = 0; // Stability's SD3 reference tokenizes for CLIP-G with pad_with_end=False
+            towers.add(g.build());
+            family = Family.SD3;
+            layout = "sd3 single file";
+        } else if (hasPrefix(s, SD3_L)) {
+            // Flux: CLIP-L only (its pooled output conditions the model; T5 gives the sequence).
+            towers.add(hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), heads(heads, 0), "CLIP-L text encoder").build());
+            family = Family.FLUX;
+            layout = "flux single file";
+        } else if (hasPrefix(s, "conditioner.embedders.0.transformer.text_model.") && hasPrefix(s, "conditioner.embedders.1.model.")) {
             towers.add(hfTower(s, "conditioner.embedders.0.transformer.text_model.", null, heads(heads, 0), "encoder 1 (CLIP-L)")
                     .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
             towers.add(openClipTower(s, "conditioner.embedders.1.model.", heads(heads, 1), "encoder 2 (OpenCLIP bigG)")
@@ -157,6 +223,11 @@ public final class Checkpoint implements AutoCloseable {
             towers.add(hfTower(s, "text_model.", projection, heads(heads, 0), "text encoder").build());
             family = vision ? Family.CLIP : Family.CLIP_TEXT;
             layout = "huggingface";
+        } else if (isBareHf(s)) {
+            // Recent transformers save CLIPTextModel without the text_model. prefix.
+            towers.add(hfTower(s, "", projectionIfAny(s, "text_projection.weight"), heads(heads, 0), "text encoder").build());
+            family = Family.CLIP_TEXT;
+            layout = "huggingface (no text_model. prefix)";
         } else if (s.has("token_embedding.weight") && hasPrefix(s, "transformer.resblocks.")) {
             boolean vision = hasPrefix(s, "visual.");
             TextTower.Builder b = new TextTower.Builder();
@@ -173,9 +244,31 @@ public final class Checkpoint implements AutoCloseable {
             layout = hasPrefix(s, "vision_model.") ? "huggingface" : "openai";
         } else {
             throw new SafetensorsException(file, "holds no CLIP text encoder sdclip recognises; its top key prefixes are " + topPrefixes(s)
-                    + " (expected e.g. cond_stage_model.transformer.text_model., cond_stage_model.model., conditioner.embedders., text_model.)");
+                    + " (expected e.g. cond_stage_model.transformer.text_model., cond_stage_model.model., conditioner.embedders., text_encoders.clip_l., text_model.)");
         }
-        return new Checkpoint(file, family, layout, towers, visionBuilder(s, visionHeads, Map.of()), stores);
+        Checkpoint c = new Checkpoint(file, family, layout, towers, visionBuilder(s, visionHeads, Map.of()), stores);
+        for (String n : s.names()) {
+            if (!n.startsWith(T5_PREFIX)) continue;
+            c.t5Tensors++;
+            c.t5Parameters += s.info(n).elements();
+        }
+        return c;
+    }
+
+    private static final String SD3_L = "text_encoders.clip_l.transformer.text_model.";
+    private static final String SD3_G = "text_encoders.clip_g.transformer.text_model.";
+
+    private static String projectionIfAny(TensorStore s, String name) { return s.has(name) ? name : null; }
+
+    /** A Hugging Face text model saved without its {@code text_model.} prefix. */
+    private static boolean isBareHf(TensorStore s) {
+        return s.has("embeddings.token_embedding.weight") && hasPrefix(s, "encoder.layers.");
+    }
+
+    /** The prefix of a Hugging Face text model's tensors: {@code text_model.}, or none in recent transformers' files; null when neither. */
+    private static String hfPrefix(TensorStore s) {
+        if (hasPrefix(s, "text_model.")) return "text_model.";
+        return isBareHf(s) ? "" : null;
     }
 
     /** The vision tower's builder when {@code s} holds one (HF {@code vision_model.} or OpenAI {@code visual.}), else null. */
@@ -202,17 +295,18 @@ public final class Checkpoint implements AutoCloseable {
             return openDiffusers(dir, heads, stores);
         }
         Path weights = modelFile(dir);
-        if (weights == null) throw new IOException(dir + ": no model.safetensors, *.safetensors.index.json, or diffusers text_encoder/ folder here");
+        if (weights == null) throw new IOException(dir + ": no model.safetensors, *.safetensors.index.json, pytorch_model.bin, or diffusers text_encoder/ folder here");
         Map<String, Object> config = readConfig(dir.resolve("config.json"));
         TensorStore s = store(weights, stores);
-        if (!hasPrefix(s, "text_model.") && hasPrefix(s, "vision_model.")) {
+        String prefix = hfPrefix(s);
+        if (prefix == null && hasPrefix(s, "vision_model.")) {
             return new Checkpoint(dir, Family.CLIP_VISION, "huggingface folder", List.of(), visionBuilder(s, visionHeads, visionConfig(config)), stores);
         }
-        if (!hasPrefix(s, "text_model.")) {
+        if (prefix == null) {
             throw new SafetensorsException(weights, "holds no text_model.* tensors; its top key prefixes are " + topPrefixes(s));
         }
         Map<String, Object> text = textConfig(config);
-        TextTower.Builder b = hfTower(s, "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
+        TextTower.Builder b = hfTower(s, prefix, s.has("text_projection.weight") ? "text_projection.weight" : null,
                 heads(heads, 0) != null ? heads(heads, 0) : intOr(text, "num_attention_heads"), "text encoder");
         applyConfig(b, text);
         b.padId = padIdOf(dir.resolve("tokenizer"), b.activation); // none there: by the tower's origin
@@ -233,11 +327,12 @@ public final class Checkpoint implements AutoCloseable {
             Path enc = dir.resolve(folder);
             if (!Files.isDirectory(enc)) continue;
             Path weights = modelFile(enc);
-            if (weights == null) throw new IOException(enc + ": no model.safetensors or model.fp16.safetensors here");
+            if (weights == null) throw new IOException(enc + ": no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
             Map<String, Object> config = readConfig(enc.resolve("config.json"));
             TensorStore s = store(weights, stores);
             int index = towers.size();
-            TextTower.Builder b = hfTower(s, "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
+            String prefix = hfPrefix(s);
+            TextTower.Builder b = hfTower(s, prefix != null ? prefix : "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
                     heads(heads, index) != null ? heads(heads, index) : intOr(config, "num_attention_heads"), folder);
             applyConfig(b, config);
             Path tok = dir.resolve(folder.equals("text_encoder") ? "tokenizer" : "tokenizer_2");
@@ -267,7 +362,8 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     private static Path modelFile(Path dir) {
-        for (String name : new String[] {"model.safetensors", "model.fp16.safetensors", "model.safetensors.index.json", "model.fp16.safetensors.index.json"}) {
+        for (String name : new String[] {"model.safetensors", "model.fp16.safetensors", "model.safetensors.index.json", "model.fp16.safetensors.index.json",
+                "pytorch_model.bin", "pytorch_model.fp16.bin"}) {
             if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
         }
         return null;

@@ -11,7 +11,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,6 +23,8 @@ import sdclip.model.json.Json;
 /**
  * Writes a safetensors file atomically: everything goes to a temporary file beside the target,
  * which is renamed over it only when complete, so an interrupted write leaves no partial file.
+ * Tensor data is streamed: each tensor's bytes are produced when {@link #write} reaches it
+ * ({@link TensorData}, {@link #addBytes}), so a whole checkpoint need never be in memory.
  * Tensors are written in the order added, contiguous; the header is padded with spaces to a
  * multiple of 8 so the data is aligned.
  */
@@ -35,6 +40,7 @@ public final class SafetensorsWriter {
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final List<Entry> entries = new ArrayList<>();
+    private final Set<String> names = new HashSet<>();
 
     public SafetensorsWriter metadata(String key, String value) {
         metadata.put(key, value);
@@ -46,9 +52,24 @@ public final class SafetensorsWriter {
         for (long d : shape) count = Math.multiplyExact(count, d);
         long bits = Math.multiplyExact(count, (long) type.bits());
         if (bits % 8 != 0) throw new IllegalArgumentException(name + ": " + count + " values of " + type + " are not whole bytes");
-        if (entries.stream().anyMatch(e -> e.name.equals(name))) throw new IllegalArgumentException("duplicate tensor " + name);
+        if (!names.add(name)) throw new IllegalArgumentException("duplicate tensor " + name);
         entries.add(new Entry(name, type, shape.clone(), bits / 8, data));
         return this;
+    }
+
+    /**
+     * A tensor whose little-endian, row-major bytes already exist (a slice of a mapped file):
+     * streamed to the output in chunks when {@link #write} runs, never copied onto the heap.
+     * The segment must stay valid until then.
+     */
+    public SafetensorsWriter addBytes(String name, TensorType type, long[] shape, MemorySegment bytes) {
+        return add(name, type, shape, out -> writeSegment(out, bytes));
+    }
+
+    /** Writes a segment of any size to a channel, 16 MiB at a time. */
+    public static void writeSegment(WritableByteChannel out, MemorySegment bytes) throws IOException {
+        long size = bytes.byteSize(), chunk = 1L << 24;
+        for (long at = 0; at < size; at += chunk) writeFully(out, bytes.asSlice(at, Math.min(chunk, size - at)).asByteBuffer());
     }
 
     public SafetensorsWriter addFloats(String name, long[] shape, float[] values) {

@@ -53,6 +53,39 @@ class PickleFuzzTest {
         });
     }
 
+    /**
+     * Checkpoint recognition over mutated torch files written to disk (a few hundred cases):
+     * a recognised SD 1.x tower or one clean line naming the file.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {"models/tiny-sd15.ckpt", "models/tiny-sd15-torch-legacy.ckpt"})
+    void mutatedCheckpointFilesOpenOrFailCleanly(String seedFile, @org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+        byte[] seed = Files.readAllBytes(ReferenceData.require(seedFile));
+        long[][] hot = hotRegions(seed);
+        SplittableRandom rnd = new SplittableRandom(20261202L + seedFile.hashCode());
+        Path file = dir.resolve("fuzz.ckpt");
+        int iterations = Math.max(1, ITERATIONS / 5);
+        assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
+            for (int it = 0; it < iterations; it++) {
+                List<int[]> undo = new ArrayList<>();
+                MemorySegment bytes = mutate(seed, hot, rnd, undo);
+                try {
+                    Files.write(file, bytes.toArray(ValueLayout.JAVA_BYTE));
+                    try (sdclip.model.checkpoint.Checkpoint c = sdclip.model.checkpoint.Checkpoint.open(file, new int[] {4})) {
+                        assertTrue(c.encoders().size() == 1, "iteration " + it);
+                    }
+                } catch (PickleException | sdclip.model.safetensors.SafetensorsException | IOException | IllegalArgumentException e) {
+                    assertTrue(e.getMessage() != null && e.getMessage().contains(file.toString()) && !e.getMessage().contains("\n"),
+                            seedFile + " iteration " + it + ": the message names the file: " + e.getMessage());
+                } catch (Throwable t) {
+                    fail(seedFile + " iteration " + it + ": " + t, t);
+                } finally {
+                    for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
+                }
+            }
+        });
+    }
+
     static void openAndTouch(Path name, MemorySegment bytes) {
         try (TorchCheckpoint c = TorchCheckpoint.of(TorchFile.read(name, bytes))) {
             for (String t : c.names()) {
