@@ -1,12 +1,12 @@
 package sdclip.engine.portable;
 
 /**
- * Attention for one (sequence, head), fused. The head's keys are transposed into scratch
- * ({@code [headDim][seq]}), so a query's scores against keys 0..n-1 (n = i + 1 when causal,
- * else seq) build up one head dimension at a time in a loop over key positions, and the output
- * one key at a time in a loop over head dimensions: both inner loops are contiguous, and every
- * value sums in the Vector API backend's order (so the two agree bit for bit). A causal mask's
- * hidden half is never computed.
+ * Attention for one (sequence, head), fused. The head's keys are transposed into one array per
+ * head dimension and its values copied into one array per key, so both inner loops index every
+ * array alike ({@code [j]}, {@code [d]}), which C2 needs to vectorize them (see {@link Gemm}):
+ * a query's scores against keys 0..n-1 (n = i + 1 when causal, else seq) build up one head
+ * dimension at a time, and its output one key at a time. Every value sums in the Vector API
+ * backend's order, so the two agree bit for bit. A causal mask's hidden half is never computed.
  */
 final class Attention {
     private Attention() {}
@@ -14,9 +14,12 @@ final class Attention {
     static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, boolean causal, Gemm.Scratch scratch) {
         int width = heads * headDim, stride = 3 * width;
         int base = b * seq * stride, q0 = h * headDim, k0 = width + q0, v0 = 2 * width + q0;
-        float[] kt = scratch.keys(headDim * seq), scores = scratch.scores(seq);
-        for (int d = 0; d < headDim; d++) {
-            for (int j = 0; j < seq; j++) kt[d * seq + j] = qkv[base + j * stride + k0 + d];
+        float[][] kt = scratch.keys(headDim, seq), vr = scratch.valueRows(seq, headDim);
+        float[] scores = scratch.scores(seq), acc = scratch.values(headDim);
+        for (int j = 0; j < seq; j++) {
+            int row = base + j * stride;
+            for (int d = 0; d < headDim; d++) kt[d][j] = qkv[row + k0 + d];
+            System.arraycopy(qkv, row + v0, vr[j], 0, headDim);
         }
         float scale = (float) (1 / Math.sqrt(headDim));
         for (int i = 0; i < seq; i++) {
@@ -24,18 +27,18 @@ final class Attention {
             java.util.Arrays.fill(scores, 0, n, 0f);
             for (int d = 0; d < headDim; d++) {
                 float q = qkv[qi + d];
-                int row = d * seq;
-                for (int j = 0; j < n; j++) scores[j] = Math.fma(kt[row + j], q, scores[j]);
+                float[] kd = kt[d];
+                for (int j = 0; j < n; j++) scores[j] = Math.fma(kd[j], q, scores[j]);
             }
             for (int j = 0; j < n; j++) scores[j] *= scale;
             softmax(scores, n);
-            int oi = (b * seq + i) * width + q0;
-            java.util.Arrays.fill(out, oi, oi + headDim, 0f);
+            java.util.Arrays.fill(acc, 0, headDim, 0f);
             for (int k = 0; k < n; k++) {
                 float p = scores[k];
-                int v = base + k * stride + v0;
-                for (int d = 0; d < headDim; d++) out[oi + d] = Math.fma(qkv[v + d], p, out[oi + d]);
+                float[] v = vr[k];
+                for (int d = 0; d < headDim; d++) acc[d] = Math.fma(v[d], p, acc[d]);
             }
+            System.arraycopy(acc, 0, out, (b * seq + i) * width + q0, headDim);
         }
     }
 

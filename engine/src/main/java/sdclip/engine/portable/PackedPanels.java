@@ -81,16 +81,17 @@ final class PackedPanels implements Backend.Linear {
         }
     }
 
-    /** Rows {@code [k0, k0 + kc)} of panel {@code p} as F32 in {@code block}: copied, or widened from F16/BF16. */
-    void block(int p, int k0, int kc, float[] block, short[] bits) {
+    /** Rows {@code [k0, k0 + kc)} of panel {@code p} as F32 into {@code block[0..kc)}: copied, or widened from F16/BF16. */
+    void block(int p, int k0, int kc, float[][] block, short[] bits) {
         long start = ((long) p * in + k0) * Gemm.NR;
-        int count = kc * Gemm.NR;
         if (dtype == DType.F32) {
-            MemorySegment.copy(packed, F32, start * 4, block, 0, count);
-        } else {
-            MemorySegment.copy(packed, I16, start * 2, bits, 0, count);
-            if (dtype == DType.F16) F16Weights.widen(bits, 0, block, 0, count);
-            else BF16Weights.widen(bits, 0, block, 0, count);
+            for (int k = 0; k < kc; k++) MemorySegment.copy(packed, F32, (start + (long) k * Gemm.NR) * 4, block[k], 0, Gemm.NR);
+            return;
+        }
+        MemorySegment.copy(packed, I16, start * 2, bits, 0, kc * Gemm.NR);
+        for (int k = 0; k < kc; k++) {
+            if (dtype == DType.F16) F16Weights.widen(bits, k * Gemm.NR, block[k], 0, Gemm.NR);
+            else BF16Weights.widen(bits, k * Gemm.NR, block[k], 0, Gemm.NR);
         }
     }
 }

@@ -22,8 +22,6 @@ public final class PortableBackend implements Backend {
     private static final int LANES = 16;
     /** Elementwise work below this many values runs as one task: a fork costs more. */
     private static final int MIN_CHUNK = 16 * 1024;
-    /** Most weight panels per GEMM task, so a task's K block of activations stays in cache. */
-    private static final int GROUP = 8;
 
     private final WorkerPool pool;
     private final Gemm.Scratch[] scratch;
@@ -83,13 +81,21 @@ public final class PortableBackend implements Backend {
         return new PortableEmbedding(tokens, positions, vocab, context, dim);
     }
 
+    /**
+     * One task per (panel, run of rows): panels are wide (256 outputs), so a 768-output layer
+     * has only three, and rows are split too until every thread has about two tasks. Each task
+     * widens its panel's weights once per run, so runs stay at 8 rows or more.
+     */
     @Override public void linear(Linear w, Activation x, int rows, Activation y) {
         PackedPanels p = (PackedPanels) w;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
-        int threads = pool.threads(), perThread = (p.panels + threads - 1) / threads;
-        int tasks = Math.min(p.panels, threads * ((perThread + GROUP - 1) / GROUP));
-        pool.run(tasks, (t, worker) -> Gemm.panels(p, (int) ((long) t * p.panels / tasks), (int) ((long) (t + 1) * p.panels / tasks),
-                in, rows, out, scratch[worker]));
+        if (rows == 0) return;
+        int runs = Math.max(1, Math.min((rows + 7) / 8, (2 * pool.threads() + p.panels - 1) / p.panels));
+        int perRun = ((rows + runs - 1) / runs + 3) / 4 * 4, tasks = p.panels * ((rows + perRun - 1) / perRun);
+        pool.run(tasks, (t, worker) -> {
+            int r0 = t / p.panels * perRun;
+            Gemm.panel(p, t % p.panels, r0, Math.min(rows, r0 + perRun), in, out, scratch[worker]);
+        });
     }
 
     @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {

@@ -42,7 +42,7 @@ class PortableBackendTest extends BackendContractTest {
     void linearEqualsTheVectorBackendBitForBit() {
         try (Backend cpu = Backends.create("cpu", 2)) {
             assertEquals("cpu", cpu.name(), "this test JVM runs with the Vector API module");
-            int[][] shapes = {{1, 64, 64}, {5, 70, 130}, {77, 768, 200}, {13, 3, 1}};
+            int[][] shapes = {{1, 64, 64}, {5, 70, 130}, {77, 768, 200}, {13, 3, 1}, {9, 301, 600}}; // rows, in, out
             for (int[] s : shapes) {
                 int rows = s[0], in = s[1], out = s[2];
                 for (DType dtype : DType.values()) {
