@@ -10,5 +10,6 @@ import sdclip.engine.Backend;
 public final class CpuBackends {
     private CpuBackends() {}
 
+    /** A new Vector API backend on {@code threads} threads. */
     public static Backend create(int threads) { return new CpuBackend(threads); }
 }
