@@ -2,6 +2,7 @@
 module sdclip.cli {
     requires sdclip.model;
     requires info.picocli;
+    requires java.logging; // quiets the engine's INFO log: the CLI says it in one line
 
     // picocli fills option fields and calls commands reflectively.
     opens sdclip.cli to info.picocli;

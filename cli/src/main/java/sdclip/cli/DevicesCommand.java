@@ -15,6 +15,7 @@ final class DevicesCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        ModelOptions.requireNativeAccess();
         List<Backends.OpenClDevice> devices = Backends.openClDevices();
         PrintWriter out = spec.commandLine().getOut();
         if (devices.isEmpty()) {

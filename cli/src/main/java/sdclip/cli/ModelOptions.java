@@ -13,6 +13,22 @@ import sdclip.model.checkpoint.Checkpoint;
 
 /** Options every command that runs a model shares, checked before any work. */
 final class ModelOptions {
+    /** Why this JVM computes on the portable backend, and what would make it faster. */
+    static final String PORTABLE_NOTE = "the Vector API module is not available (start java with --add-modules jdk.incubator.vector for speed)";
+    /** What OpenCL needs from the java command line. */
+    static final String NATIVE_ACCESS_HINT = "OpenCL needs native access: start java with --enable-native-access=ALL-UNNAMED (./sdclip and java -jar sdclip.jar do)";
+
+    /**
+     * The engine logs its backend choices at INFO through java.util.logging, whose default
+     * console output is two lines with a timestamp; the CLI says the same in one line itself.
+     * Held here so the configured logger is not collected.
+     */
+    private static final java.util.logging.Logger ENGINE_LOG = java.util.logging.Logger.getLogger("sdclip.engine");
+
+    static {
+        ENGINE_LOG.setLevel(java.util.logging.Level.WARNING);
+    }
+
     @Spec(Spec.Target.MIXEE) CommandSpec command;
 
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: the model's tokenizer/ folder, then $SDCLIP_TOKENIZER).")
@@ -21,7 +37,7 @@ final class ModelOptions {
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder, one value per encoder (default: config.json, else width / 64).")
     int[] heads;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API; portable when java runs without jdk.incubator.vector), portable (plain Java, any JVM, slower), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
     String backend;
 
     @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads; 0 (the default) for every processor, more than there are is capped.")
@@ -30,7 +46,7 @@ final class ModelOptions {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
-    private boolean capNoted;
+    private boolean capNoted, noted;
 
     /**
      * Opens {@code model} with these options, checked first: values that cannot mean anything
@@ -50,6 +66,11 @@ final class ModelOptions {
         if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
         checkHeadValues("--heads", heads);
         checkBackend(backend);
+        if (backend.startsWith("opencl")) requireNativeAccess();
+        if (backend.equals("cpu") && !Backends.vectorApiAvailable() && !noted) {
+            noted = true;
+            command.commandLine().getErr().println("sdclip: " + PORTABLE_NOTE + "; using the portable backend");
+        }
         return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withBackend(backend)
                 .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
     }
@@ -95,9 +116,16 @@ final class ModelOptions {
         throw new UsageException("--backend " + name + ": unknown backend (" + Backends.NAMES + ")");
     }
 
-    /** Says on stderr which backend {@code --backend auto} chose. */
+    /** Refuses, in one line naming the flag, when OpenCL would make the JVM print a native-access warning. */
+    static void requireNativeAccess() {
+        if (!Backends.openClNativeAccess()) throw new IllegalStateException(NATIVE_ACCESS_HINT);
+    }
+
+    /** Says on stderr which backend {@code --backend auto} chose, and why when it is the portable one. */
     void announce(TextEncoder enc, PrintWriter err) {
-        if (backend.equals("auto")) err.println("sdclip: backend auto: " + enc.backendName());
+        if (!backend.equals("auto")) return;
+        String why = enc.backendName().equals("portable") && !Backends.vectorApiAvailable() ? "; " + PORTABLE_NOTE : "";
+        err.println("sdclip: backend auto: " + enc.backendName() + why);
     }
 
     private static String joined(int[] values) {

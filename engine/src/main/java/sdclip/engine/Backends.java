@@ -1,30 +1,37 @@
 package sdclip.engine;
 
 import java.util.List;
-import sdclip.engine.cpu.CpuBackend;
+import sdclip.engine.cpu.CpuBackends;
 import sdclip.engine.opencl.OpenCl;
 import sdclip.engine.opencl.OpenClBackend;
+import sdclip.engine.portable.PortableBackend;
 import sdclip.engine.reference.ReferenceBackend;
 
 /**
  * Creates backends by name. The names:
  * <ul>
- *   <li>{@code cpu}: the Vector API backend, the fast one on a CPU;</li>
+ *   <li>{@code cpu}: the Vector API backend, the fast one on a CPU; on a JVM without the
+ *       {@code jdk.incubator.vector} module (see {@link #vectorApiAvailable()}), {@code portable}
+ *       instead, which is logged once at level INFO through {@link System.Logger}
+ *       {@code sdclip.engine};</li>
+ *   <li>{@code portable}: plain Java loops that the JIT vectorizes itself, for any JVM (slower);</li>
  *   <li>{@code reference}: the scalar oracle every fast path is tested against (slow);</li>
  *   <li>{@code opencl}: the first OpenCL GPU, else the first OpenCL device;
- *       {@code opencl:P:D}: device D of platform P (see {@link #openClDevices()});</li>
- *   <li>{@code auto}: an OpenCL GPU when there is one, else {@code cpu}. The choice is logged
- *       once, at level INFO, through {@link System.Logger} {@code sdclip.engine}.</li>
+ *       {@code opencl:P:D}: device D of platform P (see {@link #openClDevices()}); both need
+ *       native access for JOCL's module (see {@link #openClNativeAccess()});</li>
+ *   <li>{@code auto}: an OpenCL GPU when there is one and native access allows it, else
+ *       {@code cpu} (which may be {@code portable}). The choice is logged once, at level INFO,
+ *       through {@link System.Logger} {@code sdclip.engine}.</li>
  * </ul>
  */
 public final class Backends {
     private Backends() {}
 
     private static final System.Logger LOG = System.getLogger("sdclip.engine");
-    private static volatile boolean announced;
+    private static volatile boolean announced, fellBack;
 
     /** The names {@link #create} accepts, for messages and help texts. */
-    public static final String NAMES = "cpu, reference, opencl, opencl:P:D, auto";
+    public static final String NAMES = "cpu, portable, reference, opencl, opencl:P:D, auto";
 
     /**
      * A new backend; the caller closes it.
@@ -33,29 +40,80 @@ public final class Backends {
      * @param threads CPU threads for the CPU backends, 0 for every available processor
      * @return the backend
      * @throws IllegalArgumentException for an unknown name or a negative thread count
-     * @throws IllegalStateException    when the named backend cannot run here (no OpenCL runtime
-     *                                  or no such device), with a message saying what is missing
+     * @throws IllegalStateException    when the named backend cannot run here (no OpenCL runtime,
+     *                                  no such device, no native access), with a message saying
+     *                                  what is missing
      */
     public static Backend create(String name, int threads) {
         if (threads < 0) throw new IllegalArgumentException("thread count must not be negative, got " + threads);
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        if (name.equals("opencl") || name.startsWith("opencl:")) return new OpenClBackend(name);
+        if (name.equals("opencl") || name.startsWith("opencl:")) {
+            requireNativeAccess();
+            return new OpenClBackend(name);
+        }
         return switch (name) {
-            case "cpu" -> new CpuBackend(n);
+            case "cpu" -> cpu(n);
+            case "portable" -> new PortableBackend(n);
             case "reference" -> new ReferenceBackend();
             case "auto" -> auto(n);
             default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (" + NAMES + ")");
         };
     }
 
+    /**
+     * Whether this JVM has the {@code jdk.incubator.vector} module, which the {@code cpu}
+     * backend needs; without it {@code cpu} means {@code portable}. Works on the module path
+     * and on the class path alike (it looks at the module layer, not at a class).
+     */
+    public static boolean vectorApiAvailable() {
+        ModuleLayer layer = Backends.class.getModule().getLayer();
+        return (layer != null ? layer : ModuleLayer.boot()).findModule("jdk.incubator.vector").isPresent();
+    }
+
+    /**
+     * Whether the JVM grants native access to JOCL's module (the unnamed module on the class
+     * path), which OpenCL needs to load its native library; without it the JVM would print a
+     * warning, so the OpenCL backends refuse instead and {@code auto} skips OpenCL.
+     */
+    public static boolean openClNativeAccess() {
+        try {
+            return org.jocl.CL.class.getModule().isNativeAccessEnabled(); // loads CL, runs no native code
+        } catch (LinkageError e) {
+            return false; // no JOCL on the path
+        }
+    }
+
+    private static void requireNativeAccess() {
+        if (openClNativeAccess()) return;
+        Module jocl;
+        try {
+            jocl = org.jocl.CL.class.getModule();
+        } catch (LinkageError e) {
+            throw new IllegalStateException("OpenCL needs the JOCL library, which is not on the class path");
+        }
+        throw new IllegalStateException("OpenCL needs native access for " + (jocl.isNamed() ? "module " + jocl.getName() : "the unnamed module")
+                + " (JOCL loads a native library), and this JVM does not enable it");
+    }
+
+    private static Backend cpu(int threads) {
+        if (vectorApiAvailable()) return CpuBackends.create(threads);
+        if (!fellBack) {
+            fellBack = true;
+            LOG.log(System.Logger.Level.INFO, "the Vector API module jdk.incubator.vector is not available; backend cpu is the portable backend");
+        }
+        return new PortableBackend(threads);
+    }
+
     private static Backend auto(int threads) {
         OpenCl.Device gpu = null;
-        try {
-            gpu = OpenCl.devices().stream().filter(OpenCl.Device::gpu).findFirst().orElse(null);
-        } catch (RuntimeException | LinkageError e) {
-            // no OpenCL runtime: the CPU it is
+        if (openClNativeAccess()) {
+            try {
+                gpu = OpenCl.devices().stream().filter(OpenCl.Device::gpu).findFirst().orElse(null);
+            } catch (RuntimeException | LinkageError e) {
+                // no OpenCL runtime: the CPU it is
+            }
         }
-        Backend chosen = gpu != null ? new OpenClBackend(gpu) : new CpuBackend(threads);
+        Backend chosen = gpu != null ? new OpenClBackend(gpu) : cpu(threads);
         if (!announced) {
             announced = true;
             LOG.log(System.Logger.Level.INFO, "backend auto: {0}", chosen.name());
@@ -76,9 +134,11 @@ public final class Backends {
      * Every OpenCL device of every platform.
      *
      * @return the devices, empty when a runtime is installed but offers none
-     * @throws IllegalStateException when there is no OpenCL runtime; the message says what to install
+     * @throws IllegalStateException when there is no OpenCL runtime or no native access; the
+     *                               message says what is missing
      */
     public static List<OpenClDevice> openClDevices() {
+        requireNativeAccess();
         return OpenCl.devices().stream()
                 .map(d -> new OpenClDevice("opencl:" + d.platform() + ":" + d.index(), d.gpu(), d.describe()))
                 .toList();
