@@ -1,0 +1,76 @@
+package sdclip.model.pickle;
+
+import java.nio.file.Path;
+import java.util.Map;
+import sdclip.model.safetensors.TensorType;
+
+/**
+ * The allow-list of Python globals a checkpoint may name. Nothing is ever imported or run:
+ * each allowed name maps to a fixed behaviour of the pickle machine, and any other name
+ * refuses the whole file.
+ */
+final class Globals {
+    private Globals() {}
+
+    /** What calling an allowed global does. */
+    enum Kind { ORDERED_DICT, SET, TORCH_SIZE, REBUILD_TENSOR, REBUILD_PARAMETER, PARAMETER_DICT, STORAGE, PLACEHOLDER }
+
+    private static final Map<String, Kind> ALLOWED = Map.ofEntries(
+            Map.entry("collections.OrderedDict", Kind.ORDERED_DICT),
+            Map.entry("builtins.set", Kind.SET), // ParameterDict's _non_persistent_buffers_set
+            Map.entry("torch.Size", Kind.TORCH_SIZE),
+            Map.entry("torch._utils._rebuild_tensor_v2", Kind.REBUILD_TENSOR),
+            Map.entry("torch._utils._rebuild_parameter", Kind.REBUILD_PARAMETER),
+            Map.entry("torch._utils._rebuild_parameter_with_state", Kind.REBUILD_PARAMETER),
+            Map.entry("torch.nn.modules.container.ParameterDict", Kind.PARAMETER_DICT),
+            Map.entry("numpy.core.multiarray.scalar", Kind.PLACEHOLDER),
+            Map.entry("numpy._core.multiarray.scalar", Kind.PLACEHOLDER),
+            Map.entry("numpy.dtype", Kind.PLACEHOLDER),
+            Map.entry("_codecs.encode", Kind.PLACEHOLDER)); // the bytes of a numpy scalar
+
+    private static final Map<String, TensorType> STORAGES = Map.ofEntries(
+            Map.entry("FloatStorage", TensorType.F32), Map.entry("HalfStorage", TensorType.F16),
+            Map.entry("BFloat16Storage", TensorType.BF16), Map.entry("DoubleStorage", TensorType.F64),
+            Map.entry("LongStorage", TensorType.I64), Map.entry("IntStorage", TensorType.I32),
+            Map.entry("ShortStorage", TensorType.I16), Map.entry("CharStorage", TensorType.I8),
+            Map.entry("ByteStorage", TensorType.U8), Map.entry("BoolStorage", TensorType.BOOL));
+
+    /** Protocol 2 writes some Python 3 modules under their Python 2 names, as Python 3's unpickler maps them back. */
+    private static final Map<String, String> PYTHON3_MODULES = Map.of("__builtin__", "builtins", "commands", "subprocess", "copy_reg", "copyreg", "cPickle", "pickle");
+
+    /** The global {@code module.name}, or a refusal of the file naming it. */
+    static PythonGlobal resolve(Path file, String module, String name) {
+        PythonGlobal g = new PythonGlobal(PYTHON3_MODULES.getOrDefault(module, module), name);
+        if (kind(g) == null) {
+            String written = module + "." + name;
+            String also = written.equals(g.toString()) ? "" : " (" + g + " in Python 3)";
+            throw new PickleException(file, "names the Python global " + printable(written) + printable(also) + ", which is not on the allow-list (nothing was run)");
+        }
+        return g;
+    }
+
+    /** What an allowed global does, or null for any other. */
+    static Kind kind(PythonGlobal g) {
+        String q = g.toString();
+        Kind k = ALLOWED.get(q);
+        if (k != null) return k;
+        if (g.module().equals("torch") && STORAGES.containsKey(g.name())) return Kind.STORAGE;
+        if (g.module().equals("pytorch_lightning") || g.module().startsWith("pytorch_lightning.")) return Kind.PLACEHOLDER;
+        return null;
+    }
+
+    /** The element type of a storage class, or null when {@code g} is not one. */
+    static TensorType storageType(PythonGlobal g) {
+        return g.module().equals("torch") ? STORAGES.get(g.name()) : null;
+    }
+
+    /** A name from a file made safe for a one-line message. */
+    static String printable(String s) {
+        StringBuilder b = new StringBuilder();
+        for (int i = 0; i < s.length() && i < 200; i++) {
+            char c = s.charAt(i);
+            b.append(c >= 0x20 && c < 0x7f ? String.valueOf(c) : String.format("\\u%04x", (int) c));
+        }
+        return s.length() > 200 ? b + "..." : b.toString();
+    }
+}

@@ -1,0 +1,217 @@
+package sdclip.model.pickle;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.math.BigInteger;
+import java.nio.ByteOrder;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * A file written by {@code torch.save}, in the zip format or the legacy (pre-1.6) format,
+ * unpickled safely into plain Java values: {@code Map} (dicts, OrderedDicts, a ParameterDict's
+ * parameters), {@code List} (lists and tuples), {@code Set}, {@code String}, {@code Long} or
+ * {@code BigInteger}, {@code Double}, {@code Boolean}, {@code byte[]}, {@code null},
+ * {@link TorchTensor}, {@link PythonGlobal} and {@link Placeholder}. The whole pickle is run
+ * and every storage and tensor checked against the file before it opens; nothing in the file
+ * is ever executed. The file stays mapped until {@link #close()}.
+ */
+public final class TorchFile implements AutoCloseable {
+    private static final Set<String> EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
+    /** PROTO 2, LONG1 of 10 bytes: the legacy format's magic number 0x1950a86a20f9469cfc6c. */
+    private static final byte[] LEGACY_START = {(byte) 0x80, 2, (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+    private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
+    private static final long LEGACY_PROTOCOL = 1001;
+    /** Storage keys are plain names (torch writes decimal numbers); nothing that could leave the archive's data folder. */
+    private static final Pattern STORAGE_KEY = Pattern.compile("[A-Za-z0-9_-]{1,100}");
+
+    private final Path path;
+    private final Arena arena;
+    private final Object root;
+
+    private TorchFile(Path path, Arena arena, Object root) {
+        this.path = path;
+        this.arena = arena;
+        this.root = root;
+    }
+
+    /** Opens, unpickles and checks a torch file; any refusal is a one-line {@link PickleException}. */
+    public static TorchFile open(Path path) throws IOException {
+        if (Files.isDirectory(path)) throw new PickleException(path, "is a directory, not a torch checkpoint");
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            return read(path, ch.map(FileChannel.MapMode.READ_ONLY, 0, ch.size(), arena), arena);
+        } catch (NoSuchFileException e) {
+            arena.close();
+            throw new PickleException(path, "no such file");
+        } catch (IOException | RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    /** Reads a torch file from bytes in memory (tests); {@code path} only names it in messages. */
+    static TorchFile read(Path path, MemorySegment bytes) {
+        Arena arena = Arena.ofShared();
+        try {
+            return read(path, bytes, arena);
+        } catch (RuntimeException | Error e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    private static TorchFile read(Path path, MemorySegment file, Arena arena) {
+        Object root = ZipArchive.looksLikeZip(file) ? readZip(path, file, arena) : readLegacy(path, file, arena);
+        return new TorchFile(path, arena, root);
+    }
+
+    /**
+     * True when {@code path} has a torch extension ({@code .ckpt .pt .pth .bin}) and starts like
+     * a torch file (a zip archive or the legacy magic number); false when it cannot be read.
+     */
+    public static boolean isTorchFile(Path path) {
+        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        if (dot < 0 || !EXTENSIONS.contains(name.substring(dot)) || !Files.isRegularFile(path)) return false;
+        byte[] head = new byte[LEGACY_START.length];
+        try (var in = Files.newInputStream(path)) {
+            int n = in.readNBytes(head, 0, head.length);
+            boolean zip = n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
+            return zip || (n == head.length && java.util.Arrays.equals(head, LEGACY_START));
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    public Path path() { return path; }
+
+    /** The unpickled object, as plain Java values (see the class comment). */
+    public Object root() { return root; }
+
+    /** Unmaps the file; tensors' bytes are invalid afterwards. */
+    @Override public void close() {
+        if (arena.scope().isAlive()) arena.close();
+    }
+
+    // ---- zip format: <prefix>/data.pkl, <prefix>/data/<key>, <prefix>/byteorder
+
+    private static Object readZip(Path path, MemorySegment file, Arena arena) {
+        ZipArchive zip = ZipArchive.read(path, file, arena);
+        String prefix = archivePrefix(path, zip);
+        ZipArchive.Entry order = zip.entry(prefix + "byteorder");
+        if (order != null && !text(zip.data(order)).equals("little")) throw new PickleException(path, "was saved big-endian (byteorder " + Globals.printable(text(zip.data(order))) + ")");
+        MemorySegment pickle = zip.data(zip.entry(prefix + "data.pkl"));
+        Map<String, TorchStorage> storages = new LinkedHashMap<>();
+        PickleMachine machine = new PickleMachine(path, pickle, 0, pickle.byteSize(), pid -> {
+            TorchStorage s = storage(path, pid, 5, storages);
+            if (zip.entry(prefix + "data/" + s.key) == null) throw new PickleException(path, "refers to storage " + s.key + ", which is not in the archive");
+            return s;
+        });
+        Object root = machine.run();
+        for (TorchStorage s : storages.values()) s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
+        for (TorchStorage s : storages.values()) s.bind(path, zip.data(zip.entry(prefix + "data/" + s.key)));
+        prepare(path, machine.tensors(), arena);
+        return root;
+    }
+
+    /** The one folder holding {@code data.pkl} (torch names it after the file), with its slash. */
+    private static String archivePrefix(Path path, ZipArchive zip) {
+        String found = null;
+        for (String name : zip.entries().keySet()) {
+            int slash = name.indexOf('/');
+            if (slash > 0 && name.substring(slash).equals("/data.pkl")) {
+                if (found != null) throw new PickleException(path, "holds two pickles (" + Globals.printable(found) + "data.pkl and " + Globals.printable(name) + ")");
+                found = name.substring(0, slash + 1);
+            }
+        }
+        if (found == null) throw new PickleException(path, "is a zip archive without a <folder>/data.pkl (not a torch checkpoint)");
+        return found;
+    }
+
+    private static String text(MemorySegment bytes) {
+        return new String(bytes.asSlice(0, Math.min(bytes.byteSize(), 64)).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).strip();
+    }
+
+    // ---- legacy format: magic, protocol, sys info, the object, the storage keys, then each storage
+
+    private static Object readLegacy(Path path, MemorySegment file, Arena arena) {
+        if (file.byteSize() < LEGACY_START.length || MemorySegment.mismatch(file, 0, LEGACY_START.length, MemorySegment.ofArray(LEGACY_START), 0, LEGACY_START.length) != -1) {
+            throw new PickleException(path, "is neither a torch zip archive nor a legacy torch file (unknown magic number)");
+        }
+        PickleMachine header = new PickleMachine(path, file, 0, file.byteSize(), null);
+        if (!LEGACY_MAGIC.equals(header.run())) throw new PickleException(path, "has a broken legacy magic number");
+        header = new PickleMachine(path, file, header.position(), file.byteSize(), null);
+        if (!Long.valueOf(LEGACY_PROTOCOL).equals(header.run())) throw new PickleException(path, "uses a legacy protocol other than 1001");
+        header = new PickleMachine(path, file, header.position(), file.byteSize(), null);
+        if (header.run() instanceof Map<?, ?> sys && Boolean.FALSE.equals(sys.get("little_endian"))) throw new PickleException(path, "was saved big-endian");
+        Map<String, TorchStorage> storages = new LinkedHashMap<>();
+        PickleMachine machine = new PickleMachine(path, file, header.position(), file.byteSize(), pid -> storage(path, pid, 6, storages));
+        Object root = machine.run();
+        PickleMachine keys = new PickleMachine(path, file, machine.position(), file.byteSize(), null);
+        bindLegacy(path, file, keys.run(), keys.position(), storages);
+        prepare(path, machine.tensors(), arena);
+        return root;
+    }
+
+    /** After the keys: for each, its element count (int64) and its bytes; each must match what the pickle claimed. */
+    private static void bindLegacy(Path path, MemorySegment file, Object keys, long at, Map<String, TorchStorage> storages) {
+        if (!(keys instanceof List<?> list)) throw new PickleException(path, "has no list of storage keys after the object");
+        Set<String> seen = new HashSet<>();
+        for (Object k : list) {
+            TorchStorage s = k instanceof String key ? storages.get(key) : null;
+            if (s == null) throw new PickleException(path, "lists a storage key that no tensor uses");
+            if (!seen.add(s.key)) throw new PickleException(path, "lists storage " + s.key + " twice");
+            if (file.byteSize() - at < 8) throw new PickleException(path, "ends before storage " + s.key + " (truncated?)");
+            long count = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
+            if (count != s.elements) throw new PickleException(path, "storage " + s.key + " holds " + count + " elements but the pickle claims " + s.elements);
+            long bytes = s.claimedBytes();
+            if (bytes < 0 || bytes > file.byteSize() - at - 8) throw new PickleException(path, "storage " + s.key + " of " + s.elements + " " + s.type + " elements runs past the end of the file (truncated?)");
+            s.bind(path, file.asSlice(at + 8, bytes));
+            at += 8 + bytes;
+        }
+        for (TorchStorage s : storages.values()) {
+            if (!s.bound()) throw new PickleException(path, "refers to storage " + s.key + ", which is not in the file");
+        }
+    }
+
+    // ---- shared by both formats
+
+    /** A persistent id {@code ('storage', storage class, key, location, numel[, view metadata])}, one storage per key. */
+    private static TorchStorage storage(Path path, Object pid, int arity, Map<String, TorchStorage> storages) {
+        if (!(pid instanceof Tuple t) || t.size() != arity || !"storage".equals(t.get(0))) {
+            throw new PickleException(path, "has a persistent id that is not a storage reference");
+        }
+        if (!(t.get(1) instanceof PythonGlobal cls) || Globals.storageType(cls) == null) throw new PickleException(path, "has a storage whose class is not a known storage type");
+        if (!(t.get(2) instanceof String key) || !STORAGE_KEY.matcher(key).matches()) {
+            throw new PickleException(path, "has storage key \"" + (t.get(2) instanceof String s ? Globals.printable(s) : PickleMachine.describe(t.get(2)))
+                    + "\", which does not name an entry inside the archive");
+        }
+        if (!(t.get(3) instanceof String)) throw new PickleException(path, "storage " + key + " has no device location");
+        if (!(t.get(4) instanceof Long elements) || elements < 0) throw new PickleException(path, "storage " + key + " has no valid element count");
+        if (arity == 6 && t.get(5) != null) throw new PickleException(path, "storage " + key + " is a storage view (torch before 1.0), which is not read");
+        TorchStorage s = new TorchStorage(key, Globals.storageType(cls), elements);
+        TorchStorage seen = storages.putIfAbsent(key, s);
+        if (seen == null) return s;
+        if (seen.type != s.type || seen.elements != s.elements) throw new PickleException(path, "storage " + key + " is referred to with two different types or sizes");
+        return seen;
+    }
+
+    private static void prepare(Path path, List<TorchTensor> tensors, Arena arena) {
+        for (TorchTensor t : new ArrayList<>(tensors)) t.prepare(path, arena);
+    }
+}
