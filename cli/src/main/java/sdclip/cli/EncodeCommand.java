@@ -30,6 +30,8 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Mixin Prompts prompts;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Option(names = "--projection", paramLabel = "PATH", description = "Borrow the text projection of this CLIP file or folder (SD 1.x has none).")
     Path projection;
 
@@ -54,13 +56,15 @@ final class EncodeCommand implements Callable<Integer> {
         if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
         try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {
             modelOptions.announce(enc, spec.commandLine().getErr());
-            EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, true, hiddenStates, true);
-            Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            // With a syntax the conditioning is chunked; there is no last hidden state to write.
+            EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, syntax.plain(), hiddenStates, true);
+            Encoding e = enc.encode(texts, request, syntax.options(), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (output != null) {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
                 meta.put("family", enc.checkpoint().family().id());
+                if (!syntax.plain()) meta.put("syntax", syntax.name());
                 meta.put("prompts", sdclip.model.json.Json.quote(String.join("\n", texts)));
                 OutputFiles.write(e, output, tensor, meta);
                 spec.commandLine().getErr().println("wrote " + output);

@@ -46,6 +46,8 @@ final class SimilarityCommand implements Callable<Integer> {
 
     @Mixin Prompts prompts;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
@@ -87,7 +89,7 @@ final class SimilarityCommand implements Callable<Integer> {
 
     private float[] embeds(TextEncoder enc, List<String> texts, Path path) throws java.io.IOException {
         int which = encoder != 0 ? encoder : enc.configs().size();
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(enc.configs().size() == 1 ? 0 : which),
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(enc.configs().size() == 1 ? 0 : which), syntax.options(),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
