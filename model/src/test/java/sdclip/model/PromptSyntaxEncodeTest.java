@@ -190,22 +190,23 @@ class PromptSyntaxEncodeTest {
 
     // ---- textual inversion: the trigger encodes exactly as the words whose embeddings it holds
 
-    /** model, heads, file, trigger, the words written out. */
+    /** model, heads, file, trigger, the words written out; on every backend (the override is written into backend memory). */
     static Stream<Arguments> inversions() {
-        return Stream.of(
+        return ModelConformanceTest.backends().flatMap(backend -> Stream.of(
                 Arguments.of("tiny-sd15", new int[] {4}, "redfox-a1111.pt", "redfox-a1111", "red fox"),
                 Arguments.of("tiny-sd15", new int[] {4}, "redfox-kohya.safetensors", "redfox-kohya", "red fox"),
                 Arguments.of("tiny-sd15", new int[] {4}, "learned_embeds.bin", "learned_embeds", "fox"),
                 Arguments.of("tiny-sd15", new int[] {4}, "learned_embeds.bin", "<fox-token>", "fox"),
-                Arguments.of("tiny-sdxl", new int[] {2, 3}, "redfox-xl.safetensors", "redfox-xl", "red fox"));
+                Arguments.of("tiny-sdxl", new int[] {2, 3}, "redfox-xl.safetensors", "redfox-xl", "red fox"))
+                .map(a -> Arguments.of(backend, a.get()[0], a.get()[1], a.get()[2], a.get()[3], a.get()[4])));
     }
 
-    @ParameterizedTest(name = "{0} {3}")
+    @ParameterizedTest(name = "{0} {1} {4}")
     @MethodSource("inversions")
-    void anEmbeddingEncodesAsTheWordsItWasCopiedFrom(String model, int[] heads, String file, String trigger, String words) throws IOException {
+    void anEmbeddingEncodesAsTheWordsItWasCopiedFrom(String backend, String model, int[] heads, String file, String trigger, String words) throws IOException {
         Path embedding = ModelConformanceTest.ref("embeddings/" + file);
         EncodeRequest request = new EncodeRequest(0, 0, true, false, false, true);
-        try (TextEncoder enc = open(model, heads)) {
+        try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), ModelConformanceTest.options(backend, heads))) {
             PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmbeddings(List.of(embedding));
             PromptOptions comfy = a1111.withSyntax(PromptSyntax.COMFY);
             String comfyTrigger = trigger.startsWith("<") ? trigger : "embedding:" + trigger;
