@@ -165,7 +165,7 @@ public final class TextEncoder implements AutoCloseable {
      * Encodes prompts written in a UI's syntax (see {@link PromptOptions}); with
      * {@link PromptOptions#plain()} exactly {@link #encode(List, EncodeRequest, ProgressListener)}.
      * Otherwise each prompt is cut into 77-token chunks and each chunk encoded on its own
-     * ({@link ChunkedEncoder}): {@code conditioning [N, 77k, D]} where k is the most chunks any
+     * (the chunked encoder): {@code conditioning [N, 77k, D]} where k is the most chunks any
      * prompt used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs
      * of each prompt's first chunk. The last hidden state and hidden states are not available
      * there.
