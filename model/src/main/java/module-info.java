@@ -12,6 +12,7 @@ module sdclip.model {
     exports sdclip.model.checkpoint;
     exports sdclip.model.image;
     exports sdclip.model.json;
+    exports sdclip.model.prompt;
     exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
 }

@@ -30,6 +30,8 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Mixin Prompts prompts;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Option(names = "--projection", paramLabel = "PATH", description = "Borrow the text projection of this CLIP file or folder (SD 1.x has none).")
     Path projection;
 
@@ -51,19 +53,21 @@ final class EncodeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
-        EncodeRequest request = new EncodeRequest(OptionChecks.encoder("--encoder", encoder), OptionChecks.clipSkip(clipSkip), true, true, hiddenStates, true);
+        // With a syntax the conditioning is chunked; there is no last hidden state to write.
+        EncodeRequest request = new EncodeRequest(OptionChecks.encoder("--encoder", encoder), OptionChecks.clipSkip(clipSkip), true, syntax.plain(), hiddenStates, true);
         OptionChecks.outputFormat(output);
         List<String> texts = prompts.read();
         try (TextEncoder enc = modelOptions.open(model, projection)) {
             OptionChecks.encoderExists("--encoder", request.encoder(), enc.checkpoint());
             OptionChecks.clipSkipInRange(request.clipSkip(), enc.checkpoint(), request.encoder());
             OptionChecks.tensorName(tensor, enc, request, projection != null);
-            Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            Encoding e = enc.encode(texts, request, syntax.options(), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (output != null) {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
                 meta.put("family", enc.checkpoint().family().id());
+                if (!syntax.plain()) meta.put("syntax", syntax.name());
                 meta.put("prompts", sdclip.model.json.Json.quote(String.join("\n", texts)));
                 OutputFiles.write(e, output, tensor, meta);
                 spec.commandLine().getErr().println("wrote " + output);

@@ -45,6 +45,8 @@ final class SimilarityCommand implements Callable<Integer> {
 
     @Mixin Prompts prompts;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
@@ -99,7 +101,7 @@ final class SimilarityCommand implements Callable<Integer> {
     private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(count == 1 ? 0 : which != 0 ? which : count),
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");

@@ -22,6 +22,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Mixin Prompts prompts;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
@@ -31,7 +33,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-truncate", description = "Keep every id instead of cutting to 77.")
     boolean noTruncate;
 
-    @Option(names = "--pad", defaultValue = "none", description = "Pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
+    @Option(names = "--pad", defaultValue = "none", description = "With --syntax a1111 or comfy: what follows a chunk's end token (eos, the default, or zero). Otherwise: pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
     Pad pad;
 
     @Override
@@ -44,6 +46,11 @@ final class TokenizeCommand implements Callable<Integer> {
             case none -> -1;
         };
         PrintWriter out = spec.commandLine().getOut();
+        if (!syntax.plain()) {
+            PromptChunks.print(texts, tok, syntax, pad == Pad.zero ? 0 : tok.endId(), json, out);
+            return 0;
+        }
+        syntax.options(); // refuses --embeddings without a syntax
         for (String text : texts) {
             int[] ids = tok.encode(text);
             if (!noTruncate || padId >= 0) ids = tok.fit(ids, noTruncate ? Math.max(ids.length, ClipTokenizer.CONTEXT_LENGTH) : ClipTokenizer.CONTEXT_LENGTH, padId);

@@ -9,6 +9,9 @@ import java.util.Map;
 import sdclip.model.tokenizer.ClipTokenizer;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
+import sdclip.model.prompt.EmbeddingFiles;
+import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.text.ChunkedEncoder;
 import sdclip.model.text.TextTransformer;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
@@ -157,6 +160,33 @@ public final class TextEncoder implements AutoCloseable {
             perEncoder.add(run(i, tokenize(i + 1, prompts), prompts.size(), request, done -> progress.progress(offset + done, total)));
         }
         return combine(perEncoder, prompts.size(), request);
+    }
+
+    /**
+     * Encodes prompts written in a UI's syntax (see {@link PromptOptions}); with
+     * {@link PromptOptions#plain()} exactly {@link #encode(List, EncodeRequest, ProgressListener)}.
+     * Otherwise each prompt is cut into 77-token chunks and each chunk encoded on its own
+     * (the chunked encoder): {@code conditioning [N, 77k, D]} where k is the most chunks any
+     * prompt used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs
+     * of each prompt's first chunk. The last hidden state and hidden states are not available
+     * there.
+     *
+     * @throws IOException where an embedding file cannot be read
+     * @throws IllegalArgumentException where the request asks for hidden states with a syntax,
+     *     embeddings come without one, or an embedding does not fit an encoder
+     */
+    public Encoding encode(List<String> prompts, EncodeRequest request, PromptOptions options, ProgressListener progress) throws IOException {
+        boolean plain = options.syntax() == PromptSyntax.PLAIN;
+        if (plain && options.embeddings().isEmpty()) return encode(prompts, request, progress);
+        if (plain) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
+        if (request.hiddenStates() || request.lastHiddenState()) {
+            throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
+        }
+        EmbeddingFiles embeddings = EmbeddingFiles.load(options.embeddings());
+        List<ChunkedEncoder.Tower> towers = new ArrayList<>();
+        for (int i : chosenEncoders(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i)));
+        ChunkedEncoder chunked = new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize);
+        return new Encoding(chunked.encode(prompts, request.clipSkip(), request.conditioning(), request.pooled(), progress));
     }
 
     /**

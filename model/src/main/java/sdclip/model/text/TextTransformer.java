@@ -31,6 +31,8 @@ public final class TextTransformer {
     private final Backend backend;
     private final ClipTextConfig cfg;
     private final Backend.Embedding embedding;
+    /** The position table, read again where {@link #forward(int[], int, int[], Request, float[][])} overrides token rows. */
+    private final Weights positions;
     private final Layer[] layers;
     private final Backend.Norm finalNorm;
     /** The text projection as a bias-free linear, or null; {@link #projectionDim} is its output size. */
@@ -42,8 +44,9 @@ public final class TextTransformer {
         this.cfg = tower.config();
         int w = cfg.width(), m = cfg.mlpWidth();
         float eps = cfg.layerNormEps();
+        this.positions = tower.weights("text_model.embeddings.position_embedding.weight");
         this.embedding = backend.prepareEmbedding(tower.weights("text_model.embeddings.token_embedding.weight"),
-                tower.weights("text_model.embeddings.position_embedding.weight"), cfg.vocabSize(), cfg.contextLength(), w);
+                positions, cfg.vocabSize(), cfg.contextLength(), w);
         this.layers = new Layer[cfg.layers()];
         for (int l = 0; l < layers.length; l++) {
             String p = TextTower.layer(l);
@@ -83,6 +86,16 @@ public final class TextTransformer {
      * for row b (its first end token).
      */
     public Result forward(int[] ids, int batch, int[] pooledIndex, Request req) {
+        return forward(ids, batch, pooledIndex, req, null);
+    }
+
+    /**
+     * As {@link #forward(int[], int, int[], Request)}, with some token embeddings replaced:
+     * where {@code overrides[b * 77 + t]} is not null (a vector of {@code width} floats, a textual
+     * inversion vector), row {@code t} of row b starts as that vector plus position embedding
+     * {@code t} instead of the token's embedding plus it. {@code overrides} may be null.
+     */
+    public Result forward(int[] ids, int batch, int[] pooledIndex, Request req, float[][] overrides) {
         int context = cfg.contextLength(), w = cfg.width();
         int seq = context;
         if (!req.needsFullSequence()) {
@@ -98,19 +111,37 @@ public final class TextTransformer {
         Activation x = backend.allocate(rows * w), h = backend.allocate(rows * w), attn = backend.allocate(rows * w);
         Activation qkv = backend.allocate(rows * 3 * w), mlp = backend.allocate(rows * cfg.mlpWidth());
         try {
-            return run(rowIds, batch, seq, pooledIndex, req, x, h, attn, qkv, mlp);
+            backend.embed(embedding, rowIds, batch, seq, x);
+            if (overrides != null) override(overrides, batch, seq, x);
+            return run(batch, seq, pooledIndex, req, x, h, attn, qkv, mlp);
         } finally {
             for (Activation a : new Activation[] {x, h, attn, qkv, mlp}) backend.release(a);
         }
     }
 
-    private Result run(int[] rowIds, int batch, int seq, int[] pooledIndex, Request req,
+    /** Writes {@code vector + position[t]} (one float32 add, as the backends' embed) over the overridden rows of {@code x}. */
+    private void override(float[][] overrides, int batch, int seq, Activation x) {
+        int context = cfg.contextLength(), w = cfg.width();
+        if (overrides.length != batch * context) throw new IllegalArgumentException(overrides.length + " overrides for " + batch + " rows of " + context);
+        float[] position = new float[w], row = new float[w];
+        for (int b = 0; b < batch; b++) {
+            for (int t = 0; t < seq; t++) {
+                float[] vector = overrides[b * context + t];
+                if (vector == null) continue;
+                if (vector.length != w) throw new IllegalArgumentException("an embedding vector of " + vector.length + " values for width " + w);
+                positions.copyTo((long) t * w, position, 0, w);
+                for (int i = 0; i < w; i++) row[i] = vector[i] + position[i];
+                backend.write(row, 0, x, (b * seq + t) * w, w);
+            }
+        }
+    }
+
+    private Result run(int batch, int seq, int[] pooledIndex, Request req,
                        Activation x, Activation h, Activation attn, Activation qkv, Activation mlp) {
         int rows = batch * seq, w = cfg.width();
         float[][] hidden = req.hiddenStates ? new float[cfg.layers() + 1][] : null;
         float[] conditioning = null;
 
-        backend.embed(embedding, rowIds, batch, seq, x);
         for (int l = 0; l <= layers.length; l++) {
             if (l > 0) block(layers[l - 1], x, h, qkv, attn, mlp, batch, seq);
             if (hidden != null) hidden[l] = read(x, rows * w);

@@ -1,0 +1,57 @@
+package sdclip.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.TypeConversionException;
+import sdclip.model.PromptOptions;
+import sdclip.model.prompt.Emphasis;
+import sdclip.model.prompt.PromptSyntax;
+
+/** {@code --syntax}, {@code --emphasis} and {@code --embeddings}: how prompts are read, shared by the commands that take prompts. */
+final class PromptSyntaxOptions {
+    @Option(names = "--syntax", defaultValue = "plain", paramLabel = "plain|a1111|comfy", converter = SyntaxConverter.class,
+            description = "Prompt syntax: plain (exact CLIP, truncated to 77 tokens), a1111 (AUTOMATIC1111: (x), [x], (x:w), BREAK, 75-token chunks) or comfy (ComfyUI: (x), (x:w), embedding:NAME) (default: ${DEFAULT-VALUE}).")
+    PromptSyntax syntax;
+
+    @Option(names = "--emphasis", defaultValue = "original", paramLabel = "original|no-norm", converter = EmphasisConverter.class,
+            description = "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: ${DEFAULT-VALUE}).")
+    Emphasis emphasis;
+
+    @Option(names = "--embeddings", paramLabel = "DIR|FILE",
+            description = "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them); the trigger is the file name without extension. Repeatable; needs --syntax a1111 or comfy.")
+    List<Path> embeddings = new ArrayList<>();
+
+    PromptOptions options() {
+        if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new IllegalArgumentException("--embeddings needs --syntax a1111 or comfy");
+        return new PromptOptions(syntax, emphasis, embeddings);
+    }
+
+    boolean plain() { return syntax == PromptSyntax.PLAIN; }
+
+    /** The syntax as the command line spells it. */
+    String name() { return syntax.name().toLowerCase(java.util.Locale.ROOT); }
+
+    static final class SyntaxConverter implements ITypeConverter<PromptSyntax> {
+        @Override public PromptSyntax convert(String value) {
+            return switch (value) {
+                case "plain" -> PromptSyntax.PLAIN;
+                case "a1111" -> PromptSyntax.A1111;
+                case "comfy" -> PromptSyntax.COMFY;
+                default -> throw new TypeConversionException("'" + value + "' is not plain, a1111 or comfy");
+            };
+        }
+    }
+
+    static final class EmphasisConverter implements ITypeConverter<Emphasis> {
+        @Override public Emphasis convert(String value) {
+            return switch (value) {
+                case "original" -> Emphasis.ORIGINAL;
+                case "no-norm" -> Emphasis.NO_NORM;
+                default -> throw new TypeConversionException("'" + value + "' is not original or no-norm");
+            };
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package sdclip.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static sdclip.cli.CliTest.ref;
+import static sdclip.cli.CliTest.run;
+import static sdclip.cli.CliTest.vocab;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.json.Json;
+import sdclip.model.safetensors.SafetensorsFile;
+
+/** {@code --syntax}, {@code --emphasis} and {@code --embeddings} through the commands. */
+class PromptSyntaxCliTest {
+    @TempDir Path dir;
+
+    @Test
+    void longPromptsAndBreakGiveChunks() throws IOException {
+        Path out = dir.resolve("c.safetensors");
+        CliTest.Run r = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--output", out.toString(), "cat ".repeat(150), "a cat BREAK a (dog:1.2)", "a cat");
+        assertEquals(0, r.code(), r.err());
+        try (SafetensorsFile f = SafetensorsFile.open(out)) {
+            assertArrayEquals(new long[] {3, 154, 64}, f.info("conditioning").shape());
+            assertArrayEquals(new long[] {2, 2, 1}, f.longs("chunks"));
+            assertEquals("a1111", f.metadata().get("syntax"));
+            assertTrue(!f.names().contains("last_hidden_state"), f.names().toString());
+        }
+        CliTest.Run noNorm = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--emphasis", "no-norm", "a (cat:1.5)");
+        assertEquals(0, noNorm.code(), noNorm.err());
+        assertTrue(noNorm.out().contains("[1, 77, 64]"), noNorm.out());
+    }
+
+    @Test
+    void tokenizeShowsChunksWeightsAndEmbeddings() {
+        CliTest.Run r = run("tokenize", "--tokenizer", vocab(), "--json", "--syntax", "a1111", "--embeddings", ref("embeddings/redfox-a1111.pt"),
+                "a photo of (redfox-a1111:1.2) BREAK in the snow");
+        assertEquals(0, r.code(), r.err());
+        Map<String, Object> o = Json.parseObject(r.out().strip());
+        List<?> chunks = (List<?>) o.get("chunks");
+        assertEquals(2, chunks.size());
+        Map<?, ?> first = (Map<?, ?>) chunks.getFirst();
+        List<?> ids = (List<?>) first.get("ids"), weights = (List<?>) first.get("weights");
+        assertEquals(77, ids.size());
+        assertEquals(List.of(49406L, 320L, 1125L, 539L, 0L, 0L, 49407L), ids.subList(0, 7));
+        assertEquals(1.2, ((Number) weights.get(4)).doubleValue(), 1e-6);
+        assertEquals(1.0, ((Number) weights.get(3)).doubleValue());
+        assertEquals(List.of(Map.of("position", 4L, "name", "redfox-a1111", "vector", 0L), Map.of("position", 5L, "name", "redfox-a1111", "vector", 1L)),
+                first.get("embeddings"));
+        CliTest.Run comfy = run("tokenize", "--tokenizer", vocab(), "--syntax", "comfy", "--embeddings", ref("embeddings"), "a photo of embedding:redfox-kohya");
+        assertEquals(0, comfy.code(), comfy.err());
+        assertTrue(comfy.out().contains("redfox-kohya[1]") && comfy.out().contains("(1 chunk)"), comfy.out());
+    }
+
+    @Test
+    void similarityTakesTheSyntax() {
+        CliTest.Run r = run("similarity", "--model", ref("models/tiny-sd21.safetensors"), "--against", ref("models/tiny-sd21.safetensors"), "--heads", "4",
+                "--against-heads", "4", "--tokenizer", vocab(), "--quiet", "--json", "--syntax", "comfy", "a (cat:1.2) on a sofa");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(1.0, ((Number) Json.parseObject(r.out().strip()).get("mean")).doubleValue(), 1e-6);
+    }
+
+    @Test
+    void badEmbeddingsAndSyntaxAreOneLine() {
+        String model = ref("models/tiny-sdxl.safetensors");
+        CliTest.Run width = run("encode", "--model", model, "--heads", "2,3", "--tokenizer", vocab(), "--quiet", "--syntax", "a1111",
+                "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "x");
+        assertOneLine(width, 1, "redfox-kohya.safetensors");
+        CliTest.Run narrow = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet", "--syntax", "comfy",
+                "--embeddings", ref("embeddings/redfox-xl.safetensors"), "x");
+        assertOneLine(narrow, 1, "width 32");
+        CliTest.Run missing = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet", "--syntax", "a1111",
+                "--embeddings", dir.resolve("none.pt").toString(), "x");
+        assertOneLine(missing, 1, "none.pt");
+        CliTest.Run plain = run("tokenize", "--tokenizer", vocab(), "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "x");
+        assertOneLine(plain, 1, "--syntax");
+        CliTest.Run syntax = run("tokenize", "--tokenizer", vocab(), "--syntax", "webui", "x");
+        assertEquals(2, syntax.code());
+        assertTrue(syntax.err().contains("webui"), syntax.err());
+    }
+
+    static void assertOneLine(CliTest.Run r, int code, String mention) {
+        assertEquals(code, r.code(), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertTrue(r.err().contains(mention) && !r.err().contains("Exception"), r.err());
+        assertEquals("", r.out());
+    }
+}

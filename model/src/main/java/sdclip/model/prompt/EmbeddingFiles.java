@@ -1,0 +1,193 @@
+package sdclip.model.prompt;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
+import sdclip.model.pickle.TorchCheckpoint;
+import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.model.safetensors.TensorInfo;
+import sdclip.model.safetensors.TensorStore;
+
+/**
+ * Textual inversion embeddings read from files, their vectors held as float32 arrays. Formats,
+ * recognised by the tensors a file holds (torch files through the safe pickle reader, never
+ * Python's or Java's deserialization):
+ * <ul>
+ * <li>AUTOMATIC1111 {@code .pt}: {@code string_to_param} with exactly one entry, {@code [n, D]};
+ * <li>kohya {@code .safetensors}: {@code emb_params [n, D]};
+ * <li>SDXL {@code .safetensors}: {@code clip_l [n, 768]} and {@code clip_g [n, 1280]}, one table
+ *     per text encoder;
+ * <li>diffusers {@code .bin} / {@code .safetensors}: one tensor {@code {token: [D] or [n, D]}}.
+ * </ul>
+ * The trigger is the file's stem ({@code redfox-a1111} for {@code redfox-a1111.pt}); a diffusers
+ * file's stored token ({@code <fox-token>}) triggers it too. A folder contributes every
+ * {@code .pt}, {@code .bin} and {@code .safetensors} file under it, in path order; where two
+ * files share a name the first one wins (A1111 and ComfyUI likewise take one file per name).
+ * Immutable.
+ */
+public final class EmbeddingFiles {
+    private static final List<String> EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
+    private static final String A1111_PREFIX = "string_to_param.";
+    private static final String SINGLE = "", CLIP_L = "clip_l", CLIP_G = "clip_g";
+
+    /** One table of vectors: {@code [vectors, width]} row-major. */
+    private record Table(String key, int width, float[] values) {}
+
+    /** One file's embedding. */
+    private record Entry(String name, Path file, int vectors, Map<String, Table> tables) {}
+
+    private final Map<String, Entry> byName;
+    private final List<TextualInversion> inversions;
+
+    private EmbeddingFiles(Map<String, Entry> byName) {
+        this.byName = byName;
+        List<TextualInversion> list = new ArrayList<>();
+        byName.forEach((name, e) -> list.add(new TextualInversion(name, e.vectors())));
+        this.inversions = List.copyOf(list);
+    }
+
+    /** No embeddings. */
+    public static EmbeddingFiles none() { return new EmbeddingFiles(Map.of()); }
+
+    /**
+     * Reads embedding files and folders.
+     *
+     * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them
+     * @throws IOException naming the file, where one is missing or not a textual inversion
+     */
+    public static EmbeddingFiles load(List<Path> paths) throws IOException {
+        Map<String, Entry> byName = new LinkedHashMap<>();
+        for (Path p : paths) {
+            if (Files.isDirectory(p)) {
+                List<Path> files;
+                try (Stream<Path> walk = Files.walk(p)) {
+                    files = walk.filter(f -> Files.isRegularFile(f) && extension(f) != null).sorted().toList();
+                }
+                for (Path f : files) read(f, byName);
+            } else if (!Files.exists(p)) {
+                throw new IOException(p + ": no such embedding file or folder");
+            } else if (extension(p) == null) {
+                throw new IOException(p + ": not a textual inversion file (.pt, .bin or .safetensors)");
+            } else {
+                read(p, byName);
+            }
+        }
+        return new EmbeddingFiles(byName);
+    }
+
+    /** The triggers and vector counts, for the chunkers: each file's stem, then any diffusers token. */
+    public List<TextualInversion> inversions() { return inversions; }
+
+    /** Whether there are none. */
+    public boolean isEmpty() { return byName.isEmpty(); }
+
+    /**
+     * The vectors of an embedding for one text encoder, {@code [n, width]} row-major.
+     *
+     * @param name a trigger from {@link #inversions()}
+     * @param encoder the encoder, from 0
+     * @param encoders how many text encoders the model has: with 2 (SDXL, SD3) encoder 0 takes
+     *     {@code clip_l}, encoder 1 {@code clip_g}; with 1 a file's one table, or the one of
+     *     {@code clip_l} / {@code clip_g} whose width matches
+     * @param width the encoder's width
+     * @throws IllegalArgumentException naming the file, where it has no table for this encoder
+     *     or the widths differ
+     */
+    public float[] vectors(String name, int encoder, int encoders, int width) {
+        Entry e = byName.get(name);
+        if (e == null) throw new IllegalArgumentException("no textual inversion embedding named " + name);
+        Table t = table(e, encoder, encoders, width);
+        if (t.width() != width) {
+            throw new IllegalArgumentException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + (encoder + 1) + " has width " + width);
+        }
+        return t.values();
+    }
+
+    /** Checks every embedding against an encoder, as {@link #vectors} would refuse it. */
+    public void check(int encoder, int encoders, int width) {
+        for (String name : byName.keySet()) vectors(name, encoder, encoders, width);
+    }
+
+    private static Table table(Entry e, int encoder, int encoders, int width) {
+        Map<String, Table> tables = e.tables();
+        if (tables.containsKey(SINGLE)) {
+            if (encoders == 2) {
+                throw new IllegalArgumentException(e.file() + ": holds one table of width " + tables.get(SINGLE).width()
+                        + "; a model with two text encoders (SDXL) needs clip_l and clip_g");
+            }
+            return tables.get(SINGLE);
+        }
+        if (encoders == 2) {
+            String key = encoder == 0 ? CLIP_L : CLIP_G;
+            Table t = tables.get(key);
+            if (t == null) throw new IllegalArgumentException(e.file() + ": has no " + key + " table for text encoder " + (encoder + 1) + " (an SDXL model needs clip_l and clip_g)");
+            return t;
+        }
+        for (Table t : tables.values()) if (t.width() == width) return t;
+        Table first = tables.values().iterator().next();
+        return tables.values().stream().filter(t -> t.key().equals(CLIP_L)).findFirst().orElse(first);
+    }
+
+    private static String extension(Path p) {
+        String name = p.getFileName().toString().toLowerCase(Locale.ROOT);
+        for (String ext : EXTENSIONS) if (name.endsWith(ext) && name.length() > ext.length()) return ext;
+        return null;
+    }
+
+    private static void read(Path file, Map<String, Entry> byName) throws IOException {
+        String fileName = file.getFileName().toString();
+        String stem = fileName.substring(0, fileName.length() - extension(file).length());
+        boolean torch = !extension(file).equals(".safetensors");
+        try (TensorStore store = torch ? TorchCheckpoint.open(file) : SafetensorsFile.open(file)) {
+            Set<String> names = new TreeSet<>(store.names());
+            Map<String, Table> tables = new LinkedHashMap<>();
+            String token = null;
+            List<String> a1111 = names.stream().filter(n -> n.startsWith(A1111_PREFIX)).toList();
+            if (!a1111.isEmpty()) {
+                if (a1111.size() != 1) throw new IOException(file + ": string_to_param holds " + a1111.size() + " tensors, expected one");
+                tables.put(SINGLE, table(store, a1111.getFirst(), SINGLE));
+            } else if (names.contains("emb_params")) {
+                tables.put(SINGLE, table(store, "emb_params", SINGLE));
+            } else if (names.contains(CLIP_L) || names.contains(CLIP_G)) {
+                for (String key : List.of(CLIP_L, CLIP_G)) if (names.contains(key)) tables.put(key, table(store, key, key));
+            } else if (names.size() == 1) {
+                token = names.iterator().next();
+                tables.put(SINGLE, table(store, token, SINGLE));
+            } else {
+                throw new IOException(file + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
+                        + (names.isEmpty() ? "no tensors" : String.join(", ", names.stream().limit(8).toList())) + ")");
+            }
+            int vectors = tables.values().iterator().next().values().length / tables.values().iterator().next().width();
+            for (Table t : tables.values()) {
+                int n = t.values().length / t.width();
+                if (n != vectors) throw new IOException(file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but " + t.key() + " has " + n);
+            }
+            if (vectors < 1 || vectors > Chunk.CAPACITY) throw new IOException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
+            Entry entry = new Entry(stem, file, vectors, Map.copyOf(tables));
+            byName.putIfAbsent(stem, entry);
+            if (token != null && !token.isBlank()) byName.putIfAbsent(token, entry);
+        } catch (IOException | IllegalArgumentException e) {
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IOException(message.contains(file.toString()) ? message : file + ": " + message, e);
+        }
+    }
+
+    /** A {@code [D]} or {@code [n, D]} tensor as a table. */
+    private static Table table(TensorStore store, String name, String key) throws IOException {
+        TensorInfo info = store.require(name);
+        long[] shape = info.shape();
+        if (shape.length < 1 || shape.length > 2 || shape[shape.length - 1] < 1) {
+            throw new IOException(store.path() + ": tensor " + name + " has shape " + info.shapeString() + ", expected [D] or [n, D]");
+        }
+        int width = Math.toIntExact(shape[shape.length - 1]);
+        return new Table(key, width, store.floats(name));
+    }
+}

@@ -1,0 +1,264 @@
+package sdclip.model;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import sdclip.model.prompt.A1111Chunker;
+import sdclip.model.prompt.Chunk;
+import sdclip.model.prompt.ComfyChunker;
+import sdclip.model.prompt.Emphasis;
+import sdclip.model.prompt.PromptSyntax;
+
+/**
+ * {@link TextEncoder#encode(List, EncodeRequest, PromptOptions, ProgressListener)} end to end:
+ * the chunked, weighted conditioning against a float64 computation from plain encodes of the
+ * same chunks ({@link TextEncoder#encodeIds}), and textual inversion against the words its
+ * vectors were copied from.
+ */
+class PromptSyntaxEncodeTest {
+    /** max |got - want| / max |want|: the weighting in float32 against float64, chunks run in other batches. */
+    static final double TOL = 1e-5;
+    static final String FILLER = "a very long description of a quiet mountain lake at dawn, with pine trees, mist, "
+            + "soft light on the water, small boats, distant birds, a wooden pier, rocks, reeds, ";
+
+    static List<String> a1111Prompts() {
+        return List.of(
+                "a (red:1.3) fox, [[in the snow]], " + FILLER + FILLER + "(dramatic light:0.7), ((sharp focus))",
+                "a cat BREAK (a dog:1.2) on a [sofa]",
+                "plain words only");
+    }
+
+    static List<String> comfyPrompts() {
+        return List.of(
+                "a (red:1.3) fox, ((in the snow)), " + FILLER + FILLER + "(dramatic light:0.7)",
+                "a cat on a (sofa:0.5)",
+                "plain words only");
+    }
+
+    /** model, heads, clip skip, syntax. */
+    static Stream<Arguments> weighted() {
+        List<Arguments> out = new ArrayList<>();
+        for (PromptSyntax s : List.of(PromptSyntax.A1111, PromptSyntax.COMFY)) {
+            out.add(Arguments.of("tiny-sd15", new int[] {4}, 1, s));
+            out.add(Arguments.of("tiny-sd15", new int[] {4}, 2, s));
+            out.add(Arguments.of("tiny-sd21", new int[] {4}, 0, s));
+            out.add(Arguments.of("tiny-sdxl", new int[] {2, 3}, 0, s));
+        }
+        return out.stream();
+    }
+
+    static TextEncoder open(String model, int[] heads) throws IOException {
+        return TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), ModelConformanceTest.options("cpu", heads));
+    }
+
+    @ParameterizedTest(name = "{0} clip skip {2} {3}")
+    @MethodSource("weighted")
+    void weightingMatchesAFloat64ComputationFromPlainEncodes(String model, int[] heads, int clipSkip, PromptSyntax syntax) throws IOException {
+        List<String> prompts = syntax == PromptSyntax.A1111 ? a1111Prompts() : comfyPrompts();
+        try (TextEncoder enc = open(model, heads)) {
+            EncodeRequest request = new EncodeRequest(0, clipSkip, true, false, false, true);
+            Encoding e = enc.encode(prompts, request, PromptOptions.plain().withSyntax(syntax), ProgressListener.NONE);
+            int encoders = enc.configs().size(), k = 2;
+            assertArrayEquals(new long[] {2, syntax == PromptSyntax.A1111 ? 2 : 1, 1}, e.get("chunks").longs());
+            int total = enc.configs().stream().mapToInt(c -> c.width()).sum();
+            assertArrayEquals(new long[] {3, 77L * k, total}, e.get("conditioning").shape());
+            float[] cond = e.get("conditioning").floats();
+            int offset = 0;
+            for (int i = 0; i < encoders; i++) {
+                int width = enc.configs().get(i).width();
+                double[] want = expected(enc, i, encoders, prompts, k, clipSkip, syntax);
+                double maxWant = 0, maxDiff = 0;
+                for (int row = 0; row < 3 * k * 77; row++) {
+                    for (int d = 0; d < width; d++) {
+                        double w = want[row * width + d], g = cond[row * total + offset + d];
+                        maxWant = Math.max(maxWant, Math.abs(w));
+                        maxDiff = Math.max(maxDiff, Math.abs(g - w));
+                    }
+                }
+                assertTrue(maxDiff / maxWant <= TOL, "encoder " + (i + 1) + ": relative error " + maxDiff / maxWant);
+                offset += width;
+            }
+            // The pooled output is the first chunk's, unweighted: as the plain encode of that chunk.
+            Chunk first = chunker(enc, encoders - 1, syntax).apply(prompts.get(1)).getFirst();
+            Encoding plain = enc.encodeIds(List.of(first.ids()), new EncodeRequest(encoders == 1 ? 0 : encoders, clipSkip, false, false, false, true));
+            assertClose(plain.get("pooled_output").floats(), Arrays.copyOfRange(e.get("pooled_output").floats(), plain.get("pooled_output").size(), 2 * plain.get("pooled_output").size()));
+        }
+    }
+
+    /** Encoder {@code i}'s conditioning {@code [3, 77k, D]} in float64, from plain encodes of each chunk. */
+    static double[] expected(TextEncoder enc, int i, int encoders, List<String> prompts, int k, int clipSkip, PromptSyntax syntax) throws IOException {
+        int width = enc.configs().get(i).width(), rows = 77 * width;
+        var chunker = chunker(enc, i, syntax);
+        EncodeRequest plainRequest = new EncodeRequest(encoders == 1 ? 0 : i + 1, clipSkip, true, false, false, false);
+        Chunk emptyChunk = Chunk.empty(49406, 49407, enc.checkpoint().encoders().get(i).padId());
+        float[] empty = enc.encodeIds(List.of(emptyChunk.ids()), plainRequest).get("conditioning").floats();
+        double[] out = new double[prompts.size() * k * rows];
+        for (int p = 0; p < prompts.size(); p++) {
+            List<Chunk> chunks = chunker.apply(prompts.get(p));
+            for (int c = 0; c < k; c++) {
+                double[] z = new double[rows];
+                if (c >= chunks.size()) {
+                    for (int j = 0; j < rows; j++) z[j] = empty[j];
+                } else {
+                    float[] plain = enc.encodeIds(List.of(chunks.get(c).ids()), plainRequest).get("conditioning").floats();
+                    z = syntax == PromptSyntax.A1111 ? emphasis(plain, chunks.get(c).weights(), width) : comfy(plain, empty, chunks.get(c).weights(), width);
+                }
+                System.arraycopy(z, 0, out, (p * k + c) * rows, rows);
+            }
+        }
+        return out;
+    }
+
+    static java.util.function.Function<String, List<Chunk>> chunker(TextEncoder enc, int i, PromptSyntax syntax) throws IOException {
+        int padId = enc.checkpoint().encoders().get(i).padId();
+        if (syntax == PromptSyntax.A1111) return new A1111Chunker(enc.tokenizer(), padId, List.of())::chunk;
+        return new ComfyChunker(enc.tokenizer(), padId, List.of(), ComfyChunker.Grouping.SEGMENTS)::chunk;
+    }
+
+    /** A1111's "original": z * w, then scaled so the mean of the chunk is what it was. */
+    static double[] emphasis(float[] z, float[] weights, int width) {
+        double[] out = new double[z.length];
+        double before = 0, after = 0;
+        for (int j = 0; j < z.length; j++) {
+            out[j] = (double) z[j] * weights[j / width];
+            before += z[j];
+            after += out[j];
+        }
+        double scale = (before / z.length) / (after / z.length);
+        for (int j = 0; j < z.length; j++) out[j] *= scale;
+        return out;
+    }
+
+    /** ComfyUI: (z - z_empty) * w + z_empty where w != 1. */
+    static double[] comfy(float[] z, float[] empty, float[] weights, int width) {
+        double[] out = new double[z.length];
+        for (int j = 0; j < z.length; j++) {
+            double w = weights[j / width];
+            out[j] = w == 1 ? z[j] : ((double) z[j] - empty[j]) * w + empty[j];
+        }
+        return out;
+    }
+
+    static void assertClose(float[] want, float[] got) {
+        assertEquals(want.length, got.length);
+        double maxWant = 0, maxDiff = 0;
+        for (int j = 0; j < want.length; j++) {
+            maxWant = Math.max(maxWant, Math.abs(want[j]));
+            maxDiff = Math.max(maxDiff, Math.abs(got[j] - want[j]));
+        }
+        assertTrue(maxDiff / maxWant <= TOL, "relative error " + maxDiff / maxWant);
+    }
+
+    @Test
+    void noNormOnlyMultiplies() throws IOException {
+        try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
+            String prompt = "a (red:1.5) fox";
+            EncodeRequest request = new EncodeRequest(0, 0, true, false, false, false);
+            float[] got = enc.encode(List.of(prompt), request, PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmphasis(Emphasis.NO_NORM), ProgressListener.NONE)
+                    .get("conditioning").floats();
+            Chunk chunk = new A1111Chunker(enc.tokenizer(), 49407, List.of()).chunk(prompt).getFirst();
+            float[] plain = enc.encodeIds(List.of(chunk.ids()), request).get("conditioning").floats();
+            float[] want = new float[plain.length];
+            for (int j = 0; j < plain.length; j++) want[j] = plain[j] * chunk.weight(j / 64);
+            assertClose(want, got);
+            assertEquals(1.5f, chunk.weight(2));
+        }
+    }
+
+    @Test
+    void aLongPromptTakesTwoChunks() throws IOException {
+        try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
+            String prompt = "cat ".repeat(150);
+            Encoding e = enc.encode(List.of(prompt), new EncodeRequest(0, 0, true, false, false, true), PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
+            assertArrayEquals(new long[] {1, 154, 64}, e.get("conditioning").shape());
+            assertArrayEquals(new long[] {2}, e.get("chunks").longs());
+            assertArrayEquals(new long[] {1, 154}, e.get("input_ids").shape());
+        }
+    }
+
+    // ---- textual inversion: the trigger encodes exactly as the words whose embeddings it holds
+
+    /** model, heads, file, trigger, the words written out; on every backend (the override is written into backend memory). */
+    static Stream<Arguments> inversions() {
+        return ModelConformanceTest.backends().flatMap(backend -> Stream.of(
+                Arguments.of("tiny-sd15", new int[] {4}, "redfox-a1111.pt", "redfox-a1111", "red fox"),
+                Arguments.of("tiny-sd15", new int[] {4}, "redfox-kohya.safetensors", "redfox-kohya", "red fox"),
+                Arguments.of("tiny-sd15", new int[] {4}, "learned_embeds.bin", "learned_embeds", "fox"),
+                Arguments.of("tiny-sd15", new int[] {4}, "learned_embeds.bin", "<fox-token>", "fox"),
+                Arguments.of("tiny-sdxl", new int[] {2, 3}, "redfox-xl.safetensors", "redfox-xl", "red fox"))
+                .map(a -> Arguments.of(backend, a.get()[0], a.get()[1], a.get()[2], a.get()[3], a.get()[4])));
+    }
+
+    @ParameterizedTest(name = "{0} {1} {4}")
+    @MethodSource("inversions")
+    void anEmbeddingEncodesAsTheWordsItWasCopiedFrom(String backend, String model, int[] heads, String file, String trigger, String words) throws IOException {
+        Path embedding = ModelConformanceTest.ref("embeddings/" + file);
+        EncodeRequest request = new EncodeRequest(0, 0, true, false, false, true);
+        try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), ModelConformanceTest.options(backend, heads))) {
+            PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmbeddings(List.of(embedding));
+            PromptOptions comfy = a1111.withSyntax(PromptSyntax.COMFY);
+            String comfyTrigger = trigger.startsWith("<") ? trigger : "embedding:" + trigger;
+            String[][] cases = {
+                {"a photo of " + trigger + " in the snow", "a photo of " + words + " in the snow"},
+                {"a photo of (" + trigger + ":1.3), in the [snow]", "a photo of (" + words + ":1.3), in the [snow]"},
+            };
+            for (String[] c : cases) assertSame(enc.encode(List.of(c[0]), request, a1111, ProgressListener.NONE), enc.encode(List.of(c[1]), request, a1111, ProgressListener.NONE), c[0]);
+            String[][] comfyCases = {
+                {"a photo of " + comfyTrigger + " in the snow", "a photo of " + words + " in the snow"},
+                {"a photo of (" + comfyTrigger + ":1.3), in the snow", "a photo of (" + words + ":1.3), in the snow"},
+            };
+            if (!trigger.startsWith("<")) {
+                for (String[] c : comfyCases) assertSame(enc.encode(List.of(c[0]), request, comfy, ProgressListener.NONE), enc.encode(List.of(c[1]), request, comfy, ProgressListener.NONE), c[0]);
+            }
+        }
+    }
+
+    static void assertSame(Encoding a, Encoding b, String prompt) {
+        for (String name : List.of("conditioning", "pooled_output")) assertArrayEquals(b.get(name).floats(), a.get(name).floats(), prompt + ": " + name);
+        if (b.has("text_embeds")) assertArrayEquals(b.get("text_embeds").floats(), a.get("text_embeds").floats(), prompt + ": text_embeds");
+        assertArrayEquals(b.get("chunks").longs(), a.get("chunks").longs());
+    }
+
+    @Test
+    void embeddingsThatDoNotFitAreRefusedNamingTheFile() throws IOException {
+        EncodeRequest request = new EncodeRequest(0, 0, true, false, false, true);
+        PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
+        try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
+            var narrow = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
+                    a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"))), ProgressListener.NONE));
+            assertTrue(narrow.getMessage().contains("redfox-xl.safetensors") && narrow.getMessage().contains("width 32") && narrow.getMessage().contains("width 64"), narrow.getMessage());
+            var single = assertThrows(IllegalArgumentException.class, () -> sdxl.encode(List.of("x"), request,
+                    a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))), ProgressListener.NONE));
+            assertTrue(single.getMessage().contains("redfox-kohya.safetensors") && single.getMessage().contains("clip_l and clip_g"), single.getMessage());
+            Path missing = ModelConformanceTest.ref("embeddings/nope.pt");
+            var absent = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request, a1111.withEmbeddings(List.of(missing)), ProgressListener.NONE));
+            assertTrue(absent.getMessage().contains("nope.pt"), absent.getMessage());
+            var plain = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
+                    PromptOptions.plain().withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))), ProgressListener.NONE));
+            assertTrue(plain.getMessage().contains("syntax"), plain.getMessage());
+        }
+    }
+
+    @Test
+    void plainSyntaxIsTheExistingEncode() throws IOException {
+        try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
+            List<String> prompts = List.of("a (red:1.3) fox", "cat ".repeat(100));
+            Encoding want = enc.encode(prompts, EncodeRequest.standard());
+            Encoding got = enc.encode(prompts, EncodeRequest.standard(), PromptOptions.plain(), ProgressListener.NONE);
+            assertEquals(want.tensors().keySet(), got.tensors().keySet());
+            assertArrayEquals(want.get("conditioning").floats(), got.get("conditioning").floats());
+        }
+    }
+}
