@@ -87,12 +87,12 @@ final class SimilarityCommand implements Callable<Integer> {
 
     private float[] embeds(TextEncoder enc, List<String> texts, Path path) throws java.io.IOException {
         int which = encoder != 0 ? encoder : enc.configs().size();
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(enc.configs().size() == 1 ? 0 : which),
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(enc.configs().size() == 1 ? 0 : which),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
         }
-        return e.get("text_embeds").floats();
+        return e.textEmbeds().floats();
     }
 
     static double cosine(float[] a, float[] b, int off, int n) {

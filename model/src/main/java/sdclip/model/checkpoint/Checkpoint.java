@@ -56,10 +56,10 @@ public final class Checkpoint implements AutoCloseable {
 
     public List<TextTower> encoders() { return encoders; }
 
-    /** Text encoder {@code number}, counted from 1 as {@code --encoder} counts. */
+    /** Text encoder {@code number}, counted from 1. */
     public TextTower encoder(int number) {
         if (number < 1 || number > encoders.size()) {
-            throw new IllegalArgumentException("--encoder " + number + ": " + path + " has " + encoders.size() + " text encoder(s)");
+            throw new IllegalArgumentException("encoder " + number + " requested, but " + path + " has " + encoders.size() + " text encoder" + (encoders.size() == 1 ? "" : "s"));
         }
         return encoders.get(number - 1);
     }
