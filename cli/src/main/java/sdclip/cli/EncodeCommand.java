@@ -1,26 +1,36 @@
 package sdclip.cli;
 
-import java.io.PrintWriter;
+import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.EncodeRequest;
-import sdclip.model.Encoding;
-import sdclip.model.HostTensor;
+import sdclip.model.TensorSpec;
 import sdclip.model.TextEncoder;
+import sdclip.model.TextOutput;
+import sdclip.model.json.Json;
 
-/** {@code sdclip encode}: the conditioning and embeddings a checkpoint gives prompts. */
+/**
+ * {@code sdclip encode}: the conditioning and embeddings a checkpoint gives prompts, written as
+ * batches finish (memory bounded by a batch), after every check that can be made up front.
+ */
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = "Encode prompts with a checkpoint's text encoder(s): conditioning, last hidden state, pooled output, text embeddings.")
 final class EncodeCommand implements Callable<Integer> {
+    /** Safetensors metadata carries the prompts up to this size (a header must stay small). */
+    private static final int MAX_PROMPTS_METADATA = 1 << 20;
+
     @Spec CommandSpec spec;
 
     @Option(names = "--model", required = true, paramLabel = "PATH", description = "A .safetensors file, an index.json, a diffusers folder or a Hugging Face folder.")
@@ -36,55 +46,123 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--encoder", paramLabel = "1|2", description = "Only this text encoder (SDXL).")
     int encoder;
 
-    @Option(names = "--clip-skip", paramLabel = "K", description = "Conditioning from block L-(K-1) (default: 1, SD 2.x: 2).")
+    @Option(names = "--clip-skip", paramLabel = "K", description = "Conditioning from hidden state K counted from the end, as A1111 and ComfyUI count it: 1 the last block (default: SD 1.x 1, SD 2.x and SDXL 2).")
     int clipSkip;
 
     @Option(names = "--hidden-states", description = "Also output hidden_states [L+1, N, 77, D].")
     boolean hiddenStates;
 
-    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors (every tensor), .npy (conditioning, or --tensor) or .json; written atomically.")
+    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors, .npy (one tensor), .json or .jsonl (one object per prompt); - for standard output (jsonl, or --format). Written atomically, as batches finish.")
     Path output;
+
+    @Option(names = "--format", paramLabel = "FMT", description = "The format of --output -: jsonl (default), json or npy.")
+    String format;
+
+    @Option(names = "--tensors", paramLabel = "NAME", split = ",", description = "The tensors to write (default: each distinct tensor once; see the README).")
+    List<String> tensors;
 
     @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: conditioning).")
     String tensor;
 
     @Override
     public Integer call() throws Exception {
+        if (clipSkip < 0) throw usage("--clip-skip counts from 1, got " + clipSkip);
+        if (encoder < 0) throw usage("--encoder counts from 1, got " + encoder);
+        OutputFiles.Format fmt = null;
+        if (output != null) {
+            try {
+                fmt = OutputFiles.format(output, format);
+                if (!OutputFiles.isStdout(output)) {
+                    Map<String, Path> inputs = new LinkedHashMap<>();
+                    inputs.put("model", model);
+                    inputs.put("projection", projection);
+                    inputs.put("tokenizer", modelOptions.tokenizer);
+                    inputs.put("prompts file", prompts.file);
+                    OutputFiles.checkNotAnInput(output, inputs);
+                }
+            } catch (IllegalArgumentException e) {
+                throw usage(e.getMessage());
+            }
+            if (!OutputFiles.isStdout(output)) WriteErrors.checkWritable(output);
+        } else if (format != null) {
+            throw usage("--format is for --output -");
+        }
         List<String> texts = prompts.read();
-        if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
         try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {
             modelOptions.announce(enc, spec.commandLine().getErr());
-            EncodeRequest request = new EncodeRequest(encoder, clipSkip, true, true, hiddenStates, true);
-            Encoding e = enc.encode(texts, request, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
-            if (output != null) {
-                Map<String, String> meta = new LinkedHashMap<>();
-                meta.put("format", "pt");
-                meta.put("model", model.toString());
-                meta.put("family", enc.checkpoint().family().id());
-                meta.put("prompts", sdclip.model.json.Json.quote(String.join("\n", texts)));
-                OutputFiles.write(e, output, tensor, meta);
-                spec.commandLine().getErr().println("wrote " + output);
-            } else {
-                summarize(e, texts, spec.commandLine().getOut());
+            EncodeRequest everything = EncodeRequest.standard().encoder(encoder).clipSkip(clipSkip);
+            if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
+            List<TensorSpec> selected = select(enc.outputs(everything, texts.size()), fmt);
+            EncodeRequest request = requestFor(selected).encoder(encoder).clipSkip(clipSkip);
+            List<String> produced = enc.outputs(request, texts.size()).stream().map(TensorSpec::name).toList();
+            for (TensorSpec s : selected) if (!produced.contains(s.name())) throw new IllegalStateException(request + " does not produce " + s.name());
+            if (output != null && !OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.dataBytes(selected));
+            try (ResultWriter writer = output == null ? new SummaryOutput(spec.commandLine().getOut(), selected, texts.size())
+                    : OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, texts, metadata(enc, texts))) {
+                enc.stream(texts, request, writer::write, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+                writer.finish();
             }
         }
+        if (output != null && !OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
         return 0;
     }
 
-    static void summarize(Encoding e, List<String> texts, PrintWriter out) {
-        for (var entry : e.tensors().entrySet()) {
-            HostTensor t = entry.getValue();
-            StringBuilder first = new StringBuilder();
-            for (int i = 0; i < Math.min(4, t.size()); i++) first.append(i > 0 ? ", " : "").append(t.isFloat() ? String.format(Locale.ROOT, "%.5f", t.floats()[i]) : String.valueOf(t.longs()[i]));
-            String norm = "";
-            if (t.isFloat()) {
-                double s = 0;
-                for (float v : t.floats()) s += (double) v * v;
-                norm = String.format(Locale.ROOT, "  norm %.4f", Math.sqrt(s));
-            }
-            out.printf(Locale.ROOT, "%-30s %-4s %-20s%s  first [%s%s]%n", entry.getKey(), t.dtype(), java.util.Arrays.toString(t.shape()), norm, first, t.size() > 4 ? ", ..." : "");
+    /**
+     * The tensors to write: {@code --tensors}, else for .npy {@code --tensor} (default
+     * conditioning), else every tensor that repeats no other (see {@link TensorSpec#copyOf}).
+     */
+    private List<TensorSpec> select(List<TensorSpec> available, OutputFiles.Format fmt) {
+        Map<String, TensorSpec> byName = new LinkedHashMap<>();
+        for (TensorSpec s : available) byName.put(s.name(), s);
+        List<String> names;
+        if (fmt == OutputFiles.Format.NPY) {
+            if (tensors != null && tensor != null) throw usage("give --tensor or --tensors, not both");
+            if (tensors != null && tensors.size() != 1) throw usage("a .npy output holds one tensor; --tensors names " + tensors.size());
+            names = List.of(tensors != null ? tensors.getFirst() : tensor != null ? tensor : "conditioning");
+        } else {
+            if (tensor != null) throw usage("--tensor is for .npy outputs; use --tensors NAME,...");
+            names = tensors;
         }
-        out.printf("%d prompt(s)%n", texts.size());
-        out.flush();
+        if (names == null) return available.stream().filter(s -> s.copyOf() == null).toList();
+        Set<String> unique = new LinkedHashSet<>();
+        for (String n : names) {
+            if (!byName.containsKey(n)) {
+                String hint = n.equals("hidden_states") || n.endsWith(".hidden_states") ? " (add --hidden-states)" : "";
+                throw usage("no tensor \"" + n + "\" in this run" + hint + "; it has " + String.join(", ", byName.keySet()));
+            }
+            unique.add(n);
+        }
+        List<TensorSpec> out = new ArrayList<>();
+        for (TensorSpec s : available) if (unique.contains(s.name())) out.add(s); // in file order
+        if (fmt == OutputFiles.Format.NPY && OutputFiles.isStdout(output) && out.getFirst().batchAxis() != 0) {
+            throw usage(out.getFirst().name() + " cannot stream to standard output as .npy (its prompts are not the outer axis); write a file");
+        }
+        return out;
+    }
+
+    /** The least the encoder must compute for these tensors: only pooled ones take the fast path. */
+    private static EncodeRequest requestFor(List<TensorSpec> selected) {
+        List<TextOutput> outs = new ArrayList<>();
+        for (TensorSpec s : selected) {
+            TextOutput o = TextOutput.byId(s.name().replaceFirst("^encoder\\d+\\.", ""));
+            if (o != null) outs.add(o);
+        }
+        return EncodeRequest.of(outs.toArray(TextOutput[]::new));
+    }
+
+    private Map<String, String> metadata(TextEncoder enc, List<String> texts) {
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("format", "pt");
+        meta.put("model", model.toString());
+        meta.put("family", enc.checkpoint().family().id());
+        meta.put("prompt_count", String.valueOf(texts.size()));
+        long size = 0;
+        for (String t : texts) size += t.length() + 1;
+        if (size <= MAX_PROMPTS_METADATA) meta.put("prompts", Json.quote(String.join("\n", texts)));
+        return meta;
+    }
+
+    private CommandLine.ParameterException usage(String message) {
+        return new CommandLine.ParameterException(spec.commandLine(), message);
     }
 }

@@ -122,6 +122,21 @@ class TextEncoderApiTest {
         }
     }
 
+    @Test
+    void sizesAreLongsAndTooLargeForTheHeapIsRefusedUpFront() throws IOException {
+        try (TextEncoder enc = open("tiny-sd15.safetensors", 4)) {
+            EncodeRequest hidden = EncodeRequest.standard().with(TextOutput.HIDDEN_STATES);
+            TensorSpec h = spec(enc.outputs(hidden, 40_000), "hidden_states");
+            assertEquals(4L * 40_000 * 77 * 64 * 4, h.bytes(), "3.15 GB, past an int");
+            assertEquals(1, h.batchAxis());
+            List<String> many = java.util.Collections.nCopies(200_000, "a dog");
+            long start = System.nanoTime();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(many, EncodeRequest.of(TextOutput.HIDDEN_STATES)));
+            assertTrue(e.getMessage().startsWith("200000 prompts give hidden_states [4, 200000, 77, 64]") && e.getMessage().contains("stream"), e.getMessage());
+            assertTrue(System.nanoTime() - start < 5_000_000_000L, "refused before any work");
+        }
+    }
+
     private static TensorSpec spec(List<TensorSpec> specs, String name) {
         return specs.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
