@@ -127,7 +127,8 @@ final class EncodeCommand implements Callable<Integer> {
         Set<String> unique = new LinkedHashSet<>();
         for (String n : names) {
             if (!byName.containsKey(n)) {
-                String hint = n.equals("hidden_states") || n.endsWith(".hidden_states") ? " (add --hidden-states)" : "";
+                String hint = n.equals("hidden_states") || n.endsWith(".hidden_states") ? " (add --hidden-states)"
+                        : n.endsWith("text_embeds") ? " (this model has no text projection: borrow one with --projection)" : "";
                 throw usage("no tensor \"" + n + "\" in this run" + hint + "; it has " + String.join(", ", byName.keySet()));
             }
             unique.add(n);
@@ -141,7 +142,7 @@ final class EncodeCommand implements Callable<Integer> {
     }
 
     /** The least the encoder must compute for these tensors: only pooled ones take the fast path. */
-    private static EncodeRequest requestFor(List<TensorSpec> selected) {
+    static EncodeRequest requestFor(List<TensorSpec> selected) {
         List<TextOutput> outs = new ArrayList<>();
         for (TensorSpec s : selected) {
             TextOutput o = TextOutput.byId(s.name().replaceFirst("^encoder\\d+\\.", ""));

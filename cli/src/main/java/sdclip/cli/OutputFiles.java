@@ -75,8 +75,9 @@ final class OutputFiles {
     /** Refuses up front a run whose output will not fit on its disk. */
     static void checkSpace(Path output, long bytes) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
-        long free = Files.getFileStore(dir).getUsableSpace();
-        if (bytes > free) {
+        java.nio.file.FileStore store = Files.getFileStore(dir);
+        long free = store.getUsableSpace();
+        if (bytes > free && store.getTotalSpace() > 0) { // pseudo file systems (/proc) report no sizes: let the write say why
             throw new IOException("cannot write " + output + ": it needs " + size(bytes) + " and " + dir + " has " + size(free) + " free");
         }
     }

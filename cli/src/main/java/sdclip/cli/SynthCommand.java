@@ -30,7 +30,7 @@ final class SynthCommand implements Callable<Integer> {
         WriteErrors.checkWritable(output);
         // A registered temporary (SafetensorsWriter's own temporary sits beside it): Ctrl-C or
         // SIGTERM mid-write leaves nothing behind.
-        Path tmp = TempFiles.newFile(output);
+        Path tmp = TempFiles.newFileForNestedWriter(output);
         boolean done = false;
         try {
             FormulaModel.write(tmp, dtype == Dtype.f32 ? DType.F32 : DType.F16);

@@ -189,6 +189,15 @@ class EncodeOutputTest {
         }
     }
 
+    @Test
+    void onlyPooledTensorsTakeTheFastPath() {
+        java.util.function.Function<String, sdclip.model.TensorSpec> spec = n -> new sdclip.model.TensorSpec(n, "F32", new long[] {1, 8}, 0, null);
+        assertTrue(EncodeCommand.requestFor(List.of(spec.apply("input_ids"), spec.apply("pooled_output"), spec.apply("encoder2.text_embeds"))).isPooledOnly());
+        assertFalse(EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).isPooledOnly());
+        assertEquals(java.util.Set.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT),
+                EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).outputs());
+    }
+
     /** The values of an .npy file of F32 with this shape. */
     static float[] npyFloats(Path npy, String shape) throws IOException {
         byte[] bytes = Files.readAllBytes(npy);
