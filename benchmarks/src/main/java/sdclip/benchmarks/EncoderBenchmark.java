@@ -21,6 +21,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sdclip.engine.DType;
 import sdclip.model.EncodeRequest;
+import sdclip.model.TextOutput;
 import sdclip.model.Encoding;
 import sdclip.model.FormulaModel;
 import sdclip.model.TextEncoder;
@@ -47,7 +48,7 @@ public class EncoderBenchmark {
     private Path temporary;
     private TextEncoder encoder;
     private List<int[]> rows;
-    private final EncodeRequest conditioning = new EncodeRequest(0, 0, true, false, false, false);
+    private final EncodeRequest conditioning = EncodeRequest.of(TextOutput.CONDITIONING);
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {

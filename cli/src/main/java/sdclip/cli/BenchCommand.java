@@ -20,6 +20,7 @@ import sdclip.engine.Backends;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.model.EncodeRequest;
+import sdclip.model.TextOutput;
 import sdclip.model.FormulaModel;
 import sdclip.model.ImageEncoder;
 import sdclip.model.checkpoint.ClipVisionConfig;
@@ -78,7 +79,7 @@ final class BenchCommand implements Callable<Integer> {
         try (TextEncoder enc = TextEncoder.open(path, opts)) {
             modelOptions.announce(enc, spec.commandLine().getErr());
             ClipTextConfig cfg = enc.configs().getFirst();
-            enc.encodeIds(rows(1, 77, cfg.contextLength()), new EncodeRequest(0, 0, true, false, false, false));
+            enc.encodeIds(rows(1, 77, cfg.contextLength()), EncodeRequest.of(TextOutput.CONDITIONING));
             firstMs = (System.nanoTime() - t0) / 1e6;
             for (Workload w : WORKLOADS) results.add(measure(enc, cfg, w));
             usedThreads = enc.threads();
@@ -123,7 +124,7 @@ final class BenchCommand implements Callable<Integer> {
 
     private Result measure(TextEncoder enc, ClipTextConfig cfg, Workload w) {
         List<int[]> rows = rows(w.batch, w.tokens, cfg.contextLength());
-        EncodeRequest req = w.full ? new EncodeRequest(0, 0, true, false, false, false) : EncodeRequest.pooledOnly();
+        EncodeRequest req = w.full ? EncodeRequest.of(TextOutput.CONDITIONING) : EncodeRequest.pooledOnly();
         long warm = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < warm) enc.encodeIds(rows, req);
         List<Double> times = new ArrayList<>();

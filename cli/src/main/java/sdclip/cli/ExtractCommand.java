@@ -5,9 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.concurrent.Callable;
-import java.util.stream.Stream;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -54,9 +52,8 @@ final class ExtractCommand implements Callable<Integer> {
         try (Checkpoint c = Checkpoint.open(model, heads)) {
             OptionChecks.encoderExists("--encoder", number, c);
             TextTower tower = c.encoder(number);
-            Path parent = output.toAbsolutePath().getParent();
-            Files.createDirectories(parent);
-            Path tmp = Files.createDirectory(parent.resolve("." + output.getFileName() + ".tmp-" + ProcessHandle.current().pid() + "-" + System.nanoTime()));
+            Files.createDirectories(output.toAbsolutePath().getParent());
+            Path tmp = TempFiles.newFolder(output); // deleted on failure, and on SIGINT/SIGTERM by TempFiles' hook
             boolean done = false;
             try {
                 TensorType type = switch (dtype) {
@@ -69,9 +66,10 @@ final class ExtractCommand implements Callable<Integer> {
                 for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
                 w.write(tmp.resolve("model.safetensors"));
                 Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+                TempFiles.forget(tmp);
                 done = true;
             } finally {
-                if (!done) deleteTree(tmp);
+                if (!done) TempFiles.delete(tmp);
             }
         }
         spec.commandLine().getErr().println("wrote " + output);
@@ -127,13 +125,6 @@ final class ExtractCommand implements Callable<Integer> {
             }
             buf.flip();
             SafetensorsWriter.writeFully(out, buf);
-        }
-    }
-
-    private static void deleteTree(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> s = Files.walk(dir)) {
-            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
         }
     }
 }

@@ -14,6 +14,7 @@ import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.checkpoint.VisionTower;
 import sdclip.model.checkpoint.TextTower;
+import sdclip.model.TextEncoder;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -106,10 +107,8 @@ final class InspectCommand implements Callable<Integer> {
                 .append('}');
     }
 
-    static String conditioning(TextTower t) {
-        return t.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE ? "hidden_states[L-1] (no final norm)"
-                : t.defaultClipSkip() == 1 ? "final_norm(hidden_states[L])" : "final_norm(hidden_states[L-" + (t.defaultClipSkip() - 1) + "])";
-    }
+    /** The default conditioning, by the same clip-skip rule {@code encode} uses. */
+    static String conditioning(TextTower t) { return TextEncoder.describeConditioning(t, 0); }
 
     private static void print(Checkpoint c, PrintWriter out) {
         out.println(c.path());

@@ -1,106 +1,164 @@
 package sdclip.cli;
 
-import java.io.IOException;
+import sdclip.model.safetensors.SafetensorsWriter;
+import sdclip.model.Encoding;
+import java.util.ArrayList;
 import java.io.OutputStream;
-import java.io.Writer;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
+import java.io.BufferedOutputStream;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import sdclip.model.Encoding;
-import sdclip.model.HostTensor;
-import sdclip.model.safetensors.SafetensorsWriter;
+import sdclip.model.TensorSpec;
 
 /**
- * Writes an {@link Encoding} as {@code .safetensors}, {@code .npy} (one tensor, NumPy format
- * 1.0) or {@code .json}, always to a temporary file that is renamed into place when complete.
+ * The output formats of {@code encode} and the checks made on an output before any work: a
+ * known format, a writable folder, room on its disk, and not one of the run's own inputs.
+ * Every format streams: memory stays bounded by one batch whatever the number of prompts.
  */
 final class OutputFiles {
-    private OutputFiles() {}
+    /** An output format, by file extension; {@code -} (standard output) takes jsonl, json or npy. */
+    enum Format {
+        SAFETENSORS, NPY, JSON, JSONL;
 
-    static void write(Encoding e, Path file, String npyTensor, Map<String, String> metadata) throws IOException {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        if (name.endsWith(".safetensors")) {
-            e.writeSafetensors(file, metadata);
-        } else if (name.endsWith(".npy")) {
-            String tensor = npyTensor != null ? npyTensor : "conditioning";
-            HostTensor t = e.get(tensor);
-            atomically(file, out -> writeNpy(t, out));
-        } else if (name.endsWith(".json")) {
-            atomically(file, out -> {
-                Writer w = new java.io.BufferedWriter(new java.io.OutputStreamWriter(out, StandardCharsets.UTF_8));
-                writeJson(e, w);
-                w.flush();
-            });
-        } else {
-            throw new IllegalArgumentException(file + ": unknown output format (use .safetensors, .npy or .json)");
+        String extension() { return "." + name().toLowerCase(Locale.ROOT); }
+
+        /** The format of {@code file}'s extension, or null. */
+        static Format of(Path file) {
+            String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+            for (Format f : values()) if (name.endsWith(f.extension())) return f;
+            return null;
         }
     }
 
+    private OutputFiles() {}
+
+    /** True when {@code output} means standard output. */
+    static boolean isStdout(Path output) { return output != null && output.toString().equals("-"); }
+
+    /** The format of {@code output}: its extension, or {@code format} (default jsonl) for standard output. */
+    static Format format(Path output, String format) {
+        if (isStdout(output)) {
+            Format f = format == null ? Format.JSONL : switch (format.toLowerCase(Locale.ROOT)) {
+                case "jsonl" -> Format.JSONL;
+                case "json" -> Format.JSON;
+                case "npy" -> Format.NPY;
+                default -> throw new IllegalArgumentException("--format " + format + ": standard output takes jsonl, json or npy");
+            };
+            return f;
+        }
+        Format f = Format.of(output);
+        if (f == null) throw new IllegalArgumentException(output + ": unknown output format (use .safetensors, .npy, .json or .jsonl, or - for standard output)");
+        if (format != null && !format.equalsIgnoreCase(f.name())) {
+            throw new IllegalArgumentException("--format " + format + " disagrees with " + output + "; --format is for --output -");
+        }
+        return f;
+    }
+
+    /**
+     * Refuses an output that is one of the run's inputs (or a file inside an input folder, such
+     * as a diffusers model), before anything is opened: writing there would replace the model.
+     */
+    static void checkNotAnInput(Path output, Map<String, Path> inputs) throws IOException {
+        Path out = output.toAbsolutePath().normalize();
+        for (var e : inputs.entrySet()) {
+            Path in = e.getValue();
+            if (in == null || in.toString().equals("-") || !Files.exists(in)) continue;
+            boolean same = Files.exists(output) && Files.isSameFile(output, in);
+            boolean inside = Files.isDirectory(in) && out.startsWith(in.toAbsolutePath().normalize()) && Files.exists(output);
+            if (same) throw new IllegalArgumentException("--output " + output + " is the " + e.getKey() + "; writing it would replace it");
+            if (inside) throw new IllegalArgumentException("--output " + output + " is a file of the " + e.getKey() + " folder " + in + "; writing it would replace it");
+        }
+    }
+
+    /** Refuses up front a run whose output will not fit on its disk. */
+    static void checkSpace(Path output, long bytes) throws IOException {
+        Path dir = output.toAbsolutePath().getParent();
+        java.nio.file.FileStore store = Files.getFileStore(dir);
+        long free = store.getUsableSpace();
+        if (bytes > free && store.getTotalSpace() > 0) { // pseudo file systems (/proc) report no sizes: let the write say why
+            throw new IOException("cannot write " + output + ": it needs " + size(bytes) + " and " + dir + " has " + size(free) + " free");
+        }
+    }
+
+    /** Bytes in the largest unit that keeps a number of at least 1 (B, kB, MB, GB, TB). */
+    static String size(long bytes) {
+        String[] units = {"B", "kB", "MB", "GB", "TB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1000 && u < units.length - 1) {
+            v /= 1000;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+
+    /** The bytes of the tensors' values (headers aside). */
+    static long dataBytes(List<TensorSpec> specs) {
+        long n = 0;
+        for (TensorSpec s : specs) n = Math.addExact(n, s.bytes());
+        return n;
+    }
+
+    /** Opens the writer: to {@code output}, or to standard output ({@code out} for text, the raw stream for .npy). */
+    static ResultWriter open(Format format, Path output, PrintWriter out, List<TensorSpec> specs, List<String> texts, Map<String, String> metadata) throws IOException {
+        boolean stdout = isStdout(output);
+        long n = texts.size();
+        return switch (format) {
+            case SAFETENSORS -> new SafetensorsOutput(output, specs, n, metadata);
+            case NPY -> new NpyOutput(stdout ? null : output, stdout ? new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16) : null, specs.getFirst(), n);
+            case JSON -> new JsonOutput(stdout ? null : output, stdout ? out : null, specs, n);
+            case JSONL -> new JsonlOutput(stdout ? null : output, stdout ? out : null, specs, texts);
+        };
+    }
+
+    /** Writes a file's whole body through an output stream. */
     interface Body {
         void write(OutputStream out) throws IOException;
     }
 
+    /**
+     * Writes {@code target} atomically: into a registered temporary beside it (deleted on failure
+     * and on SIGINT/SIGTERM), renamed into place when {@code body} returns.
+     */
     static void atomically(Path target, Body body) throws IOException {
-        Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
-        Path tmp = Files.createTempFile(dir, "." + target.getFileName(), ".tmp");
+        Path tmp = TempFiles.newFile(target);
         boolean done = false;
         try {
-            try (OutputStream out = new java.io.BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
+            try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.write(out);
             }
             SafetensorsWriter.moveAtomically(tmp, target);
+            TempFiles.forget(tmp);
             done = true;
+        } catch (IOException e) {
+            throw WriteErrors.cannotWrite(target, e);
         } finally {
-            if (!done) Files.deleteIfExists(tmp);
+            if (!done) TempFiles.delete(tmp);
         }
     }
 
-    /** NumPy format 1.0: magic, version, a padded Python-dict header, then little-endian data. */
-    static void writeNpy(HostTensor t, OutputStream out) throws IOException {
-        StringBuilder shape = new StringBuilder("(");
-        for (long d : t.shape()) shape.append(d).append(", ");
-        if (t.shape().length > 1) shape.setLength(shape.length() - 2);
-        else if (t.shape().length == 1) shape.setLength(shape.length() - 1);
-        shape.append(')');
-        String header = "{'descr': '" + (t.isFloat() ? "<f4" : "<i8") + "', 'fortran_order': False, 'shape': " + shape + ", }";
-        int total = 10 + header.length() + 1;
-        int pad = (64 - total % 64) % 64;
-        header = header + " ".repeat(pad) + "\n";
-        ByteBuffer head = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
-        head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length());
-        out.write(head.array());
-        out.write(header.getBytes(StandardCharsets.US_ASCII));
-        ByteBuffer data = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
-        int n = t.size();
-        for (int i = 0; i < n; i++) {
-            if (t.isFloat()) data.putFloat(t.floats()[i]);
-            else data.putLong(t.longs()[i]);
-            if (data.remaining() < 8) {
-                out.write(data.array(), 0, data.position());
-                data.clear();
-            }
+    /**
+     * Writes a whole in-memory result (every tensor has its items on the outer axis) in the
+     * format {@code file}'s extension names: a .npy holds {@code npyTensor}; a .jsonl has one
+     * object per item, labelled by {@code labels}.
+     */
+    static void write(Encoding e, Path file, String npyTensor, List<String> labels, Map<String, String> metadata) throws IOException {
+        Format format = format(file, null);
+        List<TensorSpec> specs = new ArrayList<>();
+        e.tensors().forEach((name, t) -> {
+            if (format != Format.NPY || name.equals(npyTensor)) specs.add(new TensorSpec(name, t.dtype(), t.shape(), 0, null));
+        });
+        if (specs.isEmpty()) throw new IllegalArgumentException("no tensor \"" + npyTensor + "\" here; there are " + String.join(", ", e.tensors().keySet()));
+        WriteErrors.checkWritable(file);
+        try (ResultWriter w = open(format, file, null, specs, labels, metadata)) {
+            w.write(0, e);
+            w.finish();
         }
-        out.write(data.array(), 0, data.position());
-    }
-
-    /** {@code {"name": {"dtype": ..., "shape": [...], "data": [...]}, ...}}, values flat and row-major. */
-    static void writeJson(Encoding e, Writer w) throws IOException {
-        w.write("{");
-        int k = 0;
-        for (var entry : e.tensors().entrySet()) {
-            HostTensor t = entry.getValue();
-            w.write((k++ > 0 ? ", " : "") + "\"" + entry.getKey() + "\": {\"dtype\": \"" + t.dtype() + "\", \"shape\": " + java.util.Arrays.toString(t.shape()) + ", \"data\": [");
-            for (int i = 0; i < t.size(); i++) {
-                if (i > 0) w.write(", ");
-                w.write(t.isFloat() ? JsonWriter.number(t.floats()[i]) : Long.toString(t.longs()[i]));
-            }
-            w.write("]}");
-        }
-        w.write("}\n");
     }
 }

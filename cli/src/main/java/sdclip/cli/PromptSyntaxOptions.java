@@ -24,8 +24,9 @@ final class PromptSyntaxOptions {
             description = "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them); the trigger is the file name without extension. Repeatable; needs --syntax a1111 or comfy.")
     List<Path> embeddings = new ArrayList<>();
 
+    /** The library's options; {@code --embeddings} without a syntax is a usage error. */
     PromptOptions options() {
-        if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new IllegalArgumentException("--embeddings needs --syntax a1111 or comfy");
+        if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new UsageException("--embeddings needs --syntax a1111 or comfy");
         return new PromptOptions(syntax, emphasis, embeddings);
     }
 

@@ -183,7 +183,7 @@ final class ScoreCommand implements Callable<Integer> {
         try (TextEncoder enc = TextEncoder.open(tower, opts)) {
             int encoders = enc.configs().size();
             if (encoder < 0 || encoder > encoders) throw new IllegalArgumentException("--encoder " + encoder + ": " + tower + " has " + encoders + " text encoder(s)");
-            EncodeRequest req = EncodeRequest.pooledOnly().withEncoder(encoders == 1 ? 0 : encoder == 0 ? 1 : encoder);
+            EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : encoder == 0 ? 1 : encoder);
             var e = enc.encode(captions, req, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
             return e.get("text_embeds");

@@ -101,12 +101,12 @@ final class SimilarityCommand implements Callable<Integer> {
     private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().withEncoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(),
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
         }
-        return e.get("text_embeds").floats();
+        return e.textEmbeds().floats();
     }
 
     static double cosine(float[] a, float[] b, int off, int n) {

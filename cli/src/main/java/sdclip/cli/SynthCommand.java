@@ -1,5 +1,6 @@
 package sdclip.cli;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -8,6 +9,7 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.DType;
 import sdclip.model.FormulaModel;
+import sdclip.model.safetensors.SafetensorsWriter;
 
 /** {@code sdclip synth}: writes the full-size formula model. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -28,7 +30,21 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        FormulaModel.write(output, dtype == Dtype.f32 ? DType.F32 : DType.F16, vision);
+        WriteErrors.checkWritable(output);
+        // A registered temporary (SafetensorsWriter's own temporary sits beside it): Ctrl-C or
+        // SIGTERM mid-write leaves nothing behind.
+        Path tmp = TempFiles.newFileForNestedWriter(output);
+        boolean done = false;
+        try {
+            FormulaModel.write(tmp, dtype == Dtype.f32 ? DType.F32 : DType.F16, vision);
+            SafetensorsWriter.moveAtomically(tmp, output);
+            TempFiles.forget(tmp);
+            done = true;
+        } catch (IOException e) {
+            throw WriteErrors.cannotWrite(output, e);
+        } finally {
+            if (!done) TempFiles.delete(tmp);
+        }
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
     }

@@ -7,12 +7,28 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import sdclip.model.safetensors.SafetensorsWriter;
 
-/** The tensors {@link TextEncoder#encode} produced, by name, in a stable order. */
+/**
+ * The tensors {@link TextEncoder#encode} produced for a run or for one batch of it, by name in a
+ * stable order (the order {@link TextEncoder#outputs} lists). Shapes count this encoding's
+ * prompts as N. The typed accessors throw {@link IllegalArgumentException} for outputs that
+ * were not asked for; {@link #tensors()} is the name-to-tensor map for generic writers.
+ *
+ * <p>For SDXL with both encoders, the top-level tensors are the merged conditioning and encoder
+ * 2's {@code input_ids}, {@code pooled_index}, {@code pooled_output} and {@code text_embeds}; each
+ * encoder's own tensors are named {@code encoder1.*} / {@code encoder2.*} and are also reachable
+ * as {@link #encoder(int)}.
+ */
 public final class Encoding {
     private final Map<String, HostTensor> tensors;
+    private final int prompts;
 
-    Encoding(Map<String, HostTensor> tensors) { this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors)); }
+    Encoding(Map<String, HostTensor> tensors) {
+        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        HostTensor ids = this.tensors.get("input_ids");
+        this.prompts = ids == null ? 0 : (int) ids.shape()[0];
+    }
 
+    /** Every tensor by name, in a stable order. */
     public Map<String, HostTensor> tensors() { return tensors; }
 
     /** The named tensor; throws when it was not computed. */
@@ -22,7 +38,53 @@ public final class Encoding {
         return t;
     }
 
+    /** Whether the named tensor was computed. */
     public boolean has(String name) { return tensors.containsKey(name); }
+
+    /** The number of prompts N. */
+    public int prompts() { return prompts; }
+
+    /** UNet conditioning, F32 {@code [N, 77, C]} (SDXL: C = 768 + 1280, both encoders side by side). */
+    public HostTensor conditioning() { return get(TextOutput.CONDITIONING.id()); }
+
+    /** {@code final_layer_norm} of the last block, F32 {@code [N, 77, D]} (one encoder only). */
+    public HostTensor lastHiddenState() { return get(TextOutput.LAST_HIDDEN_STATE.id()); }
+
+    /** Embedding output and every block's raw output, F32 {@code [L+1, N, 77, D]} (one encoder only). */
+    public HostTensor hiddenStates() { return get(TextOutput.HIDDEN_STATES.id()); }
+
+    /** The normed end-token rows, F32 {@code [N, D]}. */
+    public HostTensor pooledOutput() { return get(TextOutput.POOLED_OUTPUT.id()); }
+
+    /** The projected pooled rows, F32 {@code [N, P]}; absent without a text projection. */
+    public HostTensor textEmbeds() { return get(TextOutput.TEXT_EMBEDS.id()); }
+
+    /** The token ids, I64 {@code [N, 77]}, padded as the family pads. */
+    public HostTensor inputIds() { return get("input_ids"); }
+
+    /** Each row's first end-token position (where pooling happens), I64 {@code [N]}. */
+    public HostTensor pooledIndex() { return get("pooled_index"); }
+
+    /** How many encoders' own results this encoding holds under {@code encoderN.} names (2 for SDXL, else 0). */
+    public int encoderCount() {
+        int n = 0;
+        while (has("encoder" + (n + 1) + ".input_ids")) n++;
+        return n;
+    }
+
+    /**
+     * Encoder {@code n}'s own tensors (from 1), without their {@code encoderN.} prefix; for an
+     * encoding of one encoder, {@code encoder(1)} is the encoding itself.
+     */
+    public Encoding encoder(int n) {
+        int count = encoderCount();
+        if (count == 0 && n == 1) return this;
+        if (n < 1 || n > Math.max(count, 1)) throw new IllegalArgumentException("encoder " + n + " requested, but this encoding holds " + Math.max(count, 1) + " encoder(s)");
+        String prefix = "encoder" + n + ".";
+        Map<String, HostTensor> own = new LinkedHashMap<>();
+        tensors.forEach((name, t) -> { if (name.startsWith(prefix)) own.put(name.substring(prefix.length()), t); });
+        return new Encoding(own);
+    }
 
     /** Writes every tensor to a safetensors file, atomically. */
     public void writeSafetensors(Path file, Map<String, String> metadata) throws IOException {

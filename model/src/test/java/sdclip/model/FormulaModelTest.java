@@ -87,7 +87,7 @@ class FormulaModelTest {
             assertArrayEquals(exp.longs("input_ids"), e.get("input_ids").longs());
             assertArrayEquals(exp.longs("pooled_index"), e.get("pooled_index").longs());
             for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"}) within(e.get(name).floats(), exp.floats(name), name);
-            Encoding skip2 = enc.encode(prompts(), new EncodeRequest(0, 2, true, false, false, false));
+            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
             within(skip2.get("conditioning").floats(), exp.floats("penultimate_ln"), "penultimate_ln");
         }
     }

@@ -73,10 +73,10 @@ public class ModelConformanceTest {
     void singleEncoderModelsMatchTheReference(String model, String expected, int[] heads, String backend) throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/" + model), options(backend, heads));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/" + expected + ".expected.safetensors"))) {
-            Encoding e = enc.encode(prompts(), EncodeRequest.standard().withHiddenStates(true));
+            Encoding e = enc.encode(prompts(), EncodeRequest.standard().with(TextOutput.HIDDEN_STATES));
             compare(e, exp, "");
             // penultimate_ln is clip skip 2: SD 2.x's default conditioning, "clip skip 2" elsewhere
-            Encoding skip2 = enc.encode(prompts(), new EncodeRequest(0, 2, true, false, false, false));
+            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
             close(skip2.get("conditioning").floats(), exp.floats("penultimate_ln"), "penultimate_ln");
             if (expected.equals("tiny-sd21")) close(e.get("conditioning").floats(), exp.floats("penultimate_ln"), "sd2 default conditioning");
             else close(e.get("conditioning").floats(), exp.floats("last_hidden_state"), "default conditioning");
@@ -89,8 +89,8 @@ public class ModelConformanceTest {
         try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
             assertEquals(sdclip.model.checkpoint.Checkpoint.Family.SDXL, enc.checkpoint().family());
-            compare(enc.encode(prompts(), EncodeRequest.standard().withEncoder(1).withHiddenStates(true)), exp, "e0_");
-            compare(enc.encode(prompts(), EncodeRequest.standard().withEncoder(2).withHiddenStates(true)), exp, "e1_");
+            compare(enc.encode(prompts(), EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)), exp, "e0_");
+            compare(enc.encode(prompts(), EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)), exp, "e1_");
             // Combined: encoder 1's and encoder 2's penultimate blocks, raw, side by side.
             Encoding both = enc.encode(prompts());
             float[] c = both.get("conditioning").floats();
@@ -104,6 +104,36 @@ public class ModelConformanceTest {
             assertArrayEquals(new long[] {n, 77, d0 + d1}, both.get("conditioning").shape());
             close(c, want, "sdxl conditioning");
             close(both.get("text_embeds").floats(), exp.floats("e1_text_embeds"), "sdxl text_embeds");
+        }
+    }
+
+    /**
+     * Clip skip K is hidden state K from the end on SDXL too (raw, no final norm): every K of
+     * each encoder against the reference hidden states, and the merged default is K = 2.
+     */
+    @ParameterizedTest(name = "tiny-sdxl clip skip on {0}")
+    @MethodSource("backends")
+    void sdxlClipSkipCountsFromTheEnd(String backend) throws IOException {
+        try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
+             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
+            int n = prompts().size();
+            int[] layers = {3, 4}, widths = {32, 48};
+            for (int e = 1; e <= 2; e++) {
+                float[] hidden = exp.floats("e" + (e - 1) + "_hidden_states");
+                int slab = n * 77 * widths[e - 1];
+                for (int k = 1; k <= layers[e - 1] + 1; k++) {
+                    int layer = layers[e - 1] + 1 - k;
+                    float[] got = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).encoder(e).clipSkip(k)).conditioning().floats();
+                    close(got, Arrays.copyOfRange(hidden, layer * slab, (layer + 1) * slab), "encoder " + e + " clip skip " + k);
+                }
+            }
+            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
+            Encoding byDefault = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING));
+            assertArrayEquals(byDefault.conditioning().floats(), skip2.conditioning().floats(), "SDXL default is clip skip 2");
+            float[] h0 = exp.floats("e0_hidden_states"), h1 = exp.floats("e1_hidden_states");
+            int rows = n * 77;
+            close(skip2.encoder(1).conditioning().floats(), Arrays.copyOfRange(h0, 2 * rows * 32, 3 * rows * 32), "encoder1.conditioning = hidden_states[-2]");
+            close(skip2.encoder(2).conditioning().floats(), Arrays.copyOfRange(h1, 3 * rows * 48, 4 * rows * 48), "encoder2.conditioning = hidden_states[-2]");
         }
     }
 

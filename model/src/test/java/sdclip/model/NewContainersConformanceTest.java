@@ -31,7 +31,7 @@ class NewContainersConformanceTest {
     @ParameterizedTest
     @ValueSource(strings = {"tiny-sd15.ckpt", "tiny-sd15-torch-legacy.ckpt", "tiny-flux.safetensors"})
     void encodeLikeTinySd15(String model) throws IOException {
-        EncodeRequest all = EncodeRequest.standard().withHiddenStates(true);
+        EncodeRequest all = EncodeRequest.standard().with(TextOutput.HIDDEN_STATES);
         try (TextEncoder enc = TextEncoder.open(ref("models/" + model), ModelConformanceTest.options("cpu", 4));
              TextEncoder base = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
@@ -55,8 +55,8 @@ class NewContainersConformanceTest {
             assertEquals(Checkpoint.Family.SD3, c.family());
             assertEquals(2, c.t5Tensors(), "the T5 stub is listed");
             var prompts = ModelConformanceTest.prompts();
-            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().withEncoder(1).withHiddenStates(true)), exp, "e0_");
-            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().withEncoder(2).withHiddenStates(true)), exp, "e1_");
+            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)), exp, "e0_");
+            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)), exp, "e1_");
             Encoding both = enc.encode(prompts);
             int n = prompts.size(), rows = n * 77, d0 = 32, d1 = 48, p1 = 40;
             float[] h0 = exp.floats("e0_hidden_states"), h1 = exp.floats("e1_hidden_states");
@@ -102,7 +102,7 @@ class NewContainersConformanceTest {
                  SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
                 assertEquals(Checkpoint.Family.CLIP_TEXT, enc.checkpoint().family());
                 assertEquals("", enc.checkpoint().encoder(1).prefix());
-                ModelConformanceTest.compare(enc.encode(ModelConformanceTest.prompts(), EncodeRequest.standard().withHiddenStates(true)), exp, "");
+                ModelConformanceTest.compare(enc.encode(ModelConformanceTest.prompts(), EncodeRequest.standard().with(TextOutput.HIDDEN_STATES)), exp, "");
             }
         }
     }

@@ -68,7 +68,7 @@ class PromptSyntaxEncodeTest {
     void weightingMatchesAFloat64ComputationFromPlainEncodes(String model, int[] heads, int clipSkip, PromptSyntax syntax) throws IOException {
         List<String> prompts = syntax == PromptSyntax.A1111 ? a1111Prompts() : comfyPrompts();
         try (TextEncoder enc = open(model, heads)) {
-            EncodeRequest request = new EncodeRequest(0, clipSkip, true, false, false, true);
+            EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).clipSkip(clipSkip);
             Encoding e = enc.encode(prompts, request, PromptOptions.plain().withSyntax(syntax), ProgressListener.NONE);
             int encoders = enc.configs().size(), k = 2;
             assertArrayEquals(new long[] {2, syntax == PromptSyntax.A1111 ? 2 : 1, 1}, e.get("chunks").longs());
@@ -92,7 +92,7 @@ class PromptSyntaxEncodeTest {
             }
             // The pooled output is the first chunk's, unweighted: as the plain encode of that chunk.
             Chunk first = chunker(enc, encoders - 1, syntax).apply(prompts.get(1)).getFirst();
-            Encoding plain = enc.encodeIds(List.of(first.ids()), new EncodeRequest(encoders == 1 ? 0 : encoders, clipSkip, false, false, false, true));
+            Encoding plain = enc.encodeIds(List.of(first.ids()), EncodeRequest.of(TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).encoder(encoders == 1 ? 0 : encoders).clipSkip(clipSkip));
             assertClose(plain.get("pooled_output").floats(), Arrays.copyOfRange(e.get("pooled_output").floats(), plain.get("pooled_output").size(), 2 * plain.get("pooled_output").size()));
         }
     }
@@ -101,7 +101,7 @@ class PromptSyntaxEncodeTest {
     static double[] expected(TextEncoder enc, int i, int encoders, List<String> prompts, int k, int clipSkip, PromptSyntax syntax) throws IOException {
         int width = enc.configs().get(i).width(), rows = 77 * width;
         var chunker = chunker(enc, i, syntax);
-        EncodeRequest plainRequest = new EncodeRequest(encoders == 1 ? 0 : i + 1, clipSkip, true, false, false, false);
+        EncodeRequest plainRequest = EncodeRequest.of(TextOutput.CONDITIONING).encoder(encoders == 1 ? 0 : i + 1).clipSkip(clipSkip);
         Chunk emptyChunk = Chunk.empty(49406, 49407, enc.checkpoint().encoders().get(i).padId());
         float[] empty = enc.encodeIds(List.of(emptyChunk.ids()), plainRequest).get("conditioning").floats();
         double[] out = new double[prompts.size() * k * rows];
@@ -165,7 +165,7 @@ class PromptSyntaxEncodeTest {
     void noNormOnlyMultiplies() throws IOException {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
             String prompt = "a (red:1.5) fox";
-            EncodeRequest request = new EncodeRequest(0, 0, true, false, false, false);
+            EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING);
             float[] got = enc.encode(List.of(prompt), request, PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmphasis(Emphasis.NO_NORM), ProgressListener.NONE)
                     .get("conditioning").floats();
             Chunk chunk = new A1111Chunker(enc.tokenizer(), 49407, List.of()).chunk(prompt).getFirst();
@@ -181,7 +181,7 @@ class PromptSyntaxEncodeTest {
     void aLongPromptTakesTwoChunks() throws IOException {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
             String prompt = "cat ".repeat(150);
-            Encoding e = enc.encode(List.of(prompt), new EncodeRequest(0, 0, true, false, false, true), PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
+            Encoding e = enc.encode(List.of(prompt), EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS), PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
             assertArrayEquals(new long[] {1, 154, 64}, e.get("conditioning").shape());
             assertArrayEquals(new long[] {2}, e.get("chunks").longs());
             assertArrayEquals(new long[] {1, 154}, e.get("input_ids").shape());
@@ -205,7 +205,7 @@ class PromptSyntaxEncodeTest {
     @MethodSource("inversions")
     void anEmbeddingEncodesAsTheWordsItWasCopiedFrom(String backend, String model, int[] heads, String file, String trigger, String words) throws IOException {
         Path embedding = ModelConformanceTest.ref("embeddings/" + file);
-        EncodeRequest request = new EncodeRequest(0, 0, true, false, false, true);
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
         try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), ModelConformanceTest.options(backend, heads))) {
             PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmbeddings(List.of(embedding));
             PromptOptions comfy = a1111.withSyntax(PromptSyntax.COMFY);
@@ -233,7 +233,7 @@ class PromptSyntaxEncodeTest {
 
     @Test
     void embeddingsThatDoNotFitAreRefusedNamingTheFile() throws IOException {
-        EncodeRequest request = new EncodeRequest(0, 0, true, false, false, true);
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
         PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
             var narrow = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,

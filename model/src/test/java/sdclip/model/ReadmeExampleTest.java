@@ -29,8 +29,8 @@ class ReadmeExampleTest {
                         .withProjection(clip)
                         .withThreads(4))) {
             Encoding e = encoder.encode(List.of("a photo of an astronaut riding a horse"));
-            float[] conditioning = e.get("conditioning").floats();
-            float[] embeds = e.get("text_embeds").floats();
+            float[] conditioning = e.conditioning().floats();   // [1, 77, 768], row-major
+            float[] embeds = e.textEmbeds().floats();           // [1, 768]
             // ---
             assertArrayEquals(new long[] {1, 77, 64}, e.get("conditioning").shape());
             assertEquals(77 * 64, conditioning.length);
