@@ -64,6 +64,8 @@ public final class Backends {
      * Whether this JVM has the {@code jdk.incubator.vector} module, which the {@code cpu}
      * backend needs; without it {@code cpu} means {@code portable}. Works on the module path
      * and on the class path alike (it looks at the module layer, not at a class).
+     *
+     * @return true when {@code jdk.incubator.vector} is in this module's layer (or the boot layer)
      */
     public static boolean vectorApiAvailable() {
         ModuleLayer layer = Backends.class.getModule().getLayer();
@@ -74,6 +76,8 @@ public final class Backends {
      * Whether the JVM grants native access to JOCL's module (the unnamed module on the class
      * path), which OpenCL needs to load its native library; without it the JVM would print a
      * warning, so the OpenCL backends refuse instead and {@code auto} skips OpenCL.
+     *
+     * @return true when native access is enabled for JOCL's module; false also when JOCL is not on the path
      */
     public static boolean openClNativeAccess() {
         try {
