@@ -23,14 +23,19 @@ public final class EncodeRequest {
         this.clipSkip = clipSkip;
     }
 
-    /** These outputs (none: only {@code input_ids} and {@code pooled_index}), every encoder, the family's clip skip. */
+    /**
+     * A request for these outputs from every encoder, at the family's clip skip.
+     *
+     * @param outputs the outputs; none computes only {@code input_ids} and {@code pooled_index}
+     * @return the request
+     */
     public static EncodeRequest of(TextOutput... outputs) {
         EnumSet<TextOutput> set = EnumSet.noneOf(TextOutput.class);
         for (TextOutput o : outputs) set.add(o);
         return new EncodeRequest(set, 0, 0);
     }
 
-    /** Conditioning, last hidden state, pooled output and text embeddings. */
+    /** {@return a request for conditioning, last hidden state, pooled output and text embeddings} */
     public static EncodeRequest standard() {
         return of(TextOutput.CONDITIONING, TextOutput.LAST_HIDDEN_STATE, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
     }
@@ -38,10 +43,17 @@ public final class EncodeRequest {
     /**
      * Only {@code pooled_output} and {@code text_embeds}: the fast path, which stops each row at
      * its end token (later positions cannot reach it through the causal mask).
+     *
+     * @return the request, every encoder, the family's clip skip
      */
     public static EncodeRequest pooledOnly() { return of(TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS); }
 
-    /** This request plus {@code more} outputs. */
+    /**
+     * This request plus {@code more} outputs.
+     *
+     * @param more outputs to add; ones already asked for are ignored
+     * @return the new request
+     */
     public EncodeRequest with(TextOutput... more) {
         EnumSet<TextOutput> set = outputs.isEmpty() ? EnumSet.noneOf(TextOutput.class) : EnumSet.copyOf(outputs);
         for (TextOutput o : more) set.add(o);
@@ -51,6 +63,10 @@ public final class EncodeRequest {
     /**
      * Only text encoder {@code n}, counted from 1 (SDXL: 1 is CLIP-L, 2 is OpenCLIP bigG); 0 for
      * every encoder of the checkpoint (SDXL's merged conditioning).
+     *
+     * @param n the encoder number, from 1, or 0 for all; checked against the model when encoding
+     * @return the new request
+     * @throws IllegalArgumentException when {@code n} is negative
      */
     public EncodeRequest encoder(int n) {
         if (n < 0) throw new IllegalArgumentException("encoder numbers start at 1, got " + n);
@@ -61,25 +77,34 @@ public final class EncodeRequest {
      * Conditioning from hidden state {@code k} counted from the end, as A1111 and ComfyUI count
      * it: 1 is the last block, 2 the one before; 0 for the family's default (SD 1.x and CLIP 1,
      * SD 2.x and SDXL 2). Whether the final layer norm applies stays the family's choice.
+     *
+     * @param k the clip skip, from 1, or 0 for the default; checked against the model when encoding
+     * @return the new request
+     * @throws IllegalArgumentException when {@code k} is negative
      */
     public EncodeRequest clipSkip(int k) {
         if (k < 0) throw new IllegalArgumentException("clip skip counts layers from the end, from 1; got " + k);
         return new EncodeRequest(outputs, encoder, k);
     }
 
-    /** The outputs asked for, in {@link TextOutput} order. */
+    /** {@return the outputs asked for, in {@link TextOutput} order; unmodifiable, may be empty} */
     public Set<TextOutput> outputs() { return outputs; }
 
-    /** Whether {@code o} is asked for. */
+    /**
+     * Whether {@code o} is asked for.
+     *
+     * @param o an output
+     * @return true when the request includes it
+     */
     public boolean wants(TextOutput o) { return outputs.contains(o); }
 
-    /** The encoder asked for, from 1, or 0 for all. */
+    /** {@return the encoder asked for, from 1, or 0 for all} */
     public int encoder() { return encoder; }
 
-    /** The clip skip asked for, from 1, or 0 for the family's default. */
+    /** {@return the clip skip asked for, from 1, or 0 for the family's default} */
     public int clipSkip() { return clipSkip; }
 
-    /** True when nothing needs the full sequence, so the pooled-only fast path applies. */
+    /** {@return true when nothing needs the full sequence, so the pooled-only fast path applies} */
     public boolean isPooledOnly() { return outputs.stream().noneMatch(TextOutput::needsFullSequence); }
 
     @Override public String toString() { return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "") + (clipSkip > 0 ? " clip skip " + clipSkip : ""); }

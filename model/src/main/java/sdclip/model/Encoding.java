@@ -28,44 +28,55 @@ public final class Encoding {
         this.prompts = ids == null ? 0 : (int) ids.shape()[0];
     }
 
-    /** Every tensor by name, in a stable order. */
+    /** {@return every tensor by name, in a stable order; unmodifiable} */
     public Map<String, HostTensor> tensors() { return tensors; }
 
-    /** The named tensor; throws when it was not computed. */
+    /**
+     * The named tensor.
+     *
+     * @param name a tensor name, e.g. {@code conditioning} or {@code encoder2.pooled_output}
+     * @return the tensor
+     * @throws IllegalArgumentException when it was not computed; the message lists the names there are
+     */
     public HostTensor get(String name) {
         HostTensor t = tensors.get(name);
         if (t == null) throw new IllegalArgumentException("no tensor \"" + name + "\" in this encoding (have " + tensors.keySet() + ")");
         return t;
     }
 
-    /** Whether the named tensor was computed. */
+    /**
+     * Whether the named tensor was computed.
+     *
+     * @param name a tensor name
+     * @return true when this encoding holds it
+     */
     public boolean has(String name) { return tensors.containsKey(name); }
 
-    /** The number of prompts N. */
+    /** {@return the number of prompts N; 0 when there is no {@code input_ids}} */
     public int prompts() { return prompts; }
 
-    /** UNet conditioning, F32 {@code [N, 77, C]} (SDXL: C = 768 + 1280, both encoders side by side). */
+    /** {@return UNet conditioning, F32 {@code [N, 77, C]} (SDXL: C = 768 + 1280, both encoders side by side)} */
     public HostTensor conditioning() { return get(TextOutput.CONDITIONING.id()); }
 
-    /** {@code final_layer_norm} of the last block, F32 {@code [N, 77, D]} (one encoder only). */
+    /** {@return {@code final_layer_norm} of the last block, F32 {@code [N, 77, D]} (one encoder only)} */
     public HostTensor lastHiddenState() { return get(TextOutput.LAST_HIDDEN_STATE.id()); }
 
-    /** Embedding output and every block's raw output, F32 {@code [L+1, N, 77, D]} (one encoder only). */
+    /** {@return the embedding output and every block's raw output, F32 {@code [L+1, N, 77, D]} (one encoder only)} */
     public HostTensor hiddenStates() { return get(TextOutput.HIDDEN_STATES.id()); }
 
-    /** The normed end-token rows, F32 {@code [N, D]}. */
+    /** {@return the normed end-token rows, F32 {@code [N, D]}} */
     public HostTensor pooledOutput() { return get(TextOutput.POOLED_OUTPUT.id()); }
 
-    /** The projected pooled rows, F32 {@code [N, P]}; absent without a text projection. */
+    /** {@return the projected pooled rows, F32 {@code [N, P]}; absent without a text projection} */
     public HostTensor textEmbeds() { return get(TextOutput.TEXT_EMBEDS.id()); }
 
-    /** The token ids, I64 {@code [N, 77]}, padded as the family pads. */
+    /** {@return the token ids, I64 {@code [N, 77]}, padded as the family pads} */
     public HostTensor inputIds() { return get("input_ids"); }
 
-    /** Each row's first end-token position (where pooling happens), I64 {@code [N]}. */
+    /** {@return each row's first end-token position (where pooling happens), I64 {@code [N]}} */
     public HostTensor pooledIndex() { return get("pooled_index"); }
 
-    /** How many encoders' own results this encoding holds under {@code encoderN.} names (2 for SDXL, else 0). */
+    /** {@return how many encoders' own results this holds under {@code encoderN.} names (2 for SDXL, else 0)} */
     public int encoderCount() {
         int n = 0;
         while (has("encoder" + (n + 1) + ".input_ids")) n++;
@@ -75,6 +86,10 @@ public final class Encoding {
     /**
      * Encoder {@code n}'s own tensors (from 1), without their {@code encoderN.} prefix; for an
      * encoding of one encoder, {@code encoder(1)} is the encoding itself.
+     *
+     * @param n the encoder number, from 1
+     * @return that encoder's tensors
+     * @throws IllegalArgumentException when this encoding holds no encoder {@code n}
      */
     public Encoding encoder(int n) {
         int count = encoderCount();
@@ -86,7 +101,13 @@ public final class Encoding {
         return new Encoding(own);
     }
 
-    /** Writes every tensor to a safetensors file, atomically. */
+    /**
+     * Writes every tensor to a safetensors file, atomically (a temporary file, then a rename).
+     *
+     * @param file     the file to write; replaced when it exists
+     * @param metadata the header's {@code __metadata__} entries; may be empty
+     * @throws IOException when the file cannot be written
+     */
     public void writeSafetensors(Path file, Map<String, String> metadata) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         metadata.forEach(w::metadata);

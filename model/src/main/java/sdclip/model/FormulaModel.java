@@ -20,23 +20,39 @@ import sdclip.engine.DType;
 public final class FormulaModel {
     private FormulaModel() {}
 
+    /** SD 1.5's text encoder (CLIP ViT-L/14): vocabulary, context, width, blocks, MLP width, projection width. */
     public static final int VOCAB = 49408, CONTEXT = 77, WIDTH = 768, LAYERS = 12, MLP = 3072, PROJECTION = 768;
 
     /** CLIP ViT-L/14's vision tower: image 224, patch 14 (257 positions), width 1024, 16 heads, 24 layers, MLP 4096. */
     public static final int IMAGE = 224, PATCH = 14, VISION_WIDTH = 1024, VISION_LAYERS = 24, VISION_MLP = 4096;
 
-    /** A tensor of the model: HF name, shape, and {@code value = scale * u + offset}. */
+    /**
+     * A tensor of the model, whose element i is {@code offset + scale * u(fnv1a64(name), i)}.
+     *
+     * @param name   the Hugging Face tensor name, e.g. {@code text_model.final_layer_norm.weight}
+     * @param shape  the dimensions, outermost first
+     * @param scale  the multiplier of {@link #u}: a power of two from 1/64 to 1/4
+     * @param offset 1 for layer-norm weights, else 0
+     */
     public record Spec(String name, long[] shape, double scale, double offset) {
+        /** {@return the number of elements, the product of the shape} */
         public long elements() {
             long n = 1;
             for (long d : shape) n *= d;
             return n;
         }
 
+        /**
+         * One element's value.
+         *
+         * @param seed the tensor's seed, {@link #fnv1a64} of its name
+         * @param i    the element's row-major index, from 0
+         * @return {@code offset + scale * u(seed, i)}
+         */
         public double value(long seed, long i) { return offset + scale * u(seed, i); }
     }
 
-    /** Every tensor, in HF CLIPTextModelWithProjection order. */
+    /** {@return every tensor of the text model, in HF CLIPTextModelWithProjection order} */
     public static List<Spec> tensors() {
         List<Spec> t = new ArrayList<>();
         double s4 = 0x1p-4, s5 = 0x1p-5, s6 = 0x1p-6, ln = 0x1p-2;
@@ -66,6 +82,8 @@ public final class FormulaModel {
     /**
      * The vision tower of a CLIP ViT-L/14 {@code CLIPModel} (Hugging Face names), with the same
      * formulas and scales as the text tower: with {@link #tensors()} a whole CLIP model.
+     *
+     * @return the vision tower's and {@code visual_projection}'s tensors, in Hugging Face order
      */
     public static List<Spec> visionTensors() {
         List<Spec> t = new ArrayList<>();
@@ -97,14 +115,25 @@ public final class FormulaModel {
         return t;
     }
 
-    /** FNV-1a 64 of the name's UTF-8 bytes: the tensor's seed. */
+    /**
+     * A tensor's seed.
+     *
+     * @param name the tensor's Hugging Face name
+     * @return FNV-1a 64 of the name's UTF-8 bytes
+     */
     public static long fnv1a64(String name) {
         long h = 0xcbf29ce484222325L;
         for (byte b : name.getBytes(StandardCharsets.UTF_8)) h = (h ^ (b & 0xFF)) * 0x100000001b3L;
         return h;
     }
 
-    /** The SplitMix64 step for element {@code i}. */
+    /**
+     * The SplitMix64 output for element {@code i}.
+     *
+     * @param seed the tensor's seed
+     * @param i    the element's row-major index, from 0
+     * @return 64 pseudo-random bits
+     */
     public static long z(long seed, long i) {
         long z = seed + (i + 1) * 0x9E3779B97F4A7C15L;
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -112,17 +141,36 @@ public final class FormulaModel {
         return z ^ (z >>> 31);
     }
 
-    /** An odd multiple of 1/4096 in (-0.5, 0.5). */
+    /**
+     * The formula's unit value for element {@code i}, from the top 11 bits of {@link #z}.
+     *
+     * @param seed the tensor's seed
+     * @param i    the element's row-major index, from 0
+     * @return an odd multiple of 1/4096 in (-0.5, 0.5)
+     */
     public static double u(long seed, long i) {
         return ((z(seed, i) >>> 53) * 2 + 1) / 4096.0 - 0.5;
     }
 
-    /** Writes the model as a Hugging Face CLIPTextModelWithProjection file in F32 or F16 (atomically). */
+    /**
+     * Writes the text model as a Hugging Face CLIPTextModelWithProjection safetensors file (atomically).
+     *
+     * @param file  the file to write; replaced when it exists
+     * @param dtype {@link DType#F32} or {@link DType#F16}
+     * @throws IOException              when the file cannot be written
+     * @throws IllegalArgumentException for {@link DType#BF16}
+     */
     public static void write(Path file, DType dtype) throws IOException { write(file, dtype, false); }
 
     /**
      * Writes the text model, or with {@code vision} a whole CLIP ViT-L/14 {@code CLIPModel} (text
      * and vision towers), in F32 or F16 (atomically).
+     *
+     * @param file   the file to write; replaced when it exists
+     * @param dtype  {@link DType#F32} or {@link DType#F16}
+     * @param vision whether to add the vision tower and {@code visual_projection}
+     * @throws IOException              when the file cannot be written
+     * @throws IllegalArgumentException for {@link DType#BF16}
      */
     public static void write(Path file, DType dtype, boolean vision) throws IOException {
         if (dtype == DType.BF16) throw new IllegalArgumentException("the formula model is written in F32 or F16");

@@ -12,22 +12,34 @@ import java.util.Arrays;
  */
 public record HostTensor(long[] shape, float[] floats, long[] longs) {
 
-    /** An F32 tensor of {@code values} with this shape. */
+    /**
+     * An F32 tensor; the array is kept, not copied.
+     *
+     * @param values the values, row-major
+     * @param shape  the dimensions, outermost first; their product should be {@code values.length}
+     * @return the tensor
+     */
     public static HostTensor of(float[] values, long... shape) { return new HostTensor(shape, values, null); }
 
-    /** An I64 tensor of {@code values} with this shape. */
+    /**
+     * An I64 tensor; the array is kept, not copied.
+     *
+     * @param values the values, row-major
+     * @param shape  the dimensions, outermost first; their product should be {@code values.length}
+     * @return the tensor
+     */
     public static HostTensor ofLongs(long[] values, long... shape) { return new HostTensor(shape, null, values); }
 
-    /** True for F32, false for I64. */
+    /** {@return true for F32, false for I64} */
     public boolean isFloat() { return floats != null; }
 
-    /** The number of values. */
+    /** {@return the number of values} */
     public int size() { return isFloat() ? floats.length : longs.length; }
 
-    /** {@code "F32"} or {@code "I64"}, as safetensors names them. */
+    /** {@return {@code "F32"} or {@code "I64"}, as safetensors names them} */
     public String dtype() { return isFloat() ? "F32" : "I64"; }
 
-    /** Bytes per value: 4 for F32, 8 for I64. */
+    /** {@return bytes per value: 4 for F32, 8 for I64} */
     public int elementBytes() { return isFloat() ? 4 : 8; }
 
     @Override public String toString() { return dtype() + Arrays.toString(shape); }

@@ -46,22 +46,58 @@ public final class ImageEncoder implements AutoCloseable {
      * @param preprocess  which reference preprocessing to reproduce
      */
     public record Options(int visionHeads, String backend, int threads, int batchSize, Preprocess preprocess) {
+        /** {@return heads inferred, the CPU backend on every processor, 8 images per pass, OpenAI's preprocessing} */
         public static Options defaults() { return new Options(0, "cpu", 0, 8, Preprocess.OPENAI); }
 
+        /**
+         * A copy with another head count.
+         *
+         * @param h heads of the vision tower, 0 to infer
+         * @return the new options
+         */
         public Options withVisionHeads(int h) { return new Options(h, backend, threads, batchSize, preprocess); }
 
+        /**
+         * A copy with another backend.
+         *
+         * @param b a backend name as {@link Backends#create} takes it
+         * @return the new options
+         */
         public Options withBackend(String b) { return new Options(visionHeads, b, threads, batchSize, preprocess); }
 
+        /**
+         * A copy with another thread count.
+         *
+         * @param n CPU threads for the backend and for decoding, 0 for every processor
+         * @return the new options
+         */
         public Options withThreads(int n) { return new Options(visionHeads, backend, n, batchSize, preprocess); }
 
+        /**
+         * A copy with another batch size.
+         *
+         * @param n images per forward pass; values below 1 mean 1
+         * @return the new options
+         */
         public Options withBatchSize(int n) { return new Options(visionHeads, backend, threads, n, preprocess); }
 
+        /**
+         * A copy with another preprocessing.
+         *
+         * @param p the reference preprocessing to reproduce
+         * @return the new options
+         */
         public Options withPreprocess(Preprocess p) { return new Options(visionHeads, backend, threads, batchSize, p); }
     }
 
-    /** Which optional outputs to keep: the preprocessed {@code pixel_values}, and every block's hidden states. */
+    /**
+     * Which optional outputs to keep besides {@code image_embeds} and {@code image_pooled_output}.
+     *
+     * @param pixelValues  keep the preprocessed input, F32 {@code [M, 3, S, S]}
+     * @param hiddenStates keep every block's hidden states, F32 {@code [L+1, M, T, D]}
+     */
     public record Request(boolean pixelValues, boolean hiddenStates) {
-        /** Only {@code image_embeds} and {@code image_pooled_output}. */
+        /** {@return a request for only {@code image_embeds} and {@code image_pooled_output}} */
         public static Request standard() { return new Request(false, false); }
     }
 
@@ -86,10 +122,30 @@ public final class ImageEncoder implements AutoCloseable {
         });
     }
 
-    /** {@link #open(Path, Options)} with {@link Options#defaults()}. */
+    /**
+     * {@link #open(Path, Options)} with {@link Options#defaults()}.
+     *
+     * @param model a CLIP model file or folder
+     * @return the encoder; the caller closes it
+     * @throws IOException when the model is missing or unreadable, or has no vision tower
+     * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint,
+     *                                                       or a vision tensor has the wrong shape
+     */
     public static ImageEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
 
-    /** Opens a CLIP model's vision tower (a CLIPModel or CLIPVisionModel(WithProjection), file or folder, or an OpenAI/OpenCLIP file). */
+    /**
+     * Opens a CLIP model's vision tower (a CLIPModel or CLIPVisionModel(WithProjection), file or folder,
+     * or an OpenAI/OpenCLIP file), checks its tensors and starts the backend.
+     *
+     * @param model   a CLIP model file or folder
+     * @param options vision heads, backend, threads, batch size and preprocessing
+     * @return the encoder; the caller closes it
+     * @throws IOException              when the model is missing or unreadable, or has no vision tower
+     * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint,
+     *                                  or a vision tensor has the wrong shape
+     * @throws IllegalArgumentException for an unknown backend or negative heads or threads
+     * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
+     */
     public static ImageEncoder open(Path model, Options options) throws IOException {
         Checkpoint checkpoint = Checkpoint.open(model, null, options.visionHeads());
         Backend backend = null;
@@ -107,28 +163,48 @@ public final class ImageEncoder implements AutoCloseable {
         }
     }
 
-    /** The opened model. */
+    /** {@return the opened model; valid until {@link #close()}} */
     public Checkpoint checkpoint() { return checkpoint; }
 
-    /** The vision tower's tensors under canonical names. */
+    /** {@return the vision tower's tensors under canonical names} */
     public VisionTower tower() { return checkpoint.visionTower(); }
 
-    /** The vision tower's shape: image size S, patch, width D, heads, layers, projection P. */
+    /** {@return the vision tower's shape: image size S, patch, width D, heads, layers, projection P} */
     public ClipVisionConfig config() { return transformer.config(); }
 
-    /** The backend computing, e.g. {@code cpu}. */
+    /** {@return the backend's name, e.g. {@code cpu}} */
     public String backendName() { return backend.name(); }
 
-    /** Threads the backend computes with. */
+    /** {@return the threads the backend computes with} */
     public int threads() { return backend.threads(); }
 
-    /** Decodes and preprocesses one image to this model's input size. */
+    /**
+     * Decodes and preprocesses one image to this model's input size S.
+     *
+     * @param image a PNG, JPEG, BMP or GIF file
+     * @return the pixels, {@code [3, S, S]} as bytes and normalised floats
+     * @throws sdclip.model.image.ImageException when the file cannot be read or decoded; the message names it
+     */
     public PreprocessedImage preprocess(Path image) { return processor.process(image); }
 
-    /** {@link Request#standard()} for these image files. */
+    /**
+     * Encodes image files with {@link Request#standard()}.
+     *
+     * @param images PNG, JPEG, BMP or GIF files; may be empty
+     * @return the embeddings, M = {@code images.size()}
+     * @throws sdclip.model.image.ImageException when a file cannot be read or decoded (the first failing one)
+     */
     public ImageEncoding encode(List<Path> images) { return encode(images, Request.standard(), ProgressListener.NONE); }
 
-    /** Encodes image files, telling {@code progress} after each batch how many images are done. */
+    /**
+     * Encodes image files, telling {@code progress} after each batch how many images are done.
+     *
+     * @param images   PNG, JPEG, BMP or GIF files; may be empty
+     * @param request  which optional outputs to keep
+     * @param progress told after each batch, on this thread
+     * @return the embeddings, M = {@code images.size()}
+     * @throws sdclip.model.image.ImageException when a file cannot be read or decoded (the first failing one)
+     */
     public ImageEncoding encode(List<Path> images, Request request, ProgressListener progress) {
         int s = config().imageSize(), n = images.size(), per = 3 * s * s;
         return run(n, request, progress, (b0, batch) -> {
@@ -142,6 +218,11 @@ public final class ImageEncoder implements AutoCloseable {
     /**
      * Encodes preprocessed pixels {@code [M, 3, S, S]} (normalised, channel-first; S is
      * {@link ClipVisionConfig#imageSize()}), for callers with their own preprocessing.
+     *
+     * @param pixelValues M images of {@code 3 * S * S} floats each, row-major
+     * @param request     which optional outputs to keep
+     * @return the embeddings for the M images
+     * @throws IllegalArgumentException when the length is not a multiple of {@code 3 * S * S}
      */
     public ImageEncoding encode(float[] pixelValues, Request request) {
         int s = config().imageSize(), per = 3 * s * s;

@@ -14,12 +14,14 @@ import java.util.Map;
  */
 public record ImageEncoding(HostTensor imageEmbeds, HostTensor pooledOutput, HostTensor pixelValues, HostTensor hiddenStates) {
 
-    /** Number of images. */
+    /** {@return the number of images M} */
     public int count() { return (int) pooledOutput.shape()[0]; }
 
     /**
      * The tensors by their output names ({@code image_embeds}, {@code image_pooled_output},
      * {@code pixel_values}, {@code vision_hidden_states}), absent ones left out.
+     *
+     * @return the tensors as an {@link Encoding}, for the generic writers
      */
     public Encoding asEncoding() {
         Map<String, HostTensor> m = new LinkedHashMap<>();

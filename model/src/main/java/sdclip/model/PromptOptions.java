@@ -25,15 +25,30 @@ public record PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> e
         embeddings = List.copyOf(embeddings);
     }
 
-    /** Plain CLIP tokenization, no embeddings: what {@link TextEncoder#encode(List)} does. */
+    /** {@return plain CLIP tokenization, no embeddings: what {@link TextEncoder#encode(List)} does} */
     public static PromptOptions plain() { return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of()); }
 
-    /** These options with another syntax. */
+    /**
+     * These options with another syntax.
+     *
+     * @param s the prompt syntax; not null
+     * @return the new options
+     */
     public PromptOptions withSyntax(PromptSyntax s) { return new PromptOptions(s, emphasis, embeddings); }
 
-    /** These options with another emphasis mode. */
+    /**
+     * These options with another emphasis mode.
+     *
+     * @param e how A1111 weights are applied; not null
+     * @return the new options
+     */
     public PromptOptions withEmphasis(Emphasis e) { return new PromptOptions(syntax, e, embeddings); }
 
-    /** These options with these embedding files or folders. */
+    /**
+     * These options with other textual inversion embeddings.
+     *
+     * @param paths embedding files or folders; may be empty, not null
+     * @return the new options
+     */
     public PromptOptions withEmbeddings(List<Path> paths) { return new PromptOptions(syntax, emphasis, paths); }
 }

@@ -13,27 +13,27 @@ package sdclip.model;
  */
 public record TensorSpec(String name, String dtype, long[] shape, int batchAxis, String copyOf) {
 
-    /** Bytes per value: 4 for F32, 8 for I64. */
+    /** {@return bytes per value: 4 for F32, 8 for I64} */
     public int elementBytes() { return dtype.equals("F32") ? 4 : 8; }
 
-    /** Values in the whole tensor (a long: N x 77 x D overflows an int for large runs). */
+    /** {@return values in the whole tensor (a long: N x 77 x D overflows an int for large runs)} */
     public long elements() {
         long n = 1;
         for (long d : shape) n = Math.multiplyExact(n, d);
         return n;
     }
 
-    /** Bytes of the whole tensor. */
+    /** {@return bytes of the whole tensor} */
     public long bytes() { return Math.multiplyExact(elements(), (long) elementBytes()); }
 
-    /** Values per prompt in each block along the batch axis (77 x D for {@code [N, 77, D]}). */
+    /** {@return values per prompt in each block along the batch axis (77 x D for {@code [N, 77, D]})} */
     public long rowElements() {
         long n = 1;
         for (int i = batchAxis + 1; i < shape.length; i++) n = Math.multiplyExact(n, shape[i]);
         return n;
     }
 
-    /** How many blocks precede the batch axis: 1, or L+1 for {@code hidden_states}. */
+    /** {@return how many blocks precede the batch axis: 1, or L+1 for {@code hidden_states}} */
     public long blocks() {
         long n = 1;
         for (int i = 0; i < batchAxis; i++) n *= shape[i];

@@ -52,25 +52,55 @@ public final class TextEncoder implements AutoCloseable {
      * @param batchSize  prompts per forward pass (bounds activation memory)
      */
     public record Options(int[] heads, Path projection, Path tokenizer, String backend, int threads, int batchSize) {
-        /** No overrides, the CPU backend on every processor, 8 prompts per forward pass. */
+        /** {@return no overrides, the CPU backend on every processor, 8 prompts per forward pass} */
         public static Options defaults() { return new Options(null, null, null, "cpu", 0, 8); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy with other head counts.
+         *
+         * @param h heads per encoder, in encoder order; null, a shorter array or 0 entries infer them
+         * @return the new options
+         */
         public Options withHeads(int... h) { return new Options(h, projection, tokenizer, backend, threads, batchSize); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy that borrows another model's text projection.
+         *
+         * @param p a CLIP file or folder with a text projection, or null for none
+         * @return the new options
+         */
         public Options withProjection(Path p) { return new Options(heads, p, tokenizer, backend, threads, batchSize); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy with another vocabulary.
+         *
+         * @param t a vocabulary file or folder ({@link ClipTokenizer#load}), or null to look for one
+         * @return the new options
+         */
         public Options withTokenizer(Path t) { return new Options(heads, projection, t, backend, threads, batchSize); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy with another backend.
+         *
+         * @param b a backend name as {@link Backends#create} takes it, e.g. {@code cpu} or {@code opencl}
+         * @return the new options
+         */
         public Options withBackend(String b) { return new Options(heads, projection, tokenizer, b, threads, batchSize); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy with another thread count.
+         *
+         * @param n CPU threads, 0 for every processor
+         * @return the new options
+         */
         public Options withThreads(int n) { return new Options(heads, projection, tokenizer, backend, n, batchSize); }
 
-        /** A copy with this field changed. */
+        /**
+         * A copy with another batch size.
+         *
+         * @param n prompts per forward pass; values below 1 mean 1
+         * @return the new options
+         */
         public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, backend, threads, n); }
     }
 
@@ -108,10 +138,30 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
-    /** Opens {@code model} (a file, index.json or folder) with {@link Options#defaults()}. */
+    /**
+     * Opens {@code model} with {@link Options#defaults()}.
+     *
+     * @param model a checkpoint file, {@code *.safetensors.index.json} or model folder
+     * @return the encoder; the caller closes it
+     * @throws IOException when the model is missing or unreadable, or has no text encoder
+     * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
+     */
     public static TextEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
 
-    /** Opens {@code model}: recognises the checkpoint, maps its weights and prepares the backend. */
+    /**
+     * Opens {@code model}: recognises the checkpoint, maps its weights and prepares the backend.
+     * The vocabulary is loaded on first use, not here.
+     *
+     * @param model   a checkpoint file, {@code *.safetensors.index.json} or model folder
+     * @param options heads, projection, tokenizer, backend, threads and batch size
+     * @return the encoder; the caller closes it
+     * @throws IOException              when the model or the projection source is missing or unreadable, the
+     *                                  model has no text encoder, or the borrowed projection's width does not fit
+     * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
+     * @throws IllegalArgumentException for an unknown backend, a negative thread count, or more head counts
+     *                                  than encoders
+     * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
+     */
     public static TextEncoder open(Path model, Options options) throws IOException {
         Checkpoint checkpoint = Checkpoint.open(model, options.heads());
         Checkpoint projection = null;
@@ -128,18 +178,28 @@ public final class TextEncoder implements AutoCloseable {
         }
     }
 
-    /** The recognised checkpoint: family, layout, towers. */
+    /** {@return the recognised checkpoint: family, layout, towers; valid until {@link #close()}} */
     public Checkpoint checkpoint() { return checkpoint; }
 
-    /** The configuration of each text encoder, in order. */
+    /** {@return the configuration of each text encoder, encoder 1 first} */
     public List<ClipTextConfig> configs() { return transformers.stream().map(TextTransformer::config).toList(); }
 
-    /** The tokenizer of encoder 1 (SDXL's two share one vocabulary). */
+    /**
+     * The tokenizer of encoder 1 (SDXL's two share one vocabulary), as {@link #tokenizer(int)}.
+     *
+     * @return the tokenizer
+     * @throws IOException when no vocabulary is found or it cannot be loaded
+     */
     public ClipTokenizer tokenizer() throws IOException { return tokenizer(1); }
 
     /**
      * Encoder {@code n}'s tokenizer (from 1): the one given in {@link Options#tokenizer} when
      * set, else the encoder's own folder (diffusers), else {@code $SDCLIP_TOKENIZER}; loaded once.
+     *
+     * @param n the encoder number, from 1
+     * @return the tokenizer
+     * @throws IOException              when no vocabulary is found or it cannot be loaded
+     * @throws IllegalArgumentException when the checkpoint has no encoder {@code n}
      */
     public synchronized ClipTokenizer tokenizer(int n) throws IOException {
         int index = checkpoint.encoders().indexOf(checkpoint.encoder(n));
@@ -155,35 +215,67 @@ public final class TextEncoder implements AutoCloseable {
         return tokenizers[index];
     }
 
-    /** The backend's name, e.g. {@code cpu} or {@code opencl:0:0}. */
+    /** {@return the backend's name, e.g. {@code cpu} or {@code opencl:0:0}} */
     public String backendName() { return backend.name(); }
 
-    /** The backend's worker threads. */
+    /** {@return the backend's worker threads} */
     public int threads() { return backend.threads(); }
 
     /**
      * What conditioning {@code tower} gives for clip skip {@code k} (0: the family's default),
      * e.g. {@code final_norm(hidden_states[L-1])} or {@code hidden_states[L-1] (no final norm)}.
      * Clip skip K is hidden state K from the end on every family.
+     *
+     * @param tower a text encoder of an open checkpoint
+     * @param k     the clip skip, from 1, or 0 for the family's default
+     * @return one line naming the layer and whether the final norm applies
+     * @throws IllegalArgumentException when the tower has fewer than {@code k - 1} blocks
      */
     public static String describeConditioning(TextTower tower, int k) { return ConditioningLayer.of(tower, k).describe(); }
 
     /**
      * The tensors an {@code n}-prompt run of {@code request} produces, in order, with their
-     * whole-run shapes; known before any work, so writers can lay out a file first. Throws
-     * {@link IllegalArgumentException} for an encoder or clip skip this checkpoint lacks.
+     * whole-run shapes; known before any work, so writers can lay out a file first.
+     *
+     * @param request the outputs, encoder and clip skip
+     * @param n       the number of prompts in the run
+     * @return the specs, in the order an {@link Encoding} holds the tensors
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
      */
     public List<TensorSpec> outputs(EncodeRequest request, long n) { return batches(request).specs(n); }
 
-    /** {@link EncodeRequest#standard()} for these prompts, every tensor on the heap. */
+    /**
+     * Encodes {@code prompts} with {@link EncodeRequest#standard()}, every tensor on the heap.
+     *
+     * @param prompts the prompts, plain text; may be empty
+     * @return the tensors, N = {@code prompts.size()}
+     * @throws IOException when no vocabulary is found or it cannot be loaded
+     */
     public Encoding encode(List<String> prompts) throws IOException { return encode(prompts, EncodeRequest.standard()); }
 
-    /** Encodes {@code prompts}, every tensor on the heap (shapes as {@link #outputs} lists them). */
+    /**
+     * Encodes {@code prompts}, every tensor on the heap (shapes as {@link #outputs} lists them).
+     *
+     * @param prompts the prompts, plain text; may be empty
+     * @param request the outputs, encoder and clip skip
+     * @return the tensors, N = {@code prompts.size()}
+     * @throws IOException              when no vocabulary is found or it cannot be loaded
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     */
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
         return encode(prompts, request, ProgressListener.NONE);
     }
 
-    /** As {@link #encode(List, EncodeRequest)}, telling {@code progress} after each batch. */
+    /**
+     * As {@link #encode(List, EncodeRequest)}, telling {@code progress} after each batch.
+     *
+     * @param prompts  the prompts, plain text; may be empty
+     * @param request  the outputs, encoder and clip skip
+     * @param progress told after each batch, on this thread; {@link ProgressListener#NONE} for silence
+     * @return the tensors, N = {@code prompts.size()}
+     * @throws IOException              when no vocabulary is found or it cannot be loaded
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     */
     public Encoding encode(List<String> prompts, EncodeRequest request, ProgressListener progress) throws IOException {
         Batches b = batches(request);
         OutputAssembly all = new OutputAssembly(b.specs(prompts.size()), prompts.size());
@@ -196,12 +288,27 @@ public final class TextEncoder implements AutoCloseable {
      * {@code sink} in prompt order before the next starts, so memory stays bounded by one batch
      * (at most {@link Options#batchSize} prompts of full sequences) whatever the prompt count.
      * Results are bit-identical to {@link #encode(List, EncodeRequest)}.
+     *
+     * @param prompts the prompts, plain text; may be empty
+     * @param request the outputs, encoder and clip skip
+     * @param sink    receives each batch's tensors, shaped for that batch's prompt count
+     * @throws IOException              when no vocabulary is found or it cannot be loaded, or as the sink throws
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
      */
     public void stream(List<String> prompts, EncodeRequest request, EncodingSink sink) throws IOException {
         stream(prompts, request, sink, ProgressListener.NONE);
     }
 
-    /** As {@link #stream(List, EncodeRequest, EncodingSink)}, telling {@code progress} after each batch. */
+    /**
+     * As {@link #stream(List, EncodeRequest, EncodingSink)}, telling {@code progress} after each batch.
+     *
+     * @param prompts  the prompts, plain text; may be empty
+     * @param request  the outputs, encoder and clip skip
+     * @param sink     receives each batch's tensors, shaped for that batch's prompt count
+     * @param progress told after each batch, on this thread
+     * @throws IOException              when no vocabulary is found or it cannot be loaded, or as the sink throws
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     */
     public void stream(List<String> prompts, EncodeRequest request, EncodingSink sink, ProgressListener progress) throws IOException {
         batches(request).run(promptRows(prompts, request), (first, batch) -> sink.accept(first, new Encoding(batch)),
                 done -> progress.progress(done, prompts.size()));
@@ -216,7 +323,12 @@ public final class TextEncoder implements AutoCloseable {
      * of each prompt's first chunk. The last hidden state and hidden states are not available
      * there.
      *
-     * @throws IOException where an embedding file cannot be read
+     * @param prompts  the prompts in {@code options}' syntax; may be empty
+     * @param request  the outputs (no hidden states with a syntax), encoder and clip skip
+     * @param options  the prompt syntax, emphasis and textual inversion embeddings
+     * @param progress told after each batch, on this thread
+     * @return the tensors, N = {@code prompts.size()}
+     * @throws IOException where an embedding file or the vocabulary cannot be read
      * @throws IllegalArgumentException where the request asks for hidden states with a syntax,
      *     embeddings come without one, or an embedding does not fit an encoder
      */
@@ -238,6 +350,12 @@ public final class TextEncoder implements AutoCloseable {
      * Encodes pre-tokenized rows (each exactly the context length, 77, padded as the family
      * expects; the same rows go to every chosen encoder): for callers with their own
      * tokenization, and benchmarks that need no vocabulary.
+     *
+     * @param rows    token ids, one row per prompt, each of the encoders' context length
+     * @param request the outputs, encoder and clip skip
+     * @return the tensors, N = {@code rows.size()}
+     * @throws IllegalArgumentException when a row has the wrong length or an id outside the vocabulary, or for
+     *                                  an encoder or clip skip this checkpoint lacks
      */
     public Encoding encodeIds(List<int[]> rows, EncodeRequest request) {
         Batches b = batches(request);

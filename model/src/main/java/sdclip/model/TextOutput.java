@@ -21,13 +21,18 @@ public enum TextOutput {
 
     TextOutput(String id) { this.id = id; }
 
-    /** The tensor name, e.g. {@code "last_hidden_state"}. */
+    /** {@return the tensor name, e.g. {@code "last_hidden_state"}} */
     public String id() { return id; }
 
-    /** Whether computing it needs every position of every row (all but the pooled outputs). */
+    /** {@return whether computing it needs every position of every row (all but the pooled outputs)} */
     public boolean needsFullSequence() { return this != POOLED_OUTPUT && this != TEXT_EMBEDS; }
 
-    /** The output named {@code id}, or null when no output has that name. */
+    /**
+     * The output with this tensor name.
+     *
+     * @param id a tensor name, e.g. {@code "pooled_output"}
+     * @return the output, or null when no output has that name
+     */
     public static TextOutput byId(String id) {
         for (TextOutput o : values()) if (o.id.equals(id)) return o;
         return null;

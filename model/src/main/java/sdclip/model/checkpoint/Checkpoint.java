@@ -26,7 +26,22 @@ public final class Checkpoint implements AutoCloseable {
 
     /** The checkpoint families sdclip recognises. */
     public enum Family {
-        SD1("sd1"), SD2("sd2"), SDXL("sdxl"), SDXL_REFINER("sdxl-refiner"), SD3("sd3"), FLUX("flux"), CLIP("clip"), CLIP_TEXT("clip-text"),
+        /** Stable Diffusion 1.x: OpenAI CLIP ViT-L/14, clip skip 1. */
+        SD1("sd1"),
+        /** Stable Diffusion 2.x: OpenCLIP ViT-H/14, clip skip 2. */
+        SD2("sd2"),
+        /** SDXL base: encoder 1 CLIP ViT-L/14, encoder 2 OpenCLIP ViT-bigG/14. */
+        SDXL("sdxl"),
+        /** The SDXL refiner: OpenCLIP ViT-bigG/14 only. */
+        SDXL_REFINER("sdxl-refiner"),
+        /** SD3 and SD3.5: CLIP-L and CLIP-G (their T5 is listed, not run). */
+        SD3("sd3"),
+        /** Flux: CLIP-L only (its T5 is listed, not run). */
+        FLUX("flux"),
+        /** A CLIP model with text and vision towers (Hugging Face CLIPModel, OpenAI or OpenCLIP). */
+        CLIP("clip"),
+        /** A CLIP text model alone (Hugging Face CLIPTextModel(WithProjection), or OpenAI keys without vision). */
+        CLIP_TEXT("clip-text"),
         /** A CLIP vision model without a text tower (Hugging Face CLIPVisionModel(WithProjection), OpenAI {@code visual.*}). */
         CLIP_VISION("clip-vision");
 
@@ -34,6 +49,7 @@ public final class Checkpoint implements AutoCloseable {
 
         Family(String id) { this.id = id; }
 
+        /** {@return the lower-case name messages and files use, e.g. {@code sdxl-refiner}} */
         public String id() { return id; }
     }
 
@@ -61,15 +77,25 @@ public final class Checkpoint implements AutoCloseable {
         this.stores = stores;
     }
 
+    /** {@return the file or folder as given to {@link #open}} */
     public Path path() { return path; }
 
+    /** {@return the family recognised from the keys} */
     public Family family() { return family; }
 
+    /** {@return how the checkpoint is stored, one phrase, e.g. {@code sd1 single file} or {@code diffusers}} */
     public String layout() { return layout; }
 
+    /** {@return the text encoders in order (SDXL: CLIP-L first); empty for a CLIP vision model} */
     public List<TextTower> encoders() { return encoders; }
 
-    /** Text encoder {@code number}, counted from 1. */
+    /**
+     * One text encoder.
+     *
+     * @param number the encoder number, from 1
+     * @return the encoder
+     * @throws IllegalArgumentException when the checkpoint has no encoder {@code number}
+     */
     public TextTower encoder(int number) {
         if (number < 1 || number > encoders.size()) {
             throw new IllegalArgumentException("text encoder " + number + " requested, but " + path + " has " + encoders(encoders.size()));
@@ -77,11 +103,15 @@ public final class Checkpoint implements AutoCloseable {
         return encoders.get(number - 1);
     }
 
+    /** {@return whether the checkpoint holds a CLIP vision tower (resolved only on {@link #visionTower()})} */
     public boolean hasVisionTower() { return vision != null; }
 
     /**
      * The CLIP vision tower, resolved and checked in full on first call; null when the checkpoint
      * has none (every Stable Diffusion checkpoint).
+     *
+     * @return the vision tower, or null
+     * @throws SafetensorsException when a tensor of the tower is missing or has the wrong shape
      */
     public synchronized VisionTower visionTower() {
         if (vision == null) return null;
@@ -89,19 +119,28 @@ public final class Checkpoint implements AutoCloseable {
         return visionTower;
     }
 
-    /** {@link #open(Path, int[], int)} with the vision tower's heads inferred. */
+    /**
+     * {@link #open(Path, int[], int)} with the vision tower's heads inferred.
+     *
+     * @param path  the checkpoint file or folder
+     * @param heads head counts per text encoder, or null to infer them
+     * @return the checkpoint; the caller closes it
+     * @throws IOException          when the path is missing or unreadable, or a folder lacks its weights
+     * @throws SafetensorsException when a file is malformed or holds no tower sdclip recognises
+     */
     public static Checkpoint open(Path path, int[] heads) throws IOException { return open(path, heads, 0); }
 
-    /** How many tensors the T5 encoder under {@link #T5_PREFIX} has (SD3, Flux); 0 when there is none. sdclip does not run it. */
+    /** {@return how many tensors the T5 encoder under {@link #T5_PREFIX} has (SD3, Flux); 0 when there is none} */
     public int t5Tensors() { return t5Tensors; }
 
-    /** The T5 encoder's parameter count (elements of its tensors); 0 when there is none. */
+    /** {@return the T5 encoder's parameter count (elements of its tensors); 0 when there is none} */
     public long t5Parameters() { return t5Parameters; }
 
     /**
      * The tensors of a single-file checkpoint, as stored (every tensor, not only the text
      * encoders'); valid until {@link #close()}.
      *
+     * @return the file's tensor store
      * @throws IllegalStateException for a folder checkpoint, which has one store per file
      */
     public TensorStore store() {
@@ -118,6 +157,15 @@ public final class Checkpoint implements AutoCloseable {
      * {@code heads} overrides the head count per encoder (null or shorter: inferred, width / 64
      * unless config.json says otherwise); {@code visionHeads} the vision tower's (0: config.json,
      * else 16 for OpenCLIP's ViT-H and ViT-bigG, else width / 64).
+     *
+     * @param path        the checkpoint file or folder
+     * @param heads       head counts per text encoder, or null to infer them
+     * @param visionHeads the vision tower's head count, 0 to infer it
+     * @return the checkpoint; the caller closes it
+     * @throws IOException              when the path is missing or unreadable, or a folder lacks its weights
+     * @throws SafetensorsException     when a file is malformed or holds no tower sdclip recognises; the message
+     *                                  names the file
+     * @throws IllegalArgumentException for negative {@code visionHeads} or more head counts than encoders
      */
     public static Checkpoint open(Path path, int[] heads, int visionHeads) throws IOException {
         if (!Files.exists(path)) throw new IOException(path + ": no such file or folder");
@@ -146,6 +194,12 @@ public final class Checkpoint implements AutoCloseable {
      * {@code *.safetensors.index.json}, or a PyTorch checkpoint ({@code .ckpt .pt .pth .bin}, zip
      * or legacy format, read by a pickle reader that never executes anything). A torch extension
      * on a file that is neither torch nor safetensors is refused with one line.
+     *
+     * @param file the file
+     * @return its tensors; the caller closes the store
+     * @throws IOException          when the file is missing or unreadable
+     * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
+     *                              neither format; the message names the file
      */
     public static TensorStore openTensors(Path file) throws IOException {
         if (file.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(file);

@@ -36,35 +36,52 @@ public final class VisionTower {
         this.tensors = Collections.unmodifiableMap(tensors);
     }
 
-    /** Where the tower's tensors start in the file ({@code vision_model.} or {@code visual.}). */
+    /** {@return where the tower's tensors start in the file: {@code vision_model.} or {@code visual.}} */
     public String prefix() { return prefix; }
 
-    /** How the tower's tensors are named in the file. */
+    /** {@return how the tower's tensors are named in the file} */
     public Naming naming() { return naming; }
 
-    /** The tower's shape, from its tensors (and config.json, and the heads override). */
+    /** {@return the tower's shape, from its tensors (and config.json, and the heads override)} */
     public ClipVisionConfig config() { return config; }
 
-    /** Canonical tensors in HF order: embeddings, pre-norm, layers, post-norm, projection. */
+    /** {@return the canonical tensors in HF order: embeddings, pre-norm, layers, post-norm, projection} */
     public Map<String, TextTower.Tensor> tensors() { return tensors; }
 
-    /** The canonical tensor of that name; throws when there is none. */
+    /**
+     * A canonical tensor.
+     *
+     * @param canonicalName a Hugging Face name, e.g. {@code vision_model.post_layernorm.weight}
+     * @return the tensor, a view of the mapped file
+     * @throws IllegalArgumentException when the tower has no tensor of that name
+     */
     public TextTower.Tensor tensor(String canonicalName) {
         TextTower.Tensor t = tensors.get(canonicalName);
         if (t == null) throw new IllegalArgumentException("no canonical vision tensor " + canonicalName);
         return t;
     }
 
-    /** The stored values of a canonical tensor, a view of the mapped file. */
+    /**
+     * The stored values of a canonical tensor.
+     *
+     * @param canonicalName a Hugging Face name, e.g. {@link #PATCH}
+     * @return the values in their stored dtype, a view of the mapped file
+     * @throws IllegalArgumentException when the tower has no tensor of that name
+     */
     public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
 
-    /** The dtype the tower's weights are stored in (of its patch embedding). */
+    /** {@return the dtype the tower's weights are stored in (its patch embedding's), e.g. {@code F16}} */
     public String dtype() { return store.info(tensor(PATCH).source()).type().name(); }
 
     /** Canonical name of the patch embedding, {@code [W, 3, P, P]}. */
     public static final String PATCH = "vision_model.embeddings.patch_embedding.weight";
 
-    /** The canonical name prefix of layer {@code l}. */
+    /**
+     * The canonical name prefix of one block.
+     *
+     * @param l the block index, from 0
+     * @return e.g. {@code vision_model.encoder.layers.0.}
+     */
     public static String layer(int l) { return "vision_model.encoder.layers." + l + "."; }
 
     /** Describes where a vision tower is and how it is stored; {@link #build()} resolves and checks every tensor. */

@@ -16,7 +16,14 @@ package sdclip.model.image;
 public final class CenterCrop {
     private CenterCrop() {}
 
-    /** Where the crop window starts along a side of {@code size} pixels; negative means padding before. */
+    /**
+     * Where the crop window starts along one side.
+     *
+     * @param size the side's length in pixels
+     * @param crop the crop's side in pixels
+     * @param mode whose rounding to follow
+     * @return the first pixel of the window; negative means that many pixels of padding before
+     */
     public static int offset(int size, int crop, Preprocess mode) {
         int excess = size - crop;
         if (excess >= 0) return mode == Preprocess.OPENAI ? (int) Math.rint(excess / 2.0) : Math.floorDiv(excess, 2);
@@ -24,7 +31,15 @@ public final class CenterCrop {
         return mode == Preprocess.OPENAI ? -(missing / 2) : -((missing + 1) / 2);
     }
 
-    /** The {@code crop x crop} window of the image, in its own mode. */
+    /**
+     * The {@code crop x crop} window of the image, in its own mode, padded with zeros where the image is smaller.
+     *
+     * @param image the image
+     * @param crop  the crop's side in pixels
+     * @param mode  whose rounding and padding to follow
+     * @return a new image
+     * @throws IllegalArgumentException when {@code crop} is not positive
+     */
     public static DecodedImage apply(DecodedImage image, int crop, Preprocess mode) {
         if (crop <= 0) throw new IllegalArgumentException("crop size must be positive: " + crop);
         int left = offset(image.width(), crop, mode), top = offset(image.height(), crop, mode);

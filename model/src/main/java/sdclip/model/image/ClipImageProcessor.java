@@ -19,22 +19,42 @@ public final class ClipImageProcessor {
         this.mode = mode;
     }
 
-    /** A processor for {@code size x size} inputs (224 for CLIP ViT-L/14). */
+    /**
+     * A processor for {@code size x size} inputs.
+     *
+     * @param size the model's input side in pixels (224 for CLIP ViT-L/14)
+     * @param mode which reference to reproduce
+     * @return the processor
+     * @throws IllegalArgumentException when {@code size} is not positive
+     */
     public static ClipImageProcessor of(int size, Preprocess mode) {
         if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
         return new ClipImageProcessor(size, Objects.requireNonNull(mode, "mode"));
     }
 
+    /** {@return the output side in pixels} */
     public int size() { return size; }
 
+    /** {@return which reference this processor reproduces} */
     public Preprocess mode() { return mode; }
 
-    /** Decodes the file ({@link ImageDecoder#decode}) and preprocesses it; throws {@link ImageException}. */
+    /**
+     * Decodes the file ({@link ImageDecoder#decode}) and preprocesses it.
+     *
+     * @param file a PNG, JPEG, BMP or GIF file
+     * @return the preprocessed image
+     * @throws ImageException when the file cannot be read or decoded; the message names it
+     */
     public PreprocessedImage process(Path file) {
         return process(ImageDecoder.decode(file));
     }
 
-    /** Preprocesses a decoded image. */
+    /**
+     * Preprocesses a decoded image.
+     *
+     * @param image the image, any mode
+     * @return the {@code [3, size, size]} crop and model input
+     */
     public PreprocessedImage process(DecodedImage image) {
         DecodedImage work = mode == Preprocess.HF ? RgbConverter.toRgb(image) : image;
         int[] target = ImageResizer.shortSideTo(work.width(), work.height(), size);

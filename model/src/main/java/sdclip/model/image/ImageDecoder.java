@@ -55,7 +55,14 @@ public final class ImageDecoder {
 
     private ImageDecoder() {}
 
-    /** Decodes the file; throws {@link ImageException} for anything that is not a decodable image. */
+    /**
+     * Decodes an image file in Pillow's mode for it.
+     *
+     * @param file a PNG, JPEG, BMP or GIF file (a GIF's first frame)
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message names the file
+     */
     public static DecodedImage decode(Path file) {
         Objects.requireNonNull(file, "file");
         checkFile(file);

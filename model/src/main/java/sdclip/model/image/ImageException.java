@@ -6,10 +6,23 @@ import java.nio.file.Path;
 public final class ImageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
+    /**
+     * An image problem.
+     *
+     * @param file    the image file
+     * @param problem what is wrong, without the file name; line breaks are folded into spaces
+     */
     public ImageException(Path file, String problem) {
         super(file + ": " + oneLine(problem));
     }
 
+    /**
+     * An image problem caused by another exception.
+     *
+     * @param file    the image file
+     * @param problem what is wrong, without the file name; line breaks are folded into spaces
+     * @param cause   the decoder's exception
+     */
     public ImageException(Path file, String problem, Throwable cause) {
         super(file + ": " + oneLine(problem), cause);
     }

@@ -8,7 +8,15 @@ package sdclip.model.image;
 public final class ImageResizer {
     private ImageResizer() {}
 
-    /** The image resized to {@code newWidth x newHeight} in its own mode. */
+    /**
+     * Resizes an image in its own mode.
+     *
+     * @param image     the image
+     * @param newWidth  the width in pixels
+     * @param newHeight the height in pixels
+     * @return a new image (a copy when the size is unchanged)
+     * @throws IllegalArgumentException when a target side is not positive
+     */
     public static DecodedImage resize(DecodedImage image, int newWidth, int newHeight) {
         if (newWidth <= 0 || newHeight <= 0) throw new IllegalArgumentException("target size must be positive: " + newWidth + " x " + newHeight);
         int w = image.width(), h = image.height(), ch = image.channels();
@@ -30,7 +38,12 @@ public final class ImageResizer {
     /**
      * The size torchvision's {@code Resize(n)} and Hugging Face's {@code shortest_edge} give:
      * the shorter side becomes {@code n}, the longer {@code int(n * long / short)} (truncated).
-     * Returns {@code {width, height}}.
+     *
+     * @param width  the image's width in pixels
+     * @param height the image's height in pixels
+     * @param n      the shorter side's target length, positive
+     * @return {@code {width, height}} after the resize
+     * @throws IllegalArgumentException when {@code n} is not positive
      */
     public static int[] shortSideTo(int width, int height, int n) {
         if (n <= 0) throw new IllegalArgumentException("size must be positive: " + n);

@@ -8,7 +8,9 @@ public enum PixelMode {
     L("L", 1),
     /** 8-bit gray and alpha. */
     LA("LA", 2),
+    /** 8-bit red, green and blue. */
     RGB("RGB", 3),
+    /** 8-bit red, green, blue and alpha (not premultiplied). */
     RGBA("RGBA", 4),
     /** 8-bit palette indices with a 256-entry RGB palette. */
     P("P", 1),
@@ -23,9 +25,9 @@ public enum PixelMode {
         this.channels = channels;
     }
 
-    /** The name Pillow gives this mode ("1", "L", "RGBA", ...). */
+    /** {@return the name Pillow gives this mode ("1", "L", "RGBA", ...)} */
     public String pillowName() { return pillowName; }
 
-    /** Samples per pixel. */
+    /** {@return samples per pixel: 1 to 4} */
     public int channels() { return channels; }
 }

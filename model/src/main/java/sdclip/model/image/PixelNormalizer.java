@@ -15,7 +15,13 @@ public final class PixelNormalizer {
 
     private PixelNormalizer() {}
 
-    /** Interleaved RGB ({@code [H, W, 3]}) to channel-first ({@code [3, H, W]}). */
+    /**
+     * Interleaved RGB to channel-first.
+     *
+     * @param rgb an image in mode RGB, {@code [H, W, 3]}
+     * @return its samples as {@code [3, H, W]} unsigned bytes
+     * @throws IllegalArgumentException when the image is not in mode RGB
+     */
     public static byte[] channelFirst(DecodedImage rgb) {
         if (rgb.mode() != PixelMode.RGB) throw new IllegalArgumentException("expected an RGB image, got " + rgb.mode().pillowName());
         int n = rgb.width() * rgb.height();
@@ -24,7 +30,14 @@ public final class PixelNormalizer {
         return out;
     }
 
-    /** Channel-first bytes to normalised float32 values in the same layout. */
+    /**
+     * Channel-first bytes to normalised float32 values in the same layout.
+     *
+     * @param channelFirst {@code [3, H, W]} unsigned bytes
+     * @param mode         whose rescaling to reproduce
+     * @return {@code [3, H, W]} values {@code (v / 255 - MEAN[c]) / STD[c]}
+     * @throws IllegalArgumentException when the length is not a multiple of 3
+     */
     public static float[] normalize(byte[] channelFirst, Preprocess mode) {
         if (channelFirst.length % 3 != 0) throw new IllegalArgumentException("not three equal channels: " + channelFirst.length);
         int n = channelFirst.length / 3;

@@ -8,7 +8,12 @@ package sdclip.model.image;
 public final class RgbConverter {
     private RgbConverter() {}
 
-    /** The image in mode RGB (the same instance when it already is). */
+    /**
+     * Converts to RGB as Pillow does.
+     *
+     * @param image the image, any mode
+     * @return the image in mode RGB (the same instance when it already is)
+     */
     public static DecodedImage toRgb(DecodedImage image) {
         if (image.mode() == PixelMode.RGB) return image;
         int n = image.width() * image.height(), ch = image.channels();

@@ -42,7 +42,14 @@ public final class A1111Chunker {
     private final int comma;
     private final Triggers triggers;
 
-    /** A chunker with the default comma backtrack of 20. */
+    /**
+     * A chunker with the default comma backtrack of 20.
+     *
+     * @param tokenizer  the CLIP vocabulary
+     * @param padId      the id after the first end token: the end id (SD 1.x, SDXL's CLIP L) or 0
+     *                   (SD 2.x, SDXL's OpenCLIP G)
+     * @param embeddings the textual inversions whose triggers to recognize; may be empty
+     */
     public A1111Chunker(ClipTokenizer tokenizer, int padId, List<TextualInversion> embeddings) {
         this(tokenizer, padId, embeddings, DEFAULT_COMMA_BACKTRACK);
     }
@@ -66,12 +73,23 @@ public final class A1111Chunker {
         this.triggers = new Triggers(tokenizer, embeddings);
     }
 
-    /** The chunks of a prompt in A1111 syntax. */
+    /**
+     * The chunks of a prompt in A1111 syntax.
+     *
+     * @param prompt the prompt; may be empty
+     * @return at least one chunk; unmodifiable
+     * @throws IllegalArgumentException where a weight is not a number (see {@link A1111Parser#parse})
+     */
     public List<Chunk> chunk(String prompt) {
         return chunk(A1111Parser.parse(prompt));
     }
 
-    /** The chunks of parsed parts (from {@link A1111Parser} or {@link PromptSyntax#parse}). */
+    /**
+     * The chunks of parsed parts.
+     *
+     * @param parts fragments and breaks, from {@link A1111Parser} or {@link PromptSyntax#parse}
+     * @return at least one chunk; unmodifiable
+     */
     public List<Chunk> chunk(List<? extends PromptPart> parts) {
         Run run = new Run();
         for (PromptPart part : parts) {
@@ -84,7 +102,7 @@ public final class A1111Chunker {
         return List.copyOf(run.chunks);
     }
 
-    /** The empty chunk A1111 pads a batch with (its {@code empty_chunk}, after padding). */
+    /** {@return the empty chunk A1111 pads a batch with (its {@code empty_chunk}, after padding)} */
     public Chunk emptyChunk() {
         return Chunk.empty(tokenizer.startId(), tokenizer.endId(), padId);
     }

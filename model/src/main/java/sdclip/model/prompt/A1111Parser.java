@@ -48,6 +48,8 @@ public final class A1111Parser {
     /**
      * The prompt's fragments and breaks.
      *
+     * @param prompt the prompt; may be empty
+     * @return the fragments and breaks in order, with their weights
      * @throws IllegalArgumentException where a weight like {@code (x:1.2.3)} is not a number (A1111
      *     fails the generation there with Python's {@code ValueError})
      */

@@ -35,6 +35,11 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
     /**
      * The chunk of an empty prompt: start, end, then {@code padId} to the end (A1111's
      * {@code empty_chunk} after its padding step; ComfyUI's {@code gen_empty_tokens}).
+     *
+     * @param startId the start token's id (49406 in CLIP's vocabulary)
+     * @param endId   the end token's id (49407)
+     * @param padId   the id after the first end token: the end id (SD 1.x, SDXL's CLIP-L) or 0 (OpenCLIP)
+     * @return the chunk, every weight 1
      */
     public static Chunk empty(int startId, int endId, int padId) {
         int[] ids = new int[LENGTH];
@@ -46,31 +51,46 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
         return new Chunk(ids, weights, new EmbeddingSlot[LENGTH]);
     }
 
-    /** A copy of the ids. */
+    /** {@return a copy of the {@value #LENGTH} token ids} */
     @Override public int[] ids() { return ids.clone(); }
 
-    /** A copy of the weights. */
+    /** {@return a copy of the {@value #LENGTH} weights} */
     @Override public float[] weights() { return weights.clone(); }
 
-    /** A copy of the slots, {@code null} where none. */
+    /** {@return a copy of the {@value #LENGTH} embedding slots, {@code null} where none} */
     @Override public EmbeddingSlot[] slots() { return slots.clone(); }
 
-    /** The token id at a position. */
+    /**
+     * The token id at a position.
+     *
+     * @param position the position, 0 to {@value #LENGTH} - 1
+     * @return the id ({@value #SLOT_ID} at an embedding slot)
+     */
     public int id(int position) { return ids[position]; }
 
-    /** The weight at a position. */
+    /**
+     * The weight at a position.
+     *
+     * @param position the position, 0 to {@value #LENGTH} - 1
+     * @return the weight, 1 for start, end and padding
+     */
     public float weight(int position) { return weights[position]; }
 
-    /** The embedding slot at a position, or {@code null}. */
+    /**
+     * The embedding slot at a position.
+     *
+     * @param position the position, 0 to {@value #LENGTH} - 1
+     * @return the slot, or {@code null} where the position holds a token
+     */
     public EmbeddingSlot slot(int position) { return slots[position]; }
 
-    /** Whether any position holds an embedding slot. */
+    /** {@return whether any position holds an embedding slot} */
     public boolean hasSlots() {
         for (EmbeddingSlot s : slots) if (s != null) return true;
         return false;
     }
 
-    /** Whether any weight differs from 1. */
+    /** {@return whether any weight differs from 1} */
     public boolean isWeighted() {
         for (float w : weights) if (w != 1f) return true;
         return false;
@@ -110,6 +130,10 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
     /**
      * Pads every prompt of a batch to the same number of chunks with {@code empty}, as A1111 does
      * before encoding chunk {@code i} of all prompts together.
+     *
+     * @param prompts each prompt's chunks; a prompt with none gets only {@code empty} ones
+     * @param empty   the chunk to pad with, usually {@link #empty}
+     * @return each prompt's chunks, all as many as the longest prompt's; unmodifiable
      */
     public static List<List<Chunk>> padBatch(List<List<Chunk>> prompts, Chunk empty) {
         Objects.requireNonNull(empty, "empty");

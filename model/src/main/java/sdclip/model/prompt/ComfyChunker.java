@@ -76,12 +76,22 @@ public final class ComfyChunker {
         this.vocabulary = grouping == Grouping.WORDS ? vocabulary(tokenizer) : Map.of();
     }
 
-    /** The chunks of a prompt in ComfyUI syntax. */
+    /**
+     * The chunks of a prompt in ComfyUI syntax.
+     *
+     * @param prompt the prompt; may be empty
+     * @return the chunks; unmodifiable
+     */
     public List<Chunk> chunk(String prompt) {
         return chunk(ComfyParser.parse(prompt));
     }
 
-    /** The chunks of weighted segments (from {@link ComfyParser}). */
+    /**
+     * The chunks of weighted segments.
+     *
+     * @param segments the segments, from {@link ComfyParser#parse}
+     * @return the chunks; unmodifiable
+     */
     public List<Chunk> chunk(List<Fragment> segments) {
         List<Group> groups = new ArrayList<>();
         for (Fragment f : segments) {
@@ -97,6 +107,8 @@ public final class ComfyChunker {
     /**
      * The empty prompt's chunk, start, end, then padding: what ComfyUI encodes as
      * {@code z_empty} for {@link ComfyWeighting} ({@code gen_empty_tokens}).
+     *
+     * @return the chunk, every weight 1
      */
     public Chunk emptyChunk() {
         return Chunk.empty(tokenizer.startId(), tokenizer.endId(), padId);

@@ -24,7 +24,12 @@ public final class ComfyParser {
 
     private static final String ESCAPED_CLOSE = "\0\1", ESCAPED_OPEN = "\0\2";
 
-    /** The prompt's weighted segments. */
+    /**
+     * Splits a prompt into weighted segments.
+     *
+     * @param prompt the prompt; may be empty
+     * @return the segments in order, escapes resolved; unmodifiable
+     */
     public static List<Fragment> parse(String prompt) {
         String escaped = prompt.replace("\\)", ESCAPED_CLOSE).replace("\\(", ESCAPED_OPEN);
         List<Fragment> out = new ArrayList<>();

@@ -54,13 +54,14 @@ public final class EmbeddingFiles {
         this.inversions = List.copyOf(list);
     }
 
-    /** No embeddings. */
+    /** {@return an empty set of embeddings} */
     public static EmbeddingFiles none() { return new EmbeddingFiles(Map.of()); }
 
     /**
      * Reads embedding files and folders.
      *
-     * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them
+     * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them; may be empty
+     * @return the embeddings by trigger, first file per name
      * @throws IOException naming the file, where one is missing or not a textual inversion
      */
     public static EmbeddingFiles load(List<Path> paths) throws IOException {
@@ -83,10 +84,10 @@ public final class EmbeddingFiles {
         return new EmbeddingFiles(byName);
     }
 
-    /** The triggers and vector counts, for the chunkers: each file's stem, then any diffusers token. */
+    /** {@return the triggers and vector counts, for the chunkers: each file's stem, then any diffusers token} */
     public List<TextualInversion> inversions() { return inversions; }
 
-    /** Whether there are none. */
+    /** {@return whether there are no embeddings} */
     public boolean isEmpty() { return byName.isEmpty(); }
 
     /**
@@ -98,6 +99,7 @@ public final class EmbeddingFiles {
      *     {@code clip_l}, encoder 1 {@code clip_g}; with 1 a file's one table, or the one of
      *     {@code clip_l} / {@code clip_g} whose width matches
      * @param width the encoder's width
+     * @return the vectors, n x width values; the held array itself, not to be modified
      * @throws IllegalArgumentException naming the file, where it has no table for this encoder
      *     or the widths differ
      */
@@ -111,7 +113,15 @@ public final class EmbeddingFiles {
         return t.values();
     }
 
-    /** Checks every embedding against an encoder, as {@link #vectors} would refuse it. */
+    /**
+     * Checks every embedding against an encoder, as {@link #vectors} would refuse it.
+     *
+     * @param encoder  the encoder, from 0
+     * @param encoders how many text encoders the model has
+     * @param width    the encoder's width
+     * @throws IllegalArgumentException naming the file, for the first embedding with no table for this encoder or
+     *                                  another width
+     */
     public void check(int encoder, int encoders, int width) {
         for (String name : byName.keySet()) vectors(name, encoder, encoders, width);
     }

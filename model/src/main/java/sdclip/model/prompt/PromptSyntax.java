@@ -11,7 +11,13 @@ public enum PromptSyntax {
     /** ComfyUI: {@code (x)}, {@code (x:w)}, escaped parentheses; see {@link ComfyParser}. */
     COMFY;
 
-    /** The prompt's parts under this syntax. */
+    /**
+     * The prompt's parts under this syntax.
+     *
+     * @param prompt the prompt; may be empty
+     * @return fragments (and, for A1111, breaks) in order
+     * @throws IllegalArgumentException where an A1111 weight is not a number
+     */
     public List<PromptPart> parse(String prompt) {
         return switch (this) {
             case PLAIN -> List.of(new Fragment(prompt, 1.0));
