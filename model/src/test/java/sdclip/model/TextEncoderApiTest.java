@@ -115,7 +115,7 @@ class TextEncoderApiTest {
     void messagesNameTheModelNotFlags() throws IOException {
         try (TextEncoder enc = open("tiny-sdxl.safetensors", 2, 3)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(List.of("x"), EncodeRequest.standard().encoder(3)));
-            assertTrue(e.getMessage().startsWith("encoder 3 requested, but ") && e.getMessage().endsWith("tiny-sdxl.safetensors has 2 text encoders"), e.getMessage());
+            assertTrue(e.getMessage().startsWith("text encoder 3 requested, but ") && e.getMessage().endsWith("tiny-sdxl.safetensors has 2 text encoders"), e.getMessage());
             IllegalArgumentException skip = assertThrows(IllegalArgumentException.class, () -> enc.outputs(EncodeRequest.standard().clipSkip(9), 1));
             assertFalse(skip.getMessage().contains("--"), skip.getMessage());
             assertThrows(IllegalArgumentException.class, () -> EncodeRequest.standard().clipSkip(-1));

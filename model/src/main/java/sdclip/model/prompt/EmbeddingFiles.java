@@ -94,29 +94,29 @@ public final class EmbeddingFiles {
      * The vectors of an embedding for one text encoder, {@code [n, width]} row-major.
      *
      * @param name a trigger from {@link #inversions()}
-     * @param encoder the encoder, from 0
-     * @param encoders how many text encoders the model has: with 2 (SDXL, SD3) encoder 0 takes
-     *     {@code clip_l}, encoder 1 {@code clip_g}; with 1 a file's one table, or the one of
+     * @param encoder the encoder, from 1 as everywhere in the API
+     * @param encoders how many text encoders the model has: with 2 (SDXL, SD3) encoder 1 takes
+     *     {@code clip_l}, encoder 2 {@code clip_g}; with 1 a file's one table, or the one of
      *     {@code clip_l} / {@code clip_g} whose width matches
      * @param width the encoder's width
-     * @return the vectors, n x width values; the held array itself, not to be modified
+     * @return a copy of the vectors, n x width values
      * @throws IllegalArgumentException naming the file, where it has no table for this encoder
      *     or the widths differ
      */
     public float[] vectors(String name, int encoder, int encoders, int width) {
         Entry e = byName.get(name);
         if (e == null) throw new IllegalArgumentException("no textual inversion embedding named " + name);
-        Table t = table(e, encoder, encoders, width);
+        Table t = table(e, encoder - 1, encoders, width);
         if (t.width() != width) {
-            throw new IllegalArgumentException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + (encoder + 1) + " has width " + width);
+            throw new IllegalArgumentException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + encoder + " has width " + width);
         }
-        return t.values();
+        return t.values().clone();
     }
 
     /**
      * Checks every embedding against an encoder, as {@link #vectors} would refuse it.
      *
-     * @param encoder  the encoder, from 0
+     * @param encoder  the encoder, from 1
      * @param encoders how many text encoders the model has
      * @param width    the encoder's width
      * @throws IllegalArgumentException naming the file, for the first embedding with no table for this encoder or

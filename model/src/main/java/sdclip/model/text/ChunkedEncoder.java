@@ -79,7 +79,7 @@ public final class ChunkedEncoder {
         this.emphasis = emphasis;
         this.embeddings = embeddings;
         this.batchSize = Math.max(1, batchSize);
-        for (Tower t : towers) embeddings.check(t.index(), encoders, t.transformer().config().width());
+        for (Tower t : towers) embeddings.check(t.index() + 1, encoders, t.transformer().config().width());
     }
 
     /** One encoder's prompts as chunks: {@code k} per prompt after padding, and the counts before. */
@@ -230,7 +230,7 @@ public final class ChunkedEncoder {
                     for (int j = 0; j < context; j++) {
                         EmbeddingSlot slot = chunk.slot(j);
                         if (slot == null) continue;
-                        float[] table = embeddings.vectors(slot.name(), t.index(), encoders, w);
+                        float[] table = embeddings.vectors(slot.name(), t.index() + 1, encoders, w);
                         overrides[b * context + j] = Arrays.copyOfRange(table, slot.index() * w, (slot.index() + 1) * w);
                     }
                 }
