@@ -2,6 +2,7 @@
 module sdclip.cli {
     requires sdclip.model;
     requires info.picocli;
+    requires java.net.http; // sdclip pull, the one command that uses the network
 
     // picocli fills option fields and calls commands reflectively.
     opens sdclip.cli to info.picocli;

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -38,8 +39,11 @@ final class DiffCommand implements Callable<Integer> {
     /** One tensor's comparison; {@code relative} is max|d| / max|A|. */
     record Row(String name, String status, double maxAbs, double relative, boolean identical, boolean withinF16) {}
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        a = modelPaths.resolve(a); b = modelPaths.resolve(b);
         List<Row> rows = new ArrayList<>();
         try (Checkpoint ca = Checkpoint.open(a, null); Checkpoint cb = Checkpoint.open(b, null)) {
             TextTower ta = ca.encoder(encoder), tb = cb.encoder(encoder);

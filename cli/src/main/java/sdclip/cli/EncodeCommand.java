@@ -48,8 +48,11 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: conditioning).")
     String tensor;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model); projection = modelPaths.resolve(projection);
         List<String> texts = prompts.read();
         if (clipSkip < 0) throw new IllegalArgumentException("--clip-skip must be positive");
         try (TextEncoder enc = TextEncoder.open(model, modelOptions.options(projection))) {

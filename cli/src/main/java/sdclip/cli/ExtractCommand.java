@@ -9,6 +9,7 @@ import java.util.Comparator;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -45,8 +46,11 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to create (must not exist).")
     Path output;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         if (Files.exists(output)) throw new IOException(output + ": already exists; extract writes a new folder");
         try (Checkpoint c = Checkpoint.open(model, heads)) {
             TextTower tower = c.encoder(encoder);

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -28,8 +29,11 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         try (Checkpoint c = Checkpoint.open(model, heads)) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));

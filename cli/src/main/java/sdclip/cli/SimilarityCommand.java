@@ -48,8 +48,11 @@ final class SimilarityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model); projection = modelPaths.resolve(projection); against = modelPaths.resolve(against); againstProjection = modelPaths.resolve(againstProjection);
         List<String> texts = prompts.read();
         float[] a, b;
         int dimA, dimB;
