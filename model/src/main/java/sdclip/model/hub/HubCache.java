@@ -45,16 +45,24 @@ public final class HubCache {
         return new HubCache(cache.resolve("huggingface").resolve("hub"));
     }
 
-    /** @return the cache folder */
+    /**
+     * Returns the cache folder.
+     *
+     * @return the cache folder
+     */
     public Path root() { return root; }
 
     /**
+     * Returns {@code <root>/models--<org>--<name>}.
+     *
      * @param id a repository (its revision is ignored)
      * @return {@code <root>/models--<org>--<name>}
      */
     public Path repoFolder(RepoId id) { return root.resolve(id.cacheFolderName()); }
 
     /**
+     * Returns {@code blobs/<etag>} of the repository.
+     *
      * @param id a repository
      * @param etag the file's blob id (sha256 for LFS files, git sha1 otherwise)
      * @return {@code blobs/<etag>} of the repository
@@ -62,6 +70,8 @@ public final class HubCache {
     public Path blob(RepoId id, String etag) { return repoFolder(id).resolve("blobs").resolve(etag); }
 
     /**
+     * Returns {@code snapshots/<commit>} of the repository.
+     *
      * @param id a repository
      * @param commit a full commit hash
      * @return {@code snapshots/<commit>} of the repository
@@ -69,6 +79,8 @@ public final class HubCache {
     public Path snapshot(RepoId id, String commit) { return repoFolder(id).resolve("snapshots").resolve(commit); }
 
     /**
+     * Returns {@code refs/<revision>} of the repository.
+     *
      * @param id a repository
      * @param revision a branch or tag name
      * @return {@code refs/<revision>} of the repository

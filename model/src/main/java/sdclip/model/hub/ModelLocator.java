@@ -63,10 +63,18 @@ public final class ModelLocator {
         this.modelsDirs = List.copyOf(modelsDirs);
     }
 
-    /** @return the hub cache ids resolve in */
+    /**
+     * Returns the hub cache ids resolve in.
+     *
+     * @return the hub cache ids resolve in
+     */
     public HubCache hubCache() { return hub; }
 
-    /** @return the models folders bare names are looked up in (empty when none is set) */
+    /**
+     * Returns the models folders bare names are looked up in (empty when none is set).
+     *
+     * @return the models folders bare names are looked up in (empty when none is set)
+     */
     public List<Path> modelsDirs() { return modelsDirs; }
 
     /**

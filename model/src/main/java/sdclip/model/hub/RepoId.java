@@ -74,13 +74,25 @@ public record RepoId(String org, String name, String revision) {
      */
     public RepoId withRevision(String other) { return new RepoId(org, name, other); }
 
-    /** @return {@code org/name}, without the revision */
+    /**
+     * Returns {@code org/name}, without the revision.
+     *
+     * @return {@code org/name}, without the revision
+     */
     public String repo() { return org + "/" + name; }
 
-    /** @return the repository's folder name in the hub cache, {@code models--org--name} */
+    /**
+     * Returns the repository's folder name in the hub cache, {@code models--org--name}.
+     *
+     * @return the repository's folder name in the hub cache, {@code models--org--name}
+     */
     public String cacheFolderName() { return "models--" + org + "--" + name; }
 
-    /** @return whether the revision is a full 40-digit commit hash */
+    /**
+     * Returns whether the revision is a full 40-digit commit hash.
+     *
+     * @return whether the revision is a full 40-digit commit hash
+     */
     public boolean revisionIsCommit() { return isCommit(revision); }
 
     /**
@@ -91,6 +103,10 @@ public record RepoId(String org, String name, String revision) {
      */
     public static boolean isCommit(String s) { return s != null && COMMIT.matcher(s).matches(); }
 
-    /** @return {@code org/name} or {@code org/name@revision} when the revision is not {@code main} */
+    /**
+     * Returns {@code org/name} or {@code org/name@revision} when the revision is not {@code main}.
+     *
+     * @return {@code org/name} or {@code org/name@revision} when the revision is not {@code main}
+     */
     @Override public String toString() { return revision.equals(DEFAULT_REVISION) ? repo() : repo() + "@" + revision; }
 }
