@@ -2,6 +2,7 @@
 module sdclip.cli {
     requires sdclip.model;
     requires info.picocli;
+    requires java.net.http; // sdclip pull, the one command that uses the network
     requires java.logging; // quiets the engine's INFO log: the CLI says it in one line
 
     // picocli fills option fields and calls commands reflectively.

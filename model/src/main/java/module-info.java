@@ -10,6 +10,7 @@ module sdclip.model {
 
     exports sdclip.model;
     exports sdclip.model.checkpoint;
+    exports sdclip.model.hub;
     exports sdclip.model.image;
     exports sdclip.model.json;
     exports sdclip.model.prompt;

@@ -65,8 +65,11 @@ final class BenchCommand implements Callable<Integer> {
 
     record Result(Workload w, double msPerPrompt, double gflops, int runs) {}
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         if (seconds <= 0) throw new IllegalArgumentException("--seconds must be positive");
         if (vision) return benchVision();
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());

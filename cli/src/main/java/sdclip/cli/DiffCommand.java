@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -47,8 +48,11 @@ final class DiffCommand implements Callable<Integer> {
     /** One tensor's comparison; {@code relative} is max|d| / max|A|. */
     record Row(String name, String status, double maxAbs, double relative, boolean identical, boolean withinF16) {}
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        a = modelPaths.resolve(a); b = modelPaths.resolve(b);
         int both = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
         int ea = encoderA == null ? both : OptionChecks.encoder("--encoder-a", encoderA);
         int eb = encoderB == null ? both : OptionChecks.encoder("--encoder-b", encoderB);

@@ -67,8 +67,11 @@ final class EncodeCommand implements Callable<Integer> {
     @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: conditioning).")
     String tensor;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model); projection = modelPaths.resolve(projection);
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
         int number = OptionChecks.encoder("--encoder", encoder), skip = OptionChecks.clipSkip(clipSkip);
         syntax.options(); // refuses --embeddings without a syntax

@@ -30,6 +30,8 @@ final class EncodeImageCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin ModelPaths modelPaths;
+
     @Mixin VisionOptions visionOptions;
 
     @Mixin ImageInputs inputs;
@@ -48,6 +50,7 @@ final class EncodeImageCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         List<Path> images = inputs.read();
         if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {

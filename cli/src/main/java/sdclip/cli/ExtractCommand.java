@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -43,8 +44,11 @@ final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to create (must not exist).")
     Path output;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         int number = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
         ModelOptions.checkHeadValues("--heads", heads);
         if (Files.exists(output)) throw new IOException(output + ": already exists; extract writes a new folder");

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
@@ -34,8 +35,11 @@ final class InspectCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
         ModelOptions.checkHeadCount("--heads", heads, model);
         if (visionHeads < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vision-heads must be positive");
         try (Checkpoint c = Checkpoint.open(model, heads, visionHeads)) {

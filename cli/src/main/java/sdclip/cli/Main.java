@@ -19,7 +19,7 @@ import picocli.CommandLine.ScopeType;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A pure-Java CLIP text encoder for Stable Diffusion checkpoints.",
-        subcommands = {InspectCommand.class, TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class, EncodeImageCommand.class, ScoreCommand.class, ExtractCommand.class, ConvertCommand.class, DiffCommand.class, SynthCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class, EncodeImageCommand.class, ScoreCommand.class, ExtractCommand.class, ConvertCommand.class, DiffCommand.class, PullCommand.class, SynthCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")

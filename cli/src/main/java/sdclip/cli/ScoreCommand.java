@@ -49,6 +49,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
+    @Mixin ModelPaths modelPaths;
+
     @Mixin VisionOptions visionOptions;
 
     @Mixin ImageInputs inputs;
@@ -79,6 +81,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model);
+        textModel = modelPaths.resolve(textModel);
         if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
         if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
             throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");

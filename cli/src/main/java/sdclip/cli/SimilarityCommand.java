@@ -50,8 +50,11 @@ final class SimilarityCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
+    @Mixin ModelPaths modelPaths;
+
     @Override
     public Integer call() throws Exception {
+        model = modelPaths.resolve(model); projection = modelPaths.resolve(projection); against = modelPaths.resolve(against); againstProjection = modelPaths.resolve(againstProjection);
         int which = OptionChecks.encoder("--encoder", encoder);
         ModelOptions.checkHeadValues("--against-heads", againstHeads);
         List<String> texts = prompts.read();
