@@ -7,6 +7,7 @@ import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
 import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.ScalarMath;
 import sdclip.engine.support.WorkerPool;
 
 /**
