@@ -6,7 +6,6 @@ import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,9 +25,10 @@ import sdclip.model.safetensors.SafetensorsWriter;
  * the end: memory stays bounded by a batch.
  */
 final class JsonOutput implements ResultWriter {
-    private final Path target, spool;
+    private final Path target;
+    /** Raw values laid out like a safetensors body, read back by {@link #text}. */
+    private final StagedChannel spool;
     private final Writer stdout;
-    private final FileChannel ch;
     private final TensorLayout layout;
     private boolean finished;
 
@@ -38,26 +38,15 @@ final class JsonOutput implements ResultWriter {
         this.stdout = stdout;
         this.layout = new TensorLayout(specs, prompts, 0);
         Path near = stdout != null ? Path.of(System.getProperty("java.io.tmpdir"), "sdclip-json") : target;
-        Path s = null;
-        FileChannel c = null;
-        try {
-            s = TempFiles.newFile(near);
-            c = FileChannel.open(s, StandardOpenOption.READ, StandardOpenOption.WRITE);
-        } catch (IOException e) {
-            if (c != null) c.close();
-            if (s != null) TempFiles.delete(s);
-            throw WriteErrors.cannotWrite(stdout != null ? near.getParent() : target, e);
-        }
-        this.spool = s;
-        this.ch = c;
+        this.spool = StagedChannel.open(near, stdout != null ? near.getParent() : target, null, StandardOpenOption.READ, StandardOpenOption.WRITE);
     }
 
     @Override
     public void write(int first, Encoding batch) throws IOException {
         try {
-            layout.write(ch, first, batch);
+            layout.write(spool.ch, first, batch);
         } catch (IOException e) {
-            throw WriteErrors.cannotWrite(stdout != null ? spool.getParent() : target, e);
+            throw WriteErrors.cannotWrite(stdout != null ? spool.tmp.getParent() : target, e);
         }
     }
 
@@ -99,7 +88,7 @@ final class JsonOutput implements ResultWriter {
                 buf.clear();
                 buf.limit((int) Math.min(buf.capacity(), end - position));
                 while (buf.hasRemaining()) {
-                    int r = ch.read(buf, position + buf.position());
+                    int r = spool.ch.read(buf, position + buf.position());
                     if (r < 0) throw new IOException("spool ended early");
                 }
                 position += buf.limit();
@@ -117,11 +106,6 @@ final class JsonOutput implements ResultWriter {
 
     @Override
     public void close() {
-        try {
-            ch.close();
-        } catch (IOException e) {
-            // deleting it anyway
-        }
-        TempFiles.delete(spool);
+        spool.discard();
     }
 }

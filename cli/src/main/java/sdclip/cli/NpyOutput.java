@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -21,8 +20,9 @@ import sdclip.model.safetensors.SafetensorsWriter;
  * the outermost axis.
  */
 final class NpyOutput implements ResultWriter {
-    private final Path target, tmp;
-    private final FileChannel ch;
+    private final Path target;
+    /** The file being filled; null when writing to standard output. */
+    private final StagedChannel file;
     private final OutputStream stdout;
     private final TensorLayout layout;
     private final TensorSpec spec;
@@ -53,23 +53,10 @@ final class NpyOutput implements ResultWriter {
         this.layout = new TensorLayout(List.of(spec), prompts, head.length);
         if (stdout != null) {
             stdout.write(head);
-            this.tmp = null;
-            this.ch = null;
+            this.file = null;
             return;
         }
-        Path t = null;
-        FileChannel c = null;
-        try {
-            t = TempFiles.newFile(target);
-            c = FileChannel.open(t, StandardOpenOption.WRITE);
-            SafetensorsWriter.writeFully(c, ByteBuffer.wrap(head));
-        } catch (IOException e) {
-            if (c != null) c.close();
-            if (t != null) TempFiles.delete(t);
-            throw WriteErrors.cannotWrite(target, e);
-        }
-        this.tmp = t;
-        this.ch = c;
+        this.file = StagedChannel.open(target, target, head, StandardOpenOption.WRITE);
     }
 
     @Override
@@ -79,7 +66,7 @@ final class NpyOutput implements ResultWriter {
             return;
         }
         try {
-            layout.write(ch, first, batch);
+            layout.write(file.ch, first, batch);
         } catch (IOException e) {
             throw WriteErrors.cannotWrite(target, e);
         }
@@ -107,25 +94,13 @@ final class NpyOutput implements ResultWriter {
             finished = true;
             return;
         }
-        try {
-            ch.force(false);
-            ch.close();
-            SafetensorsWriter.moveAtomically(tmp, target);
-            TempFiles.forget(tmp);
-            finished = true;
-        } catch (IOException e) {
-            throw WriteErrors.cannotWrite(target, e);
-        }
+        file.commit(target);
+        finished = true;
     }
 
     @Override
     public void close() {
-        if (finished || ch == null) return;
-        try {
-            ch.close();
-        } catch (IOException e) {
-            // deleting it anyway
-        }
-        TempFiles.delete(tmp);
+        if (finished || file == null) return;
+        file.discard();
     }
 }

@@ -3,7 +3,6 @@ package sdclip.cli;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -13,7 +12,6 @@ import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
-import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
  * A streaming {@code .safetensors} writer: the header is computed from the shapes before the
@@ -21,8 +19,8 @@ import sdclip.model.safetensors.SafetensorsWriter;
  * a temporary file beside the target that is renamed over it at the end.
  */
 final class SafetensorsOutput implements ResultWriter {
-    private final Path target, tmp;
-    private final FileChannel ch;
+    private final Path target;
+    private final StagedChannel file;
     private final TensorLayout layout;
     private boolean finished;
 
@@ -54,25 +52,13 @@ final class SafetensorsOutput implements ResultWriter {
         this.target = target;
         byte[] head = header(specs, metadata);
         this.layout = new TensorLayout(specs, prompts, head.length);
-        Path t = null;
-        FileChannel c = null;
-        try {
-            t = TempFiles.newFile(target);
-            c = FileChannel.open(t, StandardOpenOption.WRITE);
-            SafetensorsWriter.writeFully(c, ByteBuffer.wrap(head));
-        } catch (IOException e) {
-            if (c != null) c.close();
-            if (t != null) TempFiles.delete(t);
-            throw WriteErrors.cannotWrite(target, e);
-        }
-        this.tmp = t;
-        this.ch = c;
+        this.file = StagedChannel.open(target, target, head, StandardOpenOption.WRITE);
     }
 
     @Override
     public void write(int first, Encoding batch) throws IOException {
         try {
-            layout.write(ch, first, batch);
+            layout.write(file.ch, first, batch);
         } catch (IOException e) {
             throw WriteErrors.cannotWrite(target, e);
         }
@@ -80,25 +66,13 @@ final class SafetensorsOutput implements ResultWriter {
 
     @Override
     public void finish() throws IOException {
-        try {
-            ch.force(false);
-            ch.close();
-            SafetensorsWriter.moveAtomically(tmp, target);
-            TempFiles.forget(tmp);
-            finished = true;
-        } catch (IOException e) {
-            throw WriteErrors.cannotWrite(target, e);
-        }
+        file.commit(target);
+        finished = true;
     }
 
     @Override
     public void close() {
         if (finished) return;
-        try {
-            ch.close();
-        } catch (IOException e) {
-            // deleting it anyway
-        }
-        TempFiles.delete(tmp);
+        file.discard();
     }
 }

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
+import sdclip.engine.support.ScalarMath;
 
 /** Vectorised elementwise kernels: QuickGELU and exact GELU, in place. */
 final class Activations {
@@ -20,7 +21,7 @@ final class Activations {
             FloatVector e = VectorMath.exp(x.mul(-1.702f));
             x.div(e.add(1f)).intoArray(a, i);
         }
-        for (; i < to; i++) a[i] = a[i] / (1 + VectorMath.exp(a[i] * -1.702f));
+        ScalarMath.quickGelu(a, i, to); // the tail, rounding as the lanes
     }
 
     /**
@@ -37,13 +38,10 @@ final class Activations {
             FloatVector factor = FloatVector.broadcast(S, 2f).sub(e).blend(e, negative);
             x.mul(0.5f).mul(factor).intoArray(a, i);
         }
-        for (; i < to; i++) a[i] = gelu(a[i]);
+        ScalarMath.gelu(a, i, to); // the tail, rounding as the lanes
     }
 
-    static float gelu(float x) {
-        float e = erfcOfXOverSqrt2(x);
-        return 0.5f * x * (x < 0 ? e : 2 - e);
-    }
+    static float gelu(float x) { return ScalarMath.gelu(x); }
 
     /** erfc(|x| / sqrt 2); the exponent -x^2/2 + p is formed from x with one rounding (fma). */
     private static FloatVector erfcOfXOverSqrt2(FloatVector x) {
@@ -59,14 +57,6 @@ final class Activations {
         p = p.mul(t).add(1.00002368f);
         p = p.mul(t).add(-1.26551223f);
         return t.mul(VectorMath.exp(x.mul(-0.5f).fma(x, p)));
-    }
-
-    private static float erfcOfXOverSqrt2(float x) {
-        float z = Math.abs(x) * INV_SQRT2;
-        float t = 1 / (1 + 0.5f * z);
-        float p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
-                + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
-        return t * VectorMath.exp(Math.fma(-0.5f * x, x, p));
     }
 
     /**

@@ -6,9 +6,9 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.Activation;
-import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
+import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.WorkerPool;
 import sdclip.engine.support.LinearShapes;
 
@@ -17,7 +17,7 @@ import sdclip.engine.support.LinearShapes;
  * and a fixed {@link WorkerPool}. Linear weights are packed once into off-heap panels (see
  * {@link PackedLinear}); everything else reads the mapped weights in place.
  */
-public final class CpuBackend implements Backend {
+public final class CpuBackend extends HeapBackend {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /** Elementwise work below this many values runs on the caller alone: a fork costs more. */
@@ -30,10 +30,6 @@ public final class CpuBackend implements Backend {
     private final Arena arena = Arena.ofShared();
     /** The current linear's activations packed for the micro-kernel; guarded by {@code pool}. */
     private float[] packedRows = new float[0];
-
-    private record CpuNorm(float[] gamma, float[] beta, int dim, float eps) implements Norm {}
-
-    private record CpuEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) implements Embedding {}
 
     /** A backend using every available processor. */
     public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
@@ -84,18 +80,6 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
-    }
-
-    @Override public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, dst, dstOff, count);
-    }
-
-    @Override public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, HeapActivation.of(dst), dstOff, count);
-    }
-
     @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         PackedLinear l;
         synchronized (arena) {
@@ -109,21 +93,6 @@ public final class CpuBackend implements Backend {
         return l;
     }
 
-    @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
-        LinearShapes.requireSize("layer norm weight", gamma, dim);
-        LinearShapes.requireSize("layer norm bias", beta, dim);
-        float[] g = new float[dim], b = new float[dim];
-        gamma.copyTo(0, g, 0, dim);
-        beta.copyTo(0, b, 0, dim);
-        return new CpuNorm(g, b, dim, eps);
-    }
-
-    @Override public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
-        LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
-        LinearShapes.requireSize("position embedding", positions, (long) context * dim);
-        return new CpuEmbedding(tokens, positions, vocab, context, dim);
-    }
-
     /**
      * The operands of the op in flight. Every op fills them and runs under the pool's lock, so
      * the task bodies below are constants rather than capturing lambdas: a steady-state forward
@@ -135,8 +104,8 @@ public final class CpuBackend implements Backend {
         int n, rows, cols, chunk, tasks, seq, heads, headDim;
         boolean causal;
         PackedLinear linear;
-        CpuNorm norm;
-        CpuEmbedding embedding;
+        HeapNorm norm;
+        HeapEmbedding embedding;
         Range body;
 
         void clear() { x = y = null; ids = null; linear = null; norm = null; embedding = null; body = null; }
@@ -181,7 +150,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
-        CpuNorm p = (CpuNorm) n;
+        HeapNorm p = (HeapNorm) n;
         synchronized (pool) {
             op.norm = p;
             forRows(HeapActivation.of(x), HeapActivation.of(y), rows, p.dim, (o, r0, r1) -> {
@@ -190,7 +159,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void layerNormRow(float[] x, float[] y, int off, CpuNorm p) {
+    private static void layerNormRow(float[] x, float[] y, int off, HeapNorm p) {
         int d = p.dim, upper = S.loopBound(d), i;
         FloatVector acc = FloatVector.zero(S);
         for (i = 0; i < upper; i += L) acc = acc.add(FloatVector.fromArray(S, x, off + i));
@@ -233,7 +202,7 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
-        CpuEmbedding p = (CpuEmbedding) e;
+        HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         synchronized (pool) {
             op.embedding = p;
@@ -245,7 +214,7 @@ public final class CpuBackend implements Backend {
         }
     }
 
-    private static void embedRow(CpuEmbedding p, int[] ids, int row, int seq, float[] o, float[] pos) {
+    private static void embedRow(HeapEmbedding p, int[] ids, int row, int seq, float[] o, float[] pos) {
         int d = p.dim;
         p.tokens.copyTo((long) ids[row] * d, o, row * d, d);
         p.positions.copyTo((long) (row % seq) * d, pos, 0, d);

@@ -3,10 +3,8 @@ package sdclip.engine.cpu;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
-import sdclip.engine.Backend;
-import sdclip.engine.DType;
 import sdclip.engine.Weights;
-import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.PanelWeights;
 
 /**
  * A linear layer's weight repacked once, at load, into column panels for {@link Gemm}: panel
@@ -16,30 +14,10 @@ import sdclip.engine.support.LinearShapes;
  * halves the packed copy for F16 checkpoints and keeps it off the Java heap. The last panel is
  * padded with zeros.
  */
-final class PackedLinear implements Backend.Linear {
-    final int in, out, panels;
-    final DType dtype;
-    final MemorySegment packed;
-    /** Bias padded to {@code panels * NR}, zeros when the layer has none. */
-    final float[] bias;
-
-    /** Allocates the panels and the bias; {@link #packPanel} fills each panel. */
+final class PackedLinear extends PanelWeights {
+    /** Allocates the panels and the bias (see {@link PanelWeights}); {@link #packPanel} fills each panel. */
     PackedLinear(List<Weights> weightRows, List<Weights> biasRows, int in, Arena arena) {
-        this.in = in;
-        this.out = LinearShapes.outRows(weightRows, biasRows, in);
-        this.panels = (out + Gemm.NR - 1) / Gemm.NR;
-        this.dtype = weightRows.getFirst().dtype();
-        for (Weights w : weightRows) {
-            if (w.dtype() != dtype) throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
-        }
-        long cols = (long) panels * Gemm.NR;
-        this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
-        this.bias = new float[(int) cols];
-        int o = 0;
-        for (Weights b : biasRows) {
-            b.copyTo(0, bias, o, (int) b.size());
-            o += (int) b.size();
-        }
+        super(weightRows, biasRows, in, Gemm.NR, arena);
     }
 
     /**
@@ -52,15 +30,9 @@ final class PackedLinear implements Backend.Linear {
         if (wide) java.util.Arrays.fill(panelWords, 0, in * Gemm.NR, 0);
         else java.util.Arrays.fill(panelBuf, 0, in * Gemm.NR, (short) 0);
         for (int j = 0; j < Gemm.NR && n0 + j < out; j++) {
-            int row = n0 + j;
-            Weights block = null;
-            long local = row;
-            for (Weights w : weightRows) {
-                long rows = w.size() / in;
-                if (local < rows) { block = w; break; }
-                local -= rows;
-            }
-            MemorySegment src = block.segment();
+            RowAt at = rowAt(weightRows, n0 + j);
+            MemorySegment src = at.block().segment();
+            long local = at.local();
             if (wide) {
                 MemorySegment.copy(src, I32_LE, local * in * 4, rowWords, 0, in);
                 for (int k = 0; k < in; k++) panelWords[k * Gemm.NR + j] = rowWords[k];
@@ -77,7 +49,4 @@ final class PackedLinear implements Backend.Linear {
     private static final java.lang.foreign.ValueLayout.OfInt I32_LE =
             java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
 
-    @Override public int in() { return in; }
-
-    @Override public int out() { return out; }
 }

@@ -3,22 +3,32 @@ package sdclip.engine.cpu;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorOperators;
+import sdclip.engine.support.ScalarMath;
+
+import static sdclip.engine.support.ScalarMath.C2;
+import static sdclip.engine.support.ScalarMath.C3;
+import static sdclip.engine.support.ScalarMath.C4;
+import static sdclip.engine.support.ScalarMath.C5;
+import static sdclip.engine.support.ScalarMath.C6;
+import static sdclip.engine.support.ScalarMath.C7;
+import static sdclip.engine.support.ScalarMath.LN2_HI;
+import static sdclip.engine.support.ScalarMath.LN2_LO;
+import static sdclip.engine.support.ScalarMath.LOG2E;
+import static sdclip.engine.support.ScalarMath.MAGIC;
+import static sdclip.engine.support.ScalarMath.MAX;
+import static sdclip.engine.support.ScalarMath.MIN;
 
 /**
- * exp(x) built from FMA, multiply and bit operations only, in a vector and a scalar form that
- * round identically. The Vector API's own EXP gives different last bits depending on whether
- * C2 has intrinsified it yet, which made results depend on JIT warm-up; this one does not.
+ * exp(x) built from FMA, multiply and bit operations only, in a vector form that rounds as the
+ * scalar one in {@link ScalarMath}, whose constants it uses. The Vector API's own EXP gives
+ * different last bits depending on whether C2 has intrinsified it yet, which made results
+ * depend on JIT warm-up; this one does not.
  * Cody-Waite reduction x = n ln2 + r, |r| <= ln2/2, then a degree-7 Taylor polynomial
  * (truncation below 5e-9) and 2^n placed straight into the exponent bits. Below -87.3 the
  * result is 0 (the float range ends there), so exp(-inf) is exactly 0.
  */
 final class VectorMath {
     private VectorMath() {}
-
-    private static final float LOG2E = 1.44269504f, LN2_HI = 0.693145751953125f, LN2_LO = 1.42860677e-6f;
-    private static final float MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
-    private static final float MIN = -87.3f, MAX = 88.3f;
-    private static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
 
     static FloatVector exp(FloatVector x) {
         var tooSmall = x.compare(VectorOperators.LT, MIN);
@@ -39,21 +49,6 @@ final class VectorMath {
         return p.mul((FloatVector) scale.reinterpretAsFloats()).blend(0f, tooSmall);
     }
 
-    static float exp(float x) {
-        if (x < MIN || Float.isNaN(x)) return Float.isNaN(x) ? x : 0f;
-        float xc = Math.min(x, MAX);
-        float t = Math.fma(xc, LOG2E, MAGIC);
-        float n = t - MAGIC;
-        float r = Math.fma(n, -LN2_HI, xc);
-        r = Math.fma(n, -LN2_LO, r);
-        float p = Math.fma(r, C7, C6);
-        p = Math.fma(p, r, C5);
-        p = Math.fma(p, r, C4);
-        p = Math.fma(p, r, C3);
-        p = Math.fma(p, r, C2);
-        p = Math.fma(p, r, 1f);
-        p = Math.fma(p, r, 1f);
-        int scale = (Float.floatToRawIntBits(t) - (0x4B400000 - 127)) << 23;
-        return p * Float.intBitsToFloat(scale);
-    }
+    /** The scalar form, rounding as the vector one: {@link ScalarMath#exp(float)}. */
+    static float exp(float x) { return ScalarMath.exp(x); }
 }

@@ -1,5 +1,7 @@
 package sdclip.engine.portable;
 
+import sdclip.engine.support.ScalarMath;
+
 /**
  * Attention for one (sequence, head), fused. The head's keys are transposed into one array per
  * head dimension and its values copied into one array per key, so both inner loops index every

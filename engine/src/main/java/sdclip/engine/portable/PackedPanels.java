@@ -5,12 +5,11 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.List;
-import sdclip.engine.Backend;
 import sdclip.engine.BF16Weights;
 import sdclip.engine.DType;
 import sdclip.engine.F16Weights;
 import sdclip.engine.Weights;
-import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.PanelWeights;
 
 /**
  * A linear layer's weight repacked once, at load, into column panels of {@link Gemm#NR}
@@ -18,39 +17,16 @@ import sdclip.engine.support.LinearShapes;
  * rows of NR values, zero-padded past the last output. Panels keep the stored dtype (F16 stays
  * two bytes) off the Java heap and are widened one block at a time right before use.
  */
-final class PackedPanels implements Backend.Linear {
+final class PackedPanels extends PanelWeights {
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
 
-    final int in, out, panels;
-    final DType dtype;
-    final MemorySegment packed;
-    /** Bias padded to {@code panels * NR}, zeros when the layer has none. */
-    final float[] bias;
-
-    /** Allocates the panels and the bias; {@link #packPanel} fills each panel. */
+    /** Allocates the panels and the bias (see {@link PanelWeights}); {@link #packPanel} fills each panel. */
     PackedPanels(List<Weights> weightRows, List<Weights> biasRows, int in, Arena arena) {
-        this.in = in;
-        this.out = LinearShapes.outRows(weightRows, biasRows, in);
-        this.panels = (out + Gemm.NR - 1) / Gemm.NR;
-        this.dtype = weightRows.getFirst().dtype();
-        for (Weights w : weightRows) {
-            if (w.dtype() != dtype) throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
-        }
-        long cols = (long) panels * Gemm.NR;
-        this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
-        this.bias = new float[(int) cols];
-        int o = 0;
-        for (Weights b : biasRows) {
-            b.copyTo(0, bias, o, (int) b.size());
-            o += (int) b.size();
-        }
+        super(weightRows, biasRows, in, Gemm.NR, arena);
     }
 
-    @Override public int in() { return in; }
-
-    @Override public int out() { return out; }
 
     /** Fills panel {@code p} from the weight rows (transposed through {@code rowBuf}); panels pack in parallel. */
     void packPanel(int p, List<Weights> weightRows, int[] rowBuf, int[] panelBuf) {
@@ -58,14 +34,9 @@ final class PackedPanels implements Backend.Linear {
         int n0 = p * Gemm.NR, size = in * Gemm.NR;
         java.util.Arrays.fill(panelBuf, 0, size, 0);
         for (int j = 0; j < Gemm.NR && n0 + j < out; j++) {
-            long local = n0 + j;
-            Weights block = null;
-            for (Weights w : weightRows) {
-                long rows = w.size() / in;
-                if (local < rows) { block = w; break; }
-                local -= rows;
-            }
-            MemorySegment src = block.segment();
+            RowAt at = rowAt(weightRows, n0 + j);
+            MemorySegment src = at.block().segment();
+            long local = at.local();
             if (wide) {
                 MemorySegment.copy(src, I32_LE, local * in * 4, rowBuf, 0, in);
             } else {

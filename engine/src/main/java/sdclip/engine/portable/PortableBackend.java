@@ -3,10 +3,11 @@ package sdclip.engine.portable;
 import java.lang.foreign.Arena;
 import java.util.List;
 import sdclip.engine.Activation;
-import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
+import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.ScalarMath;
 import sdclip.engine.support.WorkerPool;
 
 /**
@@ -17,7 +18,7 @@ import sdclip.engine.support.WorkerPool;
  * attention and the activations agree with it bit for bit, and layer norm does too on 16-lane
  * (AVX-512) machines. Results never depend on JIT warm-up, batching or concurrent callers.
  */
-public final class PortableBackend implements Backend {
+public final class PortableBackend extends HeapBackend {
     /** Partial sums per layer-norm row: the Vector API backend's lane count on AVX-512. */
     private static final int LANES = 16;
     /** Elementwise work below this many values runs as one task: a fork costs more. */
@@ -26,10 +27,6 @@ public final class PortableBackend implements Backend {
     private final WorkerPool pool;
     private final Gemm.Scratch[] scratch;
     private final Arena arena = Arena.ofShared();
-
-    private record PortableNorm(float[] gamma, float[] beta, int dim, float eps) implements Norm {}
-
-    private record PortableEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) implements Embedding {}
 
     /** A backend computing on {@code threads} threads (the caller's included). */
     public PortableBackend(int threads) {
@@ -42,20 +39,6 @@ public final class PortableBackend implements Backend {
 
     @Override public int threads() { return pool.threads(); }
 
-    @Override public Activation allocate(int size) { return new HeapActivation(size); }
-
-    @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
-    }
-
-    @Override public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, dst, dstOff, count);
-    }
-
-    @Override public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, HeapActivation.of(dst), dstOff, count);
-    }
-
     @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         PackedPanels l;
         synchronized (arena) {
@@ -64,21 +47,6 @@ public final class PortableBackend implements Backend {
         List<Weights> rows = List.copyOf(weightRows);
         pool.run(l.panels, (p, w) -> l.packPanel(p, rows, scratch[w].packRow(in), scratch[w].packPanel(in)));
         return l;
-    }
-
-    @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
-        LinearShapes.requireSize("layer norm weight", gamma, dim);
-        LinearShapes.requireSize("layer norm bias", beta, dim);
-        float[] g = new float[dim], b = new float[dim];
-        gamma.copyTo(0, g, 0, dim);
-        beta.copyTo(0, b, 0, dim);
-        return new PortableNorm(g, b, dim, eps);
-    }
-
-    @Override public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
-        LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
-        LinearShapes.requireSize("position embedding", positions, (long) context * dim);
-        return new PortableEmbedding(tokens, positions, vocab, context, dim);
     }
 
     /**
@@ -99,7 +67,7 @@ public final class PortableBackend implements Backend {
     }
 
     @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
-        PortableNorm p = (PortableNorm) n;
+        HeapNorm p = (HeapNorm) n;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
         int tasks = Math.min(Math.min(pool.threads(), rows), Math.max(1, (int) ((long) rows * p.dim / MIN_CHUNK)));
         pool.run(tasks, (t, worker) -> {
@@ -112,7 +80,7 @@ public final class PortableBackend implements Backend {
      * {@link #LANES} partial sums added in lane order, then the tail, as the Vector API backend
      * does with 16-lane vectors.
      */
-    private static void layerNormRow(float[] x, float[] y, int off, PortableNorm p, float[] acc) {
+    private static void layerNormRow(float[] x, float[] y, int off, HeapNorm p, float[] acc) {
         int d = p.dim, upper = d / LANES * LANES;
         java.util.Arrays.fill(acc, 0, LANES, 0f);
         for (int i = 0; i < upper; i += LANES) {
@@ -155,7 +123,7 @@ public final class PortableBackend implements Backend {
     }
 
     @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
-        PortableEmbedding p = (PortableEmbedding) e;
+        HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         float[] o = HeapActivation.of(out);
         int d = p.dim;

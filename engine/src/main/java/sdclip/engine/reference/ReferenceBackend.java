@@ -2,16 +2,16 @@ package sdclip.engine.reference;
 
 import java.util.List;
 import sdclip.engine.Activation;
-import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
+import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.LinearShapes;
 
 /**
  * The oracle: plain scalar loops with double accumulation, no packing, no threads, written to
  * be obviously right. Every other backend is tested against it. Slow by design.
  */
-public final class ReferenceBackend implements Backend {
+public final class ReferenceBackend extends HeapBackend {
 
     private record RefLinear(List<Weights> rows, List<Weights> bias, int in, int out) implements Linear {
         /** W[o][k], walking the stacked row blocks. */
@@ -35,40 +35,19 @@ public final class ReferenceBackend implements Backend {
 
     private record RefNorm(Weights gamma, Weights beta, int dim, float eps) implements Norm {}
 
-    private record RefEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) implements Embedding {}
-
     @Override public String name() { return "reference"; }
 
     @Override public int threads() { return 1; }
-
-    @Override public Activation allocate(int size) { return new HeapActivation(size); }
-
-    @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
-    }
-
-    @Override public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, dst, dstOff, count);
-    }
-
-    @Override public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
-        System.arraycopy(HeapActivation.of(src), srcOff, HeapActivation.of(dst), dstOff, count);
-    }
 
     @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         return new RefLinear(List.copyOf(weightRows), List.copyOf(biasRows), in, LinearShapes.outRows(weightRows, biasRows, in));
     }
 
+    /** Keeps the stored values and reads them in place: the oracle shares no preparation with the fast backends. */
     @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
         LinearShapes.requireSize("layer norm weight", gamma, dim);
         LinearShapes.requireSize("layer norm bias", beta, dim);
         return new RefNorm(gamma, beta, dim, eps);
-    }
-
-    @Override public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
-        LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
-        LinearShapes.requireSize("position embedding", positions, (long) context * dim);
-        return new RefEmbedding(tokens, positions, vocab, context, dim);
     }
 
     @Override public void linear(Linear w, Activation x, int rows, Activation y) {
@@ -132,7 +111,7 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
-        RefEmbedding p = (RefEmbedding) e;
+        HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         float[] o = HeapActivation.of(out);
         for (int b = 0; b < batch; b++) {

@@ -3,9 +3,7 @@ package sdclip.model.checkpoint;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
@@ -170,124 +168,25 @@ public final class TextTower {
         Builder clipSkip(int k) { defaultClipSkip = k; return this; }
 
         TextTower build() {
-            Map<String, Tensor> out = new LinkedHashMap<>();
+            TowerTensors t = new TowerTensors(store, prefix, label);
             boolean hf = naming == Naming.HUGGING_FACE;
-            TensorInfo tok = need(hf ? "embeddings.token_embedding.weight" : "token_embedding.weight", 2);
-            int vocab = toInt(tok, 0), width = toInt(tok, 1);
-            TensorInfo pos = need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
-            int context = toInt(pos, 0);
-            put(out, "text_model.embeddings.token_embedding.weight", tok, vocab, width);
-            put(out, "text_model.embeddings.position_embedding.weight", pos, context, width);
-            int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
+            TensorInfo tok = t.need(hf ? "embeddings.token_embedding.weight" : "token_embedding.weight", 2);
+            int vocab = t.toInt(tok, 0), width = t.toInt(tok, 1);
+            TensorInfo pos = t.need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
+            int context = t.toInt(pos, 0);
+            t.put("text_model.embeddings.token_embedding.weight", tok.name(), vocab, width);
+            t.put("text_model.embeddings.position_embedding.weight", pos.name(), context, width);
+            int layers = t.countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
             if (layers == 0) throw new SafetensorsException(store.path(), label + " under \"" + prefix + "\" has no transformer layers");
-            TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
-            int mlp = toInt(fc1, 0);
-            for (int l = 0; l < layers; l++) {
-                String c = layer(l);
-                String s = prefix + (hf ? "encoder.layers." + l + "." : "transformer.resblocks." + l + ".");
-                put(out, c + "layer_norm1.weight", s + (hf ? "layer_norm1.weight" : "ln_1.weight"), width);
-                put(out, c + "layer_norm1.bias", s + (hf ? "layer_norm1.bias" : "ln_1.bias"), width);
-                if (hf) {
-                    for (String p : new String[] {"q", "k", "v"}) {
-                        put(out, c + "self_attn." + p + "_proj.weight", s + "self_attn." + p + "_proj.weight", width, width);
-                        put(out, c + "self_attn." + p + "_proj.bias", s + "self_attn." + p + "_proj.bias", width);
-                    }
-                } else {
-                    TensorInfo w = check(s + "attn.in_proj_weight", 3L * width, width);
-                    TensorInfo b = check(s + "attn.in_proj_bias", 3L * width);
-                    Weights wv = store.weights(w.name()), bv = store.weights(b.name());
-                    String[] parts = {"q", "k", "v"};
-                    for (int i = 0; i < 3; i++) {
-                        out.put(c + "self_attn." + parts[i] + "_proj.weight", new Tensor(c + "self_attn." + parts[i] + "_proj.weight",
-                                new long[] {width, width}, wv.slice((long) i * width * width, (long) width * width), w.name(), false));
-                        out.put(c + "self_attn." + parts[i] + "_proj.bias", new Tensor(c + "self_attn." + parts[i] + "_proj.bias",
-                                new long[] {width}, bv.slice((long) i * width, width), b.name(), false));
-                    }
-                }
-                put(out, c + "self_attn.out_proj.weight", s + (hf ? "self_attn.out_proj.weight" : "attn.out_proj.weight"), width, width);
-                put(out, c + "self_attn.out_proj.bias", s + (hf ? "self_attn.out_proj.bias" : "attn.out_proj.bias"), width);
-                put(out, c + "layer_norm2.weight", s + (hf ? "layer_norm2.weight" : "ln_2.weight"), width);
-                put(out, c + "layer_norm2.bias", s + (hf ? "layer_norm2.bias" : "ln_2.bias"), width);
-                put(out, c + "mlp.fc1.weight", s + (hf ? "mlp.fc1.weight" : "mlp.c_fc.weight"), mlp, width);
-                put(out, c + "mlp.fc1.bias", s + (hf ? "mlp.fc1.bias" : "mlp.c_fc.bias"), mlp);
-                put(out, c + "mlp.fc2.weight", s + (hf ? "mlp.fc2.weight" : "mlp.c_proj.weight"), width, mlp);
-                put(out, c + "mlp.fc2.bias", s + (hf ? "mlp.fc2.bias" : "mlp.c_proj.bias"), width);
-            }
-            put(out, "text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
-            put(out, "text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
-            int projectionDim = 0;
-            if (projection != null) {
-                TensorInfo p = store.require(projection);
-                if (p.rank() != 2) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + ", expected a matrix");
-                boolean openAi = !projection.endsWith(".weight");
-                int pw = toInt(p, openAi ? 0 : 1);
-                projectionDim = toInt(p, openAi ? 1 : 0);
-                if (pw != width) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + " but the text width is " + width);
-                out.put("text_projection.weight", new Tensor("text_projection.weight", new long[] {projectionDim, width}, store.weights(projection), projection, openAi));
-            }
+            TensorInfo fc1 = t.need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
+            int mlp = t.toInt(fc1, 0);
+            for (int l = 0; l < layers; l++) t.putLayer(layer(l), l, width, mlp, hf);
+            t.put("text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
+            t.put("text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
+            int projectionDim = projection == null ? 0 : t.putProjection("text_projection.weight", projection, store.require(projection), width, "text");
             int h = heads != null ? heads : Math.max(1, width / 64);
             if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), label + ": " + h + " heads do not divide the width " + width);
-            return new TextTower(this, new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps), out);
-        }
-
-        private TensorInfo need(String suffix, int rank) {
-            TensorInfo t = info(prefix + suffix);
-            if (t.rank() != rank) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ", expected " + rank + " dimensions");
-            return t;
-        }
-
-        private TensorInfo info(String name) {
-            TensorInfo t = store.info(name);
-            if (t == null) throw new SafetensorsException(store.path(), name, "is missing (" + label + " under \"" + prefix + "\")");
-            if (t.type().computeType() == null) throw new SafetensorsException(store.path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
-            return t;
-        }
-
-        private TensorInfo check(String name, long... shape) {
-            TensorInfo t = info(name);
-            if (!Arrays.equals(t.shape(), shape)) {
-                long[] reversed = t.shape().clone();
-                for (int i = 0; i < reversed.length / 2; i++) {
-                    long x = reversed[i];
-                    reversed[i] = reversed[reversed.length - 1 - i];
-                    reversed[reversed.length - 1 - i] = x;
-                }
-                String hint = shape.length == 2 && Arrays.equals(reversed, shape) ? " (transposed?)" : "";
-                throw new SafetensorsException(store.path(), name, "has shape " + t.shapeString() + ", expected " + Arrays.toString(shape) + hint);
-            }
-            return t;
-        }
-
-        private void put(Map<String, Tensor> out, String canonical, String name, long... shape) {
-            TensorInfo t = check(name, shape);
-            out.put(canonical, new Tensor(canonical, shape, store.weights(name), name, false));
-        }
-
-        private void put(Map<String, Tensor> out, String canonical, TensorInfo t, long... shape) {
-            put(out, canonical, t.name(), shape);
-        }
-
-        private int toInt(TensorInfo t, int dim) {
-            long d = t.shape()[dim];
-            if (d <= 0 || d > Integer.MAX_VALUE) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
-            return (int) d;
-        }
-
-        /** Layers 0..L-1 present under {@code prefix + stem}; a gap is reported as a missing layer later. */
-        private int countLayers(String stem) {
-            TreeSet<Integer> seen = new TreeSet<>();
-            String p = prefix + stem;
-            for (String name : store.names()) {
-                if (!name.startsWith(p)) continue;
-                int dot = name.indexOf('.', p.length());
-                if (dot < 0) continue;
-                try {
-                    seen.add(Integer.parseInt(name.substring(p.length(), dot)));
-                } catch (NumberFormatException ignored) {
-                    // not a layer index
-                }
-            }
-            return seen.isEmpty() ? 0 : seen.last() + 1;
+            return new TextTower(this, new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps), t.tensors());
         }
     }
 }

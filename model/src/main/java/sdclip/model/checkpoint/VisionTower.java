@@ -1,10 +1,7 @@
 package sdclip.model.checkpoint;
 
-import java.util.Arrays;
 import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.TreeSet;
 import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -98,128 +95,39 @@ public final class VisionTower {
         float layerNormEps = 1e-5f;
 
         VisionTower build() {
-            Map<String, TextTower.Tensor> out = new LinkedHashMap<>();
+            TowerTensors t = new TowerTensors(store, prefix, "vision tower");
             boolean hf = naming == Naming.HUGGING_FACE;
-            TensorInfo conv = need(hf ? "embeddings.patch_embedding.weight" : "conv1.weight", 4);
-            int width = toInt(conv, 0), patch = toInt(conv, 2);
+            TensorInfo conv = t.need(hf ? "embeddings.patch_embedding.weight" : "conv1.weight", 4);
+            int width = t.toInt(conv, 0), patch = t.toInt(conv, 2);
             if (conv.shape()[1] != 3 || conv.shape()[3] != patch) {
                 throw new SafetensorsException(store.path(), conv.name(), "has shape " + conv.shapeString() + ", expected [width, 3, patch, patch]");
             }
-            TensorInfo pos = need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
-            int positions = toInt(pos, 0);
+            TensorInfo pos = t.need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
+            int positions = t.toInt(pos, 0);
             int grid = (int) Math.round(Math.sqrt(positions - 1));
             if (positions < 2 || grid * grid != positions - 1) {
                 throw new SafetensorsException(store.path(), pos.name(), "has " + positions + " positions; a square patch grid plus a class token is n^2 + 1");
             }
-            put(out, PATCH, conv.name(), width, 3, patch, patch);
-            put(out, "vision_model.embeddings.class_embedding", prefix + (hf ? "embeddings.class_embedding" : "class_embedding"), width);
-            put(out, "vision_model.embeddings.position_embedding.weight", pos.name(), positions, width);
-            put(out, "vision_model.pre_layrnorm.weight", prefix + (hf ? "pre_layrnorm.weight" : "ln_pre.weight"), width);
-            put(out, "vision_model.pre_layrnorm.bias", prefix + (hf ? "pre_layrnorm.bias" : "ln_pre.bias"), width);
-            int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
+            t.put(PATCH, conv.name(), width, 3, patch, patch);
+            t.put("vision_model.embeddings.class_embedding", prefix + (hf ? "embeddings.class_embedding" : "class_embedding"), width);
+            t.put("vision_model.embeddings.position_embedding.weight", pos.name(), positions, width);
+            t.put("vision_model.pre_layrnorm.weight", prefix + (hf ? "pre_layrnorm.weight" : "ln_pre.weight"), width);
+            t.put("vision_model.pre_layrnorm.bias", prefix + (hf ? "pre_layrnorm.bias" : "ln_pre.bias"), width);
+            int layers = t.countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
             if (layers == 0) throw new SafetensorsException(store.path(), "vision tower under \"" + prefix + "\" has no transformer layers");
-            TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
-            int mlp = toInt(fc1, 0);
-            for (int l = 0; l < layers; l++) putLayer(out, l, width, mlp, hf);
-            put(out, "vision_model.post_layernorm.weight", prefix + (hf ? "post_layernorm.weight" : "ln_post.weight"), width);
-            put(out, "vision_model.post_layernorm.bias", prefix + (hf ? "post_layernorm.bias" : "ln_post.bias"), width);
-            int projectionDim = 0;
-            if (projection != null) {
-                TensorInfo p = info(projection);
-                if (p.rank() != 2) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + ", expected a matrix");
-                boolean openAi = !projection.endsWith(".weight");
-                int pw = toInt(p, openAi ? 0 : 1);
-                projectionDim = toInt(p, openAi ? 1 : 0);
-                if (pw != width) throw new SafetensorsException(store.path(), projection, "has shape " + p.shapeString() + " but the vision width is " + width);
-                out.put("visual_projection.weight", new TextTower.Tensor("visual_projection.weight", new long[] {projectionDim, width}, store.weights(projection), projection, openAi));
-            }
+            TensorInfo fc1 = t.need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
+            int mlp = t.toInt(fc1, 0);
+            for (int l = 0; l < layers; l++) t.putLayer(layer(l), l, width, mlp, hf);
+            t.put("vision_model.post_layernorm.weight", prefix + (hf ? "post_layernorm.weight" : "ln_post.weight"), width);
+            t.put("vision_model.post_layernorm.bias", prefix + (hf ? "post_layernorm.bias" : "ln_post.bias"), width);
+            int projectionDim = projection == null ? 0 : t.putProjection("visual_projection.weight", projection, t.info(projection), width, "vision");
             // OpenCLIP's ViT-H/14 (1280) and ViT-bigG/14 (1664) have 16 heads of 80 and 104 and exact GELU.
             boolean openClipBig = !hf && (width == 1280 || width == 1664);
             int h = heads != null ? heads : openClipBig ? 16 : Math.max(1, width / 64);
             if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), "vision tower: " + h + " heads do not divide the width " + width);
             HiddenAct act = activation != null ? activation : openClipBig ? HiddenAct.GELU : HiddenAct.QUICK_GELU;
             ClipVisionConfig cfg = new ClipVisionConfig(grid * patch, patch, width, h, layers, mlp, projectionDim, act, layerNormEps);
-            return new VisionTower(store, prefix, naming, cfg, out);
-        }
-
-        private void putLayer(Map<String, TextTower.Tensor> out, int l, int width, int mlp, boolean hf) {
-            String c = layer(l);
-            String s = prefix + (hf ? "encoder.layers." + l + "." : "transformer.resblocks." + l + ".");
-            put(out, c + "layer_norm1.weight", s + (hf ? "layer_norm1.weight" : "ln_1.weight"), width);
-            put(out, c + "layer_norm1.bias", s + (hf ? "layer_norm1.bias" : "ln_1.bias"), width);
-            String[] parts = {"q", "k", "v"};
-            if (hf) {
-                for (String p : parts) {
-                    put(out, c + "self_attn." + p + "_proj.weight", s + "self_attn." + p + "_proj.weight", width, width);
-                    put(out, c + "self_attn." + p + "_proj.bias", s + "self_attn." + p + "_proj.bias", width);
-                }
-            } else {
-                TensorInfo w = check(s + "attn.in_proj_weight", 3L * width, width);
-                TensorInfo b = check(s + "attn.in_proj_bias", 3L * width);
-                Weights wv = store.weights(w.name()), bv = store.weights(b.name());
-                for (int i = 0; i < 3; i++) {
-                    String wn = c + "self_attn." + parts[i] + "_proj.weight", bn = c + "self_attn." + parts[i] + "_proj.bias";
-                    out.put(wn, new TextTower.Tensor(wn, new long[] {width, width}, wv.slice((long) i * width * width, (long) width * width), w.name(), false));
-                    out.put(bn, new TextTower.Tensor(bn, new long[] {width}, bv.slice((long) i * width, width), b.name(), false));
-                }
-            }
-            put(out, c + "self_attn.out_proj.weight", s + (hf ? "self_attn.out_proj.weight" : "attn.out_proj.weight"), width, width);
-            put(out, c + "self_attn.out_proj.bias", s + (hf ? "self_attn.out_proj.bias" : "attn.out_proj.bias"), width);
-            put(out, c + "layer_norm2.weight", s + (hf ? "layer_norm2.weight" : "ln_2.weight"), width);
-            put(out, c + "layer_norm2.bias", s + (hf ? "layer_norm2.bias" : "ln_2.bias"), width);
-            put(out, c + "mlp.fc1.weight", s + (hf ? "mlp.fc1.weight" : "mlp.c_fc.weight"), mlp, width);
-            put(out, c + "mlp.fc1.bias", s + (hf ? "mlp.fc1.bias" : "mlp.c_fc.bias"), mlp);
-            put(out, c + "mlp.fc2.weight", s + (hf ? "mlp.fc2.weight" : "mlp.c_proj.weight"), width, mlp);
-            put(out, c + "mlp.fc2.bias", s + (hf ? "mlp.fc2.bias" : "mlp.c_proj.bias"), width);
-        }
-
-        private TensorInfo need(String suffix, int rank) {
-            TensorInfo t = info(prefix + suffix);
-            if (t.rank() != rank) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ", expected " + rank + " dimensions");
-            return t;
-        }
-
-        private TensorInfo info(String name) {
-            TensorInfo t = store.info(name);
-            if (t == null) throw new SafetensorsException(store.path(), name, "is missing (vision tower under \"" + prefix + "\")");
-            if (t.type().computeType() == null) throw new SafetensorsException(store.path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
-            return t;
-        }
-
-        private TensorInfo check(String name, long... shape) {
-            TensorInfo t = info(name);
-            if (!Arrays.equals(t.shape(), shape)) {
-                boolean transposed = shape.length == 2 && t.rank() == 2 && t.shape()[0] == shape[1] && t.shape()[1] == shape[0];
-                throw new SafetensorsException(store.path(), name, "has shape " + t.shapeString() + ", expected " + Arrays.toString(shape) + (transposed ? " (transposed?)" : ""));
-            }
-            return t;
-        }
-
-        private void put(Map<String, TextTower.Tensor> out, String canonical, String name, long... shape) {
-            check(name, shape);
-            out.put(canonical, new TextTower.Tensor(canonical, shape, store.weights(name), name, false));
-        }
-
-        private int toInt(TensorInfo t, int dim) {
-            long d = t.shape()[dim];
-            if (d <= 0 || d > Integer.MAX_VALUE) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
-            return (int) d;
-        }
-
-        private int countLayers(String stem) {
-            TreeSet<Integer> seen = new TreeSet<>();
-            String p = prefix + stem;
-            for (String name : store.names()) {
-                if (!name.startsWith(p)) continue;
-                int dot = name.indexOf('.', p.length());
-                if (dot < 0) continue;
-                try {
-                    seen.add(Integer.parseInt(name.substring(p.length(), dot)));
-                } catch (NumberFormatException ignored) {
-                    // not a layer index
-                }
-            }
-            return seen.isEmpty() ? 0 : seen.last() + 1;
+            return new VisionTower(store, prefix, naming, cfg, t.tensors());
         }
     }
 }

@@ -1,14 +1,13 @@
 package sdclip.model.vision;
 
-import java.util.ArrayList;
 import java.util.List;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.model.checkpoint.ClipVisionConfig;
-import sdclip.model.checkpoint.HiddenAct;
-import sdclip.model.checkpoint.TextTower;
 import sdclip.model.checkpoint.VisionTower;
+import sdclip.model.transformer.EncoderLayers;
+import sdclip.model.transformer.Projection;
 
 /**
  * The CLIP vision transformer on a {@link Backend}: the patch embedding as one GEMM over the
@@ -32,20 +31,18 @@ public final class VisionTransformer {
      */
     public record Result(float[] embeddings, float[][] hiddenStates, float[] pooled, float[] imageEmbeds) {}
 
-    private record Layer(Backend.Norm ln1, Backend.Linear qkv, Backend.Linear out, Backend.Norm ln2, Backend.Linear fc1, Backend.Linear fc2) {}
-
     private final Backend backend;
     private final ClipVisionConfig cfg;
     private final Backend.Linear patch;
     private final Backend.Embedding classAndPositions;
     private final Backend.Norm preNorm, postNorm;
-    private final Layer[] layers;
-    private final Backend.Linear projection;
+    private final EncoderLayers layers;
+    private final Projection projection;
 
     public VisionTransformer(Backend backend, VisionTower tower) {
         this.backend = backend;
         this.cfg = tower.config();
-        int w = cfg.width(), m = cfg.mlpWidth();
+        int w = cfg.width();
         float eps = cfg.layerNormEps();
         this.patch = backend.prepareLinear(List.of(tower.weights(VisionTower.PATCH)), List.of(), cfg.patchValues());
         float[] table = new float[2 * w]; // row 0: the class embedding, row 1: zeros (patch positions)
@@ -53,33 +50,9 @@ public final class VisionTransformer {
         this.classAndPositions = backend.prepareEmbedding(Weights.ofFloats(table),
                 tower.weights("vision_model.embeddings.position_embedding.weight"), 2, cfg.positions(), w);
         this.preNorm = backend.prepareNorm(tower.weights("vision_model.pre_layrnorm.weight"), tower.weights("vision_model.pre_layrnorm.bias"), w, eps);
-        this.layers = new Layer[cfg.layers()];
-        for (int l = 0; l < layers.length; l++) {
-            String p = VisionTower.layer(l);
-            List<Weights> qkvW = new ArrayList<>(), qkvB = new ArrayList<>();
-            for (String x : new String[] {"q", "k", "v"}) {
-                qkvW.add(tower.weights(p + "self_attn." + x + "_proj.weight"));
-                qkvB.add(tower.weights(p + "self_attn." + x + "_proj.bias"));
-            }
-            layers[l] = new Layer(
-                    backend.prepareNorm(tower.weights(p + "layer_norm1.weight"), tower.weights(p + "layer_norm1.bias"), w, eps),
-                    backend.prepareLinear(qkvW, qkvB, w),
-                    backend.prepareLinear(tower.weights(p + "self_attn.out_proj.weight"), tower.weights(p + "self_attn.out_proj.bias"), w, w),
-                    backend.prepareNorm(tower.weights(p + "layer_norm2.weight"), tower.weights(p + "layer_norm2.bias"), w, eps),
-                    backend.prepareLinear(tower.weights(p + "mlp.fc1.weight"), tower.weights(p + "mlp.fc1.bias"), m, w),
-                    backend.prepareLinear(tower.weights(p + "mlp.fc2.weight"), tower.weights(p + "mlp.fc2.bias"), w, m));
-        }
+        this.layers = new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), tower::weights, VisionTower::layer, false);
         this.postNorm = backend.prepareNorm(tower.weights("vision_model.post_layernorm.weight"), tower.weights("vision_model.post_layernorm.bias"), w, eps);
-        TextTower.Tensor proj = tower.tensors().get("visual_projection.weight");
-        this.projection = proj == null ? null : prepareProjection(backend, proj, w);
-    }
-
-    /** HF orientation is already [P, W] rows; OpenAI's [W, P] is transposed once here. */
-    private static Backend.Linear prepareProjection(Backend backend, TextTower.Tensor projection, int w) {
-        if (!projection.transposed()) return backend.prepareLinear(List.of(projection.values()), List.of(), w);
-        float[] rows = new float[Math.toIntExact(projection.elements())];
-        projection.copyTo(0, rows, 0, rows.length);
-        return backend.prepareLinear(List.of(Weights.ofFloats(rows)), List.of(), w);
+        this.projection = Projection.prepare(backend, tower.tensors().get("visual_projection.weight"), w);
     }
 
     public ClipVisionConfig config() { return cfg; }
@@ -93,25 +66,24 @@ public final class VisionTransformer {
         if (offset < 0 || pixels.length - offset < (long) batch * 3 * s * s) {
             throw new IllegalArgumentException("pixels hold fewer than " + batch + " images of [3, " + s + ", " + s + "]");
         }
-        int t = cfg.positions(), w = cfg.width(), rows = batch * t;
-        Activation x = backend.allocate(rows * w), h = backend.allocate(rows * w), attn = backend.allocate(rows * w);
-        Activation qkv = backend.allocate(rows * 3 * w), mlp = backend.allocate(rows * cfg.mlpWidth());
+        EncoderLayers.Buffers buffers = layers.allocate(batch * cfg.positions());
         try {
-            return run(pixels, offset, batch, req, x, h, attn, qkv, mlp);
+            return run(pixels, offset, batch, req, buffers);
         } finally {
-            for (Activation a : new Activation[] {x, h, attn, qkv, mlp}) backend.release(a);
+            layers.release(buffers);
         }
     }
 
-    private Result run(float[] pixels, int offset, int batch, Request req, Activation x, Activation h, Activation attn, Activation qkv, Activation mlp) {
+    private Result run(float[] pixels, int offset, int batch, Request req, EncoderLayers.Buffers buffers) {
         int t = cfg.positions(), w = cfg.width(), rows = batch * t;
-        embed(pixels, offset, batch, x, h);
+        Activation x = buffers.x();
+        embed(pixels, offset, batch, x, buffers.h());
         float[] embeddings = req.embeddings() ? read(x, rows * w) : null;
         backend.layerNorm(preNorm, x, rows, x);
-        float[][] hidden = req.hiddenStates() ? new float[layers.length + 1][] : null;
+        float[][] hidden = req.hiddenStates() ? new float[layers.count() + 1][] : null;
         if (hidden != null) hidden[0] = read(x, rows * w);
-        for (int l = 0; l < layers.length; l++) {
-            block(layers[l], x, h, qkv, attn, mlp, batch, t);
+        for (int l = 0; l < layers.count(); l++) {
+            layers.block(l, buffers, batch, t);
             if (hidden != null) hidden[l + 1] = read(x, rows * w);
         }
         Activation cls = backend.allocate(batch * w);
@@ -119,7 +91,7 @@ public final class VisionTransformer {
             for (int b = 0; b < batch; b++) backend.copy(x, b * t * w, cls, b * w, w);
             backend.layerNorm(postNorm, cls, batch, cls);
             float[] pooled = read(cls, batch * w);
-            float[] embeds = projection == null ? null : project(cls, batch);
+            float[] embeds = projection == null ? null : projection.apply(cls, batch);
             return new Result(embeddings, hidden, pooled, embeds);
         } finally {
             backend.release(cls);
@@ -171,35 +143,9 @@ public final class VisionTransformer {
         return out;
     }
 
-    private void block(Layer l, Activation x, Activation h, Activation qkv, Activation attn, Activation mlp, int batch, int seq) {
-        int rows = batch * seq, w = cfg.width();
-        backend.layerNorm(l.ln1, x, rows, h);
-        backend.linear(l.qkv, h, rows, qkv);
-        backend.attention(qkv, batch, seq, cfg.heads(), cfg.headDim(), false, attn);
-        backend.linear(l.out, attn, rows, h);
-        backend.add(x, h, rows * w);
-        backend.layerNorm(l.ln2, x, rows, h);
-        backend.linear(l.fc1, h, rows, mlp);
-        if (cfg.activation() == HiddenAct.GELU) backend.gelu(mlp, rows * cfg.mlpWidth());
-        else backend.quickGelu(mlp, rows * cfg.mlpWidth());
-        backend.linear(l.fc2, mlp, rows, h);
-        backend.add(x, h, rows * w);
-    }
-
     private float[] read(Activation a, int n) {
         float[] out = new float[n];
         backend.read(a, 0, out, 0, n);
         return out;
-    }
-
-    private float[] project(Activation pooled, int batch) {
-        int p = cfg.projectionDim();
-        Activation out = backend.allocate(batch * p);
-        try {
-            backend.linear(projection, pooled, batch, out);
-            return read(out, batch * p);
-        } finally {
-            backend.release(out);
-        }
     }
 }

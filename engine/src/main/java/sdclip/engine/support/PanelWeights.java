@@ -1,0 +1,60 @@
+package sdclip.engine.support;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+import sdclip.engine.Backend;
+import sdclip.engine.DType;
+import sdclip.engine.Weights;
+
+/**
+ * What the CPU backends' packed linears share: a layer's weight repacked once, at load, into
+ * column panels of {@code nr} outputs, in the stored dtype (F16 stays two bytes) off the Java
+ * heap, the last panel zero-padded; and the bias padded to whole panels. This allocates both;
+ * each subclass fills its panels in its own kernel's layout.
+ */
+public abstract class PanelWeights implements Backend.Linear {
+    public final int in, out, panels;
+    public final DType dtype;
+    /** {@code panels * nr * in} values of {@link #dtype}, zeros until packed. */
+    public final MemorySegment packed;
+    /** Bias padded to {@code panels * nr}, zeros when the layer has none. */
+    public final float[] bias;
+
+    /** Allocates the panels (64-byte aligned, from {@code arena}) and fills the bias. */
+    protected PanelWeights(List<Weights> weightRows, List<Weights> biasRows, int in, int nr, Arena arena) {
+        this.in = in;
+        this.out = LinearShapes.outRows(weightRows, biasRows, in);
+        this.panels = (out + nr - 1) / nr;
+        this.dtype = weightRows.getFirst().dtype();
+        for (Weights w : weightRows) {
+            if (w.dtype() != dtype) throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
+        }
+        long cols = (long) panels * nr;
+        this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
+        this.bias = new float[(int) cols];
+        int o = 0;
+        for (Weights b : biasRows) {
+            b.copyTo(0, bias, o, (int) b.size());
+            o += (int) b.size();
+        }
+    }
+
+    /** Where output row {@code row} is stored: {@code block}, one of the weight row blocks, at its row {@code local}. */
+    protected record RowAt(Weights block, long local) {}
+
+    /** {@return where output {@code row} of the stacked {@code weightRows} blocks is stored} */
+    protected final RowAt rowAt(List<Weights> weightRows, long row) {
+        long local = row;
+        for (Weights w : weightRows) {
+            long rows = w.size() / in;
+            if (local < rows) return new RowAt(w, local);
+            local -= rows;
+        }
+        throw new IndexOutOfBoundsException("output row " + row + " of " + out);
+    }
+
+    @Override public int in() { return in; }
+
+    @Override public int out() { return out; }
+}
