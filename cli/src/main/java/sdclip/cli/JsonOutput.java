@@ -96,7 +96,7 @@ final class JsonOutput implements ResultWriter {
                 while (buf.hasRemaining()) {
                     if (!firstValue) w.write(", ");
                     firstValue = false;
-                    w.write(s.dtype().equals("F32") ? Float.toString(buf.getFloat()) : Long.toString(buf.getLong()));
+                    w.write(s.dtype().equals("F32") ? JsonWriter.number(buf.getFloat()) : Long.toString(buf.getLong()));
                 }
             }
             w.write("]}");

@@ -90,7 +90,7 @@ final class JsonlOutput implements ResultWriter {
     private static void nested(StringBuilder sb, HostTensor t, long at, long[] dims, int axis) {
         if (axis == dims.length) {
             int i = (int) at;
-            sb.append(t.isFloat() ? Float.toString(t.floats()[i]) : Long.toString(t.longs()[i]));
+            sb.append(t.isFloat() ? JsonWriter.number(t.floats()[i]) : Long.toString(t.longs()[i]));
             return;
         }
         long inner = 1;

@@ -127,7 +127,13 @@ final class OutputFiles {
      * and on SIGINT/SIGTERM), renamed into place when {@code body} returns.
      */
     static void atomically(Path target, Body body) throws IOException {
-        Path tmp = TempFiles.newFile(target);
+        Path tmp;
+        try {
+            Files.createDirectories(target.toAbsolutePath().getParent());
+            tmp = TempFiles.newFile(target);
+        } catch (IOException e) {
+            throw WriteErrors.cannotWrite(target, e);
+        }
         boolean done = false;
         try {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {

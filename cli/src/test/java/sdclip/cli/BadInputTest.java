@@ -2,6 +2,7 @@ package sdclip.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -12,6 +13,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.testdata.RawSafetensors;
 import sdclip.testdata.ReferenceData;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.TextEncoder;
+import sdclip.model.EncodeRequest;
 
 /** Whatever the user feeds it: one line on stderr naming the file, exit 1, no stack trace, no output file. */
 class BadInputTest {
@@ -68,23 +72,24 @@ class BadInputTest {
 
     /** Library errors name no command-line flag, and still read clearly on the command line. */
     @Test
-    void libraryMessagesSpeakLibraryTerms() {
-        String sdxl = CliTest.ref("models/tiny-sdxl.safetensors");
-        CliTest.Run encoder = CliTest.run("encode", "--model", sdxl, "--heads", "2,3", "--tokenizer", CliTest.vocab(), "--encoder", "3", "x");
-        assertEquals(1, encoder.code());
-        assertTrue(encoder.err().contains("text encoder 3 requested, but ") && encoder.err().contains("tiny-sdxl.safetensors has 2 text encoders"), encoder.err());
-        CliTest.Run diff = CliTest.run("diff", "--encoder", "2", CliTest.ref("models/tiny-sd15.safetensors"), sdxl);
-        assertEquals(1, diff.code());
-        assertTrue(diff.err().contains("text encoder 2 requested, but ") && diff.err().contains("tiny-sd15.safetensors has 1 text encoder"), diff.err());
-        CliTest.Run heads = CliTest.run("inspect", "--heads", "2,3,4", sdxl);
-        assertEquals(1, heads.code());
-        assertTrue(heads.err().contains("3 head counts given for 2 text encoders in ") && heads.err().contains("tiny-sdxl.safetensors"), heads.err());
-        CliTest.Run skip = CliTest.run("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(), "--clip-skip", "5", "x");
-        assertEquals(1, skip.code());
-        assertTrue(skip.err().contains("clip skip 5 is out of range for 3 layers"), skip.err());
-        for (CliTest.Run r : List.of(encoder, diff, heads, skip)) {
-            assertEquals(1, r.err().strip().lines().count(), r.err());
-            assertFalse(r.err().contains("--"), "no flag in a library message: " + r.err());
+    void libraryMessagesSpeakLibraryTerms() throws Exception {
+        // The CLI's own checks answer these first (exit 2, in its words); the library, called
+        // directly as an embedding program would, says the same without naming a flag.
+        Path sdxl = Path.of(CliTest.ref("models/tiny-sdxl.safetensors")), sd15 = Path.of(CliTest.ref("models/tiny-sd15.safetensors"));
+        List<String> messages = new java.util.ArrayList<>();
+        try (Checkpoint c = Checkpoint.open(sdxl, new int[] {2, 3})) {
+            messages.add(assertThrows(IllegalArgumentException.class, () -> c.encoder(3)).getMessage());
+        }
+        messages.add(assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(sdxl, new int[] {2, 3, 4})).getMessage());
+        try (TextEncoder enc = TextEncoder.open(sd15, TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())))) {
+            messages.add(assertThrows(IllegalArgumentException.class, () -> enc.outputs(EncodeRequest.standard().clipSkip(5), 1)).getMessage());
+        }
+        assertTrue(messages.get(0).contains("text encoder 3 requested, but ") && messages.get(0).contains("tiny-sdxl.safetensors has 2 text encoders"), messages.get(0));
+        assertTrue(messages.get(1).contains("3 head counts given for 2 text encoders in ") && messages.get(1).contains("tiny-sdxl.safetensors"), messages.get(1));
+        assertTrue(messages.get(2).contains("clip skip 5") && messages.get(2).contains("3 layers"), messages.get(2));
+        for (String m : messages) {
+            assertEquals(1, m.strip().lines().count(), m);
+            assertFalse(m.contains("--"), "no flag in a library message: " + m);
         }
     }
 }

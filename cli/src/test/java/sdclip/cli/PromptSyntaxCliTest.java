@@ -80,7 +80,7 @@ class PromptSyntaxCliTest {
                 "--embeddings", dir.resolve("none.pt").toString(), "x");
         assertOneLine(missing, 1, "none.pt");
         CliTest.Run plain = run("tokenize", "--tokenizer", vocab(), "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "x");
-        assertOneLine(plain, 1, "--syntax");
+        assertOneLine(plain, 2, "--syntax"); // a usage error
         CliTest.Run syntax = run("tokenize", "--tokenizer", vocab(), "--syntax", "webui", "x");
         assertEquals(2, syntax.code());
         assertTrue(syntax.err().contains("webui"), syntax.err());

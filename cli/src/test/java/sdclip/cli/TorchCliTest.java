@@ -109,7 +109,7 @@ class TorchCliTest {
         Path out = dir.resolve("cond.safetensors");
         List<String> prompts = ((List<?>) Json.parse(Files.readString(ReferenceData.require("expected/prompts.json")))).stream().map(String.class::cast).toList();
         String[] args = Stream.concat(Stream.of("encode", "--model", ref("models/" + model), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                "--quiet", "--output", out.toString(), "--"), prompts.stream()).toArray(String[]::new);
+                "--quiet", "--tensors", "input_ids,conditioning,last_hidden_state,pooled_output", "--output", out.toString(), "--"), prompts.stream()).toArray(String[]::new);
         CliTest.Run r = CliTest.run(args);
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/tiny-sd15.expected.safetensors"));

@@ -84,13 +84,13 @@ class UsageErrorTest {
 
     @Test
     void unknownBackend() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--backend", "bogus", "a dog"), "--backend bogus", "cpu, reference");
+        usage(encode(sd15(), "--heads", "4", "--backend", "bogus", "a dog"), "--backend bogus", "cpu, portable, reference");
         usage(encode(sd15(), "--heads", "4", "--backend", "opencl:x", "a dog"), "--backend opencl:x");
     }
 
     @Test
     void unknownOutputExtension() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.txt").toString(), "a dog"), "out.txt", ".safetensors, .npy or .json");
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.txt").toString(), "a dog"), "out.txt", ".safetensors, .npy, .json or .jsonl");
     }
 
     @Test
@@ -104,7 +104,7 @@ class UsageErrorTest {
 
     @Test
     void unknownTensor() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "bogus", "a dog"), "--tensor bogus", "last_hidden_state");
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "bogus", "a dog"), "no tensor \"bogus\"", "last_hidden_state");
         // tiny-sd15 has no projection: text_embeds is not an output of it.
         usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "text_embeds", "a dog"), "--tensor text_embeds");
         // SDXL's per-encoder tensors are outputs, and they do work.

@@ -24,8 +24,13 @@ public final class Encoding {
 
     Encoding(Map<String, HostTensor> tensors) {
         this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
-        HostTensor ids = this.tensors.get("input_ids");
-        this.prompts = ids == null ? 0 : (int) ids.shape()[0];
+        // The items (prompts, or images for an image encoding) are the outer axis of every tensor
+        // but the hidden states, whose outer axis is the layer.
+        HostTensor items = this.tensors.get("input_ids");
+        for (var e : this.tensors.entrySet()) {
+            if (items == null && !e.getKey().endsWith("hidden_states")) items = e.getValue();
+        }
+        this.prompts = items == null ? 0 : (int) items.shape()[0];
     }
 
     /** {@return every tensor by name, in a stable order; unmodifiable} */
@@ -52,7 +57,7 @@ public final class Encoding {
      */
     public boolean has(String name) { return tensors.containsKey(name); }
 
-    /** {@return the number of prompts N; 0 when there is no {@code input_ids}} */
+    /** {@return the number of prompts N (of images M for an image encoding); 0 when empty} */
     public int prompts() { return prompts; }
 
     /** {@return UNet conditioning, F32 {@code [N, 77, C]} (SDXL: C = 768 + 1280, both encoders side by side)} */
