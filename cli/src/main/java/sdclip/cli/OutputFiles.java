@@ -150,19 +150,24 @@ final class OutputFiles {
     }
 
     /**
-     * Writes a whole in-memory result (every tensor has its items on the outer axis) in the
-     * format {@code file}'s extension names: a .npy holds {@code npyTensor}; a .jsonl has one
-     * object per item, labelled by {@code labels}.
+     * Writes a whole in-memory result in the format {@code file}'s extension names ({@code -}:
+     * standard output through {@code out}): a .npy holds {@code npyTensor}; a .jsonl has one
+     * object per item, labelled by {@code labels}. Items are every tensor's outer axis, except
+     * hidden states ({@code [L+1, M, ...]}), whose items are the second.
      */
-    static void write(Encoding e, Path file, String npyTensor, List<String> labels, Map<String, String> metadata) throws IOException {
+    static void write(Encoding e, Path file, PrintWriter out, String npyTensor, List<String> labels, Map<String, String> metadata) throws IOException {
         Format format = format(file, null);
         List<TensorSpec> specs = new ArrayList<>();
         e.tensors().forEach((name, t) -> {
-            if (format != Format.NPY || name.equals(npyTensor)) specs.add(new TensorSpec(name, t.dtype(), t.shape(), 0, null));
+            int items = name.endsWith("hidden_states") ? 1 : 0;
+            if (format != Format.NPY || name.equals(npyTensor)) specs.add(new TensorSpec(name, t.dtype(), t.shape(), items, null));
         });
         if (specs.isEmpty()) throw new IllegalArgumentException("no tensor \"" + npyTensor + "\" here; there are " + String.join(", ", e.tensors().keySet()));
-        WriteErrors.checkWritable(file);
-        try (ResultWriter w = open(format, file, null, specs, labels, metadata)) {
+        if (!isStdout(file)) {
+            WriteErrors.checkWritable(file);
+            checkSpace(file, dataBytes(specs));
+        }
+        try (ResultWriter w = open(format, file, out, specs, labels, metadata)) {
             w.write(0, e);
             w.finish();
         }

@@ -62,6 +62,36 @@ class LauncherTest {
     }
 
     @Test
+    void aSignalToTheLauncherReachesJavaAndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        // A supervisor stops the pid it started, the launcher's: java must get the signal too,
+        // remove its temporary file, and be gone, not finish the job behind the caller's back.
+        Path prompts = dir.resolve("p.txt");
+        Files.write(prompts, java.util.stream.IntStream.range(0, 50_000).mapToObj(i -> "a photo of a cat number " + i).toList());
+        Path out = dir.resolve("out.safetensors");
+        List<String> command = List.of(launcher().toString(), "encode", "--quiet", "--model", CliTest.ref("models/tiny-sd15.safetensors"),
+                "--heads", "4", "--output", out.toString(), "--prompts", prompts.toString());
+        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        while (!hasTemporary(dir) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
+        assertTrue(hasTemporary(dir), "the run started writing");
+        List<ProcessHandle> children = p.toHandle().descendants().toList();
+        p.destroy(); // SIGTERM to the launcher's pid
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the launcher exited");
+        for (ProcessHandle c : children) c.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(143, p.exitValue());
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of("p.txt"), files.map(f -> f.getFileName().toString()).toList(), "no output and no temporary file");
+        }
+    }
+
+    private static boolean hasTemporary(Path dir) throws java.io.IOException {
+        try (var files = Files.list(dir)) {
+            return files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp"));
+        }
+    }
+
+    @Test
     void stdoutAndExitCodesPassThroughAndTheNoticeIsGone() throws Exception {
         CliTest.Run ok = plain("tokenize", "--json", "a dog");
         assertEquals(0, ok.code(), ok.err());

@@ -106,7 +106,7 @@ class UsageErrorTest {
     void unknownTensor() throws Exception {
         usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "bogus", "a dog"), "no tensor \"bogus\"", "last_hidden_state");
         // tiny-sd15 has no projection: text_embeds is not an output of it.
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "text_embeds", "a dog"), "--tensor text_embeds");
+        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "text_embeds", "a dog"), "no tensor \"text_embeds\"");
         // SDXL's per-encoder tensors are outputs, and they do work.
         CliTest.Run ok = encode(sdxl(), "--heads", "2,3", "--output", dir.resolve("e1.npy").toString(), "--tensor", "encoder1.last_hidden_state", "a dog");
         assertEquals(0, ok.code(), ok.err());

@@ -189,6 +189,21 @@ class VisionCliTest {
         assertEquals(128 + 7 * 32 * 4, Files.size(npy)); // the folder's 7 images, image_embeds [7, 32] F32
         Run summary = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", imgs.get(0));
         assertTrue(summary.out().contains("image_embeds") && summary.out().contains("[1, 32]") && summary.out().contains("1 image(s)"), summary.out());
+        // Standard output: one JSON object per image, its path and its values.
+        Run lines = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", "-", imgs.get(0), imgs.get(1));
+        assertEquals(0, lines.code(), lines.err());
+        List<String> objects = lines.out().strip().lines().toList();
+        assertEquals(2, objects.size(), lines.out());
+        try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+            float[] want = exp.floats("image_embeds");
+            for (int i = 0; i < 2; i++) {
+                java.util.Map<String, Object> o = Json.parseObject(objects.get(i));
+                assertEquals(imgs.get(i), o.get("text"));
+                List<?> embeds = (List<?>) o.get("image_embeds");
+                assertEquals(32, embeds.size());
+                for (int k = 0; k < 32; k++) assertEquals(want[i * 32 + k], ((Number) embeds.get(k)).doubleValue(), 1e-4 * 10, "image " + i + " value " + k);
+            }
+        }
     }
 
     @Test
