@@ -185,6 +185,23 @@ final class HubDownloader {
         }
     }
 
+    /**
+     * Why a request failed, in words: the HTTP client's exceptions often carry no message (a
+     * refused connection is a ConnectException around a ClosedChannelException, none with text).
+     */
+    static String failure(IOException e, URI uri) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + uri.getHost();
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage().replace('\n', ' ');
+        }
+        if (e instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
+        if (e instanceof java.net.http.HttpTimeoutException) return "timed out";
+        if (e instanceof java.net.ConnectException) return "connection refused";
+        return e.getClass().getSimpleName();
+    }
+
     /** Sends a request, following redirects; the token goes only to the endpoint's own origin. */
     private HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers, boolean followAll) throws IOException {
         URI current = uri;
@@ -201,7 +218,7 @@ final class HubDownloader {
                 Thread.currentThread().interrupt();
                 throw new IOException(method + " " + current + ": interrupted", e);
             } catch (IOException e) {
-                throw new IOException(method + " " + current + ": " + Main.describe(e), e);
+                throw new IOException(method + " " + current + ": " + failure(e, current), e);
             }
             if (!redirect(r)) return r;
             URI location;

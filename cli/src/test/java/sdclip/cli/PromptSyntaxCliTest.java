@@ -39,6 +39,21 @@ class PromptSyntaxCliTest {
     }
 
     @Test
+    void aMixedEmbeddingsFolderEncodesWhileANamedMisfitIsOneLine() {
+        CliTest.Run folder = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--embeddings", ref("embeddings"), "a photo of redfox-a1111 in the snow");
+        CliTest.Run words = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "a photo of red fox in the snow");
+        assertEquals(0, folder.code(), folder.err());
+        assertEquals(words.out(), folder.out());
+        String xl = ref("embeddings/redfox-xl.safetensors");
+        CliTest.Run named = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--embeddings", ref("embeddings"), "--embeddings", xl, "x");
+        assertEquals(1, named.code());
+        assertEquals("sdclip: " + xl + ": embedding vectors have width 32 but text encoder 1 has width 64", named.err().strip());
+    }
+
+    @Test
     void tokenizeShowsChunksWeightsAndEmbeddings() {
         CliTest.Run r = run("tokenize", "--tokenizer", vocab(), "--json", "--syntax", "a1111", "--embeddings", ref("embeddings/redfox-a1111.pt"),
                 "a photo of (redfox-a1111:1.2) BREAK in the snow");

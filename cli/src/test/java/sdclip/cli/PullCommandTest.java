@@ -178,6 +178,18 @@ class PullCommandTest {
     }
 
     @Test
+    void aClosedPortSaysConnectionRefused() throws IOException {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = s.getLocalPort();
+        } // closed: nothing listens there now
+        env.put("HF_ENDPOINT", "http://127.0.0.1:" + port);
+        Run r = CliTest.run("pull", "tiny/sd16");
+        assertEquals(1, r.code());
+        assertEquals("sdclip: GET http://127.0.0.1:" + port + "/api/models/tiny/sd16/revision/main: connection refused", r.err().strip());
+    }
+
+    @Test
     void gitBlobIdsAreGitsOwn() throws IOException {
         Path f = Files.writeString(dir.resolve("hello"), "hello\n");
         assertEquals("ce013625030ba8dba906f756967f9e9ca394464a", HubDownloader.digest(f, "SHA-1")); // git hash-object

@@ -330,7 +330,8 @@ public final class TextEncoder implements AutoCloseable {
      * @return the tensors, N = {@code prompts.size()}
      * @throws IOException where an embedding file or the vocabulary cannot be read
      * @throws IllegalArgumentException where the request asks for hidden states with a syntax,
-     *     embeddings come without one, or an embedding does not fit an encoder
+     *     embeddings come without one, or an embedding file named on its own (not found in
+     *     a folder) does not fit an encoder
      */
     public Encoding encode(List<String> prompts, EncodeRequest request, PromptOptions options, ProgressListener progress) throws IOException {
         boolean plain = options.syntax() == PromptSyntax.PLAIN;

@@ -6,12 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -248,6 +250,63 @@ class PromptSyntaxEncodeTest {
             var plain = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
                     PromptOptions.plain().withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))), ProgressListener.NONE));
             assertTrue(plain.getMessage().contains("syntax"), plain.getMessage());
+        }
+    }
+
+    @Test
+    void aMixedFolderKeepsTheEmbeddingsThatFitEachModel() throws IOException {
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+        PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
+        PromptOptions folder = plain.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings")));
+        try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
+            String fits = "a photo of redfox-a1111 in the snow", misfit = "a photo of redfox-xl in the snow";
+            assertSame(sd15.encode(List.of(fits), request, folder, ProgressListener.NONE), sd15.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE), fits);
+            // The SDXL file is left out on SD 1.x: its name stays plain words.
+            assertSame(sd15.encode(List.of(misfit), request, folder, ProgressListener.NONE), sd15.encode(List.of(misfit), request, plain, ProgressListener.NONE), misfit);
+            assertSame(sdxl.encode(List.of(misfit), request, folder, ProgressListener.NONE), sdxl.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE), misfit);
+            assertSame(sdxl.encode(List.of(fits), request, folder, ProgressListener.NONE), sdxl.encode(List.of(fits), request, plain, ProgressListener.NONE), fits);
+        }
+    }
+
+    @Test
+    void aNameTakenByAMisfitGoesToTheNextFileThatFits(@TempDir Path dir) throws IOException {
+        Files.createDirectories(dir.resolve("a-sd15"));
+        Files.createDirectories(dir.resolve("b-sdxl"));
+        Files.copy(ModelConformanceTest.ref("embeddings/redfox-a1111.pt"), dir.resolve("a-sd15/fox.pt"));
+        Files.copy(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"), dir.resolve("b-sdxl/fox.safetensors"));
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
+        PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
+        PromptOptions folder = plain.withEmbeddings(List.of(dir));
+        try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
+            for (TextEncoder enc : List.of(sd15, sdxl)) {
+                assertSame(enc.encode(List.of("a fox cub"), request, folder, ProgressListener.NONE), enc.encode(List.of("a red fox cub"), request, plain, ProgressListener.NONE), "a fox cub");
+            }
+            // Named on its own, the file that does not fit is still refused, naming it and both widths.
+            var named = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
+                    plain.withEmbeddings(List.of(dir, dir.resolve("b-sdxl/fox.safetensors"))), ProgressListener.NONE));
+            assertTrue(named.getMessage().startsWith(dir.resolve("b-sdxl/fox.safetensors") + ": ") && named.getMessage().contains("width 32")
+                    && named.getMessage().contains("width 64"), named.getMessage());
+        }
+    }
+
+    @Test
+    void aLinkedEmbeddingsFolderIsFollowed(@TempDir Path dir) throws IOException {
+        Path link = Files.createSymbolicLink(dir.resolve("embeddings"), ModelConformanceTest.ref("embeddings"));
+        Path nested = Files.createDirectories(dir.resolve("models"));
+        Files.createSymbolicLink(nested.resolve("embeddings"), ModelConformanceTest.ref("embeddings"));
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
+        PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
+        try (TextEncoder sd15 = open("tiny-sd15", new int[] {4})) {
+            Encoding want = sd15.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE);
+            for (Path folder : List.of(link, nested)) {
+                Encoding got = sd15.encode(List.of("a photo of redfox-kohya in the snow"), request, plain.withEmbeddings(List.of(folder)), ProgressListener.NONE);
+                assertSame(got, want, folder.toString());
+            }
+            // A link back up the tree is a loop: one line naming the folder, no endless walk.
+            Path loop = Files.createDirectories(dir.resolve("loop/inner"));
+            Files.createSymbolicLink(loop.resolve("up"), dir.resolve("loop"));
+            var e = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request, plain.withEmbeddings(List.of(dir.resolve("loop"))), ProgressListener.NONE));
+            assertTrue(e.getMessage().startsWith(dir.resolve("loop") + ": symbolic links form a loop") && !e.getMessage().contains("\n"), e.getMessage());
         }
     }
 

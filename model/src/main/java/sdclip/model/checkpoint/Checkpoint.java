@@ -192,8 +192,10 @@ public final class Checkpoint implements AutoCloseable {
     /**
      * Opens one file's tensors as they are stored, unrecognised: a {@code .safetensors} file, a
      * {@code *.safetensors.index.json}, or a PyTorch checkpoint ({@code .ckpt .pt .pth .bin}, zip
-     * or legacy format, read by a pickle reader that never executes anything). A torch extension
-     * on a file that is neither torch nor safetensors is refused with one line.
+     * or legacy format, read by a pickle reader that never executes anything). The format is told
+     * by the file's first bytes whatever its extension (a zip archive or torch's legacy magic
+     * number is torch, anything else safetensors). A torch extension on a file that is neither
+     * torch nor safetensors is refused with one line.
      *
      * @param file the file
      * @return its tensors; the caller closes the store
@@ -203,7 +205,8 @@ public final class Checkpoint implements AutoCloseable {
      */
     public static TensorStore openTensors(Path file) throws IOException {
         if (file.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(file);
-        if (TorchCheckpoint.isTorchFile(file)) return TorchCheckpoint.open(file);
+        // By the first bytes, not the name: renamed files are common (a .ckpt saved as .safetensors and back).
+        if (TorchCheckpoint.startsLikeTorch(file)) return TorchCheckpoint.open(file);
         if (!hasTorchExtension(file)) return SafetensorsFile.open(file);
         try {
             return SafetensorsFile.open(file);

@@ -61,6 +61,9 @@ public final class TorchCheckpoint implements TensorStore {
     /** True when the file looks like a torch checkpoint (see {@link TorchFile#isTorchFile}). */
     public static boolean isTorchFile(Path path) { return TorchFile.isTorchFile(path); }
 
+    /** True when the file starts like a torch checkpoint, whatever its name (see {@link TorchFile#startsLikeTorch}). */
+    public static boolean startsLikeTorch(Path path) { return TorchFile.startsLikeTorch(path); }
+
     /** {@code state_dict} (as deep as it nests), else {@code model}, else the top level itself. */
     private static Map<?, ?> stateDict(Map<?, ?> top) {
         Map<?, ?> m = top;

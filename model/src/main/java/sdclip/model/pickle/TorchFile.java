@@ -86,7 +86,15 @@ public final class TorchFile implements AutoCloseable {
     public static boolean isTorchFile(Path path) {
         String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');
-        if (dot < 0 || !EXTENSIONS.contains(name.substring(dot)) || !Files.isRegularFile(path)) return false;
+        return dot >= 0 && EXTENSIONS.contains(name.substring(dot)) && startsLikeTorch(path);
+    }
+
+    /**
+     * True when {@code path} is a regular file that starts like a torch file (a zip archive or the
+     * legacy magic number), whatever its name; false when it cannot be read.
+     */
+    public static boolean startsLikeTorch(Path path) {
+        if (!Files.isRegularFile(path)) return false;
         byte[] head = new byte[LEGACY_START.length];
         try (var in = Files.newInputStream(path)) {
             int n = in.readNBytes(head, 0, head.length);

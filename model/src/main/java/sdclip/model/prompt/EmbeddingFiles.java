@@ -1,6 +1,9 @@
 package sdclip.model.prompt;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.FileSystemLoopException;
+import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,9 +32,11 @@ import sdclip.model.safetensors.TensorStore;
  * </ul>
  * The trigger is the file's stem ({@code redfox-a1111} for {@code redfox-a1111.pt}); a diffusers
  * file's stored token ({@code <fox-token>}) triggers it too. A folder contributes every
- * {@code .pt}, {@code .bin} and {@code .safetensors} file under it, in path order; where two
- * files share a name the first one wins (A1111 and ComfyUI likewise take one file per name).
- * Immutable.
+ * {@code .pt}, {@code .bin} and {@code .safetensors} file under it, in path order, following
+ * symbolic links; where two files share a name the first one wins (A1111 and ComfyUI likewise take
+ * one file per name). A model keeps only the embeddings that fit its encoders ({@link #fitting}):
+ * a folder may mix SD 1.x and SDXL files, as A1111 skips the ones that do not fit, but a file
+ * named on its own must fit. Immutable.
  */
 public final class EmbeddingFiles {
     private static final List<String> EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
@@ -41,47 +46,67 @@ public final class EmbeddingFiles {
     /** One table of vectors: {@code [vectors, width]} row-major. */
     private record Table(String key, int width, float[] values) {}
 
-    /** One file's embedding. */
-    private record Entry(String name, Path file, int vectors, Map<String, Table> tables) {}
+    /**
+     * One file's embedding.
+     *
+     * @param token a diffusers file's stored token, else null
+     * @param inFolder whether it was found in a folder (left out where it does not fit) rather than named
+     */
+    private record Entry(String name, String token, Path file, boolean inFolder, int vectors, Map<String, Table> tables) {}
 
-    private final Map<String, Entry> byName;
+    private final List<Entry> entries;
+    private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<TextualInversion> inversions;
 
-    private EmbeddingFiles(Map<String, Entry> byName) {
-        this.byName = byName;
+    private EmbeddingFiles(List<Entry> entries) {
+        this.entries = List.copyOf(entries);
+        for (Entry e : entries) byName.putIfAbsent(e.name(), e);
+        for (Entry e : entries) if (e.token() != null && !e.token().isBlank()) byName.putIfAbsent(e.token(), e);
         List<TextualInversion> list = new ArrayList<>();
         byName.forEach((name, e) -> list.add(new TextualInversion(name, e.vectors())));
         this.inversions = List.copyOf(list);
     }
 
     /** {@return an empty set of embeddings} */
-    public static EmbeddingFiles none() { return new EmbeddingFiles(Map.of()); }
+    public static EmbeddingFiles none() { return new EmbeddingFiles(List.of()); }
 
     /**
      * Reads embedding files and folders.
      *
-     * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them; may be empty
+     * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them
+     *     (symbolic links followed); may be empty
      * @return the embeddings by trigger, first file per name
-     * @throws IOException naming the file, where one is missing or not a textual inversion
+     * @throws IOException naming the file, where one is missing or not a textual inversion, or
+     *     naming the folder, where its links form a loop
      */
     public static EmbeddingFiles load(List<Path> paths) throws IOException {
-        Map<String, Entry> byName = new LinkedHashMap<>();
+        List<Entry> entries = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
-                List<Path> files;
-                try (Stream<Path> walk = Files.walk(p)) {
-                    files = walk.filter(f -> Files.isRegularFile(f) && extension(f) != null).sorted().toList();
-                }
-                for (Path f : files) read(f, byName);
+                for (Path f : filesUnder(p)) entries.add(read(f, true));
             } else if (!Files.exists(p)) {
                 throw new IOException(p + ": no such embedding file or folder");
             } else if (extension(p) == null) {
                 throw new IOException(p + ": not a textual inversion file (.pt, .bin or .safetensors)");
             } else {
-                read(p, byName);
+                entries.add(read(p, false));
             }
         }
-        return new EmbeddingFiles(byName);
+        return new EmbeddingFiles(entries);
+    }
+
+    /** The embedding files under a folder, in path order; a linked folder counts as its target. */
+    private static List<Path> filesUnder(Path folder) throws IOException {
+        try (Stream<Path> walk = Files.walk(folder, FileVisitOption.FOLLOW_LINKS)) {
+            return walk.filter(f -> Files.isRegularFile(f) && extension(f) != null).sorted().toList();
+        } catch (UncheckedIOException e) {
+            // The walk throws mid-stream, wrapped; a loop of links is the likely case.
+            IOException cause = e.getCause();
+            if (cause instanceof FileSystemLoopException loop) {
+                throw new IOException(folder + ": symbolic links form a loop at " + loop.getFile(), loop);
+            }
+            throw new IOException(folder + ": cannot list the embeddings folder: " + cause.getMessage(), cause);
+        }
     }
 
     /** {@return the triggers and vector counts, for the chunkers: each file's stem, then any diffusers token} */
@@ -106,24 +131,39 @@ public final class EmbeddingFiles {
     public float[] vectors(String name, int encoder, int encoders, int width) {
         Entry e = byName.get(name);
         if (e == null) throw new IllegalArgumentException("no textual inversion embedding named " + name);
+        return fit(e, encoder, encoders, width).values().clone();
+    }
+
+    private static Table fit(Entry e, int encoder, int encoders, int width) {
         Table t = table(e, encoder - 1, encoders, width);
         if (t.width() != width) {
             throw new IllegalArgumentException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + encoder + " has width " + width);
         }
-        return t.values().clone();
+        return t;
     }
 
     /**
-     * Checks every embedding against an encoder, as {@link #vectors} would refuse it.
+     * The embeddings that fit a model's encoders, as {@link #vectors} would take them: files found
+     * in a folder that do not fit are left out (their triggers stay plain words, and a later file
+     * of the same name may take their place); a file named on its own must fit.
      *
-     * @param encoder  the encoder, from 1
      * @param encoders how many text encoders the model has
-     * @param width    the encoder's width
-     * @throws IllegalArgumentException naming the file, for the first embedding with no table for this encoder or
-     *                                  another width
+     * @param widths the width of each encoder that will run, by its number from 1
+     * @return the fitting embeddings
+     * @throws IllegalArgumentException naming the file and both widths, for the first named file
+     *     with no table for an encoder or another width
      */
-    public void check(int encoder, int encoders, int width) {
-        for (String name : byName.keySet()) vectors(name, encoder, encoders, width);
+    public EmbeddingFiles fitting(int encoders, Map<Integer, Integer> widths) {
+        List<Entry> kept = new ArrayList<>();
+        for (Entry e : entries) {
+            try {
+                widths.forEach((encoder, width) -> fit(e, encoder, encoders, width));
+                kept.add(e);
+            } catch (IllegalArgumentException misfit) {
+                if (!e.inFolder()) throw misfit;
+            }
+        }
+        return new EmbeddingFiles(kept);
     }
 
     private static Table table(Entry e, int encoder, int encoders, int width) {
@@ -152,7 +192,7 @@ public final class EmbeddingFiles {
         return null;
     }
 
-    private static void read(Path file, Map<String, Entry> byName) throws IOException {
+    private static Entry read(Path file, boolean inFolder) throws IOException {
         String fileName = file.getFileName().toString();
         String stem = fileName.substring(0, fileName.length() - extension(file).length());
         boolean torch = !extension(file).equals(".safetensors");
@@ -181,9 +221,7 @@ public final class EmbeddingFiles {
                 if (n != vectors) throw new IOException(file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but " + t.key() + " has " + n);
             }
             if (vectors < 1 || vectors > Chunk.CAPACITY) throw new IOException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
-            Entry entry = new Entry(stem, file, vectors, Map.copyOf(tables));
-            byName.putIfAbsent(stem, entry);
-            if (token != null && !token.isBlank()) byName.putIfAbsent(token, entry);
+            return new Entry(stem, token, file, inFolder, vectors, Map.copyOf(tables));
         } catch (IOException | IllegalArgumentException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new IOException(message.contains(file.toString()) ? message : file + ": " + message, e);

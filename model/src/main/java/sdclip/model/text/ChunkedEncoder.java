@@ -68,7 +68,8 @@ public final class ChunkedEncoder {
      * @param encoders how many text encoders the model has (which embedding table each takes)
      * @param syntax {@link PromptSyntax#A1111} or {@link PromptSyntax#COMFY}
      * @param emphasis A1111's emphasis mode
-     * @param embeddings the textual inversions to recognise
+     * @param embeddings the textual inversions to recognise; those found in a folder that do not
+     *     fit the towers are left out
      * @param batchSize chunks per forward pass
      */
     public ChunkedEncoder(List<Tower> towers, int encoders, PromptSyntax syntax, Emphasis emphasis, EmbeddingFiles embeddings, int batchSize) {
@@ -77,9 +78,11 @@ public final class ChunkedEncoder {
         this.encoders = encoders;
         this.syntax = syntax;
         this.emphasis = emphasis;
-        this.embeddings = embeddings;
         this.batchSize = Math.max(1, batchSize);
-        for (Tower t : towers) embeddings.check(t.index() + 1, encoders, t.transformer().config().width());
+        // Up front, before any encoding: a misfit from a folder drops out, a named one is refused.
+        Map<Integer, Integer> widths = new LinkedHashMap<>();
+        for (Tower t : towers) widths.put(t.index() + 1, t.transformer().config().width());
+        this.embeddings = embeddings.fitting(encoders, widths);
     }
 
     /** One encoder's prompts as chunks: {@code k} per prompt after padding, and the counts before. */

@@ -74,13 +74,17 @@ final class Vocabulary {
 
     /** OpenAI's gzip file: a header line, then one merge per line; ids follow from the merges. */
     static Vocabulary openAi(Path gz) throws IOException {
-        List<String[]> merges = new ArrayList<>(OPENAI_MERGES);
+        List<String> lines = new ArrayList<>(OPENAI_MERGES);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
             r.readLine(); // header
-            for (String line; merges.size() < OPENAI_MERGES && (line = r.readLine()) != null; ) merges.add(splitMerge(line, gz, merges.size() + 2));
+            for (String line; lines.size() < OPENAI_MERGES && (line = r.readLine()) != null; ) lines.add(line);
         } catch (java.util.zip.ZipException e) {
-            throw new IOException(gz + ": not a gzip file (" + e.getMessage() + ")");
+            throw new IOException(gz + ": not a gzip file (" + e.getMessage() + ")", e);
+        } catch (IOException e) {
+            throw unreadable(gz, e);
         }
+        List<String[]> merges = new ArrayList<>(lines.size());
+        for (String line : lines) merges.add(splitMerge(line, gz, merges.size() + 2));
         if (merges.size() < OPENAI_MERGES) throw new IOException(gz + ": " + merges.size() + " merges, expected " + OPENAI_MERGES);
         Map<String, Integer> ids = new HashMap<>();
         char[] byteChars = ByteLevel.VOCAB_ORDER;
@@ -98,8 +102,8 @@ final class Vocabulary {
         Map<String, Object> json;
         try {
             json = Json.parseObject(Files.readString(vocabJson));
-        } catch (JsonException e) {
-            throw new IOException(vocabJson + ": " + e.getMessage());
+        } catch (IOException | JsonException e) {
+            throw unreadable(vocabJson, e);
         }
         Map<String, Integer> ids = new HashMap<>(json.size() * 2);
         for (var e : json.entrySet()) {
@@ -108,9 +112,15 @@ final class Vocabulary {
             }
             ids.put(e.getKey(), id.intValue());
         }
+        List<String> lines;
+        try {
+            lines = Files.readAllLines(mergesTxt, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw unreadable(mergesTxt, e);
+        }
         List<String[]> merges = new ArrayList<>();
         int lineNo = 0;
-        for (String line : Files.readAllLines(mergesTxt, StandardCharsets.UTF_8)) {
+        for (String line : lines) {
             lineNo++;
             if (line.isEmpty() || (lineNo == 1 && line.startsWith("#version"))) continue;
             merges.add(splitMerge(line, mergesTxt, lineNo));
@@ -118,8 +128,20 @@ final class Vocabulary {
         try {
             return new Vocabulary(ids, merges, vocabJson.toString());
         } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage());
+            throw new IOException(e.getMessage(), e);
         }
+    }
+
+    /** A read that failed part way (a truncated or corrupt file, bad UTF-8, not JSON), as one line naming the file. */
+    private static IOException unreadable(Path file, Exception e) {
+        String reason = switch (e) {
+            case java.io.EOFException _ -> "the file ends early (truncated?)";
+            case java.nio.charset.CharacterCodingException _ -> "not UTF-8 text";
+            case java.nio.file.AccessDeniedException _ -> "permission denied";
+            case java.nio.file.NoSuchFileException _ -> "no such file";
+            default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        };
+        return new IOException(file + ": cannot read the vocabulary: " + reason, e);
     }
 
     private static String[] splitMerge(String line, Path file, int lineNo) throws IOException {

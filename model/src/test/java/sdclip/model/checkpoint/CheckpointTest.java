@@ -75,6 +75,30 @@ class CheckpointTest {
     }
 
     @Test
+    void theFormatIsToldByTheFirstBytesWhateverTheExtension() throws IOException {
+        String token = "cond_stage_model.transformer.text_model.embeddings.token_embedding.weight";
+        float[] want;
+        try (SafetensorsFile f = SafetensorsFile.open(ref("models/tiny-sd15.safetensors"))) {
+            want = f.floats(token);
+        }
+        // torch zip and legacy pickle saved as .safetensors, and safetensors saved as .ckpt
+        String[][] copies = {
+            {"models/tiny-sd15.ckpt", "zip.safetensors"},
+            {"models/tiny-sd15-torch-legacy.ckpt", "legacy.safetensors"},
+            {"models/tiny-sd15.safetensors", "st.ckpt"},
+        };
+        for (String[] c : copies) {
+            Path copy = java.nio.file.Files.copy(ref(c[0]), dir.resolve(c[1]));
+            try (var store = Checkpoint.openTensors(copy)) {
+                assertArrayEquals(want, store.floats(token), c[1]);
+            }
+            try (Checkpoint cp = Checkpoint.open(copy, new int[] {4})) {
+                assertEquals(Checkpoint.Family.SD1, cp.family(), c[1]);
+            }
+        }
+    }
+
+    @Test
     void headsAreInferredFromWidthUnlessOverridden() throws IOException {
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-sd15.safetensors"), null)) {
             assertEquals(1, c.encoders().getFirst().config().heads(), "64 / 64");
