@@ -69,8 +69,8 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (!(seconds > 0) || Double.isInfinite(seconds)) throw new UsageException("--seconds " + String.valueOf(seconds).replaceAll("\\.0$", "") + ": give a positive number of seconds, e.g. 3 or 0.5");
         model = modelPaths.resolve(model);
-        if (seconds <= 0) throw new IllegalArgumentException("--seconds must be positive");
         if (vision) return benchVision();
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());
         TextEncoder.Options opts = modelOptions.options(null);
