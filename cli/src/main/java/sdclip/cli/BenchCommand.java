@@ -56,8 +56,11 @@ final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vision", description = "Measure the vision tower instead: ms per image at batch 1 and 8 (default model: a full-size CLIP ViT-L/14 formula model).")
     boolean vision;
 
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (with --vision; default: inferred).")
+    /** 0 when not given: inferred. */
     int visionHeads;
+
+    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (with --vision; default: inferred).")
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(spec.commandLine(), n); }
 
     record Workload(int batch, int tokens, boolean full) {}
 
@@ -210,7 +213,6 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code bench --vision}: the vision tower at batch 1 and 8 on deterministic pixels, median ms per image. */
     private int benchVision() throws Exception {
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, true, spec.commandLine().getErr());
-        if (visionHeads < 0) throw new IllegalArgumentException("--vision-heads must be positive");
         ImageEncoder.Options opts = ImageEncoder.Options.defaults().withBackend(modelOptions.backend).withThreads(modelOptions.threads).withVisionHeads(visionHeads);
         long t0 = System.nanoTime();
         List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs

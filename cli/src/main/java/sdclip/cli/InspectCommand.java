@@ -41,7 +41,6 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         ModelOptions.checkHeadCount("--heads", heads, model);
-        if (visionHeads < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vision-heads must be positive");
         try (Checkpoint c = Checkpoint.open(model, heads, visionHeads)) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));
