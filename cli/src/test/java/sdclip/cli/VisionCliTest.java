@@ -241,6 +241,16 @@ class VisionCliTest {
         }
     }
 
+    /** A folder that holds no images is named, not reported as "no images" in general. */
+    @Test
+    void anEmptyFolderIsNamed() throws IOException {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        Files.writeString(empty.resolve("notes.txt"), "not an image\n");
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", empty.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals("sdclip: " + empty + ": no images in this folder (PNG, JPEG, BMP, GIF)\n", r.err());
+    }
+
     /** A text tower whose width or embedding size does not fit the CLIP model: one clear line, exit 1. */
     @Test
     void mismatchedTextModelsAreClearErrors() {
