@@ -39,7 +39,7 @@ final class BenchCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "PATH", description = "A checkpoint (default: the formula model, built once into the cache folder).")
+    @Option(names = "--model", paramLabel = "PATH", description = "A checkpoint: " + ModelPaths.FORMS + " (default: the formula model, built once into the cache folder).")
     Path model;
 
     @Option(names = "--dtype", defaultValue = "f32", description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
