@@ -39,7 +39,7 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The checkpoint file to read.")
+    @Parameters(index = "0", paramLabel = "IN", description = "The checkpoint file to read: .safetensors, .ckpt, .pt, .pth or .bin (a path, not an id or a name).")
     Path input;
 
     @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write (replaced if it exists; never the input).")

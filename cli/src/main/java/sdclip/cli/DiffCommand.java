@@ -26,9 +26,9 @@ import sdclip.model.checkpoint.TextTower;
 final class DiffCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "A") Path a;
+    @Parameters(index = "0", paramLabel = "A", description = "The first checkpoint: " + ModelPaths.FORMS + ".") Path a;
 
-    @Parameters(index = "1", paramLabel = "B") Path b;
+    @Parameters(index = "1", paramLabel = "B", description = "The second checkpoint, in any form A takes.") Path b;
 
     @Option(names = "--encoder", paramLabel = "N", description = "Which text encoder of both A and B (default: 1).")
     Integer encoder;

@@ -34,7 +34,7 @@ final class EncodeCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "PATH", description = "A .safetensors file, an index.json, a diffusers folder or a Hugging Face folder.")
+    @Option(names = "--model", required = true, paramLabel = "PATH", description = "The checkpoint: " + ModelPaths.FORMS + ".")
     Path model;
 
     @Mixin ModelOptions modelOptions;

@@ -25,7 +25,7 @@ import sdclip.model.json.Json;
 final class EncodeImageCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "A CLIP model: Hugging Face CLIPModel / CLIPVisionModel(WithProjection) file or folder, or an OpenAI/OpenCLIP file.")
+    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "A CLIP model (Hugging Face CLIPModel / CLIPVisionModel(WithProjection), or OpenAI/OpenCLIP): " + ModelPaths.FORMS + ".")
     Path model;
 
     @Mixin ModelOptions modelOptions;

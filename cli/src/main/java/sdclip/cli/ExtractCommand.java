@@ -29,7 +29,7 @@ final class ExtractCommand implements Callable<Integer> {
 
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT", description = "The checkpoint.")
+    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT", description = "The checkpoint: " + ModelPaths.FORMS + ".")
     Path model;
 
     @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder (default: 1).")

@@ -15,7 +15,8 @@ import picocli.CommandLine.Parameters;
 /**
  * Where images come from: the arguments (files, or folders whose image files are taken in name
  * order, not recursively) and {@code --images FILE} (one path per line, relative to the file's
- * folder; blank lines and lines starting with {@code #} skipped).
+ * folder; blank lines and lines starting with {@code #} skipped). A folder without image files
+ * is an error naming it.
  */
 final class ImageInputs {
     static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
@@ -54,9 +55,13 @@ final class ImageInputs {
             out.add(p);
             return;
         }
+        List<Path> found;
         try (Stream<Path> s = Files.list(p)) {
-            s.filter(f -> Files.isRegularFile(f) && isImage(f)).sorted().forEach(out::add);
+            found = s.filter(f -> Files.isRegularFile(f) && isImage(f)).sorted().toList();
         }
+        // A folder given as input that yields nothing is a mistake worth naming, not a silent skip.
+        if (found.isEmpty()) throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)");
+        out.addAll(found);
     }
 
     static boolean isImage(Path f) {

@@ -23,14 +23,17 @@ import sdclip.model.TextEncoder;
 final class InspectCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Parameters(paramLabel = "MODEL", description = "A .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers folder or a Hugging Face folder.")
+    @Parameters(paramLabel = "MODEL", description = "The checkpoint: " + ModelPaths.FORMS + ".")
     Path model;
 
     @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
     int[] heads;
 
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
+    /** 0 when not given: inferred. */
     int visionHeads;
+
+    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(spec.commandLine(), n); }
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -41,7 +44,6 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         ModelOptions.checkHeadCount("--heads", heads, model);
-        if (visionHeads < 0) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--vision-heads must be positive");
         try (Checkpoint c = Checkpoint.open(model, heads, visionHeads)) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));

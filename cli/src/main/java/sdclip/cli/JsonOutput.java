@@ -54,7 +54,7 @@ final class JsonOutput implements ResultWriter {
     public void finish() throws IOException {
         if (stdout != null) {
             text(stdout);
-            stdout.flush();
+            StandardOutput.check(stdout);
             finished = true;
             return;
         }
@@ -98,6 +98,7 @@ final class JsonOutput implements ResultWriter {
                     firstValue = false;
                     w.write(s.dtype().equals("F32") ? JsonWriter.number(buf.getFloat()) : Long.toString(buf.getLong()));
                 }
+                if (w == stdout) StandardOutput.check(w); // stop as soon as the reader has gone
             }
             w.write("]}");
         }

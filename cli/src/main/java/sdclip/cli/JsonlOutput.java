@@ -63,6 +63,7 @@ final class JsonlOutput implements ResultWriter {
                 }
                 out.write(sb.append("}\n").toString());
             }
+            if (toStdout) StandardOutput.check(out); // a reader that went away stops the run here
         } catch (IOException e) {
             throw toStdout ? e : WriteErrors.cannotWrite(target, e);
         }
@@ -107,7 +108,7 @@ final class JsonlOutput implements ResultWriter {
     public void finish() throws IOException {
         try {
             if (toStdout) {
-                out.flush();
+                StandardOutput.check(out);
             } else {
                 out.close();
                 SafetensorsWriter.moveAtomically(tmp, target);

@@ -13,7 +13,7 @@ import picocli.CommandLine.ScopeType;
  * The {@code sdclip} command. Exit codes: 0 success, 1 runtime error, 2 usage error (picocli's
  * parse errors and the commands' own {@link UsageException}s, thrown by checks that run before
  * any work). Errors are one line on stderr; {@code --verbose} adds the stack trace of a runtime
- * error.
+ * error. A failed write to standard output (a full disk, a closed pipe) is an error too.
  */
 @Command(name = "sdclip",
         mixinStandardHelpOptions = true,
@@ -26,7 +26,7 @@ public final class Main {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(run(args, new PrintWriter(System.out, true), new PrintWriter(System.err, true)));
+        System.exit(run(args, StandardOutput.open(), new PrintWriter(System.err, true)));
     }
 
     /** Runs the command line with the given streams; returns the exit code. */
@@ -42,7 +42,17 @@ public final class Main {
             else err.println("sdclip: " + describe(e));
             return 1;
         });
-        return cli.execute(args);
+        int code = cli.execute(args);
+        if (code == 0) {
+            // PrintWriter swallows write errors: a full disk or a closed pipe shows only here.
+            try {
+                StandardOutput.check(out);
+            } catch (IOException e) {
+                err.println("sdclip: " + e.getMessage());
+                return 1;
+            }
+        }
+        return code;
     }
 
     /** A usage error: one line naming the problem and where help is, exit 2. */

@@ -10,6 +10,10 @@ import sdclip.model.hub.RepoId;
  * an existing path, a Hugging Face id in the local hub cache, or a name in the models folders.
  */
 final class ModelPaths {
+    /** The forms every model argument takes, for the options' help. */
+    static final String FORMS = "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers or Hugging Face folder, "
+            + "a Hugging Face id org/name[@revision] from the hub cache, or a model name (see --models-dir)";
+
     @Option(names = "--models-dir", paramLabel = "DIR", description = "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
     Path modelsDir;
 

@@ -52,7 +52,11 @@ final class NpyOutput implements ResultWriter {
         byte[] head = header(spec);
         this.layout = new TensorLayout(List.of(spec), prompts, head.length);
         if (stdout != null) {
-            stdout.write(head);
+            try {
+                stdout.write(head);
+            } catch (IOException e) {
+                throw StandardOutput.failed(e);
+            }
             this.file = null;
             return;
         }
@@ -62,7 +66,12 @@ final class NpyOutput implements ResultWriter {
     @Override
     public void write(int first, Encoding batch) throws IOException {
         if (stdout != null) {
-            writeValues(stdout, batch.get(spec.name()));
+            try {
+                writeValues(stdout, batch.get(spec.name()));
+                stdout.flush(); // a reader that went away stops the run here
+            } catch (IOException e) {
+                throw StandardOutput.failed(e);
+            }
             return;
         }
         try {
@@ -90,7 +99,11 @@ final class NpyOutput implements ResultWriter {
     @Override
     public void finish() throws IOException {
         if (stdout != null) {
-            stdout.flush();
+            try {
+                stdout.flush();
+            } catch (IOException e) {
+                throw StandardOutput.failed(e);
+            }
             finished = true;
             return;
         }

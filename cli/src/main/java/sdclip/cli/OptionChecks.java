@@ -27,6 +27,15 @@ final class OptionChecks {
         }
     }
 
+    /**
+     * {@code --vision-heads N} as its option setter sees it, while parsing: a count below 1 is a
+     * usage error (leaving the option out infers the count).
+     */
+    static int visionHeads(picocli.CommandLine command, int n) {
+        if (n < 1) throw new picocli.CommandLine.ParameterException(command, "--vision-heads " + n + ": give a positive count (leave it out to infer it)");
+        return n;
+    }
+
     /** {@code --clip-skip K}: null (not given) is 0, the family's default; else K counts from 1. */
     static int clipSkip(Integer k) {
         if (k == null) return 0;

@@ -28,7 +28,11 @@ import sdclip.model.hub.RepoId;
  * that uses the network. Afterwards {@code --model org/name} finds it offline.
  */
 @Command(name = "pull", mixinStandardHelpOptions = true,
-        description = "Download a Hugging Face model (org/name) into the local hub cache ($HF_HUB_CACHE, $HF_HOME/hub or ~/.cache/huggingface/hub) from $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN if set.")
+        description = {
+            // One short line per place: picocli breaks long lines at '.' and '/', inside the paths.
+            "Download a Hugging Face model (org/name) into the local hub cache.",
+            "Cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.",
+            "Server: $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN if set."})
 final class PullCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 

@@ -38,7 +38,7 @@ import sdclip.model.json.JsonException;
 final class ScoreCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "The CLIP model (vision tower, text projection, and by default text tower).")
+    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "The CLIP model (vision tower, text projection, and by default text tower): " + ModelPaths.FORMS + ".")
     Path model;
 
     @Option(names = "--text-model", paramLabel = "CKPT", description = "Take the text tower from this checkpoint (SD 1.x, 2.x, SDXL) through the CLIP model's text projection.")

@@ -23,13 +23,13 @@ import sdclip.model.TextEncoder;
 final class SimilarityCommand implements Callable<Integer> {
     @Spec CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "A", description = "The first model.")
+    @Option(names = "--model", required = true, paramLabel = "A", description = "The first model: " + ModelPaths.FORMS + ".")
     Path model;
 
     @Option(names = "--projection", paramLabel = "P", description = "A CLIP file or folder whose text projection A borrows (SD 1.x has none).")
     Path projection;
 
-    @Option(names = "--against", required = true, paramLabel = "B", description = "The second model.")
+    @Option(names = "--against", required = true, paramLabel = "B", description = "The second model, in any form --model takes.")
     Path against;
 
     @Option(names = "--against-projection", paramLabel = "Q", description = "A text projection for B to borrow.")

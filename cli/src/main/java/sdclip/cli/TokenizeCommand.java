@@ -33,7 +33,7 @@ final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--no-truncate", description = "Keep every id instead of cutting to 77.")
     boolean noTruncate;
 
-    @Option(names = "--pad", defaultValue = "none", description = "With --syntax a1111 or comfy: what follows a chunk's end token (eos, the default, or zero). Otherwise: pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
+    @Option(names = "--pad", defaultValue = "none", paramLabel = "eos|zero|none", description = "With --syntax a1111 or comfy: what follows a chunk's end token (eos, the default, or zero). Otherwise: pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
     Pad pad;
 
     @Override

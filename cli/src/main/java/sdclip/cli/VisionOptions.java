@@ -1,6 +1,8 @@
 package sdclip.cli;
 
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sdclip.model.ImageEncoder;
 import sdclip.model.image.Preprocess;
 
@@ -8,15 +10,19 @@ import sdclip.model.image.Preprocess;
 final class VisionOptions {
     enum Pipeline { openai, hf }
 
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
+    @Spec(Spec.Target.MIXEE) CommandSpec command;
+
+    /** 0 when not given: the library infers it. */
     int visionHeads;
+
+    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(command.commandLine(), n); }
 
     @Option(names = "--preprocess", defaultValue = "openai", paramLabel = "openai|hf", description = "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
     Pipeline preprocess;
 
     ImageEncoder.Options options(ModelOptions model) {
-        if (visionHeads < 0) throw new IllegalArgumentException("--vision-heads must be positive, got " + visionHeads);
-        if (model.threads < 0) throw new IllegalArgumentException("--threads must be positive");
+        if (model.threads < 0) throw new UsageException("--threads " + model.threads + ": give a positive count, or 0 for every processor");
         return ImageEncoder.Options.defaults().withVisionHeads(visionHeads).withBackend(model.backend).withThreads(model.threads)
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
     }

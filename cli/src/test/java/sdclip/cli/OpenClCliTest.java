@@ -55,4 +55,18 @@ class OpenClCliTest {
         assertEquals(0, auto.code(), auto.err());
         assertTrue(auto.err().contains("backend auto: "), auto.err()); // PoCL is no GPU: auto picks the CPU here
     }
+
+    /**
+     * The linear's timing waits for the device: a queue that is only filled, not run, gave tens
+     * of thousands of GFLOP/s on PoCL. 5,000 is beyond any one device this runs on in tests.
+     */
+    @Test
+    void benchLinearThroughputIsPhysical() {
+        requireOpenCl();
+        CliTest.Run r = CliTest.run("bench", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--backend", "opencl",
+                "--seconds", "0.05", "--json");
+        assertEquals(0, r.code(), r.err());
+        double gflops = ((Number) sdclip.model.json.Json.parseObject(r.out().strip()).get("linear_gflops")).doubleValue();
+        assertTrue(gflops > 0 && gflops < 5000, "linear_gflops " + gflops);
+    }
 }

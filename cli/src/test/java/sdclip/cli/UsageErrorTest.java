@@ -123,6 +123,12 @@ class UsageErrorTest {
     }
 
     @Test
+    void benchSecondsBelowOrAtZero() throws Exception {
+        usage(CliTest.run("bench", "--seconds", "0"), "--seconds 0", "(see 'sdclip bench --help')");
+        usage(CliTest.run("bench", "--seconds", "-1"), "--seconds -1");
+    }
+
+    @Test
     void zeroThreadsMeansEveryProcessorAndMoreAreCapped() {
         CliTest.Run zero = encode(sd15(), "--heads", "4", "--threads", "0", "--output", dir.resolve("z.npy").toString(), "a dog");
         assertEquals(0, zero.code(), zero.err());

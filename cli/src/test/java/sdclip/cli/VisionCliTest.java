@@ -237,6 +237,35 @@ class VisionCliTest {
         assertEquals("cpu", o.get("backend"));
     }
 
+    /** --vision-heads below 1 is a usage error in every command that takes it, as --heads 0 is. */
+    @Test
+    void visionHeadsBelowOneAreUsageErrors() throws IOException {
+        String img = ref("images/astronaut.png");
+        for (String n : List.of("0", "-5")) {
+            List<Run> runs = List.of(
+                    run("encode-image", "--model", ref(CLIP), "--vision-heads", n, img),
+                    run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", n, "--tokenizer", vocab(), "--text", "a", img),
+                    run("inspect", "--vision-heads", n, ref(CLIP)),
+                    run("bench", "--vision", "--model", ref(CLIP), "--vision-heads", n, "--seconds", "0.05"));
+            for (Run r : runs) {
+                assertEquals(2, r.code(), r.err());
+                assertEquals(1, r.err().strip().lines().count(), r.err());
+                assertTrue(r.err().startsWith("sdclip: --vision-heads " + n + ": ") && r.err().strip().endsWith(" --help')"), r.err());
+                assertEquals("", r.out());
+            }
+        }
+    }
+
+    /** A folder that holds no images is named, not reported as "no images" in general. */
+    @Test
+    void anEmptyFolderIsNamed() throws IOException {
+        Path empty = Files.createDirectory(dir.resolve("empty"));
+        Files.writeString(empty.resolve("notes.txt"), "not an image\n");
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", empty.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals("sdclip: " + empty + ": no images in this folder (PNG, JPEG, BMP, GIF)\n", r.err());
+    }
+
     /** A text tower whose width or embedding size does not fit the CLIP model: one clear line, exit 1. */
     @Test
     void mismatchedTextModelsAreClearErrors() {
