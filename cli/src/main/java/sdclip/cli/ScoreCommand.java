@@ -51,6 +51,8 @@ final class ScoreCommand implements Callable<Integer> {
 
     @Mixin ModelPaths modelPaths;
 
+    @Mixin PromptSyntaxOptions syntax;
+
     @Mixin VisionOptions visionOptions;
 
     @Mixin ImageInputs inputs;
@@ -83,6 +85,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         textModel = modelPaths.resolve(textModel);
+        syntax.options(); // refuses --embeddings without a syntax, before any work
         if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
         if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
             throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
@@ -186,9 +189,11 @@ final class ScoreCommand implements Callable<Integer> {
         TextEncoder.Options opts = modelOptions.options(textModel != null ? model : null);
         try (TextEncoder enc = TextEncoder.open(tower, opts)) {
             int encoders = enc.configs().size();
-            if (encoder < 0 || encoder > encoders) throw new IllegalArgumentException("--encoder " + encoder + ": " + tower + " has " + encoders + " text encoder(s)");
+            if (encoder < 0) throw new UsageException("--encoder " + encoder + ": encoders are numbered from 1");
+            if (encoders > 1) OptionChecks.encoderExists("--encoder", encoder, enc.checkpoint());
+            // SDXL, SD3: the encoder that takes the CLIP model's projection, CLIP-L (1), unless --encoder says.
             EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : encoder == 0 ? 1 : encoder);
-            var e = enc.encode(captions, req, new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            var e = enc.encode(captions, req, syntax.options(), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
             return e.get("text_embeds");
         }

@@ -207,6 +207,39 @@ class VisionCliTest {
     }
 
     @Test
+    void scoreReadsPromptSyntaxAndEmbeddings() throws IOException {
+        // SD 1.5's own text tower through CLIP's projection; the embedding's rows are copies of
+        // tiny-sd15's token rows, so the trigger scores exactly as the words written out, and a
+        // weight does not touch the pooled vector (it comes from the unweighted first chunk).
+        String image = images().get(1);
+        List<String> base = List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--text-model", ref("models/tiny-sd15.safetensors"),
+                "--tokenizer", vocab(), "--json", image);
+        Run plain = runArgs(concat(base, "--text", "a photo of red fox in the snow"));
+        Run trigger = runArgs(concat(base, "--syntax", "a1111", "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "--text", "a photo of (redfox-kohya:1.3) in the snow"));
+        assertEquals(0, plain.code(), plain.err());
+        assertEquals(0, trigger.code(), trigger.err());
+        double a = cosine(plain), b = cosine(trigger);
+        assertEquals(a, b, 0.0, "trigger against words");
+        Run refused = runArgs(concat(base, "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "--text", "x"));
+        assertEquals(2, refused.code(), refused.err());
+    }
+
+    private static List<String> concat(List<String> a, String... more) {
+        List<String> out = new ArrayList<>(a);
+        out.addAll(List.of(more));
+        return out;
+    }
+
+    private static String[] concatArray(List<String> a) { return a.toArray(String[]::new); }
+
+    private static Run runArgs(List<String> args) { return CliTest.run(concatArray(args)); }
+
+    private static double cosine(Run r) {
+        List<?> results = (List<?>) Json.parseObject(r.out().strip()).get("results");
+        return ((Number) ((Map<?, ?>) results.getFirst()).get("cosine")).doubleValue();
+    }
+
+    @Test
     void inspectReportsTheVisionTower() {
         Run r = run("inspect", "--heads", "4", "--vision-heads", "4", ref(CLIP));
         assertEquals(0, r.code(), r.err());
@@ -276,7 +309,7 @@ class VisionCliTest {
         assertTrue(narrow.err().contains("width 64") && narrow.err().contains("width 32"), narrow.err());
         Run other = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
                 "--tokenizer", vocab(), "--encoder", "2", "--text", "a dog", img);
-        assertEquals(1, other.code(), other.err()); // TextEncoder checks every encoder's borrowed width when it opens
+        assertEquals(1, other.code(), other.err()); // no encoder of tiny-sdxl takes tiny-clip's projection (width 64)
         assertTrue(other.err().contains("width 32"), other.err());
         assertEquals(1, other.err().strip().lines().count(), other.err());
     }

@@ -125,16 +125,23 @@ public final class TextEncoder implements AutoCloseable {
                 .orElseThrow(() -> new IOException(options.projection() + ": has no text projection to borrow"));
         this.tokenizers = new ClipTokenizer[checkpoint.encoders().size()];
         this.tokenizerPath = options.tokenizer();
+        // The borrowed projection goes to every encoder without one whose width it takes (with
+        // one encoder, to that one even over its own); SDXL's CLIP-L takes CLIP ViT-L/14's and
+        // leaves encoder 2 its own. Some encoder must fit it.
+        boolean fitted = borrowed == null;
         for (TextTower tower : checkpoint.encoders()) {
             TextTower.Tensor projection = tower.tensors().get("text_projection.weight");
-            if (borrowed != null && (projection == null || checkpoint.encoders().size() == 1)) {
-                if (borrowed.config().width() != tower.config().width()) {
-                    throw new IOException(options.projection() + ": its text projection takes width " + borrowed.config().width()
-                            + " but " + tower.label() + " of " + checkpoint.path() + " has width " + tower.config().width());
-                }
+            boolean fits = borrowed != null && borrowed.config().width() == tower.config().width();
+            if (fits && (projection == null || checkpoint.encoders().size() == 1)) {
                 projection = borrowed.tensor("text_projection.weight");
+                fitted = true;
             }
             transformers.add(new TextTransformer(backend, tower, projection));
+        }
+        if (!fitted) {
+            List<String> widths = checkpoint.encoders().stream().map(t -> t.label() + " has width " + t.config().width()).toList();
+            throw new IOException(options.projection() + ": its text projection takes width " + borrowed.config().width()
+                    + " but, in " + checkpoint.path() + ", " + String.join(" and ", widths));
         }
     }
 
