@@ -11,7 +11,6 @@ import java.util.List;
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
-import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
  * One tensor as NumPy format 1.0 ({@code .npy}): magic, version, a padded Python-dict header,

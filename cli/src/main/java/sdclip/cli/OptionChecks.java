@@ -1,5 +1,6 @@
 package sdclip.cli;
 
+import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
 
@@ -49,10 +50,12 @@ final class OptionChecks {
         for (int i = 0; i < c.encoders().size(); i++) {
             if (encoder != 0 && encoder != i + 1) continue;
             TextTower t = c.encoders().get(i);
-            int layers = t.config().layers();
-            // Raw penultimate conditioning (SDXL) starts one layer down; the normed kind may reach the embeddings.
-            int most = t.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE ? layers : layers + 1;
-            if (k > most) throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers + " layers (at most " + most + ")");
+            int layers = t.config().layers(), most = layers + 1; // K = L + 1 is the embeddings (ConditioningLayer)
+            try {
+                TextEncoder.describeConditioning(t, k); // the library's one clip-skip rule
+            } catch (IllegalArgumentException e) {
+                throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers + " layers (at most " + most + ")");
+            }
         }
     }
 }

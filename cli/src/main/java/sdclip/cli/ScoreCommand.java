@@ -45,7 +45,7 @@ final class ScoreCommand implements Callable<Integer> {
     Path textModel;
 
     @Option(names = "--encoder", paramLabel = "N", description = "Which text encoder of a --text-model with several (SDXL; default 1, CLIP-L).")
-    int encoder;
+    Integer encoder;
 
     @Mixin ModelOptions modelOptions;
 
@@ -86,6 +86,7 @@ final class ScoreCommand implements Callable<Integer> {
         model = modelPaths.resolve(model);
         textModel = modelPaths.resolve(textModel);
         syntax.options(); // refuses --embeddings without a syntax, before any work
+        OptionChecks.encoder("--encoder", encoder);
         if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
         if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
             throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
@@ -186,13 +187,12 @@ final class ScoreCommand implements Callable<Integer> {
     /** {@code text_embeds [N, P]} of the captions: the CLIP model's own text tower, or --text-model's through the CLIP projection. */
     private HostTensor textEmbeds(List<String> captions) throws IOException {
         Path tower = textModel != null ? textModel : model;
-        TextEncoder.Options opts = modelOptions.options(textModel != null ? model : null);
-        try (TextEncoder enc = TextEncoder.open(tower, opts)) {
+        int number = OptionChecks.encoder("--encoder", encoder);
+        try (TextEncoder enc = modelOptions.open(tower, textModel != null ? model : null)) {
             int encoders = enc.configs().size();
-            if (encoder < 0) throw new UsageException("--encoder " + encoder + ": encoders are numbered from 1");
-            if (encoders > 1) OptionChecks.encoderExists("--encoder", encoder, enc.checkpoint());
+            if (encoders > 1) OptionChecks.encoderExists("--encoder", number, enc.checkpoint());
             // SDXL, SD3: the encoder that takes the CLIP model's projection, CLIP-L (1), unless --encoder says.
-            EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : encoder == 0 ? 1 : encoder);
+            EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : number == 0 ? 1 : number);
             var e = enc.encode(captions, req, syntax.options(), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
             return e.get("text_embeds");
@@ -214,9 +214,9 @@ final class ScoreCommand implements Callable<Integer> {
             Pair p = pairs.get(i);
             sb.append(i > 0 ? ", " : "").append("{\"image\": ").append(Json.quote(images.get(p.image).toString()))
                     .append(", \"text\": ").append(Json.quote(captions.get(p.text)))
-                    .append(", \"cosine\": ").append(cos[i]).append(", \"score\": ").append(ClipScore.score(cos[i], scale)).append('}');
+                    .append(", \"cosine\": ").append(JsonWriter.number(cos[i])).append(", \"score\": ").append(JsonWriter.number(ClipScore.score(cos[i], scale))).append('}');
         }
-        return sb.append("], \"mean\": ").append(mean).append('}').toString();
+        return sb.append("], \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
     }
 
     private String csv(List<Pair> pairs, List<Path> images, List<String> captions, double[] cos) {

@@ -350,7 +350,8 @@ public final class TextEncoder implements AutoCloseable {
         EmbeddingFiles embeddings = EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
         for (int i : chosen(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
-        ChunkedEncoder chunked = new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize);
+        ChunkedEncoder chunked = new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,
+                checkpoint.family() == Checkpoint.Family.SD3);
         return new Encoding(chunked.encode(prompts, request.clipSkip(), request.wants(TextOutput.CONDITIONING), request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS), progress));
     }
 

@@ -57,8 +57,25 @@ class PromptSyntaxEncodeTest {
             out.add(Arguments.of("tiny-sd15", new int[] {4}, 2, s));
             out.add(Arguments.of("tiny-sd21", new int[] {4}, 0, s));
             out.add(Arguments.of("tiny-sdxl", new int[] {2, 3}, 0, s));
+            out.add(Arguments.of("tiny-sdxl", new int[] {2, 3}, 1, s)); // clip skip counted as on the plain path
+            out.add(Arguments.of("tiny-sdxl", new int[] {2, 3}, 2, s));
         }
         return out.stream();
+    }
+
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0}: a short prompt's syntax encoding is its plain encoding")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-sdxl", "tiny-sd3"})
+    void aShortUnweightedPromptEncodesAsThePlainPath(String model) throws IOException {
+        // One chunk, no weights: conditioning, pooled vector (SD3's concatenation included) and
+        // every per-encoder tensor as the plain path gives them.
+        try (TextEncoder enc = open(model, new int[] {2, 3})) {
+            List<String> prompts = List.of("a photo of a cat", "a dog");
+            EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+            Encoding plain = enc.encode(prompts, request);
+            Encoding chunked = enc.encode(prompts, request, PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
+            assertTrue(plain.has("pooled_output") && plain.has("encoder2.conditioning"), plain.tensors().keySet().toString());
+            for (String name : plain.tensors().keySet()) assertEquals(plain.get(name), chunked.get(name), model + " " + name);
+        }
     }
 
     static TextEncoder open(String model, int[] heads) throws IOException {

@@ -3,7 +3,6 @@ package sdclip.engine.cpu;
 import java.lang.foreign.Arena;
 import java.util.List;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.Activation;
 import sdclip.engine.Weights;

@@ -36,6 +36,4 @@ final class BatchPlan {
         return true;
     }
 
-    /** Prompts in the current batch. */
-    int size() { return batch; }
 }

@@ -60,6 +60,7 @@ public final class ChunkedEncoder {
     private final Emphasis emphasis;
     private final EmbeddingFiles embeddings;
     private final int batchSize;
+    private final boolean sd3;
 
     /**
      * An encoder for one call.
@@ -71,9 +72,11 @@ public final class ChunkedEncoder {
      * @param embeddings the textual inversions to recognise; those found in a folder that do not
      *     fit the towers are left out
      * @param batchSize chunks per forward pass
+     * @param sd3 whether two encoders join as SD3's (its pooled vector) rather than SDXL's
      */
-    public ChunkedEncoder(List<Tower> towers, int encoders, PromptSyntax syntax, Emphasis emphasis, EmbeddingFiles embeddings, int batchSize) {
+    public ChunkedEncoder(List<Tower> towers, int encoders, PromptSyntax syntax, Emphasis emphasis, EmbeddingFiles embeddings, int batchSize, boolean sd3) {
         if (syntax == PromptSyntax.PLAIN) throw new IllegalArgumentException("the chunked encoder takes the A1111 or ComfyUI syntax");
+        this.sd3 = sd3;
         this.towers = List.copyOf(towers);
         this.encoders = encoders;
         this.syntax = syntax;
@@ -116,7 +119,7 @@ public final class ChunkedEncoder {
         int steps = total;
         List<Map<String, HostTensor>> out = new ArrayList<>();
         for (Chunked c : all) out.add(encode(c, clipSkip, conditioning, pooled, n -> progress.progress(done[0] += n, steps)));
-        return out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1), prompts.size());
+        return out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1));
     }
 
     private Chunked chunk(Tower t, List<String> prompts) {
@@ -218,7 +221,7 @@ public final class ChunkedEncoder {
         TextTransformer tf = t.transformer();
         ClipTextConfig cfg = tf.config();
         int context = Chunk.LENGTH, w = cfg.width(), projection = tf.projectionDim(), count = chunks.size();
-        TextTransformer.Request req = request(t.tower(), cfg.layers(), clipSkip, conditioning, pooled);
+        TextTransformer.Request req = request(t.tower(), clipSkip, conditioning, pooled);
         float[][] cond = new float[count][], po = new float[count][], embeds = new float[count][];
         for (int b0 = 0; b0 < count; b0 += batchSize) {
             int batch = Math.min(batchSize, count - b0);
@@ -249,13 +252,10 @@ public final class ChunkedEncoder {
         return new Encoded(cond, po, embeds);
     }
 
-    /** The same conditioning layer as the plain path: {@code final_layer_norm(h[L - (k - 1)])}, or SDXL's raw {@code h[L - 1 - (k - 1)]}. */
-    private static TextTransformer.Request request(TextTower tower, int layers, int clipSkip, boolean conditioning, boolean pooled) {
-        int skip = clipSkip > 0 ? clipSkip : tower.defaultClipSkip();
-        boolean raw = tower.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE;
-        int layer = raw ? layers - 1 - (clipSkip > 1 ? clipSkip - 1 : 0) : layers - (skip - 1);
-        if (conditioning && (layer < 0 || layer > layers)) throw new IllegalArgumentException("clip skip " + skip + " is out of range for " + layers + " layers");
-        return new TextTransformer.Request(false, false, conditioning ? layer : -1, !raw, pooled);
+    /** The same conditioning layer as the plain path, by the one clip-skip rule ({@link ConditioningLayer}). */
+    private static TextTransformer.Request request(TextTower tower, int clipSkip, boolean conditioning, boolean pooled) {
+        ConditioningLayer c = ConditioningLayer.of(tower, clipSkip);
+        return new TextTransformer.Request(false, false, conditioning ? c.layer() : -1, c.normed(), pooled);
     }
 
     private static int firstEnd(Chunk chunk) {
@@ -264,25 +264,19 @@ public final class ChunkedEncoder {
         return p;
     }
 
-    /** SDXL: conditioning side by side per row; pooled outputs and ids from encoder 2; each encoder's own tensors under its prefix. */
-    private static Map<String, HostTensor> combine(Map<String, HostTensor> e1, Map<String, HostTensor> e2, int n) {
+    /**
+     * Two encoders joined as the plain path joins them ({@link SdxlMerge}: SDXL's pooled vector
+     * encoder 2's, SD3's the concatenation), with the chunk counts after the ids.
+     */
+    private Map<String, HostTensor> combine(Map<String, HostTensor> e1, Map<String, HostTensor> e2) {
+        Map<String, HostTensor> a = new LinkedHashMap<>(e1), b = new LinkedHashMap<>(e2);
+        a.remove("chunks");
+        HostTensor chunks = b.remove("chunks");
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        out.put("input_ids", e2.get("input_ids"));
-        out.put("pooled_index", e2.get("pooled_index"));
-        out.put("chunks", e2.get("chunks"));
-        if (e1.containsKey("conditioning")) {
-            HostTensor a = e1.get("conditioning"), b = e2.get("conditioning");
-            int d1 = (int) a.shape()[2], d2 = (int) b.shape()[2], rows = (int) (a.shape()[0] * a.shape()[1]);
-            float[] c = new float[rows * (d1 + d2)];
-            for (int r = 0; r < rows; r++) {
-                System.arraycopy(a.floats(), r * d1, c, r * (d1 + d2), d1);
-                System.arraycopy(b.floats(), r * d2, c, r * (d1 + d2) + d1, d2);
-            }
-            out.put("conditioning", HostTensor.of(c, n, a.shape()[1], d1 + d2));
-        }
-        for (String name : new String[] {"pooled_output", "text_embeds"}) if (e2.containsKey(name)) out.put(name, e2.get(name));
-        for (var e : e1.entrySet()) if (!e.getKey().equals("conditioning") && !e.getKey().equals("chunks")) out.put("encoder1." + e.getKey(), e.getValue());
-        for (var e : e2.entrySet()) if (!e.getKey().equals("conditioning") && !e.getKey().equals("chunks")) out.put("encoder2." + e.getKey(), e.getValue());
+        SdxlMerge.merge(a, b, sd3).forEach((name, t) -> {
+            out.put(name, t);
+            if (name.equals("pooled_index")) out.put("chunks", chunks);
+        });
         return out;
     }
 }
