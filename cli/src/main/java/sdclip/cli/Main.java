@@ -29,6 +29,17 @@ public final class Main {
         System.exit(run(args, StandardOutput.open(), new PrintWriter(System.err, true)));
     }
 
+    /** The shell's status for a program whose reader went away (128 + SIGPIPE), as `cmd | head` expects. */
+    static final int BROKEN_PIPE = 141;
+
+    /**
+     * Standard output's reader has gone (`sdclip ... | head`): like other Unix tools, stop at once
+     * and say nothing; a full disk or another write error is still reported.
+     */
+    static boolean readerHasGone(Throwable e) {
+        return e instanceof IOException && e.getMessage() != null && e.getMessage().equals("cannot write to standard output (broken pipe)");
+    }
+
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Main main = new Main();
@@ -38,6 +49,7 @@ public final class Main {
         cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof UsageException) return usage(e.getMessage(), command, err);
+            if (readerHasGone(e)) return BROKEN_PIPE;
             if (main.verbose) e.printStackTrace(err);
             else err.println("sdclip: " + describe(e));
             return 1;
@@ -48,6 +60,7 @@ public final class Main {
             try {
                 StandardOutput.check(out);
             } catch (IOException e) {
+                if (readerHasGone(e)) return BROKEN_PIPE;
                 err.println("sdclip: " + e.getMessage());
                 return 1;
             }

@@ -65,6 +65,7 @@ final class TokenizeCommand implements Callable<Integer> {
                 out.println(JsonWriter.string(text) + "  (" + ids.length + " ids)");
                 for (int i = 0; i < ids.length; i++) out.printf("  %3d  %6d  %s%n", i, ids[i], tokens.get(i));
             }
+            StandardOutput.check(out); // a reader that has gone stops the run here, not after every prompt
         }
         out.flush();
         return 0;

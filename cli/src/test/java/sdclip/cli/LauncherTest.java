@@ -62,6 +62,30 @@ class LauncherTest {
     }
 
     @Test
+    void standardInputReachesJava() throws Exception {
+        // java runs in the background behind the stderr relay; it must still read the launcher's
+        // standard input (--prompts -), not the /dev/null a background command gets by default.
+        Process p = builder(List.of(launcher().toString(), "tokenize", "--json", "--prompts", "-")).start();
+        try (var in = p.getOutputStream()) {
+            in.write("a cat\na dog\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        }
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
+        assertEquals(List.of("a cat", "a dog"), out.strip().lines().map(l -> (String) sdclip.model.json.Json.parseObject(l).get("text")).toList());
+    }
+
+    @Test
+    void aSymbolicLinkToTheLauncherWorks(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path link = Files.createSymbolicLink(dir.resolve("sdclip"), launcher());
+        Process p = builder(List.of(link.toString(), "--version")).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue());
+        assertTrue(out.startsWith("sdclip "), out);
+    }
+
+    @Test
     void aSignalToTheLauncherReachesJavaAndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
         // A supervisor stops the pid it started, the launcher's: java must get the signal too,
         // remove its temporary file, and be gone, not finish the job behind the caller's back.

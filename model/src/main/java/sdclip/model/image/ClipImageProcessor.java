@@ -46,7 +46,23 @@ public final class ClipImageProcessor {
      * @throws ImageException when the file cannot be read or decoded; the message names it
      */
     public PreprocessedImage process(Path file) {
-        return process(ImageDecoder.decode(file));
+        DecodedImage image = ImageDecoder.decode(file);
+        String tooLarge = tooLargeOnceResized(image);
+        if (tooLarge != null) throw new ImageException(file, tooLarge);
+        return process(image);
+    }
+
+    /**
+     * Why an image cannot be resized here, or null: a very thin image (20000 x 1) passes the
+     * decoder's pixel limit, but resizing its short side to the model's size would make the long
+     * side enormous, so the same limit applies to the resized image, checked before allocating.
+     */
+    private String tooLargeOnceResized(DecodedImage image) {
+        int[] target = ImageResizer.shortSideTo(image.width(), image.height(), size);
+        long pixels = (long) target[0] * target[1];
+        if (target[0] > 0 && target[1] > 0 && pixels <= ImageDecoder.MAX_PIXELS) return null;
+        return "is " + image.width() + " x " + image.height() + ": resized to a short side of " + size + " it would be "
+                + target[0] + " x " + target[1] + ", more than " + ImageDecoder.MAX_PIXELS / 1_000_000 + " megapixels; crop it first";
     }
 
     /**
@@ -56,6 +72,8 @@ public final class ClipImageProcessor {
      * @return the {@code [3, size, size]} crop and model input
      */
     public PreprocessedImage process(DecodedImage image) {
+        String tooLarge = tooLargeOnceResized(image);
+        if (tooLarge != null) throw new IllegalArgumentException("the image " + tooLarge);
         DecodedImage work = mode == Preprocess.HF ? RgbConverter.toRgb(image) : image;
         int[] target = ImageResizer.shortSideTo(work.width(), work.height(), size);
         work = ImageResizer.resize(work, target[0], target[1]);

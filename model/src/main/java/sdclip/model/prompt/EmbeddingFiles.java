@@ -195,7 +195,7 @@ public final class EmbeddingFiles {
     private static Entry read(Path file, boolean inFolder) throws IOException {
         String fileName = file.getFileName().toString();
         String stem = fileName.substring(0, fileName.length() - extension(file).length());
-        boolean torch = !extension(file).equals(".safetensors");
+        boolean torch = TorchCheckpoint.startsLikeTorch(file); // by the first bytes, as checkpoints are, whatever the extension
         try (TensorStore store = torch ? TorchCheckpoint.open(file) : SafetensorsFile.open(file)) {
             Set<String> names = new TreeSet<>(store.names());
             Map<String, Table> tables = new LinkedHashMap<>();

@@ -112,6 +112,20 @@ class BadImageTest {
     }
 
     @Test
+    void aThinImageTooLargeOnceResizedIsRefusedBeforeResizing() throws IOException {
+        // 20000 x 1 passes the decoder's pixel limit; resized to a short side of 224 it would be
+        // 4,480,000 x 224, a billion pixels: one line naming the file, not an overflow.
+        Path thin = dir.resolve("thin.png");
+        ImageIO.write(new BufferedImage(20000, 1, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
+        ClipImageProcessor p = ClipImageProcessor.of(224, Preprocess.OPENAI);
+        ImageException e = assertThrows(ImageException.class, () -> p.process(thin));
+        assertTrue(e.getMessage().startsWith(thin + ": is 20000 x 1: resized to a short side of 224") && e.getMessage().contains("megapixels"), e.getMessage());
+        Path fine = dir.resolve("fine.png");
+        ImageIO.write(new BufferedImage(600, 2, BufferedImage.TYPE_INT_RGB), "png", fine.toFile());
+        assertTrue(p.process(fine).pixelU8().length == 3 * 224 * 224);
+    }
+
+    @Test
     void processorPassesTheExceptionThrough() throws IOException {
         Path bad = Files.writeString(dir.resolve("x.jpg"), "nope");
         assertThrows(ImageException.class, () -> ClipImageProcessor.of(224, Preprocess.OPENAI).process(bad));
