@@ -51,6 +51,7 @@ final class EncodeImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
+        checkOutput(); // usage errors before any image is read
         List<Path> images = inputs.read();
         if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
@@ -83,5 +84,27 @@ final class EncodeImageCommand implements Callable<Integer> {
         }
         out.printf("%d image(s)%n", images);
         out.flush();
+    }
+
+    /** The output's format and {@code --tensor}, as {@code encode} checks them: usage errors, exit 2. */
+    private void checkOutput() throws java.io.IOException {
+        if (output == null) {
+            if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
+            return;
+        }
+        OutputFiles.Format format;
+        try {
+            format = OutputFiles.format(output, null);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException(e.getMessage());
+        }
+        if (tensor != null) {
+            if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
+            List<String> names = new java.util.ArrayList<>(List.of("image_embeds", "image_pooled_output"));
+            if (pixelValues) names.add("pixel_values");
+            if (hiddenStates) names.add("vision_hidden_states");
+            if (!names.contains(tensor)) throw new UsageException("--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));
+        }
+        if (!OutputFiles.isStdout(output)) WriteErrors.checkWritable(output);
     }
 }

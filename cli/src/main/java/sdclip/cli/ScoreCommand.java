@@ -181,7 +181,7 @@ final class ScoreCommand implements Callable<Integer> {
             int j = textIndex.computeIfAbsent(text, k -> { captions.add(k); return captions.size() - 1; });
             pairs.add(new Pair(i, j));
         }
-        if (pairs.isEmpty()) throw new IOException(pairsFile + ": no pairs");
+        if (pairs.isEmpty()) throw new UsageException(pairsFile + ": no pairs (lines of {\"image\": ..., \"text\": ...})");
     }
 
     /** {@code text_embeds [N, P]} of the captions: the CLIP model's own text tower, or --text-model's through the CLIP projection. */

@@ -240,6 +240,24 @@ class VisionCliTest {
     }
 
     @Test
+    void encodeImageOutputMistakesAreUsageErrors() throws IOException {
+        String img = images().get(0);
+        List<String> base = List.of("encode-image", "--model", ref(CLIP), "--vision-heads", "4");
+        for (List<String> extra : List.of(List.of("--output", dir.resolve("o.txt").toString()), List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "bogus"),
+                List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "pixel_values"), List.of("--output", dir.resolve("o.json").toString(), "--tensor", "image_embeds"))) {
+            List<String> args = new ArrayList<>(base);
+            args.addAll(extra);
+            args.add(img);
+            Run r = CliTest.run(args.toArray(String[]::new));
+            assertEquals(2, r.code(), extra + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+        }
+        try (var files = Files.list(dir)) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("o.")).toList(), "nothing written");
+        }
+    }
+
+    @Test
     void inspectReportsTheVisionTower() {
         Run r = run("inspect", "--heads", "4", "--vision-heads", "4", ref(CLIP));
         assertEquals(0, r.code(), r.err());
