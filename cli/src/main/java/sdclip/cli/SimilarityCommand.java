@@ -10,6 +10,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import sdclip.model.ClipScore;
 import sdclip.model.EncodeRequest;
 import sdclip.model.TextEncoder;
 
@@ -74,7 +75,7 @@ final class SimilarityCommand implements Callable<Integer> {
         double[] cos = new double[texts.size()];
         double mean = 0;
         for (int n = 0; n < texts.size(); n++) {
-            cos[n] = cosine(a, b, n * dimA, dimA);
+            cos[n] = ClipScore.cosine(a, n, b, n, dimA);
             mean += cos[n] / texts.size();
         }
         PrintWriter out = spec.commandLine().getOut();
@@ -110,15 +111,5 @@ final class SimilarityCommand implements Callable<Integer> {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
         }
         return e.textEmbeds().floats();
-    }
-
-    static double cosine(float[] a, float[] b, int off, int n) {
-        double dot = 0, na = 0, nb = 0;
-        for (int i = off; i < off + n; i++) {
-            dot += (double) a[i] * b[i];
-            na += (double) a[i] * a[i];
-            nb += (double) b[i] * b[i];
-        }
-        return dot / Math.sqrt(na * nb);
     }
 }
