@@ -95,14 +95,17 @@ class PullCommandTest {
         assertEquals(1, first.err().lines().count(), first.err());
         assertTrue(first.err().contains("pull again to resume"), first.err());
         Path partial = blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete");
-        assertEquals(cut, Files.size(partial));
+        // The client keeps what reached it: the server sent `cut` bytes, but the last few
+        // may be lost with the dropped connection, so the part is at most that long.
+        long kept = Files.size(partial);
+        assertTrue(kept > 0 && kept <= cut, kept + " of " + cut);
         assertFalse(Files.exists(blob(WEIGHTS)));
         assertFalse(Files.exists(repo().resolve("refs/main")));
 
         Run second = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(0, second.code(), second.err());
-        assertTrue(second.out().contains("resumed at " + DownloadProgress.size(cut)), second.out());
-        assertTrue(server.requests.stream().anyMatch(q -> q.method().equals("GET") && ("bytes=" + cut + "-").equals(q.range())));
+        assertTrue(second.out().contains("resumed at " + DownloadProgress.size(kept)), second.out());
+        assertTrue(server.requests.stream().anyMatch(q -> q.method().equals("GET") && ("bytes=" + kept + "-").equals(q.range())));
         assertArrayEquals(server.files.get(WEIGHTS), Files.readAllBytes(blob(WEIGHTS)));
         assertFalse(Files.exists(partial));
     }
