@@ -43,6 +43,7 @@ final class Gemm {
         float[] tile = new float[0];
         float[] scores = new float[0];
         float[] keys = new float[0];
+        final Attention.Head head = new Attention.Head();
 
         float[] tile(int size) {
             if (tile.length < size) tile = new float[size];

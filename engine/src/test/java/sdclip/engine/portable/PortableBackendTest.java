@@ -60,8 +60,10 @@ class PortableBackendTest extends BackendContractTest {
     @Test
     void attentionAndActivationsEqualTheVectorBackendBitForBit() {
         try (Backend cpu = Backends.create("cpu", 2)) {
-            for (boolean causal : new boolean[] {true, false}) {
-                int batch = 2, seq = 77, heads = 3, hd = 24, width = heads * hd;
+            // Head dims of every tower (24: tiny, 64, 80: ViT-H, 104: bigG), short and image-length sequences.
+            int[][] shapes = {{77, 24}, {77, 64}, {257, 64}, {33, 80}, {21, 104}, {6, 16}, {1, 64}};
+            for (int[] shape : shapes) for (boolean causal : new boolean[] {true, false}) {
+                int batch = 2, seq = shape[0], heads = 3, hd = shape[1], width = heads * hd;
                 float[] qkv = new Seeded(seq).normal(batch * seq * 3 * width, 1.5f);
                 float[][] outs = new float[2][];
                 int i = 0;
@@ -72,7 +74,7 @@ class PortableBackendTest extends BackendContractTest {
                     outs[i] = new float[batch * seq * width];
                     b.read(y, 0, outs[i++], 0, outs[0].length);
                 }
-                assertArrayEquals(outs[0], outs[1], "causal " + causal);
+                assertArrayEquals(outs[0], outs[1], "seq " + seq + ", head dim " + hd + ", causal " + causal);
             }
             float[] v = new Seeded(3).normal(1001, 4f);
             for (boolean quick : new boolean[] {true, false}) {
