@@ -11,11 +11,10 @@ import jdk.incubator.vector.VectorSpecies;
  * softmax over those n scores and the weighted sum of values; a causal mask's hidden half is
  * never summed.
  *
- * <p>The weighted sums go four queries at a time: each value vector loaded serves all four (16
- * FMAs per 4 loads and 4 broadcasts, instead of one FMA per load), which matters for the
- * vision tower's 257 x 257 attention. (Blocking the scores the same way measured slower.)
- * Every output still sums over its own terms in order, from zero, so the grouping changes no
- * bit.
+ * <p>Queries go four at a time: each key or value vector loaded serves all four (16 FMAs per 4
+ * loads and 4 broadcasts, instead of one FMA per load), which matters for the vision tower's
+ * 257 x 257 attention. Every score and output still sums over its own terms in order, from
+ * zero, so the grouping changes no bit.
  */
 final class Attention {
     private Attention() {}
@@ -39,11 +38,15 @@ final class Attention {
         Head head = scratch.head.set(qkv, out, kt, scores, padded, headDim, stride, width, scale);
         for (int i = 0; i < seq; i += QB) {
             int queries = Math.min(QB, seq - i), qi = base + i * stride + q0;
-            for (int q = 0; q < queries; q++) {
-                int n = causal ? i + q + 1 : seq;
-                head.scores1(qi + q * stride, n, q * padded);
-                softmax(scores, q * padded, n);
+            if (queries == QB) {
+                // Scores up to the block's last query's n; the others' softmax ignores the excess.
+                int n = causal ? i + QB : seq, j = 0;
+                for (; j + 3 * L < n; j += 4 * L) head.scoreBlock4(qi, j);
+                for (int q = 0; q < QB; q++) head.scores1(qi + q * stride, j, n, q * padded);
+            } else {
+                for (int q = 0; q < queries; q++) head.scores1(qi + q * stride, 0, causal ? i + q + 1 : seq, q * padded);
             }
+            for (int q = 0; q < queries; q++) softmax(scores, q * padded, causal ? i + q + 1 : seq);
             int oi = (b * seq + i) * width + q0, vi = base + v0;
             if (queries == QB && causal) {
                 head.values4(vi, oi, 0, i + 1); // the keys all four see
@@ -79,9 +82,8 @@ final class Attention {
             return this;
         }
 
-        /** Scores of one query (at {@code qi}) against keys [0, n), times scale, into scores from {@code s0}. */
-        void scores1(int qi, int n, int s0) {
-            int j = 0;
+        /** Scores of one query (at {@code qi}) against keys [j, n), times scale, into its row at {@code s0}. */
+        void scores1(int qi, int j, int n, int s0) {
             for (; j + 3 * L < n; j += 4 * L) { // four key vectors per sweep over d: four FMA chains
                 FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0;
                 for (int d = 0; d < headDim; d++) {
@@ -102,6 +104,34 @@ final class Attention {
                 for (int d = 0; d < headDim; d++) acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
                 acc.mul(scale).intoArray(scores, s0 + j);
             }
+        }
+
+        /**
+         * Scores of four consecutive queries (the first at {@code qi}) against four key vectors
+         * from key {@code j}, into rows 0..3: 16 accumulators. As in {@link #valueBlock4}, no
+         * helper takes or returns a vector.
+         */
+        void scoreBlock4(int qi, int j) {
+            FloatVector a0 = FloatVector.zero(S), a1 = a0, a2 = a0, a3 = a0, b0 = a0, b1 = a0, b2 = a0, b3 = a0;
+            FloatVector c0 = a0, c1 = a0, c2 = a0, c3 = a0, e0 = a0, e1 = a0, e2 = a0, e3 = a0;
+            for (int d = 0; d < headDim; d++) {
+                int r = d * padded + j, x = qi + d;
+                FloatVector k0 = FloatVector.fromArray(S, kt, r), k1 = FloatVector.fromArray(S, kt, r + L);
+                FloatVector k2 = FloatVector.fromArray(S, kt, r + 2 * L), k3 = FloatVector.fromArray(S, kt, r + 3 * L);
+                FloatVector q = FloatVector.broadcast(S, qkv[x]);
+                a0 = k0.fma(q, a0); a1 = k1.fma(q, a1); a2 = k2.fma(q, a2); a3 = k3.fma(q, a3);
+                q = FloatVector.broadcast(S, qkv[x + stride]);
+                b0 = k0.fma(q, b0); b1 = k1.fma(q, b1); b2 = k2.fma(q, b2); b3 = k3.fma(q, b3);
+                q = FloatVector.broadcast(S, qkv[x + 2 * stride]);
+                c0 = k0.fma(q, c0); c1 = k1.fma(q, c1); c2 = k2.fma(q, c2); c3 = k3.fma(q, c3);
+                q = FloatVector.broadcast(S, qkv[x + 3 * stride]);
+                e0 = k0.fma(q, e0); e1 = k1.fma(q, e1); e2 = k2.fma(q, e2); e3 = k3.fma(q, e3);
+            }
+            int p = padded;
+            a0.mul(scale).intoArray(scores, j); a1.mul(scale).intoArray(scores, j + L); a2.mul(scale).intoArray(scores, j + 2 * L); a3.mul(scale).intoArray(scores, j + 3 * L);
+            b0.mul(scale).intoArray(scores, p + j); b1.mul(scale).intoArray(scores, p + j + L); b2.mul(scale).intoArray(scores, p + j + 2 * L); b3.mul(scale).intoArray(scores, p + j + 3 * L);
+            c0.mul(scale).intoArray(scores, 2 * p + j); c1.mul(scale).intoArray(scores, 2 * p + j + L); c2.mul(scale).intoArray(scores, 2 * p + j + 2 * L); c3.mul(scale).intoArray(scores, 2 * p + j + 3 * L);
+            e0.mul(scale).intoArray(scores, 3 * p + j); e1.mul(scale).intoArray(scores, 3 * p + j + L); e2.mul(scale).intoArray(scores, 3 * p + j + 2 * L); e3.mul(scale).intoArray(scores, 3 * p + j + 3 * L);
         }
 
         /**
