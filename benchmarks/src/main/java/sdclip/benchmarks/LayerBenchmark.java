@@ -20,7 +20,10 @@ import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.engine.Backends;
 
-/** The non-GEMM kernels of one SD 1.5 block at 77 tokens: layer norm, attention, QuickGELU, GELU. */
+/**
+ * The non-GEMM kernels of one SD 1.5 block at 77 tokens: layer norm, attention, QuickGELU, GELU;
+ * and the full (non-causal) attention of one ViT-L/14 block over an image's 257 tokens.
+ */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -29,13 +32,14 @@ import sdclip.engine.Backends;
 @Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class LayerBenchmark {
     private static final int SEQ = 77, WIDTH = 768, HEADS = 12, MLP = 3072;
+    private static final int IMAGE_SEQ = 257, IMAGE_WIDTH = 1024, IMAGE_HEADS = 16;
 
     @Param({"1", "2"})
     public int threads;
 
     private Backend backend;
     private Backend.Norm norm;
-    private Activation hidden, normed, qkv, attn, mlp;
+    private Activation hidden, normed, qkv, attn, mlp, imageQkv, imageAttn;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -49,6 +53,8 @@ public class LayerBenchmark {
         qkv = fill(SEQ * 3 * WIDTH, rnd);
         attn = backend.allocate(SEQ * WIDTH);
         mlp = fill(SEQ * MLP, rnd);
+        imageQkv = fill(IMAGE_SEQ * 3 * IMAGE_WIDTH, rnd);
+        imageAttn = backend.allocate(IMAGE_SEQ * IMAGE_WIDTH);
     }
 
     private Activation fill(int n, SplittableRandom rnd) {
@@ -72,6 +78,12 @@ public class LayerBenchmark {
     public Activation attention77x12x64() {
         backend.attention(qkv, 1, SEQ, HEADS, WIDTH / HEADS, true, attn);
         return attn;
+    }
+
+    @Benchmark
+    public Activation attention257x16x64Full() {
+        backend.attention(imageQkv, 1, IMAGE_SEQ, IMAGE_HEADS, IMAGE_WIDTH / IMAGE_HEADS, false, imageAttn);
+        return imageAttn;
     }
 
     /** In place, so values drift towards the fixed points; timing does not depend on them. */
