@@ -50,12 +50,29 @@ final class HubDownloader {
     private final HubCache cache;
     private final DownloadProgress progress;
 
-    HubDownloader(HttpClient http, URI endpoint, String token, HubCache cache, DownloadProgress progress) {
+    /** How long a body may send nothing before the download is given up (kept, to resume). */
+    private final Duration stallLimit;
+
+    HubDownloader(HttpClient http, URI endpoint, String token, HubCache cache, DownloadProgress progress, Duration stallLimit) {
         this.http = http;
         this.endpoint = endpoint;
         this.token = token == null || token.isBlank() ? null : token.strip();
         this.cache = cache;
         this.progress = progress;
+        this.stallLimit = stallLimit;
+    }
+
+    /** Seconds a download may stall, as huggingface_hub reads it: {@code HF_HUB_DOWNLOAD_TIMEOUT}, default 10. */
+    static Duration stallLimit(java.util.Map<String, String> env) {
+        String v = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
+        if (v == null || v.isBlank()) return Duration.ofSeconds(10);
+        try {
+            double s = Double.parseDouble(v.strip());
+            if (s > 0 && s <= 86_400) return Duration.ofMillis(Math.round(s * 1000));
+        } catch (NumberFormatException e) {
+            // falls through to the one-line refusal
+        }
+        throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds above 0 (at most 86400): " + v);
     }
 
     static HttpClient client() {
@@ -67,8 +84,10 @@ final class HubDownloader {
         URI uri = at("api/models/" + id.org() + "/" + id.name() + "/revision/" + encode(id.revision(), false));
         HttpResponse<InputStream> r = send("GET", uri, Map.of(), true);
         String body;
-        try (InputStream in = r.body()) {
+        try (StallGuard in = new StallGuard(r.body(), stallLimit)) {
             body = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new IOException(uri + ": " + e.getMessage(), e);
         }
         check(r, id.toString());
         Map<String, Object> o = Json.parseObject(body);
@@ -130,7 +149,8 @@ final class HubDownloader {
     private void copy(HttpResponse<InputStream> r, Path partial, boolean append, long have, long total, String file) throws IOException {
         progress.begin(file, have, total);
         long done = have;
-        try (InputStream in = r.body(); OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+        StallGuard in = new StallGuard(r.body(), stallLimit);
+        try (in; OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
@@ -139,11 +159,17 @@ final class HubDownloader {
                 progress.update(done, have);
             }
         } catch (IOException e) {
-            throw new IOException(file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + Main.describe(e)
+            String why = in.stalled() ? "the server sent nothing for " + seconds(stallLimit) + " (HF_HUB_DOWNLOAD_TIMEOUT)" : Main.describe(e);
+            throw new IOException(file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why
                     + "); the part is kept in " + partial + ", pull again to resume", e);
         } finally {
             progress.end();
         }
+    }
+
+    private static String seconds(Duration d) {
+        long ms = d.toMillis();
+        return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1000.0 + " s";
     }
 
     /** Checks the content against its etag: sha256 for LFS files, git's blob sha1 for the rest. */

@@ -58,7 +58,8 @@ final class PullCommand implements Callable<Integer> {
         HubCache cache = HubCache.fromEnvironment(env);
         PrintWriter out = spec.commandLine().getOut();
         try (HttpClient http = HubDownloader.client()) {
-            HubDownloader hub = new HubDownloader(http, endpoint, env.get("HF_TOKEN"), cache, new DownloadProgress(spec.commandLine().getErr(), quiet));
+            HubDownloader hub = new HubDownloader(http, endpoint, env.get("HF_TOKEN"), cache, new DownloadProgress(spec.commandLine().getErr(), quiet),
+                    HubDownloader.stallLimit(env));
             HubDownloader.RepoInfo info = hub.info(id);
             List<String> files = info.files().stream().filter(this::included).toList();
             if (files.isEmpty())

@@ -31,6 +31,9 @@ final class HubServer implements AutoCloseable {
     final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     /** When positive, the next CDN GET sends only this many bytes, then drops the connection. */
     final AtomicInteger cutNextAt = new AtomicInteger(-1);
+    /** When at least 0, the next CDN download sends that many bytes, then nothing until the server closes. */
+    final AtomicInteger stallNextAt = new AtomicInteger(-1);
+    private final java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
     /** When set, the CDN serves these bytes instead of the file's (its etag unchanged). */
     volatile byte[] corrupt;
     private final HttpServer server;
@@ -115,6 +118,17 @@ final class HubServer implements AutoCloseable {
         x.sendResponseHeaders(range != null ? 206 : 200, content.length - from);
         int cut = mayCut ? cutNextAt.getAndSet(-1) : -1;
         OutputStream out = x.getResponseBody();
+        int stall = mayCut ? stallNextAt.getAndSet(-1) : -1;
+        if (stall >= 0) {
+            out.write(content, from, stall);
+            out.flush();
+            try {
+                stalled.await(); // released by releaseStall() or close()
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            throw new IOException("stalled on purpose after " + stall + " bytes");
+        }
         if (cut < 0) {
             out.write(content, from, content.length - from);
             return;
@@ -146,5 +160,11 @@ final class HubServer implements AutoCloseable {
         }
     }
 
-    @Override public void close() { server.stop(0); }
+    /** Ends a stalled download (the server handles one request at a time). */
+    void releaseStall() { stalled.countDown(); }
+
+    @Override public void close() {
+        stalled.countDown();
+        server.stop(0);
+    }
 }

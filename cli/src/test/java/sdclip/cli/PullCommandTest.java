@@ -111,6 +111,38 @@ class PullCommandTest {
     }
 
     @Test
+    void aServerThatGoesQuietMidFileIsGivenUpAfterTheTimeoutAndTheDownloadResumes() throws IOException {
+        int stall = server.files.get(WEIGHTS).length / 4;
+        server.stallNextAt.set(stall);
+        env.put("HF_HUB_DOWNLOAD_TIMEOUT", "1");
+        long t0 = System.nanoTime();
+        Run first = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(1, first.code());
+        assertEquals(1, first.err().lines().count(), first.err());
+        assertTrue(first.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)") && first.err().contains("pull again to resume"), first.err());
+        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        Path partial = blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete");
+        long kept = Files.size(partial);
+        assertTrue(kept > 0 && kept <= stall, kept + " of " + stall);
+
+        server.releaseStall();
+        Run second = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
+        assertEquals(0, second.code(), second.err());
+        assertTrue(second.out().contains("resumed at " + DownloadProgress.size(kept)), second.out());
+        assertArrayEquals(server.files.get(WEIGHTS), Files.readAllBytes(blob(WEIGHTS)));
+    }
+
+    @Test
+    void aDownloadTimeoutThatIsNotANumberIsRefusedBeforeAnyRequest() {
+        env.put("HF_HUB_DOWNLOAD_TIMEOUT", "soon");
+        Run r = CliTest.run("pull", "tiny/sd15");
+        assertEquals(1, r.code());
+        assertEquals("sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds above 0 (at most 86400): soon", r.err().strip());
+        assertEquals(0, server.requests.size());
+    }
+
+    @Test
     void aChecksumMismatchDeletesThePartAndFailsInOneLine() throws IOException {
         byte[] bad = server.files.get(WEIGHTS).clone();
         bad[bad.length / 2] ^= 1;

@@ -1,0 +1,73 @@
+package sdclip.cli;
+
+import java.io.FilterInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.time.Duration;
+
+/**
+ * An HTTP body that gives up when the server sends nothing for too long: a read that has waited
+ * longer than the limit gets its stream closed under it, and fails. {@code java.net.http}'s
+ * request timeout ends with the response headers, so without this a server that stalls in the
+ * middle of a body would hang a download for good. Time the caller spends between reads (writing
+ * to disk) does not count.
+ */
+final class StallGuard extends FilterInputStream {
+    private final long limitNanos;
+    /** When the read in progress began, or 0 when none is waiting. */
+    private volatile long waitingSince;
+    private volatile boolean stalled;
+    private final Thread watchdog;
+
+    StallGuard(InputStream body, Duration limit) {
+        super(body);
+        this.limitNanos = limit.toNanos();
+        long tick = Math.max(10, Math.min(1000, limit.toMillis() / 4));
+        this.watchdog = Thread.ofPlatform().daemon().name("sdclip-download-watchdog").start(() -> watch(tick));
+    }
+
+    /** {@return whether the stream was closed because the server went quiet} */
+    boolean stalled() { return stalled; }
+
+    private void watch(long tickMillis) {
+        try {
+            while (true) {
+                Thread.sleep(tickMillis);
+                long since = waitingSince;
+                if (since != 0 && System.nanoTime() - since > limitNanos) {
+                    stalled = true;
+                    in.close(); // wakes the waiting read with an IOException
+                    return;
+                }
+            }
+        } catch (InterruptedException | IOException e) {
+            // closed by the reader, or the close failed: either way nothing is left to watch
+        }
+    }
+
+    @Override
+    public int read() throws IOException {
+        waitingSince = System.nanoTime();
+        try {
+            return in.read();
+        } finally {
+            waitingSince = 0;
+        }
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) throws IOException {
+        waitingSince = System.nanoTime();
+        try {
+            return in.read(b, off, len);
+        } finally {
+            waitingSince = 0;
+        }
+    }
+
+    @Override
+    public void close() throws IOException {
+        watchdog.interrupt();
+        in.close();
+    }
+}
