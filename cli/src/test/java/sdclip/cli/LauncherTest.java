@@ -86,7 +86,17 @@ class LauncherTest {
     }
 
     @Test
+    void anInterruptToTheLauncherEndsItWith130AndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertEquals(130, stopMidWrite(dir, "-INT"));
+    }
+
+    @Test
     void aSignalToTheLauncherReachesJavaAndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertEquals(143, stopMidWrite(dir, "-TERM"));
+    }
+
+    /** Starts an encode through the launcher, sends the launcher's pid {@code signal} mid-write, checks nothing is left; returns the exit code. */
+    private static int stopMidWrite(Path dir, String signal) throws Exception {
         // A supervisor stops the pid it started, the launcher's: java must get the signal too,
         // remove its temporary file, and be gone, not finish the job behind the caller's back.
         Path prompts = dir.resolve("p.txt");
@@ -100,13 +110,14 @@ class LauncherTest {
         while (!hasTemporary(dir) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
         assertTrue(hasTemporary(dir), "the run started writing");
         List<ProcessHandle> children = p.toHandle().descendants().toList();
-        p.destroy(); // SIGTERM to the launcher's pid
+        Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start(); // to the launcher's pid only
+        assertEquals(0, kill.waitFor());
         assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the launcher exited");
         for (ProcessHandle c : children) c.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
-        assertEquals(143, p.exitValue());
         try (var files = Files.list(dir)) {
             assertEquals(List.of("p.txt"), files.map(f -> f.getFileName().toString()).toList(), "no output and no temporary file");
         }
+        return p.exitValue();
     }
 
     private static boolean hasTemporary(Path dir) throws java.io.IOException {
