@@ -68,7 +68,7 @@ final class HubDownloader {
         if (v == null || v.isBlank()) return Duration.ofSeconds(10);
         try {
             double s = Double.parseDouble(v.strip());
-            if (s > 0 && s <= 86_400) return Duration.ofMillis(Math.round(s * 1000));
+            if (s > 0 && s <= 86_400) return Duration.ofMillis((long) Math.ceil(s * 1000)); // at least 1 ms
         } catch (NumberFormatException e) {
             // falls through to the one-line refusal
         }
@@ -84,10 +84,11 @@ final class HubDownloader {
         URI uri = at("api/models/" + id.org() + "/" + id.name() + "/revision/" + encode(id.revision(), false));
         HttpResponse<InputStream> r = send("GET", uri, Map.of(), true);
         String body;
-        try (StallGuard in = new StallGuard(r.body(), stallLimit)) {
+        StallGuard in = new StallGuard(r.body(), stallLimit);
+        try (in) {
             body = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + e.getMessage(), e);
+            throw new IOException(uri + ": " + (in.stalled() ? "the server sent nothing for " + seconds(stallLimit) + " (HF_HUB_DOWNLOAD_TIMEOUT)" : Main.describe(e)), e);
         }
         check(r, id.toString());
         Map<String, Object> o = Json.parseObject(body);

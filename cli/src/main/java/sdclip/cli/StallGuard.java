@@ -4,6 +4,7 @@ import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * An HTTP body that gives up when the server sends nothing for too long: a read that has waited
@@ -13,9 +14,11 @@ import java.time.Duration;
  * to disk) does not count.
  */
 final class StallGuard extends FilterInputStream {
+    /** {@link #waitingSince} once the watchdog has claimed a read that waited too long. */
+    private static final long CLAIMED = Long.MIN_VALUE;
     private final long limitNanos;
-    /** When the read in progress began, or 0 when none is waiting. */
-    private volatile long waitingSince;
+    /** When the read in progress began, 0 when none is waiting, or {@link #CLAIMED}. */
+    private final AtomicLong waitingSince = new AtomicLong();
     private volatile boolean stalled;
     private final Thread watchdog;
 
@@ -33,8 +36,10 @@ final class StallGuard extends FilterInputStream {
         try {
             while (true) {
                 Thread.sleep(tickMillis);
-                long since = waitingSince;
-                if (since != 0 && System.nanoTime() - since > limitNanos) {
+                long since = waitingSince.get();
+                // Claimed only if that same read is still waiting: one that returned meanwhile
+                // has reset the value, and the swap fails.
+                if (since != 0 && since != CLAIMED && System.nanoTime() - since > limitNanos && waitingSince.compareAndSet(since, CLAIMED)) {
                     stalled = true;
                     in.close(); // wakes the waiting read with an IOException
                     return;
@@ -47,22 +52,31 @@ final class StallGuard extends FilterInputStream {
 
     @Override
     public int read() throws IOException {
-        waitingSince = System.nanoTime();
+        long start = begin();
         try {
             return in.read();
         } finally {
-            waitingSince = 0;
+            waitingSince.compareAndSet(start, 0);
         }
     }
 
     @Override
     public int read(byte[] b, int off, int len) throws IOException {
-        waitingSince = System.nanoTime();
+        long start = begin();
         try {
             return in.read(b, off, len);
         } finally {
-            waitingSince = 0;
+            waitingSince.compareAndSet(start, 0);
         }
+    }
+
+    /** Marks a read as waiting from now; after a stall the stream is closed and reads fail. */
+    private long begin() throws IOException {
+        if (stalled) throw new IOException("closed after the server went quiet");
+        long start = System.nanoTime();
+        if (start == 0 || start == CLAIMED) start++;
+        waitingSince.set(start);
+        return start;
     }
 
     @Override
