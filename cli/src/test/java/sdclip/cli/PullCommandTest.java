@@ -90,24 +90,7 @@ class PullCommandTest {
     void aDownloadCutShortResumesWithARange() throws IOException {
         int cut = server.files.get(WEIGHTS).length / 3;
         server.cutNextAt.set(cut);
-        Run first = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
-        assertEquals(1, first.code());
-        assertEquals(1, first.err().lines().count(), first.err());
-        assertTrue(first.err().contains("pull again to resume"), first.err());
-        Path partial = blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete");
-        // The client keeps what reached it: the server sent `cut` bytes, but the last few
-        // may be lost with the dropped connection, so the part is at most that long.
-        long kept = Files.size(partial);
-        assertTrue(kept > 0 && kept <= cut, kept + " of " + cut);
-        assertFalse(Files.exists(blob(WEIGHTS)));
-        assertFalse(Files.exists(repo().resolve("refs/main")));
-
-        Run second = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
-        assertEquals(0, second.code(), second.err());
-        assertTrue(second.out().contains("resumed at " + DownloadProgress.size(kept)), second.out());
-        assertTrue(server.requests.stream().anyMatch(q -> q.method().equals("GET") && ("bytes=" + kept + "-").equals(q.range())));
-        assertArrayEquals(server.files.get(WEIGHTS), Files.readAllBytes(blob(WEIGHTS)));
-        assertFalse(Files.exists(partial));
+        resumesAt(keptAfterFailedPull("the download", cut));
     }
 
     @Test
@@ -116,22 +99,41 @@ class PullCommandTest {
         server.stallNextAt.set(stall);
         env.put("HF_HUB_DOWNLOAD_TIMEOUT", "1");
         long t0 = System.nanoTime();
-        Run first = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
+        long kept = keptAfterFailedPull("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)", stall);
         double seconds = (System.nanoTime() - t0) / 1e9;
+        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        server.releaseStall();
+        resumesAt(kept);
+    }
+
+    /**
+     * A pull whose download breaks off after the server sent {@code sent} bytes: one line saying
+     * {@code why}, no blob, no ref, and a part of at most {@code sent} bytes kept (the last few
+     * may go with the dropped connection); returns the part's size.
+     */
+    private long keptAfterFailedPull(String why, int sent) throws IOException {
+        Run first = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(1, first.code());
         assertEquals(1, first.err().lines().count(), first.err());
-        assertTrue(first.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)") && first.err().contains("pull again to resume"), first.err());
-        assertTrue(seconds < 30, "gave up after " + seconds + " s");
-        Path partial = blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete");
-        long kept = Files.size(partial);
-        assertTrue(kept > 0 && kept <= stall, kept + " of " + stall);
+        assertTrue(first.err().contains(why) && first.err().contains("pull again to resume"), first.err());
+        long kept = Files.size(partial());
+        assertTrue(kept > 0 && kept <= sent, kept + " of " + sent);
+        assertFalse(Files.exists(blob(WEIGHTS)));
+        assertFalse(Files.exists(repo().resolve("refs/main")));
+        return kept;
+    }
 
-        server.releaseStall();
+    /** The next pull asks for the rest from byte {@code kept} and completes the file. */
+    private void resumesAt(long kept) throws IOException {
         Run second = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("resumed at " + DownloadProgress.size(kept)), second.out());
+        assertTrue(server.requests.stream().anyMatch(q -> q.method().equals("GET") && ("bytes=" + kept + "-").equals(q.range())));
         assertArrayEquals(server.files.get(WEIGHTS), Files.readAllBytes(blob(WEIGHTS)));
+        assertFalse(Files.exists(partial()));
     }
+
+    private Path partial() { return blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete"); }
 
     @Test
     void aDownloadTimeoutThatIsNotANumberIsRefusedBeforeAnyRequest() {
