@@ -19,9 +19,7 @@ final class DevicesCommand implements Callable<Integer> {
         List<Backends.OpenClDevice> devices = Backends.openClDevices();
         PrintWriter out = spec.commandLine().getOut();
         if (devices.isEmpty()) {
-            out.println("no OpenCL devices: " + Backends.openClInstallHint());
-            out.flush();
-            return 1;
+            throw new IllegalStateException("no OpenCL devices: " + Backends.openClInstallHint());
         }
         for (Backends.OpenClDevice d : devices) out.println(d.description());
         out.flush();

@@ -66,13 +66,12 @@ final class HubDownloader {
     static Duration stallLimit(java.util.Map<String, String> env) {
         String v = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
         if (v == null || v.isBlank()) return Duration.ofSeconds(10);
-        try {
+        // Plain decimal seconds (no hex, no type suffixes, which Java's parser would take).
+        if (v.strip().matches("[0-9]{1,6}(\\.[0-9]{1,3})?|\\.[0-9]{1,3}")) {
             double s = Double.parseDouble(v.strip());
-            if (s > 0 && s <= 86_400) return Duration.ofMillis((long) Math.ceil(s * 1000)); // at least 1 ms
-        } catch (NumberFormatException e) {
-            // falls through to the one-line refusal
+            if (s >= 0.1 && s <= 86_400) return Duration.ofMillis(Math.round(s * 1000));
         }
-        throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds above 0 (at most 86400): " + v);
+        throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + v);
     }
 
     static HttpClient client() {
@@ -88,7 +87,7 @@ final class HubDownloader {
         try (in) {
             body = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + (in.stalled() ? "the server sent nothing for " + seconds(stallLimit) + " (HF_HUB_DOWNLOAD_TIMEOUT)" : Main.describe(e)), e);
+            throw new IOException(uri + ": " + (in.stalled() ? quiet() : Main.describe(e)), e);
         }
         check(r, id.toString());
         Map<String, Object> o = Json.parseObject(body);
@@ -127,7 +126,12 @@ final class HubDownloader {
         Files.createDirectories(blob.getParent());
         Path partial = blob.resolveSibling(etag + ".incomplete");
         long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
-        HttpResponse<InputStream> r = send("GET", location, have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of(), true);
+        HttpResponse<InputStream> r;
+        try {
+            r = send("GET", location, have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of(), true);
+        } catch (IOException e) {
+            throw new IOException(file + ": " + e.getMessage() + (have > 0 ? "; the part is kept in " + partial + ", pull again to resume" : ""), e);
+        }
         long total;
         if (r.statusCode() == 416) { // the partial file already holds every byte
             r.body().close();
@@ -140,6 +144,11 @@ final class HubDownloader {
             copy(r, partial, append, have, total, file);
         }
         long size = Files.size(partial);
+        if (total >= 0 && size > total) {
+            Files.delete(partial);
+            throw new IOException(file + ": the part held " + size + " bytes, more than the file's " + total
+                    + " (two pulls at once?); it was deleted, pull again");
+        }
         if (total >= 0 && size != total)
             throw new IOException(file + ": the download stopped at " + size + " of " + total + " bytes; the part is kept in " + partial + ", pull again to resume");
         verify(partial, etag, file);
@@ -160,7 +169,7 @@ final class HubDownloader {
                 progress.update(done, have);
             }
         } catch (IOException e) {
-            String why = in.stalled() ? "the server sent nothing for " + seconds(stallLimit) + " (HF_HUB_DOWNLOAD_TIMEOUT)" : Main.describe(e);
+            String why = in.stalled() ? quiet() : Main.describe(e);
             throw new IOException(file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why
                     + "); the part is kept in " + partial + ", pull again to resume", e);
         } finally {
@@ -168,9 +177,11 @@ final class HubDownloader {
         }
     }
 
-    private static String seconds(Duration d) {
-        long ms = d.toMillis();
-        return ms % 1000 == 0 ? ms / 1000 + " s" : ms / 1000.0 + " s";
+    /** Why a request or body was given up: the server said nothing for the limit. */
+    private String quiet() {
+        long ms = stallLimit.toMillis();
+        String seconds = ms % 1000 == 0 ? Long.toString(ms / 1000) : Double.toString(ms / 1000.0);
+        return "the server sent nothing for " + seconds + " s (HF_HUB_DOWNLOAD_TIMEOUT)";
     }
 
     /** Checks the content against its etag: sha256 for LFS files, git's blob sha1 for the rest. */
@@ -237,13 +248,17 @@ final class HubDownloader {
                     .header("User-Agent", "sdclip").header("Accept-Encoding", "identity");
             if (token != null && sameOrigin(current, endpoint)) b.header("Authorization", "Bearer " + token);
             headers.forEach(b::header);
-            if (!method.equals("GET") || !headers.containsKey("Range")) b.timeout(Duration.ofSeconds(60));
+            b.timeout(stallLimit); // until the headers; StallGuard watches the body
             HttpResponse<InputStream> r;
             try {
                 r = http.send(b.build(), HttpResponse.BodyHandlers.ofInputStream());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(method + " " + current + ": interrupted", e);
+            } catch (java.net.http.HttpConnectTimeoutException e) {
+                throw new IOException(method + " " + current + ": could not connect within 20 s", e);
+            } catch (java.net.http.HttpTimeoutException e) {
+                throw new IOException(method + " " + current + ": " + quiet(), e);
             } catch (IOException e) {
                 throw new IOException(method + " " + current + ": " + failure(e, current), e);
             }

@@ -31,6 +31,8 @@ final class HubServer implements AutoCloseable {
     final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
     /** When positive, the next CDN GET sends only this many bytes, then drops the connection. */
     final AtomicInteger cutNextAt = new AtomicInteger(-1);
+    /** When set, the next CDN download answers nothing at all (no headers) until released. */
+    final java.util.concurrent.atomic.AtomicBoolean stallHeadersNext = new java.util.concurrent.atomic.AtomicBoolean();
     /** When at least 0, the next CDN download sends that many bytes, then nothing until the server closes. */
     final AtomicInteger stallNextAt = new AtomicInteger(-1);
     private final java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
@@ -105,6 +107,10 @@ final class HubServer implements AutoCloseable {
             x.sendResponseHeaders(200, -1);
             return;
         }
+        if (mayCut && stallHeadersNext.getAndSet(false)) {
+            awaitRelease();
+            throw new IOException("stalled on purpose before the headers");
+        }
         String range = x.getRequestHeaders().getFirst("Range");
         int from = 0;
         if (range != null && range.startsWith("bytes=") && range.endsWith("-")) {
@@ -122,11 +128,7 @@ final class HubServer implements AutoCloseable {
         if (stall >= 0) {
             out.write(content, from, stall);
             out.flush();
-            try {
-                stalled.await(); // released by releaseStall() or close()
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
+            awaitRelease();
             throw new IOException("stalled on purpose after " + stall + " bytes");
         }
         if (cut < 0) {
@@ -157,6 +159,14 @@ final class HubServer implements AutoCloseable {
             return HexFormat.of().formatHex(md.digest(b));
         } catch (java.security.NoSuchAlgorithmException e) {
             throw new AssertionError(e);
+        }
+    }
+
+    private void awaitRelease() {
+        try {
+            stalled.await(); // released by releaseStall() or close()
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -106,6 +106,26 @@ class PullCommandTest {
         resumesAt(kept);
     }
 
+    @Test
+    void aResumeThatGetsNoAnswerAtAllIsGivenUpAfterTheTimeoutToo() throws IOException {
+        int cut = server.files.get(WEIGHTS).length / 3;
+        server.cutNextAt.set(cut);
+        long kept = keptAfterFailedPull("the download", cut);
+        server.stallHeadersNext.set(true); // the Range request now hangs before its headers
+        env.put("HF_HUB_DOWNLOAD_TIMEOUT", "1");
+        long t0 = System.nanoTime();
+        Run quiet = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        assertEquals(1, quiet.code());
+        assertEquals(1, quiet.err().lines().count(), quiet.err());
+        assertTrue(quiet.err().startsWith("sdclip: " + WEIGHTS + ": GET ") && quiet.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)")
+                && quiet.err().contains("pull again to resume"), quiet.err());
+        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        assertEquals(kept, Files.size(partial()), "the part is untouched");
+        server.releaseStall();
+        resumesAt(kept);
+    }
+
     /**
      * A pull whose download breaks off after the server sent {@code sent} bytes: one line saying
      * {@code why}, no blob, no ref, and a part of at most {@code sent} bytes kept (the last few
@@ -136,12 +156,16 @@ class PullCommandTest {
     private Path partial() { return blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete"); }
 
     @Test
-    void aDownloadTimeoutThatIsNotANumberIsRefusedBeforeAnyRequest() {
-        env.put("HF_HUB_DOWNLOAD_TIMEOUT", "soon");
-        Run r = CliTest.run("pull", "tiny/sd15");
-        assertEquals(1, r.code());
-        assertEquals("sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds above 0 (at most 86400): soon", r.err().strip());
+    void aDownloadTimeoutThatIsNotPlainSecondsIsRefusedBeforeAnyRequest() {
+        for (String bad : List.of("soon", "0", "-1", "0.0001", "1e9", "10d", "0x10p0", "NaN", "90000")) {
+            env.put("HF_HUB_DOWNLOAD_TIMEOUT", bad);
+            Run r = CliTest.run("pull", "tiny/sd15");
+            assertEquals(1, r.code(), bad);
+            assertEquals("sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + bad, r.err().strip());
+        }
         assertEquals(0, server.requests.size());
+        assertEquals(java.time.Duration.ofMillis(2500), HubDownloader.stallLimit(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", " 2.5 ")));
+        assertEquals(java.time.Duration.ofSeconds(10), HubDownloader.stallLimit(Map.of()));
     }
 
     @Test
