@@ -176,11 +176,8 @@ public final class TextTower {
             int context = t.toInt(pos, 0);
             t.put("text_model.embeddings.token_embedding.weight", tok.name(), vocab, width);
             t.put("text_model.embeddings.position_embedding.weight", pos.name(), context, width);
-            int layers = t.countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
-            if (layers == 0) throw new SafetensorsException(store.path(), label + " under \"" + prefix + "\" has no transformer layers");
-            TensorInfo fc1 = t.need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
-            int mlp = t.toInt(fc1, 0);
-            for (int l = 0; l < layers; l++) t.putLayer(layer(l), l, width, mlp, hf);
+            TowerTensors.Layers stack = t.putLayers(TextTower::layer, width, hf);
+            int layers = stack.count(), mlp = stack.mlp();
             t.put("text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
             t.put("text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
             int projectionDim = projection == null ? 0 : t.putProjection("text_projection.weight", projection, store.require(projection), width, "text");

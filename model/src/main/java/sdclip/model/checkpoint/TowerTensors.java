@@ -42,13 +42,31 @@ final class TowerTensors {
         out.put(canonical, new TextTower.Tensor(canonical, shape, store.weights(name), name, false));
     }
 
+    /** A tower's encoder depth and MLP width, as the stored layers give them. */
+    record Layers(int count, int mlp) {}
+
+    /**
+     * Adds every encoder layer (0..L-1, as stored) under the canonical prefixes {@code canonical(l)};
+     * fails when there is none.
+     *
+     * @return how many layers there are, and the MLP width of layer 0's first linear
+     */
+    Layers putLayers(java.util.function.IntFunction<String> canonical, int width, boolean hf) {
+        int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
+        if (layers == 0) throw new SafetensorsException(store.path(), owner + " under \"" + prefix + "\" has no transformer layers");
+        TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
+        int mlp = toInt(fc1, 0);
+        for (int l = 0; l < layers; l++) putLayer(canonical.apply(l), l, width, mlp, hf);
+        return new Layers(layers, mlp);
+    }
+
     /**
      * Adds the tensors of layer {@code l} under canonical prefix {@code c}.
      *
      * @param hf whether the stored names are Hugging Face's ({@code encoder.layers.N.}) or OpenAI's
      *           ({@code transformer.resblocks.N.})
      */
-    void putLayer(String c, int l, int width, int mlp, boolean hf) {
+    private void putLayer(String c, int l, int width, int mlp, boolean hf) {
         String s = prefix + (hf ? "encoder.layers." + l + "." : "transformer.resblocks." + l + ".");
         put(c + "layer_norm1.weight", s + (hf ? "layer_norm1.weight" : "ln_1.weight"), width);
         put(c + "layer_norm1.bias", s + (hf ? "layer_norm1.bias" : "ln_1.bias"), width);
@@ -111,7 +129,7 @@ final class TowerTensors {
     }
 
     /** Layers 0..L-1 present under {@code prefix + stem}; a gap is reported as a missing layer later. */
-    int countLayers(String stem) {
+    private int countLayers(String stem) {
         TreeSet<Integer> seen = new TreeSet<>();
         String p = prefix + stem;
         for (String name : store.names()) {

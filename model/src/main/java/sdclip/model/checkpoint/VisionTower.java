@@ -113,11 +113,8 @@ public final class VisionTower {
             t.put("vision_model.embeddings.position_embedding.weight", pos.name(), positions, width);
             t.put("vision_model.pre_layrnorm.weight", prefix + (hf ? "pre_layrnorm.weight" : "ln_pre.weight"), width);
             t.put("vision_model.pre_layrnorm.bias", prefix + (hf ? "pre_layrnorm.bias" : "ln_pre.bias"), width);
-            int layers = t.countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
-            if (layers == 0) throw new SafetensorsException(store.path(), "vision tower under \"" + prefix + "\" has no transformer layers");
-            TensorInfo fc1 = t.need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
-            int mlp = t.toInt(fc1, 0);
-            for (int l = 0; l < layers; l++) t.putLayer(layer(l), l, width, mlp, hf);
+            TowerTensors.Layers stack = t.putLayers(VisionTower::layer, width, hf);
+            int layers = stack.count(), mlp = stack.mlp();
             t.put("vision_model.post_layernorm.weight", prefix + (hf ? "post_layernorm.weight" : "ln_post.weight"), width);
             t.put("vision_model.post_layernorm.bias", prefix + (hf ? "post_layernorm.bias" : "ln_post.bias"), width);
             int projectionDim = projection == null ? 0 : t.putProjection("visual_projection.weight", projection, t.info(projection), width, "vision");
