@@ -23,6 +23,7 @@ import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
@@ -130,24 +131,12 @@ class NoFlagsJvmTest {
         return args;
     }
 
-    @ParameterizedTest(name = "java {0} -jar")
-    @ValueSource(strings = {"", "-Xmx64m"})
-    void cliJarEncodesWithoutFlags(String heapOption) throws Exception {
+    @ParameterizedTest(name = "java {0} {1}")
+    @CsvSource({"'', -jar", "-Xmx64m, -jar", "'', -cp", "-Xmx64m, -cp"})
+    void cliEncodesWithoutFlags(String heapOption, String how) throws Exception {
         Path out = dir.resolve("c.safetensors");
-        List<String> args = heap(heapOption, "-jar", launcherJar().toString());
-        args.addAll(encodeArgs(out));
-        Run r = java(dir, args);
-        assertEquals(0, r.code, r.err);
-        assertNoTraceOrWarning(r);
-        assertEquals(List.of(NOTE, "wrote " + out), r.err.lines().toList());
-        assertMatchesReference(out, "conditioning");
-    }
-
-    @ParameterizedTest(name = "java {0} -cp")
-    @ValueSource(strings = {"", "-Xmx64m"})
-    void cliOnTheClassPathEncodesWithoutFlags(String heapOption) throws Exception {
-        Path out = dir.resolve("c.safetensors");
-        List<String> args = heap(heapOption, "-cp", classPathString(), "sdclip.cli.Main");
+        List<String> args = how.equals("-jar") ? heap(heapOption, "-jar", launcherJar().toString())
+                : heap(heapOption, "-cp", classPathString(), "sdclip.cli.Main");
         args.addAll(encodeArgs(out));
         Run r = java(dir, args);
         assertEquals(0, r.code, r.err);
