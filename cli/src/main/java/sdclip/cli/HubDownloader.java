@@ -226,16 +226,15 @@ final class HubDownloader {
     /**
      * Why a request failed, in words: the HTTP client's exceptions often carry no message (a
      * refused connection is a ConnectException around a ClosedChannelException, none with text).
+     * Timeouts are worded by {@link #send} itself.
      */
-    static String failure(IOException e, URI uri) {
+    private static String failure(IOException e, URI uri) {
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + uri.getHost();
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage().replace('\n', ' ');
         }
-        if (e instanceof java.net.http.HttpConnectTimeoutException) return "connection timed out";
-        if (e instanceof java.net.http.HttpTimeoutException) return "timed out";
         if (e instanceof java.net.ConnectException) return "connection refused";
         return e.getClass().getSimpleName();
     }
