@@ -6,12 +6,13 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * AUTOMATIC1111's attention syntax ({@code modules/prompt_parser.py},
+ * AUTOMATIC1111's attention syntax as of its version 1.6 and later ({@code modules/prompt_parser.py},
  * {@code parse_prompt_attention}), step for step:
  * <ul>
  * <li>{@code \(} {@code \)} {@code \[} {@code \]} {@code \\} are the literal character; a lone
  *     {@code \} is dropped;
- * <li>{@code (x)} multiplies by 1.1, {@code [x]} by 1/1.1, {@code (x:w)} by {@code w}; nesting
+ * <li>{@code (x)} multiplies by 1.1, {@code [x]} by 1/1.1, {@code (x:w)} by {@code w} (whitespace
+ *     allowed around {@code w}, as since A1111 1.6: {@code (x: 1.2)}); nesting
  *     multiplies ({@code ((a:1.5))} is 1.65);
  * <li>an unmatched {@code )} or {@code ]}, and {@code :w)} with no open {@code (}, are literal
  *     text; an unclosed {@code (} or {@code [} applies its multiplier to the end of the prompt;
@@ -27,9 +28,13 @@ import java.util.regex.Pattern;
 public final class A1111Parser {
     private A1111Parser() {}
 
-    /** {@code re_attention}, with {@code \d} as Python's Unicode {@code \d}. */
+    /**
+     * {@code re_attention} of A1111 1.6 and later, whose weight may have whitespace around it
+     * ({@code (x: 1.2)}, {@code (x :0.7 )}), with Python's Unicode {@code \s} and {@code \d}.
+     */
     private static final Pattern ATTENTION = Pattern.compile(
-            "\\\\\\(|\\\\\\)|\\\\\\[|\\\\]|\\\\\\\\|\\\\|\\(|\\[|:([+-]?[.\\p{Nd}]+)\\)|\\)|]|[^\\\\()\\[\\]:]+|:");
+            "\\\\\\(|\\\\\\)|\\\\\\[|\\\\]|\\\\\\\\|\\\\|\\(|\\[|:" + PythonText.SPACE_CLASS + "*([+-]?[.\\p{Nd}]+)"
+                    + PythonText.SPACE_CLASS + "*\\)|\\)|]|[^\\\\()\\[\\]:]+|:");
     /** {@code re_break}: {@code \s*\bBREAK\b\s*} with Python's {@code \s} and {@code \w}. */
     private static final Pattern BREAK = Pattern.compile(
             PythonText.SPACE_CLASS + "*(?<!" + PythonText.WORD_CLASS + ")BREAK(?!" + PythonText.WORD_CLASS + ")" + PythonText.SPACE_CLASS + "*");

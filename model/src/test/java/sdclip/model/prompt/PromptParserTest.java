@@ -12,8 +12,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Both parsers against a table of prompts. Expected values are what AUTOMATIC1111's
- * {@code parse_prompt_attention} and ComfyUI's {@code token_weights} (with
+ * Both parsers against a table of prompts. Expected values are what AUTOMATIC1111's (1.6 and
+ * later) {@code parse_prompt_attention} and ComfyUI's {@code token_weights} (with
  * {@code escape_important}/{@code unescape_important}) return under CPython, doubles printed by
  * {@code repr}.
  */
@@ -66,6 +66,15 @@ class PromptParserTest {
                 Arguments.of("(a:+.5)", parts("a", 0.5)),
                 Arguments.of("(a:\uff11.\uff15)", parts("a", 1.5)),
                 Arguments.of("(a)(b)", parts("ab", 1.1)),
+                // A1111 1.6+: whitespace around the weight (its re_attention's \s*).
+                Arguments.of("(masterpiece: 1.2)", parts("masterpiece", 1.2)),
+                Arguments.of("(fog :0.7 )", parts("fog ", 0.7)),
+                Arguments.of("(a:\t1.5\n)", parts("a", 1.5)),
+                Arguments.of("(a:\u30001.5\u00a0)", parts("a", 1.5)),
+                Arguments.of("((a: 1.5 ))", parts("a", 1.6500000000000001)),
+                Arguments.of("a : 1.2) b", parts("a : 1.2) b", 1.0)),
+                Arguments.of("(a: b)", parts("a: b", 1.1)),
+                Arguments.of("(masterpiece: 1.2), (fog :0.7 ), [blurry]", parts("masterpiece", 1.2, ", ", 1.0, "fog ", 0.7, ", ", 1.0, "blurry", DOWN)),
                 Arguments.of("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).", parts("a ", 1.0, "house", 1.5730000000000004, " ", 1.1,
                         "on", 1.0, " a ", 1.1, "hill", 0.55, ", sun, ", 1.1, "sky", 1.4641000000000006, ".", 1.1)));
     }
@@ -115,6 +124,7 @@ class PromptParserTest {
     void a1111WeightThatIsNotANumberFailsAsInA1111() {
         assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a:1.2.3)"));
         assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a:.)"));
+        assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a :1.2.3 )"));
     }
 
     @Test
