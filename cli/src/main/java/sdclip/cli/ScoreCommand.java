@@ -25,12 +25,13 @@ import sdclip.model.EncodeRequest;
 import sdclip.model.HostTensor;
 import sdclip.model.ImageEncoder;
 import sdclip.model.TextEncoder;
+import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
 
 /**
- * {@code sdclip score}: CLIPScore of image-caption pairs, {@code w * 100 * max(cos, 0)} per pair,
- * with the text tower of the CLIP model itself or of another checkpoint through the CLIP
+ * {@code sdclip score}: the cosine and a score ({@link ClipScore#CLIPSCORE} or CLIP-S) of
+ * image-caption pairs, with the text tower of the CLIP model itself or of another checkpoint through the CLIP
  * model's text projection.
  */
 @Command(name = "score", mixinStandardHelpOptions = true,
@@ -69,8 +70,21 @@ final class ScoreCommand implements Callable<Integer> {
     @Option(names = "--pairs", paramLabel = "FILE.jsonl", description = "Lines of {\"image\": path, \"text\": caption}; paths relative to the file.")
     Path pairsFile;
 
-    @Option(names = "--scale", defaultValue = "1", paramLabel = "W", description = "Multiply scores by W (2.5: the original CLIPScore paper) (default: ${DEFAULT-VALUE}).")
-    double scale;
+    @Option(names = "--metric", defaultValue = "clipscore", paramLabel = "M", description = {
+            "clipscore (default, torchmetrics' CLIPScore): per pair max(100 cos, 0); the mean line max(100 mean(cos), 0).",
+            "clip-s (Hessel et al. 2021, CLIP-S): per pair w max(cos, 0) with w = --weight; the mean line the mean of those.",
+            "The cosine is printed too."})
+    String metric;
+
+    @Option(names = "--weight", paramLabel = "W", description = "CLIP-S's w (with --metric clip-s; default 2.5, as the paper), from 0 to " + MAX_WEIGHT + ".")
+    Double weight;
+
+    /** Was {@code w * 100 * max(cos, 0)}, which no published metric is: refused with the replacement. */
+    @Option(names = "--scale", hidden = true, paramLabel = "W")
+    String removedScale;
+
+    /** A CLIP-S weight above this has no meaning (the paper's is 2.5); it also keeps sums finite. */
+    private static final double MAX_WEIGHT = 100;
 
     @Option(names = "--json", description = "Print {\"results\": [{\"image\", \"text\", \"cosine\", \"score\"}], \"mean\"}.")
     boolean json;
@@ -87,7 +101,8 @@ final class ScoreCommand implements Callable<Integer> {
         textModel = modelPaths.resolve(textModel);
         syntax.options(); // refuses --embeddings without a syntax, before any work
         OptionChecks.encoder("--encoder", encoder);
-        if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
+        ClipScore.Metric scoring = metric();
+        checkVisionTower();
         if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
             throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
         }
@@ -104,13 +119,13 @@ final class ScoreCommand implements Callable<Integer> {
         if (tp != ip) throw new IOException("text embeddings have " + tp + " values but " + model + "'s image embeddings " + ip + "; the text tower must go through the CLIP model's text projection");
         double[] cos = new double[pairs.size()];
         for (int i = 0; i < cos.length; i++) cos[i] = ClipScore.cosine(textEmbeds, pairs.get(i).text, imageEmbeds, pairs.get(i).image);
-        double mean = ClipScore.mean(cos, scale);
+        double mean = scoring.set(cos);
         PrintWriter out = spec.commandLine().getOut();
-        if (json) out.println(json(pairs, images, captions, cos, mean));
-        else table(out, pairs, images, captions, cos, mean);
+        if (json) out.println(json(scoring, pairs, images, captions, cos, mean));
+        else table(out, scoring, pairs, images, captions, cos, mean);
         out.flush();
         if (output != null) {
-            String body = lower(output).endsWith(".csv") ? csv(pairs, images, captions, cos) : json(pairs, images, captions, cos, mean) + "\n";
+            String body = lower(output).endsWith(".csv") ? csv(scoring, pairs, images, captions, cos) : json(scoring, pairs, images, captions, cos, mean) + "\n";
             OutputFiles.atomically(output, o -> {
                 Writer w = new OutputStreamWriter(o, StandardCharsets.UTF_8);
                 w.write(body);
@@ -120,6 +135,35 @@ final class ScoreCommand implements Callable<Integer> {
         }
         return 0;
     }
+
+    /** The metric the options name; a usage error for anything else. */
+    private ClipScore.Metric metric() {
+        if (removedScale != null) throw usage("--scale was removed: it computed w * 100 * max(cos, 0), which no published metric is; use --metric clipscore (torchmetrics) or --metric clip-s [--weight W] (the CLIP-S paper)");
+        switch (metric) {
+            case "clipscore" -> {
+                if (weight != null) throw usage("--weight is CLIP-S's w: give it with --metric clip-s");
+                return ClipScore.CLIPSCORE;
+            }
+            case "clip-s" -> {
+                double w = weight == null ? ClipScore.CLIP_S_WEIGHT : weight;
+                if (!(w > 0 && w <= MAX_WEIGHT)) throw usage("--weight must be a number above 0 and at most " + MAX_WEIGHT + ", not " + weight);
+                return ClipScore.clipS(w);
+            }
+            default -> throw usage("--metric " + metric + ": unknown (use clipscore or clip-s)");
+        }
+    }
+
+    /** Before any work: scores need the CLIP model's vision tower, whatever the text tower. */
+    private void checkVisionTower() throws IOException {
+        try (Checkpoint c = Checkpoint.open(model, null, visionOptions.visionHeads)) {
+            if (!c.hasVisionTower()) {
+                throw new IOException(model + ": has no CLIP vision tower (family " + c.family().id() + "); score needs a CLIP model for --model"
+                        + (textModel == null ? " (a Stable Diffusion checkpoint goes in --text-model)" : ""));
+            }
+        }
+    }
+
+    private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
 
     private static String lower(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT); }
 
@@ -199,32 +243,32 @@ final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private void table(PrintWriter out, List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
-        out.printf(Locale.ROOT, "%-9s %-11s %s%n", "score", "cosine", "image  text");
+    private void table(PrintWriter out, ClipScore.Metric scoring, List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
+        out.printf(Locale.ROOT, "%-9s %-11s %s%n", scoring.id(), "cosine", "image  text");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
-            out.printf(Locale.ROOT, "%-9.4f %-11.8f %s  %s%n", ClipScore.score(cos[i], scale), cos[i], images.get(p.image), captions.get(p.text));
+            out.printf(Locale.ROOT, "%-9.4f %-11.8f %s  %s%n", scoring.pair(cos[i]), cos[i], images.get(p.image), captions.get(p.text));
         }
-        out.printf(Locale.ROOT, "%-9.4f mean of %d pair(s)%n", mean, pairs.size());
+        out.printf(Locale.ROOT, "%-9.4f %s of %d pair(s)%n", mean, scoring.id(), pairs.size());
     }
 
-    private String json(List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
+    private String json(ClipScore.Metric scoring, List<Pair> pairs, List<Path> images, List<String> captions, double[] cos, double mean) {
         StringBuilder sb = new StringBuilder("{\"results\": [");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
             sb.append(i > 0 ? ", " : "").append("{\"image\": ").append(Json.quote(images.get(p.image).toString()))
                     .append(", \"text\": ").append(Json.quote(captions.get(p.text)))
-                    .append(", \"cosine\": ").append(JsonWriter.number(cos[i])).append(", \"score\": ").append(JsonWriter.number(ClipScore.score(cos[i], scale))).append('}');
+                    .append(", \"cosine\": ").append(JsonWriter.number(cos[i])).append(", \"score\": ").append(JsonWriter.number(scoring.pair(cos[i]))).append('}');
         }
-        return sb.append("], \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
+        return sb.append("], \"metric\": ").append(Json.quote(scoring.id())).append(", \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
     }
 
-    private String csv(List<Pair> pairs, List<Path> images, List<String> captions, double[] cos) {
-        StringBuilder sb = new StringBuilder("image,text,cosine,score\n");
+    private String csv(ClipScore.Metric scoring, List<Pair> pairs, List<Path> images, List<String> captions, double[] cos) {
+        StringBuilder sb = new StringBuilder("image,text,cosine," + scoring.id() + "\n");
         for (int i = 0; i < pairs.size(); i++) {
             Pair p = pairs.get(i);
             sb.append(csvField(images.get(p.image).toString())).append(',').append(csvField(captions.get(p.text))).append(',')
-                    .append(cos[i]).append(',').append(ClipScore.score(cos[i], scale)).append('\n');
+                    .append(cos[i]).append(',').append(scoring.pair(cos[i])).append('\n');
         }
         return sb.toString();
     }

@@ -85,19 +85,26 @@ class VisionCliTest {
     @Test
     void textModelBorrowsTheClipProjection() throws IOException {
         Run r = run(args(List.of("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                "--vision-heads", "4", "--tokenizer", vocab(), "--all-pairs", "--json", "--scale", "2.5", "--prompts", promptsFile().toString()), images()));
+                "--vision-heads", "4", "--tokenizer", vocab(), "--all-pairs", "--json", "--metric", "clip-s", "--prompts", promptsFile().toString()), images()));
         List<Map<String, Object>> res = results(r);
         try (SafetensorsFile sd = SafetensorsFile.open(Path.of(ref("expected/tiny-sd15.expected.safetensors")));
              SafetensorsFile clip = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float[] text = sd.floats("text_embeds_clip_proj"), image = clip.floats("image_embeds");
             float[] want = new float[7 * 12], got = new float[7 * 12];
+            double sum = 0;
             for (int i = 0; i < 7; i++) {
                 for (int j = 0; j < 12; j++) {
-                    want[i * 12 + j] = (float) (2.5 * 100 * Math.max(sdclip.model.ClipScore.cosine(text, j, image, i, 32), 0));
+                    // CLIP-S (Hessel et al. 2021): 2.5 * max(cos, 0), no factor 100.
+                    double s = 2.5 * Math.max(sdclip.model.ClipScore.cosine(text, j, image, i, 32), 0);
+                    want[i * 12 + j] = (float) s;
+                    sum += s;
                     got[i * 12 + j] = ((Number) res.get(i * 12 + j).get("score")).floatValue();
                 }
             }
             close(got, want, "tiny-sd15 scores");
+            Map<String, Object> top = Json.parseObject(r.out().strip());
+            assertEquals("clip-s", top.get("metric"));
+            assertEquals(sum / (7 * 12), ((Number) top.get("mean")).doubleValue(), 1e-5); // the mean of per-pair values
         }
     }
 
@@ -113,13 +120,66 @@ class VisionCliTest {
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(3, lines.size());
-        assertEquals("image,text,cosine,score", lines.get(0));
+        assertEquals("image,text,cosine,clipscore", lines.get(0));
         assertTrue(lines.get(2).contains(",\"a cat, \"\"sitting\"\"\","), lines.get(2));
-        assertTrue(r.out().contains("mean of 2 pair(s)"), r.out());
+        assertTrue(r.out().contains("clipscore of 2 pair(s)"), r.out());
         try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float cos = exp.floats("cosine_image_text")[4 * 12]; // CLIP.png with "a diagram"
             String[] f = lines.get(1).split(",");
             assertEquals(cos, Double.parseDouble(f[2]), 1e-5);
+        }
+    }
+
+    /**
+     * Each metric against its published formula on the same pairs: CLIPScore clamps the mean of
+     * 100 cos (torchmetrics), CLIP-S averages the clamped w cos (Hessel et al.); the cosine is
+     * in both. One caption fits and one does not, so the two set formulas differ.
+     */
+    @Test
+    void metricsFollowTheirPublishedFormulas() throws IOException {
+        List<String> base = List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
+                "--json", "--all-pairs", "--text", "a diagram", "--text", "a dog", images().get(4));
+        Map<String, Object> clipscore = Json.parseObject(run(base.toArray(String[]::new)).out().strip());
+        List<String> clipS = new ArrayList<>(base);
+        clipS.addAll(List.of("--metric", "clip-s", "--weight", "3"));
+        Map<String, Object> s = Json.parseObject(run(clipS.toArray(String[]::new)).out().strip());
+        List<?> a = (List<?>) clipscore.get("results"), b = (List<?>) s.get("results");
+        double sumCos = 0, sumClipS = 0;
+        for (int i = 0; i < 2; i++) {
+            double cos = ((Number) ((Map<?, ?>) a.get(i)).get("cosine")).doubleValue();
+            assertEquals(cos, ((Number) ((Map<?, ?>) b.get(i)).get("cosine")).doubleValue());
+            assertEquals(Math.max(100 * cos, 0), ((Number) ((Map<?, ?>) a.get(i)).get("score")).doubleValue(), 1e-12);
+            assertEquals(3 * Math.max(cos, 0), ((Number) ((Map<?, ?>) b.get(i)).get("score")).doubleValue(), 1e-12);
+            sumCos += cos;
+            sumClipS += 3 * Math.max(cos, 0);
+        }
+        assertEquals("clipscore", clipscore.get("metric"));
+        assertEquals(Math.max(100 * sumCos / 2, 0), ((Number) clipscore.get("mean")).doubleValue(), 1e-12);
+        assertEquals(sumClipS / 2, ((Number) s.get("mean")).doubleValue(), 1e-12);
+    }
+
+    @Test
+    void metricOptionsAreCheckedUpFront() throws IOException {
+        List<String> base = List.of("score", "--model", ref(CLIP), "--tokenizer", vocab(), "--text", "a dog", images().get(0));
+        for (List<String> extra : List.of(List.of("--scale", "2.5"), List.of("--weight", "2"), List.of("--metric", "clip-s", "--weight", "1e309"),
+                List.of("--metric", "clip-s", "--weight", "0"), List.of("--metric", "clip-s", "--weight", "NaN"), List.of("--metric", "cider"))) {
+            List<String> a = new ArrayList<>(base);
+            a.addAll(extra);
+            Run r = run(a.toArray(String[]::new));
+            assertEquals(2, r.code(), extra + ": " + r.err());
+            assertEquals(1, r.err().strip().lines().count(), r.err());
+            assertTrue(r.err().contains(extra.get(extra.size() == 2 ? 0 : 2)), r.err());
+        }
+    }
+
+    /** A checkpoint without a vision tower as --model: said so for every family, before any text work. */
+    @Test
+    void scoreNamesAMissingVisionTower() throws IOException {
+        for (String m : List.of("models/tiny-sd15.safetensors", "models/tiny-sd21.safetensors", "models/tiny-sdxl.safetensors", "models/tiny-sd3.safetensors")) {
+            Run r = run("score", "--model", ref(m), "--text", "a dog", images().get(0));
+            assertEquals(1, r.code(), m + ": " + r.err());
+            assertTrue(r.err().contains(ref(m) + ": has no CLIP vision tower"), r.err());
+            assertFalse(r.err().contains("projection"), r.err());
         }
     }
 

@@ -1,19 +1,81 @@
 package sdclip.model;
 
 /**
- * CLIPScore: how well a caption fits an image, from CLIP's {@code text_embeds} and
- * {@code image_embeds} (both {@code [*, P]}). Per pair, {@code score = w * 100 * max(cos, 0)}
- * where {@code cos} is the cosine of the two embeddings (computed in double); {@code w = 1}
- * is torchmetrics' {@code CLIPScore}, {@code w = 2.5} the original paper's (Hessel et al. 2021,
- * whose figures are reported times 100). Over many pairs,
- * {@code mean = w * max(100 * mean(cos), 0)}, as torchmetrics computes it (clamping the mean, not
- * each pair).
+ * How well a caption fits an image, from CLIP's {@code text_embeds} and {@code image_embeds}
+ * (both {@code [*, P]}): the cosine of the two embeddings (computed in double), and the two
+ * published scores built on it, each a {@link Metric}:
+ * <ul>
+ * <li>{@link #CLIPSCORE}, torchmetrics' {@code CLIPScore}: per pair {@code max(100 * cos, 0)};
+ *     over a set {@code max(100 * mean(cos), 0)} (torchmetrics averages, then clamps);
+ * <li>{@link #clipS(double) CLIP-S} of Hessel et al. 2021 (the {@code clipscore} reference code):
+ *     per pair {@code w * max(cos, 0)} with {@code w = 2.5}; over a set the mean of the per-pair
+ *     values.
+ * </ul>
+ * The raw cosine is what LAION and DataComp filter on.
  */
 public final class ClipScore {
     private ClipScore() {}
 
-    /** The original paper's scale w. */
-    public static final double PAPER_SCALE = 2.5;
+    /** The paper's weight w of CLIP-S. */
+    public static final double CLIP_S_WEIGHT = 2.5;
+
+    /** A score of cosines, per pair and over a set of pairs. */
+    public interface Metric {
+        /** {@return the metric's name: {@code clipscore} or {@code clip-s}} */
+        String id();
+
+        /**
+         * One pair's score.
+         *
+         * @param cosine the pair's cosine
+         * @return the score
+         */
+        double pair(double cosine);
+
+        /**
+         * The score of a set of pairs.
+         *
+         * @param cosines each pair's cosine
+         * @return the score; NaN for no pairs
+         */
+        double set(double[] cosines);
+    }
+
+    /** torchmetrics' {@code CLIPScore}: {@code max(100 cos, 0)}, over a set {@code max(100 mean(cos), 0)}. */
+    public static final Metric CLIPSCORE = new Metric() {
+        @Override public String id() { return "clipscore"; }
+
+        @Override public double pair(double cosine) { return Math.max(100 * cosine, 0); }
+
+        @Override public double set(double[] cosines) { return Math.max(100 * mean(cosines), 0); }
+
+        @Override public String toString() { return id(); }
+    };
+
+    /**
+     * CLIP-S (Hessel et al. 2021): {@code w max(cos, 0)} per pair, the mean of those over a set.
+     *
+     * @param weight w, {@link #CLIP_S_WEIGHT} in the paper; positive and finite
+     * @return the metric
+     * @throws IllegalArgumentException for a weight that is not a positive finite number
+     */
+    public static Metric clipS(double weight) {
+        if (!(weight > 0) || Double.isInfinite(weight)) throw new IllegalArgumentException("the CLIP-S weight must be a positive finite number, not " + weight);
+        return new Metric() {
+            @Override public String id() { return "clip-s"; }
+
+            @Override public double pair(double cosine) { return weight * Math.max(cosine, 0); }
+
+            @Override public double set(double[] cosines) {
+                if (cosines.length == 0) return Double.NaN;
+                double sum = 0;
+                for (double c : cosines) sum += pair(c);
+                return sum / cosines.length;
+            }
+
+            @Override public String toString() { return id() + " (w = " + weight + ")"; }
+        };
+    }
 
     /**
      * Cosine of row {@code a} of {@code x [*, dim]} and row {@code b} of {@code y [*, dim]}, in double.
@@ -53,26 +115,11 @@ public final class ClipScore {
         return cosine(textEmbeds.floats(), text, imageEmbeds.floats(), image, dim);
     }
 
-    /**
-     * One pair's score, {@code w * 100 * max(cos, 0)}.
-     *
-     * @param cosine the pair's cosine
-     * @param scale  w: 1 for torchmetrics, {@link #PAPER_SCALE} for the paper
-     * @return the score, from 0 to {@code 100 * w}
-     */
-    public static double score(double cosine, double scale) { return scale * 100 * Math.max(cosine, 0); }
-
-    /**
-     * The score over many pairs, {@code w * max(100 * mean(cos), 0)}.
-     *
-     * @param cosines each pair's cosine; may be empty
-     * @param scale   w: 1 for torchmetrics, {@link #PAPER_SCALE} for the paper
-     * @return the score, from 0 to {@code 100 * w}; NaN for no pairs
-     */
-    public static double mean(double[] cosines, double scale) {
-        if (cosines.length == 0) return Double.NaN;
+    /** The plain mean; NaN for none. */
+    private static double mean(double[] values) {
+        if (values.length == 0) return Double.NaN;
         double sum = 0;
-        for (double c : cosines) sum += c;
-        return scale * Math.max(100 * sum / cosines.length, 0);
+        for (double v : values) sum += v;
+        return sum / values.length;
     }
 }

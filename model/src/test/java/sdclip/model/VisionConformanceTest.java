@@ -89,7 +89,7 @@ class VisionConformanceTest {
                 for (int j = 0; j < n; j++) {
                     double c = ClipScore.cosine(txt, j, img, i);
                     cos[i * n + j] = (float) c;
-                    score[i * n + j] = (float) ClipScore.score(c, 1);
+                    score[i * n + j] = (float) ClipScore.CLIPSCORE.pair(c);
                 }
             }
             close(cos, exp.floats("cosine_image_text"), "cosine_image_text");
