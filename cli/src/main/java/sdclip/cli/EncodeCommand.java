@@ -16,7 +16,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.EncodeRequest;
-import sdclip.model.Encoding;
+import sdclip.model.PromptOptions;
 import sdclip.model.TensorSpec;
 import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
@@ -29,6 +29,9 @@ import sdclip.model.json.Json;
 @Command(name = "encode", mixinStandardHelpOptions = true,
         description = "Encode prompts with a checkpoint's text encoder(s): conditioning, last hidden state, pooled output, text embeddings.")
 final class EncodeCommand implements Callable<Integer> {
+    /** What a prompt syntax can give (the chunked encoder has no hidden states). */
+    private static final EncodeRequest SYNTAX_OUTPUTS = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+
     /** Safetensors metadata carries the prompts up to this size (a header must stay small). */
     private static final int MAX_PROMPTS_METADATA = 1 << 20;
 
@@ -75,6 +78,7 @@ final class EncodeCommand implements Callable<Integer> {
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
         int number = OptionChecks.encoder("--encoder", encoder), skip = OptionChecks.clipSkip(clipSkip);
         syntax.options(); // refuses --embeddings without a syntax
+        if (hiddenStates && !syntax.plain()) throw usage("--hidden-states is not available with --syntax " + syntax.name());
         OutputFiles.Format fmt = null;
         if (output != null) {
             try {
@@ -99,40 +103,21 @@ final class EncodeCommand implements Callable<Integer> {
             OptionChecks.encoderExists("--encoder", number, enc.checkpoint());
             OptionChecks.clipSkipInRange(skip, enc.checkpoint(), number);
             Progress progress = new Progress(spec.commandLine().getErr(), modelOptions.quiet);
-            if (!syntax.plain()) {
-                encodeWithSyntax(enc, texts, number, skip, fmt, progress);
-            } else {
-                EncodeRequest everything = EncodeRequest.standard().encoder(number).clipSkip(skip);
-                if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
-                List<TensorSpec> selected = select(enc.outputs(everything, texts.size()), fmt);
-                EncodeRequest request = requestFor(selected).encoder(number).clipSkip(skip);
-                List<String> produced = enc.outputs(request, texts.size()).stream().map(TensorSpec::name).toList();
-                for (TensorSpec s : selected) if (!produced.contains(s.name())) throw new IllegalStateException(request + " does not produce " + s.name());
-                try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
-                    enc.stream(texts, request, writer::write, progress);
-                    writer.finish();
-                }
+            // One path for every syntax: the specs first (the file's layout), then batches as they finish.
+            PromptOptions options = syntax.options();
+            EncodeRequest everything = (syntax.plain() ? EncodeRequest.standard() : SYNTAX_OUTPUTS).encoder(number).clipSkip(skip);
+            if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
+            List<TensorSpec> selected = select(enc.outputs(texts, everything, options), fmt);
+            EncodeRequest request = requestFor(selected).encoder(number).clipSkip(skip);
+            List<String> produced = enc.outputs(texts, request, options).stream().map(TensorSpec::name).toList();
+            for (TensorSpec s : selected) if (!produced.contains(s.name())) throw new IllegalStateException(request + " does not produce " + s.name());
+            try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
+                enc.stream(texts, request, options, writer::write, progress);
+                writer.finish();
             }
         }
         if (output != null && !OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
         return 0;
-    }
-
-    /**
-     * A UI's prompt syntax: prompts are chunked (conditioning [N, 77k, D]) and encoded in memory,
-     * then written as one batch. There is no last hidden state or hidden states there.
-     */
-    private void encodeWithSyntax(TextEncoder enc, List<String> texts, int number, int skip, OutputFiles.Format fmt, Progress progress) throws IOException {
-        if (hiddenStates) throw usage("--hidden-states is not available with --syntax " + syntax.name());
-        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).encoder(number).clipSkip(skip);
-        Encoding e = enc.encode(texts, request, syntax.options(), progress);
-        List<TensorSpec> available = new ArrayList<>();
-        e.tensors().forEach((name, t) -> available.add(new TensorSpec(name, t.dtype(), t.shape(), 0, null)));
-        List<TensorSpec> selected = select(available, fmt);
-        try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
-            writer.write(0, e);
-            writer.finish();
-        }
     }
 
     /** The summary on stdout, or the output file's writer after a check that its disk has room. */

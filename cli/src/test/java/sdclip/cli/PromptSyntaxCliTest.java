@@ -53,6 +53,44 @@ class PromptSyntaxCliTest {
         assertEquals("sdclip: " + xl + ": embedding vectors have width 32 but text encoder 1 has width 64", named.err().strip());
     }
 
+    /**
+     * One rule for what a file holds, whatever the syntax: with a syntax, SDXL and SD3 files hold
+     * the plain path's tensors (less the hidden states a syntax cannot give) plus {@code chunks},
+     * with no per-encoder copy of the conditioning or of the top-level pooled vectors.
+     */
+    @Test
+    void twoEncoderModelsWriteNoDuplicateTensorsWithASyntax() throws IOException {
+        for (String[] m : List.of(new String[] {"models/tiny-sdxl.safetensors", "2,3"}, new String[] {"models/tiny-sd3.safetensors", "1,1"})) {
+            for (String syntax : List.of("a1111", "comfy")) {
+                Path plain = dir.resolve("plain.safetensors"), chunked = dir.resolve("chunked-" + syntax + ".safetensors");
+                List<String> base = List.of("encode", "--model", ref(m[0]), "--heads", m[1], "--tokenizer", vocab(), "--quiet", "a (red:1.2) cat");
+                CliTest.Run a = run(concat(base, "--output", plain.toString()));
+                CliTest.Run b = run(concat(base, "--syntax", syntax, "--output", chunked.toString()));
+                assertEquals(0, a.code() + b.code(), a.err() + b.err());
+                try (SafetensorsFile p = SafetensorsFile.open(plain); SafetensorsFile c = SafetensorsFile.open(chunked)) {
+                    List<String> want = new java.util.ArrayList<>();
+                    for (String name : p.names()) {
+                        if (name.endsWith("last_hidden_state")) continue;
+                        want.add(name);
+                        if (name.equals("pooled_index")) want.add("chunks");
+                    }
+                    assertEquals(want, List.copyOf(c.names()), m[0] + " " + syntax);
+                    for (String name : c.names()) {
+                        if (!name.equals("chunks") && !name.equals("conditioning")) {
+                            assertArrayEquals(p.info(name).shape(), c.info(name).shape(), name);
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    private static String[] concat(List<String> head, String... tail) {
+        List<String> all = new java.util.ArrayList<>(head);
+        all.addAll(List.of(tail));
+        return all.toArray(String[]::new);
+    }
+
     @Test
     void tokenizeShowsChunksWeightsAndEmbeddings() {
         CliTest.Run r = run("tokenize", "--tokenizer", vocab(), "--json", "--syntax", "a1111", "--embeddings", ref("embeddings/redfox-a1111.pt"),

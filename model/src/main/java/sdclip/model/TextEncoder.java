@@ -328,7 +328,8 @@ public final class TextEncoder implements AutoCloseable {
      * (the chunked encoder): {@code conditioning [N, 77k, D]} where k is the most chunks any
      * prompt used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs
      * of each prompt's first chunk. The last hidden state and hidden states are not available
-     * there.
+     * there. Every tensor on the heap: {@link #stream(List, EncodeRequest, PromptOptions,
+     * EncodingSink, ProgressListener)} gives the same values a few prompts at a time.
      *
      * @param prompts  the prompts in {@code options}' syntax; may be empty
      * @param request  the outputs (no hidden states with a syntax), encoder and clip skip
@@ -341,19 +342,83 @@ public final class TextEncoder implements AutoCloseable {
      *     a folder) does not fit an encoder
      */
     public Encoding encode(List<String> prompts, EncodeRequest request, PromptOptions options, ProgressListener progress) throws IOException {
+        if (isPlain(options)) return encode(prompts, request, progress);
+        ChunkedEncoder chunked = chunked(request, options);
+        int k = chunked.chunksPerPrompt(prompts);
+        OutputAssembly all = new OutputAssembly(chunkedSpecs(chunked, request, prompts.size(), k), prompts.size());
+        streamChunked(chunked, prompts, k, request, all, progress);
+        return new Encoding(all.result());
+    }
+
+    /**
+     * The tensors a run of {@code prompts} in {@code options}' syntax produces, in order, with
+     * their whole-run shapes, so writers can lay out a file before any work. With a syntax the
+     * chunk count k depends on the prompts, so this tokenizes each of them once.
+     *
+     * @param prompts the prompts
+     * @param request the outputs, encoder and clip skip
+     * @param options the prompt syntax, emphasis and textual inversion embeddings
+     * @return the specs, in the order the sink's {@link Encoding}s hold the tensors
+     * @throws IOException where an embedding file or the vocabulary cannot be read
+     * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}
+     */
+    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request, PromptOptions options) throws IOException {
+        if (isPlain(options)) return outputs(request, prompts.size());
+        ChunkedEncoder chunked = chunked(request, options);
+        return chunkedSpecs(chunked, request, prompts.size(), chunked.chunksPerPrompt(prompts));
+    }
+
+    /**
+     * As {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}, a few prompts at
+     * a time: each group's tensors go to {@code sink} in prompt order before the next group
+     * starts, so memory stays bounded by a group whatever the prompt count. Bit-identical to
+     * the in-memory encode; shapes as {@link #outputs(List, EncodeRequest, PromptOptions)} lists them.
+     *
+     * @param prompts  the prompts in {@code options}' syntax; may be empty
+     * @param request  the outputs, encoder and clip skip
+     * @param options  the prompt syntax, emphasis and textual inversion embeddings
+     * @param sink     receives each group's tensors, shaped for that group's prompt count
+     * @param progress told the prompts done after each group, on this thread
+     * @throws IOException where an embedding file or the vocabulary cannot be read, or as the sink throws
+     * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}
+     */
+    public void stream(List<String> prompts, EncodeRequest request, PromptOptions options, EncodingSink sink, ProgressListener progress) throws IOException {
+        if (isPlain(options)) {
+            stream(prompts, request, sink, progress);
+            return;
+        }
+        ChunkedEncoder chunked = chunked(request, options);
+        streamChunked(chunked, prompts, chunked.chunksPerPrompt(prompts), request, (first, batch) -> sink.accept(first, new Encoding(batch)), progress);
+    }
+
+    /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
+    private static boolean isPlain(PromptOptions options) {
         boolean plain = options.syntax() == PromptSyntax.PLAIN;
-        if (plain && options.embeddings().isEmpty()) return encode(prompts, request, progress);
-        if (plain) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
+        if (plain && !options.embeddings().isEmpty()) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
+        return plain;
+    }
+
+    private ChunkedEncoder chunked(EncodeRequest request, PromptOptions options) throws IOException {
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
             throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
         }
         EmbeddingFiles embeddings = EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
         for (int i : chosen(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
-        ChunkedEncoder chunked = new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,
+        return new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,
                 checkpoint.family() == Checkpoint.Family.SD3);
-        return new Encoding(chunked.encode(prompts, request.clipSkip(), request.wants(TextOutput.CONDITIONING), request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS), progress));
     }
+
+    private static List<TensorSpec> chunkedSpecs(ChunkedEncoder chunked, EncodeRequest request, long n, int k) {
+        return chunked.specs(n, k, request.wants(TextOutput.CONDITIONING), pooled(request));
+    }
+
+    private void streamChunked(ChunkedEncoder chunked, List<String> prompts, int k, EncodeRequest request, Batches.Consumer sink, ProgressListener progress)
+            throws IOException {
+        chunked.stream(prompts, k, request.clipSkip(), request.wants(TextOutput.CONDITIONING), pooled(request), sink, progress);
+    }
+
+    private static boolean pooled(EncodeRequest request) { return request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS); }
 
     /**
      * Encodes pre-tokenized rows (each exactly the context length, 77, padded as the family

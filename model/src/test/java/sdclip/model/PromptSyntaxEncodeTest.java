@@ -78,6 +78,53 @@ class PromptSyntaxEncodeTest {
         }
     }
 
+    /**
+     * Streaming a syntax gives the in-memory encode's tensors bit for bit, group by group in
+     * prompt order, whatever the batch size; {@code outputs} names and shapes them up front.
+     */
+    @ParameterizedTest(name = "{0} {1}")
+    @MethodSource("streamCases")
+    void streamingASyntaxEqualsTheInMemoryEncode(String model, PromptSyntax syntax) throws IOException {
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < 5; i++) prompts.addAll(syntax == PromptSyntax.A1111 ? a1111Prompts() : comfyPrompts());
+        PromptOptions options = PromptOptions.plain().withSyntax(syntax);
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+        int[] heads = model.equals("tiny-sd15") ? new int[] {4} : new int[] {2, 3};
+        Encoding whole;
+        try (TextEncoder enc = open(model, heads)) {
+            whole = enc.encode(prompts, request, options, ProgressListener.NONE);
+            List<TensorSpec> specs = enc.outputs(prompts, request, options);
+            assertEquals(List.copyOf(whole.tensors().keySet()), specs.stream().map(TensorSpec::name).toList());
+            for (TensorSpec spec : specs) assertArrayEquals(whole.get(spec.name()).shape(), spec.shape(), spec.name());
+        }
+        for (int batch : new int[] {1, 3}) {
+            TextEncoder.Options o = ModelConformanceTest.options("cpu", heads).withBatchSize(batch);
+            try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), o)) {
+                List<Integer> firsts = new ArrayList<>();
+                int[] done = {0};
+                enc.stream(prompts, request, options, (first, e) -> {
+                    firsts.add(first);
+                    int n = (int) e.get("input_ids").shape()[0];
+                    for (String name : whole.tensors().keySet()) {
+                        HostTensor w = whole.get(name), g = e.get(name);
+                        int row = w.size() / prompts.size();
+                        if (w.isFloat()) assertArrayEquals(Arrays.copyOfRange(w.floats(), first * row, (first + n) * row), g.floats(), name + " at " + first);
+                        else assertArrayEquals(Arrays.copyOfRange(w.longs(), first * row, (first + n) * row), g.longs(), name + " at " + first);
+                    }
+                    assertEquals(done[0], first);
+                    done[0] += n;
+                }, ProgressListener.NONE);
+                assertEquals(prompts.size(), done[0]);
+                assertTrue(firsts.size() > 1, "streamed in groups: " + firsts);
+            }
+        }
+    }
+
+    static Stream<Arguments> streamCases() {
+        return Stream.of(Arguments.of("tiny-sd15", PromptSyntax.A1111), Arguments.of("tiny-sd15", PromptSyntax.COMFY),
+                Arguments.of("tiny-sdxl", PromptSyntax.A1111), Arguments.of("tiny-sd3", PromptSyntax.COMFY));
+    }
+
     static TextEncoder open(String model, int[] heads) throws IOException {
         return TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), ModelConformanceTest.options("cpu", heads));
     }

@@ -1,5 +1,6 @@
 package sdclip.model.text;
 
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -8,6 +9,7 @@ import java.util.Map;
 import java.util.function.Function;
 import sdclip.model.HostTensor;
 import sdclip.model.ProgressListener;
+import sdclip.model.TensorSpec;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.prompt.A1111Chunker;
@@ -43,6 +45,8 @@ import sdclip.model.tokenizer.ClipTokenizer;
 public final class ChunkedEncoder {
     /** CLIP's end token, where pooling happens. */
     private static final int END_ID = 49407;
+    /** The tensor saying how many chunks each prompt used before padding. */
+    private static final String CHUNKS = "chunks";
 
     /**
      * One text encoder of the model.
@@ -88,102 +92,152 @@ public final class ChunkedEncoder {
         this.embeddings = embeddings.fitting(encoders, widths);
     }
 
-    /** One encoder's prompts as chunks: {@code k} per prompt after padding, and the counts before. */
-    private record Chunked(Tower tower, List<List<Chunk>> padded, long[] counts, Chunk empty, boolean weighted) {
-        int k() { return padded.getFirst().size(); }
+    /** How one encoder cuts prompts, and its empty chunk (padding, and ComfyUI's z_empty). */
+    private record Cutter(Tower tower, Function<String, List<Chunk>> chunker, Chunk empty) {}
+
+    /**
+     * The most chunks any prompt is cut into: the k of {@code conditioning [N, 77k, D]}. Reads
+     * every prompt once (tokenizing it) and keeps nothing.
+     *
+     * @param prompts the prompts
+     * @return k, at least 1
+     */
+    public int chunksPerPrompt(List<String> prompts) {
+        Cutter c = cutter(towers.getFirst());
+        int k = 1;
+        for (String p : prompts) k = Math.max(k, c.chunker().apply(p).size());
+        return k;
     }
 
     /**
-     * Encodes prompts.
+     * The tensors an {@code n}-prompt run gives, in the order {@link #stream} hands them over;
+     * per-encoder tensors that repeat a top-level one say so ({@link TensorSpec#copyOf}), as on
+     * the plain path.
      *
-     * @param prompts the prompts, at least one
+     * @param n the number of prompts
+     * @param k chunks per prompt ({@link #chunksPerPrompt})
+     * @param conditioning whether {@code conditioning} is computed
+     * @param pooled whether {@code pooled_output} and {@code text_embeds} are computed
+     * @return the specs
+     */
+    public List<TensorSpec> specs(long n, int k, boolean conditioning, boolean pooled) {
+        List<List<TensorSpec>> each = new ArrayList<>();
+        for (Tower t : towers) {
+            ClipTextConfig cfg = t.transformer().config();
+            List<TensorSpec> s = new ArrayList<>();
+            s.add(new TensorSpec("input_ids", "I64", new long[] {n, (long) k * Chunk.LENGTH}, 0, null));
+            s.add(new TensorSpec("pooled_index", "I64", new long[] {n}, 0, null));
+            if (conditioning) s.add(new TensorSpec("conditioning", "F32", new long[] {n, (long) k * Chunk.LENGTH, cfg.width()}, 0, null));
+            if (pooled) {
+                s.add(new TensorSpec("pooled_output", "F32", new long[] {n, cfg.width()}, 0, null));
+                if (t.transformer().projectionDim() > 0) s.add(new TensorSpec("text_embeds", "F32", new long[] {n, t.transformer().projectionDim()}, 0, null));
+            }
+            each.add(s);
+        }
+        List<TensorSpec> merged = each.size() == 1 ? each.getFirst() : SdxlMerge.specs(each.get(0), each.get(1), sd3);
+        List<TensorSpec> out = new ArrayList<>();
+        for (TensorSpec s : merged) {
+            out.add(s);
+            if (s.name().equals("pooled_index")) out.add(new TensorSpec(CHUNKS, "I64", new long[] {n}, 0, null));
+        }
+        return out;
+    }
+
+    /**
+     * Encodes prompts a few at a time, handing each group's tensors to {@code sink} in prompt
+     * order before the next group starts: memory holds one group (about a forward pass of
+     * chunks), whatever the number of prompts. Every prompt is padded to {@code k} chunks, so
+     * the groups join into the tensors {@link #specs} describes.
+     *
+     * @param prompts the prompts
+     * @param k chunks per prompt, at least the most any prompt needs ({@link #chunksPerPrompt})
      * @param clipSkip 0 for the family's default, else as {@link sdclip.model.EncodeRequest#clipSkip()}
      * @param conditioning whether to compute {@code conditioning}
      * @param pooled whether to compute {@code pooled_output} and {@code text_embeds}
-     * @param progress told after each forward pass (steps = chunks encoded)
-     * @return the tensors by name (see the class comment)
+     * @param sink receives each group's tensors, shaped for its prompt count
+     * @param progress told the prompts done after each group
+     * @throws IOException as the sink throws
+     * @throws IllegalArgumentException when a prompt needs more than {@code k} chunks
      */
-    public Map<String, HostTensor> encode(List<String> prompts, int clipSkip, boolean conditioning, boolean pooled, ProgressListener progress) {
-        if (prompts.isEmpty()) throw new IllegalArgumentException("no prompts");
-        List<Chunked> all = new ArrayList<>();
-        for (Tower t : towers) all.add(chunk(t, prompts));
-        for (Chunked c : all) {
-            if (!Arrays.equals(c.counts(), all.getFirst().counts())) throw new IllegalStateException("the text encoders cut a prompt into different numbers of chunks");
+    public void stream(List<String> prompts, int k, int clipSkip, boolean conditioning, boolean pooled, Batches.Consumer sink, ProgressListener progress)
+            throws IOException {
+        List<Cutter> cutters = towers.stream().map(this::cutter).toList();
+        List<Encoded> empties = new ArrayList<>();
+        for (Cutter c : cutters) empties.add(forward(c.tower(), List.of(c.empty()), clipSkip, conditioning, pooled));
+        int n = prompts.size();
+        for (int first = 0; first < n; ) {
+            // A group: prompts until their chunks fill a forward pass, cut by every encoder.
+            List<List<List<Chunk>>> group = new ArrayList<>();
+            for (int e = 0; e < cutters.size(); e++) group.add(new ArrayList<>());
+            int end = first, chunks = 0;
+            while (end < n && chunks < batchSize) {
+                for (int e = 0; e < cutters.size(); e++) group.get(e).add(cutters.get(e).chunker().apply(prompts.get(end)));
+                int count = group.getFirst().getLast().size();
+                for (List<List<Chunk>> g : group) {
+                    if (g.getLast().size() != count) throw new IllegalStateException("the text encoders cut prompt " + end + " into different numbers of chunks");
+                }
+                if (count > k) throw new IllegalArgumentException("prompt " + end + " needs " + count + " chunks, more than the " + k + " given");
+                chunks += conditioning ? Math.max(count, 1) : 1;
+                end++;
+            }
+            List<Map<String, HostTensor>> out = new ArrayList<>();
+            for (int e = 0; e < cutters.size(); e++) out.add(encode(cutters.get(e), empties.get(e), group.get(e), k, clipSkip, conditioning, pooled));
+            sink.accept(first, out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1)));
+            first = end;
+            progress.progress(first, n);
         }
-        int[] done = {0};
-        int total = 0;
-        for (Chunked c : all) {
-            for (long count : c.counts()) total += conditioning ? (int) count : 1;
-            total++; // the empty chunk
-        }
-        int steps = total;
-        List<Map<String, HostTensor>> out = new ArrayList<>();
-        for (Chunked c : all) out.add(encode(c, clipSkip, conditioning, pooled, n -> progress.progress(done[0] += n, steps)));
-        return out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1));
     }
 
-    private Chunked chunk(Tower t, List<String> prompts) {
+    private Cutter cutter(Tower t) {
         int padId = t.tower().padId();
-        Function<String, List<Chunk>> chunker;
-        Chunk empty;
         if (syntax == PromptSyntax.A1111) {
             A1111Chunker a = new A1111Chunker(t.tokenizer(), padId, embeddings.inversions());
-            chunker = a::chunk;
-            empty = a.emptyChunk();
-        } else {
-            ComfyChunker c = new ComfyChunker(t.tokenizer(), padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS);
-            chunker = c::chunk;
-            empty = c.emptyChunk();
+            return new Cutter(t, a::chunk, a.emptyChunk());
         }
-        List<List<Chunk>> chunks = new ArrayList<>();
-        long[] counts = new long[prompts.size()];
-        boolean weighted = false;
-        for (int n = 0; n < prompts.size(); n++) {
-            List<Chunk> list = chunker.apply(prompts.get(n));
-            chunks.add(list);
-            counts[n] = list.size();
-            for (Chunk c : list) weighted |= c.isWeighted();
-        }
-        return new Chunked(t, Chunk.padBatch(chunks, empty), counts, empty, weighted);
+        ComfyChunker c = new ComfyChunker(t.tokenizer(), padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS);
+        return new Cutter(t, c::chunk, c.emptyChunk());
     }
 
-    /** One encoder: every real chunk encoded once, the empty chunk once (padding and ComfyUI's z_empty). */
-    private Map<String, HostTensor> encode(Chunked c, int clipSkip, boolean conditioning, boolean pooled, java.util.function.IntConsumer step) {
+    /**
+     * One encoder, one group of prompts: their real chunks encoded (only the first of each when
+     * no conditioning is asked), then laid out with the empty chunk's encoding as padding to k.
+     */
+    private Map<String, HostTensor> encode(Cutter c, Encoded empty, List<List<Chunk>> prompts, int k, int clipSkip, boolean conditioning, boolean pooled) {
         Tower t = c.tower();
         ClipTextConfig cfg = t.transformer().config();
-        int n = c.padded().size(), k = c.k(), context = Chunk.LENGTH, w = cfg.width();
+        int n = prompts.size(), context = Chunk.LENGTH, w = cfg.width();
         if (cfg.contextLength() != context) throw new IllegalArgumentException(t.tower().label() + " has a context of " + cfg.contextLength() + ", not " + context);
         int used = conditioning ? k : 1;
-        // The chunks to run: each prompt's first `used` real chunks, then the empty one.
+        // The chunks to run; where[p][i] is chunk i of prompt p in the run, or -1 for padding.
         List<Chunk> run = new ArrayList<>();
         int[][] where = new int[n][used];
         for (int p = 0; p < n; p++) {
             for (int i = 0; i < used; i++) {
-                where[p][i] = i < c.counts()[p] ? run.size() : -1;
-                if (i < c.counts()[p]) run.add(c.padded().get(p).get(i));
+                boolean real = i < prompts.get(p).size();
+                where[p][i] = real ? run.size() : -1;
+                if (real) run.add(prompts.get(p).get(i));
             }
         }
-        int emptyAt = run.size();
-        run.add(c.empty());
-        Encoded e = forward(t, run, clipSkip, conditioning, pooled, step);
+        Encoded e = forward(t, run, clipSkip, conditioning, pooled);
 
         Map<String, HostTensor> out = new LinkedHashMap<>();
-        long[] ids = new long[n * k * context];
+        long[] ids = new long[n * k * context], pooledIndex = new long[n], counts = new long[n];
         for (int p = 0; p < n; p++) {
+            List<Chunk> chunks = prompts.get(p);
+            counts[p] = chunks.size();
+            pooledIndex[p] = firstEnd(chunks.isEmpty() ? c.empty() : chunks.getFirst());
             for (int i = 0; i < k; i++) {
-                Chunk chunk = c.padded().get(p).get(i);
+                Chunk chunk = i < chunks.size() ? chunks.get(i) : c.empty();
                 for (int j = 0; j < context; j++) ids[(p * k + i) * context + j] = chunk.id(j);
             }
         }
-        long[] pooledIndex = new long[n];
-        for (int p = 0; p < n; p++) pooledIndex[p] = firstEnd(c.padded().get(p).getFirst());
         out.put("input_ids", HostTensor.ofLongs(ids, n, (long) k * context));
         out.put("pooled_index", HostTensor.ofLongs(pooledIndex, n));
-        out.put("chunks", HostTensor.ofLongs(c.counts().clone(), n));
+        out.put(CHUNKS, HostTensor.ofLongs(counts, n));
         if (conditioning) {
             int rowFloats = context * w;
             float[] cond = new float[n * k * rowFloats];
-            float[] zEmpty = e.conditioning()[emptyAt];
+            float[] zEmpty = empty.conditioning()[0];
             for (int p = 0; p < n; p++) {
                 for (int i = 0; i < k; i++) {
                     int at = where[p][i];
@@ -199,8 +253,9 @@ public final class ChunkedEncoder {
             float[] embeds = projection > 0 ? new float[n * projection] : null;
             for (int p = 0; p < n; p++) {
                 int at = where[p][0];
-                System.arraycopy(e.pooled()[at], 0, po, p * w, w);
-                if (embeds != null) System.arraycopy(e.textEmbeds()[at], 0, embeds, p * projection, projection);
+                Encoded from = at < 0 ? empty : e;
+                System.arraycopy(from.pooled()[Math.max(at, 0)], 0, po, p * w, w);
+                if (embeds != null) System.arraycopy(from.textEmbeds()[Math.max(at, 0)], 0, embeds, p * projection, projection);
             }
             out.put("pooled_output", HostTensor.of(po, n, w));
             if (embeds != null) out.put("text_embeds", HostTensor.of(embeds, n, projection));
@@ -217,7 +272,7 @@ public final class ChunkedEncoder {
     /** Per chunk of a run: its conditioning {@code [77 * D]}, pooled output and text embeds, null where not asked. */
     private record Encoded(float[][] conditioning, float[][] pooled, float[][] textEmbeds) {}
 
-    private Encoded forward(Tower t, List<Chunk> chunks, int clipSkip, boolean conditioning, boolean pooled, java.util.function.IntConsumer step) {
+    private Encoded forward(Tower t, List<Chunk> chunks, int clipSkip, boolean conditioning, boolean pooled) {
         TextTransformer tf = t.transformer();
         ClipTextConfig cfg = tf.config();
         int context = Chunk.LENGTH, w = cfg.width(), projection = tf.projectionDim(), count = chunks.size();
@@ -247,7 +302,6 @@ public final class ChunkedEncoder {
                 if (r.pooled() != null) po[b0 + b] = Arrays.copyOfRange(r.pooled(), b * w, (b + 1) * w);
                 if (r.textEmbeds() != null) embeds[b0 + b] = Arrays.copyOfRange(r.textEmbeds(), b * projection, (b + 1) * projection);
             }
-            step.accept(batch);
         }
         return new Encoded(cond, po, embeds);
     }
@@ -270,12 +324,12 @@ public final class ChunkedEncoder {
      */
     private Map<String, HostTensor> combine(Map<String, HostTensor> e1, Map<String, HostTensor> e2) {
         Map<String, HostTensor> a = new LinkedHashMap<>(e1), b = new LinkedHashMap<>(e2);
-        a.remove("chunks");
-        HostTensor chunks = b.remove("chunks");
+        a.remove(CHUNKS);
+        HostTensor chunks = b.remove(CHUNKS);
         Map<String, HostTensor> out = new LinkedHashMap<>();
         SdxlMerge.merge(a, b, sd3).forEach((name, t) -> {
             out.put(name, t);
-            if (name.equals("pooled_index")) out.put("chunks", chunks);
+            if (name.equals("pooled_index")) out.put(CHUNKS, chunks);
         });
         return out;
     }
