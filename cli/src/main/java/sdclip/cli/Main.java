@@ -26,7 +26,15 @@ public final class Main {
     boolean verbose;
 
     public static void main(String[] args) {
-        System.exit(run(args, StandardOutput.open(), new PrintWriter(System.err, true)));
+        PrintWriter err = new PrintWriter(System.err, true);
+        // A worker thread that runs out of memory says so in one line, not a stack trace.
+        Thread.UncaughtExceptionHandler fallback = Thread.getDefaultUncaughtExceptionHandler();
+        Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof OutOfMemoryError) err.println("sdclip: " + describe(e));
+            else if (fallback != null) fallback.uncaughtException(thread, e);
+            else e.printStackTrace();
+        });
+        System.exit(run(args, StandardOutput.open(), err));
     }
 
     /** The shell's status for a program whose reader went away (128 + SIGPIPE), as `cmd | head` expects. */
@@ -49,12 +57,25 @@ public final class Main {
         cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             if (e instanceof UsageException) return usage(e.getMessage(), command, err);
+            OutOfMemoryError oom = outOfMemoryCause(e);
+            if (oom != null && !main.verbose) {
+                err.println("sdclip: " + describe(oom));
+                return 1;
+            }
             if (readerHasGone(e)) return BROKEN_PIPE;
             if (main.verbose) e.printStackTrace(err);
             else err.println("sdclip: " + describe(e));
             return 1;
         });
-        int code = cli.execute(args);
+        int code;
+        try {
+            code = cli.execute(args);
+        } catch (OutOfMemoryError e) {
+            // picocli passes Errors on; this one is a sizing problem the user can fix, not a crash.
+            if (main.verbose) e.printStackTrace(err);
+            else err.println("sdclip: " + describe(e));
+            return 1;
+        }
         if (code == 0) {
             // PrintWriter swallows write errors: a full disk or a closed pipe shows only here.
             try {
@@ -77,9 +98,22 @@ public final class Main {
     /** One line: the message, or the exception type when there is none. */
     static String describe(Throwable e) {
         String message = e.getMessage();
-        if (e instanceof OutOfMemoryError) return "out of memory: " + message + " (raise the heap with SDCLIP_JAVA_OPTS=-Xmx...)";
+        if (e instanceof OutOfMemoryError) return outOfMemory(message);
         if (message == null || message.isBlank()) return e.getClass().getSimpleName();
         return message.replace('\n', ' ');
+    }
+
+    /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */
+    private static OutOfMemoryError outOfMemoryCause(Throwable e) {
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) if (t instanceof OutOfMemoryError oom) return oom;
+        return null;
+    }
+
+    /** One line: what ran out, the heap this JVM had, and how to give it more. */
+    static String outOfMemory(String what) {
+        long mb = Runtime.getRuntime().maxMemory() >> 20;
+        return "out of memory (" + (what == null ? "Java heap space" : what) + ") with a maximum Java heap of " + mb
+                + " MB; raise it, e.g. SDCLIP_JAVA_OPTS=-Xmx" + Math.max(1, 2 * mb / 1024 + 1) + "g for ./sdclip (java -Xmx... otherwise)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

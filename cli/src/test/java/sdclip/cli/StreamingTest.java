@@ -5,6 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -82,5 +85,93 @@ class StreamingTest {
                 "--quiet", "--output", file.toString(), "--tensor", "pooled_output", "a dog", "a cat", "a diagram").code());
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out));
         assertTrue(Files.size(out) == 128 + 3 * 64 * 4, "header + [3, 64] F32");
+    }
+
+    /**
+     * A prompt syntax streams as the plain path does: 20,000 A1111 and ComfyUI prompts (short,
+     * BREAK and three-chunk ones) under a 64 MB heap, into each format, equal row for row to a
+     * run of the twelve distinct prompts (whose k, three chunks, is the big run's too).
+     */
+    @Test
+    void twentyThousandPromptsWithASyntaxInSixtyFourMegabytes() throws Exception {
+        List<String> distinct = new ArrayList<>();
+        for (int i = 0; i < 4; i++) distinct.add("a (photo:1.2) of " + i + " [cats]");
+        for (int i = 0; i < 4; i++) distinct.add("a red (house: 1.3) BREAK " + i + " trees");
+        for (int i = 0; i < 4; i++) distinct.add("(masterpiece:1.2), " + "red apple, ".repeat(55 + i) + "(blue sky:0.8)");
+        int n = 20_000;
+        List<String> prompts = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) prompts.add(distinct.get(i % distinct.size()));
+        Path big = dir.resolve("big.txt"), small = dir.resolve("small.txt");
+        Files.write(big, prompts);
+        Files.write(small, distinct);
+        record Case(String syntax, String extension, List<String> extra) {}
+        for (Case c : List.of(new Case("a1111", ".safetensors", List.of()), new Case("comfy", ".npy", List.of()),
+                new Case("a1111", ".jsonl", List.of("--tensors", "chunks,pooled_output")))) {
+            List<String> args = new ArrayList<>(List.of("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
+                    "--tokenizer", CliTest.vocab(), "--quiet", "--threads", "2", "--syntax", c.syntax()));
+            args.addAll(c.extra());
+            Path bigOut = dir.resolve("big-" + c.syntax() + c.extension()), smallOut = dir.resolve("small-" + c.syntax() + c.extension());
+            List<String> bigArgs = new ArrayList<>(args), smallArgs = new ArrayList<>(args);
+            bigArgs.addAll(List.of("--prompts", big.toString(), "--output", bigOut.toString()));
+            smallArgs.addAll(List.of("--prompts", small.toString(), "--output", smallOut.toString()));
+            run(ChildCli.command(List.of("-Xmx64m"), bigArgs.toArray(String[]::new)), null, 300);
+            CliTest.Run r = CliTest.run(smallArgs.toArray(String[]::new));
+            assertEquals(0, r.code(), r.err());
+            switch (c.extension()) {
+                case ".safetensors" -> {
+                    try (SafetensorsFile b = SafetensorsFile.open(bigOut); SafetensorsFile s = SafetensorsFile.open(smallOut)) {
+                        assertEquals(List.copyOf(s.names()), List.copyOf(b.names()));
+                        assertArrayEquals(new long[] {n, 3 * 77, 64}, b.info("conditioning").shape());
+                        for (String name : s.names()) sameRows(name, b.bytes(name), s.bytes(name), n, distinct.size());
+                    }
+                }
+                case ".npy" -> {
+                    long row = 3 * 77 * 64 * 4; // [N, 3 * 77, 64] F32 after the header
+                    try (FileChannel b = FileChannel.open(bigOut); FileChannel s = FileChannel.open(smallOut); Arena arena = Arena.ofConfined()) {
+                        MemorySegment bm = b.map(FileChannel.MapMode.READ_ONLY, 0, b.size(), arena), sm = s.map(FileChannel.MapMode.READ_ONLY, 0, s.size(), arena);
+                        long header = s.size() - distinct.size() * row;
+                        assertEquals(header, b.size() - n * row, "the same header length");
+                        sameRows("conditioning", bm.asSlice(header), sm.asSlice(header), n, distinct.size());
+                    }
+                }
+                default -> {
+                    List<String> b = Files.readAllLines(bigOut), s = Files.readAllLines(smallOut);
+                    assertEquals(n, b.size());
+                    for (int i = 0; i < n; i++) {
+                        assertEquals(s.get(i % s.size()), b.get(i), "line " + i);
+                    }
+                }
+            }
+        }
+    }
+
+    /** Running out of heap (here: a 48 MB prompts file read whole in a 32 MB heap) is one line that says how to raise it. */
+    @Test
+    void outOfMemoryIsOneLineNamingTheHeap() throws Exception {
+        Path file = dir.resolve("huge.txt");
+        String line = "a photo of a cat on a sofa, ".repeat(4) + "\n";
+        try (var w = Files.newBufferedWriter(file)) {
+            for (long written = 0; written < 48L << 20; written += line.length()) w.write(line);
+        }
+        Path err = dir.resolve("err.txt");
+        Process p = ChildCli.command(List.of("-Xmx32m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
+                "--tokenizer", CliTest.vocab(), "--quiet", "--prompts", file.toString(), "--output", dir.resolve("e.safetensors").toString())
+                .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        assertTrue(p.waitFor(120, TimeUnit.SECONDS), "still running");
+        String text = Files.readString(err).replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
+        assertEquals(1, p.exitValue(), text);
+        assertEquals(1, text.strip().lines().count(), text);
+        assertTrue(text.startsWith("sdclip: out of memory") && text.contains("maximum Java heap of 32 MB") && text.contains("SDCLIP_JAVA_OPTS=-Xmx"), text);
+        assertTrue(!Files.exists(dir.resolve("e.safetensors")), "no output");
+    }
+
+    /** Row i of {@code big} (n rows) is byte for byte row {@code i % m} of {@code small} (m rows). */
+    private static void sameRows(String name, MemorySegment big, MemorySegment small, int n, int m) {
+        long row = small.byteSize() / m;
+        assertEquals(row * n, big.byteSize(), name);
+        for (int i = 0; i < n; i++) {
+            long at = MemorySegment.mismatch(big, i * row, (i + 1) * row, small, (i % m) * row, (i % m + 1) * row);
+            if (at >= 0) throw new AssertionError(name + ": prompt " + i + " differs at byte " + at);
+        }
     }
 }
