@@ -19,6 +19,7 @@ import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 
 /**
  * The non-GEMM kernels of one SD 1.5 block at 77 tokens: layer norm, attention, QuickGELU, GELU;
@@ -44,7 +45,7 @@ public class LayerBenchmark {
     @Setup(Level.Trial)
     public void setUp() {
         SplittableRandom rnd = new SplittableRandom(7);
-        backend = Backends.create("cpu", threads);
+        backend = Backends.create(Device.cpu(), threads);
         float[] g = new float[WIDTH], b = new float[WIDTH];
         for (int i = 0; i < WIDTH; i++) { g[i] = 1 + (float) (rnd.nextDouble() - 0.5) * 0.1f; b[i] = (float) (rnd.nextDouble() - 0.5) * 0.1f; }
         norm = backend.prepareNorm(Weights.ofFloats(g), Weights.ofFloats(b), WIDTH, 1e-5f);

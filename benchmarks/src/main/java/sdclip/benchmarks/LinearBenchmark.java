@@ -20,6 +20,7 @@ import sdclip.engine.Backend;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 
 /**
  * The CPU linear on the SD 1.5 text-encoder shapes. GFLOP/s = 2 * rows * in * out / time:
@@ -57,7 +58,7 @@ public class LinearBenchmark {
         float[] w = new float[out * in], b = new float[out], xs = new float[rows * in];
         for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5) * 0.05f;
         for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() - 0.5);
-        backend = Backends.create("cpu", threads);
+        backend = Backends.create(Device.cpu(), threads);
         linear = backend.prepareLinear(Weights.rounded(dtype, w), Weights.rounded(dtype, b), out, in);
         x = backend.allocate(xs.length);
         y = backend.allocate(rows * out);

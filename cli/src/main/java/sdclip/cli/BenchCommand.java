@@ -17,6 +17,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.model.EncodeRequest;
@@ -146,7 +147,7 @@ final class BenchCommand implements Callable<Integer> {
 
     /** GFLOP/s of one 77x768 -> 3072 linear with F32 weights. */
     private double linearGflops() {
-        try (Backend b = Backends.create(modelOptions.backend, modelOptions.threads)) {
+        try (Backend b = Backends.create(Device.parse(modelOptions.backend), modelOptions.threads)) {
             int rows = 77, in = 768, out = 3072;
             SplittableRandom rnd = new SplittableRandom(1);
             float[] w = new float[out * in], x = new float[rows * in];

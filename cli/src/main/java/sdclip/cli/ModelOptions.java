@@ -8,6 +8,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 
@@ -65,8 +66,7 @@ final class ModelOptions {
     TextEncoder.Options options(Path projection) {
         if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
         checkHeadValues("--heads", heads);
-        checkBackend(backend);
-        if (backend.startsWith("opencl")) requireNativeAccess();
+        if (device(backend) instanceof Device.OpenClSelection) requireNativeAccess();
         if (backend.equals("cpu") && !Backends.vectorApiAvailable() && !noted) {
             noted = true;
             command.commandLine().getErr().println("sdclip: " + PORTABLE_NOTE + "; using the portable backend");
@@ -107,13 +107,13 @@ final class ModelOptions {
         return processors;
     }
 
-    /** The names {@link Backends#NAMES} lists, with {@code opencl:P:D} for numbers P and D. */
-    static void checkBackend(String name) {
-        for (String known : Backends.NAMES.split(",\\s*")) {
-            if (known.equals(name)) return;
-            if (known.equals("opencl:P:D") && name.matches("opencl:\\d+:\\d+")) return;
+    /** The device {@code --backend} names; any other name is a usage error. */
+    static Device device(String name) {
+        try {
+            return Device.parse(name);
+        } catch (IllegalArgumentException e) {
+            throw new UsageException("--backend " + name + ": unknown backend (" + Backends.NAMES + ")");
         }
-        throw new UsageException("--backend " + name + ": unknown backend (" + Backends.NAMES + ")");
     }
 
     /** Refuses, in one line naming the flag, when OpenCL would make the JVM print a native-access warning. */

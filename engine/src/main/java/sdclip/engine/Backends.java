@@ -8,7 +8,7 @@ import sdclip.engine.portable.PortableBackend;
 import sdclip.engine.reference.ReferenceBackend;
 
 /**
- * Creates backends by name. The names:
+ * Creates backends for a {@link Device}:
  * <ul>
  *   <li>{@code cpu}: the Vector API backend, the fast one on a CPU; on a JVM without the
  *       {@code jdk.incubator.vector} module (see {@link #vectorApiAvailable()}), {@code portable}
@@ -30,33 +30,33 @@ public final class Backends {
     private static final System.Logger LOG = System.getLogger("sdclip.engine");
     private static volatile boolean announced, fellBack;
 
-    /** The names {@link #create} accepts, for messages and help texts. */
+    /** The names {@link Device#parse} accepts, for messages and help texts. */
     public static final String NAMES = "cpu, portable, reference, opencl, opencl:P:D, auto";
 
     /**
      * A new backend; the caller closes it.
      *
-     * @param name    one of {@link #NAMES}
+     * @param device  which backend
      * @param threads CPU threads for the CPU backends, 0 for every available processor
      * @return the backend
-     * @throws IllegalArgumentException for an unknown name or a negative thread count
-     * @throws IllegalStateException    when the named backend cannot run here (no OpenCL runtime,
-     *                                  no such device, no native access), with a message saying
-     *                                  what is missing
+     * @throws IllegalArgumentException for a negative thread count
+     * @throws DeviceException          when the backend cannot run here (no OpenCL runtime, no
+     *                                  such device, no native access), saying what is missing
      */
-    public static Backend create(String name, int threads) {
+    public static Backend create(Device device, int threads) {
         if (threads < 0) throw new IllegalArgumentException("thread count must not be negative, got " + threads);
         int n = threads > 0 ? threads : Runtime.getRuntime().availableProcessors();
-        if (name.equals("opencl") || name.startsWith("opencl:")) {
-            requireNativeAccess();
-            return new OpenClBackend(name);
-        }
-        return switch (name) {
-            case "cpu" -> cpu(n);
-            case "portable" -> new PortableBackend(n);
-            case "reference" -> new ReferenceBackend();
-            case "auto" -> auto(n);
-            default -> throw new IllegalArgumentException("unknown backend \"" + name + "\" (" + NAMES + ")");
+        return switch (device) {
+            case Device.OpenClSelection s -> {
+                requireNativeAccess();
+                yield new OpenClBackend(s.toString());
+            }
+            case Device.Named named -> switch (named) {
+                case CPU -> cpu(n);
+                case PORTABLE -> new PortableBackend(n);
+                case REFERENCE -> new ReferenceBackend();
+                case AUTO -> auto(n);
+            };
         };
     }
 
@@ -93,9 +93,9 @@ public final class Backends {
         try {
             jocl = org.jocl.CL.class.getModule();
         } catch (LinkageError e) {
-            throw new IllegalStateException("OpenCL needs the JOCL library, which is not on the class path");
+            throw new DeviceException("OpenCL needs the JOCL library, which is not on the class path");
         }
-        throw new IllegalStateException("OpenCL needs native access for " + (jocl.isNamed() ? "module " + jocl.getName() : "the unnamed module")
+        throw new DeviceException("OpenCL needs native access for " + (jocl.isNamed() ? "module " + jocl.getName() : "the unnamed module")
                 + " (JOCL loads a native library), and this JVM does not enable it");
     }
 
@@ -138,7 +138,7 @@ public final class Backends {
      * Every OpenCL device of every platform.
      *
      * @return the devices, empty when a runtime is installed but offers none
-     * @throws IllegalStateException when there is no OpenCL runtime or no native access; the
+     * @throws DeviceException when there is no OpenCL runtime or no native access; the
      *                               message says what is missing
      */
     public static List<OpenClDevice> openClDevices() {

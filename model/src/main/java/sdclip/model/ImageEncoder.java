@@ -10,6 +10,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.checkpoint.VisionTower;
@@ -151,12 +152,12 @@ public final class ImageEncoder implements AutoCloseable {
         Backend backend = null;
         try {
             if (!checkpoint.hasVisionTower()) {
-                throw new IOException(model + ": has no CLIP vision tower (family " + checkpoint.family().id() + "); image encoding needs a CLIP model");
+                throw new ModelFormatException(model, "has no CLIP vision tower (family " + checkpoint.family().id() + "); image encoding needs a CLIP model");
             }
             checkpoint.visionTower(); // resolve and check every tensor before starting a backend
-            backend = Backends.create(options.backend(), options.threads());
+            backend = Backends.create(Device.parse(options.backend()), options.threads());
             return new ImageEncoder(checkpoint, backend, options);
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             if (backend != null) backend.close();
             checkpoint.close();
             throw e;

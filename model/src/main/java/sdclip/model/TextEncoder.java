@@ -17,6 +17,7 @@ import sdclip.model.text.OutputAssembly;
 import sdclip.model.text.TextTransformer;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.model.checkpoint.ClipTextConfig;
 
 /**
@@ -175,7 +176,7 @@ public final class TextEncoder implements AutoCloseable {
         Backend backend = null;
         try {
             if (options.projection() != null) projection = Checkpoint.open(options.projection(), null);
-            backend = Backends.create(options.backend(), options.threads());
+            backend = Backends.create(Device.parse(options.backend()), options.threads());
             return new TextEncoder(checkpoint, projection, backend, options);
         } catch (IOException | RuntimeException e) {
             if (backend != null) backend.close();

@@ -13,6 +13,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.checkpoint.HiddenAct;
@@ -54,7 +55,7 @@ class VisionConformanceTest {
     @MethodSource("backends")
     void embeddingsBeforeThePreNormMatch(String backend) throws IOException {
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-clip.safetensors"), null, 4);
-             Backend b = Backends.create(backend, 2);
+             Backend b = Backends.create(Device.parse(backend), 2);
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             VisionTransformer vt = new VisionTransformer(b, c.visionTower());
             VisionTransformer.Result r = vt.forward(exp.floats("pixel_values"), 0, 7, new VisionTransformer.Request(true, false));

@@ -140,7 +140,7 @@ class VisionLayoutsTest {
                 SafetensorsException e = assertThrows(SafetensorsException.class, c::visionTower);
                 assertTrue(e.getMessage().contains("256 positions"), e.getMessage());
             }
-            IOException sd = assertThrows(IOException.class, () -> ImageEncoder.open(ref("models/tiny-sd15.safetensors")));
+            ModelFormatException sd = assertThrows(ModelFormatException.class, () -> ImageEncoder.open(ref("models/tiny-sd15.safetensors")));
             assertTrue(sd.getMessage().contains("has no CLIP vision tower"), sd.getMessage());
         }
     }

@@ -9,6 +9,7 @@ import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
 import org.jocl.cl_platform_id;
+import sdclip.engine.DeviceException;
 
 /** OpenCL discovery through JOCL: platforms, devices and their limits, with a clear error when there is no runtime. */
 public final class OpenCl {
@@ -60,7 +61,7 @@ public final class OpenCl {
             }
             return out;
         } catch (LinkageError e) {
-            throw new IllegalStateException("no OpenCL runtime (" + e.getMessage() + "): " + INSTALL_HINT);
+            throw new DeviceException("no OpenCL runtime (" + e.getMessage() + "): " + INSTALL_HINT, e);
         }
     }
 
@@ -70,7 +71,7 @@ public final class OpenCl {
      */
     public static Device select(String spec) {
         List<Device> all = devices();
-        if (all.isEmpty()) throw new IllegalStateException("no OpenCL platform or device found: " + INSTALL_HINT);
+        if (all.isEmpty()) throw new DeviceException("no OpenCL platform or device found: " + INSTALL_HINT);
         if (spec.equals("opencl")) return all.stream().filter(Device::gpu).findFirst().orElse(all.getFirst());
         String[] parts = spec.split(":");
         if (parts.length != 3) throw new IllegalArgumentException("backend \"" + spec + "\": expected opencl or opencl:PLATFORM:DEVICE");
@@ -82,7 +83,7 @@ public final class OpenCl {
             throw new IllegalArgumentException("backend \"" + spec + "\": platform and device must be numbers");
         }
         return all.stream().filter(x -> x.platform() == p && x.index() == d).findFirst()
-                .orElseThrow(() -> new IllegalArgumentException("no OpenCL device " + spec + "; present: "
+                .orElseThrow(() -> new DeviceException("no OpenCL device " + spec + "; present: "
                         + String.join(", ", all.stream().map(x -> "opencl:" + x.platform() + ":" + x.index()).toList())));
     }
 

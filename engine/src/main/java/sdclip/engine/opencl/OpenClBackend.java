@@ -27,6 +27,7 @@ import org.jocl.cl_queue_properties;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.DType;
+import sdclip.engine.DeviceException;
 import sdclip.engine.Weights;
 import sdclip.engine.support.LinearShapes;
 
@@ -94,7 +95,7 @@ public final class OpenClBackend implements Backend {
         try {
             clBuildProgram(program, 0, null, options, null, null);
         } catch (CLException e) {
-            throw new IllegalStateException("OpenCL program failed to build on " + device.name() + ": " + buildLog().replace('\n', ' '));
+            throw new DeviceException("OpenCL program failed to build on " + device.name() + ": " + buildLog().replace('\n', ' '));
         }
         for (String k : new String[] {"linear_f32", "linear_f16", "linear_bf16", "layer_norm", "quick_gelu", "gelu", "add",
                 "embed_f32", "embed_f16", "embed_bf16", "attention"}) {

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import org.junit.jupiter.api.Test;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
+import sdclip.engine.DeviceException;
 import sdclip.engine.Weights;
 
 /** Device selection and its errors. */
@@ -18,7 +19,7 @@ class OpenClSelectionTest {
         OpenCl.Device d = OpenClSupport.requireDevice();
         OpenCl.Device same = OpenCl.select("opencl:" + d.platform() + ":" + d.index());
         assertEquals(d.name(), same.name());
-        IllegalArgumentException missing = assertThrows(IllegalArgumentException.class, () -> OpenCl.select("opencl:99:0"));
+        DeviceException missing = assertThrows(DeviceException.class, () -> OpenCl.select("opencl:99:0"));
         assertTrue(missing.getMessage().contains("no OpenCL device opencl:99:0"), missing.getMessage());
         assertThrows(IllegalArgumentException.class, () -> OpenCl.select("opencl:x:y"));
         assertThrows(IllegalArgumentException.class, () -> OpenCl.select("opencl:1"));

@@ -10,6 +10,7 @@ import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.BackendContractTest;
 import sdclip.engine.Backends;
+import sdclip.engine.Device;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.testdata.Seeded;
@@ -40,7 +41,7 @@ class PortableBackendTest extends BackendContractTest {
 
     @Test
     void linearEqualsTheVectorBackendBitForBit() {
-        try (Backend cpu = Backends.create("cpu", 2)) {
+        try (Backend cpu = Backends.create(Device.cpu(), 2)) {
             assertEquals("cpu", cpu.name(), "this test JVM runs with the Vector API module");
             int[][] shapes = {{1, 64, 64}, {5, 70, 130}, {77, 768, 200}, {13, 3, 1}, {9, 301, 600}}; // rows, in, out
             for (int[] s : shapes) {
@@ -59,7 +60,7 @@ class PortableBackendTest extends BackendContractTest {
 
     @Test
     void attentionAndActivationsEqualTheVectorBackendBitForBit() {
-        try (Backend cpu = Backends.create("cpu", 2)) {
+        try (Backend cpu = Backends.create(Device.cpu(), 2)) {
             // Head dims of every tower (24: tiny, 64, 80: ViT-H, 104: bigG), short and image-length sequences.
             int[][] shapes = {{77, 24}, {77, 64}, {257, 64}, {33, 80}, {21, 104}, {6, 16}, {1, 64}};
             for (int[] shape : shapes) for (boolean causal : new boolean[] {true, false}) {

@@ -1,9 +1,10 @@
 package sdclip.model.image;
 
 import java.nio.file.Path;
+import sdclip.engine.SdclipException;
 
 /** An image that cannot be decoded or is refused; the message starts with the file and is one line. */
-public final class ImageException extends RuntimeException {
+public final class ImageException extends SdclipException {
     private static final long serialVersionUID = 1L;
 
     /**

@@ -1,7 +1,9 @@
 package sdclip.model.json;
 
+import sdclip.engine.SdclipException;
+
 /** Malformed JSON; the message says what and where. */
-public final class JsonException extends IllegalArgumentException {
+public final class JsonException extends SdclipException {
     private static final long serialVersionUID = 1L;
 
     /**

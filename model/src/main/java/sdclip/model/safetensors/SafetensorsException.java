@@ -1,9 +1,10 @@
 package sdclip.model.safetensors;
 
 import java.nio.file.Path;
+import sdclip.model.ModelFormatException;
 
 /** A file that is not valid safetensors, or lacks what is asked of it; the message names file and tensor. */
-public final class SafetensorsException extends RuntimeException {
+public final class SafetensorsException extends ModelFormatException {
     private static final long serialVersionUID = 1L;
 
     /**
@@ -13,7 +14,7 @@ public final class SafetensorsException extends RuntimeException {
      * @param message what is wrong, without the file name: it is prefixed with {@code file + ": "}
      */
     public SafetensorsException(Path file, String message) {
-        super(file + ": " + message);
+        super(file, message);
     }
 
     /**
@@ -24,6 +25,6 @@ public final class SafetensorsException extends RuntimeException {
      * @param message what is wrong with it, as a predicate, e.g. {@code "is missing"}
      */
     public SafetensorsException(Path file, String tensor, String message) {
-        super(file + ": tensor " + tensor + " " + message);
+        super(file, "tensor " + tensor + " " + message);
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import sdclip.model.ModelFormatException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
 
@@ -79,13 +80,13 @@ final class Vocabulary {
             r.readLine(); // header
             for (String line; lines.size() < OPENAI_MERGES && (line = r.readLine()) != null; ) lines.add(line);
         } catch (java.util.zip.ZipException e) {
-            throw new IOException(gz + ": not a gzip file (" + e.getMessage() + ")", e);
+            throw new ModelFormatException(gz, "not a gzip file (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw unreadable(gz, e);
         }
         List<String[]> merges = new ArrayList<>(lines.size());
         for (String line : lines) merges.add(splitMerge(line, gz, merges.size() + 2));
-        if (merges.size() < OPENAI_MERGES) throw new IOException(gz + ": " + merges.size() + " merges, expected " + OPENAI_MERGES);
+        if (merges.size() < OPENAI_MERGES) throw new ModelFormatException(gz, merges.size() + " merges, expected " + OPENAI_MERGES);
         Map<String, Integer> ids = new HashMap<>();
         char[] byteChars = ByteLevel.VOCAB_ORDER;
         for (char c : byteChars) ids.put(String.valueOf(c), ids.size());
@@ -108,7 +109,7 @@ final class Vocabulary {
         Map<String, Integer> ids = new HashMap<>(json.size() * 2);
         for (var e : json.entrySet()) {
             if (!(e.getValue() instanceof Long id) || id < 0 || id > Integer.MAX_VALUE) {
-                throw new IOException(vocabJson + ": token " + Json.quote(e.getKey()) + " has id " + e.getValue() + ", expected a non-negative integer");
+                throw new ModelFormatException(vocabJson, "token " + Json.quote(e.getKey()) + " has id " + e.getValue() + ", expected a non-negative integer");
             }
             ids.put(e.getKey(), id.intValue());
         }
@@ -128,7 +129,7 @@ final class Vocabulary {
         try {
             return new Vocabulary(ids, merges, vocabJson.toString());
         } catch (IllegalArgumentException e) {
-            throw new IOException(e.getMessage(), e);
+            throw new ModelFormatException(vocabJson, e.getMessage(), e);
         }
     }
 
@@ -147,7 +148,7 @@ final class Vocabulary {
     private static String[] splitMerge(String line, Path file, int lineNo) throws IOException {
         int space = line.indexOf(' ');
         if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-            throw new IOException(file + ": line " + lineNo + " is not a merge of two tokens: " + Json.quote(line));
+            throw new ModelFormatException(file, "line " + lineNo + " is not a merge of two tokens: " + Json.quote(line));
         }
         return new String[] {line.substring(0, space), line.substring(space + 1)};
     }
