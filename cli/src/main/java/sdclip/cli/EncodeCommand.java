@@ -141,7 +141,7 @@ final class EncodeCommand implements Callable<Integer> {
         if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.dataBytes(selected));
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
-        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, texts, meta);
+        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", texts, meta);
     }
 
     /**

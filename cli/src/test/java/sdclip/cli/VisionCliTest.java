@@ -198,7 +198,8 @@ class VisionCliTest {
             float[] want = exp.floats("image_embeds");
             for (int i = 0; i < 2; i++) {
                 java.util.Map<String, Object> o = Json.parseObject(objects.get(i));
-                assertEquals(imgs.get(i), o.get("text"));
+                assertEquals(imgs.get(i), o.get("image"));
+                assertFalse(o.containsKey("text"), "an image is not a text: " + o.keySet());
                 List<?> embeds = (List<?>) o.get("image_embeds");
                 assertEquals(32, embeds.size());
                 for (int k = 0; k < 32; k++) assertEquals(want[i * 32 + k], ((Number) embeds.get(k)).doubleValue(), 1e-4 * 10, "image " + i + " value " + k);
@@ -305,6 +306,20 @@ class VisionCliTest {
                 assertEquals("", r.out());
             }
         }
+    }
+
+    /** A .jsonl file names each image under "image", as standard output does; encode's lines keep "text". */
+    @Test
+    void encodeImageJsonlNamesTheImage() throws IOException {
+        List<String> imgs = images();
+        Path jsonl = dir.resolve("e.jsonl");
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", jsonl.toString(), imgs.get(2), imgs.get(0));
+        assertEquals(0, r.code(), r.err());
+        List<Map<String, Object>> objects = Files.readAllLines(jsonl).stream().map(Json::parseObject).toList();
+        assertEquals(List.of(imgs.get(2), imgs.get(0)), objects.stream().map(o -> o.get("image")).toList());
+        assertEquals(List.of("image", "image_embeds", "image_pooled_output"), List.copyOf(objects.getFirst().keySet()));
+        Run text = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet", "--output", "-", "a dog");
+        assertEquals("a dog", Json.parseObject(text.out().strip()).get("text"));
     }
 
     /** A folder that holds no images is named, not reported as "no images" in general. */
