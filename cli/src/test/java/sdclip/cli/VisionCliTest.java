@@ -322,6 +322,28 @@ class VisionCliTest {
         assertEquals("a dog", Json.parseObject(text.out().strip()).get("text"));
     }
 
+    /** WebP and TIFF: told by their first bytes and named, whether given as files or found in a folder. */
+    @Test
+    void webpAndTiffAreNamedAsUnsupportedFormats() throws IOException {
+        byte[] webp = {'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] tiffLittle = {'I', 'I', '*', 0, 8, 0, 0, 0, 0, 0}, tiffBig = {'M', 'M', 0, '*', 0, 0, 0, 8, 0, 0};
+        Path photo = Files.write(dir.resolve("photo.webp"), webp), scan = Files.write(dir.resolve("scan.tif"), tiffLittle), mac = Files.write(dir.resolve("mac.tiff"), tiffBig);
+        String good = ref("images/coffee.png");
+        for (Path bad : List.of(photo, scan, mac)) {
+            String format = bad == photo ? "WebP" : "TIFF";
+            Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", good, bad.toString());
+            assertEquals(1, r.code(), r.err());
+            assertEquals("sdclip: " + bad + ": is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)\n", r.err());
+        }
+        Path webps = Files.createDirectory(dir.resolve("webps"));
+        Files.write(webps.resolve("b.webp"), webp);
+        Files.write(webps.resolve("a.webp"), webp);
+        Files.writeString(webps.resolve("notes.txt"), "not an image\n");
+        Run folder = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", webps.toString());
+        assertEquals(1, folder.code(), folder.err());
+        assertEquals("sdclip: " + webps + ": no images in this folder (PNG, JPEG, BMP, GIF); skipped 2 in unsupported formats: a.webp (WebP), b.webp (WebP)\n", folder.err());
+    }
+
     /** A folder that holds no images is named, not reported as "no images" in general. */
     @Test
     void anEmptyFolderIsNamed() throws IOException {
