@@ -322,6 +322,28 @@ class VisionCliTest {
         assertEquals("a dog", Json.parseObject(text.out().strip()).get("text"));
     }
 
+    /** --vision-heads that does not divide the tower's width is a usage error wherever it is taken, found on opening the model. */
+    @Test
+    void visionHeadsThatDoNotDivideTheWidthAreUsageErrors() {
+        String img = ref("images/astronaut.png"), clip = ref(CLIP);
+        String says = clip + ": vision tower: 5 heads do not divide the width 64 (see 'sdclip ";
+        List<List<String>> commands = List.of(
+                List.of("encode-image", "--model", clip, "--vision-heads", "5", img),
+                List.of("score", "--model", clip, "--heads", "4", "--vision-heads", "5", "--tokenizer", vocab(), "--quiet", "--text", "a", img),
+                List.of("inspect", "--vision-heads", "5", clip),
+                List.of("bench", "--vision", "--model", clip, "--vision-heads", "5", "--seconds", "0.05"));
+        for (List<String> c : commands) {
+            Run r = run(c.toArray(String[]::new));
+            assertEquals(2, r.code(), c + ": " + r.err());
+            assertEquals("sdclip: " + says + c.getFirst() + " --help')\n", r.err(), c.toString());
+            assertEquals("", r.out(), c.toString());
+        }
+        // The text tower's --heads of the same command too.
+        Run text = run("score", "--model", clip, "--heads", "3", "--vision-heads", "4", "--tokenizer", vocab(), "--quiet", "--text", "a", img);
+        assertEquals("sdclip: " + clip + ": text encoder: 3 heads do not divide the width 64 (see 'sdclip score --help')\n", text.err());
+        assertEquals(2, text.code());
+    }
+
     /** WebP and TIFF: told by their first bytes and named, whether given as files or found in a folder. */
     @Test
     void webpAndTiffAreNamedAsUnsupportedFormats() throws IOException {

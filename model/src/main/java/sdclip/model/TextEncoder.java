@@ -167,6 +167,7 @@ public final class TextEncoder implements AutoCloseable {
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
      * @throws IllegalArgumentException for an unknown backend, a negative thread count, or more head counts
      *                                  than encoders
+     * @throws sdclip.model.checkpoint.HeadCountException when a head count given does not divide its encoder's width
      * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
      */
     public static TextEncoder open(Path model, Options options) throws IOException {
