@@ -83,6 +83,13 @@ class UsageErrorTest {
         usage(CliTest.run("bench", "--model", sd15(), "--heads", "5", "--seconds", "0.05"), "5 heads do not divide the width 64", "'sdclip bench --help'");
     }
 
+    /** synth writes safetensors only: another extension is refused before the half-gigabyte write. */
+    @Test
+    void synthWritesSafetensorsOnly() throws Exception {
+        Path npy = dir.resolve("out.npy");
+        usage(CliTest.run("synth", "--output", npy.toString()), "sdclip: --output " + npy + ": synth writes a .safetensors file only (see 'sdclip synth --help')");
+    }
+
     @Test
     void encoderPastTheModel() throws Exception {
         usage(encode(sd15(), "--heads", "4", "--encoder", "3", "a dog"), "--encoder 3", "has 1 text encoder");
