@@ -74,7 +74,7 @@ final class EncodeCommand implements Callable<Integer> {
         model = modelPaths.resolve(model); projection = modelPaths.resolve(projection);
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
         int number = OptionChecks.encoder("--encoder", encoder), skip = OptionChecks.clipSkip(clipSkip);
-        syntax.options(); // refuses --embeddings without a syntax
+        syntax.check();
         OutputFiles.Format fmt = null;
         if (output != null) {
             try {
@@ -125,7 +125,7 @@ final class EncodeCommand implements Callable<Integer> {
     private void encodeWithSyntax(TextEncoder enc, List<String> texts, int number, int skip, OutputFiles.Format fmt, Progress progress) throws IOException {
         if (hiddenStates) throw usage("--hidden-states is not available with --syntax " + syntax.name());
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).encoder(number).clipSkip(skip);
-        Encoding e = enc.encode(texts, request, syntax.options(), progress);
+        Encoding e = enc.encode(texts, request, syntax.options(modelPaths, spec.commandLine().getErr()), progress);
         List<TensorSpec> available = new ArrayList<>();
         e.tensors().forEach((name, t) -> available.add(new TensorSpec(name, t.dtype(), t.shape(), 0, null)));
         List<TensorSpec> selected = select(available, fmt);

@@ -343,12 +343,12 @@ public final class TextEncoder implements AutoCloseable {
      */
     public Encoding encode(List<String> prompts, EncodeRequest request, PromptOptions options, ProgressListener progress) throws IOException {
         boolean plain = options.syntax() == PromptSyntax.PLAIN;
-        if (plain && options.embeddings().isEmpty()) return encode(prompts, request, progress);
+        if (plain && !options.hasEmbeddings()) return encode(prompts, request, progress);
         if (plain) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
             throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
         }
-        EmbeddingFiles embeddings = EmbeddingFiles.load(options.embeddings());
+        EmbeddingFiles embeddings = options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
         for (int i : chosen(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
         ChunkedEncoder chunked = new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,
