@@ -77,7 +77,7 @@ final class EncodeCommand implements Callable<Integer> {
         model = modelPaths.resolve(model); projection = modelPaths.resolve(projection);
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
         int number = OptionChecks.encoder("--encoder", encoder), skip = OptionChecks.clipSkip(clipSkip);
-        syntax.options(); // refuses --embeddings without a syntax
+        syntax.check();
         if (hiddenStates && !syntax.plain()) throw usage("--hidden-states is not available with --syntax " + syntax.name());
         OutputFiles.Format fmt = null;
         if (output != null) {
@@ -104,7 +104,7 @@ final class EncodeCommand implements Callable<Integer> {
             OptionChecks.clipSkipInRange(skip, enc.checkpoint(), number);
             Progress progress = new Progress(spec.commandLine().getErr(), modelOptions.quiet);
             // One path for every syntax: the specs first (the file's layout), then batches as they finish.
-            PromptOptions options = syntax.options();
+            PromptOptions options = syntax.options(modelPaths, spec.commandLine().getErr());
             EncodeRequest everything = (syntax.plain() ? EncodeRequest.standard() : SYNTAX_OUTPUTS).encoder(number).clipSkip(skip);
             if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
             List<TensorSpec> selected = select(enc.outputs(texts, everything, options), fmt);
@@ -126,7 +126,7 @@ final class EncodeCommand implements Callable<Integer> {
         if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.dataBytes(selected));
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
-        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, texts, meta);
+        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", texts, meta);
     }
 
     /**

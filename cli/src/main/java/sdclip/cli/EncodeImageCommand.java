@@ -64,7 +64,7 @@ final class EncodeImageCommand implements Callable<Integer> {
                 meta.put("model", model.toString());
                 meta.put("images", "[" + String.join(", ", images.stream().map(p -> Json.quote(p.toString())).toList()) + "]"); // a JSON array
                 OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.imageEmbeds() != null ? "image_embeds" : "image_pooled_output",
-                        images.stream().map(Path::toString).toList(), meta);
+                        "image", images.stream().map(Path::toString).toList(), meta);
                 if (!OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
             } else {
                 summarize(out, images.size(), spec.commandLine().getOut());

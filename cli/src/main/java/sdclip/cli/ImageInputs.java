@@ -11,12 +11,13 @@ import java.util.Locale;
 import java.util.stream.Stream;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sdclip.model.image.ImageDecoder;
 
 /**
  * Where images come from: the arguments (files, or folders whose image files are taken in name
  * order, not recursively) and {@code --images FILE} (one path per line, relative to the file's
  * folder; blank lines and lines starting with {@code #} skipped). A folder without image files
- * is an error naming it.
+ * is an error naming it and the WebP and TIFF files it skipped.
  */
 final class ImageInputs {
     static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
@@ -55,13 +56,27 @@ final class ImageInputs {
             out.add(p);
             return;
         }
-        List<Path> found;
+        List<Path> files;
         try (Stream<Path> s = Files.list(p)) {
-            found = s.filter(f -> Files.isRegularFile(f) && isImage(f)).sorted().toList();
+            files = s.filter(Files::isRegularFile).sorted().toList();
         }
+        List<Path> found = files.stream().filter(ImageInputs::isImage).toList();
         // A folder given as input that yields nothing is a mistake worth naming, not a silent skip.
-        if (found.isEmpty()) throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)");
+        if (found.isEmpty()) throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)" + skipped(files));
         out.addAll(found);
+    }
+
+    /** The images in formats not read (WebP, TIFF) among a folder's files, as a clause, or nothing. */
+    private static String skipped(List<Path> files) {
+        List<String> named = new ArrayList<>();
+        for (Path f : files) {
+            String format = ImageDecoder.unsupportedFormat(f);
+            if (format != null) named.add(f.getFileName() + " (" + format + ")");
+        }
+        if (named.isEmpty()) return "";
+        int shown = Math.min(named.size(), 5);
+        return "; skipped " + named.size() + " in unsupported formats: " + String.join(", ", named.subList(0, shown))
+                + (shown < named.size() ? " and " + (named.size() - shown) + " more" : "");
     }
 
     static boolean isImage(Path f) {

@@ -16,23 +16,26 @@ import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
- * JSON Lines for pipelines: one object per prompt, in order, written as its batch finishes:
- * {@code {"text": ..., "NAME": nested arrays of that prompt's slice, ...}} (e.g. conditioning
- * as 77 arrays of D numbers, pooled_output as D numbers, input_ids as 77 ids).
+ * JSON Lines for pipelines: one object per prompt (or image), in order, written as its batch
+ * finishes: {@code {"text": ..., "NAME": nested arrays of that prompt's slice, ...}} (e.g.
+ * conditioning as 77 arrays of D numbers, pooled_output as D numbers, input_ids as 77 ids); an
+ * image's object starts with {@code "image": path} instead.
  */
 final class JsonlOutput implements ResultWriter {
     private final Path target, tmp;
     private final Writer out;
     private final boolean toStdout;
     private final List<TensorSpec> specs;
-    private final List<String> texts;
+    private final String labelKey;
+    private final List<String> labels;
     private boolean finished;
 
-    /** To {@code target}, or to {@code stdout} when it is non-null. */
-    JsonlOutput(Path target, Writer stdout, List<TensorSpec> specs, List<String> texts) throws IOException {
+    /** To {@code target}, or to {@code stdout} when it is non-null; each object's {@code labelKey} holds its label. */
+    JsonlOutput(Path target, Writer stdout, List<TensorSpec> specs, String labelKey, List<String> labels) throws IOException {
         this.target = target;
         this.specs = specs;
-        this.texts = texts;
+        this.labelKey = labelKey;
+        this.labels = labels;
         this.toStdout = stdout != null;
         if (toStdout) {
             this.tmp = null;
@@ -56,7 +59,7 @@ final class JsonlOutput implements ResultWriter {
             StringBuilder sb = new StringBuilder();
             for (int b = 0; b < batch.prompts(); b++) {
                 sb.setLength(0);
-                sb.append("{\"text\": ").append(Json.quote(texts.get(first + b)));
+                sb.append('{').append(Json.quote(labelKey)).append(": ").append(Json.quote(labels.get(first + b)));
                 for (TensorSpec s : specs) {
                     sb.append(", ").append(Json.quote(s.name())).append(": ");
                     prompt(sb, s, batch.get(s.name()), b, batch.prompts());

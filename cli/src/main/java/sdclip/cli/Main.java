@@ -8,11 +8,12 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import sdclip.model.checkpoint.HeadCountException;
 
 /**
  * The {@code sdclip} command. Exit codes: 0 success, 1 runtime error, 2 usage error (picocli's
- * parse errors and the commands' own {@link UsageException}s, thrown by checks that run before
- * any work). Errors are one line on stderr; {@code --verbose} adds the stack trace of a runtime
+ * parse errors, the commands' own {@link UsageException}s, thrown by checks that run before
+ * any work, and a {@link HeadCountException} from opening a model). Errors are one line on stderr; {@code --verbose} adds the stack trace of a runtime
  * error. A failed write to standard output (a full disk, a closed pipe) is an error too.
  */
 @Command(name = "sdclip",
@@ -56,7 +57,8 @@ public final class Main {
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
-            if (e instanceof UsageException) return usage(e.getMessage(), command, err);
+            // A head count given that does not fit the model is the command line's mistake, found on opening it.
+            if (e instanceof UsageException || e instanceof HeadCountException) return usage(e.getMessage(), command, err);
             OutOfMemoryError oom = outOfMemoryCause(e);
             if (oom != null && !main.verbose) {
                 err.println("sdclip: " + describe(oom));

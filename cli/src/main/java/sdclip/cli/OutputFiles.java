@@ -105,15 +105,18 @@ final class OutputFiles {
         return n;
     }
 
-    /** Opens the writer: to {@code output}, or to standard output ({@code out} for text, the raw stream for .npy). */
-    static ResultWriter open(Format format, Path output, PrintWriter out, List<TensorSpec> specs, List<String> texts, Map<String, String> metadata) throws IOException {
+    /**
+     * Opens the writer: to {@code output}, or to standard output ({@code out} for text, the raw
+     * stream for .npy); a .jsonl object carries its label under {@code labelKey}.
+     */
+    static ResultWriter open(Format format, Path output, PrintWriter out, List<TensorSpec> specs, String labelKey, List<String> labels, Map<String, String> metadata) throws IOException {
         boolean stdout = isStdout(output);
-        long n = texts.size();
+        long n = labels.size();
         return switch (format) {
             case SAFETENSORS -> new SafetensorsOutput(output, specs, n, metadata);
             case NPY -> new NpyOutput(stdout ? null : output, stdout ? new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16) : null, specs.getFirst(), n);
             case JSON -> new JsonOutput(stdout ? null : output, stdout ? out : null, specs, n);
-            case JSONL -> new JsonlOutput(stdout ? null : output, stdout ? out : null, specs, texts);
+            case JSONL -> new JsonlOutput(stdout ? null : output, stdout ? out : null, specs, labelKey, labels);
         };
     }
 
@@ -152,10 +155,10 @@ final class OutputFiles {
     /**
      * Writes a whole in-memory result in the format {@code file}'s extension names ({@code -}:
      * standard output through {@code out}): a .npy holds {@code npyTensor}; a .jsonl has one
-     * object per item, labelled by {@code labels}. Items are every tensor's outer axis, except
-     * hidden states ({@code [L+1, M, ...]}), whose items are the second.
+     * object per item, its label from {@code labels} under {@code labelKey}. Items are every
+     * tensor's outer axis, except hidden states ({@code [L+1, M, ...]}), whose items are the second.
      */
-    static void write(Encoding e, Path file, PrintWriter out, String npyTensor, List<String> labels, Map<String, String> metadata) throws IOException {
+    static void write(Encoding e, Path file, PrintWriter out, String npyTensor, String labelKey, List<String> labels, Map<String, String> metadata) throws IOException {
         Format format = format(file, null);
         List<TensorSpec> specs = new ArrayList<>();
         e.tensors().forEach((name, t) -> {
@@ -167,7 +170,7 @@ final class OutputFiles {
             WriteErrors.checkWritable(file);
             checkSpace(file, dataBytes(specs));
         }
-        try (ResultWriter w = open(format, file, out, specs, labels, metadata)) {
+        try (ResultWriter w = open(format, file, out, specs, labelKey, labels, metadata)) {
             w.write(0, e);
             w.finish();
         }

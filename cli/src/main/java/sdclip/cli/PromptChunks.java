@@ -1,6 +1,5 @@
 package sdclip.cli;
 
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Locale;
@@ -17,8 +16,7 @@ import sdclip.model.tokenizer.ClipTokenizer;
 final class PromptChunks {
     private PromptChunks() {}
 
-    static void print(List<String> texts, ClipTokenizer tok, PromptSyntaxOptions syntax, int padId, boolean json, PrintWriter out) throws IOException {
-        EmbeddingFiles embeddings = EmbeddingFiles.load(syntax.embeddings);
+    static void print(List<String> texts, ClipTokenizer tok, PromptSyntaxOptions syntax, EmbeddingFiles embeddings, int padId, boolean json, PrintWriter out) {
         A1111Chunker a1111 = syntax.syntax == PromptSyntax.A1111 ? new A1111Chunker(tok, padId, embeddings.inversions()) : null;
         ComfyChunker comfy = a1111 == null ? new ComfyChunker(tok, padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS) : null;
         for (String text : texts) {

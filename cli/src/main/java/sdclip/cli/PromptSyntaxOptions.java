@@ -1,5 +1,7 @@
 package sdclip.cli;
 
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +9,7 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 import sdclip.model.PromptOptions;
+import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSyntax;
 
@@ -20,14 +23,35 @@ final class PromptSyntaxOptions {
             description = "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: ${DEFAULT-VALUE}).")
     Emphasis emphasis;
 
-    @Option(names = "--embeddings", paramLabel = "DIR|FILE",
-            description = "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them); the trigger is the file name without extension. Repeatable; needs --syntax a1111 or comfy.")
+    @Option(names = "--embeddings", paramLabel = "DIR|FILE|NAME",
+            description = "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them), or a name in the embeddings folders of --models-dir; the trigger is the file name without extension. A folder's files that are not embeddings are skipped with a warning. Repeatable; needs --syntax a1111 or comfy.")
     List<Path> embeddings = new ArrayList<>();
 
-    /** The library's options; {@code --embeddings} without a syntax is a usage error. */
-    PromptOptions options() {
+    /** Read once per run, so a command that encodes twice warns once. */
+    private EmbeddingFiles loaded;
+
+    /** Refuses {@code --embeddings} without a syntax: a usage error, before any work. */
+    void check() {
         if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new UsageException("--embeddings needs --syntax a1111 or comfy");
-        return new PromptOptions(syntax, emphasis, embeddings);
+    }
+
+    /** The library's options, with the embeddings read ({@link #embeddings}). */
+    PromptOptions options(ModelPaths paths, PrintWriter err) throws IOException {
+        check();
+        return new PromptOptions(syntax, emphasis, List.of()).withEmbeddings(embeddings(paths, err));
+    }
+
+    /**
+     * The embeddings, read on first call: names looked up in the models folders, then one
+     * warning line on {@code err} for each file a folder held that is not an embedding.
+     */
+    EmbeddingFiles embeddings(ModelPaths paths, PrintWriter err) throws IOException {
+        if (loaded != null) return loaded;
+        List<Path> resolved = new ArrayList<>();
+        for (Path p : embeddings) resolved.add(paths.resolveEmbedding(p));
+        loaded = EmbeddingFiles.load(resolved);
+        for (EmbeddingFiles.Skipped s : loaded.skipped()) err.println("sdclip: skipped " + s.file() + ": " + s.reason());
+        return loaded;
     }
 
     boolean plain() { return syntax == PromptSyntax.PLAIN; }

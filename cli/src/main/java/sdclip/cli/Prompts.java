@@ -26,8 +26,8 @@ import sdclip.model.json.JsonException;
  *   <li>{@code .json}: an array of strings or of {@code {"text": ...}} objects.</li>
  *   <li>{@code .jsonl}: one {@code {"text": ...}} per line (blank lines skipped), so prompts may
  *       hold newlines and tabs.</li>
- *   <li>{@code -}: standard input, JSONL when its first non-blank line is a JSON object, lines of
- *       text (as {@code .txt}) otherwise.</li>
+ *   <li>{@code -}: standard input, JSONL when its first non-blank line parses as a JSON object,
+ *       lines of text (as {@code .txt}) otherwise.</li>
  * </ul>
  */
 final class Prompts {
@@ -87,8 +87,17 @@ final class Prompts {
         return out;
     }
 
+    /** A first line that parses as an object, not one that merely starts with a brace ({@code {red|blue} car} is text). */
     private static boolean firstLineIsObject(String text) {
-        return text.lines().filter(l -> !l.isBlank()).findFirst().map(l -> l.strip().startsWith("{")).orElse(false);
+        return text.lines().filter(l -> !l.isBlank()).findFirst().map(Prompts::isObject).orElse(false);
+    }
+
+    private static boolean isObject(String line) {
+        try {
+            return Json.parse(line) instanceof Map<?, ?>;
+        } catch (JsonException notJson) {
+            return false;
+        }
     }
 
     private static List<String> jsonl(String text, String name) throws IOException {

@@ -99,7 +99,7 @@ final class ScoreCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         textModel = modelPaths.resolve(textModel);
-        syntax.options(); // refuses --embeddings without a syntax, before any work
+        syntax.check(); // before any work
         OptionChecks.encoder("--encoder", encoder);
         ClipScore.Metric scoring = metric();
         checkVisionTower();
@@ -237,7 +237,7 @@ final class ScoreCommand implements Callable<Integer> {
             if (encoders > 1) OptionChecks.encoderExists("--encoder", number, enc.checkpoint());
             // SDXL, SD3: the encoder that takes the CLIP model's projection, CLIP-L (1), unless --encoder says.
             EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : number == 0 ? 1 : number);
-            var e = enc.encode(captions, req, syntax.options(), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            var e = enc.encode(captions, req, syntax.options(modelPaths, spec.commandLine().getErr()), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
             if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
             return e.get("text_embeds");
         }

@@ -57,6 +57,7 @@ final class SimilarityCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model); projection = modelPaths.resolve(projection); against = modelPaths.resolve(against); againstProjection = modelPaths.resolve(againstProjection);
         int which = OptionChecks.encoder("--encoder", encoder);
+        syntax.check();
         ModelOptions.checkHeadValues("--against-heads", againstHeads);
         List<String> texts = prompts.read();
         TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
@@ -105,7 +106,7 @@ final class SimilarityCommand implements Callable<Integer> {
     private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(),
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(modelPaths, spec.commandLine().getErr()),
                 new Progress(spec.commandLine().getErr(), modelOptions.quiet));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");

@@ -30,6 +30,10 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        // Safetensors is the one format written: another extension would name the file falsely.
+        if (!output.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors")) {
+            throw new UsageException("--output " + output + ": synth writes a .safetensors file only");
+        }
         WriteErrors.checkWritable(output);
         // A registered temporary (SafetensorsWriter's own temporary sits beside it): Ctrl-C or
         // SIGTERM mid-write leaves nothing behind.

@@ -24,6 +24,8 @@ final class TokenizeCommand implements Callable<Integer> {
 
     @Mixin PromptSyntaxOptions syntax;
 
+    @Mixin ModelPaths modelPaths;
+
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
@@ -47,10 +49,10 @@ final class TokenizeCommand implements Callable<Integer> {
         };
         PrintWriter out = spec.commandLine().getOut();
         if (!syntax.plain()) {
-            PromptChunks.print(texts, tok, syntax, pad == Pad.zero ? 0 : tok.endId(), json, out);
+            PromptChunks.print(texts, tok, syntax, syntax.embeddings(modelPaths, spec.commandLine().getErr()), pad == Pad.zero ? 0 : tok.endId(), json, out);
             return 0;
         }
-        syntax.options(); // refuses --embeddings without a syntax
+        syntax.check();
         for (String text : texts) {
             int[] ids = tok.encode(text);
             if (!noTruncate || padId >= 0) ids = tok.fit(ids, noTruncate ? Math.max(ids.length, ClipTokenizer.CONTEXT_LENGTH) : ClipTokenizer.CONTEXT_LENGTH, padId);

@@ -8,13 +8,16 @@ import static sdclip.cli.CliTest.run;
 import static sdclip.cli.CliTest.vocab;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.RawSafetensors;
 
 /** {@code --syntax}, {@code --emphasis} and {@code --embeddings} through the commands. */
 class PromptSyntaxCliTest {
@@ -89,6 +92,91 @@ class PromptSyntaxCliTest {
         List<String> all = new java.util.ArrayList<>(head);
         all.addAll(List.of(tail));
         return all.toArray(String[]::new);
+    }
+
+    /** A1111's embeddings folder as people have it: an embedding among a hypernetwork, a LoRA, a broken download and a README. */
+    private Path crowdedFolder() throws IOException {
+        Path emb = Files.createDirectories(dir.resolve("emb"));
+        Files.copy(Path.of(ref("embeddings/redfox-a1111.pt")), emb.resolve("redfox-a1111.pt"));
+        RawSafetensors.write(emb.resolve("anime-hypernetwork.pt"), "{\"linear.0.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]},"
+                + "\"linear.0.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[8,24]}}", new byte[24]);
+        String lora = "lora_te_text_model_encoder_layers_0_mlp_fc1";
+        RawSafetensors.write(emb.resolve("style-lora.safetensors"), "{\"" + lora + ".alpha\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"" + lora + ".lora_down.weight\":{\"dtype\":\"F32\",\"shape\":[1,4],\"data_offsets\":[4,20]},"
+                + "\"" + lora + ".lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[4,1],\"data_offsets\":[20,36]}}", new byte[36]);
+        Files.writeString(emb.resolve("half-downloaded.bin"), "<html>rate limited</html>\n");
+        Files.writeString(emb.resolve("README.txt"), "Put your embeddings here.\n");
+        return emb;
+    }
+
+    /** The warnings a run printed for the crowded folder: one per file that is not an embedding, in path order, the README not among them. */
+    private static List<String> skipped(CliTest.Run r) {
+        return r.err().lines().filter(l -> l.startsWith("sdclip: skipped ")).toList();
+    }
+
+    private List<String> expectedSkips(Path emb) {
+        String notTi = ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found ";
+        String lora = "lora_te_text_model_encoder_layers_0_mlp_fc1";
+        return List.of(
+                "sdclip: skipped " + emb.resolve("anime-hypernetwork.pt") + notTi + "linear.0.bias, linear.0.weight)",
+                "sdclip: skipped " + emb.resolve("half-downloaded.bin") + ": " + HALF_DOWNLOADED,
+                "sdclip: skipped " + emb.resolve("style-lora.safetensors") + notTi + lora + ".alpha, " + lora + ".lora_down.weight, " + lora + ".lora_up.weight)");
+    }
+
+    @Test
+    void aFolderOfOtherModelsLoadsItsEmbeddingsAndWarnsOncePerSkippedFile() throws IOException {
+        Path emb = crowdedFolder();
+        CliTest.Run folder = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--embeddings", emb.toString(), "a photo of redfox-a1111 in the snow");
+        CliTest.Run words = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "a photo of red fox in the snow");
+        assertEquals(0, folder.code(), folder.err());
+        assertEquals(words.out(), folder.out());
+        assertEquals(expectedSkips(emb), skipped(folder));
+        // similarity encodes with two models: still one warning per file.
+        CliTest.Run sim = run("similarity", "--model", ref("models/tiny-sd21.safetensors"), "--against", ref("models/tiny-sd21.safetensors"), "--heads", "4",
+                "--against-heads", "4", "--tokenizer", vocab(), "--quiet", "--syntax", "a1111", "--embeddings", emb.toString(), "a redfox-a1111");
+        assertEquals(0, sim.code(), sim.err());
+        assertEquals(expectedSkips(emb), skipped(sim));
+        CliTest.Run tokens = run("tokenize", "--tokenizer", vocab(), "--syntax", "comfy", "--embeddings", emb.toString(), "embedding:redfox-a1111");
+        assertEquals(0, tokens.code(), tokens.err());
+        assertTrue(tokens.out().contains("redfox-a1111[1]"), tokens.out());
+        assertEquals(expectedSkips(emb), skipped(tokens));
+        // Named on its own, a file must be an embedding.
+        Path hypernetwork = emb.resolve("anime-hypernetwork.pt");
+        CliTest.Run named = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--embeddings", hypernetwork.toString(), "x");
+        assertOneLine(named, 1, hypernetwork + ": not a textual inversion embedding");
+    }
+
+    /** What the safetensors reader says of an HTML page saved under a .bin name. */
+    static final String HALF_DOWNLOADED = "header length 7021743404437760060 exceeds the 100 MB limit (not a safetensors file?)";
+
+    @AfterEach
+    void restore() { Environment.replace(null); }
+
+    @Test
+    void anEmbeddingNameIsLookedUpInTheModelsFolders() throws IOException {
+        Path comfy = dir.resolve("ComfyUI"), webui = dir.resolve("stable-diffusion-webui");
+        Files.createDirectories(comfy.resolve("models/embeddings"));
+        Files.copy(Path.of(ref("embeddings/redfox-a1111.pt")), comfy.resolve("models/embeddings/redfox-a1111.pt"));
+        Files.createDirectories(webui.resolve("embeddings/SD15"));
+        Files.copy(Path.of(ref("embeddings/redfox-kohya.safetensors")), webui.resolve("embeddings/SD15/redfox-kohya.safetensors"));
+        CliTest.Run byName = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "--models-dir", comfy.toString(), "--embeddings", "redfox-a1111", "a photo of redfox-a1111 in the snow");
+        CliTest.Run words = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet",
+                "--syntax", "a1111", "a photo of red fox in the snow");
+        assertEquals(0, byName.code(), byName.err());
+        assertEquals(words.out(), byName.out());
+        // A1111's embeddings folder sits at its root; SDCLIP_MODELS names the install, one subfolder deep is found.
+        Environment.replace(Map.of("SDCLIP_MODELS", webui.toString()));
+        CliTest.Run a1111 = run("tokenize", "--tokenizer", vocab(), "--syntax", "comfy", "--embeddings", "redfox-kohya", "a embedding:redfox-kohya");
+        assertEquals(0, a1111.code(), a1111.err());
+        assertTrue(a1111.out().contains("redfox-kohya[1]"), a1111.out());
+        CliTest.Run miss = run("tokenize", "--tokenizer", vocab(), "--syntax", "comfy", "--models-dir", comfy.toString(), "--embeddings", "easynegative", "x");
+        assertEquals(1, miss.code(), miss.err());
+        assertEquals("sdclip: no file or folder easynegative, and no embedding named easynegative in the models folders (looked in "
+                + comfy.resolve("models/embeddings") + ", with or without .safetensors .pt .bin, and one subfolder deep)", miss.err().strip());
     }
 
     @Test

@@ -81,11 +81,29 @@ class PromptsFileTest {
         assertEquals(List.of("a cat", "x\ny"), fromStdin("{\"text\": \"a cat\"}\n{\"text\": \"x\\ny\"}\n"));
     }
 
+    /** A line that only starts with a brace is text: wildcard and dynamic-prompt syntax is common. */
+    @Test
+    void standardInputIsJsonlOnlyWhenItsFirstLineParsesAsAnObject() throws Exception {
+        assertEquals(List.of("{red|blue} car", "{masterpiece}, cat", ""), fromStdin("{red|blue} car\n{masterpiece}, cat\n\n"));
+        assertEquals(List.of("", "  ", "{masterpiece}, cat"), fromStdin("\n  \n{masterpiece}, cat\n")); // blank lines do not decide
+        // A first line that is an object makes it JSONL: a later line that is not is still an error naming it.
+        CliTest.Run bad = tokenizeStdin("{\"text\": \"a cat\"}\n{red|blue} car\n");
+        assertEquals(1, bad.code(), bad.err());
+        assertTrue(bad.err().startsWith("sdclip: standard input: line 2: "), bad.err());
+        assertEquals(1, bad.err().strip().lines().count(), bad.err());
+    }
+
     private static List<String> fromStdin(String text) {
+        CliTest.Run r = tokenizeStdin(text);
+        assertEquals(0, r.code(), r.err());
+        return r.out().lines().map(l -> (String) Json.parseObject(l).get("text")).toList();
+    }
+
+    private static CliTest.Run tokenizeStdin(String text) {
         InputStream saved = System.in;
         try {
             System.setIn(new ByteArrayInputStream(text.getBytes(StandardCharsets.UTF_8)));
-            return read(Path.of("-"));
+            return CliTest.run("tokenize", "--tokenizer", CliTest.vocab(), "--json", "--prompts", "-");
         } finally {
             System.setIn(saved);
         }

@@ -71,6 +71,25 @@ class UsageErrorTest {
         usage(CliTest.run("inspect", "--heads", "2", sdxl()), "--heads 2");
     }
 
+    /** A head count that does not divide a width, found on opening the model, in every command that takes --heads. */
+    @Test
+    void headsThatDoNotDivideTheWidth() throws Exception {
+        usage(encode(sd15(), "--heads", "5", "a dog"), sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip encode --help')");
+        usage(encode(sdxl(), "--heads", "2,5", "a dog"), sdxl() + ": encoder 2 (OpenCLIP bigG): 5 heads do not divide the width 48 (see 'sdclip encode --help')");
+        usage(CliTest.run("inspect", "--heads", "5", sd15()), sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip inspect --help')");
+        usage(CliTest.run("extract", "--model", sd15(), "--heads", "5", "--output", dir.resolve("out").toString()), "5 heads do not divide the width 64", "'sdclip extract --help'");
+        usage(CliTest.run("similarity", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--heads", "4", "--against", sdxl(), "--against-heads", "2,9", "--encoder", "2", "--quiet",
+                "--tokenizer", CliTest.vocab(), "x"), sdxl() + ": encoder 2 (OpenCLIP bigG): 9 heads do not divide the width 48", "'sdclip similarity --help'");
+        usage(CliTest.run("bench", "--model", sd15(), "--heads", "5", "--seconds", "0.05"), "5 heads do not divide the width 64", "'sdclip bench --help'");
+    }
+
+    /** synth writes safetensors only: another extension is refused before the half-gigabyte write. */
+    @Test
+    void synthWritesSafetensorsOnly() throws Exception {
+        Path npy = dir.resolve("out.npy");
+        usage(CliTest.run("synth", "--output", npy.toString()), "sdclip: --output " + npy + ": synth writes a .safetensors file only (see 'sdclip synth --help')");
+    }
+
     @Test
     void encoderPastTheModel() throws Exception {
         usage(encode(sd15(), "--heads", "4", "--encoder", "3", "a dog"), "--encoder 3", "has 1 text encoder");

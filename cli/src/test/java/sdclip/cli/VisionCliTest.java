@@ -258,7 +258,8 @@ class VisionCliTest {
             float[] want = exp.floats("image_embeds");
             for (int i = 0; i < 2; i++) {
                 java.util.Map<String, Object> o = Json.parseObject(objects.get(i));
-                assertEquals(imgs.get(i), o.get("text"));
+                assertEquals(imgs.get(i), o.get("image"));
+                assertFalse(o.containsKey("text"), "an image is not a text: " + o.keySet());
                 List<?> embeds = (List<?>) o.get("image_embeds");
                 assertEquals(32, embeds.size());
                 for (int k = 0; k < 32; k++) assertEquals(want[i * 32 + k], ((Number) embeds.get(k)).doubleValue(), 1e-4 * 10, "image " + i + " value " + k);
@@ -365,6 +366,64 @@ class VisionCliTest {
                 assertEquals("", r.out());
             }
         }
+    }
+
+    /** A .jsonl file names each image under "image", as standard output does; encode's lines keep "text". */
+    @Test
+    void encodeImageJsonlNamesTheImage() throws IOException {
+        List<String> imgs = images();
+        Path jsonl = dir.resolve("e.jsonl");
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", jsonl.toString(), imgs.get(2), imgs.get(0));
+        assertEquals(0, r.code(), r.err());
+        List<Map<String, Object>> objects = Files.readAllLines(jsonl).stream().map(Json::parseObject).toList();
+        assertEquals(List.of(imgs.get(2), imgs.get(0)), objects.stream().map(o -> o.get("image")).toList());
+        assertEquals(List.of("image", "image_embeds", "image_pooled_output"), List.copyOf(objects.getFirst().keySet()));
+        Run text = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet", "--output", "-", "a dog");
+        assertEquals("a dog", Json.parseObject(text.out().strip()).get("text"));
+    }
+
+    /** --vision-heads that does not divide the tower's width is a usage error wherever it is taken, found on opening the model. */
+    @Test
+    void visionHeadsThatDoNotDivideTheWidthAreUsageErrors() {
+        String img = ref("images/astronaut.png"), clip = ref(CLIP);
+        String says = clip + ": vision tower: 5 heads do not divide the width 64 (see 'sdclip ";
+        List<List<String>> commands = List.of(
+                List.of("encode-image", "--model", clip, "--vision-heads", "5", img),
+                List.of("score", "--model", clip, "--heads", "4", "--vision-heads", "5", "--tokenizer", vocab(), "--quiet", "--text", "a", img),
+                List.of("inspect", "--vision-heads", "5", clip),
+                List.of("bench", "--vision", "--model", clip, "--vision-heads", "5", "--seconds", "0.05"));
+        for (List<String> c : commands) {
+            Run r = run(c.toArray(String[]::new));
+            assertEquals(2, r.code(), c + ": " + r.err());
+            assertEquals("sdclip: " + says + c.getFirst() + " --help')\n", r.err(), c.toString());
+            assertEquals("", r.out(), c.toString());
+        }
+        // The text tower's --heads of the same command too.
+        Run text = run("score", "--model", clip, "--heads", "3", "--vision-heads", "4", "--tokenizer", vocab(), "--quiet", "--text", "a", img);
+        assertEquals("sdclip: " + clip + ": text encoder: 3 heads do not divide the width 64 (see 'sdclip score --help')\n", text.err());
+        assertEquals(2, text.code());
+    }
+
+    /** WebP and TIFF: told by their first bytes and named, whether given as files or found in a folder. */
+    @Test
+    void webpAndTiffAreNamedAsUnsupportedFormats() throws IOException {
+        byte[] webp = {'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] tiffLittle = {'I', 'I', '*', 0, 8, 0, 0, 0, 0, 0}, tiffBig = {'M', 'M', 0, '*', 0, 0, 0, 8, 0, 0};
+        Path photo = Files.write(dir.resolve("photo.webp"), webp), scan = Files.write(dir.resolve("scan.tif"), tiffLittle), mac = Files.write(dir.resolve("mac.tiff"), tiffBig);
+        String good = ref("images/coffee.png");
+        for (Path bad : List.of(photo, scan, mac)) {
+            String format = bad == photo ? "WebP" : "TIFF";
+            Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", good, bad.toString());
+            assertEquals(1, r.code(), r.err());
+            assertEquals("sdclip: " + bad + ": is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)\n", r.err());
+        }
+        Path webps = Files.createDirectory(dir.resolve("webps"));
+        Files.write(webps.resolve("b.webp"), webp);
+        Files.write(webps.resolve("a.webp"), webp);
+        Files.writeString(webps.resolve("notes.txt"), "not an image\n");
+        Run folder = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", webps.toString());
+        assertEquals(1, folder.code(), folder.err());
+        assertEquals("sdclip: " + webps + ": no images in this folder (PNG, JPEG, BMP, GIF); skipped 2 in unsupported formats: a.webp (WebP), b.webp (WebP)\n", folder.err());
     }
 
     /** A folder that holds no images is named, not reported as "no images" in general. */

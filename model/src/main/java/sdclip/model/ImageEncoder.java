@@ -145,6 +145,7 @@ public final class ImageEncoder implements AutoCloseable {
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint,
      *                                  or a vision tensor has the wrong shape
      * @throws IllegalArgumentException for an unknown backend or negative heads or threads
+     * @throws sdclip.model.checkpoint.HeadCountException when the vision heads given do not divide the tower's width
      * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
      */
     public static ImageEncoder open(Path model, Options options) throws IOException {

@@ -168,6 +168,7 @@ public final class TextEncoder implements AutoCloseable {
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
      * @throws IllegalArgumentException for an unknown backend, a negative thread count, or more head counts
      *                                  than encoders
+     * @throws sdclip.model.checkpoint.HeadCountException when a head count given does not divide its encoder's width
      * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
      */
     public static TextEncoder open(Path model, Options options) throws IOException {
@@ -395,7 +396,7 @@ public final class TextEncoder implements AutoCloseable {
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
     private static boolean isPlain(PromptOptions options) {
         boolean plain = options.syntax() == PromptSyntax.PLAIN;
-        if (plain && !options.embeddings().isEmpty()) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
+        if (plain && options.hasEmbeddings()) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
         return plain;
     }
 
@@ -403,7 +404,7 @@ public final class TextEncoder implements AutoCloseable {
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
             throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
         }
-        EmbeddingFiles embeddings = EmbeddingFiles.load(options.embeddings());
+        EmbeddingFiles embeddings = options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
         for (int i : chosen(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
         return new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,

@@ -374,6 +374,30 @@ class PromptSyntaxEncodeTest {
         }
     }
 
+    /** A folder's other files are reported by the library, not printed: the caller reads them first, then encodes with what was read. */
+    @Test
+    void aFolderIsReadOnceAndItsOtherFilesAreListedAsSkipped(@TempDir Path dir) throws IOException {
+        Files.copy(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"), dir.resolve("redfox-kohya.safetensors"));
+        sdclip.testdata.RawSafetensors.write(dir.resolve("lora.safetensors"), "{\"lora_unet_down.alpha\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+                + "\"lora_unet_down.lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
+        Files.writeString(dir.resolve("broken.pt"), "");
+        Files.writeString(dir.resolve("notes.md"), "# not looked at\n");
+        sdclip.model.prompt.EmbeddingFiles files = sdclip.model.prompt.EmbeddingFiles.load(List.of(dir));
+        assertEquals(List.of("redfox-kohya"), files.inversions().stream().map(sdclip.model.prompt.TextualInversion::name).toList());
+        assertEquals(List.of(dir.resolve("broken.pt"), dir.resolve("lora.safetensors")), files.skipped().stream().map(sdclip.model.prompt.EmbeddingFiles.Skipped::file).toList());
+        assertEquals("not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
+                + "lora_unet_down.alpha, lora_unet_down.lora_up.weight)", files.skipped().get(1).reason());
+        // The reason leaves the file name to the caller.
+        assertEquals("is 0 bytes, too small to be a safetensors file (an 8-byte header length comes first)", files.skipped().get(0).reason());
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
+        PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
+        try (TextEncoder sd15 = open("tiny-sd15", new int[] {4})) {
+            assertSame(sd15.encode(List.of("a redfox-kohya cub"), request, plain.withEmbeddings(files), ProgressListener.NONE),
+                    sd15.encode(List.of("a red fox cub"), request, plain, ProgressListener.NONE), "embeddings already read");
+        }
+        assertThrows(IllegalArgumentException.class, () -> new PromptOptions(PromptSyntax.A1111, Emphasis.ORIGINAL, List.of(dir), files));
+    }
+
     @Test
     void plainSyntaxIsTheExistingEncode() throws IOException {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {

@@ -127,6 +127,7 @@ public final class Checkpoint implements AutoCloseable {
      * @return the checkpoint; the caller closes it
      * @throws IOException          when the path is missing or unreadable, or a folder lacks its weights
      * @throws SafetensorsException when a file is malformed or holds no tower sdclip recognises
+     * @throws HeadCountException   when a head count given does not divide its encoder's width
      */
     public static Checkpoint open(Path path, int[] heads) throws IOException { return open(path, heads, 0); }
 
@@ -166,6 +167,7 @@ public final class Checkpoint implements AutoCloseable {
      * @throws SafetensorsException     when a file is malformed or holds no tower sdclip recognises; the message
      *                                  names the file
      * @throws IllegalArgumentException for negative {@code visionHeads} or more head counts than encoders
+     * @throws HeadCountException       when a head count given does not divide its tower's width
      */
     public static Checkpoint open(Path path, int[] heads, int visionHeads) throws IOException {
         if (!Files.exists(path)) throw new IOException(path + ": no such file or folder");
@@ -176,6 +178,7 @@ public final class Checkpoint implements AutoCloseable {
             if (heads != null && heads.length > c.encoders.size()) {
                 throw new IllegalArgumentException(heads.length + " head counts given for " + encoders(c.encoders.size()) + " in " + path);
             }
+            if (visionHeads > 0) c.visionTower(); // a given count is checked now, as the text encoders' are
             return c;
         } catch (IOException | RuntimeException e) {
             stores.forEach(TensorStore::close);
@@ -341,7 +344,8 @@ public final class Checkpoint implements AutoCloseable {
         } else {
             return null;
         }
-        b.heads = visionHeads > 0 ? Integer.valueOf(visionHeads) : intOr(visionConfig, "num_attention_heads");
+        b.heads = visionHeads > 0 ? Integer.valueOf(visionHeads) : null;
+        b.configHeads = intOr(visionConfig, "num_attention_heads");
         if (visionConfig.get("hidden_act") instanceof String act) b.activation = HiddenAct.parse(act);
         if (visionConfig.get("layer_norm_eps") instanceof Number eps) b.layerNormEps = eps.floatValue();
         return b;
@@ -363,8 +367,8 @@ public final class Checkpoint implements AutoCloseable {
             throw new SafetensorsException(weights, "holds no text_model.* tensors; its top key prefixes are " + topPrefixes(s));
         }
         Map<String, Object> text = textConfig(config);
-        TextTower.Builder b = hfTower(s, prefix, s.has("text_projection.weight") ? "text_projection.weight" : null,
-                heads(heads, 0) != null ? heads(heads, 0) : intOr(text, "num_attention_heads"), "text encoder");
+        TextTower.Builder b = hfTower(s, prefix, s.has("text_projection.weight") ? "text_projection.weight" : null, heads(heads, 0), "text encoder");
+        b.configHeads = intOr(text, "num_attention_heads");
         applyConfig(b, text);
         b.padId = padIdOf(dir.resolve("tokenizer"), b.activation); // none there: by the tower's origin
         VisionTower.Builder vision = visionBuilder(s, visionHeads, visionConfig(config));
@@ -390,7 +394,8 @@ public final class Checkpoint implements AutoCloseable {
             int index = towers.size();
             String prefix = hfPrefix(s);
             TextTower.Builder b = hfTower(s, prefix != null ? prefix : "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
-                    heads(heads, index) != null ? heads(heads, index) : intOr(config, "num_attention_heads"), folder);
+                    heads(heads, index), folder);
+            b.configHeads = intOr(config, "num_attention_heads");
             applyConfig(b, config);
             Path tok = dir.resolve(folder.equals("text_encoder") ? "tokenizer" : "tokenizer_2");
             b.tokenizerFolder = Files.isDirectory(tok) ? tok : null;

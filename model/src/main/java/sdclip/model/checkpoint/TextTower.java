@@ -156,7 +156,8 @@ public final class TextTower {
         Naming naming = Naming.HUGGING_FACE;
         /** Full name of the projection tensor, or null; OpenAI orientation is [W, P]. */
         String projection;
-        Integer heads;
+        /** The head count the caller gave, else the one config.json gives; either may be null. */
+        Integer heads, configHeads;
         HiddenAct activation = HiddenAct.QUICK_GELU;
         float layerNormEps = 1e-5f;
         int padId = 49407, defaultClipSkip = 1;
@@ -181,7 +182,8 @@ public final class TextTower {
             t.put("text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
             t.put("text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
             int projectionDim = projection == null ? 0 : t.putProjection("text_projection.weight", projection, store.require(projection), width, "text");
-            int h = heads != null ? heads : Math.max(1, width / 64);
+            if (heads != null && (heads < 1 || width % heads != 0)) throw new HeadCountException(store.path(), label, heads, width, false);
+            int h = heads != null ? heads : configHeads != null ? configHeads : Math.max(1, width / 64);
             if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), label + ": " + h + " heads do not divide the width " + width);
             return new TextTower(this, new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps), t.tensors());
         }

@@ -89,7 +89,8 @@ public final class VisionTower {
         Naming naming = Naming.HUGGING_FACE;
         /** Full name of the projection tensor, or null; OpenAI orientation is [W, P]. */
         String projection;
-        Integer heads;
+        /** The head count the caller gave, else the one config.json gives; either may be null. */
+        Integer heads, configHeads;
         /** Null: QuickGELU, except for OpenCLIP's ViT-H and ViT-bigG widths (GELU). */
         HiddenAct activation;
         float layerNormEps = 1e-5f;
@@ -120,7 +121,8 @@ public final class VisionTower {
             int projectionDim = projection == null ? 0 : t.putProjection("visual_projection.weight", projection, t.info(projection), width, "vision");
             // OpenCLIP's ViT-H/14 (1280) and ViT-bigG/14 (1664) have 16 heads of 80 and 104 and exact GELU.
             boolean openClipBig = !hf && (width == 1280 || width == 1664);
-            int h = heads != null ? heads : openClipBig ? 16 : Math.max(1, width / 64);
+            if (heads != null && (heads < 1 || width % heads != 0)) throw new HeadCountException(store.path(), "vision tower", heads, width, true);
+            int h = heads != null ? heads : configHeads != null ? configHeads : openClipBig ? 16 : Math.max(1, width / 64);
             if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), "vision tower: " + h + " heads do not divide the width " + width);
             HiddenAct act = activation != null ? activation : openClipBig ? HiddenAct.GELU : HiddenAct.QUICK_GELU;
             ClipVisionConfig cfg = new ClipVisionConfig(grid * patch, patch, width, h, layers, mlp, projectionDim, act, layerNormEps);

@@ -37,6 +37,26 @@ public final class ModelLocator {
             "models/checkpoints", "models/clip", "models/text_encoders", "models/Stable-diffusion",
             "models/diffusers", "models/embeddings", "embeddings");
 
+    /** The folders searched for textual inversion names: A1111's (at its root, or under models/) and ComfyUI's. */
+    public static final List<String> EMBEDDING_FOLDERS = List.of("embeddings", "models/embeddings");
+
+    /** The file extensions an embedding name may leave off, in lookup order. */
+    public static final List<String> EMBEDDING_EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
+
+    /**
+     * What a bare name is looked up as.
+     *
+     * @param folders the folders under each models folder, besides any the lookup adds
+     * @param withRoot whether the models folder itself is searched too
+     * @param extensions the extensions a name may leave off
+     * @param noun what is named, for messages
+     * @param anyFolder whether any folder of that name counts (an embeddings subfolder), not only a model folder
+     */
+    private record Lookup(List<String> folders, boolean withRoot, List<String> extensions, String noun, boolean anyFolder) {}
+
+    private static final Lookup MODEL = new Lookup(FOLDERS, true, EXTENSIONS, "model", false);
+    private static final Lookup EMBEDDING = new Lookup(EMBEDDING_FOLDERS, false, EMBEDDING_EXTENSIONS, "embedding", true);
+
     private final HubCache hub;
     private final List<Path> modelsDirs;
 
@@ -97,20 +117,43 @@ public final class ModelLocator {
                 String hubMiss = notInHub.getMessage();
                 if (!named) throw new IllegalArgumentException("no file or folder " + argument + ", and " + hubMiss, notInHub);
                 try {
-                    return byName(argument);
+                    return byName(argument, MODEL);
                 } catch (IllegalArgumentException notNamed) {
                     throw new IllegalArgumentException("no file or folder " + argument + ", " + hubMiss + ", and " + notNamed.getMessage(), notNamed);
                 }
             }
         }
-        if (named) {
-            try {
-                return byName(argument);
-            } catch (IllegalArgumentException notNamed) {
-                if (notNamed instanceof Ambiguous) throw notNamed;
-                throw new IllegalArgumentException("no file or folder " + argument + ", and " + notNamed.getMessage(), notNamed);
-            }
+        return named ? byNameOrMiss(argument, MODEL) : asPathOrMiss(argument, asPath);
+    }
+
+    /**
+     * The path a textual inversion argument means: a path that exists, else a bare name in the
+     * embeddings folders of the models folders ({@link #EMBEDDING_FOLDERS}; a file with or
+     * without one of {@link #EMBEDDING_EXTENSIONS}, or a subfolder, directly or one subfolder
+     * deep), as A1111 and ComfyUI find embeddings by name. No hub lookup.
+     *
+     * @param argument a path or a bare embedding name
+     * @return an existing path, or {@code argument} as a path when nothing else fits
+     * @throws IllegalArgumentException (one line naming what was looked for and where) when a
+     *     name is in no embeddings folder or in several
+     */
+    public Path locateEmbedding(String argument) {
+        Path asPath = pathOrNull(argument);
+        if (asPath != null && Files.exists(asPath)) return asPath;
+        boolean named = !modelsDirs.isEmpty() && isName(argument.replace(File.separatorChar, '/'));
+        return named ? byNameOrMiss(argument, EMBEDDING) : asPathOrMiss(argument, asPath);
+    }
+
+    private Path byNameOrMiss(String argument, Lookup lookup) {
+        try {
+            return byName(argument, lookup);
+        } catch (IllegalArgumentException notNamed) {
+            if (notNamed instanceof Ambiguous) throw notNamed;
+            throw new IllegalArgumentException("no file or folder " + argument + ", and " + notNamed.getMessage(), notNamed);
         }
+    }
+
+    private static Path asPathOrMiss(String argument, Path asPath) {
         if (asPath == null) throw new IllegalArgumentException("not a valid path: " + argument);
         return asPath;
     }
@@ -124,33 +167,33 @@ public final class ModelLocator {
         return true;
     }
 
-    private Path byName(String name) {
+    private Path byName(String name, Lookup lookup) {
         List<Path> searched = new ArrayList<>();
         Set<Path> found = new LinkedHashSet<>();
         for (Path dir : modelsDirs) {
-            for (Path folder : folders(dir)) {
+            for (Path folder : folders(dir, lookup)) {
                 searched.add(folder);
-                matches(folder, name, found);
+                matches(folder, name, lookup, found);
             }
         }
         if (found.size() == 1) return found.iterator().next();
         if (found.size() > 1) {
             List<String> all = found.stream().map(Path::toString).toList();
-            throw new Ambiguous("model name " + name + " is ambiguous: " + String.join(", ", all));
+            throw new Ambiguous(lookup.noun() + " name " + name + " is ambiguous: " + String.join(", ", all));
         }
         String where = searched.isEmpty()
-                ? "none of the models folders " + modelsDirs + " exists"
+                ? (lookup.withRoot() ? "none of the models folders " + modelsDirs + " exists" : "no " + String.join(" or ", lookup.folders()) + " folder in " + modelsDirs)
                 : "looked in " + String.join(", ", searched.stream().map(Path::toString).toList()) + ", with or without "
-                        + String.join(" ", EXTENSIONS) + ", and one subfolder deep";
-        throw new IllegalArgumentException("no model named " + name + " in the models folders (" + where + ")");
+                        + String.join(" ", lookup.extensions()) + ", and one subfolder deep";
+        throw new IllegalArgumentException("no " + lookup.noun() + " named " + name + " in the models folders (" + where + ")");
     }
 
-    /** The existing folders to search under one models folder: itself, then {@link #FOLDERS}. */
-    private static List<Path> folders(Path dir) {
+    /** The existing folders to search under one models folder: itself (for models), then the lookup's folders. */
+    private static List<Path> folders(Path dir, Lookup lookup) {
         List<Path> out = new ArrayList<>();
         if (!Files.isDirectory(dir)) return out;
-        out.add(dir);
-        for (String f : FOLDERS) {
+        if (lookup.withRoot()) out.add(dir);
+        for (String f : lookup.folders()) {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p)) out.add(p);
             // The models folder itself may be the one given: checkpoints/ directly under it.
@@ -160,21 +203,23 @@ public final class ModelLocator {
     }
 
     /** Adds to {@code found} every file of {@code folder}, or of its subfolders, that {@code name} names. */
-    private static void matches(Path folder, String name, Set<Path> found) {
-        candidates(folder, name, found);
+    private static void matches(Path folder, String name, Lookup lookup, Set<Path> found) {
+        candidates(folder, name, lookup, found);
         if (name.indexOf('/') >= 0 || name.indexOf(File.separatorChar) >= 0) return;
         try (Stream<Path> s = Files.list(folder)) {
-            for (Path sub : s.filter(Files::isDirectory).sorted().toList()) candidates(sub, name, found);
+            for (Path sub : s.filter(Files::isDirectory).sorted().toList()) candidates(sub, name, lookup, found);
         } catch (IOException e) {
             throw new UncheckedIOException(folder + ": " + e.getMessage(), e);
         }
     }
 
-    private static void candidates(Path folder, String name, Set<Path> found) {
+    private static void candidates(Path folder, String name, Lookup lookup, Set<Path> found) {
         Path exact = folder.resolve(name);
-        // A folder counts only when it is the models folder's own subject (a diffusers or HF folder), not a category.
-        if (Files.isRegularFile(exact) || (Files.isDirectory(exact) && isModelFolder(exact))) found.add(exact.normalize());
-        for (String ext : EXTENSIONS) {
+        // A model folder counts only when it is the models folder's own subject (a diffusers or HF folder), not a
+        // category; an embeddings subfolder is itself a set of embeddings.
+        boolean folderCounts = Files.isDirectory(exact) && (lookup.anyFolder() || isModelFolder(exact));
+        if (Files.isRegularFile(exact) || folderCounts) found.add(exact.normalize());
+        for (String ext : lookup.extensions()) {
             Path p = folder.resolve(name + ext);
             if (Files.isRegularFile(p)) found.add(p.normalize());
         }

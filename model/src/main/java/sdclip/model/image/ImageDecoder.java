@@ -47,7 +47,8 @@ import javax.imageio.stream.ImageInputStream;
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
  * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
  * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
- * formats other than these four, CMYK JPEGs.
+ * formats other than these four (WebP and TIFF are told by their first bytes,
+ * {@link #unsupportedFormat}, and named), CMYK JPEGs.
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
@@ -66,6 +67,8 @@ public final class ImageDecoder {
     public static DecodedImage decode(Path file) {
         Objects.requireNonNull(file, "file");
         checkFile(file);
+        String other = unsupportedFormat(file);
+        if (other != null) throw new ImageException(file, unsupported(other));
         try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext()) throw new ImageException(file, "is not an image (no PNG, JPEG, BMP or GIF signature)");
@@ -81,6 +84,37 @@ public final class ImageDecoder {
         }
     }
 
+    /**
+     * The name of an image format this decoder does not read, told by the file's first bytes:
+     * {@code WebP} ({@code RIFF....WEBP}) or {@code TIFF} ({@code II*\0} or {@code MM\0*});
+     * null for anything else, including a file that cannot be read.
+     *
+     * @param file the file
+     * @return {@code "WebP"}, {@code "TIFF"} or null
+     */
+    public static String unsupportedFormat(Path file) {
+        byte[] head = new byte[12];
+        int n;
+        try (var in = Files.newInputStream(file)) {
+            n = in.readNBytes(head, 0, head.length);
+        } catch (IOException e) {
+            return null;
+        }
+        if (n == 12 && startsWith(head, "RIFF", 0) && startsWith(head, "WEBP", 8)) return "WebP";
+        if (n >= 4 && (startsWith(head, "II*\0", 0) || startsWith(head, "MM\0*", 0))) return "TIFF";
+        return null;
+    }
+
+    private static boolean startsWith(byte[] head, String ascii, int at) {
+        for (int i = 0; i < ascii.length(); i++) if (head[at + i] != ascii.charAt(i)) return false;
+        return true;
+    }
+
+    /** One wording for every format recognised but not read. */
+    private static String unsupported(String format) {
+        return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)";
+    }
+
     private static void checkFile(Path file) {
         if (!Files.isRegularFile(file)) throw new ImageException(file, "no such file");
         try {
@@ -93,7 +127,7 @@ public final class ImageDecoder {
     private static DecodedImage read(Path file, ImageReader reader) throws IOException {
         String format = reader.getFormatName().toLowerCase(Locale.ROOT);
         if (!List.of("png", "jpeg", "jpg", "bmp", "gif").contains(format)) {
-            throw new ImageException(file, "is a " + format.toUpperCase(Locale.ROOT) + " image; only PNG, JPEG, BMP and GIF are supported");
+            throw new ImageException(file, unsupported(format.toUpperCase(Locale.ROOT)));
         }
         int width, height;
         try {

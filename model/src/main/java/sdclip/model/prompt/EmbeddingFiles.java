@@ -2,6 +2,8 @@ package sdclip.model.prompt;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileSystemException;
 import java.nio.file.FileSystemLoopException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.Files;
@@ -14,7 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import sdclip.model.pickle.PickleException;
 import sdclip.model.pickle.TorchCheckpoint;
+import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
@@ -34,9 +38,11 @@ import sdclip.model.safetensors.TensorStore;
  * file's stored token ({@code <fox-token>}) triggers it too. A folder contributes every
  * {@code .pt}, {@code .bin} and {@code .safetensors} file under it, in path order, following
  * symbolic links; where two files share a name the first one wins (A1111 and ComfyUI likewise take
- * one file per name). A model keeps only the embeddings that fit its encoders ({@link #fitting}):
- * a folder may mix SD 1.x and SDXL files, as A1111 skips the ones that do not fit, but a file
- * named on its own must fit. Immutable.
+ * one file per name). A file in a folder that is not a textual inversion (a hypernetwork, a LoRA,
+ * a broken download) is left out and listed in {@link #skipped()}, as A1111 reports and skips
+ * it; files of other extensions (a README, preview images) are not looked at. A model keeps only
+ * the embeddings that fit its encoders ({@link #fitting}): a folder may mix SD 1.x and SDXL
+ * files, as A1111 skips the ones that do not fit, but a file named on its own must fit. Immutable.
  */
 public final class EmbeddingFiles {
     private static final List<String> EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
@@ -54,12 +60,22 @@ public final class EmbeddingFiles {
      */
     private record Entry(String name, String token, Path file, boolean inFolder, int vectors, Map<String, Table> tables) {}
 
+    /**
+     * A file found in a folder that was left out.
+     *
+     * @param file the file
+     * @param reason why, without the file name (e.g. {@code not a textual inversion embedding (...)})
+     */
+    public record Skipped(Path file, String reason) {}
+
     private final List<Entry> entries;
+    private final List<Skipped> skipped;
     private final Map<String, Entry> byName = new LinkedHashMap<>();
     private final List<TextualInversion> inversions;
 
-    private EmbeddingFiles(List<Entry> entries) {
+    private EmbeddingFiles(List<Entry> entries, List<Skipped> skipped) {
         this.entries = List.copyOf(entries);
+        this.skipped = List.copyOf(skipped);
         for (Entry e : entries) byName.putIfAbsent(e.name(), e);
         for (Entry e : entries) if (e.token() != null && !e.token().isBlank()) byName.putIfAbsent(e.token(), e);
         List<TextualInversion> list = new ArrayList<>();
@@ -68,22 +84,30 @@ public final class EmbeddingFiles {
     }
 
     /** {@return an empty set of embeddings} */
-    public static EmbeddingFiles none() { return new EmbeddingFiles(List.of()); }
+    public static EmbeddingFiles none() { return new EmbeddingFiles(List.of(), List.of()); }
 
     /**
      * Reads embedding files and folders.
      *
      * @param paths files ({@code .pt}, {@code .bin}, {@code .safetensors}) or folders of them
      *     (symbolic links followed); may be empty
-     * @return the embeddings by trigger, first file per name
-     * @throws IOException naming the file, where one is missing or not a textual inversion, or
-     *     naming the folder, where its links form a loop
+     * @return the embeddings by trigger, first file per name, and the folders' files that were
+     *     not textual inversions ({@link #skipped()})
+     * @throws IOException naming the file, where one named on its own is missing or not a
+     *     textual inversion, or naming the folder, where its links form a loop
      */
     public static EmbeddingFiles load(List<Path> paths) throws IOException {
         List<Entry> entries = new ArrayList<>();
+        List<Skipped> skipped = new ArrayList<>();
         for (Path p : paths) {
             if (Files.isDirectory(p)) {
-                for (Path f : filesUnder(p)) entries.add(read(f, true));
+                for (Path f : filesUnder(p)) {
+                    try {
+                        entries.add(read(f, true));
+                    } catch (IOException notAnEmbedding) {
+                        skipped.add(new Skipped(f, reason(f, notAnEmbedding)));
+                    }
+                }
             } else if (!Files.exists(p)) {
                 throw new IOException(p + ": no such embedding file or folder");
             } else if (extension(p) == null) {
@@ -92,7 +116,13 @@ public final class EmbeddingFiles {
                 entries.add(read(p, false));
             }
         }
-        return new EmbeddingFiles(entries);
+        return new EmbeddingFiles(entries, skipped);
+    }
+
+    /** The message of a file's failure without the file name that {@link #read} puts first. */
+    private static String reason(Path file, IOException e) {
+        String prefix = file + ": ", message = e.getMessage();
+        return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
 
     /** The embedding files under a folder, in path order; a linked folder counts as its target. */
@@ -108,6 +138,9 @@ public final class EmbeddingFiles {
             throw new IOException(folder + ": cannot list the embeddings folder: " + cause.getMessage(), cause);
         }
     }
+
+    /** {@return the files found in folders that were left out as not textual inversions, in path order} */
+    public List<Skipped> skipped() { return skipped; }
 
     /** {@return the triggers and vector counts, for the chunkers: each file's stem, then any diffusers token} */
     public List<TextualInversion> inversions() { return inversions; }
@@ -163,7 +196,7 @@ public final class EmbeddingFiles {
                 if (!e.inFolder()) throw misfit;
             }
         }
-        return new EmbeddingFiles(kept);
+        return new EmbeddingFiles(kept, skipped);
     }
 
     private static Table table(Entry e, int encoder, int encoders, int width) {
@@ -195,8 +228,8 @@ public final class EmbeddingFiles {
     private static Entry read(Path file, boolean inFolder) throws IOException {
         String fileName = file.getFileName().toString();
         String stem = fileName.substring(0, fileName.length() - extension(file).length());
-        boolean torch = TorchCheckpoint.startsLikeTorch(file); // by the first bytes, as checkpoints are, whatever the extension
-        try (TensorStore store = torch ? TorchCheckpoint.open(file) : SafetensorsFile.open(file)) {
+        // By the first bytes, as checkpoints are, whatever the extension.
+        try (TensorStore store = TorchCheckpoint.startsLikeTorch(file) ? TorchCheckpoint.open(file) : SafetensorsFile.open(file)) {
             Set<String> names = new TreeSet<>(store.names());
             Map<String, Table> tables = new LinkedHashMap<>();
             String token = null;
@@ -222,7 +255,10 @@ public final class EmbeddingFiles {
             }
             if (vectors < 1 || vectors > Chunk.CAPACITY) throw new IOException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
             return new Entry(stem, token, file, inFolder, vectors, Map.copyOf(tables));
-        } catch (IOException | IllegalArgumentException e) {
+        } catch (FileSystemException e) { // its message is the bare path
+            String why = e instanceof AccessDeniedException ? "permission denied" : e.getReason() != null ? e.getReason() : "cannot be read";
+            throw new IOException(file + ": " + why, e);
+        } catch (IOException | IllegalArgumentException | SafetensorsException | PickleException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new IOException(message.contains(file.toString()) ? message : file + ": " + message, e);
         }

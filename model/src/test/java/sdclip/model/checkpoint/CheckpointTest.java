@@ -108,8 +108,29 @@ class CheckpointTest {
         }
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {4, 4}));
         assertTrue(e.getMessage().contains("1 text encoder"), e.getMessage());
-        SafetensorsException bad = assertThrows(SafetensorsException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {5}));
-        assertTrue(bad.getMessage().contains("do not divide"), bad.getMessage());
+        HeadCountException bad = assertThrows(HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {5}));
+        assertEquals(ref("models/tiny-sd15.safetensors") + ": CLIP-L text encoder: 5 heads do not divide the width 64", bad.getMessage());
+        assertEquals(false, bad.vision());
+    }
+
+    /** A count the caller gives is the caller's mistake (HeadCountException); one config.json gives is the file's. */
+    @Test
+    void givenHeadsThatDoNotDivideAreTheCallersMistake() throws IOException {
+        HeadCountException vision = assertThrows(HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-clip.safetensors"), null, 5));
+        assertEquals(ref("models/tiny-clip.safetensors") + ": vision tower: 5 heads do not divide the width 64", vision.getMessage());
+        assertTrue(vision.vision());
+        Path copy = dir.resolve("sd15-diffusers");
+        for (String f : List.of("model_index.json", "text_encoder/model.safetensors")) {
+            java.nio.file.Files.createDirectories(copy.resolve(f).getParent());
+            java.nio.file.Files.copy(ref("models/tiny-sd15-diffusers/" + f), copy.resolve(f));
+        }
+        String config = java.nio.file.Files.readString(ref("models/tiny-sd15-diffusers/text_encoder/config.json"));
+        java.nio.file.Files.writeString(copy.resolve("text_encoder/config.json"), config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
+        SafetensorsException file = assertThrows(SafetensorsException.class, () -> Checkpoint.open(copy, null));
+        assertEquals(copy.resolve("text_encoder/model.safetensors") + ": text_encoder: 5 heads do not divide the width 64", file.getMessage());
+        try (Checkpoint c = Checkpoint.open(copy, new int[] {2})) {
+            assertEquals(2, c.encoders().getFirst().config().heads(), "a given count replaces the file's");
+        }
     }
 
     @Test

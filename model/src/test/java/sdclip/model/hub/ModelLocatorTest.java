@@ -170,6 +170,34 @@ class ModelLocatorTest {
         assertTrue(m.startsWith("no file or folder bad_prompt, and no model named bad_prompt in the models folders (looked in " + root + ", "), m);
     }
 
+    /** Embedding names are found where A1111 and ComfyUI keep embeddings, and only there. */
+    @Test
+    void embeddingNamesResolveInTheEmbeddingsFolders() throws IOException {
+        Path root = comfy();
+        touch(root.resolve("models/embeddings/SDXL/fox-xl.safetensors"));
+        ModelLocator l = new ModelLocator(Map.of(), root);
+        assertEquals(root.resolve("models/embeddings/easynegative.pt"), l.locateEmbedding("easynegative"));
+        assertEquals(root.resolve("models/embeddings/easynegative.pt"), l.locateEmbedding("easynegative.pt"));
+        assertEquals(root.resolve("models/embeddings/SDXL/fox-xl.safetensors"), l.locateEmbedding("fox-xl"));
+        assertEquals(root.resolve("models/embeddings/SDXL/fox-xl.safetensors"), l.locateEmbedding("SDXL/fox-xl"));
+        assertEquals(root.resolve("models/embeddings/SDXL"), l.locateEmbedding("SDXL"), "a subfolder is a set of embeddings");
+        assertEquals(root.resolve("models/embeddings/easynegative.pt"), new ModelLocator(new HubCache(cache()), List.of(root.resolve("models"))).locateEmbedding("easynegative"));
+        // A checkpoint is not an embedding.
+        assertEquals("no file or folder sd15, and no embedding named sd15 in the models folders (looked in " + root.resolve("models/embeddings")
+                + ", with or without .safetensors .pt .bin, and one subfolder deep)", assertThrows(IllegalArgumentException.class, () -> l.locateEmbedding("sd15")).getMessage());
+        // A1111 keeps them at its root.
+        Path a1111 = dir.resolve("stable-diffusion-webui");
+        touch(a1111.resolve("models/Stable-diffusion/v1-5-pruned-emaonly.ckpt"));
+        touch(a1111.resolve("embeddings/bad_prompt.pt"));
+        ModelLocator fromEnv = new ModelLocator(Map.of("SDCLIP_MODELS", a1111.toString()), null);
+        assertEquals(a1111.resolve("embeddings/bad_prompt.pt"), fromEnv.locateEmbedding("bad_prompt"));
+        assertEquals("no file or folder x, and no embedding named x in the models folders (no embeddings or models/embeddings folder in [" + dir + "])",
+                assertThrows(IllegalArgumentException.class, () -> new ModelLocator(Map.of(), dir).locateEmbedding("x")).getMessage());
+        // Without models folders a name stays a path, for the reader to report missing; a path that exists is itself.
+        assertEquals(Path.of("easynegative"), locator().locateEmbedding("easynegative"));
+        assertEquals(a1111.resolve("embeddings"), l.locateEmbedding(a1111.resolve("embeddings").toString()));
+    }
+
     @Test
     void twoMatchesAreOneLineListingBoth() throws IOException {
         Path root = comfy();

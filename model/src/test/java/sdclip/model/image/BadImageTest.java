@@ -1,6 +1,8 @@
 package sdclip.model.image;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -108,7 +110,14 @@ class BadImageTest {
     void otherFormatsAreNamed() throws IOException {
         Path tif = dir.resolve("a.tif");
         assertTrue(ImageIO.write(noise(4, 4), "tiff", tif.toFile()));
-        refused(tif, "tif", "only png, jpeg, bmp and gif");
+        assertEquals(tif + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(tif));
+        assertEquals("TIFF", ImageDecoder.unsupportedFormat(tif));
+        // WebP, which the JDK does not know at all, by its RIFF header (any extension).
+        Path webp = Files.write(dir.resolve("photo.png"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'});
+        assertEquals(webp + ": is a WebP image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(webp));
+        Path wave = Files.write(dir.resolve("sound.wav"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'A', 'V', 'E'});
+        assertNull(ImageDecoder.unsupportedFormat(wave));
+        refused(wave, "not an image");
     }
 
     @Test
