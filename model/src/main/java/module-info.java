@@ -1,7 +1,11 @@
 /**
  * sdclip's model layer: checkpoints of every supported family and layout, the exact CLIP
- * tokenizer, safetensors reading and writing, and the encoders built on the engine
+ * tokenizer, prompt syntaxes, image preprocessing, and the encoders built on the engine
  * ({@link sdclip.model.TextEncoder}, {@link sdclip.model.ImageEncoder}).
+ *
+ * <p>The API packages are exported to everyone; what only the command line needs (finding
+ * models on disk and on the hub, JSON, safetensors files, the synthetic formula model) is
+ * exported to {@code sdclip.cli} alone, so it is free to change.
  */
 module sdclip.model {
     requires transitive sdclip.engine;
@@ -10,10 +14,12 @@ module sdclip.model {
 
     exports sdclip.model;
     exports sdclip.model.checkpoint;
-    exports sdclip.model.hub;
     exports sdclip.model.image;
-    exports sdclip.model.json;
     exports sdclip.model.prompt;
-    exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
+
+    exports sdclip.model.hub to sdclip.cli;
+    exports sdclip.model.json to sdclip.cli;
+    exports sdclip.model.safetensors to sdclip.cli;
+    exports sdclip.model.synth to sdclip.cli;
 }

@@ -23,7 +23,7 @@ import sdclip.engine.DType;
 import sdclip.model.EncodeRequest;
 import sdclip.model.TextOutput;
 import sdclip.model.Encoding;
-import sdclip.model.FormulaModel;
+import sdclip.model.synth.FormulaModel;
 import sdclip.model.TextEncoder;
 
 /**

@@ -22,7 +22,7 @@ import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.model.EncodeRequest;
 import sdclip.model.TextOutput;
-import sdclip.model.FormulaModel;
+import sdclip.model.synth.FormulaModel;
 import sdclip.model.ImageEncoder;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.TextEncoder;

@@ -8,7 +8,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.DType;
-import sdclip.model.FormulaModel;
+import sdclip.model.synth.FormulaModel;
 import sdclip.model.safetensors.SafetensorsWriter;
 
 /** {@code sdclip synth}: writes the full-size formula model. */

@@ -41,7 +41,7 @@ public class ModelConformanceTest {
      * cpu, reference, and opencl where an OpenCL device exists (PoCL in CI, where a missing one
      * is a failure; elsewhere it is left out with a note on stderr).
      */
-    static Stream<String> backends() {
+    public static Stream<String> backends() {
         boolean opencl;
         String why = "";
         try {

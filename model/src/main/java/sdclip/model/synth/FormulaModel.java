@@ -1,4 +1,4 @@
-package sdclip.model;
+package sdclip.model.synth;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -1,4 +1,4 @@
-package sdclip.model;
+package sdclip.model.synth;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,4 +1,4 @@
-package sdclip.model;
+package sdclip.model.synth;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -12,6 +12,11 @@ import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sdclip.model.EncodeRequest;
+import sdclip.model.Encoding;
+import sdclip.model.ModelConformanceTest;
+import sdclip.model.TextEncoder;
+import sdclip.model.TextOutput;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
