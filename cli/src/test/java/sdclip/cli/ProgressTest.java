@@ -23,7 +23,8 @@ class ProgressTest {
 
     @Test
     void warmUpDoesNotInflateTheEstimate() {
-        // The case from the issue: 2000 prompts, a 5 s first batch (JIT, tokenizer), then 20 prompts/s.
+        // A typical start: 2000 prompts, a 5 s first batch (JIT warm-up, tokenizer), then 20 prompts/s.
+        // The first batch is not the steady rate, so it must not decide the time left.
         FakeClock clock = new FakeClock();
         Progress.Rate rate = new Progress.Rate(clock.now);
         clock.advance(5);

@@ -14,15 +14,18 @@ import org.junit.jupiter.api.Test;
 import sdclip.model.json.Json;
 import sdclip.testdata.ReferenceData;
 
-/** The README's library example, run on the reference files; and many threads sharing one encoder. */
+/**
+ * The library example of docs/library.md ("Library API in more detail"), run on the reference
+ * files; and many threads sharing one encoder.
+ */
 class ReadmeExampleTest {
 
     @Test
     void theReadmeExampleRuns() throws Exception {
-        Path checkpoint = ReferenceData.require("models/tiny-sd15-diffusers");   // README: v1-5-pruned-emaonly.safetensors
+        Path checkpoint = ReferenceData.require("models/tiny-sd15-diffusers");   // docs/library.md: v1-5-pruned-emaonly.safetensors
         Path vocabulary = ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz");
-        Path clip = ReferenceData.require("models/tiny-clip.safetensors");          // README: clip-vit-large-patch14
-        // --- as in the README ---
+        Path clip = ReferenceData.require("models/tiny-clip.safetensors");          // docs/library.md: clip-vit-large-patch14
+        // --- as in docs/library.md ---
         try (TextEncoder encoder = TextEncoder.open(checkpoint,
                 TextEncoder.Options.defaults()
                         .withTokenizer(vocabulary)

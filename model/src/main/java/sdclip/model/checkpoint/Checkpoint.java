@@ -20,7 +20,7 @@ import sdclip.model.safetensors.TensorStore;
 /**
  * A checkpoint opened and recognised from its keys: its family, its layout, and its text
  * encoders in order (SDXL: CLIP-L first, bigG second). Holds the mapped files; closing unmaps.
- * See the README's table of supported layouts.
+ * See the table of supported layouts in docs/checkpoints.md.
  */
 public final class Checkpoint implements AutoCloseable {
 
