@@ -24,6 +24,7 @@ import sdclip.model.EncodeRequest;
 import sdclip.model.TextOutput;
 import sdclip.model.synth.FormulaModel;
 import sdclip.model.ImageEncoder;
+import sdclip.model.ImageRequest;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.ClipTextConfig;
@@ -214,7 +215,7 @@ final class BenchCommand implements Callable<Integer> {
     /** {@code bench --vision}: the vision tower at batch 1 and 8 on deterministic pixels, median ms per image. */
     private int benchVision() throws Exception {
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, true, spec.commandLine().getErr());
-        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withBackend(modelOptions.backend).withThreads(modelOptions.threads).withVisionHeads(visionHeads);
+        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withDevice(ModelOptions.device(modelOptions.backend)).withThreads(modelOptions.threads).withVisionHeads(visionHeads);
         long t0 = System.nanoTime();
         List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs
         double firstMs;
@@ -223,17 +224,17 @@ final class BenchCommand implements Callable<Integer> {
         try (ImageEncoder enc = ImageEncoder.open(path, opts)) {
             if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ClipVisionConfig cfg = enc.config();
-            enc.encode(pixels(1, cfg.imageSize()), ImageEncoder.Request.standard());
+            enc.encode(pixels(1, cfg.imageSize()), ImageRequest.standard());
             firstMs = (System.nanoTime() - t0) / 1e6;
             for (int batch : new int[] {1, 8}) {
                 float[] px = pixels(batch, cfg.imageSize());
                 long warm = System.nanoTime() + (long) (seconds * 1e9);
-                while (System.nanoTime() < warm) enc.encode(px, ImageEncoder.Request.standard());
+                while (System.nanoTime() < warm) enc.encode(px, ImageRequest.standard());
                 List<Double> times = new ArrayList<>();
                 long end = System.nanoTime() + (long) (seconds * 1e9);
                 while (times.size() < 3 || (System.nanoTime() < end && times.size() < 10_000)) {
                     long t = System.nanoTime();
-                    enc.encode(px, ImageEncoder.Request.standard());
+                    enc.encode(px, ImageRequest.standard());
                     times.add((System.nanoTime() - t) / 1e6 / batch);
                 }
                 double ms = median(times);

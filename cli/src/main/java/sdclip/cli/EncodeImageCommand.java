@@ -17,6 +17,8 @@ import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.ImageEncoder;
 import sdclip.model.ImageEncoding;
+import sdclip.model.ImageOutput;
+import sdclip.model.ImageRequest;
 import sdclip.model.json.Json;
 
 /** {@code sdclip encode-image}: a CLIP model's image embeddings. */
@@ -56,14 +58,17 @@ final class EncodeImageCommand implements Callable<Integer> {
         if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
-            ImageEncoding e = enc.encode(images, new ImageEncoder.Request(pixelValues, hiddenStates), new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"));
+            ImageRequest request = ImageRequest.standard().progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"));
+            if (pixelValues) request = request.with(ImageOutput.PIXEL_VALUES);
+            if (hiddenStates) request = request.with(ImageOutput.HIDDEN_STATES);
+            ImageEncoding e = enc.encode(images, request);
             Encoding out = e.asEncoding();
             if (output != null) {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
                 meta.put("images", "[" + String.join(", ", images.stream().map(p -> Json.quote(p.toString())).toList()) + "]"); // a JSON array
-                OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.imageEmbeds() != null ? "image_embeds" : "image_pooled_output",
+                OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.has("image_embeds") ? "image_embeds" : "image_pooled_output",
                         "image", images.stream().map(Path::toString).toList(), meta);
                 if (!OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
             } else {

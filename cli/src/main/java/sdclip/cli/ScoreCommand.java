@@ -24,6 +24,8 @@ import sdclip.model.ClipScore;
 import sdclip.model.EncodeRequest;
 import sdclip.model.HostTensor;
 import sdclip.model.ImageEncoder;
+import sdclip.model.ImageOutput;
+import sdclip.model.ImageRequest;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.json.Json;
@@ -113,7 +115,7 @@ final class ScoreCommand implements Callable<Integer> {
         HostTensor imageEmbeds;
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (!enc.config().hasProjection()) throw new IOException(model + ": its vision tower has no visual projection, so it gives no image embeddings");
-            imageEmbeds = enc.encode(images, ImageEncoder.Request.standard(), new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images")).imageEmbeds();
+            imageEmbeds = enc.encode(images, ImageRequest.of(ImageOutput.IMAGE_EMBEDS).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"))).imageEmbeds();
         }
         long tp = textEmbeds.shape()[1], ip = imageEmbeds.shape()[1];
         if (tp != ip) throw new IOException("text embeddings have " + tp + " values but " + model + "'s image embeddings " + ip + "; the text tower must go through the CLIP model's text projection");

@@ -23,7 +23,7 @@ final class VisionOptions {
 
     ImageEncoder.Options options(ModelOptions model) {
         if (model.threads < 0) throw new UsageException("--threads " + model.threads + ": give a positive count, or 0 for every processor");
-        return ImageEncoder.Options.defaults().withVisionHeads(visionHeads).withBackend(model.backend).withThreads(model.threads)
+        return ImageEncoder.Options.defaults().withVisionHeads(visionHeads).withDevice(ModelOptions.device(model.backend)).withThreads(model.threads)
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
     }
 }

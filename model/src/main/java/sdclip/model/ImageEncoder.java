@@ -3,7 +3,10 @@ package sdclip.model;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -38,17 +41,39 @@ import sdclip.model.vision.VisionTransformer;
 public final class ImageEncoder implements AutoCloseable {
 
     /**
-     * How to open a model.
-     *
-     * @param visionHeads heads of the vision tower, 0 to infer (config.json, else width / 64; 16 for OpenCLIP ViT-H/bigG)
-     * @param backend     {@code cpu}, {@code reference}, {@code opencl}, {@code opencl:P:D} or {@code auto}
-     * @param threads     CPU threads (for the backend and for decoding), 0 for every processor
-     * @param batchSize   images per forward pass (bounds memory)
-     * @param preprocess  which reference preprocessing to reproduce
+     * How to open a model: immutable, defaults first, each {@code with} method a changed copy
+     * (new settings can be added without breaking callers).
      */
-    public record Options(int visionHeads, String backend, int threads, int batchSize, Preprocess preprocess) {
-        /** {@return heads inferred, the CPU backend on every processor, 8 images per pass, OpenAI's preprocessing} */
-        public static Options defaults() { return new Options(0, "cpu", 0, 8, Preprocess.OPENAI); }
+    public static final class Options {
+        private final int visionHeads, threads, batchSize;
+        private final Device device;
+        private final Preprocess preprocess;
+
+        private Options(int visionHeads, Device device, int threads, int batchSize, Preprocess preprocess) {
+            this.visionHeads = visionHeads;
+            this.device = device;
+            this.threads = threads;
+            this.batchSize = batchSize;
+            this.preprocess = preprocess;
+        }
+
+        /** {@return heads inferred, the CPU on every processor, 8 images per pass, OpenAI's preprocessing} */
+        public static Options defaults() { return new Options(0, Device.cpu(), 0, 8, Preprocess.OPENAI); }
+
+        /** {@return heads of the vision tower, 0 to infer (config.json, else width / 64; 16 for OpenCLIP ViT-H/bigG)} */
+        public int visionHeads() { return visionHeads; }
+
+        /** {@return the backend that runs the tower} */
+        public Device device() { return device; }
+
+        /** {@return CPU threads for the backend and for decoding, 0 for every processor} */
+        public int threads() { return threads; }
+
+        /** {@return images per forward pass (bounds memory)} */
+        public int batchSize() { return batchSize; }
+
+        /** {@return which reference preprocessing to reproduce} */
+        public Preprocess preprocess() { return preprocess; }
 
         /**
          * A copy with another head count.
@@ -56,15 +81,15 @@ public final class ImageEncoder implements AutoCloseable {
          * @param h heads of the vision tower, 0 to infer
          * @return the new options
          */
-        public Options withVisionHeads(int h) { return new Options(h, backend, threads, batchSize, preprocess); }
+        public Options withVisionHeads(int h) { return new Options(h, device, threads, batchSize, preprocess); }
 
         /**
          * A copy with another backend.
          *
-         * @param b a backend name as {@link Backends#create} takes it
+         * @param d the backend, e.g. {@link Device#auto()}
          * @return the new options
          */
-        public Options withBackend(String b) { return new Options(visionHeads, b, threads, batchSize, preprocess); }
+        public Options withDevice(Device d) { return new Options(visionHeads, d, threads, batchSize, preprocess); }
 
         /**
          * A copy with another thread count.
@@ -72,7 +97,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @param n CPU threads for the backend and for decoding, 0 for every processor
          * @return the new options
          */
-        public Options withThreads(int n) { return new Options(visionHeads, backend, n, batchSize, preprocess); }
+        public Options withThreads(int n) { return new Options(visionHeads, device, n, batchSize, preprocess); }
 
         /**
          * A copy with another batch size.
@@ -80,7 +105,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @param n images per forward pass; values below 1 mean 1
          * @return the new options
          */
-        public Options withBatchSize(int n) { return new Options(visionHeads, backend, threads, n, preprocess); }
+        public Options withBatchSize(int n) { return new Options(visionHeads, device, threads, n, preprocess); }
 
         /**
          * A copy with another preprocessing.
@@ -88,18 +113,11 @@ public final class ImageEncoder implements AutoCloseable {
          * @param p the reference preprocessing to reproduce
          * @return the new options
          */
-        public Options withPreprocess(Preprocess p) { return new Options(visionHeads, backend, threads, batchSize, p); }
-    }
+        public Options withPreprocess(Preprocess p) { return new Options(visionHeads, device, threads, batchSize, p); }
 
-    /**
-     * Which optional outputs to keep besides {@code image_embeds} and {@code image_pooled_output}.
-     *
-     * @param pixelValues  keep the preprocessed input, F32 {@code [M, 3, S, S]}
-     * @param hiddenStates keep every block's hidden states, F32 {@code [L+1, M, T, D]}
-     */
-    public record Request(boolean pixelValues, boolean hiddenStates) {
-        /** {@return a request for only {@code image_embeds} and {@code image_pooled_output}} */
-        public static Request standard() { return new Request(false, false); }
+        @Override public String toString() {
+            return "ImageEncoder.Options[visionHeads=" + visionHeads + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + ", preprocess=" + preprocess + "]";
+        }
     }
 
     private final Checkpoint checkpoint;
@@ -156,7 +174,7 @@ public final class ImageEncoder implements AutoCloseable {
                 throw new ModelFormatException(model, "has no CLIP vision tower (family " + checkpoint.family().id() + "); image encoding needs a CLIP model");
             }
             checkpoint.visionTower(); // resolve and check every tensor before starting a backend
-            backend = Backends.create(Device.parse(options.backend()), options.threads());
+            backend = Backends.create(options.device(), options.threads());
             return new ImageEncoder(checkpoint, backend, options);
         } catch (RuntimeException e) {
             if (backend != null) backend.close();
@@ -190,26 +208,25 @@ public final class ImageEncoder implements AutoCloseable {
     public PreprocessedImage preprocess(Path image) { return processor.process(image); }
 
     /**
-     * Encodes image files with {@link Request#standard()}.
+     * Encodes image files with {@link ImageRequest#standard()}.
      *
      * @param images PNG, JPEG, BMP or GIF files; may be empty
      * @return the embeddings, M = {@code images.size()}
      * @throws sdclip.model.image.ImageException when a file cannot be read or decoded (the first failing one)
      */
-    public ImageEncoding encode(List<Path> images) { return encode(images, Request.standard(), ProgressListener.NONE); }
+    public ImageEncoding encode(List<Path> images) { return encode(images, ImageRequest.standard()); }
 
     /**
-     * Encodes image files, telling {@code progress} after each batch how many images are done.
+     * Encodes image files, a batch at a time, telling the request's listener after each batch.
      *
-     * @param images   PNG, JPEG, BMP or GIF files; may be empty
-     * @param request  which optional outputs to keep
-     * @param progress told after each batch, on this thread
-     * @return the embeddings, M = {@code images.size()}
+     * @param images  PNG, JPEG, BMP or GIF files; may be empty
+     * @param request the outputs and the progress listener
+     * @return the tensors asked for, M = {@code images.size()}
      * @throws sdclip.model.image.ImageException when a file cannot be read or decoded (the first failing one)
      */
-    public ImageEncoding encode(List<Path> images, Request request, ProgressListener progress) {
+    public ImageEncoding encode(List<Path> images, ImageRequest request) {
         int s = config().imageSize(), n = images.size(), per = 3 * s * s;
-        return run(n, request, progress, (b0, batch) -> {
+        return run(n, request, (b0, batch) -> {
             List<PreprocessedImage> done = preprocess(images.subList(b0, b0 + batch));
             float[] px = new float[batch * per];
             for (int i = 0; i < batch; i++) System.arraycopy(done.get(i).pixelValues(), 0, px, i * per, per);
@@ -222,43 +239,47 @@ public final class ImageEncoder implements AutoCloseable {
      * {@link ClipVisionConfig#imageSize()}), for callers with their own preprocessing.
      *
      * @param pixelValues M images of {@code 3 * S * S} floats each, row-major
-     * @param request     which optional outputs to keep
-     * @return the embeddings for the M images
+     * @param request     the outputs and the progress listener
+     * @return the tensors asked for, for the M images
      * @throws IllegalArgumentException when the length is not a multiple of {@code 3 * S * S}
      */
-    public ImageEncoding encode(float[] pixelValues, Request request) {
+    public ImageEncoding encode(float[] pixelValues, ImageRequest request) {
         int s = config().imageSize(), per = 3 * s * s;
         if (pixelValues.length % per != 0) throw new IllegalArgumentException("pixel values hold " + pixelValues.length + " floats, not a whole number of [3, " + s + ", " + s + "] images");
-        return run(pixelValues.length / per, request, ProgressListener.NONE,
-                (b0, batch) -> java.util.Arrays.copyOfRange(pixelValues, b0 * per, (b0 + batch) * per));
+        return run(pixelValues.length / per, request, (b0, batch) -> Arrays.copyOfRange(pixelValues, b0 * per, (b0 + batch) * per));
     }
 
     private interface PixelSource {
         float[] pixels(int b0, int batch);
     }
 
-    private ImageEncoding run(int n, Request request, ProgressListener progress, PixelSource source) {
+    private ImageEncoding run(int n, ImageRequest request, PixelSource source) {
         ClipVisionConfig cfg = config();
         int s = cfg.imageSize(), w = cfg.width(), p = cfg.projectionDim(), t = cfg.positions(), layers = cfg.layers();
         int per = 3 * s * s;
-        float[] embeds = p > 0 ? new float[n * p] : null, pooled = new float[n * w];
-        float[] pixels = request.pixelValues() ? new float[n * per] : null;
-        float[] hidden = request.hiddenStates() ? new float[(layers + 1) * n * t * w] : null;
+        boolean hiddenStates = request.wants(ImageOutput.HIDDEN_STATES);
+        float[] embeds = p > 0 && request.wants(ImageOutput.IMAGE_EMBEDS) ? new float[n * p] : null;
+        float[] pooled = request.wants(ImageOutput.POOLED_OUTPUT) ? new float[n * w] : null;
+        float[] pixels = request.wants(ImageOutput.PIXEL_VALUES) ? new float[n * per] : null;
+        float[] hidden = hiddenStates ? new float[(layers + 1) * n * t * w] : null;
         for (int b0 = 0; b0 < n; b0 += batchSize) {
             int batch = Math.min(batchSize, n - b0);
             float[] px = source.pixels(b0, batch);
-            VisionTransformer.Result r = transformer.forward(px, 0, batch, new VisionTransformer.Request(false, request.hiddenStates()));
+            VisionTransformer.Result r = transformer.forward(px, 0, batch, new VisionTransformer.Request(false, hiddenStates));
             if (pixels != null) System.arraycopy(px, 0, pixels, b0 * per, batch * per);
             if (embeds != null) System.arraycopy(r.imageEmbeds(), 0, embeds, b0 * p, batch * p);
-            System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
+            if (pooled != null) System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
             if (hidden != null) {
                 for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden, (l * n + b0) * t * w, batch * t * w);
             }
-            progress.progress(b0 + batch, n);
+            request.progress().progress(b0 + batch, n);
         }
-        return new ImageEncoding(embeds == null ? null : HostTensor.of(embeds, n, p), HostTensor.of(pooled, n, w),
-                pixels == null ? null : HostTensor.of(pixels, n, 3, s, s),
-                hidden == null ? null : HostTensor.of(hidden, layers + 1, n, t, w));
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        if (embeds != null) out.put(ImageOutput.IMAGE_EMBEDS.id(), HostTensor.of(embeds, n, p));
+        if (pooled != null) out.put(ImageOutput.POOLED_OUTPUT.id(), HostTensor.of(pooled, n, w));
+        if (pixels != null) out.put(ImageOutput.PIXEL_VALUES.id(), HostTensor.of(pixels, n, 3, s, s));
+        if (hidden != null) out.put(ImageOutput.HIDDEN_STATES.id(), HostTensor.of(hidden, layers + 1, n, t, w));
+        return new ImageEncoding(out, n);
     }
 
     /** Decodes and preprocesses images in parallel, results in order; the first failure (in order) is thrown. */

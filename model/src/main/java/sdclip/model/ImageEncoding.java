@@ -1,34 +1,68 @@
 package sdclip.model;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * What {@link ImageEncoder#encode} produced for M images, all F32 row-major.
- *
- * @param imageEmbeds  {@code [M, P]}: the pooled output through the visual projection (null when the model has none)
- * @param pooledOutput {@code [M, D]}: {@code post_layernorm} of the last block's class token
- * @param pixelValues  {@code [M, 3, S, S]}: the preprocessed model input, when asked for, else null
- * @param hiddenStates {@code [L+1, M, T, D]} with {@code T = (S / patch)^2 + 1}: index 0 after
- *                     {@code pre_layrnorm}, index k the raw output of block k; when asked for, else null
+ * What {@link ImageEncoder#encode} produced for M images: the tensors its {@link ImageRequest}
+ * asked for, by {@link ImageOutput} name, as {@link Encoding} holds a text run's. Shapes are in
+ * {@link ImageOutput}.
  */
-public record ImageEncoding(HostTensor imageEmbeds, HostTensor pooledOutput, HostTensor pixelValues, HostTensor hiddenStates) {
-
-    /** {@return the number of images M} */
-    public int count() { return (int) pooledOutput.shape()[0]; }
+public final class ImageEncoding {
+    private final Map<String, HostTensor> tensors;
+    private final int images;
 
     /**
-     * The tensors by their output names ({@code image_embeds}, {@code image_pooled_output},
-     * {@code pixel_values}, {@code vision_hidden_states}), absent ones left out.
+     * Wraps tensors by name.
      *
-     * @return the tensors as an {@link Encoding}, for the generic writers
+     * @param tensors the tensors, in output order; kept, not copied
+     * @param images  the number of images M
      */
-    public Encoding asEncoding() {
-        Map<String, HostTensor> m = new LinkedHashMap<>();
-        if (imageEmbeds != null) m.put("image_embeds", imageEmbeds);
-        m.put("image_pooled_output", pooledOutput);
-        if (pixelValues != null) m.put("pixel_values", pixelValues);
-        if (hiddenStates != null) m.put("vision_hidden_states", hiddenStates);
-        return new Encoding(m);
+    public ImageEncoding(Map<String, HostTensor> tensors, int images) {
+        this.tensors = Collections.unmodifiableMap(new LinkedHashMap<>(tensors));
+        this.images = images;
     }
+
+    /** {@return every tensor by name, in output order; unmodifiable} */
+    public Map<String, HostTensor> tensors() { return tensors; }
+
+    /**
+     * One tensor.
+     *
+     * @param name an {@link ImageOutput#id()}
+     * @return the tensor
+     * @throws IllegalArgumentException when the run did not produce it
+     */
+    public HostTensor get(String name) {
+        HostTensor t = tensors.get(name);
+        if (t == null) throw new IllegalArgumentException("no tensor \"" + name + "\" in this result; it has " + String.join(", ", tensors.keySet()));
+        return t;
+    }
+
+    /**
+     * Whether the run produced {@code name}.
+     *
+     * @param name an {@link ImageOutput#id()}
+     * @return true when present
+     */
+    public boolean has(String name) { return tensors.containsKey(name); }
+
+    /** {@return the number of images M} */
+    public int images() { return images; }
+
+    /** {@return {@code image_embeds} [M, P]} @throws IllegalArgumentException when absent (no projection, or not asked) */
+    public HostTensor imageEmbeds() { return get(ImageOutput.IMAGE_EMBEDS.id()); }
+
+    /** {@return {@code image_pooled_output} [M, D]} @throws IllegalArgumentException when not asked */
+    public HostTensor pooledOutput() { return get(ImageOutput.POOLED_OUTPUT.id()); }
+
+    /** {@return {@code pixel_values} [M, 3, S, S]} @throws IllegalArgumentException when not asked */
+    public HostTensor pixelValues() { return get(ImageOutput.PIXEL_VALUES.id()); }
+
+    /** {@return {@code vision_hidden_states} [L+1, M, T, D]} @throws IllegalArgumentException when not asked */
+    public HostTensor hiddenStates() { return get(ImageOutput.HIDDEN_STATES.id()); }
+
+    /** {@return the same tensors as an {@link Encoding}, for the generic writers} */
+    public Encoding asEncoding() { return new Encoding(tensors); }
 }

@@ -33,7 +33,7 @@ class VisionConformanceTest {
     }
 
     static ImageEncoder.Options options(String backend) {
-        return ImageEncoder.Options.defaults().withBackend(backend).withThreads(2).withVisionHeads(4).withBatchSize(3);
+        return ImageEncoder.Options.defaults().withDevice(Device.parse(backend)).withThreads(2).withVisionHeads(4).withBatchSize(3);
     }
 
     static java.util.stream.Stream<String> backends() { return ModelConformanceTest.backends(); }
@@ -45,7 +45,7 @@ class VisionConformanceTest {
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             ClipVisionConfig cfg = enc.config();
             assertEquals(new ClipVisionConfig(224, 14, 64, 4, 2, 256, 32, HiddenAct.QUICK_GELU, 1e-5f), cfg);
-            ImageEncoding e = enc.encode(exp.floats("pixel_values"), new ImageEncoder.Request(true, true));
+            ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES));
             compare(e, exp);
             assertArrayEquals(exp.floats("pixel_values"), e.pixelValues().floats());
         }
@@ -69,7 +69,7 @@ class VisionConformanceTest {
     void endToEndFromImageFiles(String backend) throws IOException {
         try (ImageEncoder enc = ImageEncoder.open(ref("models/tiny-clip.safetensors"), options(backend));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
-            ImageEncoding e = enc.encode(images(), new ImageEncoder.Request(true, true), ProgressListener.NONE);
+            ImageEncoding e = enc.encode(images(), ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES));
             close(e.pixelValues().floats(), exp.floats("pixel_values"), "pixel_values");
             compare(e, exp);
         }

@@ -89,7 +89,7 @@ class VisionLayoutsTest {
                 assertTrue(c.encoders().isEmpty());
             }
             try (ImageEncoder enc = ImageEncoder.open(file, ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2))) {
-                ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageEncoder.Request.standard());
+                ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard());
                 ModelConformanceTest.close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (openai naming)");
             }
             IOException noText = assertThrows(IOException.class, () -> TextEncoder.open(file));
@@ -106,7 +106,7 @@ class VisionLayoutsTest {
                 assertEquals(4, enc.config().heads());
                 assertEquals(HiddenAct.QUICK_GELU, enc.config().activation());
                 assertEquals(Checkpoint.Family.CLIP_VISION, enc.checkpoint().family());
-                ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageEncoder.Request.standard());
+                ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard());
                 ModelConformanceTest.close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (HF vision folder)");
             }
         }
