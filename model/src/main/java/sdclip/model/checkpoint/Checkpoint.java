@@ -5,16 +5,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
-import sdclip.model.pickle.TorchCheckpoint;
+import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.SafetensorsException;
-import sdclip.model.safetensors.SafetensorsFile;
-import sdclip.model.safetensors.ShardedSafetensors;
 import sdclip.model.safetensors.TensorStore;
 
 /**
@@ -55,7 +51,6 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Where SD3 and Flux single files keep their T5 encoder, which sdclip lists but does not run. */
     public static final String T5_PREFIX = "text_encoders.t5xxl.";
-    private static final Set<String> TORCH_EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
 
     private final Path path;
     private final Family family;
@@ -203,23 +198,7 @@ public final class Checkpoint implements AutoCloseable {
      * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
      *                              neither format; the message names the file
      */
-    public static TensorStore openTensors(Path file) throws IOException {
-        if (file.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(file);
-        // By the first bytes, not the name: renamed files are common (a .ckpt saved as .safetensors and back).
-        if (TorchCheckpoint.startsLikeTorch(file)) return TorchCheckpoint.open(file);
-        if (!hasTorchExtension(file)) return SafetensorsFile.open(file);
-        try {
-            return SafetensorsFile.open(file);
-        } catch (SafetensorsException e) {
-            throw new SafetensorsException(file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
-        }
-    }
-
-    private static boolean hasTorchExtension(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        int dot = name.lastIndexOf('.');
-        return dot >= 0 && TORCH_EXTENSIONS.contains(name.substring(dot));
-    }
+    public static TensorStore openTensors(Path file) throws IOException { return TensorFiles.open(file); }
 
     private static Integer heads(int[] heads, int encoder) {
         return heads != null && encoder < heads.length && heads[encoder] > 0 ? heads[encoder] : null;
