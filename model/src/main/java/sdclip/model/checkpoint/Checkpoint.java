@@ -5,7 +5,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorStore;
@@ -200,104 +199,13 @@ public final class Checkpoint implements AutoCloseable {
 
     private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
         TensorStore s = openStore(file, stores);
-        Checkpoint c = new Checkpoint(file, recogniseFile(file, s, heads, visionHeads), stores);
+        Checkpoint c = new Checkpoint(file, SingleFileLayouts.recognise(file, s, heads, visionHeads), stores);
         for (String n : s.names()) {
             if (!n.startsWith(T5_PREFIX)) continue;
             c.t5Tensors++;
             c.t5Parameters += s.info(n).elements();
         }
         return c;
-    }
-
-    /** Recognises a single file by its keys and builds its towers. */
-    private static Recognised recogniseFile(Path file, TensorStore s, int[] heads, int visionHeads) {
-        List<TextTower> towers = new ArrayList<>();
-        Family family;
-        String layout;
-        if (StoreKeys.hasPrefix(s, SD3_L) && StoreKeys.hasPrefix(s, SD3_G)) {
-            // SD3 / SD3.5: CLIP-L and CLIP-G in Hugging Face naming, conditioned like SDXL (raw penultimate blocks side by side).
-            towers.add(TowerBuilders.hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), TowerBuilders.heads(heads, 0), "encoder 1 (CLIP-L)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            TextTower.Builder g = TowerBuilders.hfTower(s, SD3_G, projectionIfAny(s, "text_encoders.clip_g.transformer.text_projection.weight"), TowerBuilders.heads(heads, 1), "encoder 2 (CLIP-G)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE);
-            g.activation = HiddenAct.GELU;
-            g.padId = 0; // Stability's SD3 reference tokenizes for CLIP-G with pad_with_end=False
-            towers.add(g.build());
-            family = Family.SD3;
-            layout = "sd3 single file";
-        } else if (StoreKeys.hasPrefix(s, SD3_L)) {
-            // Flux: CLIP-L only (its pooled output conditions the model; T5 gives the sequence).
-            towers.add(TowerBuilders.hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), TowerBuilders.heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.FLUX;
-            layout = "flux single file";
-        } else if (StoreKeys.hasPrefix(s, "conditioner.embedders.0.transformer.text_model.") && StoreKeys.hasPrefix(s, "conditioner.embedders.1.model.")) {
-            towers.add(TowerBuilders.hfTower(s, "conditioner.embedders.0.transformer.text_model.", null, TowerBuilders.heads(heads, 0), "encoder 1 (CLIP-L)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            towers.add(openClipTower(s, "conditioner.embedders.1.model.", TowerBuilders.heads(heads, 1), "encoder 2 (OpenCLIP bigG)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            family = Family.SDXL;
-            layout = "sdxl single file";
-        } else if (StoreKeys.hasPrefix(s, "conditioner.embedders.0.model.")) {
-            var tok = s.info("conditioner.embedders.0.model.token_embedding.weight");
-            boolean refiner = tok != null && tok.rank() == 2 && tok.shape()[1] == 1280; // bigG: the SDXL refiner
-            TextTower t = refiner
-                    ? openClipTower(s, "conditioner.embedders.0.model.", TowerBuilders.heads(heads, 0), "encoder (OpenCLIP bigG)").conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build()
-                    : openClipTower(s, "conditioner.embedders.0.model.", TowerBuilders.heads(heads, 0), "OpenCLIP text encoder").clipSkip(2).build();
-            towers.add(t);
-            family = refiner ? Family.SDXL_REFINER : Family.SD2;
-            layout = refiner ? "sdxl-refiner single file" : "sd2 single file (conditioner.embedders)";
-        } else if (StoreKeys.hasPrefix(s, "cond_stage_model.model.")) {
-            towers.add(openClipTower(s, "cond_stage_model.model.", TowerBuilders.heads(heads, 0), "OpenCLIP text encoder").clipSkip(2).build());
-            family = Family.SD2;
-            layout = "sd2 single file";
-        } else if (StoreKeys.hasPrefix(s, "cond_stage_model.transformer.text_model.")) {
-            towers.add(TowerBuilders.hfTower(s, "cond_stage_model.transformer.text_model.", null, TowerBuilders.heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.SD1;
-            layout = "sd1 single file";
-        } else if (s.has("cond_stage_model.transformer.embeddings.token_embedding.weight")) {
-            towers.add(TowerBuilders.hfTower(s, "cond_stage_model.transformer.", null, TowerBuilders.heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.SD1;
-            layout = "sd1 single file (legacy keys)";
-        } else if (StoreKeys.hasPrefix(s, "text_model.")) {
-            String projection = s.has("text_projection.weight") ? "text_projection.weight" : null;
-            boolean vision = StoreKeys.hasPrefix(s, "vision_model.");
-            towers.add(TowerBuilders.hfTower(s, "text_model.", projection, TowerBuilders.heads(heads, 0), "text encoder").build());
-            family = vision ? Family.CLIP : Family.CLIP_TEXT;
-            layout = "huggingface";
-        } else if (StoreKeys.isBareHf(s)) {
-            // Recent transformers save CLIPTextModel without the text_model. prefix.
-            towers.add(TowerBuilders.hfTower(s, "", projectionIfAny(s, "text_projection.weight"), TowerBuilders.heads(heads, 0), "text encoder").build());
-            family = Family.CLIP_TEXT;
-            layout = "huggingface (no text_model. prefix)";
-        } else if (s.has("token_embedding.weight") && StoreKeys.hasPrefix(s, "transformer.resblocks.")) {
-            boolean vision = StoreKeys.hasPrefix(s, "visual.");
-            TextTower.Builder b = new TextTower.Builder();
-            b.store = s;
-            b.naming = Naming.OPENAI;
-            b.projection = s.has("text_projection") ? "text_projection" : null;
-            b.heads = TowerBuilders.heads(heads, 0);
-            b.label = "text encoder";
-            towers.add(b.build());
-            family = vision ? Family.CLIP : Family.CLIP_TEXT;
-            layout = "openai";
-        } else if (StoreKeys.hasPrefix(s, "vision_model.") || StoreKeys.hasPrefix(s, "visual.")) {
-            family = Family.CLIP_VISION;
-            layout = StoreKeys.hasPrefix(s, "vision_model.") ? "huggingface" : "openai";
-        } else {
-            throw new SafetensorsException(file, "holds no CLIP text encoder sdclip recognises; its top key prefixes are " + StoreKeys.topPrefixes(s)
-                    + " (expected e.g. cond_stage_model.transformer.text_model., cond_stage_model.model., conditioner.embedders., text_encoders.clip_l., text_model.)");
-        }
-        return new Recognised(family, layout, towers, TowerBuilders.visionBuilder(s, visionHeads, Map.of()));
-    }
-
-    private static final String SD3_L = "text_encoders.clip_l.transformer.text_model.";
-    private static final String SD3_G = "text_encoders.clip_g.transformer.text_model.";
-
-    private static String projectionIfAny(TensorStore s, String name) { return s.has(name) ? name : null; }
-
-    private static TextTower.Builder openClipTower(TensorStore s, String prefix, Integer heads, String label) {
-        String projection = s.has(prefix + "text_projection") ? prefix + "text_projection" : null;
-        return TowerBuilders.trainedByOpenClip(TowerBuilders.openAiTower(s, prefix, projection, heads, label));
     }
 
     private static Checkpoint openFolder(Path dir, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
