@@ -14,7 +14,9 @@ import sdclip.model.text.Batches;
 import sdclip.model.text.ConditioningLayer;
 import sdclip.model.text.EncoderOutputs;
 import sdclip.model.text.OutputAssembly;
+import sdclip.model.text.ProjectionLoan;
 import sdclip.model.text.TextTransformer;
+import sdclip.model.text.TokenizerLookup;
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
@@ -110,9 +112,7 @@ public final class TextEncoder implements AutoCloseable {
     private final Backend backend;
     private final List<TextTransformer> transformers = new ArrayList<>();
     /** Loaded on first use, so pre-tokenized callers ({@link #encodeIds}) need no vocabulary. */
-    private final ClipTokenizer[] tokenizers;
-    private final Path tokenizerPath;
-    private ClipTokenizer located;
+    private final TokenizerLookup tokenizers;
     private final int batchSize;
 
     private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options) throws IOException {
@@ -121,29 +121,12 @@ public final class TextEncoder implements AutoCloseable {
         this.backend = backend;
         this.batchSize = Math.max(1, options.batchSize());
         if (checkpoint.encoders().isEmpty()) throw new IOException(checkpoint.path() + ": has no text encoder (a CLIP vision model)");
-        TextTower borrowed = projectionSource == null ? null : projectionSource.encoders().stream()
-                .filter(t -> t.config().hasProjection()).findFirst()
-                .orElseThrow(() -> new IOException(options.projection() + ": has no text projection to borrow"));
-        this.tokenizers = new ClipTokenizer[checkpoint.encoders().size()];
-        this.tokenizerPath = options.tokenizer();
-        // The borrowed projection goes to every encoder without one whose width it takes (with
-        // one encoder, to that one even over its own); SDXL's CLIP-L takes CLIP ViT-L/14's and
-        // leaves encoder 2 its own. Some encoder must fit it.
-        boolean fitted = borrowed == null;
-        for (TextTower tower : checkpoint.encoders()) {
-            TextTower.Tensor projection = tower.tensors().get("text_projection.weight");
-            boolean fits = borrowed != null && borrowed.config().width() == tower.config().width();
-            if (fits && (projection == null || checkpoint.encoders().size() == 1)) {
-                projection = borrowed.tensor("text_projection.weight");
-                fitted = true;
-            }
-            transformers.add(new TextTransformer(backend, tower, projection));
+        ProjectionLoan loan = ProjectionLoan.of(checkpoint, projectionSource, options.projection());
+        this.tokenizers = new TokenizerLookup(checkpoint.encoders(), options.tokenizer());
+        for (int i = 0; i < checkpoint.encoders().size(); i++) {
+            transformers.add(new TextTransformer(backend, checkpoint.encoders().get(i), loan.projection(i)));
         }
-        if (!fitted) {
-            List<String> widths = checkpoint.encoders().stream().map(t -> t.label() + " has width " + t.config().width()).toList();
-            throw new IOException(options.projection() + ": its text projection takes width " + borrowed.config().width()
-                    + " but, in " + checkpoint.path() + ", " + String.join(" and ", widths));
-        }
+        loan.requireFitted(); // after the transformers, as always: a backend failure is reported first
     }
 
     /**
@@ -210,18 +193,8 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IOException              when no vocabulary is found or it cannot be loaded
      * @throws IllegalArgumentException when the checkpoint has no encoder {@code n}
      */
-    public synchronized ClipTokenizer tokenizer(int n) throws IOException {
-        int index = checkpoint.encoders().indexOf(checkpoint.encoder(n));
-        if (tokenizers[index] == null) {
-            Path own = checkpoint.encoders().get(index).tokenizerFolder();
-            if (tokenizerPath == null && own != null) {
-                tokenizers[index] = ClipTokenizer.load(own);
-            } else {
-                if (located == null) located = ClipTokenizer.locate(tokenizerPath, null);
-                tokenizers[index] = located;
-            }
-        }
-        return tokenizers[index];
+    public ClipTokenizer tokenizer(int n) throws IOException {
+        return tokenizers.forEncoder(checkpoint.encoders().indexOf(checkpoint.encoder(n)));
     }
 
     /** {@return the backend's name, e.g. {@code cpu} or {@code opencl:0:0}} */

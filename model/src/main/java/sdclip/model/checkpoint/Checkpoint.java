@@ -5,16 +5,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
-import java.util.TreeMap;
-import sdclip.model.json.Json;
-import sdclip.model.json.JsonException;
-import sdclip.model.pickle.TorchCheckpoint;
+import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.SafetensorsException;
-import sdclip.model.safetensors.SafetensorsFile;
-import sdclip.model.safetensors.ShardedSafetensors;
 import sdclip.model.safetensors.TensorStore;
 
 /**
@@ -55,7 +47,6 @@ public final class Checkpoint implements AutoCloseable {
 
     /** Where SD3 and Flux single files keep their T5 encoder, which sdclip lists but does not run. */
     public static final String T5_PREFIX = "text_encoders.t5xxl.";
-    private static final Set<String> TORCH_EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
 
     private final Path path;
     private final Family family;
@@ -68,12 +59,12 @@ public final class Checkpoint implements AutoCloseable {
     private int t5Tensors;
     private long t5Parameters;
 
-    private Checkpoint(Path path, Family family, String layout, List<TextTower> encoders, VisionTower.Builder vision, List<TensorStore> stores) {
+    private Checkpoint(Path path, Recognised recognised, List<TensorStore> stores) {
         this.path = path;
-        this.family = family;
-        this.layout = layout;
-        this.encoders = List.copyOf(encoders);
-        this.vision = vision;
+        this.family = recognised.family();
+        this.layout = recognised.layout();
+        this.encoders = List.copyOf(recognised.encoders());
+        this.vision = recognised.vision();
         this.stores = stores;
     }
 
@@ -186,7 +177,8 @@ public final class Checkpoint implements AutoCloseable {
         }
     }
 
-    private static TensorStore store(Path file, List<TensorStore> stores) throws IOException {
+    /** Opens {@code file}'s tensors into {@code stores}, which the checkpoint (or a failed open) closes. */
+    static TensorStore openStore(Path file, List<TensorStore> stores) throws IOException {
         TensorStore s = openTensors(file);
         stores.add(s);
         return s;
@@ -206,107 +198,11 @@ public final class Checkpoint implements AutoCloseable {
      * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
      *                              neither format; the message names the file
      */
-    public static TensorStore openTensors(Path file) throws IOException {
-        if (file.getFileName().toString().endsWith(".index.json")) return ShardedSafetensors.open(file);
-        // By the first bytes, not the name: renamed files are common (a .ckpt saved as .safetensors and back).
-        if (TorchCheckpoint.startsLikeTorch(file)) return TorchCheckpoint.open(file);
-        if (!hasTorchExtension(file)) return SafetensorsFile.open(file);
-        try {
-            return SafetensorsFile.open(file);
-        } catch (SafetensorsException e) {
-            throw new SafetensorsException(file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
-        }
-    }
-
-    private static boolean hasTorchExtension(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        int dot = name.lastIndexOf('.');
-        return dot >= 0 && TORCH_EXTENSIONS.contains(name.substring(dot));
-    }
-
-    private static Integer heads(int[] heads, int encoder) {
-        return heads != null && encoder < heads.length && heads[encoder] > 0 ? heads[encoder] : null;
-    }
+    public static TensorStore openTensors(Path file) throws IOException { return TensorFiles.open(file); }
 
     private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
-        TensorStore s = store(file, stores);
-        List<TextTower> towers = new ArrayList<>();
-        Family family;
-        String layout;
-        if (hasPrefix(s, SD3_L) && hasPrefix(s, SD3_G)) {
-            // SD3 / SD3.5: CLIP-L and CLIP-G in Hugging Face naming, conditioned like SDXL (raw penultimate blocks side by side).
-            towers.add(hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), heads(heads, 0), "encoder 1 (CLIP-L)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            TextTower.Builder g = hfTower(s, SD3_G, projectionIfAny(s, "text_encoders.clip_g.transformer.text_projection.weight"), heads(heads, 1), "encoder 2 (CLIP-G)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE);
-            g.activation = HiddenAct.GELU;
-            g.padId = 0; // Stability's SD3 reference tokenizes for CLIP-G with pad_with_end=False
-            towers.add(g.build());
-            family = Family.SD3;
-            layout = "sd3 single file";
-        } else if (hasPrefix(s, SD3_L)) {
-            // Flux: CLIP-L only (its pooled output conditions the model; T5 gives the sequence).
-            towers.add(hfTower(s, SD3_L, projectionIfAny(s, "text_encoders.clip_l.transformer.text_projection.weight"), heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.FLUX;
-            layout = "flux single file";
-        } else if (hasPrefix(s, "conditioner.embedders.0.transformer.text_model.") && hasPrefix(s, "conditioner.embedders.1.model.")) {
-            towers.add(hfTower(s, "conditioner.embedders.0.transformer.text_model.", null, heads(heads, 0), "encoder 1 (CLIP-L)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            towers.add(openClipTower(s, "conditioner.embedders.1.model.", heads(heads, 1), "encoder 2 (OpenCLIP bigG)")
-                    .conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build());
-            family = Family.SDXL;
-            layout = "sdxl single file";
-        } else if (hasPrefix(s, "conditioner.embedders.0.model.")) {
-            var tok = s.info("conditioner.embedders.0.model.token_embedding.weight");
-            boolean refiner = tok != null && tok.rank() == 2 && tok.shape()[1] == 1280; // bigG: the SDXL refiner
-            TextTower t = refiner
-                    ? openClipTower(s, "conditioner.embedders.0.model.", heads(heads, 0), "encoder (OpenCLIP bigG)").conditioning(TextTower.Conditioning.RAW_PENULTIMATE).build()
-                    : openClipTower(s, "conditioner.embedders.0.model.", heads(heads, 0), "OpenCLIP text encoder").clipSkip(2).build();
-            towers.add(t);
-            family = refiner ? Family.SDXL_REFINER : Family.SD2;
-            layout = refiner ? "sdxl-refiner single file" : "sd2 single file (conditioner.embedders)";
-        } else if (hasPrefix(s, "cond_stage_model.model.")) {
-            towers.add(openClipTower(s, "cond_stage_model.model.", heads(heads, 0), "OpenCLIP text encoder").clipSkip(2).build());
-            family = Family.SD2;
-            layout = "sd2 single file";
-        } else if (hasPrefix(s, "cond_stage_model.transformer.text_model.")) {
-            towers.add(hfTower(s, "cond_stage_model.transformer.text_model.", null, heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.SD1;
-            layout = "sd1 single file";
-        } else if (s.has("cond_stage_model.transformer.embeddings.token_embedding.weight")) {
-            towers.add(hfTower(s, "cond_stage_model.transformer.", null, heads(heads, 0), "CLIP-L text encoder").build());
-            family = Family.SD1;
-            layout = "sd1 single file (legacy keys)";
-        } else if (hasPrefix(s, "text_model.")) {
-            String projection = s.has("text_projection.weight") ? "text_projection.weight" : null;
-            boolean vision = hasPrefix(s, "vision_model.");
-            towers.add(hfTower(s, "text_model.", projection, heads(heads, 0), "text encoder").build());
-            family = vision ? Family.CLIP : Family.CLIP_TEXT;
-            layout = "huggingface";
-        } else if (isBareHf(s)) {
-            // Recent transformers save CLIPTextModel without the text_model. prefix.
-            towers.add(hfTower(s, "", projectionIfAny(s, "text_projection.weight"), heads(heads, 0), "text encoder").build());
-            family = Family.CLIP_TEXT;
-            layout = "huggingface (no text_model. prefix)";
-        } else if (s.has("token_embedding.weight") && hasPrefix(s, "transformer.resblocks.")) {
-            boolean vision = hasPrefix(s, "visual.");
-            TextTower.Builder b = new TextTower.Builder();
-            b.store = s;
-            b.naming = Naming.OPENAI;
-            b.projection = s.has("text_projection") ? "text_projection" : null;
-            b.heads = heads(heads, 0);
-            b.label = "text encoder";
-            towers.add(b.build());
-            family = vision ? Family.CLIP : Family.CLIP_TEXT;
-            layout = "openai";
-        } else if (hasPrefix(s, "vision_model.") || hasPrefix(s, "visual.")) {
-            family = Family.CLIP_VISION;
-            layout = hasPrefix(s, "vision_model.") ? "huggingface" : "openai";
-        } else {
-            throw new SafetensorsException(file, "holds no CLIP text encoder sdclip recognises; its top key prefixes are " + topPrefixes(s)
-                    + " (expected e.g. cond_stage_model.transformer.text_model., cond_stage_model.model., conditioner.embedders., text_encoders.clip_l., text_model.)");
-        }
-        Checkpoint c = new Checkpoint(file, family, layout, towers, visionBuilder(s, visionHeads, Map.of()), stores);
+        TensorStore s = openStore(file, stores);
+        Checkpoint c = new Checkpoint(file, SingleFileLayouts.recognise(file, s, heads, visionHeads), stores);
         for (String n : s.names()) {
             if (!n.startsWith(T5_PREFIX)) continue;
             c.t5Tensors++;
@@ -315,198 +211,9 @@ public final class Checkpoint implements AutoCloseable {
         return c;
     }
 
-    private static final String SD3_L = "text_encoders.clip_l.transformer.text_model.";
-    private static final String SD3_G = "text_encoders.clip_g.transformer.text_model.";
-
-    private static String projectionIfAny(TensorStore s, String name) { return s.has(name) ? name : null; }
-
-    /** A Hugging Face text model saved without its {@code text_model.} prefix. */
-    private static boolean isBareHf(TensorStore s) {
-        return s.has("embeddings.token_embedding.weight") && hasPrefix(s, "encoder.layers.");
-    }
-
-    /** The prefix of a Hugging Face text model's tensors: {@code text_model.}, or none in recent transformers' files; null when neither. */
-    private static String hfPrefix(TensorStore s) {
-        if (hasPrefix(s, "text_model.")) return "text_model.";
-        return isBareHf(s) ? "" : null;
-    }
-
-    /** The vision tower's builder when {@code s} holds one (HF {@code vision_model.} or OpenAI {@code visual.}), else null. */
-    private static VisionTower.Builder visionBuilder(TensorStore s, int visionHeads, Map<String, Object> visionConfig) {
-        VisionTower.Builder b = new VisionTower.Builder();
-        b.store = s;
-        if (hasPrefix(s, "vision_model.")) {
-            b.projection = s.has("visual_projection.weight") ? "visual_projection.weight" : null;
-        } else if (hasPrefix(s, "visual.")) {
-            b.prefix = "visual.";
-            b.naming = Naming.OPENAI;
-            b.projection = s.has("visual.proj") ? "visual.proj" : null;
-        } else {
-            return null;
-        }
-        b.heads = visionHeads > 0 ? Integer.valueOf(visionHeads) : null;
-        b.configHeads = intOr(visionConfig, "num_attention_heads");
-        if (visionConfig.get("hidden_act") instanceof String act) b.activation = HiddenAct.parse(act);
-        if (visionConfig.get("layer_norm_eps") instanceof Number eps) b.layerNormEps = eps.floatValue();
-        return b;
-    }
-
     private static Checkpoint openFolder(Path dir, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
-        if (Files.isDirectory(dir.resolve("text_encoder")) || Files.isDirectory(dir.resolve("text_encoder_2")) || Files.isRegularFile(dir.resolve("model_index.json"))) {
-            return openDiffusers(dir, heads, stores);
-        }
-        Path weights = modelFile(dir);
-        if (weights == null) throw new IOException(dir + ": no model.safetensors, *.safetensors.index.json, pytorch_model.bin, or diffusers text_encoder/ folder here");
-        Map<String, Object> config = readConfig(dir.resolve("config.json"));
-        TensorStore s = store(weights, stores);
-        String prefix = hfPrefix(s);
-        if (prefix == null && hasPrefix(s, "vision_model.")) {
-            return new Checkpoint(dir, Family.CLIP_VISION, "huggingface folder", List.of(), visionBuilder(s, visionHeads, visionConfig(config)), stores);
-        }
-        if (prefix == null) {
-            throw new SafetensorsException(weights, "holds no text_model.* tensors; its top key prefixes are " + topPrefixes(s));
-        }
-        Map<String, Object> text = textConfig(config);
-        TextTower.Builder b = hfTower(s, prefix, s.has("text_projection.weight") ? "text_projection.weight" : null, heads(heads, 0), "text encoder");
-        b.configHeads = intOr(text, "num_attention_heads");
-        applyConfig(b, text);
-        b.padId = padIdOf(dir.resolve("tokenizer"), b.activation); // none there: by the tower's origin
-        VisionTower.Builder vision = visionBuilder(s, visionHeads, visionConfig(config));
-        return new Checkpoint(dir, vision != null ? Family.CLIP : Family.CLIP_TEXT, "huggingface folder", List.of(b.build()), vision, stores);
-    }
-
-    private static Checkpoint openDiffusers(Path dir, int[] heads, List<TensorStore> stores) throws IOException {
-        String pipeline = "";
-        if (Files.isRegularFile(dir.resolve("model_index.json"))) {
-            Object cls = readConfig(dir.resolve("model_index.json")).get("_class_name");
-            pipeline = cls instanceof String str ? str : "";
-        }
-        List<TextTower> towers = new ArrayList<>();
-        String[] folders = {"text_encoder", "text_encoder_2"};
-        boolean xl = pipeline.contains("XL");
-        for (String folder : folders) {
-            Path enc = dir.resolve(folder);
-            if (!Files.isDirectory(enc)) continue;
-            Path weights = modelFile(enc);
-            if (weights == null) throw new IOException(enc + ": no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
-            Map<String, Object> config = readConfig(enc.resolve("config.json"));
-            TensorStore s = store(weights, stores);
-            int index = towers.size();
-            String prefix = hfPrefix(s);
-            TextTower.Builder b = hfTower(s, prefix != null ? prefix : "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
-                    heads(heads, index), folder);
-            b.configHeads = intOr(config, "num_attention_heads");
-            applyConfig(b, config);
-            Path tok = dir.resolve(folder.equals("text_encoder") ? "tokenizer" : "tokenizer_2");
-            b.tokenizerFolder = Files.isDirectory(tok) ? tok : null;
-            b.padId = padIdOf(tok, b.activation);
-            if (xl) b.conditioning = TextTower.Conditioning.RAW_PENULTIMATE;
-            towers.add(b.build());
-        }
-        if (towers.isEmpty()) throw new IOException(dir + ": a diffusers folder without text_encoder/ or text_encoder_2/");
-        Family family;
-        if (towers.size() == 2) family = Family.SDXL;
-        else if (xl || !Files.isDirectory(dir.resolve("text_encoder"))) family = Family.SDXL_REFINER;
-        else family = towers.getFirst().config().activation() == HiddenAct.GELU ? Family.SD2 : Family.SD1;
-        return new Checkpoint(dir, family, "diffusers", towers, null, stores);
-    }
-
-    /** The pad id from a tokenizer folder's special_tokens_map.json ("!" is 0), else by the tower's origin. */
-    private static int padIdOf(Path tokenizer, HiddenAct act) throws IOException {
-        Path map = tokenizer.resolve("special_tokens_map.json");
-        if (Files.isRegularFile(map)) {
-            Object pad = readConfig(map).get("pad_token");
-            if (pad instanceof Map<?, ?> m) pad = m.get("content");
-            if ("!".equals(pad)) return 0;
-            if ("<|endoftext|>".equals(pad)) return 49407;
-        }
-        return act == HiddenAct.GELU ? 0 : 49407;
-    }
-
-    private static Path modelFile(Path dir) {
-        for (String name : new String[] {"model.safetensors", "model.fp16.safetensors", "model.safetensors.index.json", "model.fp16.safetensors.index.json",
-                "pytorch_model.bin", "pytorch_model.fp16.bin"}) {
-            if (Files.isRegularFile(dir.resolve(name))) return dir.resolve(name);
-        }
-        return null;
-    }
-
-    private static Map<String, Object> readConfig(Path file) throws IOException {
-        if (!Files.isRegularFile(file)) return Map.of();
-        try {
-            return Json.parseObject(Files.readString(file));
-        } catch (JsonException e) {
-            throw new IOException(file + ": " + e.getMessage());
-        }
-    }
-
-    /** A CLIPModel config nests the text part under text_config. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> textConfig(Map<String, Object> config) {
-        return config.get("text_config") instanceof Map<?, ?> m ? (Map<String, Object>) m : config;
-    }
-
-    /** A CLIPModel config nests the vision part under vision_config; a CLIPVisionModel's is the whole file. */
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> visionConfig(Map<String, Object> config) {
-        if (config.get("vision_config") instanceof Map<?, ?> m) return (Map<String, Object>) m;
-        return "clip_vision_model".equals(config.get("model_type")) ? config : Map.of();
-    }
-
-    private static void applyConfig(TextTower.Builder b, Map<String, Object> config) {
-        if (config.get("hidden_act") instanceof String act) b.activation = HiddenAct.parse(act);
-        if (config.get("layer_norm_eps") instanceof Number eps) b.layerNormEps = eps.floatValue();
-    }
-
-    private static Integer intOr(Map<String, Object> config, String key) {
-        return config.get(key) instanceof Long v && v > 0 && v < 100_000 ? v.intValue() : null;
-    }
-
-    private static TextTower.Builder hfTower(TensorStore s, String prefix, String projection, Integer heads, String label) {
-        TextTower.Builder b = new TextTower.Builder();
-        b.store = s;
-        b.prefix = prefix;
-        b.naming = Naming.HUGGING_FACE;
-        b.projection = projection;
-        b.heads = heads;
-        b.label = label;
-        return b;
-    }
-
-    private static TextTower.Builder openClipTower(TensorStore s, String prefix, Integer heads, String label) {
-        TextTower.Builder b = new TextTower.Builder();
-        b.store = s;
-        b.prefix = prefix;
-        b.naming = Naming.OPENAI;
-        b.projection = s.has(prefix + "text_projection") ? prefix + "text_projection" : null;
-        b.heads = heads;
-        b.activation = HiddenAct.GELU;
-        b.padId = 0;
-        b.label = label;
-        return b;
-    }
-
-    private static boolean hasPrefix(TensorStore s, String prefix) {
-        for (String n : s.names()) if (n.startsWith(prefix)) return true;
-        return false;
-    }
-
-    /** The first two dotted components of every key, with counts: what a file holds, at a glance. */
-    static String topPrefixes(TensorStore s) {
-        Map<String, Integer> counts = new TreeMap<>();
-        for (String n : s.names()) {
-            String[] parts = n.split("\\.", 3);
-            String p = parts.length > 2 ? parts[0] + "." + parts[1] + "." : n;
-            counts.merge(p, 1, Integer::sum);
-        }
-        if (counts.isEmpty()) return "(no tensors)";
-        StringBuilder sb = new StringBuilder();
-        int shown = 0;
-        for (var e : counts.entrySet()) {
-            if (shown++ == 8) { sb.append(", ..."); break; }
-            sb.append(shown > 1 ? ", " : "").append(e.getKey()).append(" (").append(e.getValue()).append(')');
-        }
-        return sb.toString();
+        Recognised r = DiffusersFolder.isDiffusers(dir) ? DiffusersFolder.read(dir, heads, stores) : HfModelFolder.read(dir, heads, visionHeads, stores);
+        return new Checkpoint(dir, r, stores);
     }
 
     @Override public void close() { stores.forEach(TensorStore::close); }

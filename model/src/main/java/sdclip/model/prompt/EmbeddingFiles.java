@@ -16,10 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+import sdclip.model.format.TensorFiles;
 import sdclip.model.pickle.PickleException;
-import sdclip.model.pickle.TorchCheckpoint;
 import sdclip.model.safetensors.SafetensorsException;
-import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 
@@ -228,8 +227,9 @@ public final class EmbeddingFiles {
     private static Entry read(Path file, boolean inFolder) throws IOException {
         String fileName = file.getFileName().toString();
         String stem = fileName.substring(0, fileName.length() - extension(file).length());
-        // By the first bytes, as checkpoints are, whatever the extension.
-        try (TensorStore store = TorchCheckpoint.startsLikeTorch(file) ? TorchCheckpoint.open(file) : SafetensorsFile.open(file)) {
+        // Sniffed as checkpoints are (torch by the first bytes, whatever the extension), opened as sniffed:
+        // a .pt that is neither format keeps the safetensors reader's own message.
+        try (TensorStore store = TensorFiles.sniff(file).open(file)) {
             Set<String> names = new TreeSet<>(store.names());
             Map<String, Table> tables = new LinkedHashMap<>();
             String token = null;

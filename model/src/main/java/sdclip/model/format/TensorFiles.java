@@ -1,0 +1,87 @@
+package sdclip.model.format;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Set;
+import sdclip.model.pickle.TorchCheckpoint;
+import sdclip.model.safetensors.SafetensorsException;
+import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.model.safetensors.ShardedSafetensors;
+import sdclip.model.safetensors.TensorStore;
+
+/**
+ * The one place that tells a tensor file's format and opens it as a {@link TensorStore}: a
+ * {@code *.safetensors.index.json} by its name, a PyTorch checkpoint (zip archive or legacy
+ * pickle) by its first bytes whatever its name, anything else as safetensors. A new format is
+ * one more {@link Format} and one more case in {@link #sniff}.
+ */
+public final class TensorFiles {
+    private static final Set<String> TORCH_EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
+
+    private TensorFiles() {}
+
+    /** The formats sdclip reads tensors from. */
+    public enum Format {
+        /** A {@code *.safetensors.index.json} naming the shard of every tensor. */
+        SAFETENSORS_INDEX,
+        /** A {@code torch.save} file, zip or legacy, read by a pickle reader that never executes anything. */
+        TORCH,
+        /** One {@code .safetensors} file. */
+        SAFETENSORS;
+
+        /**
+         * Opens {@code file} as this format.
+         *
+         * @param file the file
+         * @return its tensors; the caller closes the store
+         * @throws IOException when the file is missing, unreadable or malformed for this format
+         */
+        public TensorStore open(Path file) throws IOException {
+            return switch (this) {
+                case SAFETENSORS_INDEX -> ShardedSafetensors.open(file);
+                case TORCH -> TorchCheckpoint.open(file);
+                case SAFETENSORS -> SafetensorsFile.open(file);
+            };
+        }
+    }
+
+    /**
+     * The format of {@code file}: an index by its name, torch by its first bytes, else safetensors.
+     *
+     * @param file the file
+     * @return its format; never null (what is not recognised is tried as safetensors)
+     */
+    public static Format sniff(Path file) {
+        if (file.getFileName().toString().endsWith(".index.json")) return Format.SAFETENSORS_INDEX;
+        // By the first bytes, not the name: renamed files are common (a .ckpt saved as .safetensors and back).
+        if (TorchCheckpoint.startsLikeTorch(file)) return Format.TORCH;
+        return Format.SAFETENSORS;
+    }
+
+    /**
+     * Opens one file's tensors in the format {@link #sniff} tells. A torch extension on a file
+     * that is neither torch nor safetensors is refused with one line.
+     *
+     * @param file the file
+     * @return its tensors; the caller closes the store
+     * @throws IOException          when the file is missing or unreadable
+     * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
+     *                              neither format; the message names the file
+     */
+    public static TensorStore open(Path file) throws IOException {
+        Format format = sniff(file);
+        if (format != Format.SAFETENSORS || !hasTorchExtension(file)) return format.open(file);
+        try {
+            return format.open(file);
+        } catch (SafetensorsException e) {
+            throw new SafetensorsException(file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
+        }
+    }
+
+    private static boolean hasTorchExtension(Path file) {
+        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
+        int dot = name.lastIndexOf('.');
+        return dot >= 0 && TORCH_EXTENSIONS.contains(name.substring(dot));
+    }
+}
