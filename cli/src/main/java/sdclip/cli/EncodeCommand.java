@@ -105,14 +105,14 @@ final class EncodeCommand implements Callable<Integer> {
             Progress progress = new Progress(spec.commandLine().getErr(), modelOptions.quiet);
             // One path for every syntax: the specs first (the file's layout), then batches as they finish.
             PromptOptions options = syntax.options(modelPaths, spec.commandLine().getErr());
-            EncodeRequest everything = (syntax.plain() ? EncodeRequest.standard() : SYNTAX_OUTPUTS).encoder(number).clipSkip(skip);
+            EncodeRequest everything = (syntax.plain() ? EncodeRequest.standard() : SYNTAX_OUTPUTS).encoder(number).clipSkip(skip).prompts(options);
             if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
-            List<TensorSpec> selected = select(enc.outputs(texts, everything, options), fmt);
-            EncodeRequest request = requestFor(selected).encoder(number).clipSkip(skip);
-            List<String> produced = enc.outputs(texts, request, options).stream().map(TensorSpec::name).toList();
+            List<TensorSpec> selected = select(enc.outputs(texts, everything), fmt);
+            EncodeRequest request = requestFor(selected).encoder(number).clipSkip(skip).prompts(options).progress(progress);
+            List<String> produced = enc.outputs(texts, request).stream().map(TensorSpec::name).toList();
             for (TensorSpec s : selected) if (!produced.contains(s.name())) throw new IllegalStateException(request + " does not produce " + s.name());
             try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
-                enc.stream(texts, request, options, writer::write, progress);
+                enc.stream(texts, request, writer::write);
                 writer.finish();
             }
         }

@@ -71,7 +71,7 @@ final class ModelOptions {
             noted = true;
             command.commandLine().getErr().println("sdclip: " + PORTABLE_NOTE + "; using the portable backend");
         }
-        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withBackend(backend)
+        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withDevice(device(backend))
                 .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
     }
 

@@ -38,7 +38,7 @@ final class PromptSyntaxOptions {
     /** The library's options, with the embeddings read ({@link #embeddings}). */
     PromptOptions options(ModelPaths paths, PrintWriter err) throws IOException {
         check();
-        return new PromptOptions(syntax, emphasis, List.of()).withEmbeddings(embeddings(paths, err));
+        return PromptOptions.plain().withSyntax(syntax).withEmphasis(emphasis).withEmbeddings(embeddings(paths, err));
     }
 
     /**

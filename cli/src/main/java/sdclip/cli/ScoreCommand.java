@@ -238,8 +238,9 @@ final class ScoreCommand implements Callable<Integer> {
             int encoders = enc.configs().size();
             if (encoders > 1) OptionChecks.encoderExists("--encoder", number, enc.checkpoint());
             // SDXL, SD3: the encoder that takes the CLIP model's projection, CLIP-L (1), unless --encoder says.
-            EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : number == 0 ? 1 : number);
-            var e = enc.encode(captions, req, syntax.options(modelPaths, spec.commandLine().getErr()), new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            EncodeRequest req = EncodeRequest.pooledOnly().encoder(encoders == 1 ? 0 : number == 0 ? 1 : number)
+                    .prompts(syntax.options(modelPaths, spec.commandLine().getErr())).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+            var e = enc.encode(captions, req);
             if (!e.has("text_embeds")) throw new IOException(tower + ": this text encoder has no text projection" + (textModel != null ? " and " + model + " none to lend" : ""));
             return e.get("text_embeds");
         }

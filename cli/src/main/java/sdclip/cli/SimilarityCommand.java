@@ -106,8 +106,8 @@ final class SimilarityCommand implements Callable<Integer> {
     private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count), syntax.options(modelPaths, spec.commandLine().getErr()),
-                new Progress(spec.commandLine().getErr(), modelOptions.quiet));
+        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count)
+                .prompts(syntax.options(modelPaths, spec.commandLine().getErr())).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet)));
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
         }

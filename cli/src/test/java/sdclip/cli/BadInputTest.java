@@ -82,7 +82,7 @@ class BadInputTest {
         }
         messages.add(assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(sdxl, new int[] {2, 3, 4})).getMessage());
         try (TextEncoder enc = TextEncoder.open(sd15, TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())))) {
-            messages.add(assertThrows(IllegalArgumentException.class, () -> enc.outputs(EncodeRequest.standard().clipSkip(5), 1)).getMessage());
+            messages.add(assertThrows(IllegalArgumentException.class, () -> enc.outputs(List.of("a"), EncodeRequest.standard().clipSkip(5))).getMessage());
         }
         assertTrue(messages.get(0).contains("text encoder 3 requested, but ") && messages.get(0).contains("tiny-sdxl.safetensors has 2 text encoders"), messages.get(0));
         assertTrue(messages.get(1).contains("3 head counts given for 2 text encoders in ") && messages.get(1).contains("tiny-sdxl.safetensors"), messages.get(1));

@@ -2,25 +2,32 @@ package sdclip.model;
 
 import java.util.Collections;
 import java.util.EnumSet;
+import java.util.Objects;
 import java.util.Set;
 
 /**
- * What {@link TextEncoder#encode} computes: a set of {@link TextOutput}s, which encoder, and
- * the clip skip. Immutable; every {@code with}-style method returns a new request.
+ * What {@link TextEncoder#encode} computes: a set of {@link TextOutput}s, which encoder, the
+ * clip skip, how prompts are read ({@link PromptOptions}: plain CLIP, or a front-end's syntax),
+ * and who hears of progress. Immutable; every {@code with}-style method returns a new request.
  *
  * <pre>{@code
  * EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2)           // "clip skip 2" conditioning
  * EncodeRequest.pooledOnly().encoder(2)                           // SDXL encoder 2's text_embeds, fast
+ * EncodeRequest.standard().prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111))
  * }</pre>
  */
 public final class EncodeRequest {
     private final Set<TextOutput> outputs;
     private final int encoder, clipSkip;
+    private final PromptOptions prompts;
+    private final ProgressListener progress;
 
-    private EncodeRequest(Set<TextOutput> outputs, int encoder, int clipSkip) {
+    private EncodeRequest(Set<TextOutput> outputs, int encoder, int clipSkip, PromptOptions prompts, ProgressListener progress) {
         this.outputs = Collections.unmodifiableSet(outputs);
         this.encoder = encoder;
         this.clipSkip = clipSkip;
+        this.prompts = Objects.requireNonNull(prompts, "prompts");
+        this.progress = Objects.requireNonNull(progress, "progress");
     }
 
     /**
@@ -32,7 +39,7 @@ public final class EncodeRequest {
     public static EncodeRequest of(TextOutput... outputs) {
         EnumSet<TextOutput> set = EnumSet.noneOf(TextOutput.class);
         for (TextOutput o : outputs) set.add(o);
-        return new EncodeRequest(set, 0, 0);
+        return new EncodeRequest(set, 0, 0, PromptOptions.plain(), ProgressListener.NONE);
     }
 
     /** {@return a request for conditioning, last hidden state, pooled output and text embeddings} */
@@ -57,7 +64,7 @@ public final class EncodeRequest {
     public EncodeRequest with(TextOutput... more) {
         EnumSet<TextOutput> set = outputs.isEmpty() ? EnumSet.noneOf(TextOutput.class) : EnumSet.copyOf(outputs);
         for (TextOutput o : more) set.add(o);
-        return new EncodeRequest(set, encoder, clipSkip);
+        return new EncodeRequest(set, encoder, clipSkip, prompts, progress);
     }
 
     /**
@@ -70,7 +77,7 @@ public final class EncodeRequest {
      */
     public EncodeRequest encoder(int n) {
         if (n < 0) throw new IllegalArgumentException("encoder numbers start at 1, got " + n);
-        return new EncodeRequest(outputs, n, clipSkip);
+        return new EncodeRequest(outputs, n, clipSkip, prompts, progress);
     }
 
     /**
@@ -84,8 +91,31 @@ public final class EncodeRequest {
      */
     public EncodeRequest clipSkip(int k) {
         if (k < 0) throw new IllegalArgumentException("clip skip counts layers from the end, from 1; got " + k);
-        return new EncodeRequest(outputs, encoder, k);
+        return new EncodeRequest(outputs, encoder, k, prompts, progress);
     }
+
+    /**
+     * How to read the prompts: plain CLIP (the default), or A1111's or ComfyUI's syntax with
+     * emphasis and textual inversion embeddings.
+     *
+     * @param options the prompt syntax, emphasis and embeddings
+     * @return the new request
+     */
+    public EncodeRequest prompts(PromptOptions options) { return new EncodeRequest(outputs, encoder, clipSkip, options, progress); }
+
+    /**
+     * Who hears of progress: told after each batch, on the encoding thread.
+     *
+     * @param listener the listener; {@link ProgressListener#NONE} (the default) for silence
+     * @return the new request
+     */
+    public EncodeRequest progress(ProgressListener listener) { return new EncodeRequest(outputs, encoder, clipSkip, prompts, listener); }
+
+    /** {@return how prompts are read} */
+    public PromptOptions prompts() { return prompts; }
+
+    /** {@return who hears of progress} */
+    public ProgressListener progress() { return progress; }
 
     /** {@return the outputs asked for, in {@link TextOutput} order; unmodifiable, may be empty} */
     public Set<TextOutput> outputs() { return outputs; }
@@ -107,5 +137,8 @@ public final class EncodeRequest {
     /** {@return true when nothing needs the full sequence, so the pooled-only fast path applies} */
     public boolean isPooledOnly() { return outputs.stream().noneMatch(TextOutput::needsFullSequence); }
 
-    @Override public String toString() { return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "") + (clipSkip > 0 ? " clip skip " + clipSkip : ""); }
+    @Override public String toString() {
+        return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "") + (clipSkip > 0 ? " clip skip " + clipSkip : "")
+                + (prompts.syntax() != sdclip.model.prompt.PromptSyntax.PLAIN ? " syntax " + prompts.syntax().name() : "");
+    }
 }

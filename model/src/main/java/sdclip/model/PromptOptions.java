@@ -8,42 +8,39 @@ import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSyntax;
 
 /**
- * How {@link TextEncoder#encode(List, EncodeRequest, PromptOptions, ProgressListener)} reads
- * prompts: their syntax, A1111's emphasis mode, and the textual inversion embeddings to
- * recognise, as paths read at encoding or as {@link EmbeddingFiles} already read (whose
- * {@link EmbeddingFiles#skipped()} the caller can report first).
- *
- * @param syntax {@link PromptSyntax#PLAIN} (exact CLIP, truncated to 77 tokens),
- *     {@link PromptSyntax#A1111} or {@link PromptSyntax#COMFY}
- * @param emphasis how A1111 weights are applied (ignored by the other syntaxes)
- * @param embeddings textual inversion files or folders ({@code .pt}, {@code .bin},
- *     {@code .safetensors}), read at encoding; they need the A1111 or ComfyUI syntax
- * @param embeddingFiles embeddings already read; {@link EmbeddingFiles#none()} when
- *     {@code embeddings} names paths
+ * How a request's prompts are read ({@link EncodeRequest#prompts(PromptOptions)}): their syntax,
+ * A1111's emphasis mode, and the textual inversion embeddings to recognise, as paths read at
+ * encoding or as {@link EmbeddingFiles} already read (whose {@link EmbeddingFiles#skipped()}
+ * the caller can report first). Immutable; start from {@link #plain()}.
  */
-public record PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles) {
-    /** Checks for nulls and copies the list; paths and embeddings already read do not mix. */
-    public PromptOptions {
-        Objects.requireNonNull(syntax, "syntax");
-        Objects.requireNonNull(emphasis, "emphasis");
-        Objects.requireNonNull(embeddingFiles, "embeddingFiles");
-        embeddings = List.copyOf(embeddings);
-        if (!embeddings.isEmpty() && !embeddingFiles.isEmpty()) throw new IllegalArgumentException("give embedding paths or embeddings already read, not both");
+public final class PromptOptions {
+    private final PromptSyntax syntax;
+    private final Emphasis emphasis;
+    private final List<Path> embeddings;
+    private final EmbeddingFiles embeddingFiles;
+
+    private PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles) {
+        this.syntax = Objects.requireNonNull(syntax, "syntax");
+        this.emphasis = Objects.requireNonNull(emphasis, "emphasis");
+        this.embeddingFiles = Objects.requireNonNull(embeddingFiles, "embeddingFiles");
+        this.embeddings = List.copyOf(embeddings);
+        if (!this.embeddings.isEmpty() && !embeddingFiles.isEmpty()) throw new IllegalArgumentException("give embedding paths or embeddings already read, not both");
     }
 
-    /**
-     * Options whose embeddings are paths, read at encoding.
-     *
-     * @param syntax the prompt syntax
-     * @param emphasis how A1111 weights are applied
-     * @param embeddings textual inversion files or folders
-     */
-    public PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings) {
-        this(syntax, emphasis, embeddings, EmbeddingFiles.none());
-    }
+    /** {@return {@link PromptSyntax#PLAIN} (exact CLIP, cut to 77 tokens), {@link PromptSyntax#A1111} or {@link PromptSyntax#COMFY}} */
+    public PromptSyntax syntax() { return syntax; }
 
-    /** {@return plain CLIP tokenization, no embeddings: what {@link TextEncoder#encode(List)} does} */
-    public static PromptOptions plain() { return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of()); }
+    /** {@return how A1111 weights are applied (the other syntaxes ignore it)} */
+    public Emphasis emphasis() { return emphasis; }
+
+    /** {@return textual inversion files or folders read at encoding; unmodifiable} */
+    public List<Path> embeddings() { return embeddings; }
+
+    /** {@return embeddings already read; {@link EmbeddingFiles#none()} when {@link #embeddings()} names paths} */
+    public EmbeddingFiles embeddingFiles() { return embeddingFiles; }
+
+    /** {@return plain CLIP tokenization, no embeddings: what {@link EncodeRequest}s read by default} */
+    public static PromptOptions plain() { return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none()); }
 
     /**
      * These options with another syntax.
@@ -79,4 +76,6 @@ public record PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> e
 
     /** {@return whether any embeddings are given, as paths or already read} */
     public boolean hasEmbeddings() { return !embeddings.isEmpty() || !embeddingFiles.isEmpty(); }
+
+    @Override public String toString() { return "PromptOptions[" + syntax + ", " + emphasis + ", " + embeddings + "]"; }
 }

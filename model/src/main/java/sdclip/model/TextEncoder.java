@@ -45,18 +45,44 @@ import sdclip.model.checkpoint.ClipTextConfig;
 public final class TextEncoder implements AutoCloseable {
 
     /**
-     * How to open a model.
-     *
-     * @param heads      heads per encoder, overriding inference (null: width / 64 or config.json)
-     * @param projection a CLIP file or folder whose text projection to borrow (SD 1.x has none), or null
-     * @param tokenizer  the vocabulary ({@link ClipTokenizer#load}), or null to look for one
-     * @param backend    {@code cpu} or {@code reference}
-     * @param threads    CPU threads, 0 for every processor
-     * @param batchSize  prompts per forward pass (bounds activation memory)
+     * How to open a model: immutable, defaults first, each {@code with} method a changed copy
+     * (new settings can be added without breaking callers).
      */
-    public record Options(int[] heads, Path projection, Path tokenizer, String backend, int threads, int batchSize) {
+    public static final class Options {
+        private final int[] heads;
+        private final Path projection, tokenizer;
+        private final Device device;
+        private final int threads, batchSize;
+
+        private Options(int[] heads, Path projection, Path tokenizer, Device device, int threads, int batchSize) {
+            this.heads = heads == null ? null : heads.clone();
+            this.projection = projection;
+            this.tokenizer = tokenizer;
+            this.device = device;
+            this.threads = threads;
+            this.batchSize = batchSize;
+        }
+
         /** {@return no overrides, the CPU backend on every processor, 8 prompts per forward pass} */
-        public static Options defaults() { return new Options(null, null, null, "cpu", 0, 8); }
+        public static Options defaults() { return new Options(null, null, null, Device.cpu(), 0, 8); }
+
+        /** {@return heads per encoder overriding inference (a copy), or null to infer them (width / 64 or config.json)} */
+        public int[] heads() { return heads == null ? null : heads.clone(); }
+
+        /** {@return a CLIP file or folder whose text projection to borrow, or null} */
+        public Path projection() { return projection; }
+
+        /** {@return the vocabulary file or folder, or null to look for one} */
+        public Path tokenizer() { return tokenizer; }
+
+        /** {@return the backend that runs the towers} */
+        public Device device() { return device; }
+
+        /** {@return CPU threads, 0 for every processor} */
+        public int threads() { return threads; }
+
+        /** {@return prompts per forward pass (bounds activation memory)} */
+        public int batchSize() { return batchSize; }
 
         /**
          * A copy with other head counts.
@@ -64,7 +90,7 @@ public final class TextEncoder implements AutoCloseable {
          * @param h heads per encoder, in encoder order; null, a shorter array or 0 entries infer them
          * @return the new options
          */
-        public Options withHeads(int... h) { return new Options(h, projection, tokenizer, backend, threads, batchSize); }
+        public Options withHeads(int... h) { return new Options(h, projection, tokenizer, device, threads, batchSize); }
 
         /**
          * A copy that borrows another model's text projection.
@@ -72,7 +98,7 @@ public final class TextEncoder implements AutoCloseable {
          * @param p a CLIP file or folder with a text projection, or null for none
          * @return the new options
          */
-        public Options withProjection(Path p) { return new Options(heads, p, tokenizer, backend, threads, batchSize); }
+        public Options withProjection(Path p) { return new Options(heads, p, tokenizer, device, threads, batchSize); }
 
         /**
          * A copy with another vocabulary.
@@ -80,15 +106,15 @@ public final class TextEncoder implements AutoCloseable {
          * @param t a vocabulary file or folder ({@link ClipTokenizer#load}), or null to look for one
          * @return the new options
          */
-        public Options withTokenizer(Path t) { return new Options(heads, projection, t, backend, threads, batchSize); }
+        public Options withTokenizer(Path t) { return new Options(heads, projection, t, device, threads, batchSize); }
 
         /**
          * A copy with another backend.
          *
-         * @param b a backend name as {@link Backends#create} takes it, e.g. {@code cpu} or {@code opencl}
+         * @param d the backend, e.g. {@link Device#auto()} or {@link Device#openCl()}
          * @return the new options
          */
-        public Options withBackend(String b) { return new Options(heads, projection, tokenizer, b, threads, batchSize); }
+        public Options withDevice(Device d) { return new Options(heads, projection, tokenizer, d, threads, batchSize); }
 
         /**
          * A copy with another thread count.
@@ -96,7 +122,7 @@ public final class TextEncoder implements AutoCloseable {
          * @param n CPU threads, 0 for every processor
          * @return the new options
          */
-        public Options withThreads(int n) { return new Options(heads, projection, tokenizer, backend, n, batchSize); }
+        public Options withThreads(int n) { return new Options(heads, projection, tokenizer, device, n, batchSize); }
 
         /**
          * A copy with another batch size.
@@ -104,7 +130,12 @@ public final class TextEncoder implements AutoCloseable {
          * @param n prompts per forward pass; values below 1 mean 1
          * @return the new options
          */
-        public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, backend, threads, n); }
+        public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, device, threads, n); }
+
+        @Override public String toString() {
+            return "TextEncoder.Options[heads=" + java.util.Arrays.toString(heads) + ", projection=" + projection + ", tokenizer=" + tokenizer
+                    + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + "]";
+        }
     }
 
     private final Checkpoint checkpoint;
@@ -149,10 +180,9 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IOException              when the model or the projection source is missing or unreadable, the
      *                                  model has no text encoder, or the borrowed projection's width does not fit
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
-     * @throws IllegalArgumentException for an unknown backend, a negative thread count, or more head counts
-     *                                  than encoders
+     * @throws IllegalArgumentException for a negative thread count, or more head counts than encoders
      * @throws sdclip.model.checkpoint.HeadCountException when a head count given does not divide its encoder's width
-     * @throws IllegalStateException    when the backend cannot run here (see {@link Backends#create})
+     * @throws sdclip.engine.DeviceException when the backend cannot run here (see {@link Backends#create})
      */
     public static TextEncoder open(Path model, Options options) throws IOException {
         Checkpoint checkpoint = Checkpoint.open(model, options.heads());
@@ -160,7 +190,7 @@ public final class TextEncoder implements AutoCloseable {
         Backend backend = null;
         try {
             if (options.projection() != null) projection = Checkpoint.open(options.projection(), null);
-            backend = Backends.create(Device.parse(options.backend()), options.threads());
+            backend = Backends.create(options.device(), options.threads());
             return new TextEncoder(checkpoint, projection, backend, options);
         } catch (IOException | RuntimeException e) {
             if (backend != null) backend.close();
@@ -216,15 +246,21 @@ public final class TextEncoder implements AutoCloseable {
     public static String describeConditioning(TextTower tower, int k) { return ConditioningLayer.of(tower, k).describe(); }
 
     /**
-     * The tensors an {@code n}-prompt run of {@code request} produces, in order, with their
-     * whole-run shapes; known before any work, so writers can lay out a file first.
+     * The tensors a run of {@code prompts} produces, in order, with their whole-run shapes, known
+     * before any work so writers can lay out a file first. With a prompt syntax the chunk count
+     * k depends on the prompts, so each of them is tokenized once here.
      *
-     * @param request the outputs, encoder and clip skip
-     * @param n       the number of prompts in the run
+     * @param prompts the prompts
+     * @param request the outputs, encoder, clip skip and prompt syntax
      * @return the specs, in the order an {@link Encoding} holds the tensors
-     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     * @throws IOException where an embedding file or the vocabulary cannot be read
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks, or hidden states with a syntax
      */
-    public List<TensorSpec> outputs(EncodeRequest request, long n) { return batches(request).specs(n); }
+    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request) throws IOException {
+        if (isPlain(request.prompts())) return batches(request).specs(prompts.size());
+        ChunkedEncoder chunked = chunked(request);
+        return chunkedSpecs(chunked, request, prompts.size(), chunked.chunksPerPrompt(prompts));
+    }
 
     /**
      * Encodes {@code prompts} with {@link EncodeRequest#standard()}, every tensor on the heap.
@@ -236,134 +272,61 @@ public final class TextEncoder implements AutoCloseable {
     public Encoding encode(List<String> prompts) throws IOException { return encode(prompts, EncodeRequest.standard()); }
 
     /**
-     * Encodes {@code prompts}, every tensor on the heap (shapes as {@link #outputs} lists them).
+     * Encodes {@code prompts}, every tensor on the heap (shapes as {@link #outputs} lists them),
+     * telling the request's progress listener after each batch. Plain prompts go through the
+     * towers as CLIP tokenizes them (77 tokens); with a prompt syntax
+     * ({@link EncodeRequest#prompts(PromptOptions)}) each prompt is cut into 77-token chunks, each
+     * encoded on its own: {@code conditioning [N, 77k, D]} where k is the most chunks any prompt
+     * used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs of each
+     * prompt's first chunk (no hidden states there).
      *
-     * @param prompts the prompts, plain text; may be empty
-     * @param request the outputs, encoder and clip skip
+     * @param prompts the prompts; may be empty
+     * @param request the outputs, encoder, clip skip, prompt syntax and progress listener
      * @return the tensors, N = {@code prompts.size()}
-     * @throws IOException              when no vocabulary is found or it cannot be loaded
-     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     * @throws IOException              when no vocabulary is found or it cannot be loaded, or an embedding file cannot be read
+     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks, hidden states with a
+     *                                  syntax, or embeddings without one
+     * @throws PromptException          where a prompt or an embedding named on its own cannot be used
      */
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
-        return encode(prompts, request, ProgressListener.NONE);
-    }
-
-    /**
-     * As {@link #encode(List, EncodeRequest)}, telling {@code progress} after each batch.
-     *
-     * @param prompts  the prompts, plain text; may be empty
-     * @param request  the outputs, encoder and clip skip
-     * @param progress told after each batch, on this thread; {@link ProgressListener#NONE} for silence
-     * @return the tensors, N = {@code prompts.size()}
-     * @throws IOException              when no vocabulary is found or it cannot be loaded
-     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
-     */
-    public Encoding encode(List<String> prompts, EncodeRequest request, ProgressListener progress) throws IOException {
-        Batches b = batches(request);
-        OutputAssembly all = new OutputAssembly(b.specs(prompts.size()), prompts.size());
-        b.run(promptRows(prompts, request), all, done -> progress.progress(done, prompts.size()));
+        List<TensorSpec> specs = outputs(prompts, request);
+        OutputAssembly all = new OutputAssembly(specs, prompts.size());
+        run(prompts, request, all, specs);
         return new Encoding(all.result());
     }
 
     /**
-     * Encodes {@code prompts} batch by batch, handing each finished batch to
-     * {@code sink} in prompt order before the next starts, so memory stays bounded by one batch
-     * (at most {@link Options#batchSize} prompts of full sequences) whatever the prompt count.
+     * Encodes {@code prompts} batch by batch, handing each finished batch to {@code sink} in
+     * prompt order before the next starts, so memory stays bounded by one batch (at most
+     * {@link Options#batchSize} prompts, or chunks with a syntax) whatever the prompt count.
      * Results are bit-identical to {@link #encode(List, EncodeRequest)}.
      *
-     * @param prompts the prompts, plain text; may be empty
-     * @param request the outputs, encoder and clip skip
+     * @param prompts the prompts; may be empty
+     * @param request the outputs, encoder, clip skip, prompt syntax and progress listener
      * @param sink    receives each batch's tensors, shaped for that batch's prompt count
-     * @throws IOException              when no vocabulary is found or it cannot be loaded, or as the sink throws
-     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
+     * @throws IOException              as {@link #encode(List, EncodeRequest)}, or as the sink throws
+     * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest)}
      */
     public void stream(List<String> prompts, EncodeRequest request, EncodingSink sink) throws IOException {
-        stream(prompts, request, sink, ProgressListener.NONE);
+        run(prompts, request, (first, batch) -> sink.accept(first, new Encoding(batch)), null);
     }
 
-    /**
-     * As {@link #stream(List, EncodeRequest, EncodingSink)}, telling {@code progress} after each batch.
-     *
-     * @param prompts  the prompts, plain text; may be empty
-     * @param request  the outputs, encoder and clip skip
-     * @param sink     receives each batch's tensors, shaped for that batch's prompt count
-     * @param progress told after each batch, on this thread
-     * @throws IOException              when no vocabulary is found or it cannot be loaded, or as the sink throws
-     * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks
-     */
-    public void stream(List<String> prompts, EncodeRequest request, EncodingSink sink, ProgressListener progress) throws IOException {
-        batches(request).run(promptRows(prompts, request), (first, batch) -> sink.accept(first, new Encoding(batch)),
-                done -> progress.progress(done, prompts.size()));
-    }
-
-    /**
-     * Encodes prompts written in a UI's syntax (see {@link PromptOptions}); with
-     * {@link PromptOptions#plain()} exactly {@link #encode(List, EncodeRequest, ProgressListener)}.
-     * Otherwise each prompt is cut into 77-token chunks and each chunk encoded on its own
-     * (the chunked encoder): {@code conditioning [N, 77k, D]} where k is the most chunks any
-     * prompt used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs
-     * of each prompt's first chunk. The last hidden state and hidden states are not available
-     * there. Every tensor on the heap: {@link #stream(List, EncodeRequest, PromptOptions,
-     * EncodingSink, ProgressListener)} gives the same values a few prompts at a time.
-     *
-     * @param prompts  the prompts in {@code options}' syntax; may be empty
-     * @param request  the outputs (no hidden states with a syntax), encoder and clip skip
-     * @param options  the prompt syntax, emphasis and textual inversion embeddings
-     * @param progress told after each batch, on this thread
-     * @return the tensors, N = {@code prompts.size()}
-     * @throws IOException where an embedding file or the vocabulary cannot be read
-     * @throws IllegalArgumentException where the request asks for hidden states with a syntax,
-     *     embeddings come without one, or an embedding file named on its own (not found in
-     *     a folder) does not fit an encoder
-     */
-    public Encoding encode(List<String> prompts, EncodeRequest request, PromptOptions options, ProgressListener progress) throws IOException {
-        if (isPlain(options)) return encode(prompts, request, progress);
-        ChunkedEncoder chunked = chunked(request, options);
-        int k = chunked.chunksPerPrompt(prompts);
-        OutputAssembly all = new OutputAssembly(chunkedSpecs(chunked, request, prompts.size(), k), prompts.size());
-        streamChunked(chunked, prompts, k, request, all, progress);
-        return new Encoding(all.result());
-    }
-
-    /**
-     * The tensors a run of {@code prompts} in {@code options}' syntax produces, in order, with
-     * their whole-run shapes, so writers can lay out a file before any work. With a syntax the
-     * chunk count k depends on the prompts, so this tokenizes each of them once.
-     *
-     * @param prompts the prompts
-     * @param request the outputs, encoder and clip skip
-     * @param options the prompt syntax, emphasis and textual inversion embeddings
-     * @return the specs, in the order the sink's {@link Encoding}s hold the tensors
-     * @throws IOException where an embedding file or the vocabulary cannot be read
-     * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}
-     */
-    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request, PromptOptions options) throws IOException {
-        if (isPlain(options)) return outputs(request, prompts.size());
-        ChunkedEncoder chunked = chunked(request, options);
-        return chunkedSpecs(chunked, request, prompts.size(), chunked.chunksPerPrompt(prompts));
-    }
-
-    /**
-     * As {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}, a few prompts at
-     * a time: each group's tensors go to {@code sink} in prompt order before the next group
-     * starts, so memory stays bounded by a group whatever the prompt count. Bit-identical to
-     * the in-memory encode; shapes as {@link #outputs(List, EncodeRequest, PromptOptions)} lists them.
-     *
-     * @param prompts  the prompts in {@code options}' syntax; may be empty
-     * @param request  the outputs, encoder and clip skip
-     * @param options  the prompt syntax, emphasis and textual inversion embeddings
-     * @param sink     receives each group's tensors, shaped for that group's prompt count
-     * @param progress told the prompts done after each group, on this thread
-     * @throws IOException where an embedding file or the vocabulary cannot be read, or as the sink throws
-     * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest, PromptOptions, ProgressListener)}
-     */
-    public void stream(List<String> prompts, EncodeRequest request, PromptOptions options, EncodingSink sink, ProgressListener progress) throws IOException {
-        if (isPlain(options)) {
-            stream(prompts, request, sink, progress);
+    /** One run, plain or chunked; {@code specs} when the caller has them (they hold k). */
+    private void run(List<String> prompts, EncodeRequest request, Batches.Consumer sink, List<TensorSpec> specs) throws IOException {
+        ProgressListener progress = request.progress();
+        if (isPlain(request.prompts())) {
+            batches(request).run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size()));
             return;
         }
-        ChunkedEncoder chunked = chunked(request, options);
-        streamChunked(chunked, prompts, chunked.chunksPerPrompt(prompts), request, (first, batch) -> sink.accept(first, new Encoding(batch)), progress);
+        ChunkedEncoder chunked = chunked(request);
+        int k = specs != null ? chunksOf(specs) : chunked.chunksPerPrompt(prompts);
+        chunked.stream(prompts, k, request.clipSkip(), request.wants(TextOutput.CONDITIONING), pooled(request), sink, progress);
+    }
+
+    /** k, from {@code input_ids [N, 77k]}. */
+    private static int chunksOf(List<TensorSpec> specs) {
+        for (TensorSpec s : specs) if (s.name().equals("input_ids")) return (int) (s.shape()[1] / 77);
+        throw new IllegalStateException("no input_ids in " + specs);
     }
 
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
@@ -373,7 +336,8 @@ public final class TextEncoder implements AutoCloseable {
         return plain;
     }
 
-    private ChunkedEncoder chunked(EncodeRequest request, PromptOptions options) throws IOException {
+    private ChunkedEncoder chunked(EncodeRequest request) throws IOException {
+        PromptOptions options = request.prompts();
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
             throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
         }
@@ -386,11 +350,6 @@ public final class TextEncoder implements AutoCloseable {
 
     private static List<TensorSpec> chunkedSpecs(ChunkedEncoder chunked, EncodeRequest request, long n, int k) {
         return chunked.specs(n, k, request.wants(TextOutput.CONDITIONING), pooled(request));
-    }
-
-    private void streamChunked(ChunkedEncoder chunked, List<String> prompts, int k, EncodeRequest request, Batches.Consumer sink, ProgressListener progress)
-            throws IOException {
-        chunked.stream(prompts, k, request.clipSkip(), request.wants(TextOutput.CONDITIONING), pooled(request), sink, progress);
     }
 
     private static boolean pooled(EncodeRequest request) { return request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS); }

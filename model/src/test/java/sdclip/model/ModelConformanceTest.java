@@ -33,7 +33,7 @@ public class ModelConformanceTest {
     }
 
     public static TextEncoder.Options options(String backend, int... heads) {
-        return TextEncoder.Options.defaults().withBackend(backend).withThreads(2)
+        return TextEncoder.Options.defaults().withDevice(sdclip.engine.Device.parse(backend)).withThreads(2)
                 .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz")).withHeads(heads.length == 0 ? null : heads);
     }
 

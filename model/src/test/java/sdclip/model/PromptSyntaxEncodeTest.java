@@ -72,7 +72,7 @@ class PromptSyntaxEncodeTest {
             List<String> prompts = List.of("a photo of a cat", "a dog");
             EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
             Encoding plain = enc.encode(prompts, request);
-            Encoding chunked = enc.encode(prompts, request, PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
+            Encoding chunked = enc.encode(prompts, request.prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111)));
             assertTrue(plain.has("pooled_output") && plain.has("encoder2.conditioning"), plain.tensors().keySet().toString());
             for (String name : plain.tensors().keySet()) assertEquals(plain.get(name), chunked.get(name), model + " " + name);
         }
@@ -92,8 +92,8 @@ class PromptSyntaxEncodeTest {
         int[] heads = model.equals("tiny-sd15") ? new int[] {4} : new int[] {2, 3};
         Encoding whole;
         try (TextEncoder enc = open(model, heads)) {
-            whole = enc.encode(prompts, request, options, ProgressListener.NONE);
-            List<TensorSpec> specs = enc.outputs(prompts, request, options);
+            whole = enc.encode(prompts, request.prompts(options));
+            List<TensorSpec> specs = enc.outputs(prompts, request.prompts(options));
             assertEquals(List.copyOf(whole.tensors().keySet()), specs.stream().map(TensorSpec::name).toList());
             for (TensorSpec spec : specs) assertArrayEquals(whole.get(spec.name()).shape(), spec.shape(), spec.name());
         }
@@ -102,7 +102,7 @@ class PromptSyntaxEncodeTest {
             try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/" + model + ".safetensors"), o)) {
                 List<Integer> firsts = new ArrayList<>();
                 int[] done = {0};
-                enc.stream(prompts, request, options, (first, e) -> {
+                enc.stream(prompts, request.prompts(options), (first, e) -> {
                     firsts.add(first);
                     int n = (int) e.get("input_ids").shape()[0];
                     for (String name : whole.tensors().keySet()) {
@@ -113,7 +113,7 @@ class PromptSyntaxEncodeTest {
                     }
                     assertEquals(done[0], first);
                     done[0] += n;
-                }, ProgressListener.NONE);
+                });
                 assertEquals(prompts.size(), done[0]);
                 assertTrue(firsts.size() > 1, "streamed in groups: " + firsts);
             }
@@ -135,7 +135,7 @@ class PromptSyntaxEncodeTest {
         List<String> prompts = syntax == PromptSyntax.A1111 ? a1111Prompts() : comfyPrompts();
         try (TextEncoder enc = open(model, heads)) {
             EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).clipSkip(clipSkip);
-            Encoding e = enc.encode(prompts, request, PromptOptions.plain().withSyntax(syntax), ProgressListener.NONE);
+            Encoding e = enc.encode(prompts, request.prompts(PromptOptions.plain().withSyntax(syntax)));
             int encoders = enc.configs().size(), k = 2;
             assertArrayEquals(new long[] {2, syntax == PromptSyntax.A1111 ? 2 : 1, 1}, e.get("chunks").longs());
             int total = enc.configs().stream().mapToInt(c -> c.width()).sum();
@@ -232,7 +232,7 @@ class PromptSyntaxEncodeTest {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
             String prompt = "a (red:1.5) fox";
             EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING);
-            float[] got = enc.encode(List.of(prompt), request, PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmphasis(Emphasis.NO_NORM), ProgressListener.NONE)
+            float[] got = enc.encode(List.of(prompt), request.prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111).withEmphasis(Emphasis.NO_NORM)))
                     .get("conditioning").floats();
             Chunk chunk = new A1111Chunker(enc.tokenizer(), 49407, List.of()).chunk(prompt).getFirst();
             float[] plain = enc.encodeIds(List.of(chunk.ids()), request).get("conditioning").floats();
@@ -247,7 +247,7 @@ class PromptSyntaxEncodeTest {
     void aLongPromptTakesTwoChunks() throws IOException {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
             String prompt = "cat ".repeat(150);
-            Encoding e = enc.encode(List.of(prompt), EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS), PromptOptions.plain().withSyntax(PromptSyntax.A1111), ProgressListener.NONE);
+            Encoding e = enc.encode(List.of(prompt), EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS).prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111)));
             assertArrayEquals(new long[] {1, 154, 64}, e.get("conditioning").shape());
             assertArrayEquals(new long[] {2}, e.get("chunks").longs());
             assertArrayEquals(new long[] {1, 154}, e.get("input_ids").shape());
@@ -280,13 +280,13 @@ class PromptSyntaxEncodeTest {
                 {"a photo of " + trigger + " in the snow", "a photo of " + words + " in the snow"},
                 {"a photo of (" + trigger + ":1.3), in the [snow]", "a photo of (" + words + ":1.3), in the [snow]"},
             };
-            for (String[] c : cases) assertSame(enc.encode(List.of(c[0]), request, a1111, ProgressListener.NONE), enc.encode(List.of(c[1]), request, a1111, ProgressListener.NONE), c[0]);
+            for (String[] c : cases) assertSame(enc.encode(List.of(c[0]), request.prompts(a1111)), enc.encode(List.of(c[1]), request.prompts(a1111)), c[0]);
             String[][] comfyCases = {
                 {"a photo of " + comfyTrigger + " in the snow", "a photo of " + words + " in the snow"},
                 {"a photo of (" + comfyTrigger + ":1.3), in the snow", "a photo of (" + words + ":1.3), in the snow"},
             };
             if (!trigger.startsWith("<")) {
-                for (String[] c : comfyCases) assertSame(enc.encode(List.of(c[0]), request, comfy, ProgressListener.NONE), enc.encode(List.of(c[1]), request, comfy, ProgressListener.NONE), c[0]);
+                for (String[] c : comfyCases) assertSame(enc.encode(List.of(c[0]), request.prompts(comfy)), enc.encode(List.of(c[1]), request.prompts(comfy)), c[0]);
             }
         }
     }
@@ -302,17 +302,14 @@ class PromptSyntaxEncodeTest {
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
         PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
-            var narrow = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
-                    a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"))), ProgressListener.NONE));
+            var narrow = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"))))));
             assertTrue(narrow.getMessage().contains("redfox-xl.safetensors") && narrow.getMessage().contains("width 32") && narrow.getMessage().contains("width 64"), narrow.getMessage());
-            var single = assertThrows(IllegalArgumentException.class, () -> sdxl.encode(List.of("x"), request,
-                    a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))), ProgressListener.NONE));
+            var single = assertThrows(IllegalArgumentException.class, () -> sdxl.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))))));
             assertTrue(single.getMessage().contains("redfox-kohya.safetensors") && single.getMessage().contains("clip_l and clip_g"), single.getMessage());
             Path missing = ModelConformanceTest.ref("embeddings/nope.pt");
-            var absent = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request, a1111.withEmbeddings(List.of(missing)), ProgressListener.NONE));
+            var absent = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(missing)))));
             assertTrue(absent.getMessage().contains("nope.pt"), absent.getMessage());
-            var plain = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
-                    PromptOptions.plain().withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))), ProgressListener.NONE));
+            var plain = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request.prompts(PromptOptions.plain().withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))))));
             assertTrue(plain.getMessage().contains("syntax"), plain.getMessage());
         }
     }
@@ -324,11 +321,11 @@ class PromptSyntaxEncodeTest {
         PromptOptions folder = plain.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings")));
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
             String fits = "a photo of redfox-a1111 in the snow", misfit = "a photo of redfox-xl in the snow";
-            assertSame(sd15.encode(List.of(fits), request, folder, ProgressListener.NONE), sd15.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE), fits);
+            assertSame(sd15.encode(List.of(fits), request.prompts(folder)), sd15.encode(List.of("a photo of red fox in the snow"), request.prompts(plain)), fits);
             // The SDXL file is left out on SD 1.x: its name stays plain words.
-            assertSame(sd15.encode(List.of(misfit), request, folder, ProgressListener.NONE), sd15.encode(List.of(misfit), request, plain, ProgressListener.NONE), misfit);
-            assertSame(sdxl.encode(List.of(misfit), request, folder, ProgressListener.NONE), sdxl.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE), misfit);
-            assertSame(sdxl.encode(List.of(fits), request, folder, ProgressListener.NONE), sdxl.encode(List.of(fits), request, plain, ProgressListener.NONE), fits);
+            assertSame(sd15.encode(List.of(misfit), request.prompts(folder)), sd15.encode(List.of(misfit), request.prompts(plain)), misfit);
+            assertSame(sdxl.encode(List.of(misfit), request.prompts(folder)), sdxl.encode(List.of("a photo of red fox in the snow"), request.prompts(plain)), misfit);
+            assertSame(sdxl.encode(List.of(fits), request.prompts(folder)), sdxl.encode(List.of(fits), request.prompts(plain)), fits);
         }
     }
 
@@ -343,11 +340,10 @@ class PromptSyntaxEncodeTest {
         PromptOptions folder = plain.withEmbeddings(List.of(dir));
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
             for (TextEncoder enc : List.of(sd15, sdxl)) {
-                assertSame(enc.encode(List.of("a fox cub"), request, folder, ProgressListener.NONE), enc.encode(List.of("a red fox cub"), request, plain, ProgressListener.NONE), "a fox cub");
+                assertSame(enc.encode(List.of("a fox cub"), request.prompts(folder)), enc.encode(List.of("a red fox cub"), request.prompts(plain)), "a fox cub");
             }
             // Named on its own, the file that does not fit is still refused, naming it and both widths.
-            var named = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request,
-                    plain.withEmbeddings(List.of(dir, dir.resolve("b-sdxl/fox.safetensors"))), ProgressListener.NONE));
+            var named = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request.prompts(plain.withEmbeddings(List.of(dir, dir.resolve("b-sdxl/fox.safetensors"))))));
             assertTrue(named.getMessage().startsWith(dir.resolve("b-sdxl/fox.safetensors") + ": ") && named.getMessage().contains("width 32")
                     && named.getMessage().contains("width 64"), named.getMessage());
         }
@@ -361,15 +357,15 @@ class PromptSyntaxEncodeTest {
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
         PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4})) {
-            Encoding want = sd15.encode(List.of("a photo of red fox in the snow"), request, plain, ProgressListener.NONE);
+            Encoding want = sd15.encode(List.of("a photo of red fox in the snow"), request.prompts(plain));
             for (Path folder : List.of(link, nested)) {
-                Encoding got = sd15.encode(List.of("a photo of redfox-kohya in the snow"), request, plain.withEmbeddings(List.of(folder)), ProgressListener.NONE);
+                Encoding got = sd15.encode(List.of("a photo of redfox-kohya in the snow"), request.prompts(plain.withEmbeddings(List.of(folder))));
                 assertSame(got, want, folder.toString());
             }
             // A link back up the tree is a loop: one line naming the folder, no endless walk.
             Path loop = Files.createDirectories(dir.resolve("loop/inner"));
             Files.createSymbolicLink(loop.resolve("up"), dir.resolve("loop"));
-            var e = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request, plain.withEmbeddings(List.of(dir.resolve("loop"))), ProgressListener.NONE));
+            var e = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request.prompts(plain.withEmbeddings(List.of(dir.resolve("loop"))))));
             assertTrue(e.getMessage().startsWith(dir.resolve("loop") + ": symbolic links form a loop") && !e.getMessage().contains("\n"), e.getMessage());
         }
     }
@@ -392,10 +388,9 @@ class PromptSyntaxEncodeTest {
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
         PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4})) {
-            assertSame(sd15.encode(List.of("a redfox-kohya cub"), request, plain.withEmbeddings(files), ProgressListener.NONE),
-                    sd15.encode(List.of("a red fox cub"), request, plain, ProgressListener.NONE), "embeddings already read");
+            assertSame(sd15.encode(List.of("a redfox-kohya cub"), request.prompts(plain.withEmbeddings(files))),
+                    sd15.encode(List.of("a red fox cub"), request.prompts(plain)), "embeddings already read");
         }
-        assertThrows(IllegalArgumentException.class, () -> new PromptOptions(PromptSyntax.A1111, Emphasis.ORIGINAL, List.of(dir), files));
     }
 
     @Test
@@ -403,7 +398,7 @@ class PromptSyntaxEncodeTest {
         try (TextEncoder enc = open("tiny-sd15", new int[] {4})) {
             List<String> prompts = List.of("a (red:1.3) fox", "cat ".repeat(100));
             Encoding want = enc.encode(prompts, EncodeRequest.standard());
-            Encoding got = enc.encode(prompts, EncodeRequest.standard(), PromptOptions.plain(), ProgressListener.NONE);
+            Encoding got = enc.encode(prompts, EncodeRequest.standard().prompts(PromptOptions.plain()));
             assertEquals(want.tensors().keySet(), got.tensors().keySet());
             assertArrayEquals(want.get("conditioning").floats(), got.get("conditioning").floats());
         }

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -49,7 +50,7 @@ class TextEncoderApiTest {
         for (String model : List.of("tiny-sdxl.safetensors", "tiny-sd15.safetensors")) {
             try (TextEncoder enc = model.contains("sdxl") ? open(model, 2, 3) : open(model, 4)) {
                 for (EncodeRequest r : List.of(EncodeRequest.standard().with(TextOutput.HIDDEN_STATES), EncodeRequest.pooledOnly(), EncodeRequest.of())) {
-                    List<TensorSpec> specs = enc.outputs(r, prompts.size());
+                    List<TensorSpec> specs = enc.outputs(prompts, r);
                     Encoding e = enc.encode(prompts, r);
                     assertEquals(specs.stream().map(TensorSpec::name).toList(), List.copyOf(e.tensors().keySet()), model + " " + r);
                     for (TensorSpec s : specs) {
@@ -80,7 +81,7 @@ class TextEncoderApiTest {
                 assertArrayEquals(java.util.Arrays.copyOfRange(c2, r * 48, r * 48 + 48), java.util.Arrays.copyOfRange(c, r * 80 + 32, r * 80 + 80));
             }
             Map<String, String> copies = new java.util.HashMap<>();
-            for (TensorSpec s : enc.outputs(EncodeRequest.standard(), 2)) if (s.copyOf() != null) copies.put(s.name(), s.copyOf());
+            for (TensorSpec s : enc.outputs(Collections.nCopies(2, ""), EncodeRequest.standard())) if (s.copyOf() != null) copies.put(s.name(), s.copyOf());
             assertEquals(Map.of("encoder1.conditioning", "conditioning", "encoder2.conditioning", "conditioning", "encoder2.input_ids", "input_ids",
                     "encoder2.pooled_index", "pooled_index", "encoder2.pooled_output", "pooled_output", "encoder2.text_embeds", "text_embeds"), copies);
             assertEquals(0, e.encoder(2).encoderCount(), "one encoder's own encoding");
@@ -90,9 +91,9 @@ class TextEncoderApiTest {
     @Test
     void lastHiddenStateIsMarkedACopyOnlyWhereItIsOne() throws IOException {
         try (TextEncoder sd15 = open("tiny-sd15.safetensors", 4); TextEncoder sd21 = open("tiny-sd21.safetensors", 4)) {
-            assertEquals("conditioning", spec(sd15.outputs(EncodeRequest.standard(), 1), "last_hidden_state").copyOf());
-            assertNull(spec(sd15.outputs(EncodeRequest.standard().clipSkip(2), 1), "last_hidden_state").copyOf());
-            assertNull(spec(sd21.outputs(EncodeRequest.standard(), 1), "last_hidden_state").copyOf(), "SD 2.x conditions on the penultimate block");
+            assertEquals("conditioning", spec(sd15.outputs(Collections.nCopies(1, ""), EncodeRequest.standard()), "last_hidden_state").copyOf());
+            assertNull(spec(sd15.outputs(Collections.nCopies(1, ""), EncodeRequest.standard().clipSkip(2)), "last_hidden_state").copyOf());
+            assertNull(spec(sd21.outputs(Collections.nCopies(1, ""), EncodeRequest.standard()), "last_hidden_state").copyOf(), "SD 2.x conditions on the penultimate block");
             Encoding e = sd15.encode(List.of("a dog"));
             assertArrayEquals(e.conditioning().floats(), e.lastHiddenState().floats());
         }
@@ -116,7 +117,7 @@ class TextEncoderApiTest {
         try (TextEncoder enc = open("tiny-sdxl.safetensors", 2, 3)) {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(List.of("x"), EncodeRequest.standard().encoder(3)));
             assertTrue(e.getMessage().startsWith("text encoder 3 requested, but ") && e.getMessage().endsWith("tiny-sdxl.safetensors has 2 text encoders"), e.getMessage());
-            IllegalArgumentException skip = assertThrows(IllegalArgumentException.class, () -> enc.outputs(EncodeRequest.standard().clipSkip(9), 1));
+            IllegalArgumentException skip = assertThrows(IllegalArgumentException.class, () -> enc.outputs(Collections.nCopies(1, ""), EncodeRequest.standard().clipSkip(9)));
             assertFalse(skip.getMessage().contains("--"), skip.getMessage());
             assertThrows(IllegalArgumentException.class, () -> EncodeRequest.standard().clipSkip(-1));
         }
@@ -126,7 +127,7 @@ class TextEncoderApiTest {
     void sizesAreLongsAndTooLargeForTheHeapIsRefusedUpFront() throws IOException {
         try (TextEncoder enc = open("tiny-sd15.safetensors", 4)) {
             EncodeRequest hidden = EncodeRequest.standard().with(TextOutput.HIDDEN_STATES);
-            TensorSpec h = spec(enc.outputs(hidden, 40_000), "hidden_states");
+            TensorSpec h = spec(enc.outputs(Collections.nCopies(40_000, ""), hidden), "hidden_states");
             assertEquals(4L * 40_000 * 77 * 64 * 4, h.bytes(), "3.15 GB, past an int");
             assertEquals(1, h.batchAxis());
             List<String> many = java.util.Collections.nCopies(200_000, "a dog");
