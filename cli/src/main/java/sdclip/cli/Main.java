@@ -1,6 +1,7 @@
 package sdclip.cli;
 
 import java.io.IOException;
+import sdclip.engine.SdclipException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
@@ -99,10 +100,15 @@ public final class Main {
 
     /** One line: the message, or the exception type when there is none. */
     static String describe(Throwable e) {
-        String message = e.getMessage();
-        if (e instanceof OutOfMemoryError) return outOfMemory(message);
-        if (message == null || message.isBlank()) return e.getClass().getSimpleName();
-        return message.replace('\n', ' ');
+        String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().replace('\n', ' ');
+        return switch (e) {
+            case OutOfMemoryError _ -> outOfMemory(e.getMessage());
+            // The library's own errors (a model file, an image, a prompt, a device) and I/O name their input.
+            case SdclipException _ when message != null -> message;
+            case IOException _ when message != null -> message;
+            // Anything else is a bug or an unexpected state: its type says more than a bare message.
+            default -> message != null ? message : e.getClass().getSimpleName();
+        };
     }
 
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */

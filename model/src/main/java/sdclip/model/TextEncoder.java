@@ -21,6 +21,7 @@ import sdclip.engine.Backend;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
 import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.ModelFormatException;
 
 /**
  * The library entry point: a checkpoint's text encoder(s), ready to encode prompts.
@@ -151,7 +152,7 @@ public final class TextEncoder implements AutoCloseable {
         this.projectionSource = projectionSource;
         this.backend = backend;
         this.batchSize = Math.max(1, options.batchSize());
-        if (checkpoint.encoders().isEmpty()) throw new IOException(checkpoint.path() + ": has no text encoder (a CLIP vision model)");
+        if (checkpoint.encoders().isEmpty()) throw new ModelFormatException(checkpoint.path(), "has no text encoder (a CLIP vision model)");
         ProjectionLoan loan = ProjectionLoan.of(checkpoint, projectionSource, options.projection());
         this.tokenizers = new TokenizerLookup(checkpoint.encoders(), options.tokenizer());
         for (int i = 0; i < checkpoint.encoders().size(); i++) {

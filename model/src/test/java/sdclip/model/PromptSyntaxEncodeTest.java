@@ -302,9 +302,9 @@ class PromptSyntaxEncodeTest {
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
         PromptOptions a1111 = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4}); TextEncoder sdxl = open("tiny-sdxl", new int[] {2, 3})) {
-            var narrow = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"))))));
+            var narrow = assertThrows(PromptException.class, () -> sd15.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-xl.safetensors"))))));
             assertTrue(narrow.getMessage().contains("redfox-xl.safetensors") && narrow.getMessage().contains("width 32") && narrow.getMessage().contains("width 64"), narrow.getMessage());
-            var single = assertThrows(IllegalArgumentException.class, () -> sdxl.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))))));
+            var single = assertThrows(PromptException.class, () -> sdxl.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"))))));
             assertTrue(single.getMessage().contains("redfox-kohya.safetensors") && single.getMessage().contains("clip_l and clip_g"), single.getMessage());
             Path missing = ModelConformanceTest.ref("embeddings/nope.pt");
             var absent = assertThrows(IOException.class, () -> sd15.encode(List.of("x"), request.prompts(a1111.withEmbeddings(List.of(missing)))));
@@ -343,7 +343,7 @@ class PromptSyntaxEncodeTest {
                 assertSame(enc.encode(List.of("a fox cub"), request.prompts(folder)), enc.encode(List.of("a red fox cub"), request.prompts(plain)), "a fox cub");
             }
             // Named on its own, the file that does not fit is still refused, naming it and both widths.
-            var named = assertThrows(IllegalArgumentException.class, () -> sd15.encode(List.of("x"), request.prompts(plain.withEmbeddings(List.of(dir, dir.resolve("b-sdxl/fox.safetensors"))))));
+            var named = assertThrows(PromptException.class, () -> sd15.encode(List.of("x"), request.prompts(plain.withEmbeddings(List.of(dir, dir.resolve("b-sdxl/fox.safetensors"))))));
             assertTrue(named.getMessage().startsWith(dir.resolve("b-sdxl/fox.safetensors") + ": ") && named.getMessage().contains("width 32")
                     && named.getMessage().contains("width 64"), named.getMessage());
         }

@@ -92,7 +92,7 @@ class VisionLayoutsTest {
                 ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard());
                 ModelConformanceTest.close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (openai naming)");
             }
-            IOException noText = assertThrows(IOException.class, () -> TextEncoder.open(file));
+            ModelFormatException noText = assertThrows(ModelFormatException.class, () -> TextEncoder.open(file));
             assertTrue(noText.getMessage().contains("has no text encoder"), noText.getMessage());
         }
     }

@@ -8,6 +8,7 @@ import java.util.List;
 import java.util.Map;
 import sdclip.model.checkpoint.Checkpoint.Family;
 import sdclip.model.safetensors.TensorStore;
+import sdclip.model.ModelFormatException;
 
 /**
  * A diffusers pipeline folder: {@code text_encoder/} and/or {@code text_encoder_2/}, each a
@@ -37,7 +38,7 @@ final class DiffusersFolder {
             Path enc = dir.resolve(folder);
             if (!Files.isDirectory(enc)) continue;
             Path weights = HfModelFolder.modelFile(enc);
-            if (weights == null) throw new IOException(enc + ": no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
+            if (weights == null) throw new ModelFormatException(enc, "no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
             Map<String, Object> config = HfConfig.readConfig(enc.resolve("config.json"));
             TensorStore s = Checkpoint.openStore(weights, stores);
             int index = towers.size();
@@ -53,7 +54,7 @@ final class DiffusersFolder {
             if (xl) b.conditioning = TextTower.Conditioning.RAW_PENULTIMATE;
             towers.add(b.build());
         }
-        if (towers.isEmpty()) throw new IOException(dir + ": a diffusers folder without text_encoder/ or text_encoder_2/");
+        if (towers.isEmpty()) throw new ModelFormatException(dir, "a diffusers folder without text_encoder/ or text_encoder_2/");
         Family family;
         if (towers.size() == 2) family = Family.SDXL;
         else if (xl || !Files.isDirectory(dir.resolve("text_encoder"))) family = Family.SDXL_REFINER;

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.Map;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
+import sdclip.model.ModelFormatException;
 
 /**
  * What sdclip reads from a Hugging Face or diffusers folder's JSON files: {@code config.json}
@@ -21,7 +22,7 @@ final class HfConfig {
         try {
             return Json.parseObject(Files.readString(file));
         } catch (JsonException e) {
-            throw new IOException(file + ": " + e.getMessage());
+            throw new ModelFormatException(file, e.getMessage(), e);
         }
     }
 

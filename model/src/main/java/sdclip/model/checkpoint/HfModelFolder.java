@@ -8,6 +8,7 @@ import java.util.Map;
 import sdclip.model.checkpoint.Checkpoint.Family;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorStore;
+import sdclip.model.ModelFormatException;
 
 /**
  * A Hugging Face model folder: CLIPModel, CLIPTextModel(WithProjection) or
@@ -20,7 +21,7 @@ final class HfModelFolder {
     /** Reads {@code dir}, opening its weights into {@code stores}. */
     static Recognised read(Path dir, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
         Path weights = modelFile(dir);
-        if (weights == null) throw new IOException(dir + ": no model.safetensors, *.safetensors.index.json, pytorch_model.bin, or diffusers text_encoder/ folder here");
+        if (weights == null) throw new ModelFormatException(dir, "no model.safetensors, *.safetensors.index.json, pytorch_model.bin, or diffusers text_encoder/ folder here");
         Map<String, Object> config = HfConfig.readConfig(dir.resolve("config.json"));
         TensorStore s = Checkpoint.openStore(weights, stores);
         String prefix = StoreKeys.hfPrefix(s);

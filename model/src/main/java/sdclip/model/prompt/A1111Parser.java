@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import sdclip.model.PromptException;
 
 /**
  * AUTOMATIC1111's attention syntax as of its version 1.6 and later ({@code modules/prompt_parser.py},
@@ -55,7 +56,7 @@ public final class A1111Parser {
      *
      * @param prompt the prompt; may be empty
      * @return the fragments and breaks in order, with their weights
-     * @throws IllegalArgumentException where a weight like {@code (x:1.2.3)} is not a number (A1111
+     * @throws PromptException where a weight like {@code (x:1.2.3)} is not a number (A1111
      *     fails the generation there with Python's {@code ValueError})
      */
     public static List<PromptPart> parse(String prompt) {
@@ -73,7 +74,7 @@ public final class A1111Parser {
                 square.add(res.size());
             } else if (weight != null && !round.isEmpty()) {
                 double w = PythonText.parseFloat(weight).orElseThrow(
-                        () -> new IllegalArgumentException("prompt weight '" + weight + "' is not a number (at " + m.start() + " in the prompt)"));
+                        () -> new PromptException("prompt weight '" + weight + "' is not a number (at " + m.start() + " in the prompt)"));
                 multiply(res, round.removeLast(), w);
             } else if (text.equals(")") && !round.isEmpty()) {
                 multiply(res, round.removeLast(), ROUND);

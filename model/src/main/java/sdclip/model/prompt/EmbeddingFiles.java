@@ -17,8 +17,8 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import sdclip.model.format.TensorFiles;
-import sdclip.model.pickle.PickleException;
-import sdclip.model.safetensors.SafetensorsException;
+import sdclip.model.ModelFormatException;
+import sdclip.model.PromptException;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 
@@ -92,8 +92,9 @@ public final class EmbeddingFiles {
      *     (symbolic links followed); may be empty
      * @return the embeddings by trigger, first file per name, and the folders' files that were
      *     not textual inversions ({@link #skipped()})
-     * @throws IOException naming the file, where one named on its own is missing or not a
-     *     textual inversion, or naming the folder, where its links form a loop
+     * @throws IOException naming the file, where one named on its own is missing or cannot be
+     *     read, or naming the folder, where its links form a loop
+     * @throws PromptException naming the file, where one named on its own is not a textual inversion
      */
     public static EmbeddingFiles load(List<Path> paths) throws IOException {
         List<Entry> entries = new ArrayList<>();
@@ -103,14 +104,14 @@ public final class EmbeddingFiles {
                 for (Path f : filesUnder(p)) {
                     try {
                         entries.add(read(f, true));
-                    } catch (IOException notAnEmbedding) {
+                    } catch (IOException | PromptException notAnEmbedding) {
                         skipped.add(new Skipped(f, reason(f, notAnEmbedding)));
                     }
                 }
             } else if (!Files.exists(p)) {
                 throw new IOException(p + ": no such embedding file or folder");
             } else if (extension(p) == null) {
-                throw new IOException(p + ": not a textual inversion file (.pt, .bin or .safetensors)");
+                throw new PromptException(p + ": not a textual inversion file (.pt, .bin or .safetensors)");
             } else {
                 entries.add(read(p, false));
             }
@@ -119,7 +120,7 @@ public final class EmbeddingFiles {
     }
 
     /** The message of a file's failure without the file name that {@link #read} puts first. */
-    private static String reason(Path file, IOException e) {
+    private static String reason(Path file, Exception e) {
         String prefix = file + ": ", message = e.getMessage();
         return message.startsWith(prefix) ? message.substring(prefix.length()) : message;
     }
@@ -157,7 +158,7 @@ public final class EmbeddingFiles {
      *     {@code clip_l} / {@code clip_g} whose width matches
      * @param width the encoder's width
      * @return a copy of the vectors, n x width values
-     * @throws IllegalArgumentException naming the file, where it has no table for this encoder
+     * @throws PromptException naming the file, where it has no table for this encoder
      *     or the widths differ
      */
     public float[] vectors(String name, int encoder, int encoders, int width) {
@@ -169,7 +170,7 @@ public final class EmbeddingFiles {
     private static Table fit(Entry e, int encoder, int encoders, int width) {
         Table t = table(e, encoder - 1, encoders, width);
         if (t.width() != width) {
-            throw new IllegalArgumentException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + encoder + " has width " + width);
+            throw new PromptException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + encoder + " has width " + width);
         }
         return t;
     }
@@ -182,7 +183,7 @@ public final class EmbeddingFiles {
      * @param encoders how many text encoders the model has
      * @param widths the width of each encoder that will run, by its number from 1
      * @return the fitting embeddings
-     * @throws IllegalArgumentException naming the file and both widths, for the first named file
+     * @throws PromptException naming the file and both widths, for the first named file
      *     with no table for an encoder or another width
      */
     public EmbeddingFiles fitting(int encoders, Map<Integer, Integer> widths) {
@@ -191,7 +192,7 @@ public final class EmbeddingFiles {
             try {
                 widths.forEach((encoder, width) -> fit(e, encoder, encoders, width));
                 kept.add(e);
-            } catch (IllegalArgumentException misfit) {
+            } catch (PromptException misfit) {
                 if (!e.inFolder()) throw misfit;
             }
         }
@@ -202,7 +203,7 @@ public final class EmbeddingFiles {
         Map<String, Table> tables = e.tables();
         if (tables.containsKey(SINGLE)) {
             if (encoders == 2) {
-                throw new IllegalArgumentException(e.file() + ": holds one table of width " + tables.get(SINGLE).width()
+                throw new PromptException(e.file() + ": holds one table of width " + tables.get(SINGLE).width()
                         + "; a model with two text encoders (SDXL) needs clip_l and clip_g");
             }
             return tables.get(SINGLE);
@@ -210,7 +211,7 @@ public final class EmbeddingFiles {
         if (encoders == 2) {
             String key = encoder == 0 ? CLIP_L : CLIP_G;
             Table t = tables.get(key);
-            if (t == null) throw new IllegalArgumentException(e.file() + ": has no " + key + " table for text encoder " + (encoder + 1) + " (an SDXL model needs clip_l and clip_g)");
+            if (t == null) throw new PromptException(e.file() + ": has no " + key + " table for text encoder " + (encoder + 1) + " (an SDXL model needs clip_l and clip_g)");
             return t;
         }
         for (Table t : tables.values()) if (t.width() == width) return t;
@@ -235,7 +236,7 @@ public final class EmbeddingFiles {
             String token = null;
             List<String> a1111 = names.stream().filter(n -> n.startsWith(A1111_PREFIX)).toList();
             if (!a1111.isEmpty()) {
-                if (a1111.size() != 1) throw new IOException(file + ": string_to_param holds " + a1111.size() + " tensors, expected one");
+                if (a1111.size() != 1) throw new PromptException(file + ": string_to_param holds " + a1111.size() + " tensors, expected one");
                 tables.put(SINGLE, table(store, a1111.getFirst(), SINGLE));
             } else if (names.contains("emb_params")) {
                 tables.put(SINGLE, table(store, "emb_params", SINGLE));
@@ -245,20 +246,24 @@ public final class EmbeddingFiles {
                 token = names.iterator().next();
                 tables.put(SINGLE, table(store, token, SINGLE));
             } else {
-                throw new IOException(file + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
+                throw new PromptException(file + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
                         + (names.isEmpty() ? "no tensors" : String.join(", ", names.stream().limit(8).toList())) + ")");
             }
             int vectors = tables.values().iterator().next().values().length / tables.values().iterator().next().width();
             for (Table t : tables.values()) {
                 int n = t.values().length / t.width();
-                if (n != vectors) throw new IOException(file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but " + t.key() + " has " + n);
+                if (n != vectors) throw new PromptException(file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but " + t.key() + " has " + n);
             }
-            if (vectors < 1 || vectors > Chunk.CAPACITY) throw new IOException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
+            if (vectors < 1 || vectors > Chunk.CAPACITY) throw new PromptException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
             return new Entry(stem, token, file, inFolder, vectors, Map.copyOf(tables));
         } catch (FileSystemException e) { // its message is the bare path
             String why = e instanceof AccessDeniedException ? "permission denied" : e.getReason() != null ? e.getReason() : "cannot be read";
             throw new IOException(file + ": " + why, e);
-        } catch (IOException | IllegalArgumentException | SafetensorsException | PickleException e) {
+        } catch (IllegalArgumentException | ModelFormatException e) {
+            // Readable, but not an embedding: a prompt problem, named by the file.
+            String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+            throw new PromptException(message.contains(file.toString()) ? message : file + ": " + message, e);
+        } catch (IOException e) {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new IOException(message.contains(file.toString()) ? message : file + ": " + message, e);
         }
@@ -269,7 +274,7 @@ public final class EmbeddingFiles {
         TensorInfo info = store.require(name);
         long[] shape = info.shape();
         if (shape.length < 1 || shape.length > 2 || shape[shape.length - 1] < 1) {
-            throw new IOException(store.path() + ": tensor " + name + " has shape " + info.shapeString() + ", expected [D] or [n, D]");
+            throw new PromptException(store.path() + ": tensor " + name + " has shape " + info.shapeString() + ", expected [D] or [n, D]");
         }
         int width = Math.toIntExact(shape[shape.length - 1]);
         return new Table(key, width, store.floats(name));

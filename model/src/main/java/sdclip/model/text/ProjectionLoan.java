@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
+import sdclip.model.ModelFormatException;
 
 /**
  * The text projection each encoder runs with when another model lends one (SD 1.x has none of
@@ -50,7 +51,7 @@ public final class ProjectionLoan {
     public static ProjectionLoan of(Checkpoint borrower, Checkpoint lender, Path lenderPath) throws IOException {
         TextTower lent = lender == null ? null : lender.encoders().stream()
                 .filter(t -> t.config().hasProjection()).findFirst()
-                .orElseThrow(() -> new IOException(lenderPath + ": has no text projection to borrow"));
+                .orElseThrow(() -> new ModelFormatException(lenderPath, "has no text projection to borrow"));
         return new ProjectionLoan(borrower, lenderPath, lent);
     }
 
@@ -70,7 +71,7 @@ public final class ProjectionLoan {
     public void requireFitted() throws IOException {
         if (fitted) return;
         List<String> widths = borrower.encoders().stream().map(t -> t.label() + " has width " + t.config().width()).toList();
-        throw new IOException(lenderPath + ": its text projection takes width " + lent.config().width()
+        throw new ModelFormatException(lenderPath, "its text projection takes width " + lent.config().width()
                 + " but, in " + borrower.path() + ", " + String.join(" and ", widths));
     }
 }

@@ -10,6 +10,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import sdclip.model.PromptException;
 
 /**
  * Both parsers against a table of prompts. Expected values are what AUTOMATIC1111's (1.6 and
@@ -122,9 +123,9 @@ class PromptParserTest {
 
     @Test
     void a1111WeightThatIsNotANumberFailsAsInA1111() {
-        assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a:1.2.3)"));
-        assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a:.)"));
-        assertThrows(IllegalArgumentException.class, () -> A1111Parser.parse("(a :1.2.3 )"));
+        assertThrows(PromptException.class, () -> A1111Parser.parse("(a:1.2.3)"));
+        assertThrows(PromptException.class, () -> A1111Parser.parse("(a:.)"));
+        assertThrows(PromptException.class, () -> A1111Parser.parse("(a :1.2.3 )"));
     }
 
     @Test
