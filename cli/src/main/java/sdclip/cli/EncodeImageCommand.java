@@ -42,7 +42,7 @@ final class EncodeImageCommand implements Callable<Integer> {
     @Option(names = "--hidden-states", description = "Also output vision_hidden_states [L+1, M, T, D].")
     boolean hiddenStates;
 
-    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors (every tensor), .npy (image_embeds, or --tensor) or .json; written atomically.")
+    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors or .json (every tensor), .npy (image_embeds, or --tensor), .jsonl (one object per image); - for standard output (jsonl). Written atomically.")
     Path output;
 
     @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: image_embeds).")
@@ -86,18 +86,14 @@ final class EncodeImageCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** The output's format and {@code --tensor}, as {@code encode} checks them: usage errors, exit 2. */
+    /** The output (see {@link OutputChecks}) and {@code --tensor}, as {@code encode} checks them, before any image is read. */
     private void checkOutput() throws java.io.IOException {
         if (output == null) {
             if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
             return;
         }
-        OutputFiles.Format format;
-        try {
-            format = OutputFiles.format(output, null);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("image list", inputs.list));
+        OutputFiles.Format format = OutputFiles.format(output, null);
         if (tensor != null) {
             if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
             List<String> names = new java.util.ArrayList<>(List.of("image_embeds", "image_pooled_output"));
@@ -105,6 +101,5 @@ final class EncodeImageCommand implements Callable<Integer> {
             if (hiddenStates) names.add("vision_hidden_states");
             if (!names.contains(tensor)) throw new UsageException("--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));
         }
-        if (!OutputFiles.isStdout(output)) WriteErrors.checkWritable(output);
     }
 }

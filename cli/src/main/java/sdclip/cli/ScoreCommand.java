@@ -88,8 +88,10 @@ final class ScoreCommand implements Callable<Integer> {
         syntax.options(); // refuses --embeddings without a syntax, before any work
         OptionChecks.encoder("--encoder", encoder);
         if (!(scale > 0) || Double.isInfinite(scale)) throw new ParameterException(spec.commandLine(), "--scale must be a positive number");
-        if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
-            throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
+        if (output != null) {
+            OutputChecks.file(output, List.of(".csv", ".json"), OutputChecks.input("model", model), OutputChecks.input("text model", textModel),
+                    OutputChecks.input("tokenizer", modelOptions.tokenizer), OutputChecks.input("prompts file", promptsFile),
+                    OutputChecks.input("pairs file", pairsFile), OutputChecks.input("image list", inputs.list));
         }
         List<Path> images = new ArrayList<>();
         List<String> captions = new ArrayList<>();

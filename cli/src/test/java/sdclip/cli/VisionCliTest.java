@@ -108,7 +108,7 @@ class VisionCliTest {
         String rel = dir.relativize(imgDir).toString();
         Files.writeString(pairs, "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n\n{\"image\": \"" + imgDir.resolve("chelsea.png")
                 + "\", \"text\": \"a cat, \\\"sitting\\\"\"}\n");
-        Path csv = dir.resolve("out/scores.csv");
+        Path csv = Files.createDirectory(dir.resolve("out")).resolve("scores.csv");
         Run r = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--output", csv.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(csv);
