@@ -52,7 +52,9 @@ final class EncodeImageCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         checkOutput(); // usage errors before any image is read
-        List<Path> images = inputs.read();
+        List<ImageInputs.Image> listed = inputs.read();
+        List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();
+        List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
         if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
@@ -62,9 +64,9 @@ final class EncodeImageCommand implements Callable<Integer> {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
-                meta.put("images", "[" + String.join(", ", images.stream().map(p -> Json.quote(p.toString())).toList()) + "]"); // a JSON array
+                meta.put("images", "[" + String.join(", ", names.stream().map(Json::quote).toList()) + "]"); // a JSON array
                 OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.imageEmbeds() != null ? "image_embeds" : "image_pooled_output",
-                        images.stream().map(Path::toString).toList(), meta);
+                        names, meta);
                 if (!OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
             } else {
                 summarize(out, images.size(), spec.commandLine().getOut());
