@@ -48,6 +48,7 @@ public final class Main {
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             if (e instanceof UsageException) return usage(e.getMessage(), command, err);
             if (readerHasGone(e)) return BROKEN_PIPE;
             if (main.verbose) e.printStackTrace(err);
