@@ -49,7 +49,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Mixin ModelOptions modelOptions;
 
-    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up (default: ${DEFAULT-VALUE}).")
+    /** An hour per workload (two with its warm-up) is already more than any measurement needs. */
+    static final double MAX_SECONDS = 3600;
+
+    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up: more than 0, at most 3600 (default: ${DEFAULT-VALUE}).")
     double seconds;
 
     @Option(names = "--json", description = "Print one JSON line.")
@@ -74,7 +77,10 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!(seconds > 0) || Double.isInfinite(seconds)) throw new UsageException("--seconds " + String.valueOf(seconds).replaceAll("\\.0$", "") + ": give a positive number of seconds, e.g. 3 or 0.5");
+        if (!(seconds > 0 && seconds <= MAX_SECONDS)) {
+            String typed = spec.commandLine().getParseResult().matchedOption("--seconds").stringValues().getFirst();
+            throw new UsageException("--seconds " + typed + ": give a number of seconds above 0 and at most " + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
+        }
         model = modelPaths.resolve(model);
         if (vision) return benchVision();
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());

@@ -15,7 +15,6 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -54,14 +53,9 @@ final class ConvertCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors")) {
-            throw new ParameterException(spec.commandLine(), output + ": the output must be a .safetensors file");
-        }
+        OutputChecks.file(output, List.of(".safetensors"), OutputChecks.input("input file", input));
         if (!Files.exists(input)) throw new IOException(input + ": no such file");
         if (Files.isDirectory(input)) throw new IOException(input + ": is a folder; convert reads one checkpoint file");
-        if (Files.exists(output) && Files.isSameFile(input, output)) {
-            throw new ParameterException(spec.commandLine(), output + ": is the input file; write the conversion elsewhere");
-        }
         Checkpoint checkpoint = textEncodersOnly ? Checkpoint.open(input, null) : null;
         TensorStore store = null;
         try {
@@ -72,7 +66,8 @@ final class ConvertCommand implements Callable<Integer> {
             store.metadata().forEach(w::metadata); // global_step, epoch and the like, as strings
             long bytes = 0;
             for (String name : names) bytes += add(w, store, name);
-            w.write(output);
+            OutputFiles.checkSpace(output, bytes);
+            OutputFiles.throughTemporary(output, w::write);
             spec.commandLine().getErr().printf(Locale.ROOT, "wrote %s: %d tensors, %.1f MB%n", output, names.size(), bytes / 1e6);
         } finally {
             if (checkpoint != null) checkpoint.close();

@@ -81,20 +81,13 @@ final class EncodeCommand implements Callable<Integer> {
         if (hiddenStates && !syntax.plain()) throw usage("--hidden-states is not available with --syntax " + syntax.name());
         OutputFiles.Format fmt = null;
         if (output != null) {
+            OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("projection", projection),
+                    OutputChecks.input("tokenizer", modelOptions.tokenizer), OutputChecks.input("prompts file", prompts.file));
             try {
                 fmt = OutputFiles.format(output, format);
-                if (!OutputFiles.isStdout(output)) {
-                    Map<String, Path> inputs = new LinkedHashMap<>();
-                    inputs.put("model", model);
-                    inputs.put("projection", projection);
-                    inputs.put("tokenizer", modelOptions.tokenizer);
-                    inputs.put("prompts file", prompts.file);
-                    OutputFiles.checkNotAnInput(output, inputs);
-                }
             } catch (IllegalArgumentException e) {
                 throw usage(e.getMessage());
             }
-            if (!OutputFiles.isStdout(output)) WriteErrors.checkWritable(output);
         } else if (format != null) {
             throw usage("--format is for --output -");
         }
@@ -123,7 +116,7 @@ final class EncodeCommand implements Callable<Integer> {
     /** The summary on stdout, or the output file's writer after a check that its disk has room. */
     private ResultWriter writer(TextEncoder enc, List<String> texts, List<TensorSpec> selected, OutputFiles.Format fmt) throws IOException {
         if (output == null) return new SummaryOutput(spec.commandLine().getOut(), selected, texts.size());
-        if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.dataBytes(selected));
+        if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.estimate(fmt, selected, texts));
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
         return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", texts, meta);

@@ -44,7 +44,7 @@ final class EncodeImageCommand implements Callable<Integer> {
     @Option(names = "--hidden-states", description = "Also output vision_hidden_states [L+1, M, T, D].")
     boolean hiddenStates;
 
-    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors (every tensor), .npy (image_embeds, or --tensor) or .json; written atomically.")
+    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors or .json (every tensor), .npy (image_embeds, or --tensor), .jsonl (one object per image); - for standard output (jsonl). Written atomically.")
     Path output;
 
     @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: image_embeds).")
@@ -54,7 +54,9 @@ final class EncodeImageCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         checkOutput(); // usage errors before any image is read
-        List<Path> images = inputs.read();
+        List<ImageInputs.Image> listed = inputs.read();
+        List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();
+        List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
         if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (modelOptions.backend.equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
@@ -67,9 +69,9 @@ final class EncodeImageCommand implements Callable<Integer> {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
-                meta.put("images", "[" + String.join(", ", images.stream().map(p -> Json.quote(p.toString())).toList()) + "]"); // a JSON array
+                meta.put("images", "[" + String.join(", ", names.stream().map(Json::quote).toList()) + "]"); // a JSON array
                 OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.has("image_embeds") ? "image_embeds" : "image_pooled_output",
-                        "image", images.stream().map(Path::toString).toList(), meta);
+                        "image", names, meta);
                 if (!OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
             } else {
                 summarize(out, images.size(), spec.commandLine().getOut());
@@ -91,18 +93,14 @@ final class EncodeImageCommand implements Callable<Integer> {
         out.flush();
     }
 
-    /** The output's format and {@code --tensor}, as {@code encode} checks them: usage errors, exit 2. */
+    /** The output (see {@link OutputChecks}) and {@code --tensor}, as {@code encode} checks them, before any image is read. */
     private void checkOutput() throws java.io.IOException {
         if (output == null) {
             if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
             return;
         }
-        OutputFiles.Format format;
-        try {
-            format = OutputFiles.format(output, null);
-        } catch (IllegalArgumentException e) {
-            throw new UsageException(e.getMessage());
-        }
+        OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("image list", inputs.list));
+        OutputFiles.Format format = OutputFiles.format(output, null);
         if (tensor != null) {
             if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
             List<String> names = new java.util.ArrayList<>(List.of("image_embeds", "image_pooled_output"));
@@ -110,6 +108,5 @@ final class EncodeImageCommand implements Callable<Integer> {
             if (hiddenStates) names.add("vision_hidden_states");
             if (!names.contains(tensor)) throw new UsageException("--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));
         }
-        if (!OutputFiles.isStdout(output)) WriteErrors.checkWritable(output);
     }
 }

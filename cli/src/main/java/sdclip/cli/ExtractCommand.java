@@ -51,33 +51,47 @@ final class ExtractCommand implements Callable<Integer> {
         model = modelPaths.resolve(model);
         int number = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
         ModelOptions.checkHeadValues("--heads", heads);
-        if (Files.exists(output)) throw new IOException(output + ": already exists; extract writes a new folder");
+        OutputChecks.newFolder(output);
         ModelOptions.checkHeadCount("--heads", heads, model);
         try (Checkpoint c = Checkpoint.open(model, heads)) {
             OptionChecks.encoderExists("--encoder", number, c);
             TextTower tower = c.encoder(number);
-            Files.createDirectories(output.toAbsolutePath().getParent());
-            Path tmp = TempFiles.newFolder(output); // deleted on failure, and on SIGINT/SIGTERM by TempFiles' hook
-            boolean done = false;
+            TensorType type = switch (dtype) {
+                case keep -> TensorType.valueOf(tower.dtype());
+                case f16 -> TensorType.F16;
+                case f32 -> TensorType.F32;
+            };
+            long bytes = 0;
+            for (TextTower.Tensor t : tower.tensors().values()) bytes += t.elements() * (type.bits() / 8);
+            OutputFiles.checkSpace(output, bytes);
             try {
-                TensorType type = switch (dtype) {
-                    case keep -> TensorType.valueOf(tower.dtype());
-                    case f16 -> TensorType.F16;
-                    case f32 -> TensorType.F32;
-                };
-                Files.writeString(tmp.resolve("config.json"), config(tower, type));
-                SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
-                for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
-                w.write(tmp.resolve("model.safetensors"));
-                Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
-                TempFiles.forget(tmp);
-                done = true;
-            } finally {
-                if (!done) TempFiles.delete(tmp);
+                writeFolder(tower, type);
+            } catch (IOException e) {
+                throw WriteErrors.cannotWrite(output, e);
             }
         }
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
+    }
+
+    /**
+     * Builds the folder in a registered temporary one beside the output (deleted on failure, and
+     * on SIGINT/SIGTERM by TempFiles' hook) and renames it into place.
+     */
+    private void writeFolder(TextTower tower, TensorType type) throws IOException {
+        Path tmp = TempFiles.newFolder(output);
+        boolean done = false;
+        try {
+            Files.writeString(tmp.resolve("config.json"), config(tower, type));
+            SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
+            for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
+            w.write(tmp.resolve("model.safetensors"));
+            Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            TempFiles.forget(tmp);
+            done = true;
+        } finally {
+            if (!done) TempFiles.delete(tmp);
+        }
     }
 
     /** The source's file or folder name: where it lived on this machine is no business of the folder's. */

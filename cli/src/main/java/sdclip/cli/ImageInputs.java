@@ -17,7 +17,8 @@ import sdclip.model.image.ImageDecoder;
  * Where images come from: the arguments (files, or folders whose image files are taken in name
  * order, not recursively) and {@code --images FILE} (one path per line, relative to the file's
  * folder; blank lines and lines starting with {@code #} skipped). A folder without image files
- * is an error naming it and the WebP and TIFF files it skipped.
+ * is an error naming it and the WebP and TIFF files it skipped. Outputs name each image as the
+ * user wrote it, not as resolved.
  */
 final class ImageInputs {
     static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
@@ -28,10 +29,13 @@ final class ImageInputs {
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
     List<Path> images = new ArrayList<>();
 
+    /** An image: the path to read, and the name to print (the path as the user wrote it, on the command line or in the list file). */
+    record Image(Path path, String name) {}
+
     /** The images in order: arguments first (folders expanded), then the list file's. */
-    List<Path> read() throws IOException {
-        List<Path> out = new ArrayList<>();
-        for (Path p : images) expand(p, out);
+    List<Image> read() throws IOException {
+        List<Image> out = new ArrayList<>();
+        for (Path p : images) expand(p, p, out);
         if (list != null) {
             List<String> lines;
             try {
@@ -45,15 +49,16 @@ final class ImageInputs {
             for (String line : lines) {
                 String s = line.strip();
                 if (s.isEmpty() || s.startsWith("#")) continue;
-                expand(base.resolve(s).normalize(), out);
+                expand(base.resolve(s).normalize(), Path.of(s), out);
             }
         }
         return out;
     }
 
-    static void expand(Path p, List<Path> out) throws IOException {
+    /** {@code p} itself, or a folder's image files; {@code written} is {@code p} as the user wrote it. */
+    static void expand(Path p, Path written, List<Image> out) throws IOException {
         if (!Files.isDirectory(p)) {
-            out.add(p);
+            out.add(new Image(p, written.toString()));
             return;
         }
         List<Path> files;
@@ -63,7 +68,7 @@ final class ImageInputs {
         List<Path> found = files.stream().filter(ImageInputs::isImage).toList();
         // A folder given as input that yields nothing is a mistake worth naming, not a silent skip.
         if (found.isEmpty()) throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)" + skipped(files));
-        out.addAll(found);
+        for (Path f : found) out.add(new Image(f, written.resolve(f.getFileName()).toString()));
     }
 
     /** The images in formats not read (WebP, TIFF) among a folder's files, as a clause, or nothing. */

@@ -58,6 +58,7 @@ public final class Main {
         cli.setErr(err);
         cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             // A head count given that does not fit the model is the command line's mistake, found on opening it.
             if (e instanceof UsageException || e instanceof HeadCountException) return usage(e.getMessage(), command, err);
             OutOfMemoryError oom = outOfMemoryCause(e);

@@ -17,9 +17,9 @@ import java.util.Map;
 import sdclip.model.TensorSpec;
 
 /**
- * The output formats of {@code encode} and the checks made on an output before any work: a
- * known format, a writable folder, room on its disk, and not one of the run's own inputs.
- * Every format streams: memory stays bounded by one batch whatever the number of prompts.
+ * The output formats of {@code encode} and {@code encode-image}, and the room each needs on its
+ * disk, checked before any work (the other checks of an output are {@link OutputChecks}'). Every
+ * format streams: memory stays bounded by one batch whatever the number of prompts.
  */
 final class OutputFiles {
     /** An output format, by file extension; {@code -} (standard output) takes jsonl, json or npy. */
@@ -37,6 +37,9 @@ final class OutputFiles {
     }
 
     private OutputFiles() {}
+
+    /** The extensions of the formats, and {@code -} for standard output, for {@link OutputChecks#file}. */
+    static final List<String> EXTENSIONS = List.of(".safetensors", ".npy", ".json", ".jsonl", "-");
 
     /** True when {@code output} means standard output. */
     static boolean isStdout(Path output) { return output != null && output.toString().equals("-"); }
@@ -60,23 +63,7 @@ final class OutputFiles {
         return f;
     }
 
-    /**
-     * Refuses an output that is one of the run's inputs (or a file inside an input folder, such
-     * as a diffusers model), before anything is opened: writing there would replace the model.
-     */
-    static void checkNotAnInput(Path output, Map<String, Path> inputs) throws IOException {
-        Path out = output.toAbsolutePath().normalize();
-        for (var e : inputs.entrySet()) {
-            Path in = e.getValue();
-            if (in == null || in.toString().equals("-") || !Files.exists(in)) continue;
-            boolean same = Files.exists(output) && Files.isSameFile(output, in);
-            boolean inside = Files.isDirectory(in) && out.startsWith(in.toAbsolutePath().normalize()) && Files.exists(output);
-            if (same) throw new IllegalArgumentException("--output " + output + " is the " + e.getKey() + "; writing it would replace it");
-            if (inside) throw new IllegalArgumentException("--output " + output + " is a file of the " + e.getKey() + " folder " + in + "; writing it would replace it");
-        }
-    }
-
-    /** Refuses up front a run whose output will not fit on its disk. */
+    /** Refuses up front a run whose output will not fit on its disk ({@code bytes}: the estimate). */
     static void checkSpace(Path output, long bytes) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         java.nio.file.FileStore store = Files.getFileStore(dir);
@@ -102,6 +89,36 @@ final class OutputFiles {
     static long dataBytes(List<TensorSpec> specs) {
         long n = 0;
         for (TensorSpec s : specs) n = Math.addExact(n, s.bytes());
+        return n;
+    }
+
+    /** Characters per value in JSON text, separator included: a float as {@code -0.12345678, }, an id as {@code 49407, }. */
+    static final int FLOAT_CHARS = 12, INTEGER_CHARS = 7;
+
+    /**
+     * The disk space a {@code format} output of these tensors takes while it is written: the
+     * values for .safetensors and .npy; their text for .jsonl (about 3 times a float's 4 bytes),
+     * plus each item's label; and for .json the text plus the raw spool it is written from.
+     */
+    static long estimate(Format format, List<TensorSpec> specs, List<String> labels) {
+        return switch (format) {
+            case SAFETENSORS, NPY -> dataBytes(specs);
+            case JSON -> Math.addExact(dataBytes(specs), textBytes(specs));
+            case JSONL -> {
+                long n = textBytes(specs);
+                for (String l : labels) n = Math.addExact(n, l.length() + 16L); // {"text": "...", } and the newline
+                yield n;
+            }
+        };
+    }
+
+    private static long textBytes(List<TensorSpec> specs) {
+        long n = 0;
+        for (TensorSpec s : specs) {
+            long values = 1;
+            for (long d : s.shape()) values = Math.multiplyExact(values, d);
+            n = Math.addExact(n, Math.multiplyExact(values, s.dtype().startsWith("F") ? FLOAT_CHARS : INTEGER_CHARS));
+        }
         return n;
     }
 
@@ -132,7 +149,6 @@ final class OutputFiles {
     static void atomically(Path target, Body body) throws IOException {
         Path tmp;
         try {
-            Files.createDirectories(target.toAbsolutePath().getParent());
             tmp = TempFiles.newFile(target);
         } catch (IOException e) {
             throw WriteErrors.cannotWrite(target, e);
@@ -142,6 +158,37 @@ final class OutputFiles {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.write(out);
             }
+            SafetensorsWriter.moveAtomically(tmp, target);
+            TempFiles.forget(tmp);
+            done = true;
+        } catch (IOException e) {
+            throw WriteErrors.cannotWrite(target, e);
+        } finally {
+            if (!done) TempFiles.delete(tmp);
+        }
+    }
+
+    /** Writes a whole file at the path it is given, as the library's writers do. */
+    interface FileBody {
+        void write(Path file) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} through a library writer that stages its own temporary beside the
+     * file it is given: into a registered temporary (deleted, with the writer's own, on failure
+     * and on SIGINT/SIGTERM), renamed into place when {@code body} returns. Errors name
+     * {@code target}, never a temporary.
+     */
+    static void throughTemporary(Path target, FileBody body) throws IOException {
+        Path tmp;
+        try {
+            tmp = TempFiles.newFileForNestedWriter(target);
+        } catch (IOException e) {
+            throw WriteErrors.cannotWrite(target, e);
+        }
+        boolean done = false;
+        try {
+            body.write(tmp);
             SafetensorsWriter.moveAtomically(tmp, target);
             TempFiles.forget(tmp);
             done = true;
@@ -166,10 +213,7 @@ final class OutputFiles {
             if (format != Format.NPY || name.equals(npyTensor)) specs.add(new TensorSpec(name, t.dtype(), t.shape(), items, null));
         });
         if (specs.isEmpty()) throw new IllegalArgumentException("no tensor \"" + npyTensor + "\" here; there are " + String.join(", ", e.tensors().keySet()));
-        if (!isStdout(file)) {
-            WriteErrors.checkWritable(file);
-            checkSpace(file, dataBytes(specs));
-        }
+        if (!isStdout(file)) checkSpace(file, estimate(format, specs, labels)); // the folder was checked before the work (OutputChecks)
         try (ResultWriter w = open(format, file, out, specs, labelKey, labels, metadata)) {
             w.write(0, e);
             w.finish();

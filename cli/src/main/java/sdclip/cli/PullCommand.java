@@ -31,7 +31,8 @@ import sdclip.model.hub.RepoId;
         description = {
             // One short line per place: picocli breaks long lines at '.' and '/', inside the paths.
             "Download a Hugging Face model (org/name) into the local hub cache.",
-            "Cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub.",
+            "Cache: $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub,",
+            "else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.",
             "Server: $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN if set."})
 final class PullCommand implements Callable<Integer> {
     @Spec CommandSpec spec;

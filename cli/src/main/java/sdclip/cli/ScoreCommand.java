@@ -104,28 +104,27 @@ final class ScoreCommand implements Callable<Integer> {
         syntax.check(); // before any work
         OptionChecks.encoder("--encoder", encoder);
         ClipScore.Metric scoring = metric();
-        checkVisionTower();
-        if (output != null && !(lower(output).endsWith(".csv") || lower(output).endsWith(".json"))) {
-            throw new ParameterException(spec.commandLine(), output + ": unknown output format (use .csv or .json)");
+        if (output != null) {
+            OutputChecks.file(output, List.of(".csv", ".json"), OutputChecks.input("model", model), OutputChecks.input("text model", textModel),
+                    OutputChecks.input("tokenizer", modelOptions.tokenizer), OutputChecks.input("prompts file", promptsFile),
+                    OutputChecks.input("pairs file", pairsFile), OutputChecks.input("image list", inputs.list));
         }
-        List<Path> images = new ArrayList<>();
+        checkVisionTower();
+        // images: as the user wrote them, for the results; files: where they are read.
+        List<Path> images = new ArrayList<>(), files = new ArrayList<>();
         List<String> captions = new ArrayList<>();
-        List<Pair> pairs = pairs(images, captions);
+        List<Pair> pairs = pairs(images, files, captions);
         HostTensor textEmbeds = textEmbeds(captions);
         HostTensor imageEmbeds;
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (!enc.config().hasProjection()) throw new IOException(model + ": its vision tower has no visual projection, so it gives no image embeddings");
-            imageEmbeds = enc.encode(images, ImageRequest.of(ImageOutput.IMAGE_EMBEDS).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"))).imageEmbeds();
+            imageEmbeds = enc.encode(files, ImageRequest.of(ImageOutput.IMAGE_EMBEDS).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet, "images"))).imageEmbeds();
         }
         long tp = textEmbeds.shape()[1], ip = imageEmbeds.shape()[1];
         if (tp != ip) throw new IOException("text embeddings have " + tp + " values but " + model + "'s image embeddings " + ip + "; the text tower must go through the CLIP model's text projection");
         double[] cos = new double[pairs.size()];
         for (int i = 0; i < cos.length; i++) cos[i] = ClipScore.cosine(textEmbeds, pairs.get(i).text, imageEmbeds, pairs.get(i).image);
         double mean = scoring.set(cos);
-        PrintWriter out = spec.commandLine().getOut();
-        if (json) out.println(json(scoring, pairs, images, captions, cos, mean));
-        else table(out, scoring, pairs, images, captions, cos, mean);
-        out.flush();
         if (output != null) {
             String body = lower(output).endsWith(".csv") ? csv(scoring, pairs, images, captions, cos) : json(scoring, pairs, images, captions, cos, mean) + "\n";
             OutputFiles.atomically(output, o -> {
@@ -133,8 +132,13 @@ final class ScoreCommand implements Callable<Integer> {
                 w.write(body);
                 w.flush();
             });
-            spec.commandLine().getErr().println("wrote " + output);
         }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) out.println(json(scoring, pairs, images, captions, cos, mean));
+        else if (output == null) table(out, scoring, pairs, images, captions, cos, mean);
+        out.flush();
+        // The results are in the file: one line says how it went, rather than the whole table.
+        if (output != null) spec.commandLine().getErr().printf(Locale.ROOT, "%s %.4f over %d pair(s); wrote %s%n", scoring.id(), mean, pairs.size(), output);
         return 0;
     }
 
@@ -169,9 +173,9 @@ final class ScoreCommand implements Callable<Integer> {
 
     private static String lower(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT); }
 
-    /** Fills the distinct images and captions and returns the pairs to score, or a usage error. */
-    private List<Pair> pairs(List<Path> images, List<String> captions) throws IOException {
-        List<Path> given = inputs.read();
+    /** Fills the distinct images (as written, and their files) and captions and returns the pairs to score, or a usage error. */
+    private List<Pair> pairs(List<Path> images, List<Path> files, List<String> captions) throws IOException {
+        List<ImageInputs.Image> given = inputs.read();
         List<String> prompts = new ArrayList<>(texts);
         if (promptsFile != null) {
             Prompts p = new Prompts();
@@ -181,12 +185,15 @@ final class ScoreCommand implements Callable<Integer> {
         List<Pair> pairs = new ArrayList<>();
         if (pairsFile != null) {
             if (!given.isEmpty() || !prompts.isEmpty() || allPairs) throw new ParameterException(spec.commandLine(), "--pairs takes the images and captions from its file: give no IMAGE, --images, --prompts, --text or --all-pairs with it");
-            readPairs(images, captions, pairs);
+            readPairs(images, files, captions, pairs);
             return pairs;
         }
         if (given.isEmpty()) throw new ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, --images FILE or --pairs FILE");
         if (prompts.isEmpty()) throw new ParameterException(spec.commandLine(), "no captions: give --prompts FILE or --text TEXT");
-        images.addAll(given);
+        for (ImageInputs.Image i : given) {
+            images.add(Path.of(i.name()));
+            files.add(i.path());
+        }
         captions.addAll(prompts);
         if (allPairs) {
             for (int i = 0; i < images.size(); i++) for (int j = 0; j < captions.size(); j++) pairs.add(new Pair(i, j));
@@ -199,7 +206,7 @@ final class ScoreCommand implements Callable<Integer> {
         return pairs;
     }
 
-    private void readPairs(List<Path> images, List<String> captions, List<Pair> pairs) throws IOException {
+    private void readPairs(List<Path> images, List<Path> files, List<String> captions, List<Pair> pairs) throws IOException {
         List<String> lines;
         try {
             lines = Files.readAllLines(pairsFile, StandardCharsets.UTF_8);
@@ -222,8 +229,8 @@ final class ScoreCommand implements Callable<Integer> {
             if (!(o.get("image") instanceof String image) || !(o.get("text") instanceof String text)) {
                 throw new IOException(pairsFile + ": line " + (n + 1) + " needs string \"image\" and \"text\" fields");
             }
-            Path p = base.resolve(image).normalize();
-            int i = imageIndex.computeIfAbsent(p, k -> { images.add(k); return images.size() - 1; });
+            Path p = base.resolve(image).normalize(); // read from here, printed as written
+            int i = imageIndex.computeIfAbsent(p, k -> { files.add(k); images.add(Path.of(image)); return images.size() - 1; });
             int j = textIndex.computeIfAbsent(text, k -> { captions.add(k); return captions.size() - 1; });
             pairs.add(new Pair(i, j));
         }

@@ -1,7 +1,7 @@
 package sdclip.cli;
 
-import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -9,7 +9,6 @@ import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.engine.DType;
 import sdclip.model.synth.FormulaModel;
-import sdclip.model.safetensors.SafetensorsWriter;
 
 /** {@code sdclip synth}: writes the full-size formula model. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -30,26 +29,21 @@ final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        // Safetensors is the one format written: another extension would name the file falsely.
-        if (!output.toString().toLowerCase(java.util.Locale.ROOT).endsWith(".safetensors")) {
-            throw new UsageException("--output " + output + ": synth writes a .safetensors file only");
-        }
-        WriteErrors.checkWritable(output);
-        // A registered temporary (SafetensorsWriter's own temporary sits beside it): Ctrl-C or
-        // SIGTERM mid-write leaves nothing behind.
-        Path tmp = TempFiles.newFileForNestedWriter(output);
-        boolean done = false;
-        try {
-            FormulaModel.write(tmp, dtype == Dtype.f32 ? DType.F32 : DType.F16, vision);
-            SafetensorsWriter.moveAtomically(tmp, output);
-            TempFiles.forget(tmp);
-            done = true;
-        } catch (IOException e) {
-            throw WriteErrors.cannotWrite(output, e);
-        } finally {
-            if (!done) TempFiles.delete(tmp);
-        }
+        OutputChecks.file(output, List.of(".safetensors"));
+        DType type = dtype == Dtype.f32 ? DType.F32 : DType.F16;
+        OutputFiles.checkSpace(output, bytes(type));
+        // SafetensorsWriter's own temporary sits beside ours: Ctrl-C or SIGTERM mid-write leaves neither.
+        OutputFiles.throughTemporary(output, tmp -> FormulaModel.write(tmp, type, vision));
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
+    }
+
+    /** The values' bytes (the header aside). */
+    private long bytes(DType type) {
+        List<FormulaModel.Spec> specs = new java.util.ArrayList<>(FormulaModel.tensors());
+        if (vision) specs.addAll(FormulaModel.visionTensors());
+        long n = 0;
+        for (FormulaModel.Spec s : specs) n += s.elements() * type.bytes();
+        return n;
     }
 }

@@ -14,9 +14,14 @@ import java.util.Locale;
 final class WriteErrors {
     private WriteErrors() {}
 
-    /** The one-line error for a failure while writing {@code target}. */
+    /** What the system says when a disk has no room left (ENOSPC), sometimes after a temporary file's name. */
+    private static final String DISK_FULL = "no space left on device";
+
+    /** The one-line error for a failure while writing {@code target}; an error already told that way is kept. */
     static IOException cannotWrite(Path target, IOException e) {
-        return new IOException("cannot write " + target + ": " + reason(e), e);
+        if (e.getMessage() != null && e.getMessage().startsWith("cannot write ")) return e;
+        boolean full = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains(DISK_FULL);
+        return new IOException("cannot write " + target + ": " + (full ? "the disk is full (" + DISK_FULL + ")" : reason(e)), e);
     }
 
     static String reason(IOException e) {
@@ -28,16 +33,5 @@ final class WriteErrors {
             else r = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
         return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);
-    }
-
-    /**
-     * Checks before any work that {@code target} can be written: not a folder, in a folder that
-     * exists and is writable.
-     */
-    static void checkWritable(Path target) throws IOException {
-        if (java.nio.file.Files.isDirectory(target)) throw new IOException("cannot write " + target + ": it is a folder");
-        Path dir = target.toAbsolutePath().getParent();
-        if (!java.nio.file.Files.isDirectory(dir)) throw new IOException("cannot write " + target + ": no folder " + dir);
-        if (!java.nio.file.Files.isWritable(dir)) throw new IOException("cannot write " + target + ": folder " + dir + " is not writable");
     }
 }

@@ -44,6 +44,22 @@ class CliTest {
         for (String c : List.of("inspect", "tokenize", "encode", "synth", "bench")) assertTrue(h.out.contains(c), c);
     }
 
+    /** Each help page says what its command accepts: every output form, every variable in the order read. */
+    @Test
+    void helpPagesSayEverythingTheCommandsTake() {
+        String image = run("encode-image", "--help").out.replaceAll("\\s+", " ");
+        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output")) assertTrue(image.contains(f), f + ": " + image);
+        String encode = run("encode", "--help").out.replaceAll("\\s+", " ");
+        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output")) assertTrue(encode.contains(f), f + ": " + encode);
+        assertTrue(run("score", "--help").out.replaceAll("\\s+", " ").contains("a .csv or .json file"));
+        String pull = run("pull", "--help").out.replaceAll("\\s+", " ");
+        List<String> order = List.of("$HF_HUB_CACHE", "$HUGGINGFACE_HUB_CACHE", "$HF_HOME/hub", "$XDG_CACHE_HOME/huggingface/hub", "~/.cache/huggingface/hub");
+        for (int i = 1; i < order.size(); i++) {
+            assertTrue(pull.indexOf(order.get(i - 1)) >= 0 && pull.indexOf(order.get(i - 1)) < pull.indexOf(order.get(i)), order.get(i) + " after " + order.get(i - 1) + ": " + pull);
+        }
+        assertTrue(run("bench", "--help").out.replaceAll("\\s+", " ").contains("at most 3600"));
+    }
+
     @Test
     void tokenizeJsonMatchesTheReferenceCases() throws IOException {
         List<String> lines = Files.readAllLines(ReferenceData.require("tokenizer/tokens.jsonl")).subList(0, 40);

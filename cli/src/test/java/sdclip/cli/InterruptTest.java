@@ -73,4 +73,35 @@ class InterruptTest {
         interrupt(out, Signal.TERM, 0, "extract", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--heads", "4", "--output", out.resolve("x").toString());
         interrupt(out, Signal.INT, 0, "extract", "--model", CliTest.ref("models/tiny-sdxl.safetensors"), "--encoder", "2", "--heads", "2,3", "--output", out.resolve("y").toString());
     }
+
+    /** Ctrl-C while the progress bar is drawn: the line is ended, so the shell's prompt starts on its own line. */
+    @Test
+    void ctrlCEndsTheProgressLine() throws Exception {
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < 200_000; i++) prompts.add("a photo of " + i + " astronauts riding horses");
+        Path file = Files.write(dir.resolve("p.txt"), prompts);
+        ProcessBuilder pb = ChildCli.command(List.of("-Xmx256m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
+                "--tokenizer", CliTest.vocab(), "--prompts", file.toString(), "--tensors", "conditioning", "--output", dir.resolve("e.safetensors").toString());
+        pb.environment().put("SDCLIP_STDERR_TTY", "1"); // as the launcher says for a terminal
+        pb.environment().put("SDCLIP_PROGRESS_DELAY_MS", "0");
+        Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        StringBuffer err = new StringBuffer();
+        Thread reader = Thread.ofVirtual().start(() -> {
+            try (var in = p.getErrorStream()) {
+                byte[] buf = new byte[4096];
+                for (int n; (n = in.read(buf)) > 0; ) err.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+            } catch (IOException e) {
+                // the process is gone
+            }
+        });
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+        while (p.isAlive() && !err.toString().contains("\r[") && System.nanoTime() < deadline) Thread.sleep(5);
+        ChildCli.interrupt(p);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "stops");
+        reader.join(10_000);
+        assertEquals(130, p.exitValue(), "stopped by Ctrl-C, mid-way: " + err);
+        String e = err.toString();
+        assertTrue(e.contains("\r["), "a bar was drawn: " + e);
+        assertTrue(e.endsWith("\n") && e.substring(e.lastIndexOf('\r')).contains(" prompts "), "the bar's line is ended: " + e.substring(Math.max(0, e.length() - 200)));
+    }
 }

@@ -114,4 +114,42 @@ class ProgressTest {
         shortRun.progress(2, 2);
         assertEquals("", sink.toString());
     }
+
+    @Test
+    void timeLeftStaysHiddenUntilTheJitHasWarmedUp() {
+        // 2000 prompts in batches of 8: a 5 s first batch, then each faster than the last until 0.4 s (20 prompts/s).
+        FakeClock clock = new FakeClock();
+        Progress.Rate rate = new Progress.Rate(clock.now);
+        double[] warmUp = {5, 2, 1.2, 0.8, 0.6, 0.5, 0.45, 0.42};
+        int done = 0, firstShown = -1;
+        for (int batch = 0; done < 2000; batch++) {
+            clock.advance(batch < warmUp.length ? warmUp[batch] : 0.4);
+            rate.update(clock.now, done += 8);
+            double left = rate.secondsLeft(2000), truth = (2000 - done) / 20.0;
+            if (Double.isNaN(left)) {
+                assertEquals(-1, firstShown, "once shown, the estimate stays (batch " + batch + ")");
+                continue;
+            }
+            if (firstShown < 0) firstShown = batch;
+            assertTrue(left <= 1.25 * truth, "batch " + batch + ": " + left + " s left claimed, " + truth + " s in truth");
+        }
+        assertTrue(firstShown > warmUp.length && firstShown < 30, "shown once the speed settled, within a few seconds: batch " + firstShown);
+    }
+
+    @Test
+    void aRunStoppedMidwayEndsItsLine() {
+        FakeClock clock = new FakeClock();
+        StringWriter sink = new StringWriter();
+        Progress p = new Progress(new PrintWriter(sink), true, "prompts", clock, 0);
+        clock.advance(1);
+        p.progress(8, 100);
+        assertTrue(sink.toString().startsWith("\r[##") && !sink.toString().endsWith("\n"), sink.toString());
+        Progress.endOpenLine(); // what the shutdown hook does on Ctrl-C, and Main before an error
+        String ended = sink.toString();
+        assertTrue(ended.endsWith("   \n"), ended);
+        clock.advance(1);
+        p.progress(16, 100);
+        Progress.endOpenLine();
+        assertEquals(ended, sink.toString(), "nothing drawn after the line was ended, and one newline only");
+    }
 }

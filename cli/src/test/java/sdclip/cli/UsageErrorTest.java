@@ -148,6 +148,14 @@ class UsageErrorTest {
     }
 
     @Test
+    void benchSecondsWithNoSaneMeaning() throws Exception {
+        for (String s : List.of("NaN", "Infinity", "3600.5", "1e9")) {
+            // Accepted, such a value would measure for years: the timeout turns that into a failure.
+            usage(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)), "--seconds " + s + ": ", "at most 3600");
+        }
+    }
+
+    @Test
     void zeroThreadsMeansEveryProcessorAndMoreAreCapped() {
         CliTest.Run zero = encode(sd15(), "--heads", "4", "--threads", "0", "--output", dir.resolve("z.npy").toString(), "a dog");
         assertEquals(0, zero.code(), zero.err());

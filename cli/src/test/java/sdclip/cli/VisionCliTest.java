@@ -115,14 +115,18 @@ class VisionCliTest {
         String rel = dir.relativize(imgDir).toString();
         Files.writeString(pairs, "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n\n{\"image\": \"" + imgDir.resolve("chelsea.png")
                 + "\", \"text\": \"a cat, \\\"sitting\\\"\"}\n");
-        Path csv = dir.resolve("out/scores.csv");
+        Path csv = Files.createDirectory(dir.resolve("out")).resolve("scores.csv");
         Run r = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--output", csv.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(3, lines.size());
         assertEquals("image,text,cosine,clipscore", lines.get(0));
+        assertTrue(lines.get(1).startsWith(rel + "/CLIP.png,a diagram,"), "the path as the pairs file has it: " + lines.get(1));
         assertTrue(lines.get(2).contains(",\"a cat, \"\"sitting\"\"\","), lines.get(2));
-        assertTrue(r.out().contains("clipscore of 2 pair(s)"), r.out());
+        // The results are in the file: stdout stays empty, and one line on stderr sums them up.
+        assertEquals("", r.out());
+        double meanCos = (Double.parseDouble(lines.get(1).split(",")[2]) + Double.parseDouble(lines.get(2).split(",")[3])) / 2;
+        assertEquals(String.format(java.util.Locale.ROOT, "clipscore %.4f over 2 pair(s); wrote %s%n", Math.max(100 * meanCos, 0), csv), r.err());
         try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float cos = exp.floats("cosine_image_text")[4 * 12]; // CLIP.png with "a diagram"
             String[] f = lines.get(1).split(",");
@@ -181,6 +185,25 @@ class VisionCliTest {
             assertTrue(r.err().contains(ref(m) + ": has no CLIP vision tower"), r.err());
             assertFalse(r.err().contains("projection"), r.err());
         }
+    }
+
+    /** Paths from --images and --pairs print as the file has them (relative to it), as arguments print as typed. */
+    @Test
+    void listedPathsPrintAsWritten() throws IOException {
+        Path list = dir.resolve("list.txt");
+        String rel = dir.relativize(Path.of(ref("images"))).toString();
+        Files.writeString(list, rel + "/CLIP.png\n" + rel + "/chelsea.png\n");
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", "-", "--images", list.toString());
+        assertEquals(0, r.code(), r.err());
+        assertEquals(List.of(rel + "/CLIP.png", rel + "/chelsea.png"), r.out().lines().map(l -> Json.parseObject(l).get("image")).toList());
+        Path pairs = Files.writeString(dir.resolve("pairs.jsonl"), "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n");
+        Run s = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--json");
+        assertEquals(rel + "/CLIP.png", results(s).getFirst().get("image"));
+        Run table = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--images", list.toString(),
+                "--text", "a", "--text", "b");
+        assertEquals(0, table.code(), table.err());
+        List<String> rows = table.out().lines().toList();
+        assertTrue(rows.get(1).endsWith(" " + rel + "/CLIP.png  a") && rows.get(2).endsWith(" " + rel + "/chelsea.png  b"), table.out());
     }
 
     @Test
