@@ -87,7 +87,7 @@ class UsageErrorTest {
     @Test
     void synthWritesSafetensorsOnly() throws Exception {
         Path npy = dir.resolve("out.npy");
-        usage(CliTest.run("synth", "--output", npy.toString()), "sdclip: --output " + npy + ": synth writes a .safetensors file only (see 'sdclip synth --help')");
+        usage(CliTest.run("synth", "--output", npy.toString()), "sdclip: " + npy + ": unknown output format (use .safetensors) (see 'sdclip synth --help')");
     }
 
     @Test
