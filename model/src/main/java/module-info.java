@@ -3,9 +3,10 @@
  * tokenizer, prompt syntaxes, image preprocessing, and the encoders built on the engine
  * ({@link sdclip.model.TextEncoder}, {@link sdclip.model.ImageEncoder}).
  *
- * <p>The API packages are exported to everyone; what only the command line needs (finding
- * models on disk and on the hub, JSON, safetensors files, the synthetic formula model) is
- * exported to {@code sdclip.cli} alone, so it is free to change.
+ * <p>The API packages are exported to everyone (safetensors among them: callers read back the
+ * files sdclip writes, and checkpoints expose their tensor stores); what only the command line
+ * needs (finding models on disk and on the hub, JSON, the synthetic formula model) is exported
+ * to {@code sdclip.cli} alone, so it is free to change.
  */
 module sdclip.model {
     requires transitive sdclip.engine;
@@ -16,10 +17,10 @@ module sdclip.model {
     exports sdclip.model.checkpoint;
     exports sdclip.model.image;
     exports sdclip.model.prompt;
+    exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
 
     exports sdclip.model.hub to sdclip.cli;
     exports sdclip.model.json to sdclip.cli;
-    exports sdclip.model.safetensors to sdclip.cli;
     exports sdclip.model.synth to sdclip.cli;
 }

@@ -6,5 +6,7 @@ package sdclip.cli;
  * message as one line and exits 2, where a runtime error exits 1.
  */
 final class UsageException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
     UsageException(String message) { super(message, null, false, false); }
 }

@@ -36,6 +36,7 @@ final class HubServer implements AutoCloseable {
     /** When at least 0, the next CDN download sends that many bytes, then nothing until the server closes. */
     final AtomicInteger stallNextAt = new AtomicInteger(-1);
     private final java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+    private volatile boolean stalling;
     /** When set, the CDN serves these bytes instead of the file's (its etag unchanged). */
     volatile byte[] corrupt;
     private final HttpServer server;
@@ -163,12 +164,18 @@ final class HubServer implements AutoCloseable {
     }
 
     private void awaitRelease() {
+        stalling = true;
         try {
             stalled.await(); // released by releaseStall() or close()
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } finally {
+            stalling = false;
         }
     }
+
+    /** {@return whether a download is being held back now, waiting for {@link #releaseStall()}} */
+    boolean stalling() { return stalling; }
 
     /** Ends a stalled download (the server handles one request at a time). */
     void releaseStall() { stalled.countDown(); }

@@ -10,9 +10,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.Assumptions;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.testdata.ReferenceData;
@@ -20,14 +22,18 @@ import sdclip.testdata.ReferenceData;
 /**
  * The README's "Use as a library" section, pasted into a new Maven project as a newcomer would:
  * its {@code xml} block as the project's dependency, its {@code java} block as the program, run
- * with the JVM flags the section names, against the artifacts {@code ./mvnw install} put in the
- * local repository ({@code ./run-tests} installs them before this module's tests run).
+ * with the JVM flags the section names, against this build's model and engine. Those are the
+ * ones this test runs on (this checkout's jars, or its {@code target/classes} packed into jars
+ * when the build stopped before {@code package}); the test lays them out with their poms in a
+ * private local repository that the project's Maven reads first, so an older install in
+ * {@code ~/.m2} cannot stand in for them. The build's own local repository comes after it,
+ * read-only ({@code maven.repo.local.tail}), for plugins and third-party jars.
  */
 class LibraryReadmeTest {
     @TempDir Path project;
+    @TempDir Path repository;
 
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
-    private static final String VERSION = "0.1.0";
 
     /** The section's fenced blocks of one language, in order. */
     static List<String> blocks(String readme, String language) {
@@ -45,10 +51,10 @@ class LibraryReadmeTest {
     void theReadmeProgramRunsInANewProject() throws Exception {
         Path model = ReferenceData.require("models/tiny-sd15.safetensors");
         Path vocab = ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz");
-        Path installed = Path.of(System.getProperty("user.home"), ".m2/repository/dev/sdclip/sdclip-model", VERSION, "sdclip-model-" + VERSION + ".jar");
-        String why = "the library is not installed in the local Maven repository (" + installed + "); ./run-tests installs it";
-        if (!Files.isRegularFile(installed) && "true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException(why);
-        Assumptions.assumeTrue(Files.isRegularFile(installed), why);
+        String version = version();
+        install("sdclip-parent", version, ROOT.resolve("pom.xml"), null);
+        install("sdclip-engine", version, ROOT.resolve("engine/pom.xml"), thisBuilds(sdclip.engine.Backend.class, "engine"));
+        install("sdclip-model", version, ROOT.resolve("model/pom.xml"), thisBuilds(sdclip.model.TextEncoder.class, "model"));
 
         String readme = Files.readString(ROOT.resolve("README.md"));
         List<String> xml = blocks(readme, "xml"), java = blocks(readme, "java");
@@ -63,9 +69,52 @@ class LibraryReadmeTest {
         Path src = Files.createDirectories(project.resolve("src/main/java"));
         Files.writeString(src.resolve(mainClass + ".java"), java.getFirst());
 
-        Result r = maven("-q", "-B", "compile", "exec:exec");
+        Result r = maven("-q", "-B", "-Dmaven.repo.local=" + repository, "-Dmaven.repo.local.tail=" + buildRepository(), "compile", "exec:exec");
         assertEquals(0, r.code, r.output);
         assertEquals("[1, 77, 64]", r.output.strip().lines().reduce((a, b) -> b).orElse(""), r.output);
+    }
+
+    /** {@return this build's version, as the CLI reports it} */
+    private static String version() throws IOException {
+        java.util.Properties p = new java.util.Properties();
+        try (var in = Main.class.getResourceAsStream("/sdclip-version.properties")) {
+            p.load(in);
+        }
+        return p.getProperty("version");
+    }
+
+    /** The classes of {@code module} this test runs on, a jar or a folder: this checkout's, never an installed copy. */
+    private static Path thisBuilds(Class<?> member, String module) throws Exception {
+        Path location = Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path target = ROOT.resolve(module).resolve("target");
+        assertTrue(location.startsWith(target), member.getName() + " comes from " + location + ", not from " + target
+                + ": build the modules together (-am), so the README is checked against these sources");
+        return location;
+    }
+
+    /** Lays out {@code artifactId} in the private repository as {@code mvn install} would: its pom, and its jar, packed when {@code classes} is a folder. */
+    private void install(String artifactId, String version, Path pom, Path classes) throws IOException {
+        Path dir = Files.createDirectories(repository.resolve("dev/sdclip").resolve(artifactId).resolve(version));
+        Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
+        if (classes == null) return;
+        Path jar = dir.resolve(artifactId + "-" + version + ".jar");
+        if (Files.isRegularFile(classes)) {
+            Files.copy(classes, jar);
+            return;
+        }
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
+            for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
+                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
+                Files.copy(f, out);
+                out.closeEntry();
+            }
+        }
+    }
+
+    /** The local repository of the Maven running this test (surefire passes it), else the default. */
+    private static Path buildRepository() {
+        String configured = System.getProperty("sdclip.maven.repository");
+        return configured != null && !configured.isBlank() ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".m2", "repository");
     }
 
     /** The flags the section says to start java with: its line beginning {@code java }. */

@@ -93,8 +93,8 @@ class NoFlagsJvmTest {
         a.put(Attributes.Name.CLASS_PATH, classPath().stream().map(p -> p.toUri().toString()).collect(Collectors.joining(" ")));
         a.put(new Attributes.Name("Enable-Native-Access"), "ALL-UNNAMED");
         Path jar = dir.resolve("launcher.jar");
-        try (OutputStream os = Files.newOutputStream(jar); JarOutputStream j = new JarOutputStream(os, m)) {
-            // the manifest is the whole jar
+        try (OutputStream os = Files.newOutputStream(jar)) {
+            new JarOutputStream(os, m).close(); // the manifest is the whole jar
         }
         return jar;
     }

@@ -98,10 +98,8 @@ class PullCommandTest {
         int stall = server.files.get(WEIGHTS).length / 4;
         server.stallNextAt.set(stall);
         env.put("HF_HUB_DOWNLOAD_TIMEOUT", "1");
-        long t0 = System.nanoTime();
         long kept = keptAfterFailedPull("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)", stall);
-        double seconds = (System.nanoTime() - t0) / 1e9;
-        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        assertTrue(server.stalling(), "the pull gave up by itself, with the server still holding the rest back");
         server.releaseStall();
         resumesAt(kept);
     }
@@ -113,14 +111,12 @@ class PullCommandTest {
         long kept = keptAfterFailedPull("the download", cut);
         server.stallHeadersNext.set(true); // the Range request now hangs before its headers
         env.put("HF_HUB_DOWNLOAD_TIMEOUT", "1");
-        long t0 = System.nanoTime();
         Run quiet = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
-        double seconds = (System.nanoTime() - t0) / 1e9;
         assertEquals(1, quiet.code());
         assertEquals(1, quiet.err().lines().count(), quiet.err());
         assertTrue(quiet.err().startsWith("sdclip: " + WEIGHTS + ": GET ") && quiet.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)")
                 && quiet.err().contains("pull again to resume"), quiet.err());
-        assertTrue(seconds < 30, "gave up after " + seconds + " s");
+        assertTrue(server.stalling(), "the pull gave up by itself, with the server still holding back its answer");
         assertEquals(kept, Files.size(partial()), "the part is untouched");
         server.releaseStall();
         resumesAt(kept);

@@ -136,29 +136,34 @@ class TorchCliTest {
         assertTrue(text.out().contains("T5 encoder: prefix \"text_encoders.t5xxl.\", 2 tensor(s), 320 parameters (listed, not run"), text.out());
     }
 
-    /** Each hostile file, through inspect, encode and convert: exit 1 within seconds, one line naming it, nothing run or written. */
+    /**
+     * Each hostile file, through inspect, encode and convert: exit 1, one line naming it, nothing
+     * run or written, and refused before any other work: encode is given a broken vocabulary,
+     * which would be the error had it been read first.
+     */
     @ParameterizedTest
     @ValueSource(strings = {"evil-os-system.ckpt", "evil-eval-in-state-dict.ckpt", "evil-subprocess.pt", "evil-storage-path.ckpt", "evil-huge-numel.ckpt", "truncated.ckpt"})
-    void hostilePicklesAreRefusedByEveryCommand(String name) throws IOException {
+    void hostilePicklesAreRefusedByEveryCommand(String name, @TempDir Path inputs) throws IOException {
         String file = ref("pickles/" + name);
+        String vocab = Files.writeString(inputs.resolve("bpe_simple_vocab_16e6.txt.gz"), "not a vocabulary").toString();
+        CliTest.Run read = CliTest.run("tokenize", "--tokenizer", vocab, "a dog");
+        assertTrue(read.code() == 1 && read.err().contains(vocab), "the broken vocabulary is refused when read: " + read.err());
         Path out = dir.resolve("out.safetensors");
         List<String[]> commands = List.of(
                 new String[] {"inspect", file},
-                new String[] {"encode", "--model", file, "--tokenizer", CliTest.vocab(), "--output", out.toString(), "a dog"},
+                new String[] {"encode", "--model", file, "--tokenizer", vocab, "--output", out.toString(), "a dog"},
                 new String[] {"convert", file, out.toString()},
                 new String[] {"convert", "--text-encoders-only", file, out.toString()});
         for (String[] command : commands) {
             Files.deleteIfExists(PWNED);
-            long start = System.nanoTime();
+            // Bounds a parser that loops on a hostile file; not a claim about speed.
             CliTest.Run r = assertTimeoutPreemptively(Duration.ofSeconds(10), () -> CliTest.run(command));
-            long millis = (System.nanoTime() - start) / 1_000_000;
             String what = String.join(" ", command);
             assertEquals(1, r.code(), what);
             assertTrue(r.err().startsWith("sdclip: " + file + ": "), what + ": " + r.err());
             assertEquals(1, r.err().lines().count(), what + ": " + r.err());
             assertFalse(Files.exists(PWNED), what + ": " + PWNED + " appeared");
             assertEquals(List.of(), files(), what + ": wrote something");
-            assertTrue(millis < 3000, what + ": took " + millis + " ms");
             // Refused from the claim itself, before anything the size of 2^31 - 1 floats is allocated (an attempt would be an out-of-memory line).
             if (name.equals("evil-huge-numel.ckpt")) assertTrue(r.err().contains("claims 2147483647 F32 elements (8589934588 bytes) but holds 16 bytes"), r.err());
         }

@@ -27,6 +27,9 @@ public abstract class BackendContractTest {
 
     static final ReferenceBackend REF = new ReferenceBackend();
 
+    /** For the backends' subclasses, in their own packages. */
+    protected BackendContractTest() {}
+
     /** The backends under test. */
     protected abstract List<Backend> fast();
 

@@ -26,6 +26,9 @@ import sdclip.testdata.Seeded;
 public class ModelConformanceTest {
     static final double TOL = 1e-4;
 
+    /** JUnit's alone: other tests use the static helpers only. */
+    ModelConformanceTest() {}
+
     public static Path ref(String p) { return ReferenceData.require(p); }
 
     public static List<String> prompts() throws IOException {

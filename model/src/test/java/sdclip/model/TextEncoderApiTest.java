@@ -8,11 +8,14 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The library API: requests, typed results, the streaming encode, output specs, SDXL naming. */
 class TextEncoderApiTest {
@@ -124,17 +127,24 @@ class TextEncoderApiTest {
     }
 
     @Test
-    void sizesAreLongsAndTooLargeForTheHeapIsRefusedUpFront() throws IOException {
-        try (TextEncoder enc = open("tiny-sd15.safetensors", 4)) {
+    void sizesAreLongsAndTooLargeForTheHeapIsRefusedUpFront(@TempDir Path dir) throws IOException {
+        // The vocabulary is loaded on first use: a broken one shows whether any prompt was tokenized.
+        Path broken = Files.writeString(dir.resolve("bpe_simple_vocab_16e6.txt.gz"), "not a vocabulary");
+        try (TextEncoder enc = TextEncoder.open(ModelConformanceTest.ref("models/tiny-sd15.safetensors"),
+                ModelConformanceTest.options("cpu", 4).withTokenizer(broken))) {
             EncodeRequest hidden = EncodeRequest.standard().with(TextOutput.HIDDEN_STATES);
             TensorSpec h = spec(enc.outputs(Collections.nCopies(40_000, ""), hidden), "hidden_states");
             assertEquals(4L * 40_000 * 77 * 64 * 4, h.bytes(), "3.15 GB, past an int");
             assertEquals(1, h.batchAxis());
             List<String> many = java.util.Collections.nCopies(200_000, "a dog");
-            long start = System.nanoTime();
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> enc.encode(many, EncodeRequest.of(TextOutput.HIDDEN_STATES)));
+            List<Integer> batches = new ArrayList<>();
+            IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                    () -> enc.encode(many, EncodeRequest.of(TextOutput.HIDDEN_STATES).progress((done, total) -> batches.add(done))));
             assertTrue(e.getMessage().startsWith("200000 prompts give hidden_states [4, 200000, 77, 64]") && e.getMessage().contains("stream"), e.getMessage());
-            assertTrue(System.nanoTime() - start < 5_000_000_000L, "refused before any work");
+            assertEquals(List.of(), batches, "refused before any batch ran");
+            // Before any prompt was tokenized, too: the broken vocabulary is refused once something reads it.
+            ModelFormatException read = assertThrows(ModelFormatException.class, () -> enc.encode(List.of("a dog")));
+            assertTrue(read.getMessage().contains(broken.toString()), read.getMessage());
         }
     }
 

@@ -44,9 +44,9 @@ final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(x.species(), C2));
         p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
         p = p.fma(r, FloatVector.broadcast(x.species(), 1f));
-        IntVector bits = (IntVector) t.reinterpretAsInts();
+        IntVector bits = t.reinterpretAsInts();
         IntVector scale = bits.sub(0x4B400000 - 127).lanewise(VectorOperators.LSHL, 23);
-        return p.mul((FloatVector) scale.reinterpretAsFloats()).blend(0f, tooSmall);
+        return p.mul(scale.reinterpretAsFloats()).blend(0f, tooSmall);
     }
 
     /** The scalar form, rounding as the vector one: {@link ScalarMath#exp(float)}. */

@@ -87,7 +87,7 @@ public final class OpenClBackend implements Backend {
         try {
             q = clCreateCommandQueueWithProperties(context, device.id(), new cl_queue_properties(), null);
         } catch (CLException | UnsupportedOperationException e) {
-            q = clCreateCommandQueue(context, device.id(), 0, null); // OpenCL 1.x
+            q = openCl1Queue(context, device.id());
         }
         this.queue = q;
         this.program = clCreateProgramWithSource(context, 1, new String[] {source()}, null, null);
@@ -101,6 +101,12 @@ public final class OpenClBackend implements Backend {
                 "embed_f32", "embed_f16", "embed_bf16", "attention"}) {
             kernels.put(k, clCreateKernel(program, k, null));
         }
+    }
+
+    /** An OpenCL 1.x device has no clCreateCommandQueueWithProperties: the deprecated call is the only one there. */
+    @SuppressWarnings("deprecation")
+    private static cl_command_queue openCl1Queue(cl_context context, org.jocl.cl_device_id device) {
+        return clCreateCommandQueue(context, device, 0, null);
     }
 
     private static String source() {
