@@ -13,7 +13,7 @@ package sdclip.model.image;
  * before and the rest after.</li>
  * </ul>
  */
-public final class CenterCrop {
+final class CenterCrop {
     private CenterCrop() {}
 
     /**

@@ -5,7 +5,7 @@ package sdclip.model.image;
  * 1-bit images use NEAREST (Pillow forces it); LA and RGBA are resized premultiplied and
  * un-premultiplied after, so fully transparent pixels come out black; mode I uses the 32-bit path.
  */
-public final class ImageResizer {
+final class ImageResizer {
     private ImageResizer() {}
 
     /**

@@ -7,7 +7,7 @@ package sdclip.model.image;
  * rounds to float32 (transformers' {@code rescale}). Both normalise in float32 with mean and std
  * rounded from the double constants.
  */
-public final class PixelNormalizer {
+final class PixelNormalizer {
     /** CLIP's per-channel mean, as float32 (the double constants rounded, as torch does). */
     public static final float[] MEAN = {(float) 0.48145466, (float) 0.4578275, (float) 0.40821073};
     /** CLIP's per-channel standard deviation, as float32. */

@@ -5,7 +5,7 @@ package sdclip.model.image;
  * pixels are 0 or 255, palette indices are looked up, and mode I is clamped to 0..255 (Pillow's
  * {@code i2rgb}, so 16-bit gray PNGs saturate: that is what the reference does).
  */
-public final class RgbConverter {
+final class RgbConverter {
     private RgbConverter() {}
 
     /**

@@ -26,7 +26,7 @@ import sdclip.model.PromptException;
  * </ul>
  * Weights are doubles computed in the same order as Python. Stateless.
  */
-public final class A1111Parser {
+final class A1111Parser {
     private A1111Parser() {}
 
     /**

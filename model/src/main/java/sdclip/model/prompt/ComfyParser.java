@@ -19,7 +19,7 @@ import java.util.List;
  * Segments are returned in order, not merged (ComfyUI keeps them apart, which matters for
  * chunking), with the escapes resolved. Stateless.
  */
-public final class ComfyParser {
+final class ComfyParser {
     private ComfyParser() {}
 
     private static final String ESCAPED_CLOSE = "\0\1", ESCAPED_OPEN = "\0\2";

@@ -6,7 +6,7 @@ import java.util.Locale;
  * The text the reference tokenizer's regex runs on: {@code ftfy.fix_text}, Python's
  * {@code html.unescape} twice, whitespace runs collapsed to one space, stripped, lower-cased.
  */
-public final class TextCleaner {
+final class TextCleaner {
     private TextCleaner() {}
 
     /**
