@@ -208,6 +208,27 @@ public final class ImageEncoder implements AutoCloseable {
     public PreprocessedImage preprocess(Path image) { return processor.process(image); }
 
     /**
+     * The tensors an {@code n}-image run of {@code request} produces, in order, with their
+     * whole-run shapes, known before any work (as {@link TextEncoder#outputs} on the text side).
+     *
+     * @param n       the number of images
+     * @param request the outputs
+     * @return the specs, in the order an {@link ImageEncoding} holds the tensors
+     */
+    public List<TensorSpec> outputs(long n, ImageRequest request) {
+        ClipVisionConfig cfg = config();
+        long s = cfg.imageSize(), w = cfg.width(), p = cfg.projectionDim(), t = cfg.positions();
+        List<TensorSpec> out = new ArrayList<>();
+        if (p > 0 && request.wants(ImageOutput.IMAGE_EMBEDS)) out.add(new TensorSpec(ImageOutput.IMAGE_EMBEDS.id(), "F32", new long[] {n, p}, 0, null));
+        if (request.wants(ImageOutput.POOLED_OUTPUT)) out.add(new TensorSpec(ImageOutput.POOLED_OUTPUT.id(), "F32", new long[] {n, w}, 0, null));
+        if (request.wants(ImageOutput.PIXEL_VALUES)) out.add(new TensorSpec(ImageOutput.PIXEL_VALUES.id(), "F32", new long[] {n, 3, s, s}, 0, null));
+        if (request.wants(ImageOutput.HIDDEN_STATES)) {
+            out.add(new TensorSpec(ImageOutput.HIDDEN_STATES.id(), "F32", new long[] {cfg.layers() + 1, n, t, w}, 1, null));
+        }
+        return out;
+    }
+
+    /**
      * Encodes image files with {@link ImageRequest#standard()}.
      *
      * @param images PNG, JPEG, BMP or GIF files; may be empty

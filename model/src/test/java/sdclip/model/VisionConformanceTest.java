@@ -69,9 +69,14 @@ class VisionConformanceTest {
     void endToEndFromImageFiles(String backend) throws IOException {
         try (ImageEncoder enc = ImageEncoder.open(ref("models/tiny-clip.safetensors"), options(backend));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
-            ImageEncoding e = enc.encode(images(), ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES));
+            ImageRequest request = ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES);
+            ImageEncoding e = enc.encode(images(), request);
             close(e.pixelValues().floats(), exp.floats("pixel_values"), "pixel_values");
             compare(e, exp);
+            // outputs() names and shapes the run before any work, in the result's order.
+            List<TensorSpec> specs = enc.outputs(images().size(), request);
+            assertEquals(List.copyOf(e.tensors().keySet()), specs.stream().map(TensorSpec::name).toList());
+            for (TensorSpec spec : specs) assertArrayEquals(e.get(spec.name()).shape(), spec.shape(), spec.name());
         }
     }
 
