@@ -257,11 +257,7 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IOException where an embedding file or the vocabulary cannot be read
      * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks, or hidden states with a syntax
      */
-    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request) throws IOException {
-        if (isPlain(request.prompts())) return batches(request).specs(prompts.size());
-        ChunkedEncoder chunked = chunked(request);
-        return chunkedSpecs(chunked, request, prompts.size(), chunked.chunksPerPrompt(prompts));
-    }
+    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request) throws IOException { return plan(prompts, request).specs(); }
 
     /**
      * Encodes {@code prompts} with {@link EncodeRequest#standard()}, every tensor on the heap.
@@ -290,9 +286,9 @@ public final class TextEncoder implements AutoCloseable {
      * @throws PromptException          where a prompt or an embedding named on its own cannot be used
      */
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
-        List<TensorSpec> specs = outputs(prompts, request);
-        OutputAssembly all = new OutputAssembly(specs, prompts.size());
-        run(prompts, request, all, specs);
+        Run run = plan(prompts, request);
+        OutputAssembly all = new OutputAssembly(run.specs(), prompts.size());
+        run.into(all);
         return new Encoding(all.result());
     }
 
@@ -309,25 +305,33 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IllegalArgumentException as {@link #encode(List, EncodeRequest)}
      */
     public void stream(List<String> prompts, EncodeRequest request, EncodingSink sink) throws IOException {
-        run(prompts, request, (first, batch) -> sink.accept(first, new Encoding(batch)), null);
+        plan(prompts, request).into((first, batch) -> sink.accept(first, new Encoding(batch)));
     }
 
-    /** One run, plain or chunked; {@code specs} when the caller has them (they hold k). */
-    private void run(List<String> prompts, EncodeRequest request, Batches.Consumer sink, List<TensorSpec> specs) throws IOException {
+    /** A run laid out: the tensors it gives, and how to produce them batch by batch into a consumer. */
+    private record Run(List<TensorSpec> specs, RunBody body) {
+        void into(Batches.Consumer sink) throws IOException { body.run(sink); }
+    }
+
+    private interface RunBody {
+        void run(Batches.Consumer sink) throws IOException;
+    }
+
+    /**
+     * Lays out a run: plain prompts through the batches, or a prompt syntax through the chunked
+     * encoder with k, the most chunks a prompt needs, counted here once.
+     */
+    private Run plan(List<String> prompts, EncodeRequest request) throws IOException {
         ProgressListener progress = request.progress();
         if (isPlain(request.prompts())) {
-            batches(request).run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size()));
-            return;
+            Batches b = batches(request);
+            return new Run(b.specs(prompts.size()), sink -> b.run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size())));
         }
         ChunkedEncoder chunked = chunked(request);
-        int k = specs != null ? chunksOf(specs) : chunked.chunksPerPrompt(prompts);
-        chunked.stream(prompts, k, request.clipSkip(), request.wants(TextOutput.CONDITIONING), pooled(request), sink, progress);
-    }
-
-    /** k, from {@code input_ids [N, 77k]}. */
-    private static int chunksOf(List<TensorSpec> specs) {
-        for (TensorSpec s : specs) if (s.name().equals("input_ids")) return (int) (s.shape()[1] / 77);
-        throw new IllegalStateException("no input_ids in " + specs);
+        int k = chunked.chunksPerPrompt(prompts);
+        boolean conditioning = request.wants(TextOutput.CONDITIONING), pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
+        return new Run(chunked.specs(prompts.size(), k, conditioning, pooled),
+                sink -> chunked.stream(prompts, k, request.clipSkip(), conditioning, pooled, sink, progress));
     }
 
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
@@ -349,11 +353,6 @@ public final class TextEncoder implements AutoCloseable {
                 checkpoint.family() == Checkpoint.Family.SD3);
     }
 
-    private static List<TensorSpec> chunkedSpecs(ChunkedEncoder chunked, EncodeRequest request, long n, int k) {
-        return chunked.specs(n, k, request.wants(TextOutput.CONDITIONING), pooled(request));
-    }
-
-    private static boolean pooled(EncodeRequest request) { return request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS); }
 
     /**
      * Encodes pre-tokenized rows (each exactly the context length, 77, padded as the family
