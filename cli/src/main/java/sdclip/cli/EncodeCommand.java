@@ -102,7 +102,8 @@ final class EncodeCommand implements Callable<Integer> {
             if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
             List<TensorSpec> selected = select(enc.outputs(texts, everything), fmt);
             EncodeRequest request = requestFor(selected).encoder(number).clipSkip(skip).prompts(options).progress(progress);
-            List<String> produced = enc.outputs(texts, request).stream().map(TensorSpec::name).toList();
+            // The names do not depend on the prompts (only shapes do): one prompt tells them without tokenizing the run again.
+            List<String> produced = enc.outputs(texts.subList(0, Math.min(1, texts.size())), request).stream().map(TensorSpec::name).toList();
             for (TensorSpec s : selected) if (!produced.contains(s.name())) throw new IllegalStateException(request + " does not produce " + s.name());
             try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
                 enc.stream(texts, request, writer::write);
