@@ -377,14 +377,19 @@ class PromptSyntaxEncodeTest {
         sdclip.testdata.RawSafetensors.write(dir.resolve("lora.safetensors"), "{\"lora_unet_down.alpha\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"lora_unet_down.lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
         Files.writeString(dir.resolve("broken.pt"), "");
+        // One tensor whose key names a network weight, not a token: no trigger "lora_up.weight".
+        sdclip.testdata.RawSafetensors.write(dir.resolve("one-weight.safetensors"), "{\"lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}", new byte[16]);
         Files.writeString(dir.resolve("notes.md"), "# not looked at\n");
         sdclip.model.prompt.EmbeddingFiles files = sdclip.model.prompt.EmbeddingFiles.load(List.of(dir));
         assertEquals(List.of("redfox-kohya"), files.inversions().stream().map(sdclip.model.prompt.TextualInversion::name).toList());
-        assertEquals(List.of(dir.resolve("broken.pt"), dir.resolve("lora.safetensors")), files.skipped().stream().map(sdclip.model.prompt.EmbeddingFiles.Skipped::file).toList());
+        assertEquals(List.of(dir.resolve("broken.pt"), dir.resolve("lora.safetensors"), dir.resolve("one-weight.safetensors")),
+                files.skipped().stream().map(sdclip.model.prompt.EmbeddingFiles.Skipped::file).toList());
         assertEquals("not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
                 + "lora_unet_down.alpha, lora_unet_down.lora_up.weight)", files.skipped().get(1).reason());
-        // The reason leaves the file name to the caller.
-        assertEquals("is 0 bytes, too small to be a safetensors file (an 8-byte header length comes first)", files.skipped().get(0).reason());
+        assertEquals("not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
+                + "lora_up.weight)", files.skipped().get(2).reason());
+        // The reason leaves the file name to the caller; a .pt that is no checkpoint says so, not what the safetensors reader saw.
+        assertEquals("is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file", files.skipped().get(0).reason());
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
         PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);
         try (TextEncoder sd15 = open("tiny-sd15", new int[] {4})) {

@@ -2,6 +2,7 @@ package sdclip.model;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -85,8 +86,12 @@ class TextEncoderApiTest {
             }
             Map<String, String> copies = new java.util.HashMap<>();
             for (TensorSpec s : enc.outputs(Collections.nCopies(2, ""), EncodeRequest.standard())) if (s.copyOf() != null) copies.put(s.name(), s.copyOf());
-            assertEquals(Map.of("encoder1.conditioning", "conditioning", "encoder2.conditioning", "conditioning", "encoder2.input_ids", "input_ids",
-                    "encoder2.pooled_index", "pooled_index", "encoder2.pooled_output", "pooled_output", "encoder2.text_embeds", "text_embeds"), copies);
+            assertEquals(Map.of("encoder1.conditioning", "conditioning", "encoder1.pooled_index", "pooled_index", "encoder2.conditioning", "conditioning",
+                    "encoder2.input_ids", "input_ids", "encoder2.pooled_index", "pooled_index", "encoder2.pooled_output", "pooled_output",
+                    "encoder2.text_embeds", "text_embeds"), copies);
+            // What the spec claims: encoder 1's end tokens stand where encoder 2's do (its ids differ by their padding).
+            assertEquals(e.pooledIndex(), e.get("encoder1.pooled_index"));
+            assertNotEquals(e.inputIds(), e.get("encoder1.input_ids"));
             assertEquals(0, e.encoder(2).encoderCount(), "one encoder's own encoding");
         }
     }

@@ -228,9 +228,9 @@ public final class EmbeddingFiles {
     private static Entry read(Path file, boolean inFolder) throws IOException {
         String fileName = file.getFileName().toString();
         String stem = fileName.substring(0, fileName.length() - extension(file).length());
-        // Sniffed as checkpoints are (torch by the first bytes, whatever the extension), opened as sniffed:
-        // a .pt that is neither format keeps the safetensors reader's own message.
-        try (TensorStore store = TensorFiles.sniff(file).open(file)) {
+        // Opened as checkpoints are (torch by the first bytes, whatever the extension); a .pt or .bin
+        // that is neither format says so rather than quoting the safetensors reader.
+        try (TensorStore store = TensorFiles.open(file)) {
             Set<String> names = new TreeSet<>(store.names());
             Map<String, Table> tables = new LinkedHashMap<>();
             String token = null;
@@ -242,7 +242,7 @@ public final class EmbeddingFiles {
                 tables.put(SINGLE, table(store, "emb_params", SINGLE));
             } else if (names.contains(CLIP_L) || names.contains(CLIP_G)) {
                 for (String key : List.of(CLIP_L, CLIP_G)) if (names.contains(key)) tables.put(key, table(store, key, key));
-            } else if (names.size() == 1) {
+            } else if (names.size() == 1 && !isParameterName(names.iterator().next())) {
                 token = names.iterator().next();
                 tables.put(SINGLE, table(store, token, SINGLE));
             } else {
@@ -267,6 +267,14 @@ public final class EmbeddingFiles {
             String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
             throw new IOException(message.contains(file.toString()) ? message : file + ": " + message, e);
         }
+    }
+
+    /**
+     * Whether a lone tensor's key names a network's parameter ({@code lora_up.weight},
+     * {@code proj.bias}) rather than a diffusers embedding's token ({@code <cat-toy>}).
+     */
+    private static boolean isParameterName(String key) {
+        return key.endsWith(".weight") || key.endsWith(".bias") || key.endsWith(".alpha");
     }
 
     /** A {@code [D]} or {@code [n, D]} tensor as a table. */

@@ -40,7 +40,9 @@ final class SdxlMerge {
                 if (s.name().equals("pooled_output") || s.name().equals("text_embeds")) out.add(s);
             }
         }
-        prefixed(out, e1, "encoder1.", List.of());
+        // Both encoders tokenize the same text with one vocabulary, so encoder 1's end token stands where
+        // encoder 2's does: its pooled_index repeats the top level's (its ids differ, by their padding).
+        prefixed(out, e1, "encoder1.", List.of("pooled_index"));
         prefixed(out, e2, "encoder2.", sd3 ? FROM_ENCODER_2.subList(0, 2) : FROM_ENCODER_2);
         return out;
     }
