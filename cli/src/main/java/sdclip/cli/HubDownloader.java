@@ -87,7 +87,7 @@ final class HubDownloader {
         try (in) {
             body = new String(in.readNBytes(64 << 20), StandardCharsets.UTF_8);
         } catch (IOException e) {
-            throw new IOException(uri + ": " + (in.stalled() ? quiet() : Main.describe(e)), e);
+            throw new IOException(uri + ": " + (in.stalled() ? quiet() : ErrorLine.describe(e)), e);
         }
         check(r, id.toString());
         Map<String, Object> o = Json.parseObject(body);
@@ -169,7 +169,7 @@ final class HubDownloader {
                 progress.update(done, have);
             }
         } catch (IOException e) {
-            String why = in.stalled() ? quiet() : Main.describe(e);
+            String why = in.stalled() ? quiet() : ErrorLine.describe(e);
             throw new IOException(file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why
                     + "); the part is kept in " + partial + ", pull again to resume", e);
         } finally {

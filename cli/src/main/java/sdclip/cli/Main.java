@@ -1,7 +1,6 @@
 package sdclip.cli;
 
 import java.io.IOException;
-import sdclip.engine.SdclipException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
@@ -32,7 +31,7 @@ public final class Main {
         // A worker thread that runs out of memory says so in one line, not a stack trace.
         Thread.UncaughtExceptionHandler fallback = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-            if (e instanceof OutOfMemoryError) err.println("sdclip: " + describe(e));
+            if (e instanceof OutOfMemoryError) err.println("sdclip: " + ErrorLine.describe(e));
             else if (fallback != null) fallback.uncaughtException(thread, e);
             else e.printStackTrace();
         });
@@ -63,12 +62,12 @@ public final class Main {
             if (e instanceof UsageException || e instanceof HeadCountException) return usage(e.getMessage(), command, err);
             OutOfMemoryError oom = outOfMemoryCause(e);
             if (oom != null && !main.verbose) {
-                err.println("sdclip: " + describe(oom));
+                err.println("sdclip: " + ErrorLine.describe(oom));
                 return 1;
             }
             if (readerHasGone(e)) return BROKEN_PIPE;
             if (main.verbose) e.printStackTrace(err);
-            else err.println("sdclip: " + describe(e));
+            else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
         });
         int code;
@@ -77,7 +76,7 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             // picocli passes Errors on; this one is a sizing problem the user can fix, not a crash.
             if (main.verbose) e.printStackTrace(err);
-            else err.println("sdclip: " + describe(e));
+            else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
         }
         if (code == 0) {
@@ -99,30 +98,10 @@ public final class Main {
         return 2;
     }
 
-    /** One line: the message, or the exception type when there is none. */
-    static String describe(Throwable e) {
-        String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().replace('\n', ' ');
-        return switch (e) {
-            case OutOfMemoryError _ -> outOfMemory(e.getMessage());
-            // The library's own errors (a model file, an image, a prompt, a device) and I/O name their input.
-            case SdclipException _ when message != null -> message;
-            case IOException _ when message != null -> message;
-            // Anything else is a bug or an unexpected state: its type says more than a bare message.
-            default -> message != null ? message : e.getClass().getSimpleName();
-        };
-    }
-
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */
     private static OutOfMemoryError outOfMemoryCause(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) if (t instanceof OutOfMemoryError oom) return oom;
         return null;
-    }
-
-    /** One line: what ran out, the heap this JVM had, and how to give it more. */
-    static String outOfMemory(String what) {
-        long mb = Runtime.getRuntime().maxMemory() >> 20;
-        return "out of memory (" + (what == null ? "Java heap space" : what) + ") with a maximum Java heap of " + mb
-                + " MB; raise it, e.g. SDCLIP_JAVA_OPTS=-Xmx" + Math.max(1, 2 * mb / 1024 + 1) + "g for ./sdclip (java -Xmx... otherwise)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {
