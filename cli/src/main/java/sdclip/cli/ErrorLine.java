@@ -4,11 +4,11 @@ import java.io.IOException;
 import sdclip.engine.SdclipException;
 
 /** The one line an error is told in on stderr, after {@code sdclip: }. */
-final class ErrorLine {
+public final class ErrorLine {
     private ErrorLine() {}
 
     /** One line: the message, or the exception type when there is none. */
-    static String describe(Throwable e) {
+    public static String describe(Throwable e) {
         String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().replace('\n', ' ');
         return switch (e) {
             case OutOfMemoryError _ -> outOfMemory(e.getMessage());

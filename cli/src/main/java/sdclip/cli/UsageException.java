@@ -5,6 +5,6 @@ package sdclip.cli;
  * model contradicts ({@code --encoder 3} on a one-encoder model). {@link Main} prints its
  * message as one line and exits 2, where a runtime error exits 1.
  */
-final class UsageException extends RuntimeException {
-    UsageException(String message) { super(message, null, false, false); }
+public final class UsageException extends RuntimeException {
+    public UsageException(String message) { super(message, null, false, false); }
 }

@@ -2,7 +2,6 @@ package sdclip.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -187,15 +186,6 @@ class EncodeOutputTest {
         try (var files = Files.list(dir)) {
             assertEquals(List.of("copy.safetensors", "d.safetensors", "p.jsonl"), files.map(f -> f.getFileName().toString()).sorted().toList(), "nothing else written");
         }
-    }
-
-    @Test
-    void onlyPooledTensorsTakeTheFastPath() {
-        java.util.function.Function<String, sdclip.model.TensorSpec> spec = n -> new sdclip.model.TensorSpec(n, "F32", new long[] {1, 8}, 0, null);
-        assertTrue(EncodeCommand.requestFor(List.of(spec.apply("input_ids"), spec.apply("pooled_output"), spec.apply("encoder2.text_embeds"))).isPooledOnly());
-        assertFalse(EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).isPooledOnly());
-        assertEquals(java.util.Set.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT),
-                EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).outputs());
     }
 
     /** The values of an .npy file of F32 with this shape. */

@@ -28,6 +28,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
 import sdclip.testdata.Seeded;
+import sdclip.cli.option.ModelOptions;
 
 /**
  * sdclip in a fresh JVM started with no flags at all (the test JVM itself has

@@ -11,6 +11,8 @@ import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.WriteErrors;
 
 /**
  * The output rules every command that writes a file follows, the same way and before its model is

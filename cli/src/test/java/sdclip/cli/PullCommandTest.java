@@ -22,6 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.CliTest.Run;
 import sdclip.testdata.HubCacheFixture;
 import sdclip.testdata.ReferenceData;
+import sdclip.cli.hub.DownloadProgress;
+import sdclip.cli.hub.HubDownloader;
 
 /** {@code sdclip pull} against a loopback hub (127.0.0.1 only), then the pulled model used by id. */
 @Timeout(120) // a download that hangs fails the test instead of the build
@@ -207,11 +209,6 @@ class PullCommandTest {
         Run none = CliTest.run("pull", "tiny/sd15", "--include", "*.onnx");
         assertEquals(1, none.code());
         assertTrue(none.err().contains("none of its " + server.files.size() + " file(s) matches --include *.onnx"), none.err());
-
-        assertTrue(PullCommand.fnmatch("tokenizer/", "tokenizer/vocab.json"));
-        assertTrue(PullCommand.fnmatch("model.[!b]*", "model.safetensors"));
-        assertFalse(PullCommand.fnmatch("model.[!s]*", "model.safetensors"));
-        assertTrue(PullCommand.fnmatch("?odel_index.json", "model_index.json"));
     }
 
     @Test
@@ -248,12 +245,6 @@ class PullCommandTest {
         Run r = CliTest.run("pull", "tiny/sd16");
         assertEquals(1, r.code());
         assertEquals("sdclip: GET http://127.0.0.1:" + port + "/api/models/tiny/sd16/revision/main: connection refused", r.err().strip());
-    }
-
-    @Test
-    void gitBlobIdsAreGitsOwn() throws IOException {
-        Path f = Files.writeString(dir.resolve("hello"), "hello\n");
-        assertEquals("ce013625030ba8dba906f756967f9e9ca394464a", HubDownloader.digest(f, "SHA-1")); // git hash-object
     }
 
     /** Files the cache should never keep: partial downloads and temporaries. */
