@@ -70,7 +70,8 @@ public final class Main {
         CommandLine cli = new CommandLine(main);
         cli.setOut(out);
         cli.setErr(err);
-        cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
+        // picocli's parse errors, and the UsageException of a check an option setter makes while parsing (picocli wraps it).
+        cli.setParameterExceptionHandler((e, a) -> usage(e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             // A head count given that does not fit the model is the command line's mistake, found on opening it.

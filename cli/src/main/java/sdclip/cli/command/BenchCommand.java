@@ -70,7 +70,7 @@ public final class BenchCommand implements Callable<Integer> {
     int visionHeads;
 
     @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (with --vision; default: inferred).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(spec.commandLine(), n); }
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
 
     record Workload(int batch, int tokens, boolean full) {}
 

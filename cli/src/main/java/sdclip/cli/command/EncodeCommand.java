@@ -9,12 +9,12 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.Callable;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.UsageException;
 import sdclip.model.EncodeRequest;
 import sdclip.model.PromptOptions;
 import sdclip.model.TensorSpec;
@@ -88,7 +88,7 @@ public final class EncodeCommand implements Callable<Integer> {
         // Usage checks (OptionChecks): before opening the model, then right after, before any work.
         int number = OptionChecks.encoder("--encoder", encoder), skip = OptionChecks.clipSkip(clipSkip);
         syntax.check();
-        if (hiddenStates && !syntax.plain()) throw usage("--hidden-states is not available with --syntax " + syntax.name());
+        if (hiddenStates && !syntax.plain()) throw new UsageException("--hidden-states is not available with --syntax " + syntax.name());
         OutputFiles.Format fmt = null;
         if (output != null) {
             OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("projection", projection),
@@ -96,10 +96,10 @@ public final class EncodeCommand implements Callable<Integer> {
             try {
                 fmt = OutputFiles.format(output, format);
             } catch (IllegalArgumentException e) {
-                throw usage(e.getMessage());
+                throw new UsageException(e.getMessage());
             }
         } else if (format != null) {
-            throw usage("--format is for --output -");
+            throw new UsageException("--format is for --output -");
         }
         List<String> texts = prompts.read();
         try (TextEncoder enc = modelOptions.open(model, projection)) {
@@ -141,11 +141,11 @@ public final class EncodeCommand implements Callable<Integer> {
         for (TensorSpec s : available) byName.put(s.name(), s);
         List<String> names;
         if (fmt == OutputFiles.Format.NPY) {
-            if (tensors != null && tensor != null) throw usage("give --tensor or --tensors, not both");
-            if (tensors != null && tensors.size() != 1) throw usage("a .npy output holds one tensor; --tensors names " + tensors.size());
+            if (tensors != null && tensor != null) throw new UsageException("give --tensor or --tensors, not both");
+            if (tensors != null && tensors.size() != 1) throw new UsageException("a .npy output holds one tensor; --tensors names " + tensors.size());
             names = List.of(tensors != null ? tensors.getFirst() : tensor != null ? tensor : "conditioning");
         } else {
-            if (tensor != null) throw usage("--tensor is for .npy outputs; use --tensors NAME,...");
+            if (tensor != null) throw new UsageException("--tensor is for .npy outputs; use --tensors NAME,...");
             names = tensors;
         }
         if (names == null) return available.stream().filter(s -> s.copyOf() == null).toList();
@@ -154,14 +154,14 @@ public final class EncodeCommand implements Callable<Integer> {
             if (!byName.containsKey(n)) {
                 String hint = n.equals("hidden_states") || n.endsWith(".hidden_states") ? " (add --hidden-states)"
                         : n.endsWith("text_embeds") ? " (this model has no text projection: borrow one with --projection)" : "";
-                throw usage("no tensor \"" + n + "\" in this run" + hint + "; it has " + String.join(", ", byName.keySet()));
+                throw new UsageException("no tensor \"" + n + "\" in this run" + hint + "; it has " + String.join(", ", byName.keySet()));
             }
             unique.add(n);
         }
         List<TensorSpec> out = new ArrayList<>();
         for (TensorSpec s : available) if (unique.contains(s.name())) out.add(s); // in file order
         if (fmt == OutputFiles.Format.NPY && OutputFiles.isStdout(output) && out.getFirst().batchAxis() != 0) {
-            throw usage(out.getFirst().name() + " cannot stream to standard output as .npy (its prompts are not the outer axis); write a file");
+            throw new UsageException(out.getFirst().name() + " cannot stream to standard output as .npy (its prompts are not the outer axis); write a file");
         }
         return out;
     }
@@ -188,7 +188,4 @@ public final class EncodeCommand implements Callable<Integer> {
         return meta;
     }
 
-    private CommandLine.ParameterException usage(String message) {
-        return new CommandLine.ParameterException(spec.commandLine(), message);
-    }
 }

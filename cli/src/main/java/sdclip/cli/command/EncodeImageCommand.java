@@ -65,7 +65,7 @@ public final class EncodeImageCommand implements Callable<Integer> {
         List<ImageInputs.Image> listed = inputs.read();
         List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();
         List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
-        if (images.isEmpty()) throw new picocli.CommandLine.ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, or --images FILE");
+        if (images.isEmpty()) throw new UsageException("no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
             if (modelOptions.backend().equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ImageRequest request = ImageRequest.standard().progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet(), "images"));

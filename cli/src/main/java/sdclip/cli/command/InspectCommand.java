@@ -37,7 +37,7 @@ public final class InspectCommand implements Callable<Integer> {
     int visionHeads;
 
     @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(spec.commandLine(), n); }
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;

@@ -18,9 +18,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import sdclip.cli.Environment;
+import sdclip.cli.UsageException;
 import sdclip.cli.hub.DownloadProgress;
 import sdclip.cli.hub.HubDownloader;
 import sdclip.model.hub.HubCache;
@@ -86,15 +86,15 @@ public final class PullCommand implements Callable<Integer> {
         try {
             id = RepoId.parse(model);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new UsageException(e.getMessage());
         }
         if (revision == null) return id;
         if (model.contains("@") && !id.revision().equals(revision))
-            throw new ParameterException(spec.commandLine(), "two revisions: " + model + " and --revision " + revision);
+            throw new UsageException("two revisions: " + model + " and --revision " + revision);
         try {
             return id.withRevision(revision);
         } catch (IllegalArgumentException e) {
-            throw new ParameterException(spec.commandLine(), e.getMessage());
+            throw new UsageException(e.getMessage());
         }
     }
 

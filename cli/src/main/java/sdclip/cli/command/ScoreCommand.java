@@ -17,7 +17,6 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 import sdclip.model.ClipScore;
@@ -156,18 +155,18 @@ public final class ScoreCommand implements Callable<Integer> {
 
     /** The metric the options name; a usage error for anything else. */
     private ClipScore.Metric metric() {
-        if (removedScale != null) throw usage("--scale was removed: it computed w * 100 * max(cos, 0), which no published metric is; use --metric clipscore (torchmetrics) or --metric clip-s [--weight W] (the CLIP-S paper)");
+        if (removedScale != null) throw new UsageException("--scale was removed: it computed w * 100 * max(cos, 0), which no published metric is; use --metric clipscore (torchmetrics) or --metric clip-s [--weight W] (the CLIP-S paper)");
         switch (metric) {
             case "clipscore" -> {
-                if (weight != null) throw usage("--weight is CLIP-S's w: give it with --metric clip-s");
+                if (weight != null) throw new UsageException("--weight is CLIP-S's w: give it with --metric clip-s");
                 return ClipScore.CLIPSCORE;
             }
             case "clip-s" -> {
                 double w = weight == null ? ClipScore.CLIP_S_WEIGHT : weight;
-                if (!(w > 0 && w <= MAX_WEIGHT)) throw usage("--weight must be a number above 0 and at most " + MAX_WEIGHT + ", not " + weight);
+                if (!(w > 0 && w <= MAX_WEIGHT)) throw new UsageException("--weight must be a number above 0 and at most " + MAX_WEIGHT + ", not " + weight);
                 return ClipScore.clipS(w);
             }
-            default -> throw usage("--metric " + metric + ": unknown (use clipscore or clip-s)");
+            default -> throw new UsageException("--metric " + metric + ": unknown (use clipscore or clip-s)");
         }
     }
 
@@ -181,7 +180,6 @@ public final class ScoreCommand implements Callable<Integer> {
         }
     }
 
-    private ParameterException usage(String message) { return new ParameterException(spec.commandLine(), message); }
 
     private static String lower(Path p) { return p.getFileName().toString().toLowerCase(Locale.ROOT); }
 
@@ -194,12 +192,12 @@ public final class ScoreCommand implements Callable<Integer> {
         }
         List<Pair> pairs = new ArrayList<>();
         if (pairsFile != null) {
-            if (!given.isEmpty() || !prompts.isEmpty() || allPairs) throw new ParameterException(spec.commandLine(), "--pairs takes the images and captions from its file: give no IMAGE, --images, --prompts, --text or --all-pairs with it");
+            if (!given.isEmpty() || !prompts.isEmpty() || allPairs) throw new UsageException("--pairs takes the images and captions from its file: give no IMAGE, --images, --prompts, --text or --all-pairs with it");
             readPairs(images, files, captions, pairs);
             return pairs;
         }
-        if (given.isEmpty()) throw new ParameterException(spec.commandLine(), "no images: give IMAGE arguments, a folder, --images FILE or --pairs FILE");
-        if (prompts.isEmpty()) throw new ParameterException(spec.commandLine(), "no captions: give --prompts FILE or --text TEXT");
+        if (given.isEmpty()) throw new UsageException("no images: give IMAGE arguments, a folder, --images FILE or --pairs FILE");
+        if (prompts.isEmpty()) throw new UsageException("no captions: give --prompts FILE or --text TEXT");
         for (ImageInputs.Image i : given) {
             images.add(Path.of(i.name()));
             files.add(i.path());
@@ -209,7 +207,7 @@ public final class ScoreCommand implements Callable<Integer> {
             for (int i = 0; i < images.size(); i++) for (int j = 0; j < captions.size(); j++) pairs.add(new Pair(i, j));
         } else {
             if (images.size() != captions.size()) {
-                throw new ParameterException(spec.commandLine(), images.size() + " image(s) but " + captions.size() + " caption(s): image i goes with caption i (or give --all-pairs)");
+                throw new UsageException(images.size() + " image(s) but " + captions.size() + " caption(s): image i goes with caption i (or give --all-pairs)");
             }
             for (int i = 0; i < images.size(); i++) pairs.add(new Pair(i, i));
         }

@@ -33,8 +33,8 @@ public final class OptionChecks {
      * {@code --vision-heads N} as its option setter sees it, while parsing: a count below 1 is a
      * usage error (leaving the option out infers the count).
      */
-    public static int visionHeads(picocli.CommandLine command, int n) {
-        if (n < 1) throw new picocli.CommandLine.ParameterException(command, "--vision-heads " + n + ": give a positive count (leave it out to infer it)");
+    public static int visionHeads(int n) {
+        if (n < 1) throw new UsageException("--vision-heads " + n + ": give a positive count (leave it out to infer it)");
         return n;
     }
 

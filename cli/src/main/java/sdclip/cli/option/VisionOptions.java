@@ -1,8 +1,6 @@
 package sdclip.cli.option;
 
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
 import sdclip.model.ImageEncoder;
 import sdclip.model.image.Preprocess;
 import sdclip.cli.UsageException;
@@ -11,13 +9,11 @@ import sdclip.cli.UsageException;
 public final class VisionOptions {
     enum Pipeline { openai, hf }
 
-    @Spec(Spec.Target.MIXEE) CommandSpec command;
-
     /** 0 when not given: the library infers it. */
     int visionHeads;
 
     @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(command.commandLine(), n); }
+    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
 
     @Option(names = "--preprocess", defaultValue = "openai", paramLabel = "openai|hf", description = "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
     Pipeline preprocess;
