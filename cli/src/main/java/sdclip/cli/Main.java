@@ -21,6 +21,7 @@ import sdclip.cli.output.Progress;
 import sdclip.cli.command.PullCommand;
 import sdclip.cli.command.ScoreCommand;
 import sdclip.cli.command.SimilarityCommand;
+import sdclip.cli.output.ReaderGoneException;
 import sdclip.cli.output.StandardOutput;
 import sdclip.cli.command.SynthCommand;
 import sdclip.cli.command.TokenizeCommand;
@@ -56,14 +57,6 @@ public final class Main {
     /** The shell's status for a program whose reader went away (128 + SIGPIPE), as `cmd | head` expects. */
     static final int BROKEN_PIPE = 141;
 
-    /**
-     * Standard output's reader has gone (`sdclip ... | head`): like other Unix tools, stop at once
-     * and say nothing; a full disk or another write error is still reported.
-     */
-    static boolean readerHasGone(Throwable e) {
-        return e instanceof IOException && e.getMessage() != null && e.getMessage().equals("cannot write to standard output (broken pipe)");
-    }
-
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Main main = new Main();
@@ -81,7 +74,7 @@ public final class Main {
                 err.println("sdclip: " + ErrorLine.describe(oom));
                 return 1;
             }
-            if (readerHasGone(e)) return BROKEN_PIPE;
+            if (e instanceof ReaderGoneException) return BROKEN_PIPE; // stop at once and say nothing, as `| head` expects
             if (main.verbose) e.printStackTrace(err);
             else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
@@ -100,7 +93,7 @@ public final class Main {
             try {
                 StandardOutput.check(out);
             } catch (IOException e) {
-                if (readerHasGone(e)) return BROKEN_PIPE;
+                if (e instanceof ReaderGoneException) return BROKEN_PIPE;
                 err.println("sdclip: " + e.getMessage());
                 return 1;
             }

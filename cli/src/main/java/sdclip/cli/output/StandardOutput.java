@@ -12,7 +12,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * Standard output as a {@link PrintWriter} that remembers why a write failed: PrintWriter
  * swallows I/O errors and keeps only a flag, so a full disk or a reader that went away
- * ({@code | head}) would pass unnoticed. {@link #check} turns the flag into one IOException.
+ * ({@code | head}) would pass unnoticed. {@link #check} turns the flag into one IOException, a
+ * {@link ReaderGoneException} when the reader went away.
  */
 public final class StandardOutput extends PrintWriter {
     private final Recorder recorder;
@@ -44,10 +45,14 @@ public final class StandardOutput extends PrintWriter {
         }
     }
 
-    /** The one-line error, with the system's reason when it is known. */
+    /**
+     * The one-line error, with the system's reason when it is known; a {@link ReaderGoneException}
+     * when the reader has gone (EPIPE, which Java tells only in its words, "Broken pipe").
+     */
     static IOException failed(IOException cause) {
         String reason = cause != null ? WriteErrors.reason(cause) : "write error";
-        return new IOException("cannot write to standard output (" + reason + ")", cause);
+        String message = "cannot write to standard output (" + reason + ")";
+        return reason.equals("broken pipe") ? new ReaderGoneException(message, cause) : new IOException(message, cause);
     }
 
     /** Passes bytes on, keeping the first failure. */
