@@ -31,7 +31,7 @@ import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.cli.output.JsonWriter;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
-import sdclip.cli.option.OptionChecks;
+import sdclip.cli.option.VisionHeadsOption;
 import sdclip.cli.UsageException;
 
 /**
@@ -66,11 +66,7 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--vision", description = "Measure the vision tower instead: ms per image at batch 1 and 8 (default model: a full-size CLIP ViT-L/14 formula model).")
     boolean vision;
 
-    /** 0 when not given: inferred. */
-    int visionHeads;
-
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (with --vision; default: inferred).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
+    @Mixin VisionHeadsOption visionHeads;
 
     record Workload(int batch, int tokens, boolean full) {}
 
@@ -226,7 +222,7 @@ public final class BenchCommand implements Callable<Integer> {
     /** {@code bench --vision}: the vision tower at batch 1 and 8 on deterministic pixels, median ms per image. */
     private int benchVision() throws Exception {
         Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, true, spec.commandLine().getErr());
-        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withDevice(ModelOptions.device(modelOptions.backend())).withThreads(modelOptions.threads()).withVisionHeads(visionHeads);
+        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withDevice(ModelOptions.device(modelOptions.backend())).withThreads(modelOptions.threads()).withVisionHeads(visionHeads.count());
         long t0 = System.nanoTime();
         List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs
         double firstMs;

@@ -17,7 +17,7 @@ import sdclip.model.checkpoint.TextTower;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorType;
 import sdclip.cli.output.JsonWriter;
-import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.HeadsOption;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
 import sdclip.cli.output.OutputChecks;
@@ -43,8 +43,7 @@ public final class ExtractCommand implements Callable<Integer> {
     @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder (default: 1).")
     Integer encoder;
 
-    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder, written to config.json.")
-    int[] heads;
+    @Mixin HeadsOption heads;
 
     @Option(names = "--dtype", defaultValue = "keep", description = "keep, f16 or f32 (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
@@ -58,10 +57,10 @@ public final class ExtractCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
         int number = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
-        ModelOptions.checkHeadValues("--heads", heads);
+        heads.checkValues();
         OutputChecks.newFolder(output);
-        ModelOptions.checkHeadCount("--heads", heads, model);
-        try (Checkpoint c = Checkpoint.open(model, heads)) {
+        heads.checkCount(model);
+        try (Checkpoint c = Checkpoint.open(model, heads.values())) {
             OptionChecks.encoderExists("--encoder", number, c);
             TextTower tower = c.encoder(number);
             TensorType type = switch (dtype) {

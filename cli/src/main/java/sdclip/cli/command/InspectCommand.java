@@ -17,9 +17,9 @@ import sdclip.model.checkpoint.VisionTower;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.TextEncoder;
 import sdclip.cli.output.JsonWriter;
-import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.HeadsOption;
+import sdclip.cli.option.VisionHeadsOption;
 import sdclip.cli.option.ModelPaths;
-import sdclip.cli.option.OptionChecks;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -30,14 +30,9 @@ public final class InspectCommand implements Callable<Integer> {
     @Parameters(paramLabel = "MODEL", description = "The checkpoint: " + ModelPaths.FORMS + ".")
     Path model;
 
-    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder (default: config.json, else width / 64).")
-    int[] heads;
+    @Mixin HeadsOption heads;
 
-    /** 0 when not given: inferred. */
-    int visionHeads;
-
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
+    @Mixin VisionHeadsOption visionHeads;
 
     @Option(names = "--json", description = "Print one JSON object.")
     boolean json;
@@ -47,8 +42,8 @@ public final class InspectCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
-        ModelOptions.checkHeadCount("--heads", heads, model);
-        try (Checkpoint c = Checkpoint.open(model, heads, visionHeads)) {
+        heads.checkCount(model);
+        try (Checkpoint c = Checkpoint.open(model, heads.values(), visionHeads.count())) {
             PrintWriter out = spec.commandLine().getOut();
             if (json) out.println(toJson(c));
             else print(c, out);

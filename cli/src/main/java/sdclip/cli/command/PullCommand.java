@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -23,6 +24,7 @@ import sdclip.cli.Environment;
 import sdclip.cli.UsageException;
 import sdclip.cli.hub.DownloadProgress;
 import sdclip.cli.hub.HubDownloader;
+import sdclip.cli.option.QuietOption;
 import sdclip.model.hub.HubCache;
 import sdclip.model.hub.RepoId;
 
@@ -49,8 +51,7 @@ public final class PullCommand implements Callable<Integer> {
     @Option(names = "--include", paramLabel = "GLOB", description = "Only files matching this pattern (fnmatch: * also matches /; repeatable), e.g. 'text_encoder/*' or '*.json'.")
     List<String> include = new ArrayList<>();
 
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin QuietOption quiet;
 
     @Override
     public Integer call() throws Exception {
@@ -62,7 +63,7 @@ public final class PullCommand implements Callable<Integer> {
         HubCache cache = HubCache.fromEnvironment(env);
         PrintWriter out = spec.commandLine().getOut();
         try (HttpClient http = HubDownloader.client()) {
-            HubDownloader hub = new HubDownloader(http, endpoint, env.get("HF_TOKEN"), cache, new DownloadProgress(spec.commandLine().getErr(), quiet),
+            HubDownloader hub = new HubDownloader(http, endpoint, env.get("HF_TOKEN"), cache, new DownloadProgress(spec.commandLine().getErr(), quiet.quiet()),
                     HubDownloader.stallLimit(env));
             HubDownloader.RepoInfo info = hub.info(id);
             List<String> files = info.files().stream().filter(this::included).toList();

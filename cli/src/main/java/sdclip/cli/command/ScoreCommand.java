@@ -38,7 +38,7 @@ import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
 import sdclip.cli.output.Progress;
 import sdclip.cli.option.PromptSyntaxOptions;
-import sdclip.cli.option.Prompts;
+import sdclip.cli.option.PromptsFile;
 import sdclip.cli.UsageException;
 import sdclip.cli.option.VisionOptions;
 
@@ -71,8 +71,7 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Mixin ImageInputs inputs;
 
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Captions: a .txt (one per line) or .jsonl ({\"text\": ...} per line) file; - for standard input.")
-    Path promptsFile;
+    @Mixin PromptsFile promptsFile;
 
     @Option(names = "--text", paramLabel = "TEXT", description = "A caption (repeatable; before --prompts' captions).")
     List<String> texts = new ArrayList<>();
@@ -117,7 +116,7 @@ public final class ScoreCommand implements Callable<Integer> {
         ClipScore.Metric scoring = metric();
         if (output != null) {
             OutputChecks.file(output, List.of(".csv", ".json"), OutputChecks.input("model", model), OutputChecks.input("text model", textModel),
-                    OutputChecks.input("tokenizer", modelOptions.tokenizer()), OutputChecks.input("prompts file", promptsFile),
+                    OutputChecks.input("tokenizer", modelOptions.tokenizer()), OutputChecks.input("prompts file", promptsFile.path()),
                     OutputChecks.input("pairs file", pairsFile), OutputChecks.input("image list", inputs.list()));
         }
         checkVisionTower();
@@ -187,9 +186,7 @@ public final class ScoreCommand implements Callable<Integer> {
     private List<Pair> pairs(List<Path> images, List<Path> files, List<String> captions) throws IOException {
         List<ImageInputs.Image> given = inputs.read();
         List<String> prompts = new ArrayList<>(texts);
-        if (promptsFile != null) {
-            prompts.addAll(Prompts.ofFile(promptsFile).read());
-        }
+        if (promptsFile.path() != null) prompts.addAll(promptsFile.read(List.of()));
         List<Pair> pairs = new ArrayList<>();
         if (pairsFile != null) {
             if (!given.isEmpty() || !prompts.isEmpty() || allPairs) throw new UsageException("--pairs takes the images and captions from its file: give no IMAGE, --images, --prompts, --text or --all-pairs with it");

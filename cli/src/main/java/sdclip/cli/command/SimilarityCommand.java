@@ -65,10 +65,10 @@ public final class SimilarityCommand implements Callable<Integer> {
         model = modelPaths.resolve(model); projection = modelPaths.resolve(projection); against = modelPaths.resolve(against); againstProjection = modelPaths.resolve(againstProjection);
         int which = OptionChecks.encoder("--encoder", encoder);
         syntax.check();
-        ModelOptions.checkHeadValues("--against-heads", againstHeads);
+        OptionChecks.headValues("--against-heads", againstHeads);
         List<String> texts = prompts.read();
         TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
-        ModelOptions.checkHeadCount("--against-heads", againstHeads, against);
+        OptionChecks.headCount("--against-heads", againstHeads, against);
         float[] a, b;
         int dimA, dimB;
         try (TextEncoder encA = modelOptions.open(model, projection)) {

@@ -3,14 +3,13 @@ package sdclip.cli.option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.Arrays;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
 import sdclip.model.TextEncoder;
-import sdclip.model.checkpoint.Checkpoint;
 import sdclip.cli.UsageException;
 
 /** Options every command that runs a model shares, checked before any work. */
@@ -36,8 +35,7 @@ public final class ModelOptions {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: the model's tokenizer/ folder, then $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
-    @Option(names = "--heads", paramLabel = "N[,N]", split = ",", description = "Attention heads per text encoder, one value per encoder (default: config.json, else width / 64).")
-    int[] heads;
+    @Mixin HeadsOption heads;
 
     @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API; portable when java runs without jdk.incubator.vector), portable (plain Java, any JVM, slower), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
     String backend;
@@ -45,8 +43,7 @@ public final class ModelOptions {
     @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads; 0 (the default) for every processor, more than there are is capped.")
     int threads;
 
-    @Option(names = "--quiet", description = "No progress bar.")
-    boolean quiet;
+    @Mixin QuietOption quiet;
 
     private boolean capNoted, noted;
 
@@ -56,7 +53,7 @@ public final class ModelOptions {
 
     public int threads() { return threads; }
 
-    public boolean quiet() { return quiet; }
+    public boolean quiet() { return quiet.quiet(); }
 
     /**
      * Opens {@code model} with these options, checked first: values that cannot mean anything
@@ -65,7 +62,7 @@ public final class ModelOptions {
      */
     public TextEncoder open(Path model, Path projection) throws IOException {
         TextEncoder.Options options = options(projection);
-        checkHeadCount("--heads", heads, model);
+        heads.checkCount(model);
         TextEncoder enc = TextEncoder.open(model, options);
         announce(enc, command.commandLine().getErr());
         return enc;
@@ -74,37 +71,14 @@ public final class ModelOptions {
     /** The library options, after the checks that need no model. */
     public TextEncoder.Options options(Path projection) {
         if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
-        checkHeadValues("--heads", heads);
+        heads.checkValues();
         if (device(backend) instanceof Device.OpenClSelection) requireNativeAccess();
         if (backend.equals("cpu") && !Backends.vectorApiAvailable() && !noted) {
             noted = true;
             command.commandLine().getErr().println("sdclip: " + PORTABLE_NOTE + "; using the portable backend");
         }
-        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads).withDevice(device(backend))
+        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads.values()).withDevice(device(backend))
                 .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
-    }
-
-    /** Head counts are positive. */
-    public static void checkHeadValues(String flag, int[] heads) {
-        if (heads == null) return;
-        for (int h : heads) if (h < 1) throw new UsageException(flag + " " + joined(heads) + ": every value must be positive");
-    }
-
-    /**
-     * A head list names every encoder of {@code model} or none: a shorter one would silently
-     * default the rest. Reads only the checkpoint's header, and only when there is a list.
-     */
-    public static void checkHeadCount(String flag, int[] heads, Path model) throws IOException {
-        if (heads == null) return;
-        checkHeadValues(flag, heads);
-        int encoders;
-        try (Checkpoint c = Checkpoint.open(model, null)) {
-            encoders = c.encoders().size();
-        }
-        if (heads.length != encoders) {
-            throw new UsageException(flag + " " + joined(heads) + " gives " + heads.length + " value(s) but " + model + " has "
-                    + encoders + " text encoder(s); give one per encoder");
-        }
     }
 
     /** 0 means every processor; more threads than processors only contend, so they are capped with a note. */
@@ -135,9 +109,5 @@ public final class ModelOptions {
         if (!backend.equals("auto")) return;
         String why = enc.backendName().equals("portable") && !Backends.vectorApiAvailable() ? "; " + PORTABLE_NOTE : "";
         err.println("sdclip: backend auto: " + enc.backendName() + why);
-    }
-
-    private static String joined(int[] values) {
-        return String.join(",", Arrays.stream(values).mapToObj(String::valueOf).toList());
     }
 }

@@ -1,5 +1,8 @@
 package sdclip.cli.option;
 
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Arrays;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
@@ -26,6 +29,29 @@ public final class OptionChecks {
         if (number > count) {
             throw new UsageException(flag + " " + number + ": " + c.path() + " has " + count + " text encoder" + (count == 1 ? "" : "s")
                     + (count == 1 ? " (leave out " + flag + ")" : " (1 to " + count + ")"));
+        }
+    }
+
+    /** Head counts are positive. */
+    public static void headValues(String flag, int[] heads) {
+        if (heads == null) return;
+        for (int h : heads) if (h < 1) throw new UsageException(flag + " " + joined(heads) + ": every value must be positive");
+    }
+
+    /**
+     * A head list names every encoder of {@code model} or none: a shorter one would silently
+     * default the rest. Reads only the checkpoint's header, and only when there is a list.
+     */
+    public static void headCount(String flag, int[] heads, Path model) throws IOException {
+        if (heads == null) return;
+        headValues(flag, heads);
+        int encoders;
+        try (Checkpoint c = Checkpoint.open(model, null)) {
+            encoders = c.encoders().size();
+        }
+        if (heads.length != encoders) {
+            throw new UsageException(flag + " " + joined(heads) + " gives " + heads.length + " value(s) but " + model + " has "
+                    + encoders + " text encoder(s); give one per encoder");
         }
     }
 
@@ -58,5 +84,9 @@ public final class OptionChecks {
                 throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers + " layers (at most " + most + ")");
             }
         }
+    }
+
+    private static String joined(int[] values) {
+        return String.join(",", Arrays.stream(values).mapToObj(String::valueOf).toList());
     }
 }

@@ -1,5 +1,6 @@
 package sdclip.cli.option;
 
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sdclip.model.ImageEncoder;
 import sdclip.model.image.Preprocess;
@@ -9,21 +10,17 @@ import sdclip.cli.UsageException;
 public final class VisionOptions {
     enum Pipeline { openai, hf }
 
-    /** 0 when not given: the library infers it. */
-    int visionHeads;
-
-    @Option(names = "--vision-heads", paramLabel = "N", description = "Attention heads of the vision tower (default: config.json, else width / 64; 16 for OpenCLIP ViT-H and bigG).")
-    void visionHeads(int n) { visionHeads = OptionChecks.visionHeads(n); }
+    @Mixin VisionHeadsOption visionHeads;
 
     @Option(names = "--preprocess", defaultValue = "openai", paramLabel = "openai|hf", description = "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
     Pipeline preprocess;
 
     /** 0 when not given: the library infers it. */
-    public int visionHeads() { return visionHeads; }
+    public int visionHeads() { return visionHeads.count(); }
 
     public ImageEncoder.Options options(ModelOptions model) {
         if (model.threads < 0) throw new UsageException("--threads " + model.threads + ": give a positive count, or 0 for every processor");
-        return ImageEncoder.Options.defaults().withVisionHeads(visionHeads).withDevice(ModelOptions.device(model.backend)).withThreads(model.threads)
+        return ImageEncoder.Options.defaults().withVisionHeads(visionHeads.count()).withDevice(ModelOptions.device(model.backend)).withThreads(model.threads)
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
     }
 }
