@@ -70,7 +70,7 @@ public final class ModelOptions {
 
     /** The library options, after the checks that need no model. */
     public TextEncoder.Options options(Path projection) {
-        if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
+        checkThreads();
         heads.checkValues();
         if (device(backend) instanceof Device.OpenClSelection) requireNativeAccess();
         if (backend.equals("cpu") && !Backends.vectorApiAvailable() && !noted) {
@@ -79,6 +79,11 @@ public final class ModelOptions {
         }
         return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads.values()).withDevice(device(backend))
                 .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
+    }
+
+    /** {@code --threads} is not negative. */
+    void checkThreads() {
+        if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
     }
 
     /** 0 means every processor; more threads than processors only contend, so they are capped with a note. */

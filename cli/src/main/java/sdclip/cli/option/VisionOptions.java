@@ -4,7 +4,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sdclip.model.ImageEncoder;
 import sdclip.model.image.Preprocess;
-import sdclip.cli.UsageException;
 
 /** Options of the commands that run a vision tower. */
 public final class VisionOptions {
@@ -19,7 +18,7 @@ public final class VisionOptions {
     public int visionHeads() { return visionHeads.count(); }
 
     public ImageEncoder.Options options(ModelOptions model) {
-        if (model.threads < 0) throw new UsageException("--threads " + model.threads + ": give a positive count, or 0 for every processor");
+        model.checkThreads();
         return ImageEncoder.Options.defaults().withVisionHeads(visionHeads.count()).withDevice(ModelOptions.device(model.backend)).withThreads(model.threads)
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
     }
