@@ -3,6 +3,7 @@ package sdclip.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -19,7 +20,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The layering rules, checked over the sources: cli on model, model on engine, never back; the
  * library never prints and never speaks in command-line flags; the CLI and the benchmarks use
- * only what the library's module-info files export.
+ * only what the library's module-info files export; inside the CLI, commands on options, output
+ * and the hub, never back.
  */
 class ArchitectureTest {
     private static final Path ROOT = findRoot();
@@ -115,6 +117,26 @@ class ArchitectureTest {
             String own = "sdclip." + module.getKey();
             for (Path f : sources(module.getKey())) {
                 for (String p : importedPackages(f)) if (!p.startsWith(own) && !module.getValue().contains(p)) bad.add(ROOT.relativize(f) + " imports " + p);
+            }
+        }
+        assertEquals(List.of(), bad);
+    }
+
+    /**
+     * Main names the commands; the commands use the options, the output and the hub; those use
+     * only the shared types of sdclip.cli (UsageException, Environment, ErrorLine), not each other.
+     */
+    @Test
+    void cliPackagesDependOneWay() {
+        Path src = ROOT.resolve("cli/src/main/java");
+        List<String> bad = new ArrayList<>();
+        for (Path f : sources("cli")) {
+            if (f.getFileName().toString().equals("module-info.java")) continue;
+            String own = src.relativize(f.getParent()).toString().replace(File.separatorChar, '.');
+            boolean usesAll = own.equals("sdclip.cli.command") || f.equals(src.resolve("sdclip/cli/Main.java"));
+            for (String p : importedPackages(f)) {
+                boolean cli = p.equals("sdclip.cli") || p.startsWith("sdclip.cli.");
+                if (cli && !usesAll && !p.equals(own) && !p.equals("sdclip.cli")) bad.add(ROOT.relativize(f) + " imports " + p);
             }
         }
         assertEquals(List.of(), bad);

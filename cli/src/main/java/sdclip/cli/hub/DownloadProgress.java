@@ -3,12 +3,11 @@ package sdclip.cli.hub;
 import java.io.PrintWriter;
 import java.util.Locale;
 import sdclip.cli.Environment;
-import sdclip.cli.output.Progress;
 
 /**
  * A one-line byte progress bar on stderr for {@code sdclip pull} (bytes, rate, file). Off with
  * {@code --quiet} and when stderr is not a terminal ({@code SDCLIP_STDERR_TTY}, as for
- * {@link Progress}).
+ * {@code Progress}).
  */
 public final class DownloadProgress {
     private static final long EVERY_NANOS = 200_000_000L;
