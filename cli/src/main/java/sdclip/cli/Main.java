@@ -8,7 +8,6 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
-import sdclip.model.checkpoint.HeadCountException;
 import sdclip.cli.command.BenchCommand;
 import sdclip.cli.command.ConvertCommand;
 import sdclip.cli.command.DevicesCommand;
@@ -17,14 +16,15 @@ import sdclip.cli.command.EncodeCommand;
 import sdclip.cli.command.EncodeImageCommand;
 import sdclip.cli.command.ExtractCommand;
 import sdclip.cli.command.InspectCommand;
-import sdclip.cli.output.Progress;
 import sdclip.cli.command.PullCommand;
 import sdclip.cli.command.ScoreCommand;
 import sdclip.cli.command.SimilarityCommand;
-import sdclip.cli.output.ReaderGoneException;
-import sdclip.cli.output.StandardOutput;
 import sdclip.cli.command.SynthCommand;
 import sdclip.cli.command.TokenizeCommand;
+import sdclip.cli.output.Progress;
+import sdclip.cli.output.ReaderGoneException;
+import sdclip.cli.output.StandardOutput;
+import sdclip.model.checkpoint.HeadCountException;
 
 /**
  * The {@code sdclip} command. Exit codes: 0 success, 1 runtime error, 2 usage error (picocli's

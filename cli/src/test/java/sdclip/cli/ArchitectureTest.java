@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -113,7 +114,7 @@ class ArchitectureTest {
         Set<String> benchmarks = new TreeSet<>(api);
         benchmarks.add("sdclip.model.synth");
         List<String> bad = new ArrayList<>();
-        for (var module : java.util.Map.of("cli", cli, "benchmarks", benchmarks).entrySet()) {
+        for (var module : Map.of("cli", cli, "benchmarks", benchmarks).entrySet()) {
             String own = "sdclip." + module.getKey();
             for (Path f : sources(module.getKey())) {
                 for (String p : importedPackages(f)) if (!p.startsWith(own) && !module.getValue().contains(p)) bad.add(ROOT.relativize(f) + " imports " + p);

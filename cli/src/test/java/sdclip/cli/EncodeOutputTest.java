@@ -7,9 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -20,6 +22,7 @@ import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.ReferenceData;
 
 /**
  * {@code encode}'s outputs end to end: which tensors each format holds by default and with
@@ -48,7 +51,7 @@ class EncodeOutputTest {
         }
     }
 
-    static Path ReferenceData(String p) { return sdclip.testdata.ReferenceData.require(p); }
+    static Path ReferenceData(String p) { return ReferenceData.require(p); }
 
     static List<String> names(Path safetensors) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(safetensors)) {
@@ -123,8 +126,8 @@ class EncodeOutputTest {
             List<?> cond = (List<?>) row.get("conditioning");
             assertEquals(77, cond.size());
             assertEquals(64, ((List<?>) cond.getFirst()).size());
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.conditioning().floats(), n * 77 * 64, (n + 1) * 77 * 64), floats(cond), "prompt " + n);
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, (n + 1) * 64), floats(row.get("pooled_output")));
+            assertArrayEquals(Arrays.copyOfRange(want.conditioning().floats(), n * 77 * 64, (n + 1) * 77 * 64), floats(cond), "prompt " + n);
+            assertArrayEquals(Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, (n + 1) * 64), floats(row.get("pooled_output")));
             assertEquals(77, ((List<?>) row.get("input_ids")).size());
         }
     }
@@ -138,7 +141,7 @@ class EncodeOutputTest {
         assertEquals(3, lines.size());
         Encoding want = library(SD15, new int[] {4}, p, EncodeRequest.pooledOnly());
         for (int n = 0; n < 3; n++) {
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, n * 64 + 64), floats(Json.parseObject(lines.get(n)).get("pooled_output")));
+            assertArrayEquals(Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, n * 64 + 64), floats(Json.parseObject(lines.get(n)).get("pooled_output")));
         }
         CliTest.Run json = encode(SD15, "4", p, "--output", "-", "--format", "json", "--tensors", "pooled_index");
         assertEquals(0, json.code(), json.err());
@@ -192,7 +195,7 @@ class EncodeOutputTest {
     static float[] npyFloats(Path npy, String shape) throws IOException {
         byte[] bytes = Files.readAllBytes(npy);
         int headerLength = (bytes[8] & 0xFF) | (bytes[9] & 0xFF) << 8;
-        String header = new String(bytes, 10, headerLength, java.nio.charset.StandardCharsets.US_ASCII);
+        String header = new String(bytes, 10, headerLength, StandardCharsets.US_ASCII);
         assertTrue(header.contains("'shape': " + shape) && header.contains("<f4"), header);
         ByteBuffer b = ByteBuffer.wrap(bytes, 10 + headerLength, bytes.length - 10 - headerLength).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[b.remaining() / 4];

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -89,7 +90,7 @@ class InterruptTest {
         Thread reader = Thread.ofVirtual().start(() -> {
             try (var in = p.getErrorStream()) {
                 byte[] buf = new byte[4096];
-                for (int n; (n = in.read(buf)) > 0; ) err.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                for (int n; (n = in.read(buf)) > 0; ) err.append(new String(buf, 0, n, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 // the process is gone
             }

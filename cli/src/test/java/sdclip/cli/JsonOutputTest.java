@@ -15,11 +15,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.output.JsonWriter;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
 import sdclip.testdata.Seeded;
-import sdclip.cli.output.JsonWriter;
 
 /**
  * Every command's JSON is strict JSON, non-finite numbers included (as null); and encode's

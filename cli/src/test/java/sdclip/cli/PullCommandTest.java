@@ -6,8 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,10 +24,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.CliTest.Run;
-import sdclip.testdata.HubCacheFixture;
-import sdclip.testdata.ReferenceData;
 import sdclip.cli.hub.DownloadProgress;
 import sdclip.cli.hub.HubDownloader;
+import sdclip.testdata.HubCacheFixture;
+import sdclip.testdata.ReferenceData;
 
 /** {@code sdclip pull} against a loopback hub (127.0.0.1 only), then the pulled model used by id. */
 @Timeout(120) // a download that hangs fails the test instead of the build
@@ -166,8 +170,8 @@ class PullCommandTest {
             assertEquals("sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + bad, r.err().strip());
         }
         assertEquals(0, server.requests.size());
-        assertEquals(java.time.Duration.ofMillis(2500), HubDownloader.stallLimit(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", " 2.5 ")));
-        assertEquals(java.time.Duration.ofSeconds(10), HubDownloader.stallLimit(Map.of()));
+        assertEquals(Duration.ofMillis(2500), HubDownloader.stallLimit(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", " 2.5 ")));
+        assertEquals(Duration.ofSeconds(10), HubDownloader.stallLimit(Map.of()));
     }
 
     @Test
@@ -181,7 +185,7 @@ class PullCommandTest {
                 + "); the download was deleted", r.err().strip());
         assertEquals(List.of(), leftovers());
         assertFalse(Files.exists(blob(WEIGHTS)));
-        assertFalse(Files.exists(repo().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS), java.nio.file.LinkOption.NOFOLLOW_LINKS));
+        assertFalse(Files.exists(repo().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS), LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
@@ -238,7 +242,7 @@ class PullCommandTest {
     @Test
     void aClosedPortSaysConnectionRefused() throws IOException {
         int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
             port = s.getLocalPort();
         } // closed: nothing listens there now
         env.put("HF_ENDPOINT", "http://127.0.0.1:" + port);

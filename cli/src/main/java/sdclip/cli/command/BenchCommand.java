@@ -1,5 +1,6 @@
 package sdclip.cli.command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,28 +12,29 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import sdclip.engine.Activation;
-import sdclip.engine.Backend;
-import sdclip.engine.Backends;
-import sdclip.engine.Device;
-import sdclip.engine.DType;
-import sdclip.engine.Weights;
-import sdclip.model.EncodeRequest;
-import sdclip.model.TextOutput;
-import sdclip.model.synth.FormulaModel;
-import sdclip.model.ImageEncoder;
-import sdclip.model.ImageRequest;
-import sdclip.model.checkpoint.ClipVisionConfig;
-import sdclip.model.TextEncoder;
-import sdclip.model.checkpoint.ClipTextConfig;
-import sdclip.cli.output.JsonWriter;
+import sdclip.cli.UsageException;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.VisionHeadsOption;
-import sdclip.cli.UsageException;
+import sdclip.cli.output.JsonWriter;
+import sdclip.engine.Activation;
+import sdclip.engine.Backend;
+import sdclip.engine.Backends;
+import sdclip.engine.DType;
+import sdclip.engine.Device;
+import sdclip.engine.Weights;
+import sdclip.model.EncodeRequest;
+import sdclip.model.ImageEncoder;
+import sdclip.model.ImageRequest;
+import sdclip.model.TextEncoder;
+import sdclip.model.TextOutput;
+import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.checkpoint.ClipVisionConfig;
+import sdclip.model.json.Json;
+import sdclip.model.synth.FormulaModel;
 
 /**
  * {@code sdclip bench}: the whole encoder on the four workloads of {@code shared/anchors}
@@ -106,10 +108,10 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The formula model in the cache folder, written once. */
-    static Path formulaModel(DType dtype, PrintWriter err) throws java.io.IOException { return formulaModel(dtype, false, err); }
+    static Path formulaModel(DType dtype, PrintWriter err) throws IOException { return formulaModel(dtype, false, err); }
 
     /** The text formula model, or with {@code vision} the CLIP ViT-L/14 one, in the cache folder, written once. */
-    static Path formulaModel(DType dtype, boolean vision, PrintWriter err) throws java.io.IOException {
+    static Path formulaModel(DType dtype, boolean vision, PrintWriter err) throws IOException {
         String base = System.getenv("SDCLIP_CACHE");
         if (base == null || base.isBlank()) {
             String xdg = System.getenv("XDG_CACHE_HOME");
@@ -258,7 +260,7 @@ public final class BenchCommand implements Callable<Integer> {
                 sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "{\"batch\": %d, \"ms_per_image\": %.3f, \"gflops\": %.1f, \"runs\": %d}", (int) r[0], r[1], r[2], (int) r[3]));
             }
             out.println(sb.append(String.format(Locale.ROOT, "], \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
-                    firstMs, threads, backendName, sdclip.model.json.Json.quote(path.toString()))));
+                    firstMs, threads, backendName, Json.quote(path.toString()))));
         } else {
             out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per image after warm-up%n", path, backendName, threads);
             out.printf(Locale.ROOT, "%-7s %12s %10s%n", "batch", "ms/image", "GFLOP/s");

@@ -14,10 +14,12 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.output.OutputChecks;
+import sdclip.cli.output.OutputFiles;
 import sdclip.engine.Weights;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
@@ -25,8 +27,6 @@ import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 import sdclip.model.safetensors.TensorType;
-import sdclip.cli.output.OutputChecks;
-import sdclip.cli.output.OutputFiles;
 
 /**
  * {@code sdclip convert}: a checkpoint's state dict (or only its text encoders, under their

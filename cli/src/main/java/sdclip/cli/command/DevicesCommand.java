@@ -4,10 +4,10 @@ import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
-import sdclip.engine.Backends;
+import picocli.CommandLine.Spec;
 import sdclip.cli.option.ModelOptions;
+import sdclip.engine.Backends;
 
 /** {@code sdclip devices}: the OpenCL platforms and devices {@code --backend opencl:P:D} can name. */
 @Command(name = "devices", mixinStandardHelpOptions = true, description = "List OpenCL platforms and devices with their memory and compute units.")

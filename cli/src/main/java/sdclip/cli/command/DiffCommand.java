@@ -10,15 +10,15 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.checkpoint.Checkpoint;
-import sdclip.model.checkpoint.TextTower;
-import sdclip.cli.output.JsonWriter;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
+import sdclip.cli.output.JsonWriter;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.TextTower;
 
 /**
  * {@code sdclip diff}: did a fine-tune or merge touch its text encoder? Compares two text

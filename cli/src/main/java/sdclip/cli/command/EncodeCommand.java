@@ -11,26 +11,26 @@ import java.util.Set;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 import sdclip.cli.UsageException;
+import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.OptionChecks;
+import sdclip.cli.option.PromptSyntaxOptions;
+import sdclip.cli.option.Prompts;
+import sdclip.cli.output.OutputChecks;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.Progress;
+import sdclip.cli.output.ResultWriter;
+import sdclip.cli.output.SummaryOutput;
 import sdclip.model.EncodeRequest;
 import sdclip.model.PromptOptions;
 import sdclip.model.TensorSpec;
 import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
 import sdclip.model.json.Json;
-import sdclip.cli.option.ModelOptions;
-import sdclip.cli.option.ModelPaths;
-import sdclip.cli.option.OptionChecks;
-import sdclip.cli.output.OutputChecks;
-import sdclip.cli.output.OutputFiles;
-import sdclip.cli.output.Progress;
-import sdclip.cli.option.PromptSyntaxOptions;
-import sdclip.cli.option.Prompts;
-import sdclip.cli.output.ResultWriter;
-import sdclip.cli.output.SummaryOutput;
 
 /**
  * {@code sdclip encode}: the conditioning and embeddings a checkpoint gives prompts, written as

@@ -1,7 +1,9 @@
 package sdclip.cli.command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -10,9 +12,17 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.UsageException;
+import sdclip.cli.option.ImageInputs;
+import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.VisionOptions;
+import sdclip.cli.output.OutputChecks;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.Progress;
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.ImageEncoder;
@@ -20,14 +30,6 @@ import sdclip.model.ImageEncoding;
 import sdclip.model.ImageOutput;
 import sdclip.model.ImageRequest;
 import sdclip.model.json.Json;
-import sdclip.cli.option.ImageInputs;
-import sdclip.cli.option.ModelOptions;
-import sdclip.cli.option.ModelPaths;
-import sdclip.cli.output.OutputChecks;
-import sdclip.cli.output.OutputFiles;
-import sdclip.cli.output.Progress;
-import sdclip.cli.UsageException;
-import sdclip.cli.option.VisionOptions;
 
 /** {@code sdclip encode-image}: a CLIP model's image embeddings. */
 @Command(name = "encode-image", mixinStandardHelpOptions = true,
@@ -102,7 +104,7 @@ public final class EncodeImageCommand implements Callable<Integer> {
     }
 
     /** The output (see {@link OutputChecks}) and {@code --tensor}, as {@code encode} checks them, before any image is read. */
-    private void checkOutput() throws java.io.IOException {
+    private void checkOutput() throws IOException {
         if (output == null) {
             if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
             return;
@@ -111,7 +113,7 @@ public final class EncodeImageCommand implements Callable<Integer> {
         OutputFiles.Format format = OutputFiles.format(output, null);
         if (tensor != null) {
             if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
-            List<String> names = new java.util.ArrayList<>(List.of("image_embeds", "image_pooled_output"));
+            List<String> names = new ArrayList<>(List.of("image_embeds", "image_pooled_output"));
             if (pixelValues) names.add("pixel_values");
             if (hiddenStates) names.add("vision_hidden_states");
             if (!names.contains(tensor)) throw new UsageException("--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));

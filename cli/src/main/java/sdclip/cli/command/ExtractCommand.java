@@ -3,27 +3,29 @@ package sdclip.cli.command;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.channels.WritableByteChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.option.HeadsOption;
+import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.OptionChecks;
+import sdclip.cli.output.JsonWriter;
+import sdclip.cli.output.OutputChecks;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.TempFiles;
+import sdclip.cli.output.WriteErrors;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorType;
-import sdclip.cli.output.JsonWriter;
-import sdclip.cli.option.HeadsOption;
-import sdclip.cli.option.ModelPaths;
-import sdclip.cli.option.OptionChecks;
-import sdclip.cli.output.OutputChecks;
-import sdclip.cli.output.OutputFiles;
-import sdclip.cli.output.TempFiles;
-import sdclip.cli.output.WriteErrors;
 
 /**
  * {@code sdclip extract}: one text encoder as a standalone Hugging Face folder (config.json and
@@ -93,7 +95,7 @@ public final class ExtractCommand implements Callable<Integer> {
             SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
             for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
             w.write(tmp.resolve("model.safetensors"));
-            Files.move(tmp, output, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+            Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
             TempFiles.forget(tmp);
             done = true;
         } finally {
@@ -128,7 +130,7 @@ public final class ExtractCommand implements Callable<Integer> {
     }
 
     /** Streams a canonical tensor in HF layout as {@code type}: raw bytes when nothing changes, else converted. */
-    private static void write(TextTower.Tensor t, TensorType type, java.nio.channels.WritableByteChannel out) throws IOException {
+    private static void write(TextTower.Tensor t, TensorType type, WritableByteChannel out) throws IOException {
         boolean raw = !t.transposed() && t.values().dtype().name().equals(type.name());
         if (raw) {
             SafetensorsWriter.writeFully(out, t.values().segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));

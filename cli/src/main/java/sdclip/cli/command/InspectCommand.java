@@ -6,20 +6,20 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.option.HeadsOption;
+import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.VisionHeadsOption;
+import sdclip.cli.output.JsonWriter;
+import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.ClipVisionConfig;
-import sdclip.model.checkpoint.VisionTower;
 import sdclip.model.checkpoint.TextTower;
-import sdclip.model.TextEncoder;
-import sdclip.cli.output.JsonWriter;
-import sdclip.cli.option.HeadsOption;
-import sdclip.cli.option.VisionHeadsOption;
-import sdclip.cli.option.ModelPaths;
+import sdclip.model.checkpoint.VisionTower;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,

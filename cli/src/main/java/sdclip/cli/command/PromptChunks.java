@@ -1,8 +1,10 @@
 package sdclip.cli.command;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import sdclip.cli.option.PromptSyntaxOptions;
 import sdclip.model.json.Json;
 import sdclip.model.prompt.A1111Chunker;
 import sdclip.model.prompt.Chunk;
@@ -11,7 +13,6 @@ import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.EmbeddingSlot;
 import sdclip.model.prompt.PromptSyntax;
 import sdclip.model.tokenizer.ClipTokenizer;
-import sdclip.cli.option.PromptSyntaxOptions;
 
 /** {@code sdclip tokenize --syntax a1111|comfy}: each prompt's chunks, their ids, weights and embedding slots. */
 final class PromptChunks {
@@ -30,7 +31,7 @@ final class PromptChunks {
 
     /** The token at each position, or {@code NAME[i]} at an embedding slot. */
     private static List<String> tokens(Chunk c, ClipTokenizer tok) {
-        List<String> tokens = new java.util.ArrayList<>(tok.tokens(c.ids()));
+        List<String> tokens = new ArrayList<>(tok.tokens(c.ids()));
         for (int i = 0; i < Chunk.LENGTH; i++) {
             EmbeddingSlot s = c.slot(i);
             if (s != null) tokens.set(i, s.name() + "[" + s.index() + "]");

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -16,9 +17,21 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
+import sdclip.cli.UsageException;
+import sdclip.cli.option.ImageInputs;
+import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.OptionChecks;
+import sdclip.cli.option.PromptSyntaxOptions;
+import sdclip.cli.option.PromptsFile;
+import sdclip.cli.option.VisionOptions;
+import sdclip.cli.output.JsonWriter;
+import sdclip.cli.output.OutputChecks;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.Progress;
 import sdclip.model.ClipScore;
 import sdclip.model.EncodeRequest;
 import sdclip.model.HostTensor;
@@ -29,18 +42,6 @@ import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
-import sdclip.cli.option.ImageInputs;
-import sdclip.cli.output.JsonWriter;
-import sdclip.cli.option.ModelOptions;
-import sdclip.cli.option.ModelPaths;
-import sdclip.cli.option.OptionChecks;
-import sdclip.cli.output.OutputChecks;
-import sdclip.cli.output.OutputFiles;
-import sdclip.cli.output.Progress;
-import sdclip.cli.option.PromptSyntaxOptions;
-import sdclip.cli.option.PromptsFile;
-import sdclip.cli.UsageException;
-import sdclip.cli.option.VisionOptions;
 
 /**
  * {@code sdclip score}: the cosine and a score ({@link ClipScore#CLIPSCORE} or CLIP-S) of
@@ -217,7 +218,7 @@ public final class ScoreCommand implements Callable<Integer> {
             lines = Files.readAllLines(pairsFile, StandardCharsets.UTF_8);
         } catch (NoSuchFileException e) {
             throw new IOException(pairsFile + ": no such pairs file");
-        } catch (java.nio.charset.MalformedInputException e) {
+        } catch (MalformedInputException e) {
             throw new IOException(pairsFile + ": not UTF-8 text");
         }
         Path base = pairsFile.toAbsolutePath().getParent();

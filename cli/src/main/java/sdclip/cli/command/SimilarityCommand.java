@@ -1,5 +1,6 @@
 package sdclip.cli.command;
 
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
@@ -7,19 +8,19 @@ import java.util.Locale;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.ClipScore;
-import sdclip.model.EncodeRequest;
-import sdclip.model.TextEncoder;
-import sdclip.cli.output.JsonWriter;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
-import sdclip.cli.output.Progress;
 import sdclip.cli.option.PromptSyntaxOptions;
 import sdclip.cli.option.Prompts;
+import sdclip.cli.output.JsonWriter;
+import sdclip.cli.output.Progress;
+import sdclip.model.ClipScore;
+import sdclip.model.EncodeRequest;
+import sdclip.model.TextEncoder;
 
 /**
  * {@code sdclip similarity}: per prompt, the cosine between two models' text embeddings; the
@@ -110,7 +111,7 @@ public final class SimilarityCommand implements Callable<Integer> {
      * The text embeddings of encoder {@code which} of a model with several (0: the last, the one
      * with a projection); a one-encoder model uses its one, so SDXL's encoder 2 compares with CLIP.
      */
-    private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws java.io.IOException {
+    private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
         var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count)

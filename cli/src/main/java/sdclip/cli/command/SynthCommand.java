@@ -1,16 +1,17 @@
 package sdclip.cli.command;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import sdclip.engine.DType;
-import sdclip.model.synth.FormulaModel;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
+import sdclip.engine.DType;
+import sdclip.model.synth.FormulaModel;
 
 /** {@code sdclip synth}: writes the full-size formula model. */
 @Command(name = "synth", mixinStandardHelpOptions = true,
@@ -42,7 +43,7 @@ public final class SynthCommand implements Callable<Integer> {
 
     /** The values' bytes (the header aside). */
     private long bytes(DType type) {
-        List<FormulaModel.Spec> specs = new java.util.ArrayList<>(FormulaModel.tensors());
+        List<FormulaModel.Spec> specs = new ArrayList<>(FormulaModel.tensors());
         if (vision) specs.addAll(FormulaModel.visionTensors());
         long n = 0;
         for (FormulaModel.Spec s : specs) n += s.elements() * type.bytes();

@@ -6,15 +6,15 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-import sdclip.model.tokenizer.ClipTokenizer;
-import sdclip.cli.output.JsonWriter;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.PromptSyntaxOptions;
 import sdclip.cli.option.Prompts;
+import sdclip.cli.output.JsonWriter;
 import sdclip.cli.output.StandardOutput;
+import sdclip.model.tokenizer.ClipTokenizer;
 
 /** {@code sdclip tokenize}: prompts to CLIP token ids, as the reference tokenizer gives them. */
 @Command(name = "tokenize", mixinStandardHelpOptions = true,

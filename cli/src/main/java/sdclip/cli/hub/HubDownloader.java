@@ -3,10 +3,14 @@ package sdclip.cli.hub;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.channels.UnresolvedAddressException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystemException;
 import java.nio.file.Files;
@@ -19,14 +23,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import sdclip.cli.ErrorLine;
 import sdclip.model.hub.HubCache;
 import sdclip.model.hub.RepoId;
 import sdclip.model.json.Json;
-import sdclip.cli.ErrorLine;
 
 /**
  * Downloads a Hugging Face model repository into the hub cache, as huggingface_hub does: the
@@ -64,7 +69,7 @@ public final class HubDownloader {
     }
 
     /** Seconds a download may stall, as huggingface_hub reads it: {@code HF_HUB_DOWNLOAD_TIMEOUT}, default 10. */
-    public static Duration stallLimit(java.util.Map<String, String> env) {
+    public static Duration stallLimit(Map<String, String> env) {
         String v = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
         if (v == null || v.isBlank()) return Duration.ofSeconds(10);
         // Plain decimal seconds (no hex, no type suffixes, which Java's parser would take).
@@ -192,7 +197,7 @@ public final class HubDownloader {
         String got = digest(partial, algorithm);
         if (!got.equals(etag)) {
             Files.deleteIfExists(partial);
-            throw new IOException(file + ": checksum mismatch (" + algorithm.toLowerCase(java.util.Locale.ROOT) + " " + got + ", expected " + etag + "); the download was deleted");
+            throw new IOException(file + ": checksum mismatch (" + algorithm.toLowerCase(Locale.ROOT) + " " + got + ", expected " + etag + "); the download was deleted");
         }
     }
 
@@ -231,12 +236,12 @@ public final class HubDownloader {
      */
     private static String failure(IOException e, URI uri) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.nio.channels.UnresolvedAddressException) return "unknown host " + uri.getHost();
+            if (t instanceof UnresolvedAddressException) return "unknown host " + uri.getHost();
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
             if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage().replace('\n', ' ');
         }
-        if (e instanceof java.net.ConnectException) return "connection refused";
+        if (e instanceof ConnectException) return "connection refused";
         return e.getClass().getSimpleName();
     }
 
@@ -255,9 +260,9 @@ public final class HubDownloader {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 throw new IOException(method + " " + current + ": interrupted", e);
-            } catch (java.net.http.HttpConnectTimeoutException e) {
+            } catch (HttpConnectTimeoutException e) {
                 throw new IOException(method + " " + current + ": could not connect within 20 s", e);
-            } catch (java.net.http.HttpTimeoutException e) {
+            } catch (HttpTimeoutException e) {
                 throw new IOException(method + " " + current + ": " + quiet(), e);
             } catch (IOException e) {
                 throw new IOException(method + " " + current + ": " + failure(e, current), e);

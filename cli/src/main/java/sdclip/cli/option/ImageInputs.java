@@ -1,6 +1,7 @@
 package sdclip.cli.option;
 
 import java.io.IOException;
+import java.nio.charset.MalformedInputException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -45,7 +46,7 @@ public final class ImageInputs {
                 lines = Files.readAllLines(list, StandardCharsets.UTF_8);
             } catch (NoSuchFileException e) {
                 throw new IOException(list + ": no such image list");
-            } catch (java.nio.charset.MalformedInputException e) {
+            } catch (MalformedInputException e) {
                 throw new IOException(list + ": not UTF-8 text");
             }
             Path base = list.toAbsolutePath().getParent();

@@ -3,14 +3,16 @@ package sdclip.cli.option;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sdclip.cli.UsageException;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
 import sdclip.model.TextEncoder;
-import sdclip.cli.UsageException;
 
 /** Options every command that runs a model shares, checked before any work. */
 public final class ModelOptions {
@@ -24,10 +26,10 @@ public final class ModelOptions {
      * console output is two lines with a timestamp; the CLI says the same in one line itself.
      * Held here so the configured logger is not collected.
      */
-    private static final java.util.logging.Logger ENGINE_LOG = java.util.logging.Logger.getLogger("sdclip.engine");
+    private static final Logger ENGINE_LOG = Logger.getLogger("sdclip.engine");
 
     static {
-        ENGINE_LOG.setLevel(java.util.logging.Level.WARNING);
+        ENGINE_LOG.setLevel(Level.WARNING);
     }
 
     @Spec(Spec.Target.MIXEE) CommandSpec command;

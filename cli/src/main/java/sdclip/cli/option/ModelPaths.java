@@ -1,10 +1,11 @@
 package sdclip.cli.option;
 
+import java.io.File;
 import java.nio.file.Path;
 import picocli.CommandLine.Option;
+import sdclip.cli.Environment;
 import sdclip.model.hub.ModelLocator;
 import sdclip.model.hub.RepoId;
-import sdclip.cli.Environment;
 
 /**
  * Resolves what was typed for a model ({@code --model}, {@code --projection}, ...) into a path:
@@ -26,7 +27,7 @@ public final class ModelPaths {
         try {
             return new ModelLocator(Environment.get(), modelsDir).locate(text);
         } catch (IllegalArgumentException e) {
-            String slashed = text.replace(java.io.File.separatorChar, '/');
+            String slashed = text.replace(File.separatorChar, '/');
             if (!RepoId.looksLikeId(slashed) || e.getMessage().contains(" is ambiguous")) throw e;
             RepoId id = RepoId.parse(slashed);
             String pull = "sdclip pull " + id.repo() + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());

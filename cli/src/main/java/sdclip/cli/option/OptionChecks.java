@@ -3,10 +3,10 @@ package sdclip.cli.option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import sdclip.cli.UsageException;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
-import sdclip.cli.UsageException;
 
 /**
  * The option checks the commands share, each a {@link UsageException} (exit 2) in the CLI's own

@@ -5,14 +5,15 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
+import sdclip.cli.UsageException;
 import sdclip.model.PromptOptions;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSyntax;
-import sdclip.cli.UsageException;
 
 /** {@code --syntax}, {@code --emphasis} and {@code --embeddings}: how prompts are read, shared by the commands that take prompts. */
 public final class PromptSyntaxOptions {
@@ -60,7 +61,7 @@ public final class PromptSyntaxOptions {
     public boolean plain() { return syntax == PromptSyntax.PLAIN; }
 
     /** The syntax as the command line spells it. */
-    public String name() { return syntax.name().toLowerCase(java.util.Locale.ROOT); }
+    public String name() { return syntax.name().toLowerCase(Locale.ROOT); }
 
     static final class SyntaxConverter implements ITypeConverter<PromptSyntax> {
         @Override public PromptSyntax convert(String value) {

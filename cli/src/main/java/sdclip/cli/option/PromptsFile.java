@@ -13,9 +13,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import picocli.CommandLine.Option;
+import sdclip.cli.UsageException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
-import sdclip.cli.UsageException;
 
 /**
  * {@code --prompts FILE}: prompts from a file, read the same in every command that takes one:

@@ -1,20 +1,21 @@
 package sdclip.cli.output;
 
-import sdclip.model.safetensors.SafetensorsWriter;
-import sdclip.model.Encoding;
-import java.util.ArrayList;
-import java.io.OutputStream;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.PrintWriter;
+import java.nio.file.FileStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
+import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
  * The output formats of {@code encode} and {@code encode-image}, and the room each needs on its
@@ -66,7 +67,7 @@ public final class OutputFiles {
     /** Refuses up front a run whose output will not fit on its disk ({@code bytes}: the estimate). */
     public static void checkSpace(Path output, long bytes) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
-        java.nio.file.FileStore store = Files.getFileStore(dir);
+        FileStore store = Files.getFileStore(dir);
         long free = store.getUsableSpace();
         if (bytes > free && store.getTotalSpace() > 0) { // pseudo file systems (/proc) report no sizes: let the write say why
             throw new IOException("cannot write " + output + ": it needs " + size(bytes) + " and " + dir + " has " + size(free) + " free");

@@ -5,6 +5,7 @@ import java.io.FileOutputStream;
 import java.io.FilterOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.io.OutputStreamWriter;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
@@ -19,7 +20,7 @@ public final class StandardOutput extends PrintWriter {
     private final Recorder recorder;
 
     private StandardOutput(Recorder recorder) {
-        super(new java.io.OutputStreamWriter(recorder, StandardCharsets.UTF_8), true);
+        super(new OutputStreamWriter(recorder, StandardCharsets.UTF_8), true);
         this.recorder = recorder;
     }
 

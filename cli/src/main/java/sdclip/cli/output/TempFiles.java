@@ -1,7 +1,9 @@
 package sdclip.cli.output;
 
 import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.Comparator;
 import java.util.LinkedHashSet;
@@ -51,7 +53,7 @@ public final class TempFiles {
             }
             try {
                 return folder ? Files.createDirectory(tmp) : Files.createFile(tmp);
-            } catch (java.nio.file.FileAlreadyExistsException e) {
+            } catch (FileAlreadyExistsException e) {
                 forget(tmp);
                 if (attempt > 100) throw e;
             } catch (IOException | RuntimeException e) {
@@ -95,7 +97,7 @@ public final class TempFiles {
 
     private static void deleteQuietly(Path tmp) {
         try {
-            if (Files.isDirectory(tmp, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            if (Files.isDirectory(tmp, LinkOption.NOFOLLOW_LINKS)) {
                 try (Stream<Path> s = Files.walk(tmp)) {
                     for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
                 }

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
+import java.util.function.LongSupplier;
 import org.junit.jupiter.api.Test;
 
 /** The progress bar's time left, on a fake clock: the recent rate, not the average since start-up. */
@@ -13,7 +14,7 @@ class ProgressTest {
     static final long S = 1_000_000_000L;
 
     /** A clock the test moves. */
-    static final class FakeClock implements java.util.function.LongSupplier {
+    static final class FakeClock implements LongSupplier {
         long now = 1_000 * S;
 
         @Override public long getAsLong() { return now; }
