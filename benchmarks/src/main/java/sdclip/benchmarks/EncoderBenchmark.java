@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -21,10 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sdclip.engine.DType;
 import sdclip.model.EncodeRequest;
-import sdclip.model.TextOutput;
 import sdclip.model.Encoding;
-import sdclip.model.synth.FormulaModel;
 import sdclip.model.TextEncoder;
+import sdclip.model.TextOutput;
+import sdclip.model.synth.FormulaModel;
 
 /**
  * One whole forward pass of the full-size SD 1.5-shaped formula model (conditioning output
@@ -65,7 +66,7 @@ public class EncoderBenchmark {
         rows = new ArrayList<>();
         for (int b = 0; b < batch; b++) {
             int[] ids = new int[FormulaModel.CONTEXT];
-            java.util.Arrays.fill(ids, 49407); // end token, also the padding
+            Arrays.fill(ids, 49407); // end token, also the padding
             ids[0] = 49406;
             for (int t = 1; t < FormulaModel.CONTEXT - 1; t++) ids[t] = 320 + (b * 131 + t * 17) % 40000;
             rows.add(ids);

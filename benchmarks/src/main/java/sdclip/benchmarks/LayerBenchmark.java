@@ -17,9 +17,9 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
-import sdclip.engine.Weights;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
+import sdclip.engine.Weights;
 
 /**
  * The non-GEMM kernels of one SD 1.5 block at 77 tokens: layer norm, attention, QuickGELU, GELU;

@@ -17,10 +17,10 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
-import sdclip.engine.DType;
-import sdclip.engine.Weights;
 import sdclip.engine.Backends;
+import sdclip.engine.DType;
 import sdclip.engine.Device;
+import sdclip.engine.Weights;
 
 /**
  * The CPU linear on the SD 1.5 text-encoder shapes. GFLOP/s = 2 * rows * in * out / time:

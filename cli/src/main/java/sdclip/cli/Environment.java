@@ -6,12 +6,12 @@ import java.util.Map;
  * The environment variables the commands read (hub cache, models folders, endpoint, token,
  * offline mode). The process's, unless a test in this package puts its own in their place.
  */
-final class Environment {
+public final class Environment {
     private static volatile Map<String, String> replaced;
 
     private Environment() {}
 
-    static Map<String, String> get() {
+    public static Map<String, String> get() {
         Map<String, String> r = replaced;
         return r != null ? r : System.getenv();
     }

@@ -1,7 +1,6 @@
 package sdclip.cli;
 
 import java.io.IOException;
-import sdclip.engine.SdclipException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
@@ -9,6 +8,22 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
+import sdclip.cli.command.BenchCommand;
+import sdclip.cli.command.ConvertCommand;
+import sdclip.cli.command.DevicesCommand;
+import sdclip.cli.command.DiffCommand;
+import sdclip.cli.command.EncodeCommand;
+import sdclip.cli.command.EncodeImageCommand;
+import sdclip.cli.command.ExtractCommand;
+import sdclip.cli.command.InspectCommand;
+import sdclip.cli.command.PullCommand;
+import sdclip.cli.command.ScoreCommand;
+import sdclip.cli.command.SimilarityCommand;
+import sdclip.cli.command.SynthCommand;
+import sdclip.cli.command.TokenizeCommand;
+import sdclip.cli.output.Progress;
+import sdclip.cli.output.ReaderGoneException;
+import sdclip.cli.output.StandardOutput;
 import sdclip.model.checkpoint.HeadCountException;
 
 /**
@@ -32,7 +47,7 @@ public final class Main {
         // A worker thread that runs out of memory says so in one line, not a stack trace.
         Thread.UncaughtExceptionHandler fallback = Thread.getDefaultUncaughtExceptionHandler();
         Thread.setDefaultUncaughtExceptionHandler((thread, e) -> {
-            if (e instanceof OutOfMemoryError) err.println("sdclip: " + describe(e));
+            if (e instanceof OutOfMemoryError) err.println("sdclip: " + ErrorLine.describe(e));
             else if (fallback != null) fallback.uncaughtException(thread, e);
             else e.printStackTrace();
         });
@@ -42,33 +57,26 @@ public final class Main {
     /** The shell's status for a program whose reader went away (128 + SIGPIPE), as `cmd | head` expects. */
     static final int BROKEN_PIPE = 141;
 
-    /**
-     * Standard output's reader has gone (`sdclip ... | head`): like other Unix tools, stop at once
-     * and say nothing; a full disk or another write error is still reported.
-     */
-    static boolean readerHasGone(Throwable e) {
-        return e instanceof IOException && e.getMessage() != null && e.getMessage().equals("cannot write to standard output (broken pipe)");
-    }
-
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Main main = new Main();
         CommandLine cli = new CommandLine(main);
         cli.setOut(out);
         cli.setErr(err);
-        cli.setParameterExceptionHandler((e, a) -> usage(e.getMessage(), e.getCommandLine(), err));
+        // picocli's parse errors, and the UsageException of a check an option setter makes while parsing (picocli wraps it).
+        cli.setParameterExceptionHandler((e, a) -> usage(e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             // A head count given that does not fit the model is the command line's mistake, found on opening it.
             if (e instanceof UsageException || e instanceof HeadCountException) return usage(e.getMessage(), command, err);
             OutOfMemoryError oom = outOfMemoryCause(e);
             if (oom != null && !main.verbose) {
-                err.println("sdclip: " + describe(oom));
+                err.println("sdclip: " + ErrorLine.describe(oom));
                 return 1;
             }
-            if (readerHasGone(e)) return BROKEN_PIPE;
+            if (e instanceof ReaderGoneException) return BROKEN_PIPE; // stop at once and say nothing, as `| head` expects
             if (main.verbose) e.printStackTrace(err);
-            else err.println("sdclip: " + describe(e));
+            else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
         });
         int code;
@@ -77,7 +85,7 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             // picocli passes Errors on; this one is a sizing problem the user can fix, not a crash.
             if (main.verbose) e.printStackTrace(err);
-            else err.println("sdclip: " + describe(e));
+            else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
         }
         if (code == 0) {
@@ -85,7 +93,7 @@ public final class Main {
             try {
                 StandardOutput.check(out);
             } catch (IOException e) {
-                if (readerHasGone(e)) return BROKEN_PIPE;
+                if (e instanceof ReaderGoneException) return BROKEN_PIPE;
                 err.println("sdclip: " + e.getMessage());
                 return 1;
             }
@@ -99,30 +107,10 @@ public final class Main {
         return 2;
     }
 
-    /** One line: the message, or the exception type when there is none. */
-    static String describe(Throwable e) {
-        String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().replace('\n', ' ');
-        return switch (e) {
-            case OutOfMemoryError _ -> outOfMemory(e.getMessage());
-            // The library's own errors (a model file, an image, a prompt, a device) and I/O name their input.
-            case SdclipException _ when message != null -> message;
-            case IOException _ when message != null -> message;
-            // Anything else is a bug or an unexpected state: its type says more than a bare message.
-            default -> message != null ? message : e.getClass().getSimpleName();
-        };
-    }
-
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */
     private static OutOfMemoryError outOfMemoryCause(Throwable e) {
         for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) if (t instanceof OutOfMemoryError oom) return oom;
         return null;
-    }
-
-    /** One line: what ran out, the heap this JVM had, and how to give it more. */
-    static String outOfMemory(String what) {
-        long mb = Runtime.getRuntime().maxMemory() >> 20;
-        return "out of memory (" + (what == null ? "Java heap space" : what) + ") with a maximum Java heap of " + mb
-                + " MB; raise it, e.g. SDCLIP_JAVA_OPTS=-Xmx" + Math.max(1, 2 * mb / 1024 + 1) + "g for ./sdclip (java -Xmx... otherwise)";
     }
 
     static final class Version implements CommandLine.IVersionProvider {

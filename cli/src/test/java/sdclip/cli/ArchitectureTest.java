@@ -235,6 +235,24 @@ class ArchitectureTest {
         assertEquals(new TreeSet<>(ALLOWED.keySet()), present, "one row per package, none for a package that is gone");
     }
 
+    /**
+     * Inside the CLI, dependencies go one way: Main and the commands use the options, the output
+     * and the hub; those use only the shared types of {@code sdclip.cli} (UsageException,
+     * Environment, ErrorLine), not each other.
+     */
+    @Test
+    void cliPackagesDependOneWay() {
+        List<String> bad = new ArrayList<>();
+        for (Source s : sources("cli")) {
+            boolean usesAll = s.pkg.equals("sdclip.cli.command") || s.name.endsWith("sdclip/cli/Main.java");
+            for (String r : references(s)) {
+                String pkg = r.substring(0, r.lastIndexOf('.'));
+                if (pkg.startsWith("sdclip.cli.") && !usesAll) bad.add(s.name + " (" + s.pkg + ") uses " + r);
+            }
+        }
+        assertEquals(List.of(), bad);
+    }
+
     @Test
     void benchmarksUseOnlyExportedPackages() {
         // The benchmarks have no module-info: on the class path, nothing else stops them reaching in.

@@ -8,14 +8,16 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.EncodeRequest;
+import sdclip.model.TextEncoder;
+import sdclip.model.checkpoint.Checkpoint;
 import sdclip.testdata.RawSafetensors;
 import sdclip.testdata.ReferenceData;
-import sdclip.model.checkpoint.Checkpoint;
-import sdclip.model.TextEncoder;
-import sdclip.model.EncodeRequest;
 
 /** Whatever the user feeds it: one line on stderr naming the file, exit 1, no stack trace, no output file. */
 class BadInputTest {
@@ -41,7 +43,7 @@ class BadInputTest {
         Files.write(dir.resolve("empty.safetensors"), new byte[0]);
         refused(dir.resolve("empty.safetensors"), "too small");
         byte[] full = Files.readAllBytes(ReferenceData.require("models/tiny-sd15.safetensors"));
-        Files.write(dir.resolve("truncated.safetensors"), java.util.Arrays.copyOf(full, full.length / 2));
+        Files.write(dir.resolve("truncated.safetensors"), Arrays.copyOf(full, full.length / 2));
         refused(dir.resolve("truncated.safetensors"), "past the end");
         refused(RawSafetensors.write(dir.resolve("array.safetensors"), "[]", new byte[0]), "expected a JSON object");
         refused(RawSafetensors.write(dir.resolve("nested.safetensors"), "[".repeat(200_000), new byte[0]), "not valid JSON");
@@ -76,7 +78,7 @@ class BadInputTest {
         // The CLI's own checks answer these first (exit 2, in its words); the library, called
         // directly as an embedding program would, says the same without naming a flag.
         Path sdxl = Path.of(CliTest.ref("models/tiny-sdxl.safetensors")), sd15 = Path.of(CliTest.ref("models/tiny-sd15.safetensors"));
-        List<String> messages = new java.util.ArrayList<>();
+        List<String> messages = new ArrayList<>();
         try (Checkpoint c = Checkpoint.open(sdxl, new int[] {2, 3})) {
             messages.add(assertThrows(IllegalArgumentException.class, () -> c.encoder(3)).getMessage());
         }

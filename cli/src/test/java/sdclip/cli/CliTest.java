@@ -10,13 +10,15 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sdclip.testdata.ReferenceData;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.ReferenceData;
+import sdclip.testdata.Seeded;
 
 /** The commands end to end through {@link Main#run}, with exit codes and the one-line error rule. */
 class CliTest {
@@ -111,9 +113,9 @@ class CliTest {
         assertEquals(0, r.code, r.err);
         try (SafetensorsFile f = SafetensorsFile.open(out); SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/tiny-sd21.expected.safetensors"))) {
             assertArrayEquals(new long[] {2, 77, 64}, f.info("conditioning").shape());
-            float[] want = java.util.Arrays.copyOfRange(exp.floats("penultimate_ln"), 77 * 64, 3 * 77 * 64); // prompts 1 and 2
-            assertTrue(sdclip.testdata.Seeded.relativeError(f.floats("conditioning"), want) < 1e-4);
-            assertArrayEquals(java.util.Arrays.copyOfRange(exp.longs("input_ids"), 77, 3 * 77), f.longs("input_ids"));
+            float[] want = Arrays.copyOfRange(exp.floats("penultimate_ln"), 77 * 64, 3 * 77 * 64); // prompts 1 and 2
+            assertTrue(Seeded.relativeError(f.floats("conditioning"), want) < 1e-4);
+            assertArrayEquals(Arrays.copyOfRange(exp.longs("input_ids"), 77, 3 * 77), f.longs("input_ids"));
         }
         Path npy = dir.resolve("c.npy");
         assertEquals(0, run("encode", "--model", ref("models/tiny-sd21.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--output", npy.toString(), "--tensor", "text_embeds", "a dog").code);

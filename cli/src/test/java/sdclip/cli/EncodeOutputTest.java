@@ -2,15 +2,16 @@ package sdclip.cli;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -21,6 +22,7 @@ import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.ReferenceData;
 
 /**
  * {@code encode}'s outputs end to end: which tensors each format holds by default and with
@@ -49,7 +51,7 @@ class EncodeOutputTest {
         }
     }
 
-    static Path ReferenceData(String p) { return sdclip.testdata.ReferenceData.require(p); }
+    static Path ReferenceData(String p) { return ReferenceData.require(p); }
 
     static List<String> names(Path safetensors) throws IOException {
         try (SafetensorsFile f = SafetensorsFile.open(safetensors)) {
@@ -124,8 +126,8 @@ class EncodeOutputTest {
             List<?> cond = (List<?>) row.get("conditioning");
             assertEquals(77, cond.size());
             assertEquals(64, ((List<?>) cond.getFirst()).size());
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.conditioning().floats(), n * 77 * 64, (n + 1) * 77 * 64), floats(cond), "prompt " + n);
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, (n + 1) * 64), floats(row.get("pooled_output")));
+            assertArrayEquals(Arrays.copyOfRange(want.conditioning().floats(), n * 77 * 64, (n + 1) * 77 * 64), floats(cond), "prompt " + n);
+            assertArrayEquals(Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, (n + 1) * 64), floats(row.get("pooled_output")));
             assertEquals(77, ((List<?>) row.get("input_ids")).size());
         }
     }
@@ -139,7 +141,7 @@ class EncodeOutputTest {
         assertEquals(3, lines.size());
         Encoding want = library(SD15, new int[] {4}, p, EncodeRequest.pooledOnly());
         for (int n = 0; n < 3; n++) {
-            assertArrayEquals(java.util.Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, n * 64 + 64), floats(Json.parseObject(lines.get(n)).get("pooled_output")));
+            assertArrayEquals(Arrays.copyOfRange(want.pooledOutput().floats(), n * 64, n * 64 + 64), floats(Json.parseObject(lines.get(n)).get("pooled_output")));
         }
         CliTest.Run json = encode(SD15, "4", p, "--output", "-", "--format", "json", "--tensors", "pooled_index");
         assertEquals(0, json.code(), json.err());
@@ -189,20 +191,11 @@ class EncodeOutputTest {
         }
     }
 
-    @Test
-    void onlyPooledTensorsTakeTheFastPath() {
-        java.util.function.Function<String, sdclip.model.TensorSpec> spec = n -> new sdclip.model.TensorSpec(n, "F32", new long[] {1, 8}, 0, null);
-        assertTrue(EncodeCommand.requestFor(List.of(spec.apply("input_ids"), spec.apply("pooled_output"), spec.apply("encoder2.text_embeds"))).isPooledOnly());
-        assertFalse(EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).isPooledOnly());
-        assertEquals(java.util.Set.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT),
-                EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).outputs());
-    }
-
     /** The values of an .npy file of F32 with this shape. */
     static float[] npyFloats(Path npy, String shape) throws IOException {
         byte[] bytes = Files.readAllBytes(npy);
         int headerLength = (bytes[8] & 0xFF) | (bytes[9] & 0xFF) << 8;
-        String header = new String(bytes, 10, headerLength, java.nio.charset.StandardCharsets.US_ASCII);
+        String header = new String(bytes, 10, headerLength, StandardCharsets.US_ASCII);
         assertTrue(header.contains("'shape': " + shape) && header.contains("<f4"), header);
         ByteBuffer b = ByteBuffer.wrap(bytes, 10 + headerLength, bytes.length - 10 - headerLength).order(ByteOrder.LITTLE_ENDIAN);
         float[] out = new float[b.remaining() / 4];

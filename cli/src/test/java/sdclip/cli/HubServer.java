@@ -1,20 +1,24 @@
 package sdclip.cli;
 
-import com.sun.net.httpserver.HttpExchange;
-import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
 
 /**
  * A loopback stand-in for the Hugging Face hub (127.0.0.1, a free port): the model API, the
@@ -28,14 +32,14 @@ final class HubServer implements AutoCloseable {
     final String repo, commit;
     final Map<String, byte[]> files = new TreeMap<>();
     final Set<String> lfs;
-    final List<Request> requests = java.util.Collections.synchronizedList(new ArrayList<>());
+    final List<Request> requests = Collections.synchronizedList(new ArrayList<>());
     /** When positive, the next CDN GET sends only this many bytes, then drops the connection. */
     final AtomicInteger cutNextAt = new AtomicInteger(-1);
     /** When set, the next CDN download answers nothing at all (no headers) until released. */
-    final java.util.concurrent.atomic.AtomicBoolean stallHeadersNext = new java.util.concurrent.atomic.AtomicBoolean();
+    final AtomicBoolean stallHeadersNext = new AtomicBoolean();
     /** When at least 0, the next CDN download sends that many bytes, then nothing until the server closes. */
     final AtomicInteger stallNextAt = new AtomicInteger(-1);
-    private final java.util.concurrent.CountDownLatch stalled = new java.util.concurrent.CountDownLatch(1);
+    private final CountDownLatch stalled = new CountDownLatch(1);
     private volatile boolean stalling;
     /** When set, the CDN serves these bytes instead of the file's (its etag unchanged). */
     volatile byte[] corrupt;
@@ -158,7 +162,7 @@ final class HubServer implements AutoCloseable {
             MessageDigest md = MessageDigest.getInstance(algorithm);
             if (prefix != null) md.update(prefix);
             return HexFormat.of().formatHex(md.digest(b));
-        } catch (java.security.NoSuchAlgorithmException e) {
+        } catch (NoSuchAlgorithmException e) {
             throw new AssertionError(e);
         }
     }

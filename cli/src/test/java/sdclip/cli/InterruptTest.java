@@ -161,7 +161,7 @@ class InterruptTest {
         Thread reader = Thread.ofVirtual().start(() -> {
             try (var in = p.getErrorStream()) {
                 byte[] buf = new byte[4096];
-                for (int n; (n = in.read(buf)) > 0; ) err.append(new String(buf, 0, n, java.nio.charset.StandardCharsets.UTF_8));
+                for (int n; (n = in.read(buf)) > 0; ) err.append(new String(buf, 0, n, StandardCharsets.UTF_8));
             } catch (IOException e) {
                 // the process is gone
             }

@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.output.JsonWriter;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
@@ -100,25 +101,6 @@ class JsonOutputTest {
         assertEquals("changed", row.get("status"));
         assertEquals(Json.NULL, row.get("max_abs_diff"));
         assertEquals(Json.NULL, row.get("relative_error"));
-    }
-
-    @Test
-    void commandJsonWithNonFiniteNumbersParses() {
-        Map<String, Object> sim = Json.parseObject(SimilarityCommand.json(List.of("a", "b\""), new double[] {0.25, Double.NaN}, Double.NaN));
-        List<?> results = (List<?>) sim.get("results");
-        assertEquals(0.25, ((Number) ((Map<?, ?>) results.get(0)).get("cosine")).doubleValue());
-        assertEquals("b\"", ((Map<?, ?>) results.get(1)).get("text"));
-        assertEquals(Json.NULL, ((Map<?, ?>) results.get(1)).get("cosine"));
-        List<BenchCommand.Result> rs = List.of(new BenchCommand.Result(BenchCommand.WORKLOADS.get(0), 1.23456, Double.POSITIVE_INFINITY, 5),
-                new BenchCommand.Result(BenchCommand.WORKLOADS.get(2), Double.NaN, 2.0, 7));
-        String line = BenchCommand.json(rs, 12.345, Double.NaN, 2, "cpu \"x\"", Path.of("m.safetensors"));
-        assertTrue(line.contains("\"ms_per_prompt\": 1.235, \"gflops\": null"), line); // the fixed decimals stay
-        Map<String, Object> bench = Json.parseObject(line);
-        assertEquals(Json.NULL, bench.get("linear_gflops"));
-        assertEquals("cpu \"x\"", bench.get("backend"));
-        assertEquals(12.3, ((Number) bench.get("first_result_ms")).doubleValue());
-        assertEquals(Json.NULL, ((Map<?, ?>) ((List<?>) bench.get("results")).get(1)).get("ms_per_prompt"));
-        assertEquals("pooled", ((Map<?, ?>) ((List<?>) bench.get("results")).get(1)).get("path"));
     }
 
     /** A copy of tiny SD 1.5 whose final layer norm weight is all NaN. */

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.ByteArrayOutputStream;
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -13,6 +14,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -21,6 +23,7 @@ import java.util.stream.IntStream;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.json.Json;
 
 /**
  * The {@code ./sdclip} launcher itself: stdout and exit codes untouched, the JVM's incubator
@@ -51,8 +54,8 @@ class LauncherTest {
     static CliTest.Run plain(String... args) throws Exception {
         List<String> command = new ArrayList<>(List.of(launcher().toString()));
         command.addAll(List.of(args));
-        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        var err = new java.util.concurrent.CompletableFuture<String>();
+        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        var err = new CompletableFuture<String>();
         Thread.ofVirtual().start(() -> {
             try { err.complete(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)); } catch (IOException e) { err.completeExceptionally(e); }
         });
@@ -67,31 +70,31 @@ class LauncherTest {
         // standard input (--prompts -), not the /dev/null a background command gets by default.
         Process p = builder(List.of(launcher().toString(), "tokenize", "--json", "--prompts", "-")).start();
         try (var in = p.getOutputStream()) {
-            in.write("a cat\na dog\n".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            in.write("a cat\na dog\n".getBytes(StandardCharsets.UTF_8));
         }
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8));
-        assertEquals(List.of("a cat", "a dog"), out.strip().lines().map(l -> (String) sdclip.model.json.Json.parseObject(l).get("text")).toList());
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8));
+        assertEquals(List.of("a cat", "a dog"), out.strip().lines().map(l -> (String) Json.parseObject(l).get("text")).toList());
     }
 
     @Test
-    void aSymbolicLinkToTheLauncherWorks(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void aSymbolicLinkToTheLauncherWorks(@TempDir Path dir) throws Exception {
         Path link = Files.createSymbolicLink(dir.resolve("sdclip"), launcher());
-        Process p = builder(List.of(link.toString(), "--version")).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null"))).start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+        Process p = builder(List.of(link.toString(), "--version")).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null"))).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue());
         assertTrue(out.startsWith("sdclip "), out);
     }
 
     @Test
-    void anInterruptToTheLauncherEndsItWith130AndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void anInterruptToTheLauncherEndsItWith130AndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
         assertEquals(130, stopMidWrite(dir, "-INT"));
     }
 
     @Test
-    void aSignalToTheLauncherReachesJavaAndLeavesNoTemporaryFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+    void aSignalToTheLauncherReachesJavaAndLeavesNoTemporaryFile(@TempDir Path dir) throws Exception {
         assertEquals(143, stopMidWrite(dir, "-TERM"));
     }
 
@@ -100,11 +103,11 @@ class LauncherTest {
         // A supervisor stops the pid it started, the launcher's: java must get the signal too,
         // remove its temporary file, and be gone, not finish the job behind the caller's back.
         Path prompts = dir.resolve("p.txt");
-        Files.write(prompts, java.util.stream.IntStream.range(0, 50_000).mapToObj(i -> "a photo of a cat number " + i).toList());
+        Files.write(prompts, IntStream.range(0, 50_000).mapToObj(i -> "a photo of a cat number " + i).toList());
         Path out = dir.resolve("out.safetensors");
         List<String> command = List.of(launcher().toString(), "encode", "--quiet", "--model", CliTest.ref("models/tiny-sd15.safetensors"),
                 "--heads", "4", "--output", out.toString(), "--prompts", prompts.toString());
-        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")))
+        Process p = builder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         long deadline = System.nanoTime() + 60_000_000_000L;
         while (!hasTemporary(dir) && p.isAlive() && System.nanoTime() < deadline) Thread.sleep(50);
@@ -112,15 +115,15 @@ class LauncherTest {
         List<ProcessHandle> children = p.toHandle().descendants().toList();
         Process kill = new ProcessBuilder("kill", signal, Long.toString(p.pid())).inheritIO().start(); // to the launcher's pid only
         assertEquals(0, kill.waitFor());
-        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "the launcher exited");
-        for (ProcessHandle c : children) c.onExit().get(30, java.util.concurrent.TimeUnit.SECONDS);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the launcher exited");
+        for (ProcessHandle c : children) c.onExit().get(30, TimeUnit.SECONDS);
         try (var files = Files.list(dir)) {
             assertEquals(List.of("p.txt"), files.map(f -> f.getFileName().toString()).toList(), "no output and no temporary file");
         }
         return p.exitValue();
     }
 
-    private static boolean hasTemporary(Path dir) throws java.io.IOException {
+    private static boolean hasTemporary(Path dir) throws IOException {
         try (var files = Files.list(dir)) {
             return files.anyMatch(f -> f.getFileName().toString().endsWith(".tmp"));
         }
@@ -143,7 +146,7 @@ class LauncherTest {
 
     @Test
     void progressBarIsLiveInATerminal() throws Exception {
-        Assumptions.assumeTrue(new java.io.File("/usr/bin/script").canExecute() || "true".equalsIgnoreCase(System.getenv("CI")),
+        Assumptions.assumeTrue(new File("/usr/bin/script").canExecute() || "true".equalsIgnoreCase(System.getenv("CI")),
                 "util-linux script is not installed");
         Path prompts = dir.resolve("prompts.txt");
         Files.writeString(prompts, IntStream.range(0, 2000).mapToObj(i -> "a photo of thing number " + i + " on a table").collect(Collectors.joining("\n")));

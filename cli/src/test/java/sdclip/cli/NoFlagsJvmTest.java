@@ -25,6 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
+import sdclip.cli.option.ModelOptions;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
 import sdclip.testdata.Seeded;

@@ -6,10 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.engine.Backends;
+import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.Seeded;
 
 /** devices and --backend opencl / auto through the command line. */
 class OpenClCliTest {
@@ -23,7 +26,7 @@ class OpenClCliTest {
             present = false;
         }
         if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException("CI must have an OpenCL device (.ci/run installs PoCL)");
-        org.junit.jupiter.api.Assumptions.assumeTrue(present, "no OpenCL device: " + Backends.openClInstallHint());
+        Assumptions.assumeTrue(present, "no OpenCL device: " + Backends.openClInstallHint());
     }
 
     @Test
@@ -45,8 +48,8 @@ class OpenClCliTest {
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile a = SafetensorsFile.open(cpu); SafetensorsFile b = SafetensorsFile.open(cl)) {
             assertArrayEquals(a.longs("input_ids"), b.longs("input_ids"));
-            assertTrue(sdclip.testdata.Seeded.relativeError(b.floats("conditioning"), a.floats("conditioning")) < 1e-5);
-            assertTrue(sdclip.testdata.Seeded.relativeError(b.floats("text_embeds"), a.floats("text_embeds")) < 1e-5);
+            assertTrue(Seeded.relativeError(b.floats("conditioning"), a.floats("conditioning")) < 1e-5);
+            assertTrue(Seeded.relativeError(b.floats("text_embeds"), a.floats("text_embeds")) < 1e-5);
         }
         CliTest.Run bad = CliTest.run("encode", "--model", model, "--tokenizer", CliTest.vocab(), "--backend", "opencl:7:7", "x");
         assertEquals(1, bad.code());
@@ -66,7 +69,7 @@ class OpenClCliTest {
         CliTest.Run r = CliTest.run("bench", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--backend", "opencl",
                 "--seconds", "0.05", "--json");
         assertEquals(0, r.code(), r.err());
-        double gflops = ((Number) sdclip.model.json.Json.parseObject(r.out().strip()).get("linear_gflops")).doubleValue();
+        double gflops = ((Number) Json.parseObject(r.out().strip()).get("linear_gflops")).doubleValue();
         assertTrue(gflops > 0 && gflops < 5000, "linear_gflops " + gflops);
     }
 }

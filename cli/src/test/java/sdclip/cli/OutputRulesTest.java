@@ -6,11 +6,15 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.output.OutputFiles;
+import sdclip.cli.output.WriteErrors;
+import sdclip.model.TensorSpec;
 
 /**
  * The output rules every command that writes a file follows, the same way and before its model is
@@ -96,7 +100,7 @@ class OutputRulesTest {
 
     @Test
     void writeErrorsNameTheOutputAndSayTheDiskIsFull() {
-        IOException full = new java.nio.file.FileSystemException("/data/.out.safetensors.123-4.tmp", null, "No space left on device");
+        IOException full = new FileSystemException("/data/.out.safetensors.123-4.tmp", null, "No space left on device");
         assertEquals("cannot write out.safetensors: the disk is full (no space left on device)", WriteErrors.cannotWrite(Path.of("out.safetensors"), full).getMessage());
         IOException channel = new IOException("No space left on device"); // what a FileChannel write says
         assertEquals("cannot write e.json: the disk is full (no space left on device)", WriteErrors.cannotWrite(Path.of("e.json"), channel).getMessage());
@@ -107,9 +111,9 @@ class OutputRulesTest {
     /** The free-space estimate per format: text takes about 3 times a float's 4 bytes, and .json keeps its raw spool beside it. */
     @Test
     void theSpaceEstimateFollowsTheFormat() {
-        var cond = new sdclip.model.TensorSpec("conditioning", "F32", new long[] {2, 77, 64}, 0, null);
-        var ids = new sdclip.model.TensorSpec("input_ids", "I64", new long[] {2, 77}, 0, null);
-        List<sdclip.model.TensorSpec> specs = List.of(ids, cond);
+        var cond = new TensorSpec("conditioning", "F32", new long[] {2, 77, 64}, 0, null);
+        var ids = new TensorSpec("input_ids", "I64", new long[] {2, 77}, 0, null);
+        List<TensorSpec> specs = List.of(ids, cond);
         long values = 2 * 77 * 64, binary = values * 4 + 2 * 77 * 8, text = values * 12 + 2 * 77 * 7;
         assertEquals(binary, OutputFiles.estimate(OutputFiles.Format.SAFETENSORS, specs, List.of("a", "bc")));
         assertEquals(values * 4, OutputFiles.estimate(OutputFiles.Format.NPY, List.of(cond), List.of("a", "bc")));

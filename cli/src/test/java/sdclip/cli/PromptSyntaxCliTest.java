@@ -10,6 +10,7 @@ import static sdclip.cli.CliTest.vocab;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -71,7 +72,7 @@ class PromptSyntaxCliTest {
                 CliTest.Run b = run(concat(base, "--syntax", syntax, "--output", chunked.toString()));
                 assertEquals(0, a.code() + b.code(), a.err() + b.err());
                 try (SafetensorsFile p = SafetensorsFile.open(plain); SafetensorsFile c = SafetensorsFile.open(chunked)) {
-                    List<String> want = new java.util.ArrayList<>();
+                    List<String> want = new ArrayList<>();
                     for (String name : p.names()) {
                         if (name.endsWith("last_hidden_state")) continue;
                         want.add(name);
@@ -89,7 +90,7 @@ class PromptSyntaxCliTest {
     }
 
     private static String[] concat(List<String> head, String... tail) {
-        List<String> all = new java.util.ArrayList<>(head);
+        List<String> all = new ArrayList<>(head);
         all.addAll(List.of(tail));
         return all.toArray(String[]::new);
     }

@@ -13,11 +13,11 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.EncodeRequest;
+import sdclip.model.TextEncoder;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
-import sdclip.model.EncodeRequest;
-import sdclip.model.TextEncoder;
 
 /** similarity, extract and diff on the reference models. */
 class ResearchCommandsTest {

@@ -15,6 +15,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.cli.output.StandardOutput;
 
 /**
  * A failed write to standard output (a full disk, a reader that went away) is one error line and

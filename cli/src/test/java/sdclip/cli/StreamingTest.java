@@ -19,6 +19,7 @@ import sdclip.model.EncodeRequest;
 import sdclip.model.Encoding;
 import sdclip.model.TextEncoder;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.ReferenceData;
 
 /** Memory bounded by a batch, whatever the number of prompts: the CLI in a child JVM under a small heap. */
 class StreamingTest {
@@ -54,7 +55,7 @@ class StreamingTest {
         run(ChildCli.command(List.of("-Xmx64m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(),
                 "--quiet", "--threads", "2", "--prompts", file.toString(), "--tensors", "pooled_output,pooled_index", "--output", out.toString()), null, 300);
         // The same prompts in this JVM, in small batches (distinct prompts one at a time).
-        try (TextEncoder enc = TextEncoder.open(sdclip.testdata.ReferenceData.require("models/tiny-sd15.safetensors"),
+        try (TextEncoder enc = TextEncoder.open(ReferenceData.require("models/tiny-sd15.safetensors"),
                      TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())).withBatchSize(1));
              SafetensorsFile f = SafetensorsFile.open(out)) {
             assertEquals(List.of("pooled_index", "pooled_output"), List.copyOf(f.names()));

@@ -6,8 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -151,7 +153,7 @@ class UsageErrorTest {
     void benchSecondsWithNoSaneMeaning() throws Exception {
         for (String s : List.of("NaN", "Infinity", "3600.5", "1e9")) {
             // Accepted, such a value would measure for years: the timeout turns that into a failure.
-            usage(org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)), "--seconds " + s + ": ", "at most 3600");
+            usage(Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)), "--seconds " + s + ": ", "at most 3600");
         }
     }
 

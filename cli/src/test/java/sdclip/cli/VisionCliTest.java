@@ -12,12 +12,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.CliTest.Run;
+import sdclip.model.ClipScore;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.Seeded;
@@ -95,7 +98,7 @@ class VisionCliTest {
             for (int i = 0; i < 7; i++) {
                 for (int j = 0; j < 12; j++) {
                     // CLIP-S (Hessel et al. 2021): 2.5 * max(cos, 0), no factor 100.
-                    double s = 2.5 * Math.max(sdclip.model.ClipScore.cosine(text, j, image, i, 32), 0);
+                    double s = 2.5 * Math.max(ClipScore.cosine(text, j, image, i, 32), 0);
                     want[i * 12 + j] = (float) s;
                     sum += s;
                     got[i * 12 + j] = ((Number) res.get(i * 12 + j).get("score")).floatValue();
@@ -126,7 +129,7 @@ class VisionCliTest {
         // The results are in the file: stdout stays empty, and one line on stderr sums them up.
         assertEquals("", r.out());
         double meanCos = (Double.parseDouble(lines.get(1).split(",")[2]) + Double.parseDouble(lines.get(2).split(",")[3])) / 2;
-        assertEquals(String.format(java.util.Locale.ROOT, "clipscore %.4f over 2 pair(s); wrote %s%n", Math.max(100 * meanCos, 0), csv), r.err());
+        assertEquals(String.format(Locale.ROOT, "clipscore %.4f over 2 pair(s); wrote %s%n", Math.max(100 * meanCos, 0), csv), r.err());
         try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float cos = exp.floats("cosine_image_text")[4 * 12]; // CLIP.png with "a diagram"
             String[] f = lines.get(1).split(",");
@@ -223,7 +226,7 @@ class VisionCliTest {
     void badImagesFailCleanlyWithNothingWritten() throws IOException {
         Path notImage = Files.writeString(dir.resolve("notes.png"), "this is not a PNG\n");
         byte[] png = Files.readAllBytes(Path.of(ref("images/astronaut.png")));
-        Path truncated = Files.write(dir.resolve("truncated.png"), java.util.Arrays.copyOf(png, png.length / 3));
+        Path truncated = Files.write(dir.resolve("truncated.png"), Arrays.copyOf(png, png.length / 3));
         Path missing = dir.resolve("missing.jpg");
         String good = ref("images/coffee.png");
         for (Path bad : List.of(notImage, truncated, missing)) {
@@ -280,7 +283,7 @@ class VisionCliTest {
         try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float[] want = exp.floats("image_embeds");
             for (int i = 0; i < 2; i++) {
-                java.util.Map<String, Object> o = Json.parseObject(objects.get(i));
+                Map<String, Object> o = Json.parseObject(objects.get(i));
                 assertEquals(imgs.get(i), o.get("image"));
                 assertFalse(o.containsKey("text"), "an image is not a text: " + o.keySet());
                 List<?> embeds = (List<?>) o.get("image_embeds");

@@ -1,6 +1,7 @@
 package sdclip.engine;
 
 import java.util.List;
+import org.jocl.CL;
 import sdclip.engine.cpu.CpuBackends;
 import sdclip.engine.opencl.OpenCl;
 import sdclip.engine.opencl.OpenClBackend;
@@ -81,7 +82,7 @@ public final class Backends {
      */
     public static boolean openClNativeAccess() {
         try {
-            return org.jocl.CL.class.getModule().isNativeAccessEnabled(); // loads CL, runs no native code
+            return CL.class.getModule().isNativeAccessEnabled(); // loads CL, runs no native code
         } catch (LinkageError e) {
             return false; // no JOCL on the path
         }
@@ -91,7 +92,7 @@ public final class Backends {
         if (openClNativeAccess()) return;
         Module jocl;
         try {
-            jocl = org.jocl.CL.class.getModule();
+            jocl = CL.class.getModule();
         } catch (LinkageError e) {
             throw new DeviceException("OpenCL needs the JOCL library, which is not on the class path");
         }

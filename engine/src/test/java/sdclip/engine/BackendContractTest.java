@@ -1,11 +1,13 @@
 package sdclip.engine;
 
-import sdclip.testdata.Seeded;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -13,6 +15,7 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.engine.reference.ReferenceBackend;
+import sdclip.testdata.Seeded;
 
 /**
  * The contract every fast backend meets: each operation against {@link ReferenceBackend} on
@@ -36,7 +39,7 @@ public abstract class BackendContractTest {
     /** One of them, for the tests that need only one. */
     Backend any() { return fast().getLast(); }
 
-    static float[] run(Backend backend, float[] input, int outSize, java.util.function.BiConsumer<Activation, Activation> op) {
+    static float[] run(Backend backend, float[] input, int outSize, BiConsumer<Activation, Activation> op) {
         Activation x = backend.allocate(input.length), y = backend.allocate(outSize);
         backend.write(input, 0, x, 0, input.length);
         op.accept(x, y);
@@ -75,7 +78,7 @@ public abstract class BackendContractTest {
         Seeded rnd = new Seeded(7);
         int rows = 9, in = 48;
         int[] outs = {48, 48, 16};
-        List<Weights> ws = new java.util.ArrayList<>(), bs = new java.util.ArrayList<>();
+        List<Weights> ws = new ArrayList<>(), bs = new ArrayList<>();
         for (int o : outs) {
             ws.add(Weights.rounded(DType.F16, rnd.uniform(o * in, 0.2f)));
             bs.add(Weights.rounded(DType.F16, rnd.uniform(o, 0.1f)));
@@ -133,7 +136,7 @@ public abstract class BackendContractTest {
         float[] beta = new Seeded(3).uniform(dim, 1f);
         Weights g = Weights.ofFloats(new Seeded(4).uniform(dim, 2f)), b = Weights.ofFloats(beta);
         float[] x = new float[dim];
-        java.util.Arrays.fill(x, 7.25f);
+        Arrays.fill(x, 7.25f);
         for (Backend backend : List.of(REF, any())) {
             float[] y = run(backend, x, dim, (xa, ya) -> backend.layerNorm(backend.prepareNorm(g, b, dim, 1e-5f), xa, 1, ya));
             assertArrayEquals(beta, y, backend.name());

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+import sdclip.model.prompt.PromptSyntax;
 
 /**
  * What {@link TextEncoder#encode} computes: a set of {@link TextOutput}s, which encoder, the
@@ -139,6 +140,6 @@ public final class EncodeRequest {
 
     @Override public String toString() {
         return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "") + (clipSkip > 0 ? " clip skip " + clipSkip : "")
-                + (prompts.syntax() != sdclip.model.prompt.PromptSyntax.PLAIN ? " syntax " + prompts.syntax().name() : "");
+                + (prompts.syntax() != PromptSyntax.PLAIN ? " syntax " + prompts.syntax().name() : "");
     }
 }

@@ -18,8 +18,8 @@ import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.checkpoint.VisionTower;
 import sdclip.model.image.ClipImageProcessor;
-import sdclip.model.image.PreprocessedImage;
 import sdclip.model.image.Preprocess;
+import sdclip.model.image.PreprocessedImage;
 import sdclip.model.vision.VisionTransformer;
 
 /**

@@ -1,27 +1,30 @@
 package sdclip.model;
 
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
-import sdclip.model.tokenizer.ClipTokenizer;
+import java.util.stream.IntStream;
+import sdclip.engine.Backend;
+import sdclip.engine.Backends;
+import sdclip.engine.Device;
+import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.PromptSyntax;
-import sdclip.model.text.ChunkedEncoder;
 import sdclip.model.text.Batches;
+import sdclip.model.text.ChunkedEncoder;
 import sdclip.model.text.ConditioningLayer;
 import sdclip.model.text.EncoderOutputs;
 import sdclip.model.text.OutputAssembly;
 import sdclip.model.text.ProjectionLoan;
 import sdclip.model.text.TextTransformer;
 import sdclip.model.text.TokenizerLookup;
-import sdclip.engine.Backend;
-import sdclip.engine.Backends;
-import sdclip.engine.Device;
-import sdclip.model.checkpoint.ClipTextConfig;
-import sdclip.model.ModelFormatException;
+import sdclip.model.tokenizer.ClipTokenizer;
 
 /**
  * The library entry point: a checkpoint's text encoder(s), ready to encode prompts.
@@ -134,7 +137,7 @@ public final class TextEncoder implements AutoCloseable {
         public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, device, threads, n); }
 
         @Override public String toString() {
-            return "TextEncoder.Options[heads=" + java.util.Arrays.toString(heads) + ", projection=" + projection + ", tokenizer=" + tokenizer
+            return "TextEncoder.Options[heads=" + Arrays.toString(heads) + ", projection=" + projection + ", tokenizer=" + tokenizer
                     + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + "]";
         }
     }
@@ -379,14 +382,14 @@ public final class TextEncoder implements AutoCloseable {
                 public int[] row(int encoder, int n) { return rows.get(n); }
             }, all, done -> {});
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e); // pre-tokenized rows read nothing
+            throw new UncheckedIOException(e); // pre-tokenized rows read nothing
         }
         return new Encoding(all.result());
     }
 
     /** The chosen encoders' indexes (0-based), in order: all, or the one the request names. */
     private List<Integer> chosen(EncodeRequest request) {
-        if (request.encoder() == 0) return java.util.stream.IntStream.range(0, transformers.size()).boxed().toList();
+        if (request.encoder() == 0) return IntStream.range(0, transformers.size()).boxed().toList();
         return List.of(checkpoint.encoders().indexOf(checkpoint.encoder(request.encoder())));
     }
 

@@ -13,6 +13,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import sdclip.engine.Backends;
+import sdclip.engine.Device;
+import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
@@ -36,7 +39,7 @@ public class ModelConformanceTest {
     }
 
     public static TextEncoder.Options options(String backend, int... heads) {
-        return TextEncoder.Options.defaults().withDevice(sdclip.engine.Device.parse(backend)).withThreads(2)
+        return TextEncoder.Options.defaults().withDevice(Device.parse(backend)).withThreads(2)
                 .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz")).withHeads(heads.length == 0 ? null : heads);
     }
 
@@ -48,7 +51,7 @@ public class ModelConformanceTest {
         boolean opencl;
         String why = "";
         try {
-            opencl = !sdclip.engine.Backends.openClDevices().isEmpty();
+            opencl = !Backends.openClDevices().isEmpty();
         } catch (RuntimeException | LinkageError e) {
             opencl = false;
             why = e.getMessage();
@@ -91,7 +94,7 @@ public class ModelConformanceTest {
     void sdxlBothEncodersMatchTheReference(String backend) throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
              SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
-            assertEquals(sdclip.model.checkpoint.Checkpoint.Family.SDXL, enc.checkpoint().family());
+            assertEquals(Checkpoint.Family.SDXL, enc.checkpoint().family());
             compare(enc.encode(prompts(), EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)), exp, "e0_");
             compare(enc.encode(prompts(), EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)), exp, "e1_");
             // Combined: encoder 1's and encoder 2's penultimate blocks, raw, side by side.

@@ -5,17 +5,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.json.Json;
+import sdclip.model.json.JsonException;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
-import sdclip.model.checkpoint.Checkpoint;
+import sdclip.testdata.RawSafetensors;
 import sdclip.testdata.ReferenceData;
 
 /**
@@ -31,7 +36,7 @@ class ParserFuzzTest {
     @Test
     void mutatedCheckpointsFailCleanly() throws IOException {
         byte[] seed = Files.readAllBytes(ReferenceData.require("models/tiny-sd15-legacy.safetensors"));
-        int headerEnd = 8 + (int) java.nio.ByteBuffer.wrap(seed, 0, 8).order(java.nio.ByteOrder.LITTLE_ENDIAN).getLong();
+        int headerEnd = 8 + (int) ByteBuffer.wrap(seed, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
         SplittableRandom rnd = new SplittableRandom(20261122);
         Path file = dir.resolve("fuzz.safetensors");
         assertTimeoutPreemptively(Duration.ofMinutes(5), () -> {
@@ -62,7 +67,7 @@ class ParserFuzzTest {
                     if (b[at] >= '0' && b[at] <= '9') b[at] = (byte) ('0' + rnd.nextInt(10));
                 }
             }
-            case 2 -> b = java.util.Arrays.copyOf(b, rnd.nextInt(b.length)); // truncated
+            case 2 -> b = Arrays.copyOf(b, rnd.nextInt(b.length)); // truncated
             case 3 -> { // header length changed
                 long n = rnd.nextBoolean() ? rnd.nextLong() : headerEnd - 8 + rnd.nextInt(-64, 64);
                 for (int i = 0; i < 8; i++) b[i] = (byte) (n >>> (8 * i));
@@ -106,7 +111,7 @@ class ParserFuzzTest {
                 }
                 try {
                     Json.parse(s.toString());
-                } catch (sdclip.model.json.JsonException e) {
+                } catch (JsonException e) {
                     assertTrue(e.getMessage().contains("offset"), e.getMessage());
                 } catch (Throwable t) {
                     fail("input " + Json.quote(s.toString()) + ": " + t, t);
@@ -119,7 +124,7 @@ class ParserFuzzTest {
     void hugeClaimsAreCheckedBeforeAllocating() throws IOException {
         // A header that claims a 2^40-element tensor in a tiny file: refused from the header alone.
         String h = "{\"x\":{\"dtype\":\"F32\",\"shape\":[1099511627776],\"data_offsets\":[0,4398046511104]}}";
-        Path f = sdclip.testdata.RawSafetensors.write(dir.resolve("claim.safetensors"), h, new byte[16]);
+        Path f = RawSafetensors.write(dir.resolve("claim.safetensors"), h, new byte[16]);
         try {
             SafetensorsFile.open(f).close();
             fail("accepted a tensor past the end of the file");

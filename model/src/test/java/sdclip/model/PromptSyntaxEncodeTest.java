@@ -11,17 +11,22 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.Function;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.model.prompt.A1111Chunker;
 import sdclip.model.prompt.Chunk;
 import sdclip.model.prompt.ComfyChunker;
+import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.prompt.TextualInversion;
+import sdclip.testdata.RawSafetensors;
 
 /**
  * {@link TextEncoder#encode(List, EncodeRequest, PromptOptions, ProgressListener)} end to end:
@@ -63,8 +68,8 @@ class PromptSyntaxEncodeTest {
         return out.stream();
     }
 
-    @org.junit.jupiter.params.ParameterizedTest(name = "{0}: a short prompt's syntax encoding is its plain encoding")
-    @org.junit.jupiter.params.provider.ValueSource(strings = {"tiny-sdxl", "tiny-sd3"})
+    @ParameterizedTest(name = "{0}: a short prompt's syntax encoding is its plain encoding")
+    @ValueSource(strings = {"tiny-sdxl", "tiny-sd3"})
     void aShortUnweightedPromptEncodesAsThePlainPath(String model) throws IOException {
         // One chunk, no weights: conditioning, pooled vector (SD3's concatenation included) and
         // every per-encoder tensor as the plain path gives them.
@@ -187,7 +192,7 @@ class PromptSyntaxEncodeTest {
         return out;
     }
 
-    static java.util.function.Function<String, List<Chunk>> chunker(TextEncoder enc, int i, PromptSyntax syntax) throws IOException {
+    static Function<String, List<Chunk>> chunker(TextEncoder enc, int i, PromptSyntax syntax) throws IOException {
         int padId = enc.checkpoint().encoders().get(i).padId();
         if (syntax == PromptSyntax.A1111) return new A1111Chunker(enc.tokenizer(), padId, List.of())::chunk;
         return new ComfyChunker(enc.tokenizer(), padId, List.of(), ComfyChunker.Grouping.SEGMENTS)::chunk;
@@ -374,16 +379,16 @@ class PromptSyntaxEncodeTest {
     @Test
     void aFolderIsReadOnceAndItsOtherFilesAreListedAsSkipped(@TempDir Path dir) throws IOException {
         Files.copy(ModelConformanceTest.ref("embeddings/redfox-kohya.safetensors"), dir.resolve("redfox-kohya.safetensors"));
-        sdclip.testdata.RawSafetensors.write(dir.resolve("lora.safetensors"), "{\"lora_unet_down.alpha\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
+        RawSafetensors.write(dir.resolve("lora.safetensors"), "{\"lora_unet_down.alpha\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},"
                 + "\"lora_unet_down.lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}", new byte[8]);
         Files.writeString(dir.resolve("broken.pt"), "");
         // One tensor whose key names a network weight, not a token: no trigger "lora_up.weight".
         sdclip.testdata.RawSafetensors.write(dir.resolve("one-weight.safetensors"), "{\"lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}", new byte[16]);
         Files.writeString(dir.resolve("notes.md"), "# not looked at\n");
-        sdclip.model.prompt.EmbeddingFiles files = sdclip.model.prompt.EmbeddingFiles.load(List.of(dir));
-        assertEquals(List.of("redfox-kohya"), files.inversions().stream().map(sdclip.model.prompt.TextualInversion::name).toList());
+        EmbeddingFiles files = EmbeddingFiles.load(List.of(dir));
+        assertEquals(List.of("redfox-kohya"), files.inversions().stream().map(TextualInversion::name).toList());
         assertEquals(List.of(dir.resolve("broken.pt"), dir.resolve("lora.safetensors"), dir.resolve("one-weight.safetensors")),
-                files.skipped().stream().map(sdclip.model.prompt.EmbeddingFiles.Skipped::file).toList());
+                files.skipped().stream().map(EmbeddingFiles.Skipped::file).toList());
         assertEquals("not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
                 + "lora_unet_down.alpha, lora_unet_down.lora_up.weight)", files.skipped().get(1).reason());
         assertEquals("not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "

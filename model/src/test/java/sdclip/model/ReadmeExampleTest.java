@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -57,7 +58,7 @@ class ReadmeExampleTest {
                             int n = (i + offset) % prompts.size();
                             Encoding e = enc.encode(List.of(prompts.get(n)));
                             for (String name : List.of("conditioning", "text_embeds", "pooled_output")) {
-                                int at = java.util.Arrays.mismatch(alone.get(n).get(name).floats(), e.get(name).floats());
+                                int at = Arrays.mismatch(alone.get(n).get(name).floats(), e.get(name).floats());
                                 if (at >= 0) return "thread " + offset + ", prompt " + n + " " + Json.quote(prompts.get(n)) + ": " + name + " differs first at index " + at;
                             }
                         }

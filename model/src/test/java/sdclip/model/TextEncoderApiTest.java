@@ -12,7 +12,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -43,8 +45,8 @@ class TextEncoderApiTest {
             assertArrayEquals(new long[] {5, 3, 77, 48}, h.shape());
             float[] all = whole.get("encoder2.hidden_states").floats();
             int row = 77 * 48;
-            assertArrayEquals(java.util.Arrays.copyOfRange(all, (4 * 12 + 6) * row, (4 * 12 + 9) * row),
-                    java.util.Arrays.copyOfRange(h.floats(), 4 * 3 * row, 5 * 3 * row), "last layer of prompts 6..8");
+            assertArrayEquals(Arrays.copyOfRange(all, (4 * 12 + 6) * row, (4 * 12 + 9) * row),
+                    Arrays.copyOfRange(h.floats(), 4 * 3 * row, 5 * 3 * row), "last layer of prompts 6..8");
         }
     }
 
@@ -81,10 +83,10 @@ class TextEncoderApiTest {
             assertEquals(e.textEmbeds(), e.encoder(2).textEmbeds());
             float[] c = e.conditioning().floats(), c1 = e.encoder(1).conditioning().floats(), c2 = e.encoder(2).conditioning().floats();
             for (int r = 0; r < 2 * 77; r++) {
-                assertArrayEquals(java.util.Arrays.copyOfRange(c1, r * 32, r * 32 + 32), java.util.Arrays.copyOfRange(c, r * 80, r * 80 + 32));
-                assertArrayEquals(java.util.Arrays.copyOfRange(c2, r * 48, r * 48 + 48), java.util.Arrays.copyOfRange(c, r * 80 + 32, r * 80 + 80));
+                assertArrayEquals(Arrays.copyOfRange(c1, r * 32, r * 32 + 32), Arrays.copyOfRange(c, r * 80, r * 80 + 32));
+                assertArrayEquals(Arrays.copyOfRange(c2, r * 48, r * 48 + 48), Arrays.copyOfRange(c, r * 80 + 32, r * 80 + 80));
             }
-            Map<String, String> copies = new java.util.HashMap<>();
+            Map<String, String> copies = new HashMap<>();
             for (TensorSpec s : enc.outputs(Collections.nCopies(2, ""), EncodeRequest.standard())) if (s.copyOf() != null) copies.put(s.name(), s.copyOf());
             assertEquals(Map.of("encoder1.conditioning", "conditioning", "encoder1.pooled_index", "pooled_index", "encoder2.conditioning", "conditioning",
                     "encoder2.input_ids", "input_ids", "encoder2.pooled_index", "pooled_index", "encoder2.pooled_output", "pooled_output",
@@ -141,7 +143,7 @@ class TextEncoderApiTest {
             TensorSpec h = spec(enc.outputs(Collections.nCopies(40_000, ""), hidden), "hidden_states");
             assertEquals(4L * 40_000 * 77 * 64 * 4, h.bytes(), "3.15 GB, past an int");
             assertEquals(1, h.batchAxis());
-            List<String> many = java.util.Collections.nCopies(200_000, "a dog");
+            List<String> many = Collections.nCopies(200_000, "a dog");
             List<Integer> batches = new ArrayList<>();
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> enc.encode(many, EncodeRequest.of(TextOutput.HIDDEN_STATES).progress((done, total) -> batches.add(done))));

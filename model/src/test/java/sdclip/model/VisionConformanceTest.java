@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sdclip.engine.Backend;
@@ -36,7 +37,7 @@ class VisionConformanceTest {
         return ImageEncoder.Options.defaults().withDevice(Device.parse(backend)).withThreads(2).withVisionHeads(4).withBatchSize(3);
     }
 
-    static java.util.stream.Stream<String> backends() { return ModelConformanceTest.backends(); }
+    static Stream<String> backends() { return ModelConformanceTest.backends(); }
 
     @ParameterizedTest(name = "from pixel_values on {0}")
     @MethodSource("backends")

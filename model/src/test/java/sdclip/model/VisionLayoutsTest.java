@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static sdclip.model.ModelConformanceTest.ref;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -17,6 +18,7 @@ import sdclip.model.checkpoint.Naming;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.SafetensorsWriter;
+import sdclip.model.safetensors.TensorType;
 
 /**
  * The vision tower in its other layouts, built from tiny-clip's tensors: an OpenAI/OpenCLIP
@@ -188,8 +190,8 @@ class VisionLayoutsTest {
         long n = 1;
         for (long d : shape) n *= d;
         long bytes = 2 * n;
-        w.add(name, sdclip.model.safetensors.TensorType.F16, shape, out -> {
-            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(1 << 16);
+        w.add(name, TensorType.F16, shape, out -> {
+            ByteBuffer buf = ByteBuffer.allocate(1 << 16);
             for (long left = bytes; left > 0; left -= buf.capacity()) {
                 buf.clear().limit((int) Math.min(left, buf.capacity()));
                 SafetensorsWriter.writeFully(out, buf);

@@ -1,5 +1,6 @@
 package sdclip.testdata;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -9,6 +10,8 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -50,9 +53,9 @@ public final class HubCacheFixture {
     /** Every file under {@code folder}, keyed by its path relative to it with {@code /} separators. */
     public static Map<String, Path> filesOf(Path folder) throws IOException {
         try (Stream<Path> s = Files.walk(folder)) {
-            return s.filter(Files::isRegularFile).collect(java.util.stream.Collectors.toMap(
-                    p -> folder.relativize(p).toString().replace(java.io.File.separatorChar, '/'), p -> p,
-                    (a, b) -> a, java.util.TreeMap::new));
+            return s.filter(Files::isRegularFile).collect(Collectors.toMap(
+                    p -> folder.relativize(p).toString().replace(File.separatorChar, '/'), p -> p,
+                    (a, b) -> a, TreeMap::new));
         }
     }
 

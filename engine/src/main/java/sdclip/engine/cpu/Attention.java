@@ -1,5 +1,6 @@
 package sdclip.engine.cpu;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -32,7 +33,7 @@ final class Attention {
         for (int d = 0; d < headDim; d++) {
             int row = d * padded;
             for (int j = 0; j < seq; j++) kt[row + j] = qkv[base + j * stride + k0 + d];
-            java.util.Arrays.fill(kt, row + seq, row + padded, 0f);
+            Arrays.fill(kt, row + seq, row + padded, 0f);
         }
         float scale = (float) (1 / Math.sqrt(headDim));
         Head head = scratch.head.set(qkv, out, kt, scores, padded, headDim, stride, width, scale);

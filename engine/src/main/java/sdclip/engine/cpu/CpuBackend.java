@@ -1,15 +1,18 @@
 package sdclip.engine.cpu;
 
 import java.lang.foreign.Arena;
+import java.util.ArrayDeque;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.Activation;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
 import sdclip.engine.support.HeapBackend;
-import sdclip.engine.support.WorkerPool;
 import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.WorkerPool;
 
 /**
  * The fast CPU backend: Vector API kernels on the platform's preferred species, scalar tails,
@@ -44,7 +47,7 @@ public final class CpuBackend extends HeapBackend {
     @Override public int threads() { return pool.threads(); }
 
     /** Released activations by size, handed out again: forward passes repeat their shapes. */
-    private final java.util.Map<Integer, java.util.ArrayDeque<HeapActivation>> free = new java.util.HashMap<>();
+    private final Map<Integer, ArrayDeque<HeapActivation>> free = new HashMap<>();
     private long freeFloats;
     /**
      * At most this many floats wait for reuse (24 MB: one batch-8 SD 1.5 forward's activations,
@@ -61,7 +64,7 @@ public final class CpuBackend extends HeapBackend {
 
     @Override public Activation allocate(int size) {
         synchronized (free) {
-            java.util.ArrayDeque<HeapActivation> q = free.get(size);
+            ArrayDeque<HeapActivation> q = free.get(size);
             if (q != null && !q.isEmpty()) {
                 freeFloats -= size;
                 return q.pop();
@@ -74,7 +77,7 @@ public final class CpuBackend extends HeapBackend {
         HeapActivation h = (HeapActivation) a;
         synchronized (free) {
             if (freeFloats + h.size() > MAX_FREE_FLOATS) return; // let the GC have it
-            free.computeIfAbsent(h.size(), k -> new java.util.ArrayDeque<>()).push(h);
+            free.computeIfAbsent(h.size(), k -> new ArrayDeque<>()).push(h);
             freeFloats += h.size();
         }
     }

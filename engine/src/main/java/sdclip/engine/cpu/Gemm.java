@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.BF16Weights;
-import sdclip.engine.F16Weights;
 import sdclip.engine.DType;
+import sdclip.engine.F16Weights;
 
 /**
  * {@code y = x W^T + b} over a {@link PackedLinear}. The activations are first packed into

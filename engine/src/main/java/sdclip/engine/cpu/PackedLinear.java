@@ -2,6 +2,9 @@ package sdclip.engine.cpu;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import sdclip.engine.Weights;
 import sdclip.engine.support.PanelWeights;
@@ -27,8 +30,8 @@ final class PackedLinear extends PanelWeights {
     void packPanel(int p, List<Weights> weightRows, short[] rowBuf, short[] panelBuf, int[] rowWords, int[] panelWords) {
         boolean wide = dtype.bytes() == 4;
         int n0 = p * Gemm.NR;
-        if (wide) java.util.Arrays.fill(panelWords, 0, in * Gemm.NR, 0);
-        else java.util.Arrays.fill(panelBuf, 0, in * Gemm.NR, (short) 0);
+        if (wide) Arrays.fill(panelWords, 0, in * Gemm.NR, 0);
+        else Arrays.fill(panelBuf, 0, in * Gemm.NR, (short) 0);
         for (int j = 0; j < Gemm.NR && n0 + j < out; j++) {
             RowAt at = rowAt(weightRows, n0 + j);
             MemorySegment src = at.block().segment();
@@ -46,7 +49,7 @@ final class PackedLinear extends PanelWeights {
         else MemorySegment.copy(panelBuf, 0, packed, Weights.I16_LE, dst * 2, in * Gemm.NR);
     }
 
-    private static final java.lang.foreign.ValueLayout.OfInt I32_LE =
-            java.lang.foreign.ValueLayout.JAVA_INT_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfInt I32_LE =
+            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
 }

@@ -1,10 +1,5 @@
 package sdclip.engine.cpu;
 
-import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.IntVector;
-import jdk.incubator.vector.VectorOperators;
-import sdclip.engine.support.ScalarMath;
-
 import static sdclip.engine.support.ScalarMath.C2;
 import static sdclip.engine.support.ScalarMath.C3;
 import static sdclip.engine.support.ScalarMath.C4;
@@ -17,6 +12,11 @@ import static sdclip.engine.support.ScalarMath.LOG2E;
 import static sdclip.engine.support.ScalarMath.MAGIC;
 import static sdclip.engine.support.ScalarMath.MAX;
 import static sdclip.engine.support.ScalarMath.MIN;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorOperators;
+import sdclip.engine.support.ScalarMath;
 
 /**
  * exp(x) built from FMA, multiply and bit operations only, in a vector form that rounds as the

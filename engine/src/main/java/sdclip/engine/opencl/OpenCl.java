@@ -5,6 +5,7 @@ import static org.jocl.CL.*;
 import java.util.ArrayList;
 import java.util.List;
 import org.jocl.CL;
+import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
 import org.jocl.cl_device_id;
@@ -35,7 +36,7 @@ public final class OpenCl {
             int[] n = new int[1];
             try {
                 clGetPlatformIDs(0, null, n);
-            } catch (org.jocl.CLException e) {
+            } catch (CLException e) {
                 if (e.getStatus() == -1001 /* CL_PLATFORM_NOT_FOUND_KHR */) return List.of();
                 throw e;
             }
@@ -46,7 +47,7 @@ public final class OpenCl {
                 int[] count = new int[1];
                 try {
                     clGetDeviceIDs(platforms[p], CL_DEVICE_TYPE_ALL, 0, null, count);
-                } catch (org.jocl.CLException e) {
+                } catch (CLException e) {
                     continue; // CL_DEVICE_NOT_FOUND
                 }
                 cl_device_id[] ids = new cl_device_id[count[0]];

@@ -8,12 +8,14 @@ import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
 import org.jocl.Sizeof;
@@ -51,7 +53,7 @@ public final class OpenClBackend implements Backend {
     /** Every buffer this backend created and still holds: weights, activations handed out, pooled ones. */
     private final Set<cl_mem> live = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Released activation buffers by size in floats, handed out again by {@link #allocate}. */
-    private final Map<Integer, java.util.ArrayDeque<cl_mem>> free = new HashMap<>();
+    private final Map<Integer, ArrayDeque<cl_mem>> free = new HashMap<>();
     private final int ts, wg;
     private boolean closed;
 
@@ -135,7 +137,7 @@ public final class OpenClBackend implements Backend {
     /** A buffer of {@code size} floats: a released one of that size when there is one (forward passes repeat their shapes). */
     @Override public synchronized Activation allocate(int size) {
         requireOpen();
-        java.util.ArrayDeque<cl_mem> pool = free.get(size);
+        ArrayDeque<cl_mem> pool = free.get(size);
         cl_mem m = pool == null || pool.isEmpty() ? created(clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4L, size * 4L), null, null)) : pool.pop();
         return new ClActivation(size, m);
     }
@@ -143,7 +145,7 @@ public final class OpenClBackend implements Backend {
     /** Pools the buffer for the next {@link #allocate} of its size; after {@link #close}, only forgets it (close freed it). */
     @Override public synchronized void release(Activation a) {
         ClActivation c = (ClActivation) a;
-        if (c.mem != null && !closed) free.computeIfAbsent(c.size(), k -> new java.util.ArrayDeque<>()).push(c.mem);
+        if (c.mem != null && !closed) free.computeIfAbsent(c.size(), k -> new ArrayDeque<>()).push(c.mem);
         c.mem = null;
     }
 
@@ -311,10 +313,10 @@ public final class OpenClBackend implements Backend {
     @Override public synchronized void close() {
         if (closed) return;
         closed = true;
-        live.forEach(org.jocl.CL::clReleaseMemObject); // pooled and unreleased activations too
+        live.forEach(CL::clReleaseMemObject); // pooled and unreleased activations too
         live.clear();
         free.clear();
-        kernels.values().forEach(org.jocl.CL::clReleaseKernel);
+        kernels.values().forEach(CL::clReleaseKernel);
         clReleaseProgram(program);
         clReleaseCommandQueue(queue);
         clReleaseContext(context);

@@ -1,5 +1,6 @@
 package sdclip.engine.portable;
 
+import java.util.Arrays;
 import sdclip.engine.support.ScalarMath;
 
 /**
@@ -26,7 +27,7 @@ final class Attention {
         float scale = (float) (1 / Math.sqrt(headDim));
         for (int i = 0; i < seq; i++) {
             int qi = base + i * stride + q0, n = causal ? i + 1 : seq;
-            java.util.Arrays.fill(scores, 0, n, 0f);
+            Arrays.fill(scores, 0, n, 0f);
             for (int d = 0; d < headDim; d++) {
                 float q = qkv[qi + d];
                 float[] kd = kt[d];
@@ -34,7 +35,7 @@ final class Attention {
             }
             for (int j = 0; j < n; j++) scores[j] *= scale;
             softmax(scores, n);
-            java.util.Arrays.fill(acc, 0, headDim, 0f);
+            Arrays.fill(acc, 0, headDim, 0f);
             for (int k = 0; k < n; k++) {
                 float p = scores[k];
                 float[] v = vr[k];

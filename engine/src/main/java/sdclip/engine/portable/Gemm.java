@@ -1,5 +1,7 @@
 package sdclip.engine.portable;
 
+import java.util.Arrays;
+
 /**
  * {@code y = x W^T + b} over {@link PackedPanels}, in loops C2 auto-vectorizes. What C2 (JDK 25)
  * needs, found by reading its machine code: the inner loop must index every array with the
@@ -32,7 +34,7 @@ final class Gemm {
 
         float[][] tile(int rows) {
             if (tile.length < rows) {
-                float[][] t = java.util.Arrays.copyOf(tile, rows);
+                float[][] t = Arrays.copyOf(tile, rows);
                 for (int r = tile.length; r < rows; r++) t[r] = new float[NR];
                 tile = t;
             }

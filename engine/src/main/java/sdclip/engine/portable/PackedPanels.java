@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+import java.util.Arrays;
 import java.util.List;
 import sdclip.engine.BF16Weights;
 import sdclip.engine.DType;
@@ -32,7 +33,7 @@ final class PackedPanels extends PanelWeights {
     void packPanel(int p, List<Weights> weightRows, int[] rowBuf, int[] panelBuf) {
         boolean wide = dtype.bytes() == 4;
         int n0 = p * Gemm.NR, size = in * Gemm.NR;
-        java.util.Arrays.fill(panelBuf, 0, size, 0);
+        Arrays.fill(panelBuf, 0, size, 0);
         for (int j = 0; j < Gemm.NR && n0 + j < out; j++) {
             RowAt at = rowAt(weightRows, n0 + j);
             MemorySegment src = at.block().segment();

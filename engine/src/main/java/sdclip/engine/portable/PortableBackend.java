@@ -1,6 +1,7 @@
 package sdclip.engine.portable;
 
 import java.lang.foreign.Arena;
+import java.util.Arrays;
 import java.util.List;
 import sdclip.engine.Activation;
 import sdclip.engine.Weights;
@@ -82,7 +83,7 @@ public final class PortableBackend extends HeapBackend {
      */
     private static void layerNormRow(float[] x, float[] y, int off, HeapNorm p, float[] acc) {
         int d = p.dim, upper = d / LANES * LANES;
-        java.util.Arrays.fill(acc, 0, LANES, 0f);
+        Arrays.fill(acc, 0, LANES, 0f);
         for (int i = 0; i < upper; i += LANES) {
             for (int j = 0; j < LANES; j++) acc[j] += x[off + i + j];
         }
@@ -90,7 +91,7 @@ public final class PortableBackend extends HeapBackend {
         for (int j = 0; j < LANES; j++) sum += acc[j];
         for (int i = upper; i < d; i++) sum += x[off + i];
         float mean = sum / d;
-        java.util.Arrays.fill(acc, 0, LANES, 0f);
+        Arrays.fill(acc, 0, LANES, 0f);
         for (int i = 0; i < upper; i += LANES) {
             for (int j = 0; j < LANES; j++) {
                 float c = x[off + i + j] - mean;

@@ -2,6 +2,7 @@ package sdclip.engine.cpu;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
@@ -35,7 +36,7 @@ class VectorMathTest {
         assertEquals(true, Float.isNaN(VectorMath.exp(Float.NaN)));
         float[] in = {Float.NEGATIVE_INFINITY, -100f, 0f, 1f};
         float[] out = new float[FloatVector.SPECIES_PREFERRED.length()];
-        float[] padded = java.util.Arrays.copyOf(in, out.length);
+        float[] padded = Arrays.copyOf(in, out.length);
         VectorMath.exp(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, padded, 0)).intoArray(out, 0);
         assertEquals(0f, out[0]);
         assertEquals(0f, out[1]);

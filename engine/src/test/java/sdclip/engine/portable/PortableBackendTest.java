@@ -10,8 +10,8 @@ import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.BackendContractTest;
 import sdclip.engine.Backends;
-import sdclip.engine.Device;
 import sdclip.engine.DType;
+import sdclip.engine.Device;
 import sdclip.engine.Weights;
 import sdclip.testdata.Seeded;
 

@@ -6,9 +6,9 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint.Family;
 import sdclip.model.safetensors.TensorStore;
-import sdclip.model.ModelFormatException;
 
 /**
  * A diffusers pipeline folder: {@code text_encoder/} and/or {@code text_encoder_2/}, each a

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import sdclip.model.ModelFormatException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
-import sdclip.model.ModelFormatException;
 
 /**
  * What sdclip reads from a Hugging Face or diffusers folder's JSON files: {@code config.json}

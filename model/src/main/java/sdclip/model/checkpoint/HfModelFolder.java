@@ -5,10 +5,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint.Family;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorStore;
-import sdclip.model.ModelFormatException;
 
 /**
  * A Hugging Face model folder: CLIPModel, CLIPTextModel(WithProjection) or

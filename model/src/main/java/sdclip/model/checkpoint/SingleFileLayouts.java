@@ -1,12 +1,12 @@
 package sdclip.model.checkpoint;
 
+import static sdclip.model.checkpoint.LayoutRule.TowerRule.hf;
+import static sdclip.model.checkpoint.LayoutRule.TowerRule.openAi;
+import static sdclip.model.checkpoint.LayoutRule.TowerRule.openClip;
 import static sdclip.model.checkpoint.LayoutRule.key;
 import static sdclip.model.checkpoint.LayoutRule.prefix;
 import static sdclip.model.checkpoint.LayoutRule.rule;
 import static sdclip.model.checkpoint.LayoutRule.width;
-import static sdclip.model.checkpoint.LayoutRule.TowerRule.hf;
-import static sdclip.model.checkpoint.LayoutRule.TowerRule.openAi;
-import static sdclip.model.checkpoint.LayoutRule.TowerRule.openClip;
 
 import java.nio.file.Path;
 import java.util.List;

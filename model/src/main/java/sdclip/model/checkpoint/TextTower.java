@@ -4,10 +4,10 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
-import sdclip.engine.Weights;
 
 /**
  * One CLIP text encoder inside a checkpoint, every tensor resolved to its canonical Hugging Face

@@ -4,6 +4,7 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
+import java.util.function.IntFunction;
 import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -51,7 +52,7 @@ final class TowerTensors {
      *
      * @return how many layers there are, and the MLP width of layer 0's first linear
      */
-    Layers putLayers(java.util.function.IntFunction<String> canonical, int width, boolean hf) {
+    Layers putLayers(IntFunction<String> canonical, int width, boolean hf) {
         int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
         if (layers == 0) throw new SafetensorsException(store.path(), owner + " under \"" + prefix + "\" has no transformer layers");
         TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);

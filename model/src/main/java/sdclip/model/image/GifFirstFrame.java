@@ -1,5 +1,6 @@
 package sdclip.model.image;
 
+import java.util.Arrays;
 import javax.imageio.metadata.IIOMetadata;
 import org.w3c.dom.Element;
 
@@ -29,7 +30,7 @@ record GifFirstFrame(int screenWidth, int screenHeight, int left, int top, int f
         int w = canvasWidth(frameWidth), h = canvasHeight(frameHeight);
         if (w == frameWidth && h == frameHeight) return frame;
         byte[] canvas = new byte[w * h];
-        java.util.Arrays.fill(canvas, (byte) fill);
+        Arrays.fill(canvas, (byte) fill);
         for (int y = 0; y < frameHeight; y++) System.arraycopy(frame, y * frameWidth, canvas, (top + y) * w + left, frameWidth);
         return canvas;
     }

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,7 +100,7 @@ public final class TorchFile implements AutoCloseable {
         try (var in = Files.newInputStream(path)) {
             int n = in.readNBytes(head, 0, head.length);
             boolean zip = n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
-            return zip || (n == head.length && java.util.Arrays.equals(head, LEGACY_START));
+            return zip || (n == head.length && Arrays.equals(head, LEGACY_START));
         } catch (IOException e) {
             return false;
         }

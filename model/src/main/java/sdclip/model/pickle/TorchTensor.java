@@ -4,6 +4,7 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
+import java.util.Arrays;
 import sdclip.model.safetensors.TensorType;
 
 /**
@@ -74,11 +75,11 @@ public final class TorchTensor {
         }
         if (offset < 0) throw new PickleException(file, "tensor on storage " + key() + " has a negative storage offset");
         if (elements > 0 && last >= storage.elements) {
-            throw new PickleException(file, "tensor of shape " + java.util.Arrays.toString(shape) + " at offset " + offset + " reaches element " + last
+            throw new PickleException(file, "tensor of shape " + Arrays.toString(shape) + " at offset " + offset + " reaches element " + last
                     + " of storage " + key() + ", which has " + storage.elements);
         }
         if (elements > storage.elements) {
-            throw new PickleException(file, "tensor of shape " + java.util.Arrays.toString(shape) + " has more elements than its storage " + key() + " (overlapping strides)");
+            throw new PickleException(file, "tensor of shape " + Arrays.toString(shape) + " has more elements than its storage " + key() + " (overlapping strides)");
         }
     }
 
@@ -132,5 +133,5 @@ public final class TorchTensor {
 
     private String key() { return Globals.printable(storage.key); }
 
-    @Override public String toString() { return "tensor " + type() + java.util.Arrays.toString(shape); }
+    @Override public String toString() { return "tensor " + type() + Arrays.toString(shape); }
 }

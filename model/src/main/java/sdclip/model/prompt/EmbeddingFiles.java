@@ -16,9 +16,9 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
-import sdclip.model.format.TensorFiles;
 import sdclip.model.ModelFormatException;
 import sdclip.model.PromptException;
+import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 

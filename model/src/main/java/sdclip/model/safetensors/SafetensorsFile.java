@@ -15,6 +15,7 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
@@ -158,7 +159,7 @@ public final class SafetensorsFile implements TensorStore {
         return new TensorInfo(name, type, shape, begin, end);
     }
 
-    private static void checkOverlaps(java.util.Collection<TensorInfo> infos, Path path) {
+    private static void checkOverlaps(Collection<TensorInfo> infos, Path path) {
         List<TensorInfo> sorted = new ArrayList<>(infos);
         sorted.removeIf(t -> t.bytes() == 0);
         sorted.sort(Comparator.comparingLong(TensorInfo::begin));

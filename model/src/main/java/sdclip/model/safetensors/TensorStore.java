@@ -1,6 +1,8 @@
 package sdclip.model.safetensors;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
@@ -74,7 +76,7 @@ public interface TensorStore extends AutoCloseable {
         if (t.type() != TensorType.I64) throw new SafetensorsException(path(), name, "has dtype " + t.type() + ", expected I64");
         if (t.elements() > Integer.MAX_VALUE - 8) throw new SafetensorsException(path(), name, "is too large to read into memory");
         long[] out = new long[(int) t.elements()];
-        MemorySegment.copy(bytes(name), java.lang.foreign.ValueLayout.JAVA_LONG_UNALIGNED.withOrder(java.nio.ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
+        MemorySegment.copy(bytes(name), ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
         return out;
     }
 

@@ -7,9 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import sdclip.engine.DType;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorType;
-import sdclip.engine.DType;
 
 /**
  * The full-size SD 1.5-shaped text encoder whose every weight is a formula of its Hugging Face

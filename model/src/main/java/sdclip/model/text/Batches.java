@@ -5,6 +5,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.function.IntConsumer;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
 
@@ -56,7 +57,7 @@ public final class Batches {
     }
 
     /** Runs every row, batch by batch, telling {@code done} the prompts finished after each. */
-    public void run(Rows rows, Consumer sink, java.util.function.IntConsumer done) throws IOException {
+    public void run(Rows rows, Consumer sink, IntConsumer done) throws IOException {
         int n = rows.size(), context = encoders.getFirst().config().contextLength();
         boolean full = encoders.stream().anyMatch(EncoderOutputs::fullSequence);
         BatchPlan plan = new BatchPlan(batchSize, context, full);

@@ -4,9 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
-import sdclip.model.ModelFormatException;
 
 /**
  * The text projection each encoder runs with when another model lends one (SD 1.x has none of

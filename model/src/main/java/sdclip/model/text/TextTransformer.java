@@ -1,10 +1,10 @@
 package sdclip.model.text;
 
-import sdclip.model.checkpoint.ClipTextConfig;
-import sdclip.model.checkpoint.TextTower;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
+import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.checkpoint.TextTower;
 import sdclip.model.transformer.EncoderLayers;
 import sdclip.model.transformer.Projection;
 

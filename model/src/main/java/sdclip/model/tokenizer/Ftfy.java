@@ -3,9 +3,11 @@ package sdclip.model.tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharacterCodingException;
+import java.nio.charset.Charset;
 import java.nio.charset.CodingErrorAction;
 import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
+import java.util.Arrays;
 import java.util.Map;
 
 /**
@@ -231,9 +233,9 @@ final class Ftfy {
         private static final int[] BYTE_OF = new int[0x10000];
 
         static {
-            java.util.Arrays.fill(BYTE_OF, -1);
+            Arrays.fill(BYTE_OF, -1);
             for (int b = 0; b < 256; b++) {
-                CharBuffer cb = java.nio.charset.Charset.forName("windows-1252").decode(ByteBuffer.wrap(new byte[] {(byte) b}));
+                CharBuffer cb = Charset.forName("windows-1252").decode(ByteBuffer.wrap(new byte[] {(byte) b}));
                 char c = cb.charAt(0);
                 BYTE_OF[c == '\uFFFD' ? b : c] = b;
             }

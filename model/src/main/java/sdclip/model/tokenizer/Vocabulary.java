@@ -1,16 +1,22 @@
 package sdclip.model.tokenizer;
 
 import java.io.BufferedReader;
+import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.nio.charset.CharacterCodingException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
+import java.util.zip.ZipException;
 import sdclip.model.ModelFormatException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
@@ -79,7 +85,7 @@ final class Vocabulary {
         try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
             r.readLine(); // header
             for (String line; lines.size() < OPENAI_MERGES && (line = r.readLine()) != null; ) lines.add(line);
-        } catch (java.util.zip.ZipException e) {
+        } catch (ZipException e) {
             throw new ModelFormatException(gz, "not a gzip file (" + e.getMessage() + ")", e);
         } catch (IOException e) {
             throw unreadable(gz, e);
@@ -136,10 +142,10 @@ final class Vocabulary {
     /** A read that failed part way (a truncated or corrupt file, bad UTF-8, not JSON), as one line naming the file. */
     private static IOException unreadable(Path file, Exception e) {
         String reason = switch (e) {
-            case java.io.EOFException _ -> "the file ends early (truncated?)";
-            case java.nio.charset.CharacterCodingException _ -> "not UTF-8 text";
-            case java.nio.file.AccessDeniedException _ -> "permission denied";
-            case java.nio.file.NoSuchFileException _ -> "no such file";
+            case EOFException _ -> "the file ends early (truncated?)";
+            case CharacterCodingException _ -> "not UTF-8 text";
+            case AccessDeniedException _ -> "permission denied";
+            case NoSuchFileException _ -> "no such file";
             default -> e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
         };
         return new IOException(file + ": cannot read the vocabulary: " + reason, e);
@@ -173,7 +179,7 @@ final class Vocabulary {
                     chars.add(256 + extra++);
                 }
             }
-            java.util.Arrays.fill(CHAR_TO_BYTE, -1);
+            Arrays.fill(CHAR_TO_BYTE, -1);
             for (int i = 0; i < 256; i++) {
                 VOCAB_ORDER[i] = (char) (int) chars.get(i);
                 BYTE_TO_CHAR[bytes.get(i)] = (char) (int) chars.get(i);

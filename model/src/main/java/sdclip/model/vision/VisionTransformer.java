@@ -1,5 +1,6 @@
 package sdclip.model.vision;
 
+import java.util.Arrays;
 import java.util.List;
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
@@ -107,7 +108,7 @@ public final class VisionTransformer {
             backend.write(patches, 0, in, 0, patches.length);
             backend.linear(patch, in, batch * n, out);
             int[] ids = new int[batch * t];
-            java.util.Arrays.fill(ids, 1);
+            Arrays.fill(ids, 1);
             float[] zero = new float[w];
             for (int b = 0; b < batch; b++) {
                 ids[b * t] = 0;

@@ -7,20 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.EncodeRequest;
+import sdclip.model.Encoding;
+import sdclip.model.ModelConformanceTest;
+import sdclip.model.TextEncoder;
+import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorInfo;
-import sdclip.model.ModelConformanceTest;
-import sdclip.model.TextEncoder;
-import sdclip.model.Encoding;
-import sdclip.model.EncodeRequest;
+import sdclip.testdata.Seeded;
 
 /** Family recognition on every reference file (expectations from models.json), and broken checkpoints. */
 class CheckpointTest {
@@ -31,7 +35,7 @@ class CheckpointTest {
     @Test
     void recognisesEveryReferenceFile() throws IOException {
         @SuppressWarnings("unchecked")
-        Map<String, Object> models = (Map<String, Object>) sdclip.model.json.Json.parse(java.nio.file.Files.readString(ref("models/models.json")));
+        Map<String, Object> models = (Map<String, Object>) Json.parse(Files.readString(ref("models/models.json")));
         record Want(String key, Checkpoint.Family family, Naming naming) {}
         List<Want> wants = List.of(
                 new Want("tiny-clip", Checkpoint.Family.CLIP, Naming.HUGGING_FACE),
@@ -57,7 +61,7 @@ class CheckpointTest {
                 assertEquals(text.get("context_length"), (long) k.contextLength(), w.key);
                 assertEquals(text.get("activation"), k.activation().id(), w.key);
                 Object embed = text.get("embed_dim");
-                assertEquals(embed == sdclip.model.json.Json.NULL ? 0L : (Long) embed, (long) k.projectionDim(), w.key);
+                assertEquals(embed == Json.NULL ? 0L : (Long) embed, (long) k.projectionDim(), w.key);
                 assertEquals(w.key.equals("tiny-clip"), c.hasVisionTower(), w.key);
             }
         }
@@ -88,7 +92,7 @@ class CheckpointTest {
             {"models/tiny-sd15.safetensors", "st.ckpt"},
         };
         for (String[] c : copies) {
-            Path copy = java.nio.file.Files.copy(ref(c[0]), dir.resolve(c[1]));
+            Path copy = Files.copy(ref(c[0]), dir.resolve(c[1]));
             try (var store = Checkpoint.openTensors(copy)) {
                 assertArrayEquals(want, store.floats(token), c[1]);
             }
@@ -121,11 +125,11 @@ class CheckpointTest {
         assertTrue(vision.vision());
         Path copy = dir.resolve("sd15-diffusers");
         for (String f : List.of("model_index.json", "text_encoder/model.safetensors")) {
-            java.nio.file.Files.createDirectories(copy.resolve(f).getParent());
-            java.nio.file.Files.copy(ref("models/tiny-sd15-diffusers/" + f), copy.resolve(f));
+            Files.createDirectories(copy.resolve(f).getParent());
+            Files.copy(ref("models/tiny-sd15-diffusers/" + f), copy.resolve(f));
         }
-        String config = java.nio.file.Files.readString(ref("models/tiny-sd15-diffusers/text_encoder/config.json"));
-        java.nio.file.Files.writeString(copy.resolve("text_encoder/config.json"), config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
+        String config = Files.readString(ref("models/tiny-sd15-diffusers/text_encoder/config.json"));
+        Files.writeString(copy.resolve("text_encoder/config.json"), config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
         SafetensorsException file = assertThrows(SafetensorsException.class, () -> Checkpoint.open(copy, null));
         assertEquals(copy.resolve("text_encoder/model.safetensors") + ": text_encoder: 5 heads do not divide the width 64", file.getMessage());
         try (Checkpoint c = Checkpoint.open(copy, new int[] {2})) {
@@ -140,7 +144,7 @@ class CheckpointTest {
         try (TextEncoder one = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu"));
              TextEncoder four = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4))) {
             float[] a = one.encode(prompts).get("pooled_output").floats(), b = four.encode(prompts).get("pooled_output").floats();
-            assertTrue(sdclip.testdata.Seeded.relativeError(a, b) > 1e-3);
+            assertTrue(Seeded.relativeError(a, b) > 1e-3);
         }
     }
 
@@ -161,7 +165,7 @@ class CheckpointTest {
     private Path mutated(String name, UnaryOperator<Map<String, TensorInfo>> change) throws IOException {
         Path out = dir.resolve(name);
         try (SafetensorsFile src = SafetensorsFile.open(ref("models/tiny-sd15.safetensors"))) {
-            Map<String, TensorInfo> infos = new java.util.LinkedHashMap<>();
+            Map<String, TensorInfo> infos = new LinkedHashMap<>();
             for (String n : src.names()) infos.put(n, src.info(n));
             SafetensorsWriter w = new SafetensorsWriter();
             change.apply(infos).forEach((n, t) -> w.add(n, t.type(), t.shape(), ch -> SafetensorsWriter.writeFully(ch, src.bytes(src.names().contains(n) ? n : t.name()).asByteBuffer())));

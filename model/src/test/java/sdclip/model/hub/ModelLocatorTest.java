@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -160,7 +161,7 @@ class ModelLocatorTest {
         Path a1111 = dir.resolve("webui");
         touch(a1111.resolve("models/Stable-diffusion/v1-5-pruned-emaonly.ckpt"));
         touch(a1111.resolve("embeddings/bad_prompt.pt"));
-        ModelLocator fromEnv = new ModelLocator(Map.of("SDCLIP_MODELS", root + java.io.File.pathSeparator + a1111), null);
+        ModelLocator fromEnv = new ModelLocator(Map.of("SDCLIP_MODELS", root + File.pathSeparator + a1111), null);
         assertEquals(a1111.resolve("models/Stable-diffusion/v1-5-pruned-emaonly.ckpt"), fromEnv.locate("v1-5-pruned-emaonly"));
         assertEquals(a1111.resolve("embeddings/bad_prompt.pt"), fromEnv.locate("bad_prompt"));
         assertEquals(root.resolve("models/checkpoints/sd15.safetensors"), fromEnv.locate("sd15"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.awt.image.BufferedImage;
+import java.awt.image.DataBuffer;
 import java.awt.image.Raster;
 import java.awt.image.WritableRaster;
 import java.io.ByteArrayOutputStream;
@@ -15,6 +16,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.Random;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
@@ -43,7 +45,7 @@ class BadImageTest {
 
     private static BufferedImage noise(int w, int h) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        java.util.Random r = new java.util.Random(1);
+        Random r = new Random(1);
         for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, r.nextInt());
         return img;
     }
@@ -93,7 +95,7 @@ class BadImageTest {
 
     @Test
     void cmykJpegIsRefusedClearly() throws IOException {
-        WritableRaster cmyk = Raster.createInterleavedRaster(java.awt.image.DataBuffer.TYPE_BYTE, 16, 16, 4, null);
+        WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 16, 16, 4, null);
         for (int i = 0; i < 16 * 16 * 4; i++) cmyk.getDataBuffer().setElem(i, i * 7);
         Path p = dir.resolve("cmyk.jpg");
         ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();

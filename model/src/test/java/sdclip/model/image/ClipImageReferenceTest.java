@@ -3,6 +3,7 @@ package sdclip.model.image;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.IOException;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -26,7 +27,7 @@ class ClipImageReferenceTest {
     static float[] pixelValues;
 
     @BeforeAll
-    static void open() throws java.io.IOException {
+    static void open() throws IOException {
         root = ReferenceData.require();
         expected = SafetensorsFile.open(root.resolve("expected/tiny-clip.expected.safetensors"));
         pixelU8 = expected.bytes("pixel_u8").toArray(ValueLayout.JAVA_BYTE);

@@ -3,6 +3,7 @@ package sdclip.model.image;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.zip.CRC32;
 import java.util.zip.Deflater;
 
@@ -46,7 +47,7 @@ final class RawPng {
         byte[] buf = new byte[raw.size() + 64];
         int n = d.deflate(buf);
         d.end();
-        chunk("IDAT", java.util.Arrays.copyOf(buf, n));
+        chunk("IDAT", Arrays.copyOf(buf, n));
         return end();
     }
 

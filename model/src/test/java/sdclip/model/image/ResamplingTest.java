@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** Pillow's BICUBIC and NEAREST resize and the premultiplied-alpha path, on small images. */
@@ -26,7 +27,7 @@ class ResamplingTest {
         assertArrayEquals(new int[] {0, 0}, w.start());
         assertArrayEquals(new int[] {4, 4}, w.count());
         int[] k = w.fixedPoint();
-        assertArrayEquals(new int[] {1923834, 1923834, 502623, -155987}, java.util.Arrays.copyOfRange(k, 0, 4));
+        assertArrayEquals(new int[] {1923834, 1923834, 502623, -155987}, Arrays.copyOfRange(k, 0, 4));
         assertArrayEquals(bytes(21, 234), BicubicResampler.resize(bytes(0, 0, 255, 255), 4, 1, 1, 2, 1));
     }
 
@@ -56,10 +57,10 @@ class ResamplingTest {
     @Test
     void constantImagesStayConstantInEveryPath() {
         byte[] gray = new byte[7 * 5];
-        java.util.Arrays.fill(gray, (byte) 77);
+        Arrays.fill(gray, (byte) 77);
         assertArrayEquals(filled(3 * 11, 77), BicubicResampler.resize(gray, 7, 5, 1, 3, 11));
         int[] wide = new int[7 * 5];
-        java.util.Arrays.fill(wide, 40000);
+        Arrays.fill(wide, 40000);
         for (int v : BicubicResampler.resize(wide, 7, 5, 2, 9)) assertEquals(40000, v);
     }
 
@@ -126,7 +127,7 @@ class ResamplingTest {
 
     private static byte[] filled(int n, int v) {
         byte[] b = new byte[n];
-        java.util.Arrays.fill(b, (byte) v);
+        Arrays.fill(b, (byte) v);
         return b;
     }
 }

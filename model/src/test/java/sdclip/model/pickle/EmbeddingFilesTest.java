@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.TensorType;
@@ -51,7 +52,7 @@ class EmbeddingFilesTest {
     void diffusersLearnedEmbedsHoldOneVector() throws IOException {
         try (TorchFile f = TorchFile.open(ReferenceData.require("embeddings/learned_embeds.bin"))) {
             Map<?, ?> root = assertInstanceOf(Map.class, f.root());
-            assertEquals(java.util.Set.of("<fox-token>"), root.keySet());
+            assertEquals(Set.of("<fox-token>"), root.keySet());
             TorchTensor t = assertInstanceOf(TorchTensor.class, root.get("<fox-token>"));
             assertArrayEquals(new long[] {64}, t.shape());
             assertArrayEquals(embeddingRow(FOX), floats(t));
@@ -62,9 +63,9 @@ class EmbeddingFilesTest {
     void theSameFilesAsTensorStores() throws IOException {
         try (TorchCheckpoint a = TorchCheckpoint.open(ReferenceData.require("embeddings/redfox-a1111.pt"));
                 TorchCheckpoint b = TorchCheckpoint.open(ReferenceData.require("embeddings/learned_embeds.bin"))) {
-            assertEquals(java.util.Set.of("string_to_param.*"), a.names());
+            assertEquals(Set.of("string_to_param.*"), a.names());
             assertEquals("1500", a.metadata().get("step"));
-            assertEquals(java.util.Set.of("<fox-token>"), b.names());
+            assertEquals(Set.of("<fox-token>"), b.names());
             assertArrayEquals(embeddingRow(FOX), b.floats("<fox-token>"));
         }
     }

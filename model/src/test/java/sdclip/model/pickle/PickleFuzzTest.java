@@ -9,14 +9,18 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.safetensors.SafetensorsException;
 import sdclip.testdata.ReferenceData;
 
 /**
@@ -59,7 +63,7 @@ class PickleFuzzTest {
      */
     @ParameterizedTest
     @ValueSource(strings = {"models/tiny-sd15.ckpt", "models/tiny-sd15-torch-legacy.ckpt"})
-    void mutatedCheckpointFilesOpenOrFailCleanly(String seedFile, @org.junit.jupiter.api.io.TempDir Path dir) throws IOException {
+    void mutatedCheckpointFilesOpenOrFailCleanly(String seedFile, @TempDir Path dir) throws IOException {
         byte[] seed = Files.readAllBytes(ReferenceData.require(seedFile));
         long[][] hot = hotRegions(seed);
         SplittableRandom rnd = new SplittableRandom(20261202L + seedFile.hashCode());
@@ -71,10 +75,10 @@ class PickleFuzzTest {
                 MemorySegment bytes = mutate(seed, hot, rnd, undo);
                 try {
                     Files.write(file, bytes.toArray(ValueLayout.JAVA_BYTE));
-                    try (sdclip.model.checkpoint.Checkpoint c = sdclip.model.checkpoint.Checkpoint.open(file, new int[] {4})) {
+                    try (Checkpoint c = Checkpoint.open(file, new int[] {4})) {
                         assertTrue(c.encoders().size() == 1, "iteration " + it);
                     }
-                } catch (PickleException | sdclip.model.safetensors.SafetensorsException | IOException | IllegalArgumentException e) {
+                } catch (PickleException | SafetensorsException | IOException | IllegalArgumentException e) {
                     assertTrue(e.getMessage() != null && e.getMessage().contains(file.toString()) && !e.getMessage().contains("\n"),
                             seedFile + " iteration " + it + ": the message names the file: " + e.getMessage());
                 } catch (Throwable t) {
@@ -105,7 +109,7 @@ class PickleFuzzTest {
         regions.add(new long[] {cd, f.length});
         for (int p = cd; p + 46 <= f.length && b.getInt(p) == 0x02014b50; p += 46 + b.getShort(p + 28) + b.getShort(p + 30) + b.getShort(p + 32)) {
             int local = b.getInt(p + 42), data = local + 30 + b.getShort(local + 26) + b.getShort(local + 28);
-            String entry = new String(f, p + 46, b.getShort(p + 28), java.nio.charset.StandardCharsets.UTF_8);
+            String entry = new String(f, p + 46, b.getShort(p + 28), StandardCharsets.UTF_8);
             if (entry.endsWith("/data.pkl")) regions.addFirst(new long[] {data, data + b.getInt(p + 24)});
             regions.add(new long[] {local, data});
         }

@@ -12,8 +12,11 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.EncodeRequest;
@@ -44,7 +47,7 @@ class TorchFoldersTest {
         int renamed = 0;
         for (int i = 0; i < p.length; ) {
             int len = i + 5 <= p.length && p[i] == 'X' ? ByteBuffer.wrap(p, i + 1, 4).order(ByteOrder.LITTLE_ENDIAN).getInt() : -1;
-            if (len >= f.length && i + 5 + len <= p.length && java.util.Arrays.equals(p, i + 5, i + 5 + f.length, f, 0, f.length)) {
+            if (len >= f.length && i + 5 + len <= p.length && Arrays.equals(p, i + 5, i + 5 + f.length, f, 0, f.length)) {
                 out.write('X');
                 out.writeBytes(ByteBuffer.allocate(4).order(ByteOrder.LITTLE_ENDIAN).putInt(len - f.length + t.length).array());
                 out.writeBytes(t);
@@ -76,15 +79,15 @@ class TorchFoldersTest {
         }
         // The diffusers folder's own safetensors text encoder is conformance-tested against the reference.
         try (TextEncoder want = TextEncoder.open(source, TextEncoder.Options.defaults().withThreads(1))) {
-            Encoding w = want.encode(java.util.List.of("a photo of an astronaut riding a horse on mars", "a dog"), EncodeRequest.standard());
+            Encoding w = want.encode(List.of("a photo of an astronaut riding a horse on mars", "a dog"), EncodeRequest.standard());
             for (Path model : new Path[] {hf, dir.resolve("diffusers")}) {
                 var options = TextEncoder.Options.defaults().withThreads(1).withHeads(model == hf ? new int[] {4} : null)
                         .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz"));
                 try (TextEncoder enc = TextEncoder.open(model, options)) {
                     assertEquals(model == hf ? Checkpoint.Family.CLIP_TEXT : Checkpoint.Family.SD1, enc.checkpoint().family(), model.toString());
-                    Encoding e = enc.encode(java.util.List.of("a photo of an astronaut riding a horse on mars", "a dog"), EncodeRequest.standard());
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(w.get("last_hidden_state").floats(), e.get("last_hidden_state").floats(), model.toString());
-                    org.junit.jupiter.api.Assertions.assertArrayEquals(w.get("pooled_output").floats(), e.get("pooled_output").floats(), model.toString());
+                    Encoding e = enc.encode(List.of("a photo of an astronaut riding a horse on mars", "a dog"), EncodeRequest.standard());
+                    Assertions.assertArrayEquals(w.get("last_hidden_state").floats(), e.get("last_hidden_state").floats(), model.toString());
+                    Assertions.assertArrayEquals(w.get("pooled_output").floats(), e.get("pooled_output").floats(), model.toString());
                 }
             }
         }

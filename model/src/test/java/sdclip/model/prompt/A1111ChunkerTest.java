@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 
 import java.io.IOException;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,7 +24,7 @@ class A1111ChunkerTest {
     }
 
     static String words(String word, int n) {
-        return String.join(" ", java.util.Collections.nCopies(n, word));
+        return String.join(" ", Collections.nCopies(n, word));
     }
 
     /** start + body + end-padding + end, weights 1. */

@@ -10,19 +10,21 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import sdclip.engine.DType;
 import sdclip.model.EncodeRequest;
 import sdclip.model.Encoding;
 import sdclip.model.ModelConformanceTest;
 import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
+import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.model.checkpoint.HiddenAct;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.ReferenceData;
-import sdclip.engine.DType;
-import sdclip.model.checkpoint.HiddenAct;
-import sdclip.model.checkpoint.ClipTextConfig;
+import sdclip.testdata.Seeded;
 
 /** The formula model against {@code full-sd15.weights.json} and {@code full-sd15.expected.safetensors}. */
 class FormulaModelTest {
@@ -99,7 +101,7 @@ class FormulaModelTest {
 
     @Test
     void fullSizeModelMatchesTheReferenceOnOpenCl() throws IOException {
-        org.junit.jupiter.api.Assumptions.assumeTrue(ModelConformanceTest.backends().anyMatch("opencl"::equals), "no OpenCL device");
+        Assumptions.assumeTrue(ModelConformanceTest.backends().anyMatch("opencl"::equals), "no OpenCL device");
         try (TextEncoder enc = TextEncoder.open(file, ModelConformanceTest.options("opencl"));
              SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
             Encoding e = enc.encode(prompts());
@@ -120,7 +122,7 @@ class FormulaModelTest {
     }
 
     static void within(float[] actual, float[] expected, String what) {
-        double err = sdclip.testdata.Seeded.relativeError(actual, expected);
+        double err = Seeded.relativeError(actual, expected);
         assertTrue(err <= 1e-3, what + ": max|d|/max|expected| = " + err);
     }
 }

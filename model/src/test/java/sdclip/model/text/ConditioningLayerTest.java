@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
+import java.util.Arrays;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import sdclip.model.checkpoint.Checkpoint;
@@ -26,7 +27,7 @@ class ConditioningLayerTest {
         "tiny-sdxl.safetensors, '2,3', 2, 4, 2, false",
     })
     void everyFamilyCountsFromTheEnd(String model, String heads, int encoder, int layers, int defaultK, boolean normed) throws IOException {
-        int[] h = heads.isEmpty() ? null : java.util.Arrays.stream(heads.split(",")).mapToInt(Integer::parseInt).toArray();
+        int[] h = heads.isEmpty() ? null : Arrays.stream(heads.split(",")).mapToInt(Integer::parseInt).toArray();
         try (Checkpoint c = Checkpoint.open(ReferenceData.require("models/" + model), h)) {
             TextTower t = c.encoder(encoder);
             ConditioningLayer byDefault = ConditioningLayer.of(t, 0);

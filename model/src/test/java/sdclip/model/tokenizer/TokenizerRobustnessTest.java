@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
@@ -86,14 +88,14 @@ class TokenizerRobustnessTest {
         ClipTokenizer fresh = ClipTokenizerReferenceTest.openAi(); // empty cache: threads race to fill it
         ExecutorService pool = Executors.newFixedThreadPool(8);
         try {
-            List<Future<String>> results = new java.util.ArrayList<>();
+            List<Future<String>> results = new ArrayList<>();
             for (int t = 0; t < 8; t++) {
                 int offset = t;
                 results.add(pool.submit(() -> {
                     for (int i = 0; i < cases.size(); i++) {
                         var c = cases.get((i + offset * 37) % cases.size());
                         int[] got = fresh.encode(c.text());
-                        int at = java.util.Arrays.mismatch(c.ids(), got);
+                        int at = Arrays.mismatch(c.ids(), got);
                         if (at >= 0) return "thread " + offset + ": " + Json.quote(c.text()) + " differs first at id " + at;
                     }
                     return null;

@@ -1,0 +1,42 @@
+package sdclip.cli.option;
+
+import java.io.File;
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import sdclip.cli.Environment;
+import sdclip.model.hub.ModelLocator;
+import sdclip.model.hub.RepoId;
+
+/**
+ * Resolves what was typed for a model ({@code --model}, {@code --projection}, ...) into a path:
+ * an existing path, a Hugging Face id in the local hub cache, or a name in the models folders;
+ * and an {@code --embeddings} name, in the models folders' embeddings folders.
+ */
+public final class ModelPaths {
+    /** The forms every model argument takes, for the options' help. */
+    public static final String FORMS = "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers or Hugging Face folder, "
+            + "a Hugging Face id org/name[@revision] from the hub cache, or a model name (see --models-dir)";
+
+    @Option(names = "--models-dir", paramLabel = "DIR", description = "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) and --embeddings names are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
+    Path modelsDir;
+
+    /** The path {@code typed} means; null stays null. */
+    public Path resolve(Path typed) {
+        if (typed == null) return null;
+        String text = typed.toString();
+        try {
+            return new ModelLocator(Environment.get(), modelsDir).locate(text);
+        } catch (IllegalArgumentException e) {
+            String slashed = text.replace(File.separatorChar, '/');
+            if (!RepoId.looksLikeId(slashed) || e.getMessage().contains(" is ambiguous")) throw e;
+            RepoId id = RepoId.parse(slashed);
+            String pull = "sdclip pull " + id.repo() + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
+            throw new IllegalArgumentException(e.getMessage() + "; '" + pull + "' downloads it", e);
+        }
+    }
+
+    /** The path an {@code --embeddings} argument means: an existing path, or a name in the models folders' embeddings folders. */
+    Path resolveEmbedding(Path typed) {
+        return new ModelLocator(Environment.get(), modelsDir).locateEmbedding(typed.toString());
+    }
+}
