@@ -176,4 +176,15 @@ class InterruptTest {
         assertTrue(e.contains("\r["), "a bar was drawn: " + e);
         assertTrue(e.endsWith("\n") && e.substring(e.lastIndexOf('\r')).contains(" prompts "), "the bar's line is ended: " + e.substring(Math.max(0, e.length() - 200)));
     }
+
+    /** Ctrl-C before any bar was drawn: ending the (absent) progress line from the shutdown path says nothing. */
+    @Test
+    void endingTheProgressLineDuringShutdownIsSilent() throws Exception {
+        Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                .replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running");
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("", out);
+    }
 }

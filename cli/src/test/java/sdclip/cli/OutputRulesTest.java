@@ -98,6 +98,27 @@ class OutputRulesTest {
         assertEquals("[\"a dog\"]", Files.readString(captions));
     }
 
+    /** An input image whose name has an output's extension, and an embedding, are inputs too. */
+    @Test
+    void inputImagesAndEmbeddingsAreNeverTheOutput() throws IOException {
+        Path npy = Files.copy(Path.of(CliTest.ref("images/CLIP.png")), dir.resolve("img.npy"));
+        Path csv = Files.copy(Path.of(CliTest.ref("images/CLIP.png")), dir.resolve("img.csv"));
+        Path emb = Files.copy(Path.of(CliTest.ref("embeddings/redfox-kohya.safetensors")), dir.resolve("redfox-kohya.safetensors"));
+        byte[] png = Files.readAllBytes(npy), embedding = Files.readAllBytes(emb);
+        String clip = CliTest.ref("models/tiny-clip.safetensors");
+        refused(CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--output", npy.toString(), npy.toString()), 2,
+                "sdclip: " + npy + ": is the input image; writing it would replace it", new String[] {"encode-image"});
+        refused(CliTest.run("score", "--model", clip, "--heads", "4", "--vision-heads", "4", "--text", "a", "--output", csv.toString(), csv.toString()), 2,
+                "sdclip: " + csv + ": is the input image; writing it would replace it", new String[] {"score"});
+        refused(CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--output", npy.toString(), dir.toString()), 2,
+                "sdclip: " + npy + ": is a file of the input image folder " + dir + "; writing it would replace it", new String[] {"encode-image", "folder"});
+        refused(CliTest.run("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--syntax", "a1111", "--embeddings", emb.toString(),
+                "--output", emb.toString(), "x"), 2, "sdclip: " + emb + ": is the embedding; writing it would replace it", new String[] {"encode"});
+        assertArrayEquals(png, Files.readAllBytes(npy));
+        assertArrayEquals(png, Files.readAllBytes(csv));
+        assertArrayEquals(embedding, Files.readAllBytes(emb));
+    }
+
     @Test
     void writeErrorsNameTheOutputAndSayTheDiskIsFull() {
         IOException full = new FileSystemException("/data/.out.safetensors.123-4.tmp", null, "No space left on device");

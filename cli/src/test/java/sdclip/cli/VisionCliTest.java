@@ -169,7 +169,8 @@ class VisionCliTest {
     void metricOptionsAreCheckedUpFront() throws IOException {
         List<String> base = List.of("score", "--model", ref(CLIP), "--tokenizer", vocab(), "--text", "a dog", images().get(0));
         for (List<String> extra : List.of(List.of("--scale", "2.5"), List.of("--weight", "2"), List.of("--metric", "clip-s", "--weight", "1e309"),
-                List.of("--metric", "clip-s", "--weight", "0"), List.of("--metric", "clip-s", "--weight", "NaN"), List.of("--metric", "cider"))) {
+                List.of("--metric", "clip-s", "--weight", "0"), List.of("--metric", "clip-s", "--weight", "NaN"), List.of("--metric", "clip-s", "--weight", "0x1p2"),
+                List.of("--metric", "clip-s", "--weight", "2.5f"), List.of("--metric", "cider"))) {
             List<String> a = new ArrayList<>(base);
             a.addAll(extra);
             Run r = run(a.toArray(String[]::new));

@@ -17,6 +17,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
 import sdclip.cli.option.ModelOptions;
+import sdclip.cli.option.OptionChecks;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.VisionHeadsOption;
 import sdclip.cli.output.JsonWriter;
@@ -60,7 +61,10 @@ public final class BenchCommand implements Callable<Integer> {
     static final double MAX_SECONDS = 3600;
 
     @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up: more than 0, at most 3600 (default: ${DEFAULT-VALUE}).")
-    double seconds;
+    String secondsText;
+
+    /** {@code --seconds}, checked in {@link #call}. */
+    private double seconds;
 
     @Option(names = "--json", description = "Print one JSON line.")
     boolean json;
@@ -80,9 +84,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        seconds = OptionChecks.decimal("--seconds", secondsText);
         if (!(seconds > 0 && seconds <= MAX_SECONDS)) {
-            String typed = spec.commandLine().getParseResult().matchedOption("--seconds").stringValues().getFirst();
-            throw new UsageException("--seconds " + typed + ": give a number of seconds above 0 and at most " + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
+            throw new UsageException("--seconds " + secondsText + ": give a number of seconds above 0 and at most " + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
         }
         model = modelPaths.resolve(model);
         if (vision) return benchVision();

@@ -91,8 +91,9 @@ public final class EncodeCommand implements Callable<Integer> {
         if (hiddenStates && !syntax.plain()) throw new UsageException("--hidden-states is not available with --syntax " + syntax.name());
         OutputFiles.Format fmt = null;
         if (output != null) {
-            OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("projection", projection),
-                    OutputChecks.input("tokenizer", modelOptions.tokenizer()), OutputChecks.input("prompts file", prompts.file()));
+            OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.all(new OutputChecks.Input[] {OutputChecks.input("model", model),
+                    OutputChecks.input("projection", projection), OutputChecks.input("tokenizer", modelOptions.tokenizer()),
+                    OutputChecks.input("prompts file", prompts.file())}, OutputChecks.inputs("embedding", syntax.embeddingPaths())));
             try {
                 fmt = OutputFiles.format(output, format);
             } catch (IllegalArgumentException e) {

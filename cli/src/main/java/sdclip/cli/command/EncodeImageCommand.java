@@ -109,7 +109,8 @@ public final class EncodeImageCommand implements Callable<Integer> {
             if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
             return;
         }
-        OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.input("model", model), OutputChecks.input("image list", inputs.list()));
+        OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.all(new OutputChecks.Input[] {OutputChecks.input("model", model),
+                OutputChecks.input("image list", inputs.list())}, OutputChecks.inputs("input image", inputs.given())));
         OutputFiles.Format format = OutputFiles.format(output, null);
         if (tensor != null) {
             if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");

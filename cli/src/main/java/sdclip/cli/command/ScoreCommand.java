@@ -89,8 +89,8 @@ public final class ScoreCommand implements Callable<Integer> {
             "The cosine is printed too."})
     String metric;
 
-    @Option(names = "--weight", paramLabel = "W", description = "CLIP-S's w (with --metric clip-s; default 2.5, as the paper), from 0 to " + MAX_WEIGHT + ".")
-    Double weight;
+    @Option(names = "--weight", paramLabel = "W", description = "CLIP-S's w (with --metric clip-s; default 2.5, as the paper): above 0, at most " + MAX_WEIGHT + ".")
+    String weight;
 
     /** Was {@code w * 100 * max(cos, 0)}, which no published metric is: refused with the replacement. */
     @Option(names = "--scale", hidden = true, paramLabel = "W")
@@ -116,9 +116,11 @@ public final class ScoreCommand implements Callable<Integer> {
         OptionChecks.encoder("--encoder", encoder);
         ClipScore.Metric scoring = metric();
         if (output != null) {
-            OutputChecks.file(output, List.of(".csv", ".json"), OutputChecks.input("model", model), OutputChecks.input("text model", textModel),
-                    OutputChecks.input("tokenizer", modelOptions.tokenizer()), OutputChecks.input("prompts file", promptsFile.path()),
-                    OutputChecks.input("pairs file", pairsFile), OutputChecks.input("image list", inputs.list()));
+            OutputChecks.file(output, List.of(".csv", ".json"), OutputChecks.all(new OutputChecks.Input[] {OutputChecks.input("model", model),
+                    OutputChecks.input("text model", textModel), OutputChecks.input("tokenizer", modelOptions.tokenizer()),
+                    OutputChecks.input("prompts file", promptsFile.path()), OutputChecks.input("pairs file", pairsFile),
+                    OutputChecks.input("image list", inputs.list())}, OutputChecks.inputs("input image", inputs.given()),
+                    OutputChecks.inputs("embedding", syntax.embeddingPaths())));
         }
         checkVisionTower();
         // images: as the user wrote them, for the results; files: where they are read.
@@ -162,7 +164,7 @@ public final class ScoreCommand implements Callable<Integer> {
                 return ClipScore.CLIPSCORE;
             }
             case "clip-s" -> {
-                double w = weight == null ? ClipScore.CLIP_S_WEIGHT : weight;
+                double w = weight == null ? ClipScore.CLIP_S_WEIGHT : OptionChecks.decimal("--weight", weight);
                 if (!(w > 0 && w <= MAX_WEIGHT)) throw new UsageException("--weight must be a number above 0 and at most " + MAX_WEIGHT + ", not " + weight);
                 return ClipScore.clipS(w);
             }

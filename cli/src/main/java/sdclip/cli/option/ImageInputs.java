@@ -30,6 +30,9 @@ public final class ImageInputs {
     @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
     List<Path> images = new ArrayList<>();
 
+    /** {@return the image files and folders given as arguments, as typed} */
+    public List<Path> given() { return images; }
+
     /** The {@code --images} list file, or null. */
     public Path list() { return list; }
 

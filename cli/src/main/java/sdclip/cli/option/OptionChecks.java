@@ -3,6 +3,7 @@ package sdclip.cli.option;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.regex.Pattern;
 import sdclip.cli.UsageException;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
@@ -84,6 +85,23 @@ public final class OptionChecks {
                 throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers + " layers (at most " + most + ")");
             }
         }
+    }
+
+    /** A plain decimal number ({@code 2.5}, {@code .5}, {@code 1e-3}): none of Java's hex floats or {@code f}/{@code d} suffixes. */
+    private static final Pattern DECIMAL = Pattern.compile("[+-]?(\\d+\\.?\\d*|\\.\\d+)([eE][+-]?\\d+)?");
+
+    /**
+     * A number option's value, strictly decimal and finite, else a usage error naming the flag.
+     *
+     * @param flag the option, for the message
+     * @param text the value as typed
+     * @return the number
+     */
+    public static double decimal(String flag, String text) {
+        String t = text.strip();
+        double v = DECIMAL.matcher(t).matches() ? Double.parseDouble(t) : Double.NaN;
+        if (!Double.isFinite(v)) throw new UsageException(flag + " " + text + ": not a decimal number");
+        return v;
     }
 
     private static String joined(int[] values) {

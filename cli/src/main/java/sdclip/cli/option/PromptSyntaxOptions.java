@@ -32,6 +32,9 @@ public final class PromptSyntaxOptions {
     /** Read once per run, so a command that encodes twice warns once. */
     private EmbeddingFiles loaded;
 
+    /** {@return the {@code --embeddings} as given: files, folders, or names (which are no paths)} */
+    public List<Path> embeddingPaths() { return embeddings; }
+
     /** Refuses {@code --embeddings} without a syntax: a usage error, before any work. */
     public void check() {
         if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new UsageException("--embeddings needs --syntax a1111 or comfy");

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
+import java.util.stream.Stream;
 import sdclip.cli.UsageException;
 
 /**
@@ -21,6 +22,12 @@ public final class OutputChecks {
     private OutputChecks() {}
 
     public static Input input(String what, Path path) { return new Input(what, path); }
+
+    /** Several inputs of one kind ("input image", "embeddings"), as {@link #file} takes them. */
+    public static Input[] inputs(String what, List<Path> paths) { return paths.stream().map(p -> new Input(what, p)).toArray(Input[]::new); }
+
+    /** Joins input lists for {@link #file}. */
+    public static Input[] all(Input[]... groups) { return Stream.of(groups).flatMap(Stream::of).toArray(Input[]::new); }
 
     /**
      * Checks a file output. {@code formats} are the extensions the command writes, and {@code -}

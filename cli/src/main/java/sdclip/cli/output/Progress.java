@@ -27,10 +27,8 @@ public final class Progress implements ProgressListener {
 
     /** The bar whose line is drawn but not ended yet, if any. */
     private static Progress open;
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(Progress::endOpenLine, "sdclip-progress-newline"));
-    }
+    /** Whether the hook that ends an open line on Ctrl-C or SIGTERM is registered: with the first bar drawn. */
+    private static boolean hooked;
 
     public Progress(PrintWriter err, boolean quiet) { this(err, quiet, "prompts"); }
 
@@ -72,7 +70,16 @@ public final class Progress implements ProgressListener {
         err.flush();
     }
 
-    private static synchronized void opened(Progress p) { open = p; }
+    private static synchronized void opened(Progress p) {
+        open = p;
+        if (hooked) return;
+        hooked = true;
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(Progress::endOpenLine, "sdclip-progress-newline"));
+        } catch (IllegalStateException shuttingDown) {
+            // Ctrl-C came first: the JVM is already stopping, and whoever stops it ends the line.
+        }
+    }
 
     /**
      * Ends the line of a bar still drawn (a newline), and draws no more of it: what the shutdown
