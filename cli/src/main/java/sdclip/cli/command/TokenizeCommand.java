@@ -34,7 +34,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
-    @Option(names = "--json", description = "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}.")
+    @Option(names = "--json", description = "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}; with --syntax a1111 or comfy {\"text\", \"syntax\", \"chunks\": [{\"ids\", \"weights\", \"tokens\", \"embeddings\"}]}.")
     boolean json;
 
     @Option(names = "--no-truncate", description = "Keep every id instead of cutting to 77.")
