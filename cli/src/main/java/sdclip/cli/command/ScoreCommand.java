@@ -99,7 +99,7 @@ public final class ScoreCommand implements Callable<Integer> {
     /** A CLIP-S weight above this has no meaning (the paper's is 2.5); it also keeps sums finite. */
     private static final double MAX_WEIGHT = 100;
 
-    @Option(names = "--json", description = "Print {\"results\": [{\"image\", \"text\", \"cosine\", \"score\"}], \"mean\"}.")
+    @Option(names = "--json", description = "Print {\"results\": [{\"image\", \"text\", \"cosine\", \"score\"}], \"metric\", \"mean\"}; \"metric\" names the --metric that gave score and mean.")
     boolean json;
 
     @Option(names = "--output", paramLabel = "FILE", description = "Write the results to a .csv or .json file (atomically).")
