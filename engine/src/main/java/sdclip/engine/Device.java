@@ -11,7 +11,7 @@ package sdclip.engine;
  *   <li>{@link #openCl()}: the first OpenCL GPU, else the first OpenCL device;
  *       {@link #openCl(int, int)} device D of platform P (see {@link Backends#openClDevices()}).
  * </ul>
- * {@link #toString()} gives the name {@link #parse} reads back.
+ * Each device's {@code toString()} gives the name {@link #parse} reads back.
  */
 public sealed interface Device {
     /** {@return auto selection: an OpenCL GPU, else the CPU} */
