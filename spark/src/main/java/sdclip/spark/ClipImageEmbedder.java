@@ -60,7 +60,7 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
         setDefault(preprocess, "openai");
     }
 
-    @Override protected ClipImageEmbedder self() { return this; }
+    @Override ClipImageEmbedder self() { return this; }
 
     /** {@return the input column param} */
     public Param<String> inputCol() { return inputCol; }
@@ -144,19 +144,19 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
     static Preprocess preprocessOf(String name) { return name.equals("hf") ? Preprocess.HF : Preprocess.OPENAI; }
 
     @Override
-    protected void checkInput(StructType input) {
+    void checkInput(StructType input) {
         column(input, "image", getInputCol(), DataTypes.BinaryType);
     }
 
     @Override
-    protected List<StructField> outputFields(StructType input) {
+    List<StructField> outputFields(StructType input) {
         List<StructField> out = new ArrayList<>();
         out.add(DataTypes.createStructField(getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
         return out;
     }
 
     @Override
-    protected BatchWork work(StructType input) {
+    BatchWork work(StructType input) {
         return new Work(modelSpec(), preprocessOf(getPreprocess()), getNormalize(), column(input, "image", getInputCol(), DataTypes.BinaryType),
                 pathColumn(input), getInputCol());
     }

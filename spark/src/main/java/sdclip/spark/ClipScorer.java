@@ -63,7 +63,7 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
         setDefault(preprocess, "openai");
     }
 
-    @Override protected ClipScorer self() { return this; }
+    @Override ClipScorer self() { return this; }
 
     /** {@return the image column param} */
     public Param<String> imageCol() { return imageCol; }
@@ -180,20 +180,20 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
     public static ClipScorer load(String path) { return READER.load(path); }
 
     @Override
-    protected void checkInput(StructType input) {
+    void checkInput(StructType input) {
         column(input, "image", getImageCol(), DataTypes.BinaryType);
         column(input, "text", getTextCol(), DataTypes.StringType);
         if (getTextModel() != null) ModelSpec.checkLocation("text model", getTextModel());
     }
 
     @Override
-    protected List<StructField> outputFields(StructType input) {
+    List<StructField> outputFields(StructType input) {
         return List.of(DataTypes.createStructField(getCosineCol(), DataTypes.DoubleType, true),
                 DataTypes.createStructField(getScoreCol(), DataTypes.DoubleType, true));
     }
 
     @Override
-    protected BatchWork work(StructType input) {
+    BatchWork work(StructType input) {
         return new Work(modelSpec(), getTextModel(), ClipImageEmbedder.preprocessOf(getPreprocess()),
                 column(input, "image", getImageCol(), DataTypes.BinaryType), pathColumn(input), getImageCol(),
                 column(input, "text", getTextCol(), DataTypes.StringType), getTextCol());

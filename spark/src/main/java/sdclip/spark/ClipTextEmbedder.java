@@ -74,7 +74,7 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
         setDefault(clipSkip, 0);
     }
 
-    @Override protected ClipTextEmbedder self() { return this; }
+    @Override ClipTextEmbedder self() { return this; }
 
     /** {@return the input column param} */
     public Param<String> inputCol() { return inputCol; }
@@ -208,7 +208,7 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     public static ClipTextEmbedder load(String path) { return READER.load(path); }
 
     @Override
-    protected void checkInput(StructType input) {
+    void checkInput(StructType input) {
         column(input, "text", getInputCol(), DataTypes.StringType);
         if (getNormalize() && getOutput().equals("conditioning")) throw new IllegalArgumentException("normalize applies to text_embeds and pooled_output, not the conditioning");
         if (getEmbeddings() != null) {
@@ -218,7 +218,7 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     }
 
     @Override
-    protected List<StructField> outputFields(StructType input) {
+    List<StructField> outputFields(StructType input) {
         MetadataBuilder meta = new MetadataBuilder().putString("sdclip_output", getOutput());
         if (getOutput().equals("conditioning")) {
             meta.putString("layout", "row-major [77 * chunks, width]: token by token, each token's width values");
@@ -246,7 +246,7 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     }
 
     @Override
-    protected BatchWork work(StructType input) {
+    BatchWork work(StructType input) {
         TextOutput out = switch (getOutput()) {
             case "pooled_output" -> TextOutput.POOLED_OUTPUT;
             case "conditioning" -> TextOutput.CONDITIONING;

@@ -32,7 +32,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param <T> the concrete transformer, which the setters return
  */
-public abstract class ClipTransformer<T extends ClipTransformer<T>> extends Transformer implements DefaultParamsWritable {
+public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> extends Transformer implements DefaultParamsWritable
+        permits ClipImageEmbedder, ClipTextEmbedder, ClipScorer {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -49,10 +50,7 @@ public abstract class ClipTransformer<T extends ClipTransformer<T>> extends Tran
      *
      * @param uid this stage's id
      */
-    // Spark's params idiom: each param is made with its parent stage, and defaults are set, while
-    // constructing. Nothing here reads a subclass's state, which is not yet there.
-    @SuppressWarnings("this-escape")
-    protected ClipTransformer(String uid) {
+    ClipTransformer(String uid) {
         this.uid = uid;
         model = new Param<>(uid, "model", "the model: a local path (file or folder) or a file: URI, the same on every executor", String.class);
         tokenizer = new Param<>(uid, "tokenizer", "the vocabulary (bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json and merges.txt); default: the model's own, else $SDCLIP_TOKENIZER", String.class);
@@ -70,7 +68,7 @@ public abstract class ClipTransformer<T extends ClipTransformer<T>> extends Tran
     @Override public String uid() { return uid; }
 
     /** {@return this, as the concrete type the setters return} */
-    protected abstract T self();
+    abstract T self();
 
     /** {@return the model param} */
     public Param<String> model() { return model; }
@@ -211,17 +209,18 @@ public abstract class ClipTransformer<T extends ClipTransformer<T>> extends Tran
         return new ModelSpec(getModel(), getTokenizer(), getHeads(), getVisionHeads(), getThreads());
     }
 
-    /** The columns this stage adds, in order, the error column last. */
-    protected abstract List<StructField> outputFields(StructType input);
+    /** The columns this stage adds, in order (the error column aside). */
+    abstract List<StructField> outputFields(StructType input);
 
-    /** The input columns and their types, checked. */
-    protected abstract void checkInput(StructType input);
+    /** Checks the input columns, their types, and the options that need no model. */
+    abstract void checkInput(StructType input);
 
     /** What a task does to a batch: serializable, holding params only. */
-    protected abstract BatchWork work(StructType input);
+    abstract BatchWork work(StructType input);
 
     @Override
     public StructType transformSchema(StructType schema) {
+        modelSpec();
         checkInput(schema);
         List<String> names = Arrays.asList(schema.fieldNames());
         StructType out = schema;

@@ -3,6 +3,7 @@ package sdclip.spark;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -130,5 +131,14 @@ class ClipScorerTest {
         StructType out = s.transformSchema(pairs.schema());
         assertEquals(List.of("id", "path", "content", "text", "cos", "score", "problem"), List.of(out.fieldNames()));
         assertEquals(DataTypes.DoubleType, out.apply("score").dataType());
+        // Refused on the driver, before any task: an output column that exists, an input of the wrong type, no model, a remote model.
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.setCosineCol("id").transformSchema(pairs.schema())).getMessage()
+                .contains("output column id already exists"));
+        s.setCosineCol("cos");
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.setTextCol("id").transformSchema(pairs.schema())).getMessage()
+                .contains("text column id is int, not string"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ClipScorer().transformSchema(pairs.schema())).getMessage().contains("no model"));
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ClipScorer().setModel("s3a://b/clip.safetensors").transform(pairs)).getMessage()
+                .contains("only local paths and file: URIs"));
     }
 }
