@@ -93,7 +93,7 @@ final class Fixtures {
         return out;
     }
 
-    /** Rows {@code [from, to)} of a row-major {@code [N, P]} tensor. */
+    /** Row {@code row} of a row-major {@code [N, per]} tensor. */
     static float[] slice(float[] all, int row, int per) { return Arrays.copyOfRange(all, row * per, (row + 1) * per); }
 
     /** The file name of a binaryFile path (a file: URI). */

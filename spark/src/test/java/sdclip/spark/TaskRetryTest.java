@@ -19,7 +19,6 @@ import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,7 +27,7 @@ import org.junit.jupiter.api.io.TempDir;
  * On local[2,3] (a task may fail twice and be retried): one partition's first attempt dies
  * after it has emitted some rows, mid-write of a parquet table. The table read back holds every
  * row once, with the same values and errors as a run without the failure. Runs last: it
- * restarts Spark on another master.
+ * restarts Spark on another master (a class after it would restart it on local[2]).
  */
 @Order(Integer.MAX_VALUE)
 class TaskRetryTest {
@@ -55,9 +54,6 @@ class TaskRetryTest {
             }
         };
     }
-
-    @AfterAll
-    static void back() { SparkTests.local2(); }
 
     @Test
     void aRetriedTaskLeavesNoDuplicatesAndNoGaps() throws IOException {
