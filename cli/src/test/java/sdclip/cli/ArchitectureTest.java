@@ -22,8 +22,8 @@ import org.junit.jupiter.api.Test;
 /**
  * Rules the compiler does not enforce, checked over the sources: the library (engine, model)
  * never prints and never speaks in command-line words; inside each module, packages use only
- * the packages their row of {@link #ALLOWED} names; the benchmarks, on the class path where
- * module-info cannot stop them, use only what the library exports. (Module against module is
+ * the packages their row of {@link #ALLOWED} names; the benchmarks and the Spark module, on the
+ * class path where module-info cannot stop them, use only what the library exports. (Module against module is
  * left to Maven and JPMS: engine cannot see model, model sees only the engine's exports.)
  */
 class ArchitectureTest {
@@ -256,18 +256,33 @@ class ArchitectureTest {
     @Test
     void benchmarksUseOnlyExportedPackages() {
         // The benchmarks have no module-info: on the class path, nothing else stops them reaching in.
+        // The formula model (synth) is exported to the cli alone, and no qualified export reaches the class path.
+        assertEquals(List.of(), outsideTheExports("benchmarks", "sdclip.model.synth"));
+    }
+
+    @Test
+    void sparkUsesOnlyExportedPackages() {
+        // The Spark module is a class-path module (Spark is not modular): the same rule, with no exception.
+        assertEquals(List.of(), outsideTheExports("spark"));
+    }
+
+    /** References of a class-path module's sources to sdclip packages that engine and model do not export to everyone. */
+    private static List<String> outsideTheExports(String module, String... alsoAllowed) {
         Set<String> api = new TreeSet<>(exports("engine"));
         api.addAll(exports("model"));
         assertTrue(api.contains("sdclip.engine") && api.contains("sdclip.model"), "exports read: " + api);
-        api.add("sdclip.model.synth"); // the formula model: exported to the cli alone, and no qualified export reaches the class path
+        api.addAll(List.of(alsoAllowed));
+        String own = "sdclip." + module;
         List<String> bad = new ArrayList<>();
-        for (Source s : sources("benchmarks")) {
+        List<Source> sources = sources(module);
+        assertTrue(!sources.isEmpty(), module + " has sources");
+        for (Source s : sources) {
             for (String r : references(s)) {
                 String pkg = r.substring(0, r.lastIndexOf('.'));
-                if (!pkg.startsWith("sdclip.benchmarks") && !api.contains(pkg)) bad.add(s.name + " uses " + r);
+                if (!pkg.startsWith(own) && !api.contains(pkg)) bad.add(s.name + " uses " + r);
             }
         }
-        assertEquals(List.of(), bad);
+        return bad;
     }
 
     /** What a module-info.java exports. */

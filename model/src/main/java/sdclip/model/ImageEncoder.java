@@ -208,6 +208,20 @@ public final class ImageEncoder implements AutoCloseable {
     public PreprocessedImage preprocess(Path image) { return processor.process(image); }
 
     /**
+     * Decodes and preprocesses one image held in memory (a file's bytes: a Spark
+     * {@code binaryFile} row, a parquet column, a tar member) to this model's input size S, the
+     * same pixels {@link #preprocess(Path)} gives for a file with these bytes. Batches of these
+     * go through {@link #encode(float[], ImageRequest)}, with the same results as
+     * {@link #encode(List, ImageRequest)} on the files.
+     *
+     * @param image the encoded image: PNG, JPEG, BMP or GIF
+     * @param name  what messages call it (a path or URI it came from, a row key)
+     * @return the pixels, {@code [3, S, S]} as bytes and normalised floats
+     * @throws sdclip.model.image.ImageException when the bytes cannot be decoded; the message starts with {@code name}
+     */
+    public PreprocessedImage preprocess(byte[] image, String name) { return processor.process(image, name); }
+
+    /**
      * The tensors an {@code n}-image run of {@code request} produces, in order, with their
      * whole-run shapes, known before any work (as {@link TextEncoder#outputs} on the text side).
      *

@@ -53,6 +53,22 @@ public final class ClipImageProcessor {
     }
 
     /**
+     * Decodes an image held in memory ({@link ImageDecoder#decode(byte[], String)}) and
+     * preprocesses it: the same result as {@link #process(Path)} on a file with these bytes.
+     *
+     * @param data the encoded image: PNG, JPEG, BMP or GIF
+     * @param name what messages call it (a path or URI it came from, a row key)
+     * @return the preprocessed image
+     * @throws ImageException when the bytes cannot be decoded; the message starts with {@code name}
+     */
+    public PreprocessedImage process(byte[] data, String name) {
+        DecodedImage image = ImageDecoder.decode(data, name);
+        String tooLarge = tooLargeOnceResized(image);
+        if (tooLarge != null) throw new ImageException(name, tooLarge);
+        return process(image);
+    }
+
+    /**
      * Why an image cannot be resized here, or null: a very thin image (20000 x 1) passes the
      * decoder's pixel limit, but resizing its short side to the model's size would make the long
      * side enormous, so the same limit applies to the resized image, checked before allocating.

@@ -4,6 +4,7 @@ import java.awt.image.BufferedImage;
 import java.awt.image.ColorModel;
 import java.awt.image.IndexColorModel;
 import java.awt.image.Raster;
+import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -20,6 +21,7 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageReader;
 import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
+import javax.imageio.stream.MemoryCacheImageInputStream;
 
 /**
  * Decodes PNG, JPEG, BMP and GIF files with {@code javax.imageio}, taking the raw samples from the
@@ -66,22 +68,108 @@ public final class ImageDecoder {
      */
     public static DecodedImage decode(Path file) {
         Objects.requireNonNull(file, "file");
-        checkFile(file);
-        String other = unsupportedFormat(file);
-        if (other != null) throw new ImageException(file, unsupported(other));
-        try (ImageInputStream in = new FileImageInputStream(file.toFile())) {
+        return decode(new FileInput(file));
+    }
+
+    /**
+     * Decodes an image held in memory (a file's bytes, as a Spark {@code binaryFile} row or a
+     * parquet column holds them), exactly as {@link #decode(Path)} decodes the same bytes from
+     * a file: the same pixels, the same refusals.
+     *
+     * @param data the encoded image: PNG, JPEG, BMP or GIF (a GIF's first frame); not copied, not changed
+     * @param name what the messages call it (a path or URI it came from, a row key)
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message starts with {@code name}
+     */
+    public static DecodedImage decode(byte[] data, String name) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(name, "name");
+        return decode(new BytesInput(data, name));
+    }
+
+    private static DecodedImage decode(Input input) {
+        input.check();
+        String other = unsupportedFormat(input.head(12));
+        if (other != null) throw new ImageException(input.name(), unsupported(other));
+        try (ImageInputStream in = input.open()) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new ImageException(file, "is not an image (no PNG, JPEG, BMP or GIF signature)");
+            if (!readers.hasNext()) throw new ImageException(input.name(), "is not an image (no PNG, JPEG, BMP or GIF signature)");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, false);
-                return read(file, reader);
+                return read(input, reader);
             } finally {
                 reader.dispose();
             }
         } catch (IOException e) {
-            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
+            throw new ImageException(input.name(), "cannot be read: " + e.getMessage(), e);
         }
+    }
+
+    /** Where an image's bytes are read from, and what messages call it. */
+    private sealed interface Input permits FileInput, BytesInput {
+        String name();
+
+        /** Refuses a missing or empty input before any decoder sees it. */
+        void check();
+
+        /** Up to {@code n} first bytes; fewer (or none) when there are fewer or they cannot be read. */
+        byte[] head(int n);
+
+        boolean endsWith(byte[] suffix);
+
+        ImageInputStream open() throws IOException;
+    }
+
+    private record FileInput(Path file) implements Input {
+        public String name() { return file.toString(); }
+
+        public void check() {
+            if (!Files.isRegularFile(file)) throw new ImageException(name(), "no such file");
+            try {
+                if (Files.size(file) == 0) throw new ImageException(name(), "is empty (0 bytes)");
+            } catch (IOException e) {
+                throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
+            }
+        }
+
+        public byte[] head(int n) {
+            try (var in = Files.newInputStream(file)) {
+                return in.readNBytes(n);
+            } catch (IOException e) {
+                return new byte[0];
+            }
+        }
+
+        public boolean endsWith(byte[] suffix) {
+            try (SeekableByteChannel ch = Files.newByteChannel(file)) {
+                if (ch.size() < suffix.length) return false;
+                ByteBuffer tail = ByteBuffer.allocate(suffix.length);
+                ch.position(ch.size() - suffix.length);
+                while (tail.hasRemaining() && ch.read(tail) > 0) { /* fill */ }
+                return Arrays.equals(tail.array(), suffix);
+            } catch (IOException e) {
+                return false;
+            }
+        }
+
+        public ImageInputStream open() throws IOException { return new FileImageInputStream(file.toFile()); }
+    }
+
+    private record BytesInput(byte[] data, String name) implements Input {
+        public void check() {
+            if (data.length == 0) throw new ImageException(name, "is empty (0 bytes)");
+        }
+
+        public byte[] head(int n) { return Arrays.copyOf(data, Math.min(n, data.length)); }
+
+        public boolean endsWith(byte[] suffix) {
+            return data.length >= suffix.length && Arrays.equals(data, data.length - suffix.length, data.length, suffix, 0, suffix.length);
+        }
+
+        // In memory, not ImageIO.createImageInputStream: that one caches to a temporary file by default.
+        public ImageInputStream open() { return new MemoryCacheImageInputStream(new ByteArrayInputStream(data)); }
     }
 
     /**
@@ -92,14 +180,10 @@ public final class ImageDecoder {
      * @param file the file
      * @return {@code "WebP"}, {@code "TIFF"} or null
      */
-    public static String unsupportedFormat(Path file) {
-        byte[] head = new byte[12];
-        int n;
-        try (var in = Files.newInputStream(file)) {
-            n = in.readNBytes(head, 0, head.length);
-        } catch (IOException e) {
-            return null;
-        }
+    public static String unsupportedFormat(Path file) { return unsupportedFormat(new FileInput(file).head(12)); }
+
+    private static String unsupportedFormat(byte[] head) {
+        int n = head.length;
         if (n == 12 && startsWith(head, "RIFF", 0) && startsWith(head, "WEBP", 8)) return "WebP";
         if (n >= 4 && (startsWith(head, "II*\0", 0) || startsWith(head, "MM\0*", 0))) return "TIFF";
         return null;
@@ -115,17 +199,8 @@ public final class ImageDecoder {
         return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)";
     }
 
-    private static void checkFile(Path file) {
-        if (!Files.isRegularFile(file)) throw new ImageException(file, "no such file");
-        try {
-            if (Files.size(file) == 0) throw new ImageException(file, "is empty (0 bytes)");
-        } catch (IOException e) {
-            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
-        }
-    }
-
-    private static DecodedImage read(Path file, ImageReader reader) throws IOException {
-        String format = reader.getFormatName().toLowerCase(Locale.ROOT);
+    private static DecodedImage read(Input input, ImageReader reader) throws IOException {
+        String file = input.name(), format = reader.getFormatName().toLowerCase(Locale.ROOT);
         if (!List.of("png", "jpeg", "jpg", "bmp", "gif").contains(format)) {
             throw new ImageException(file, unsupported(format.toUpperCase(Locale.ROOT)));
         }
@@ -149,26 +224,26 @@ public final class ImageDecoder {
             for (String w : warnings) {
                 // libjpeg warns and fills in gray where Pillow raises "image file is truncated".
                 if (w.toLowerCase(Locale.ROOT).contains("premature end")) {
-                    throw new ImageException(file, (endsWith(file, JPEG_EOI) ? "is corrupt" : "is truncated") + " (" + w + ")");
+                    throw new ImageException(file, (input.endsWith(JPEG_EOI) ? "is corrupt" : "is truncated") + " (" + w + ")");
                 }
             }
             return image;
         } catch (ImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String what = hasCause(e, EOFException.class) || format.equals("png") && !endsWith(file, PNG_IEND) ? "is truncated" : "is corrupt";
+            String what = hasCause(e, EOFException.class) || format.equals("png") && !input.endsWith(PNG_IEND) ? "is truncated" : "is corrupt";
             throw new ImageException(file, what + " (" + format.toUpperCase(Locale.ROOT) + ": " + describe(e) + ")", e);
         }
     }
 
-    static void checkSize(Path file, long width, long height) {
+    static void checkSize(String file, long width, long height) {
         if (width <= 0 || height <= 0) throw new ImageException(file, "has no pixels (" + width + " x " + height + ")");
         if (width * height > MAX_PIXELS) {
             throw new ImageException(file, "claims " + width + " x " + height + " pixels, more than the limit of " + MAX_PIXELS / 1_000_000 + " megapixels; refused before decoding");
         }
     }
 
-    private static DecodedImage png(Path file, ImageReader reader) throws IOException {
+    private static DecodedImage png(String file, ImageReader reader) throws IOException {
         PngHeader header = PngHeader.of(reader.getImageMetadata(0));
         BufferedImage img = reader.read(0);
         Raster r = img.getRaster();
@@ -189,7 +264,7 @@ public final class ImageDecoder {
         };
     }
 
-    private static DecodedImage jpeg(Path file, ImageReader reader) throws IOException {
+    private static DecodedImage jpeg(String file, ImageReader reader) throws IOException {
         int components = JpegHeader.components(reader.getImageMetadata(0));
         if (components == 4) throw new ImageException(file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
         if (components != 1 && components != 3) throw new ImageException(file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
@@ -218,7 +293,7 @@ public final class ImageDecoder {
         return DecodedImage.of(w, h, mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.scaled(cm.getComponentSize())));
     }
 
-    private static DecodedImage gif(Path file, ImageReader reader) throws IOException {
+    private static DecodedImage gif(String file, ImageReader reader) throws IOException {
         GifFirstFrame layout = GifFirstFrame.of(reader.getStreamMetadata(), reader.getImageMetadata(0));
         checkSize(file, layout.canvasWidth(reader.getWidth(0)), layout.canvasHeight(reader.getHeight(0)));
         BufferedImage img = reader.read(0);
@@ -232,18 +307,6 @@ public final class ImageDecoder {
     /** The IEND chunk a whole PNG ends with (length 0, type, fixed CRC); the EOI marker of a whole JPEG. */
     private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82};
     private static final byte[] JPEG_EOI = {(byte) 0xff, (byte) 0xd9};
-
-    private static boolean endsWith(Path file, byte[] suffix) {
-        try (SeekableByteChannel ch = Files.newByteChannel(file)) {
-            if (ch.size() < suffix.length) return false;
-            ByteBuffer tail = ByteBuffer.allocate(suffix.length);
-            ch.position(ch.size() - suffix.length);
-            while (tail.hasRemaining() && ch.read(tail) > 0) { /* fill */ }
-            return Arrays.equals(tail.array(), suffix);
-        } catch (IOException e) {
-            return false;
-        }
-    }
 
     private static String describe(Throwable e) {
         StringBuilder s = new StringBuilder(String.valueOf(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));

@@ -1,0 +1,93 @@
+package sdclip.spark;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.apache.spark.TaskContext;
+import org.apache.spark.api.java.function.MapPartitionsFunction;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Encoders;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.junit.jupiter.api.Order;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * On local[2,3] (a task may fail twice and be retried): one partition's first attempt dies
+ * after it has emitted some rows, mid-write of a parquet table. The table read back holds every
+ * row once, with the same values and errors as a run without the failure. Runs last: it
+ * restarts Spark on another master (a class after it would restart it on local[2]).
+ */
+@Order(Integer.MAX_VALUE)
+class TaskRetryTest {
+    @TempDir static Path dir;
+
+    /** Attempts that threw: the failure must really have happened. */
+    static final AtomicInteger INJECTED = new AtomicInteger();
+
+    /** Passes rows through; the first attempt of partition 1 throws after three rows. */
+    static Iterator<Row> flaky(Iterator<Row> rows) {
+        TaskContext task = TaskContext.get();
+        boolean fail = task.partitionId() == 1 && task.attemptNumber() == 0;
+        return new Iterator<>() {
+            int seen;
+
+            @Override public boolean hasNext() { return rows.hasNext(); }
+
+            @Override public Row next() {
+                if (fail && seen++ == 3) {
+                    INJECTED.incrementAndGet();
+                    throw new IllegalStateException("injected failure of partition 1, attempt 0");
+                }
+                return rows.next();
+            }
+        };
+    }
+
+    @Test
+    void aRetriedTaskLeavesNoDuplicatesAndNoGaps() throws IOException {
+        SparkSession spark = SparkTests.session("local[2,3]");
+        List<Row> rows = new ArrayList<>();
+        Path images = Fixtures.images(Files.createDirectories(dir.resolve("images")));
+        List<Path> files;
+        try (var s = Files.list(images)) {
+            files = s.sorted().toList();
+        }
+        for (int i = 0; i < 24; i++) {
+            Path f = files.get(i % files.size());
+            rows.add(RowFactory.create(i, f.toString(), Files.readAllBytes(f), i % 7 == 0 ? null : "caption " + i));
+        }
+        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("path", DataTypes.StringType)
+                .add("content", DataTypes.BinaryType).add("text", DataTypes.StringType);
+        Dataset<Row> pairs = spark.createDataFrame(rows, schema).repartition(4);
+        ClipScorer scorer = new ClipScorer().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setVisionHeads(4).setBatchSize(2);
+        Dataset<Row> scored = scorer.transform(pairs).drop("content");
+
+        List<Row> expected = Fixtures.sorted(scored.collectAsList(), "id");
+        assertEquals(0, INJECTED.get());
+
+        MapPartitionsFunction<Row, Row> flaky = TaskRetryTest::flaky;
+        String table = dir.resolve("scores.parquet").toString();
+        scored.mapPartitions(flaky, Encoders.row(scored.schema())).write().parquet(table);
+        assertEquals(1, INJECTED.get(), "partition 1 failed once, then succeeded");
+
+        Dataset<Row> back = spark.read().parquet(table);
+        assertEquals(24, back.count());
+        assertEquals(24, back.select("id").distinct().count(), "no duplicates");
+        List<Row> got = Fixtures.sorted(back.select(scored.columns()[0], java.util.Arrays.copyOfRange(scored.columns(), 1, scored.columns().length)).collectAsList(), "id");
+        assertEquals(expected.toString(), got.toString());
+        long errors = got.stream().filter(r -> r.getAs("error") != null).count();
+        assertTrue(errors > 0 && errors < 24, "good and bad rows both: " + errors + " errors");
+    }
+}
