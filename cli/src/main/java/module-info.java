@@ -6,7 +6,10 @@ module sdclip.cli {
     requires java.logging; // quiets the engine's INFO log: the CLI says it in one line
 
     // picocli fills option fields and calls commands reflectively: the entry, the commands and their mixins.
-    opens sdclip.cli to info.picocli;
-    opens sdclip.cli.command to info.picocli;
-    opens sdclip.cli.option to info.picocli;
+    opens sdclip.cli to
+            info.picocli;
+    opens sdclip.cli.command to
+            info.picocli;
+    opens sdclip.cli.option to
+            info.picocli;
 }

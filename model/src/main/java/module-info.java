@@ -19,8 +19,10 @@ module sdclip.model {
     exports sdclip.model.prompt;
     exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
-
-    exports sdclip.model.hub to sdclip.cli;
-    exports sdclip.model.json to sdclip.cli;
-    exports sdclip.model.synth to sdclip.cli;
+    exports sdclip.model.hub to
+            sdclip.cli;
+    exports sdclip.model.json to
+            sdclip.cli;
+    exports sdclip.model.synth to
+            sdclip.cli;
 }

@@ -2,6 +2,7 @@ package sdclip.benchmarks;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -30,7 +31,9 @@ import sdclip.engine.Weights;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class LayerBenchmark {
     private static final int SEQ = 77, WIDTH = 768, HEADS = 12, MLP = 3072;
     private static final int IMAGE_SEQ = 257, IMAGE_WIDTH = 1024, IMAGE_HEADS = 16;
@@ -47,7 +50,10 @@ public class LayerBenchmark {
         SplittableRandom rnd = new SplittableRandom(7);
         backend = Backends.create(Device.cpu(), threads);
         float[] g = new float[WIDTH], b = new float[WIDTH];
-        for (int i = 0; i < WIDTH; i++) { g[i] = 1 + (float) (rnd.nextDouble() - 0.5) * 0.1f; b[i] = (float) (rnd.nextDouble() - 0.5) * 0.1f; }
+        for (int i = 0; i < WIDTH; i++) {
+            g[i] = 1 + (float) (rnd.nextDouble() - 0.5) * 0.1f;
+            b[i] = (float) (rnd.nextDouble() - 0.5) * 0.1f;
+        }
         norm = backend.prepareNorm(Weights.ofFloats(g), Weights.ofFloats(b), WIDTH, 1e-5f);
         hidden = fill(SEQ * WIDTH, rnd);
         normed = backend.allocate(SEQ * WIDTH);
@@ -67,7 +73,9 @@ public class LayerBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() { backend.close(); }
+    public void tearDown() {
+        backend.close();
+    }
 
     @Benchmark
     public Activation layerNorm77x768() {

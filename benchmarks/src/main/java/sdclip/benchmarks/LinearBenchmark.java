@@ -2,6 +2,7 @@ package sdclip.benchmarks;
 
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -31,7 +32,9 @@ import sdclip.engine.Weights;
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
 public class LinearBenchmark {
 
     /** rows x in x out */
@@ -66,7 +69,9 @@ public class LinearBenchmark {
     }
 
     @TearDown(Level.Trial)
-    public void tearDown() { backend.close(); }
+    public void tearDown() {
+        backend.close();
+    }
 
     @Benchmark
     public Activation linear() {

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.SplittableRandom;
 import java.util.concurrent.TimeUnit;
+
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -25,7 +26,9 @@ import sdclip.model.tokenizer.ClipTokenizer;
 @State(Scope.Benchmark)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
+@Fork(
+        value = 1,
+        jvmArgsAppend = {"--add-modules", "jdk.incubator.vector"})
 public class TokenizerBenchmark {
     private static final String[] PROMPTS = {
         "a photo of an astronaut riding a horse on mars",
@@ -44,11 +47,14 @@ public class TokenizerBenchmark {
 
     @Setup(Level.Trial)
     public void setUp() throws IOException {
-        String path = System.getProperty("sdclip.tokenizer", System.getenv().getOrDefault("SDCLIP_TOKENIZER", "../shared/reference/tokenizer/hf"));
+        String path = System.getProperty(
+                "sdclip.tokenizer",
+                System.getenv().getOrDefault("SDCLIP_TOKENIZER", "../shared/reference/tokenizer/hf"));
         tokenizer = ClipTokenizer.load(Path.of(path));
         StringBuilder sb = new StringBuilder();
         SplittableRandom rnd = new SplittableRandom(1);
-        while (sb.length() < 1_000_000) sb.append(PROMPTS[rnd.nextInt(PROMPTS.length)]).append(", ");
+        while (sb.length() < 1_000_000)
+            sb.append(PROMPTS[rnd.nextInt(PROMPTS.length)]).append(", ");
         megabyte = sb.toString();
     }
 

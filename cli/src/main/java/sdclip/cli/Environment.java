@@ -17,5 +17,7 @@ public final class Environment {
     }
 
     /** For tests: {@code env} instead of the process's environment, until {@code null} is set. */
-    static void replace(Map<String, String> env) { replaced = env; }
+    static void replace(Map<String, String> env) {
+        replaced = env;
+    }
 }

@@ -1,6 +1,7 @@
 package sdclip.cli;
 
 import java.io.IOException;
+
 import sdclip.engine.SdclipException;
 
 /** The one line an error is told in on stderr, after {@code sdclip: }. */
@@ -9,7 +10,9 @@ public final class ErrorLine {
 
     /** One line: the message, or the exception type when there is none. */
     public static String describe(Throwable e) {
-        String message = e.getMessage() == null || e.getMessage().isBlank() ? null : e.getMessage().replace('\n', ' ');
+        String message = e.getMessage() == null || e.getMessage().isBlank()
+                ? null
+                : e.getMessage().replace('\n', ' ');
         return switch (e) {
             case OutOfMemoryError _ -> outOfMemory(e.getMessage());
             // The library's own errors (a model file, an image, a prompt, a device) and I/O name their input.
@@ -24,6 +27,7 @@ public final class ErrorLine {
     static String outOfMemory(String what) {
         long mb = Runtime.getRuntime().maxMemory() >> 20;
         return "out of memory (" + (what == null ? "Java heap space" : what) + ") with a maximum Java heap of " + mb
-                + " MB; raise it, e.g. SDCLIP_JAVA_OPTS=-Xmx" + Math.max(1, 2 * mb / 1024 + 1) + "g for ./sdclip (java -Xmx... otherwise)";
+                + " MB; raise it, e.g. SDCLIP_JAVA_OPTS=-Xmx" + Math.max(1, 2 * mb / 1024 + 1)
+                + "g for ./sdclip (java -Xmx... otherwise)";
     }
 }

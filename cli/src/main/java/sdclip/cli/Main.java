@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.util.Properties;
+
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -32,11 +33,27 @@ import sdclip.model.checkpoint.HeadCountException;
  * any work, and a {@link HeadCountException} from opening a model). Errors are one line on stderr; {@code --verbose} adds the stack trace of a runtime
  * error. A failed write to standard output (a full disk, a closed pipe) is an error too.
  */
-@Command(name = "sdclip",
+@Command(
+        name = "sdclip",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "A pure-Java CLIP text encoder for Stable Diffusion checkpoints.",
-        subcommands = {InspectCommand.class, TokenizeCommand.class, EncodeCommand.class, SimilarityCommand.class, EncodeImageCommand.class, ScoreCommand.class, ExtractCommand.class, ConvertCommand.class, DiffCommand.class, PullCommand.class, SynthCommand.class, BenchCommand.class, DevicesCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            InspectCommand.class,
+            TokenizeCommand.class,
+            EncodeCommand.class,
+            SimilarityCommand.class,
+            EncodeImageCommand.class,
+            ScoreCommand.class,
+            ExtractCommand.class,
+            ConvertCommand.class,
+            DiffCommand.class,
+            PullCommand.class,
+            SynthCommand.class,
+            BenchCommand.class,
+            DevicesCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
 
     @Option(names = "--verbose", scope = ScopeType.INHERIT, description = "Print stack traces with errors.")
@@ -63,18 +80,22 @@ public final class Main {
         CommandLine cli = new CommandLine(main);
         cli.setOut(out);
         cli.setErr(err);
-        // picocli's parse errors, and the UsageException of a check an option setter makes while parsing (picocli wraps it).
-        cli.setParameterExceptionHandler((e, a) -> usage(e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
+        // picocli's parse errors, and the UsageException of a check an option setter makes while parsing (picocli wraps
+        // it).
+        cli.setParameterExceptionHandler((e, a) -> usage(
+                e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             // A head count given that does not fit the model is the command line's mistake, found on opening it.
-            if (e instanceof UsageException || e instanceof HeadCountException) return usage(e.getMessage(), command, err);
+            if (e instanceof UsageException || e instanceof HeadCountException)
+                return usage(e.getMessage(), command, err);
             OutOfMemoryError oom = outOfMemoryCause(e);
             if (oom != null && !main.verbose) {
                 err.println("sdclip: " + ErrorLine.describe(oom));
                 return 1;
             }
-            if (e instanceof ReaderGoneException) return BROKEN_PIPE; // stop at once and say nothing, as `| head` expects
+            if (e instanceof ReaderGoneException)
+                return BROKEN_PIPE; // stop at once and say nothing, as `| head` expects
             if (main.verbose) e.printStackTrace(err);
             else err.println("sdclip: " + ErrorLine.describe(e));
             return 1;
@@ -103,18 +124,21 @@ public final class Main {
 
     /** A usage error: one line naming the problem and where help is, exit 2. */
     private static int usage(String message, CommandLine command, PrintWriter err) {
-        err.println("sdclip: " + message.replace('\n', ' ') + " (see '" + command.getCommandSpec().qualifiedName() + " --help')");
+        err.println("sdclip: " + message.replace('\n', ' ') + " (see '"
+                + command.getCommandSpec().qualifiedName() + " --help')");
         return 2;
     }
 
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */
     private static OutOfMemoryError outOfMemoryCause(Throwable e) {
-        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause()) if (t instanceof OutOfMemoryError oom) return oom;
+        for (Throwable t = e; t != null && t.getCause() != t; t = t.getCause())
+            if (t instanceof OutOfMemoryError oom) return oom;
         return null;
     }
 
     static final class Version implements CommandLine.IVersionProvider {
-        @Override public String[] getVersion() throws IOException {
+        @Override
+        public String[] getVersion() throws IOException {
             Properties p = new Properties();
             try (InputStream in = Main.class.getResourceAsStream("/sdclip-version.properties")) {
                 if (in != null) p.load(in);

@@ -9,5 +9,7 @@ package sdclip.cli;
 public final class UsageException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
-    public UsageException(String message) { super(message, null, false, false); }
+    public UsageException(String message) {
+        super(message, null, false, false);
+    }
 }

@@ -17,6 +17,7 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 
 /**
@@ -30,13 +31,17 @@ class ArchitectureTest {
     private static final Path ROOT = findRoot();
     /** A class named by its package: {@code sdclip.model.json.Json}, in an import or in code. */
     private static final Pattern REFERENCE = Pattern.compile("(?<![\\w.])(sdclip(?:\\.[a-z]\\w*)+)\\.([A-Z]\\w*)");
-    private static final Pattern WILDCARD = Pattern.compile("\\bimport\\s+(?:static\\s+)?(sdclip(?:\\.[a-z]\\w*)+)\\.\\*");
+
+    private static final Pattern WILDCARD =
+            Pattern.compile("\\bimport\\s+(?:static\\s+)?(sdclip(?:\\.[a-z]\\w*)+)\\.\\*");
     private static final Pattern PACKAGE = Pattern.compile("^\\s*package\\s+([\\w.]+)\\s*;", Pattern.MULTILINE);
     private static final Pattern FLAG = Pattern.compile("(?<![\\w-])--[a-z][a-z0-9-]*");
-    private static final Pattern PRINTING = Pattern.compile("System\\.(out|err)\\b|\\.printStackTrace\\(|System\\.console\\(");
+    private static final Pattern PRINTING =
+            Pattern.compile("System\\.(out|err)\\b|\\.printStackTrace\\(|System\\.console\\(");
 
     /** The exception types: any package may throw them, however low. */
-    private static final List<String> EXCEPTIONS = List.of("sdclip.engine.SdclipException", "sdclip.model.ModelFormatException", "sdclip.model.PromptException");
+    private static final List<String> EXCEPTIONS = List.of(
+            "sdclip.engine.SdclipException", "sdclip.model.ModelFormatException", "sdclip.model.PromptException");
 
     /**
      * Who may use whom inside engine and model, read off the sources when the rule was written:
@@ -46,26 +51,56 @@ class ArchitectureTest {
      */
     static final Map<String, List<String>> ALLOWED = table(
             // package                     may use (besides EXCEPTIONS)
-            row("sdclip.engine",            "sdclip.engine.cpu", "sdclip.engine.opencl", "sdclip.engine.portable", "sdclip.engine.reference"), // Backends creates them
-            row("sdclip.engine.cpu",        "sdclip.engine", "sdclip.engine.support"),
-            row("sdclip.engine.opencl",     "sdclip.engine", "sdclip.engine.support"),
-            row("sdclip.engine.portable",   "sdclip.engine", "sdclip.engine.support"),
-            row("sdclip.engine.reference",  "sdclip.engine", "sdclip.engine.support"),
-            row("sdclip.engine.support",    "sdclip.engine"),
-
-            row("sdclip.model",             "sdclip.engine", "sdclip.model.checkpoint", "sdclip.model.image", "sdclip.model.prompt", "sdclip.model.safetensors",
-                                            "sdclip.model.text", "sdclip.model.tokenizer", "sdclip.model.vision"),
-            row("sdclip.model.text",        "sdclip.engine", "sdclip.model", "sdclip.model.checkpoint", "sdclip.model.prompt", "sdclip.model.tokenizer", "sdclip.model.transformer"),
-            row("sdclip.model.vision",      "sdclip.engine", "sdclip.model.checkpoint", "sdclip.model.transformer"),
+            row(
+                    "sdclip.engine",
+                    "sdclip.engine.cpu",
+                    "sdclip.engine.opencl",
+                    "sdclip.engine.portable",
+                    "sdclip.engine.reference"), // Backends creates them
+            row("sdclip.engine.cpu", "sdclip.engine", "sdclip.engine.support"),
+            row("sdclip.engine.opencl", "sdclip.engine", "sdclip.engine.support"),
+            row("sdclip.engine.portable", "sdclip.engine", "sdclip.engine.support"),
+            row("sdclip.engine.reference", "sdclip.engine", "sdclip.engine.support"),
+            row("sdclip.engine.support", "sdclip.engine"),
+            row(
+                    "sdclip.model",
+                    "sdclip.engine",
+                    "sdclip.model.checkpoint",
+                    "sdclip.model.image",
+                    "sdclip.model.prompt",
+                    "sdclip.model.safetensors",
+                    "sdclip.model.text",
+                    "sdclip.model.tokenizer",
+                    "sdclip.model.vision"),
+            row(
+                    "sdclip.model.text",
+                    "sdclip.engine",
+                    "sdclip.model",
+                    "sdclip.model.checkpoint",
+                    "sdclip.model.prompt",
+                    "sdclip.model.tokenizer",
+                    "sdclip.model.transformer"),
+            row("sdclip.model.vision", "sdclip.engine", "sdclip.model.checkpoint", "sdclip.model.transformer"),
             row("sdclip.model.transformer", "sdclip.engine", "sdclip.model.checkpoint"),
-            row("sdclip.model.hub",         "sdclip.model.checkpoint"),
-            row("sdclip.model.checkpoint",  "sdclip.engine", "sdclip.model.format", "sdclip.model.json", "sdclip.model.pickle", "sdclip.model.safetensors"),
-            row("sdclip.model.prompt",      "sdclip.model.format", "sdclip.model.pickle", "sdclip.model.safetensors", "sdclip.model.tokenizer"),
-            row("sdclip.model.pickle",      "sdclip.model.safetensors"),
+            row("sdclip.model.hub", "sdclip.model.checkpoint"),
+            row(
+                    "sdclip.model.checkpoint",
+                    "sdclip.engine",
+                    "sdclip.model.format",
+                    "sdclip.model.json",
+                    "sdclip.model.pickle",
+                    "sdclip.model.safetensors"),
+            row(
+                    "sdclip.model.prompt",
+                    "sdclip.model.format",
+                    "sdclip.model.pickle",
+                    "sdclip.model.safetensors",
+                    "sdclip.model.tokenizer"),
+            row("sdclip.model.pickle", "sdclip.model.safetensors"),
             row("sdclip.model.safetensors", "sdclip.engine", "sdclip.model.json"),
-            row("sdclip.model.tokenizer",   "sdclip.model.json"),
-            row("sdclip.model.format",      "sdclip.model.pickle", "sdclip.model.safetensors"),
-            row("sdclip.model.synth",       "sdclip.engine", "sdclip.model.safetensors"),
+            row("sdclip.model.tokenizer", "sdclip.model.json"),
+            row("sdclip.model.format", "sdclip.model.pickle", "sdclip.model.safetensors"),
+            row("sdclip.model.synth", "sdclip.engine", "sdclip.model.safetensors"),
             row("sdclip.model.image"),
             row("sdclip.model.json"));
 
@@ -87,15 +122,20 @@ class ArchitectureTest {
 
     private static Path findRoot() {
         Path dir = Path.of("").toAbsolutePath();
-        while (dir != null && !Files.isRegularFile(dir.resolve("engine/src/main/java/module-info.java"))) dir = dir.getParent();
-        if (dir == null) throw new IllegalStateException("cannot find the project root above " + Path.of("").toAbsolutePath());
+        while (dir != null && !Files.isRegularFile(dir.resolve("engine/src/main/java/module-info.java")))
+            dir = dir.getParent();
+        if (dir == null)
+            throw new IllegalStateException(
+                    "cannot find the project root above " + Path.of("").toAbsolutePath());
         return dir;
     }
 
     private static List<Source> sources(String module) {
         try (Stream<Path> files = Files.walk(ROOT.resolve(module).resolve("src/main/java"))) {
-            return files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("module-info.java")).sorted()
-                    .map(f -> parse(ROOT.relativize(f).toString(), read(f))).toList();
+            return files.filter(f -> f.toString().endsWith(".java") && !f.endsWith("module-info.java"))
+                    .sorted()
+                    .map(f -> parse(ROOT.relativize(f).toString(), read(f)))
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -134,7 +174,8 @@ class ArchitectureTest {
                 i = end + 3;
             } else if (c == '"' || c == '\'') {
                 int end = i + 1;
-                while (end < n && text.charAt(end) != c && text.charAt(end) != '\n') end += text.charAt(end) == '\\' ? 2 : 1;
+                while (end < n && text.charAt(end) != c && text.charAt(end) != '\n')
+                    end += text.charAt(end) == '\\' ? 2 : 1;
                 if (c == '"') strings.add(text.substring(i + 1, Math.min(end, n)));
                 code.append("\"\"");
                 i = end + 1;
@@ -222,7 +263,8 @@ class ArchitectureTest {
         Pattern words = cliWords(commands());
         List<String> bad = new ArrayList<>();
         for (Source s : library()) {
-            for (String literal : s.strings) if (words.matcher(literal).find()) bad.add(s.name + ": \"" + literal + "\"");
+            for (String literal : s.strings)
+                if (words.matcher(literal).find()) bad.add(s.name + ": \"" + literal + "\"");
         }
         assertEquals(List.of(), bad, "a library message names the model or the value, not a flag or a command");
     }
@@ -288,7 +330,8 @@ class ArchitectureTest {
     /** What a module-info.java exports. */
     private static Set<String> exports(String module) {
         Set<String> out = new TreeSet<>();
-        Matcher m = Pattern.compile("^\\s*exports\\s+([\\w.]+)\\s*;", Pattern.MULTILINE).matcher(read(ROOT.resolve(module).resolve("src/main/java/module-info.java")));
+        Matcher m = Pattern.compile("^\\s*exports\\s+([\\w.]+)\\s*;", Pattern.MULTILINE)
+                .matcher(read(ROOT.resolve(module).resolve("src/main/java/module-info.java")));
         while (m.find()) out.add(m.group(1));
         return out;
     }
@@ -296,15 +339,26 @@ class ArchitectureTest {
     @Test
     void theChecksSeeViolations() {
         // Each check on made-up source, so a broken pattern or scanner cannot pass silently.
-        Source printing = parse("P.java", "package sdclip.model.json;\nclass P { void f() { System.out.println(\"x\"); /* System.err */ } }");
+        Source printing = parse(
+                "P.java",
+                "package sdclip.model.json;\nclass P { void f() { System.out.println(\"x\"); /* System.err */ } }");
         assertTrue(PRINTING.matcher(printing.code).find());
-        assertTrue(!PRINTING.matcher(parse("Q.java", "// System.out\nclass Q { String s = \"System.err\"; }").code).find(), "comments and messages are not printing");
+        assertTrue(
+                !PRINTING.matcher(parse("Q.java", "// System.out\nclass Q { String s = \"System.err\"; }").code)
+                        .find(),
+                "comments and messages are not printing");
 
         Pattern words = cliWords(commands());
-        Source messages = parse("M.java", "class M { String a = \"--encoder 3: no such encoder\", b = \"run 'sdclip encode-image'\", c = \"see http://x//y\"; }");
-        assertEquals(List.of("--encoder 3: no such encoder", "run 'sdclip encode-image'", "see http://x//y"), messages.strings);
-        assertTrue(words.matcher(messages.strings.get(0)).find() && words.matcher(messages.strings.get(1)).find());
-        for (String fine : List.of("a -- b", "x--y", "sdclip computes in F32", "the sdclip jar")) assertTrue(!words.matcher(fine).find(), fine);
+        Source messages = parse(
+                "M.java",
+                "class M { String a = \"--encoder 3: no such encoder\", b = \"run 'sdclip encode-image'\", c = \"see http://x//y\"; }");
+        assertEquals(
+                List.of("--encoder 3: no such encoder", "run 'sdclip encode-image'", "see http://x//y"),
+                messages.strings);
+        assertTrue(words.matcher(messages.strings.get(0)).find()
+                && words.matcher(messages.strings.get(1)).find());
+        for (String fine : List.of("a -- b", "x--y", "sdclip computes in F32", "the sdclip jar"))
+            assertTrue(!words.matcher(fine).find(), fine);
 
         Source upward = parse("sdclip/model/json/J.java", """
                 package sdclip.model.json;
@@ -313,10 +367,21 @@ class ArchitectureTest {
                 import sdclip.model.vision.*;
                 class J { sdclip.model.TextEncoder e; String s = "sdclip.model.checkpoint.Checkpoint"; }
                 """);
-        assertEquals(Set.of("sdclip.model.PromptException", "sdclip.model.text.Batches", "sdclip.model.vision.*", "sdclip.model.TextEncoder"), references(upward));
-        assertEquals(List.of("sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.TextEncoder",
-                "sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.text.Batches",
-                "sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.vision.*"), outsideTheTable(List.of(upward)));
-        assertEquals(List.of("N.java: package sdclip.model.nowhere has no row in ALLOWED"), outsideTheTable(List.of(parse("N.java", "package sdclip.model.nowhere;"))));
+        assertEquals(
+                Set.of(
+                        "sdclip.model.PromptException",
+                        "sdclip.model.text.Batches",
+                        "sdclip.model.vision.*",
+                        "sdclip.model.TextEncoder"),
+                references(upward));
+        assertEquals(
+                List.of(
+                        "sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.TextEncoder",
+                        "sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.text.Batches",
+                        "sdclip/model/json/J.java (sdclip.model.json) uses sdclip.model.vision.*"),
+                outsideTheTable(List.of(upward)));
+        assertEquals(
+                List.of("N.java: package sdclip.model.nowhere has no row in ALLOWED"),
+                outsideTheTable(List.of(parse("N.java", "package sdclip.model.nowhere;"))));
     }
 }

@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.EncodeRequest;
@@ -21,12 +22,22 @@ import sdclip.testdata.ReferenceData;
 
 /** Whatever the user feeds it: one line on stderr naming the file, exit 1, no stack trace, no output file. */
 class BadInputTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private void refused(Path model, String... expectedInMessage) {
         Path out = dir.resolve("out.safetensors");
-        for (List<String> args : List.of(List.of("inspect", model.toString()),
-                List.of("encode", "--model", model.toString(), "--tokenizer", CliTest.vocab(), "--output", out.toString(), "a dog"))) {
+        for (List<String> args : List.of(
+                List.of("inspect", model.toString()),
+                List.of(
+                        "encode",
+                        "--model",
+                        model.toString(),
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "--output",
+                        out.toString(),
+                        "a dog"))) {
             CliTest.Run r = CliTest.run(args.toArray(String[]::new));
             assertEquals(1, r.code(), args + ": " + r.err());
             assertEquals(1, r.err().strip().lines().count(), "one line: " + r.err());
@@ -46,8 +57,16 @@ class BadInputTest {
         Files.write(dir.resolve("truncated.safetensors"), Arrays.copyOf(full, full.length / 2));
         refused(dir.resolve("truncated.safetensors"), "past the end");
         refused(RawSafetensors.write(dir.resolve("array.safetensors"), "[]", new byte[0]), "expected a JSON object");
-        refused(RawSafetensors.write(dir.resolve("nested.safetensors"), "[".repeat(200_000), new byte[0]), "not valid JSON");
-        refused(RawSafetensors.write(dir.resolve("nomodel.safetensors"), "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}", new byte[4]), "no CLIP text encoder", "x");
+        refused(
+                RawSafetensors.write(dir.resolve("nested.safetensors"), "[".repeat(200_000), new byte[0]),
+                "not valid JSON");
+        refused(
+                RawSafetensors.write(
+                        dir.resolve("nomodel.safetensors"),
+                        "{\"x\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]}}",
+                        new byte[4]),
+                "no CLIP text encoder",
+                "x");
         Path png = dir.resolve("photo.safetensors");
         Files.copy(ReferenceData.require("images/chelsea.png"), png);
         refused(png, "header length");
@@ -69,7 +88,10 @@ class BadInputTest {
         assertEquals(2, noPrompts.code(), "no prompts is a usage error");
         assertTrue(noPrompts.err().contains("no prompts"), noPrompts.err());
         // Odd prompts are not errors.
-        assertEquals(0, CliTest.run("tokenize", "--tokenizer", CliTest.vocab(), "\uD800 \u0000 " + "x".repeat(10_000)).code());
+        assertEquals(
+                0,
+                CliTest.run("tokenize", "--tokenizer", CliTest.vocab(), "\uD800 \u0000 " + "x".repeat(10_000))
+                        .code());
     }
 
     /** Library errors name no command-line flag, and still read clearly on the command line. */
@@ -77,17 +99,31 @@ class BadInputTest {
     void libraryMessagesSpeakLibraryTerms() throws Exception {
         // The CLI's own checks answer these first (exit 2, in its words); the library, called
         // directly as an embedding program would, says the same without naming a flag.
-        Path sdxl = Path.of(CliTest.ref("models/tiny-sdxl.safetensors")), sd15 = Path.of(CliTest.ref("models/tiny-sd15.safetensors"));
+        Path sdxl = Path.of(CliTest.ref("models/tiny-sdxl.safetensors")),
+                sd15 = Path.of(CliTest.ref("models/tiny-sd15.safetensors"));
         List<String> messages = new ArrayList<>();
         try (Checkpoint c = Checkpoint.open(sdxl, new int[] {2, 3})) {
-            messages.add(assertThrows(IllegalArgumentException.class, () -> c.encoder(3)).getMessage());
+            messages.add(assertThrows(IllegalArgumentException.class, () -> c.encoder(3))
+                    .getMessage());
         }
-        messages.add(assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(sdxl, new int[] {2, 3, 4})).getMessage());
-        try (TextEncoder enc = TextEncoder.open(sd15, TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())))) {
-            messages.add(assertThrows(IllegalArgumentException.class, () -> enc.outputs(List.of("a"), EncodeRequest.standard().clipSkip(5))).getMessage());
+        messages.add(assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(sdxl, new int[] {2, 3, 4}))
+                .getMessage());
+        try (TextEncoder enc = TextEncoder.open(
+                sd15, TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())))) {
+            messages.add(assertThrows(
+                            IllegalArgumentException.class,
+                            () -> enc.outputs(
+                                    List.of("a"), EncodeRequest.standard().clipSkip(5)))
+                    .getMessage());
         }
-        assertTrue(messages.get(0).contains("text encoder 3 requested, but ") && messages.get(0).contains("tiny-sdxl.safetensors has 2 text encoders"), messages.get(0));
-        assertTrue(messages.get(1).contains("3 head counts given for 2 text encoders in ") && messages.get(1).contains("tiny-sdxl.safetensors"), messages.get(1));
+        assertTrue(
+                messages.get(0).contains("text encoder 3 requested, but ")
+                        && messages.get(0).contains("tiny-sdxl.safetensors has 2 text encoders"),
+                messages.get(0));
+        assertTrue(
+                messages.get(1).contains("3 head counts given for 2 text encoders in ")
+                        && messages.get(1).contains("tiny-sdxl.safetensors"),
+                messages.get(1));
         assertTrue(messages.get(2).contains("clip skip 5") && messages.get(2).contains("3 layers"), messages.get(2));
         for (String m : messages) {
             assertEquals(1, m.strip().lines().count(), m);

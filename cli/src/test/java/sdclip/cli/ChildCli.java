@@ -11,13 +11,19 @@ final class ChildCli {
     private ChildCli() {}
 
     /** {@code java [jvmOptions] sdclip.cli.Main args}, with this test's class and module path. */
-    static ProcessBuilder command(List<String> jvmOptions, String... args) { return java("sdclip.cli.Main", jvmOptions, args); }
+    static ProcessBuilder command(List<String> jvmOptions, String... args) {
+        return java("sdclip.cli.Main", jvmOptions, args);
+    }
 
     /** {@code java [jvmOptions] mainClass args}, with this test's class and module path. */
     static ProcessBuilder java(String mainClass, List<String> jvmOptions, String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of("--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow"));
+        cmd.addAll(List.of(
+                "--add-modules",
+                "jdk.incubator.vector",
+                "--enable-native-access=ALL-UNNAMED",
+                "--sun-misc-unsafe-memory-access=allow"));
         cmd.addAll(jvmOptions);
         String classPath = System.getProperty("java.class.path", "");
         String modulePath = System.getProperty("jdk.module.path", "");

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.json.Json;
@@ -22,7 +23,8 @@ import sdclip.testdata.Seeded;
 
 /** The commands end to end through {@link Main#run}, with exit codes and the one-line error rule. */
 class CliTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     record Run(int code, String out, String err) {}
 
@@ -32,9 +34,13 @@ class CliTest {
         return new Run(code, out.toString(), err.toString());
     }
 
-    static String ref(String p) { return ReferenceData.require(p).toString(); }
+    static String ref(String p) {
+        return ReferenceData.require(p).toString();
+    }
 
-    static String vocab() { return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz"); }
+    static String vocab() {
+        return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz");
+    }
 
     @Test
     void versionAndHelp() {
@@ -50,21 +56,31 @@ class CliTest {
     @Test
     void helpPagesSayEverythingTheCommandsTake() {
         String image = run("encode-image", "--help").out.replaceAll("\\s+", " ");
-        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output")) assertTrue(image.contains(f), f + ": " + image);
+        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output"))
+            assertTrue(image.contains(f), f + ": " + image);
         String encode = run("encode", "--help").out.replaceAll("\\s+", " ");
-        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output")) assertTrue(encode.contains(f), f + ": " + encode);
+        for (String f : List.of(".safetensors", ".npy", ".json", ".jsonl", "- for standard output"))
+            assertTrue(encode.contains(f), f + ": " + encode);
         assertTrue(run("score", "--help").out.replaceAll("\\s+", " ").contains("a .csv or .json file"));
         String pull = run("pull", "--help").out.replaceAll("\\s+", " ");
-        List<String> order = List.of("$HF_HUB_CACHE", "$HUGGINGFACE_HUB_CACHE", "$HF_HOME/hub", "$XDG_CACHE_HOME/huggingface/hub", "~/.cache/huggingface/hub");
+        List<String> order = List.of(
+                "$HF_HUB_CACHE",
+                "$HUGGINGFACE_HUB_CACHE",
+                "$HF_HOME/hub",
+                "$XDG_CACHE_HOME/huggingface/hub",
+                "~/.cache/huggingface/hub");
         for (int i = 1; i < order.size(); i++) {
-            assertTrue(pull.indexOf(order.get(i - 1)) >= 0 && pull.indexOf(order.get(i - 1)) < pull.indexOf(order.get(i)), order.get(i) + " after " + order.get(i - 1) + ": " + pull);
+            assertTrue(
+                    pull.indexOf(order.get(i - 1)) >= 0 && pull.indexOf(order.get(i - 1)) < pull.indexOf(order.get(i)),
+                    order.get(i) + " after " + order.get(i - 1) + ": " + pull);
         }
         assertTrue(run("bench", "--help").out.replaceAll("\\s+", " ").contains("at most 3600"));
     }
 
     @Test
     void tokenizeJsonMatchesTheReferenceCases() throws IOException {
-        List<String> lines = Files.readAllLines(ReferenceData.require("tokenizer/tokens.jsonl")).subList(0, 40);
+        List<String> lines = Files.readAllLines(ReferenceData.require("tokenizer/tokens.jsonl"))
+                .subList(0, 40);
         Path prompts = dir.resolve("p.jsonl");
         Files.write(prompts, lines); // tokens.jsonl lines are themselves {"text": ...} objects
         Run r = run("tokenize", "--tokenizer", vocab(), "--json", "--no-truncate", "--prompts", prompts.toString());
@@ -81,11 +97,17 @@ class CliTest {
 
     @Test
     void tokenizePadsAndTruncates() {
-        Map<String, Object> o = Json.parseObject(run("tokenize", "--tokenizer", vocab(), "--json", "--pad", "zero", "a dog").out.strip());
+        Map<String, Object> o =
+                Json.parseObject(run("tokenize", "--tokenizer", vocab(), "--json", "--pad", "zero", "a dog")
+                        .out
+                        .strip());
         List<?> ids = (List<?>) o.get("ids");
         assertEquals(77, ids.size());
         assertEquals(0L, ids.get(76));
-        List<?> cut = (List<?>) Json.parseObject(run("tokenize", "--tokenizer", vocab(), "--json", "cat ".repeat(90)).out.strip()).get("ids");
+        List<?> cut = (List<?>) Json.parseObject(run("tokenize", "--tokenizer", vocab(), "--json", "cat ".repeat(90))
+                        .out
+                        .strip())
+                .get("ids");
         assertEquals(77, cut.size());
         assertEquals(49407L, cut.get(76));
     }
@@ -109,16 +131,44 @@ class CliTest {
     @Test
     void encodeWritesTheReferenceConditioning() throws IOException {
         Path out = dir.resolve("c.safetensors");
-        Run r = run("encode", "--model", ref("models/tiny-sd21.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--output", out.toString(), "a dog", "a cat");
+        Run r = run(
+                "encode",
+                "--model",
+                ref("models/tiny-sd21.safetensors"),
+                "--heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--output",
+                out.toString(),
+                "a dog",
+                "a cat");
         assertEquals(0, r.code, r.err);
-        try (SafetensorsFile f = SafetensorsFile.open(out); SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/tiny-sd21.expected.safetensors"))) {
+        try (SafetensorsFile f = SafetensorsFile.open(out);
+                SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/tiny-sd21.expected.safetensors"))) {
             assertArrayEquals(new long[] {2, 77, 64}, f.info("conditioning").shape());
             float[] want = Arrays.copyOfRange(exp.floats("penultimate_ln"), 77 * 64, 3 * 77 * 64); // prompts 1 and 2
             assertTrue(Seeded.relativeError(f.floats("conditioning"), want) < 1e-4);
             assertArrayEquals(Arrays.copyOfRange(exp.longs("input_ids"), 77, 3 * 77), f.longs("input_ids"));
         }
         Path npy = dir.resolve("c.npy");
-        assertEquals(0, run("encode", "--model", ref("models/tiny-sd21.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--output", npy.toString(), "--tensor", "text_embeds", "a dog").code);
+        assertEquals(
+                0,
+                run(
+                                "encode",
+                                "--model",
+                                ref("models/tiny-sd21.safetensors"),
+                                "--heads",
+                                "4",
+                                "--tokenizer",
+                                vocab(),
+                                "--output",
+                                npy.toString(),
+                                "--tensor",
+                                "text_embeds",
+                                "a dog")
+                        .code);
         byte[] bytes = Files.readAllBytes(npy);
         assertEquals((byte) 0x93, bytes[0]);
         String header = new String(bytes, 10, (bytes[8] & 0xFF) | (bytes[9] & 0xFF) << 8);
@@ -135,13 +185,24 @@ class CliTest {
         assertTrue(missing.err.contains("nope.safetensors") && !missing.err.contains("Exception"), missing.err);
         Path png = dir.resolve("image.safetensors");
         Files.copy(ReferenceData.require("images/CLIP.png"), png);
-        Run notSafetensors = run("encode", "--model", png.toString(), "--tokenizer", vocab(), "--output", dir.resolve("o.safetensors").toString(), "x");
+        Run notSafetensors = run(
+                "encode",
+                "--model",
+                png.toString(),
+                "--tokenizer",
+                vocab(),
+                "--output",
+                dir.resolve("o.safetensors").toString(),
+                "x");
         assertEquals(1, notSafetensors.code);
-        assertTrue(notSafetensors.err.contains("image.safetensors") && notSafetensors.err.contains("header length"), notSafetensors.err);
+        assertTrue(
+                notSafetensors.err.contains("image.safetensors") && notSafetensors.err.contains("header length"),
+                notSafetensors.err);
         assertFalse(Files.exists(dir.resolve("o.safetensors")), "no output written on failure");
         Run usage = run("encode", "--bogus");
         assertEquals(2, usage.code);
-        Run verbose = run("--verbose", "inspect", dir.resolve("nope.safetensors").toString());
+        Run verbose =
+                run("--verbose", "inspect", dir.resolve("nope.safetensors").toString());
         assertEquals(1, verbose.code);
         assertTrue(verbose.err.contains("\tat "), "stack trace with --verbose");
     }

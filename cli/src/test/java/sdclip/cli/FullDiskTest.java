@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -20,14 +21,17 @@ import org.junit.jupiter.api.io.TempDir;
  * estimate; a disk that takes no file at all is named as the user's output, "the disk is full".
  */
 class FullDiskTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private final List<Path> mounted = new ArrayList<>();
 
     /** A tmpfs with {@code options} at {@code dir/name}, or the test is skipped. */
     private Path tmpfs(String name, String options) throws Exception {
         Path at = Files.createDirectory(dir.resolve(name));
-        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", at.toString()).redirectErrorStream(true).start();
+        Process p = new ProcessBuilder("mount", "-t", "tmpfs", "-o", options, "tmpfs", at.toString())
+                .redirectErrorStream(true)
+                .start();
         p.getInputStream().readAllBytes();
         assumeTrue(p.waitFor() == 0, "mounting a tmpfs needs root");
         mounted.add(at);
@@ -36,7 +40,8 @@ class FullDiskTest {
 
     @AfterEach
     void unmount() throws Exception {
-        for (Path at : mounted) new ProcessBuilder("umount", at.toString()).inheritIO().start().waitFor();
+        for (Path at : mounted)
+            new ProcessBuilder("umount", at.toString()).inheritIO().start().waitFor();
     }
 
     static List<String> prompts(int n) {
@@ -57,23 +62,39 @@ class FullDiskTest {
         Path disk = tmpfs("disk", "size=1m");
         for (String ext : List.of("json", "jsonl")) {
             Path out = disk.resolve("e." + ext);
-            CliTest.Run r = EncodeOutputTest.encode(EncodeOutputTest.SD15, "4", prompts(24), "--tensors", "conditioning", "--output", out.toString());
+            CliTest.Run r = EncodeOutputTest.encode(
+                    EncodeOutputTest.SD15, "4", prompts(24), "--tensors", "conditioning", "--output", out.toString());
             assertEquals(1, r.code(), r.err());
-            assertTrue(r.err().startsWith("sdclip: cannot write " + out + ": it needs ") && r.err().contains(" MB and " + disk + " has ") && r.err().strip().endsWith(" free"), r.err());
+            assertTrue(
+                    r.err().startsWith("sdclip: cannot write " + out + ": it needs ")
+                            && r.err().contains(" MB and " + disk + " has ")
+                            && r.err().strip().endsWith(" free"),
+                    r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
-        CliTest.Run fits = EncodeOutputTest.encode(EncodeOutputTest.SD15, "4", prompts(24), "--tensors", "conditioning", "--output", disk.resolve("e.safetensors").toString());
+        CliTest.Run fits = EncodeOutputTest.encode(
+                EncodeOutputTest.SD15,
+                "4",
+                prompts(24),
+                "--tensors",
+                "conditioning",
+                "--output",
+                disk.resolve("e.safetensors").toString());
         assertEquals(0, fits.code(), fits.err());
         Files.delete(disk.resolve("e.safetensors"));
         // convert and extract: the tensors' bytes are known once the model is open, before any is written.
         Path converted = disk.resolve("c.safetensors"), extracted = disk.resolve("x");
         CliTest.Run convert = CliTest.run("convert", CliTest.ref("models/tiny-sd15.safetensors"), converted.toString());
-        CliTest.Run extract = CliTest.run("extract", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--output", extracted.toString());
+        CliTest.Run extract = CliTest.run(
+                "extract", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--output", extracted.toString());
         for (CliTest.Run r : List.of(convert, extract)) {
             assertEquals(1, r.code(), r.err());
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
-        assertTrue(convert.err().startsWith("sdclip: cannot write " + converted + ": it needs 6.6 MB and " + disk + " has "), convert.err());
+        assertTrue(
+                convert.err()
+                        .startsWith("sdclip: cannot write " + converted + ": it needs 6.6 MB and " + disk + " has "),
+                convert.err());
         assertTrue(extract.err().startsWith("sdclip: cannot write " + extracted + ": it needs "), extract.err());
         assertEquals(List.of(), files(disk), "nothing written, no temporary left");
     }
@@ -84,18 +105,62 @@ class FullDiskTest {
         Path disk = tmpfs("full", "size=1m,nr_inodes=1");
         String img = CliTest.ref("images/CLIP.png");
         List<String[]> commands = List.of(
-                new String[] {"convert", CliTest.ref("models/tiny-sd15.safetensors"), disk.resolve("c.safetensors").toString()},
-                new String[] {"extract", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--output", disk.resolve("x").toString()},
+                new String[] {
+                    "convert",
+                    CliTest.ref("models/tiny-sd15.safetensors"),
+                    disk.resolve("c.safetensors").toString()
+                },
+                new String[] {
+                    "extract",
+                    "--model",
+                    CliTest.ref("models/tiny-sd21.safetensors"),
+                    "--output",
+                    disk.resolve("x").toString()
+                },
                 new String[] {"synth", "--output", disk.resolve("s.safetensors").toString()},
-                new String[] {"score", "--model", CliTest.ref("models/tiny-clip.safetensors"), "--heads", "4", "--vision-heads", "4", "--tokenizer", CliTest.vocab(),
-                    "--text", "a", "--output", disk.resolve("s.csv").toString(), img},
-                new String[] {"encode-image", "--model", CliTest.ref("models/tiny-clip.safetensors"), "--vision-heads", "4", "--output", disk.resolve("i.npy").toString(), img},
-                new String[] {"encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                    "--output", disk.resolve("e.jsonl").toString(), "a dog"});
+                new String[] {
+                    "score",
+                    "--model",
+                    CliTest.ref("models/tiny-clip.safetensors"),
+                    "--heads",
+                    "4",
+                    "--vision-heads",
+                    "4",
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--text",
+                    "a",
+                    "--output",
+                    disk.resolve("s.csv").toString(),
+                    img
+                },
+                new String[] {
+                    "encode-image",
+                    "--model",
+                    CliTest.ref("models/tiny-clip.safetensors"),
+                    "--vision-heads",
+                    "4",
+                    "--output",
+                    disk.resolve("i.npy").toString(),
+                    img
+                },
+                new String[] {
+                    "encode",
+                    "--model",
+                    CliTest.ref("models/tiny-sd15.safetensors"),
+                    "--heads",
+                    "4",
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--output",
+                    disk.resolve("e.jsonl").toString(),
+                    "a dog"
+                });
         for (String[] c : commands) {
             String output = c[c[0].equals("convert") ? 2 : List.of(c).indexOf("--output") + 1];
             CliTest.Run r = CliTest.run(c);
-            OutputRulesTest.refused(r, 1, "sdclip: cannot write " + output + ": the disk is full (no space left on device)\n", c);
+            OutputRulesTest.refused(
+                    r, 1, "sdclip: cannot write " + output + ": the disk is full (no space left on device)\n", c);
         }
     }
 }

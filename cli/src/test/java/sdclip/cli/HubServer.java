@@ -17,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 
@@ -39,10 +40,12 @@ final class HubServer implements AutoCloseable {
     final AtomicBoolean stallHeadersNext = new AtomicBoolean();
     /** When at least 0, the next CDN download sends that many bytes, then nothing until the server closes. */
     final AtomicInteger stallNextAt = new AtomicInteger(-1);
+
     private final CountDownLatch stalled = new CountDownLatch(1);
     private volatile boolean stalling;
     /** When set, the CDN serves these bytes instead of the file's (its etag unchanged). */
     volatile byte[] corrupt;
+
     private final HttpServer server;
 
     HubServer(String repo, String commit, Map<String, byte[]> files, Set<String> lfs) throws IOException {
@@ -55,14 +58,21 @@ final class HubServer implements AutoCloseable {
         server.start();
     }
 
-    String endpoint() { return "http://127.0.0.1:" + server.getAddress().getPort(); }
+    String endpoint() {
+        return "http://127.0.0.1:" + server.getAddress().getPort();
+    }
 
     private void handle(HttpExchange x) throws IOException {
         String path = x.getRequestURI().getPath();
-        requests.add(new Request(x.getRequestMethod(), path, x.getRequestHeaders().getFirst("Authorization"), x.getRequestHeaders().getFirst("Range")));
+        requests.add(new Request(
+                x.getRequestMethod(),
+                path,
+                x.getRequestHeaders().getFirst("Authorization"),
+                x.getRequestHeaders().getFirst("Range")));
         try (x) {
             if (path.equals("/api/models/" + repo + "/revision/main")) json(x);
-            else if (path.startsWith("/" + repo + "/resolve/" + commit + "/")) resolve(x, path.substring(("/" + repo + "/resolve/" + commit + "/").length()));
+            else if (path.startsWith("/" + repo + "/resolve/" + commit + "/"))
+                resolve(x, path.substring(("/" + repo + "/resolve/" + commit + "/").length()));
             else if (path.startsWith("/cdn/")) cdn(x, path.substring(5));
             else x.sendResponseHeaders(404, -1);
         }
@@ -71,7 +81,11 @@ final class HubServer implements AutoCloseable {
     private void json(HttpExchange x) throws IOException {
         StringBuilder sb = new StringBuilder("{\"id\": \"" + repo + "\", \"sha\": \"" + commit + "\", \"siblings\": [");
         int i = 0;
-        for (String f : files.keySet()) sb.append(i++ > 0 ? ", " : "").append("{\"rfilename\": \"").append(f).append("\"}");
+        for (String f : files.keySet())
+            sb.append(i++ > 0 ? ", " : "")
+                    .append("{\"rfilename\": \"")
+                    .append(f)
+                    .append("\"}");
         byte[] body = sb.append("]}").toString().getBytes(StandardCharsets.UTF_8);
         x.getResponseHeaders().set("Content-Type", "application/json");
         x.sendResponseHeaders(200, body.length);
@@ -124,7 +138,8 @@ final class HubServer implements AutoCloseable {
                 x.sendResponseHeaders(416, -1);
                 return;
             }
-            x.getResponseHeaders().set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
+            x.getResponseHeaders()
+                    .set("Content-Range", "bytes " + from + "-" + (content.length - 1) + "/" + content.length);
         }
         x.sendResponseHeaders(range != null ? 206 : 200, content.length - from);
         int cut = mayCut ? cutNextAt.getAndSet(-1) : -1;
@@ -149,13 +164,19 @@ final class HubServer implements AutoCloseable {
 
     long count(String method, String pathPrefix) {
         synchronized (requests) {
-            return requests.stream().filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix)).count();
+            return requests.stream()
+                    .filter(r -> r.method().equals(method) && r.path().startsWith(pathPrefix))
+                    .count();
         }
     }
 
-    static String sha256(byte[] b) { return digest("SHA-256", b, null); }
+    static String sha256(byte[] b) {
+        return digest("SHA-256", b, null);
+    }
 
-    static String gitSha1(byte[] b) { return digest("SHA-1", b, ("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII)); }
+    static String gitSha1(byte[] b) {
+        return digest("SHA-1", b, ("blob " + b.length + "\0").getBytes(StandardCharsets.US_ASCII));
+    }
 
     private static String digest(String algorithm, byte[] b, byte[] prefix) {
         try {
@@ -179,12 +200,17 @@ final class HubServer implements AutoCloseable {
     }
 
     /** {@return whether a download is being held back now, waiting for {@link #releaseStall()}} */
-    boolean stalling() { return stalling; }
+    boolean stalling() {
+        return stalling;
+    }
 
     /** Ends a stalled download (the server handles one request at a time). */
-    void releaseStall() { stalled.countDown(); }
+    void releaseStall() {
+        stalled.countDown();
+    }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         stalled.countDown();
         server.stop(0);
     }

@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,22 +27,29 @@ import org.junit.jupiter.api.io.TempDir;
  * first temporary, a progress bar update, a temporary holding so many bytes.
  */
 class InterruptTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    enum Signal { TERM, INT }
+    enum Signal {
+        TERM,
+        INT
+    }
 
     /** A moment of the run, as the run shows it: in the output folder or on its stderr. */
     interface Marker {
         boolean shown(Path out, String stderr) throws IOException;
 
         /** Its first temporary: the run is about to write. */
-        static Marker temporary() { return named("its first temporary", (out, err) -> !temporaries(out).isEmpty()); }
+        static Marker temporary() {
+            return named("its first temporary", (out, err) -> !temporaries(out).isEmpty());
+        }
 
         /** A progress bar update (stderr shown as on a terminal) with at least {@code done} prompts but not all: mid-run. */
         static Marker update(int done) {
             return named("a progress update of " + done + "+ prompts", (out, err) -> {
                 Matcher m = BAR.matcher(err);
-                while (m.find()) if (Integer.parseInt(m.group(1)) >= done && !m.group(1).equals(m.group(2))) return true;
+                while (m.find())
+                    if (Integer.parseInt(m.group(1)) >= done && !m.group(1).equals(m.group(2))) return true;
                 return false;
             });
         }
@@ -50,15 +58,23 @@ class InterruptTest {
         static Marker written(long bytes) {
             return named(bytes + " bytes in a temporary", (out, err) -> {
                 try (Stream<Path> s = Files.list(out)) {
-                    return s.filter(f -> f.getFileName().toString().startsWith(".")).anyMatch(f -> size(f) >= bytes);
+                    return s.filter(f -> f.getFileName().toString().startsWith("."))
+                            .anyMatch(f -> size(f) >= bytes);
                 }
             });
         }
 
         private static Marker named(String name, Marker m) {
             return new Marker() {
-                @Override public boolean shown(Path out, String stderr) throws IOException { return m.shown(out, stderr); }
-                @Override public String toString() { return name; }
+                @Override
+                public boolean shown(Path out, String stderr) throws IOException {
+                    return m.shown(out, stderr);
+                }
+
+                @Override
+                public String toString() {
+                    return name;
+                }
             };
         }
     }
@@ -77,7 +93,8 @@ class InterruptTest {
         // The deadline bounds a hang only: the marker comes when the run reaches it.
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
         while (!marker.shown(out, stderr.toString())) {
-            if (!p.isAlive() || System.nanoTime() > deadline) fail(args[0] + " ended or hung before " + marker + ": " + stderr);
+            if (!p.isAlive() || System.nanoTime() > deadline)
+                fail(args[0] + " ended or hung before " + marker + ": " + stderr);
             Thread.sleep(2); // polling the folder and stderr; the signal waits for the marker, not for time
         }
         if (signal == Signal.TERM) p.destroy();
@@ -107,12 +124,16 @@ class InterruptTest {
 
     static List<String> temporaries(Path folder) throws IOException {
         try (Stream<Path> s = Files.list(folder)) {
-            return s.map(f -> f.getFileName().toString()).filter(f -> f.startsWith(".")).toList();
+            return s.map(f -> f.getFileName().toString())
+                    .filter(f -> f.startsWith("."))
+                    .toList();
         }
     }
 
     /** The exit code of a JVM ended by {@code signal}: 128 + its number. */
-    static int code(Signal signal) { return signal == Signal.TERM ? 143 : 130; }
+    static int code(Signal signal) {
+        return signal == Signal.TERM ? 143 : 130;
+    }
 
     @Test
     void encodeLeavesNothing() throws Exception {
@@ -122,12 +143,30 @@ class InterruptTest {
         Files.write(file, prompts);
         Path out = Files.createDirectory(dir.resolve("out"));
         record Stop(String format, Signal signal, Marker marker, boolean midRun) {}
-        List<Stop> stops = List.of(new Stop("safetensors", Signal.TERM, Marker.temporary(), false), new Stop("safetensors", Signal.INT, Marker.update(1), true),
-                new Stop("json", Signal.TERM, Marker.update(1000), true), new Stop("jsonl", Signal.INT, Marker.update(1), true));
+        List<Stop> stops = List.of(
+                new Stop("safetensors", Signal.TERM, Marker.temporary(), false),
+                new Stop("safetensors", Signal.INT, Marker.update(1), true),
+                new Stop("json", Signal.TERM, Marker.update(1000), true),
+                new Stop("jsonl", Signal.INT, Marker.update(1), true));
         for (Stop s : stops) {
             Path target = out.resolve("e." + s.format);
-            int code = interrupt(out, s.signal, s.marker, "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                    "--tokenizer", CliTest.vocab(), "--prompts", file.toString(), "--tensors", "conditioning", "--output", target.toString());
+            int code = interrupt(
+                    out,
+                    s.signal,
+                    s.marker,
+                    "encode",
+                    "--model",
+                    CliTest.ref("models/tiny-sd15.safetensors"),
+                    "--heads",
+                    "4",
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--prompts",
+                    file.toString(),
+                    "--tensors",
+                    "conditioning",
+                    "--output",
+                    target.toString());
             if (code != 0) assertFalse(Files.exists(target), "a stopped run leaves no output: " + target);
             // An update short of the total was shown: the run was mid-way when the signal came.
             if (s.midRun) assertEquals(code(s.signal), code, s.signal + " at " + s.marker + " stopped the run mid-way");
@@ -137,13 +176,42 @@ class InterruptTest {
     @Test
     void synthAndExtractLeaveNothing() throws Exception {
         Path out = Files.createDirectory(dir.resolve("out"));
-        String[] synth = {"synth", "--dtype", "f16", "--output", out.resolve("full.safetensors").toString()};
+        String[] synth = {
+            "synth",
+            "--dtype",
+            "f16",
+            "--output",
+            out.resolve("full.safetensors").toString()
+        };
         // The f16 model is 247 MB: at 1 MiB and 64 MiB its writer is mid-file.
-        assertEquals(143, interrupt(out, Signal.TERM, Marker.written(64 << 20), synth), "a synth stopped while writing");
+        assertEquals(
+                143, interrupt(out, Signal.TERM, Marker.written(64 << 20), synth), "a synth stopped while writing");
         assertEquals(130, interrupt(out, Signal.INT, Marker.written(1 << 20), synth), "a synth stopped while writing");
         interrupt(out, Signal.TERM, Marker.temporary(), synth); // at its first temporary, maybe before its writer's own
-        interrupt(out, Signal.TERM, Marker.temporary(), "extract", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--heads", "4", "--output", out.resolve("x").toString());
-        interrupt(out, Signal.INT, Marker.temporary(), "extract", "--model", CliTest.ref("models/tiny-sdxl.safetensors"), "--encoder", "2", "--heads", "2,3", "--output", out.resolve("y").toString());
+        interrupt(
+                out,
+                Signal.TERM,
+                Marker.temporary(),
+                "extract",
+                "--model",
+                CliTest.ref("models/tiny-sd21.safetensors"),
+                "--heads",
+                "4",
+                "--output",
+                out.resolve("x").toString());
+        interrupt(
+                out,
+                Signal.INT,
+                Marker.temporary(),
+                "extract",
+                "--model",
+                CliTest.ref("models/tiny-sdxl.safetensors"),
+                "--encoder",
+                "2",
+                "--heads",
+                "2,3",
+                "--output",
+                out.resolve("y").toString());
     }
 
     /** Ctrl-C while the progress bar is drawn: the line is ended, so the shell's prompt starts on its own line. */
@@ -152,8 +220,21 @@ class InterruptTest {
         List<String> prompts = new ArrayList<>();
         for (int i = 0; i < 200_000; i++) prompts.add("a photo of " + i + " astronauts riding horses");
         Path file = Files.write(dir.resolve("p.txt"), prompts);
-        ProcessBuilder pb = ChildCli.command(List.of("-Xmx256m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                "--tokenizer", CliTest.vocab(), "--prompts", file.toString(), "--tensors", "conditioning", "--output", dir.resolve("e.safetensors").toString());
+        ProcessBuilder pb = ChildCli.command(
+                List.of("-Xmx256m"),
+                "encode",
+                "--model",
+                CliTest.ref("models/tiny-sd15.safetensors"),
+                "--heads",
+                "4",
+                "--tokenizer",
+                CliTest.vocab(),
+                "--prompts",
+                file.toString(),
+                "--tensors",
+                "conditioning",
+                "--output",
+                dir.resolve("e.safetensors").toString());
         pb.environment().put("SDCLIP_STDERR_TTY", "1"); // as the launcher says for a terminal
         pb.environment().put("SDCLIP_PROGRESS_DELAY_MS", "0");
         Process p = pb.redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
@@ -174,13 +255,17 @@ class InterruptTest {
         assertEquals(130, p.exitValue(), "stopped by Ctrl-C, mid-way: " + err);
         String e = err.toString();
         assertTrue(e.contains("\r["), "a bar was drawn: " + e);
-        assertTrue(e.endsWith("\n") && e.substring(e.lastIndexOf('\r')).contains(" prompts "), "the bar's line is ended: " + e.substring(Math.max(0, e.length() - 200)));
+        assertTrue(
+                e.endsWith("\n") && e.substring(e.lastIndexOf('\r')).contains(" prompts "),
+                "the bar's line is ended: " + e.substring(Math.max(0, e.length() - 200)));
     }
 
     /** Ctrl-C before any bar was drawn: ending the (absent) progress line from the shutdown path says nothing. */
     @Test
     void endingTheProgressLineDuringShutdownIsSilent() throws Exception {
-        Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of()).redirectErrorStream(true).start();
+        Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of())
+                .redirectErrorStream(true)
+                .start();
         String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
                 .replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running");

@@ -3,6 +3,7 @@ package sdclip.cli;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Map;
+
 import sdclip.model.Encoding;
 import sdclip.model.TextEncoder;
 

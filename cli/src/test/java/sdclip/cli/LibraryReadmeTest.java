@@ -15,6 +15,7 @@ import java.util.jar.JarOutputStream;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.testdata.ReferenceData;
@@ -30,8 +31,11 @@ import sdclip.testdata.ReferenceData;
  * read-only ({@code maven.repo.local.tail}), for plugins and third-party jars.
  */
 class LibraryReadmeTest {
-    @TempDir Path project;
-    @TempDir Path repository;
+    @TempDir
+    Path project;
+
+    @TempDir
+    Path repository;
 
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
@@ -42,7 +46,8 @@ class LibraryReadmeTest {
         int end = readme.indexOf("\n## ", start + 1);
         String section = readme.substring(start, end < 0 ? readme.length() : end);
         List<String> out = new ArrayList<>();
-        Matcher m = Pattern.compile("```" + language + "\\n(.*?)```", Pattern.DOTALL).matcher(section);
+        Matcher m = Pattern.compile("```" + language + "\\n(.*?)```", Pattern.DOTALL)
+                .matcher(section);
         while (m.find()) out.add(m.group(1));
         return out;
     }
@@ -53,8 +58,16 @@ class LibraryReadmeTest {
         Path vocab = ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz");
         String version = version();
         install("sdclip-parent", version, ROOT.resolve("pom.xml"), null);
-        install("sdclip-engine", version, ROOT.resolve("engine/pom.xml"), thisBuilds(sdclip.engine.Backend.class, "engine"));
-        install("sdclip-model", version, ROOT.resolve("model/pom.xml"), thisBuilds(sdclip.model.TextEncoder.class, "model"));
+        install(
+                "sdclip-engine",
+                version,
+                ROOT.resolve("engine/pom.xml"),
+                thisBuilds(sdclip.engine.Backend.class, "engine"));
+        install(
+                "sdclip-model",
+                version,
+                ROOT.resolve("model/pom.xml"),
+                thisBuilds(sdclip.model.TextEncoder.class, "model"));
 
         String readme = Files.readString(ROOT.resolve("README.md"));
         List<String> xml = blocks(readme, "xml"), java = blocks(readme, "java");
@@ -65,11 +78,19 @@ class LibraryReadmeTest {
         String mainClass = cls.group(1);
         String flags = jvmFlags(readme);
 
-        Files.writeString(project.resolve("pom.xml"), pom(xml.getFirst(), mainClass, flags, model.toString(), vocab.toString(), "a photo of a cat"));
+        Files.writeString(
+                project.resolve("pom.xml"),
+                pom(xml.getFirst(), mainClass, flags, model.toString(), vocab.toString(), "a photo of a cat"));
         Path src = Files.createDirectories(project.resolve("src/main/java"));
         Files.writeString(src.resolve(mainClass + ".java"), java.getFirst());
 
-        Result r = maven("-q", "-B", "-Dmaven.repo.local=" + repository, "-Dmaven.repo.local.tail=" + buildRepository(), "compile", "exec:exec");
+        Result r = maven(
+                "-q",
+                "-B",
+                "-Dmaven.repo.local=" + repository,
+                "-Dmaven.repo.local.tail=" + buildRepository(),
+                "compile",
+                "exec:exec");
         assertEquals(0, r.code, r.output);
         assertEquals("[1, 77, 64]", r.output.strip().lines().reduce((a, b) -> b).orElse(""), r.output);
     }
@@ -85,16 +106,20 @@ class LibraryReadmeTest {
 
     /** The classes of {@code module} this test runs on, a jar or a folder: this checkout's, never an installed copy. */
     private static Path thisBuilds(Class<?> member, String module) throws Exception {
-        Path location = Path.of(member.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path location = Path.of(
+                member.getProtectionDomain().getCodeSource().getLocation().toURI());
         Path target = ROOT.resolve(module).resolve("target");
-        assertTrue(location.startsWith(target), member.getName() + " comes from " + location + ", not from " + target
-                + ": build the modules together (-am), so the README is checked against these sources");
+        assertTrue(
+                location.startsWith(target),
+                member.getName() + " comes from " + location + ", not from " + target
+                        + ": build the modules together (-am), so the README is checked against these sources");
         return location;
     }
 
     /** Lays out {@code artifactId} in the private repository as {@code mvn install} would: its pom, and its jar, packed when {@code classes} is a folder. */
     private void install(String artifactId, String version, Path pom, Path classes) throws IOException {
-        Path dir = Files.createDirectories(repository.resolve("dev/sdclip").resolve(artifactId).resolve(version));
+        Path dir = Files.createDirectories(
+                repository.resolve("dev/sdclip").resolve(artifactId).resolve(version));
         Files.copy(pom, dir.resolve(artifactId + "-" + version + ".pom"));
         if (classes == null) return;
         Path jar = dir.resolve(artifactId + "-" + version + ".jar");
@@ -102,9 +127,11 @@ class LibraryReadmeTest {
             Files.copy(classes, jar);
             return;
         }
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar)); Stream<Path> files = Files.walk(classes)) {
+        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
+                Stream<Path> files = Files.walk(classes)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
+                out.putNextEntry(
+                        new JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
                 Files.copy(f, out);
                 out.closeEntry();
             }
@@ -114,21 +141,26 @@ class LibraryReadmeTest {
     /** The local repository of the Maven running this test (surefire passes it), else the default. */
     private static Path buildRepository() {
         String configured = System.getProperty("sdclip.maven.repository");
-        return configured != null && !configured.isBlank() ? Path.of(configured) : Path.of(System.getProperty("user.home"), ".m2", "repository");
+        return configured != null && !configured.isBlank()
+                ? Path.of(configured)
+                : Path.of(System.getProperty("user.home"), ".m2", "repository");
     }
 
     /** The flags the section says to start java with: its line beginning {@code java }. */
     static String jvmFlags(String readme) {
         int start = readme.indexOf("\n## Use as a library\n");
-        Matcher m = Pattern.compile("(?m)^\\s*(?:\\$\\s+)?java ((?:--?[\\w.=-]+(?:\\s+[\\w.=-]+)?\\s+)*?)-cp").matcher(readme.substring(start));
+        Matcher m = Pattern.compile("(?m)^\\s*(?:\\$\\s+)?java ((?:--?[\\w.=-]+(?:\\s+[\\w.=-]+)?\\s+)*?)-cp")
+                .matcher(readme.substring(start));
         assertTrue(m.find(), "the section shows the java command line with its flags");
         return m.group(1).strip();
     }
 
     private static String pom(String dependency, String mainClass, String flags, String... programArgs) {
         StringBuilder args = new StringBuilder(), after = new StringBuilder();
-        for (String f : flags.split("\\s+")) if (!f.isEmpty()) args.append("          <argument>").append(f).append("</argument>\n");
-        for (String a : programArgs) after.append("          <argument>").append(a).append("</argument>\n");
+        for (String f : flags.split("\\s+"))
+            if (!f.isEmpty()) args.append("          <argument>").append(f).append("</argument>\n");
+        for (String a : programArgs)
+            after.append("          <argument>").append(a).append("</argument>\n");
         return """
                 <?xml version="1.0" encoding="UTF-8"?>
                 <project xmlns="http://maven.apache.org/POM/4.0.0">
@@ -166,13 +198,17 @@ class LibraryReadmeTest {
                     </plugins>
                   </build>
                 </project>
-                """.formatted(dependency.strip(), Path.of(System.getProperty("java.home"), "bin", "java"), args, mainClass, after);
+                """.formatted(
+                dependency.strip(), Path.of(System.getProperty("java.home"), "bin", "java"), args, mainClass, after);
     }
 
     record Result(int code, String output) {}
 
     private Result maven(String... goals) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(ROOT.resolve("mvnw").toString(), "-f", project.resolve("pom.xml").toString()));
+        List<String> cmd = new ArrayList<>(List.of(
+                ROOT.resolve("mvnw").toString(),
+                "-f",
+                project.resolve("pom.xml").toString()));
         cmd.addAll(List.of(goals));
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(project.toFile()).redirectErrorStream(true);
         pb.environment().put("JAVA_HOME", System.getProperty("java.home"));

@@ -20,6 +20,7 @@ import java.util.jar.Attributes;
 import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import java.util.stream.Collectors;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -40,10 +41,13 @@ import sdclip.testdata.Seeded;
  * {@code Main-Class} and {@code Enable-Native-Access} as {@code sdclip.jar}.
  */
 class NoFlagsJvmTest {
-    static final List<String> PROMPTS = List.of("a diagram", "a dog", "a cat", "a photo of an astronaut riding a horse on mars");
-    static final String NOTE = "sdclip: the Vector API module is not available (start java with --add-modules jdk.incubator.vector for speed); using the portable backend";
+    static final List<String> PROMPTS =
+            List.of("a diagram", "a dog", "a cat", "a photo of an astronaut riding a horse on mars");
+    static final String NOTE =
+            "sdclip: the Vector API module is not available (start java with --add-modules jdk.incubator.vector for speed); using the portable backend";
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     record Run(int code, String out, String err) {}
 
@@ -75,7 +79,8 @@ class NoFlagsJvmTest {
         for (String property : List.of("jdk.module.path", "java.class.path")) {
             String value = System.getProperty(property, "");
             for (String e : value.split(File.pathSeparator)) {
-                if (!e.isBlank() && Files.exists(Path.of(e))) entries.add(Path.of(e).toAbsolutePath());
+                if (!e.isBlank() && Files.exists(Path.of(e)))
+                    entries.add(Path.of(e).toAbsolutePath());
             }
         }
         return new ArrayList<>(entries);
@@ -91,7 +96,9 @@ class NoFlagsJvmTest {
         Attributes a = m.getMainAttributes();
         a.put(Attributes.Name.MANIFEST_VERSION, "1.0");
         a.put(Attributes.Name.MAIN_CLASS, "sdclip.cli.Main");
-        a.put(Attributes.Name.CLASS_PATH, classPath().stream().map(p -> p.toUri().toString()).collect(Collectors.joining(" ")));
+        a.put(
+                Attributes.Name.CLASS_PATH,
+                classPath().stream().map(p -> p.toUri().toString()).collect(Collectors.joining(" ")));
         a.put(new Attributes.Name("Enable-Native-Access"), "ALL-UNNAMED");
         Path jar = dir.resolve("launcher.jar");
         try (OutputStream os = Files.newOutputStream(jar)) {
@@ -101,8 +108,16 @@ class NoFlagsJvmTest {
     }
 
     static List<String> encodeArgs(Path output) {
-        List<String> args = new ArrayList<>(List.of("encode", "--model", ReferenceData.require("models/tiny-sd15.safetensors").toString(), "--heads", "4",
-                "--tokenizer", ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(), "--output", output.toString()));
+        List<String> args = new ArrayList<>(List.of(
+                "encode",
+                "--model",
+                ReferenceData.require("models/tiny-sd15.safetensors").toString(),
+                "--heads",
+                "4",
+                "--tokenizer",
+                ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(),
+                "--output",
+                output.toString()));
         args.addAll(PROMPTS);
         return args;
     }
@@ -111,7 +126,8 @@ class NoFlagsJvmTest {
     static void assertMatchesReference(Path output, String tensor) throws IOException {
         int row = 77 * 64, n = PROMPTS.size();
         try (SafetensorsFile f = SafetensorsFile.open(output);
-             SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/tiny-sd15.expected.safetensors"))) {
+                SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/tiny-sd15.expected.safetensors"))) {
             assertArrayEquals(new long[] {n, 77, 64}, f.info(tensor).shape());
             float[] want = Arrays.copyOf(exp.floats("last_hidden_state"), n * row);
             double err = Seeded.relativeError(f.floats(tensor), want);
@@ -121,7 +137,9 @@ class NoFlagsJvmTest {
     }
 
     static void assertNoTraceOrWarning(Run r) {
-        assertFalse(r.err.contains("Exception") || r.err.contains("\tat ") || r.err.contains("Error"), "stack trace:\n" + r.err);
+        assertFalse(
+                r.err.contains("Exception") || r.err.contains("\tat ") || r.err.contains("Error"),
+                "stack trace:\n" + r.err);
         assertFalse(r.err.contains("WARNING"), "warning:\n" + r.err);
     }
 
@@ -136,7 +154,8 @@ class NoFlagsJvmTest {
     @CsvSource({"'', -jar", "-Xmx64m, -jar", "'', -cp", "-Xmx64m, -cp"})
     void cliEncodesWithoutFlags(String heapOption, String how) throws Exception {
         Path out = dir.resolve("c.safetensors");
-        List<String> args = how.equals("-jar") ? heap(heapOption, "-jar", launcherJar().toString())
+        List<String> args = how.equals("-jar")
+                ? heap(heapOption, "-jar", launcherJar().toString())
                 : heap(heapOption, "-cp", classPathString(), "sdclip.cli.Main");
         args.addAll(encodeArgs(out));
         Run r = java(dir, args);
@@ -150,9 +169,15 @@ class NoFlagsJvmTest {
     @ValueSource(strings = {"", "-Xmx64m"})
     void libraryEncodesWithoutFlags(String heapOption) throws Exception {
         Path out = dir.resolve("lib.safetensors");
-        List<String> args = heap(heapOption, "-cp", classPathString(), LibraryMain.class.getName(),
-                ReferenceData.require("models/tiny-sd15.safetensors").toString(), "4",
-                ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(), out.toString());
+        List<String> args = heap(
+                heapOption,
+                "-cp",
+                classPathString(),
+                LibraryMain.class.getName(),
+                ReferenceData.require("models/tiny-sd15.safetensors").toString(),
+                "4",
+                ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(),
+                out.toString());
         args.addAll(PROMPTS);
         Run r = java(dir, args);
         assertEquals(0, r.code, r.err);
@@ -162,7 +187,11 @@ class NoFlagsJvmTest {
         // default console handler (a timestamp line, then the message).
         List<String> lines = r.err.lines().toList();
         assertEquals(2, lines.size(), r.err);
-        assertTrue(lines.get(1).endsWith(": the Vector API module jdk.incubator.vector is not available; backend cpu is the portable backend"), r.err);
+        assertTrue(
+                lines.get(1)
+                        .endsWith(
+                                ": the Vector API module jdk.incubator.vector is not available; backend cpu is the portable backend"),
+                r.err);
         assertMatchesReference(out, "last_hidden_state");
     }
 
@@ -180,6 +209,8 @@ class NoFlagsJvmTest {
 
         Run opencl = java(dir, List.of("-cp", classPathString(), "sdclip.cli.Main", "devices"));
         assertEquals(1, opencl.code);
-        assertEquals(List.of("sdclip: " + ModelOptions.NATIVE_ACCESS_HINT), opencl.err.lines().toList());
+        assertEquals(
+                List.of("sdclip: " + ModelOptions.NATIVE_ACCESS_HINT),
+                opencl.err.lines().toList());
     }
 }

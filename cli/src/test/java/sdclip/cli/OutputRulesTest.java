@@ -10,6 +10,7 @@ import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.output.OutputFiles;
@@ -23,13 +24,23 @@ import sdclip.model.TensorSpec;
  * (exit 1), each one line naming the output the user gave, never a temporary file.
  */
 class OutputRulesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** Each command that writes a file, writing {@code out} (an extension is added where the command wants one). */
     List<String[]> commands(Path out) throws IOException {
         String missing = dir.resolve("missing.safetensors").toString(), img = CliTest.ref("images/CLIP.png");
         return List.of(
-                new String[] {"encode", "--model", missing, "--tokenizer", CliTest.vocab(), "--output", out + ".safetensors", "a dog"},
+                new String[] {
+                    "encode",
+                    "--model",
+                    missing,
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--output",
+                    out + ".safetensors",
+                    "a dog"
+                },
                 new String[] {"encode-image", "--model", missing, "--output", out + ".json", img},
                 new String[] {"score", "--model", missing, "--text", "a dog", "--output", out + ".csv", img},
                 new String[] {"convert", missing, out + ".safetensors"},
@@ -70,16 +81,28 @@ class OutputRulesTest {
     @Test
     void anUnknownExtensionIsAUsageErrorListingTheCommandsFormats() throws IOException {
         Path out = dir.resolve("out.txt");
-        String img = CliTest.ref("images/CLIP.png"), missing = dir.resolve("missing.safetensors").toString();
+        String img = CliTest.ref("images/CLIP.png"),
+                missing = dir.resolve("missing.safetensors").toString();
         String[][] cases = {
             {"encode-image", "--model", missing, "--output", out.toString(), img},
             {"score", "--model", missing, "--text", "a dog", "--output", out.toString(), img},
             {"convert", missing, out.toString()},
-            {"synth", "--output", out.toString()}};
-        String[] formats = {".safetensors, .npy, .json or .jsonl, or - for standard output", ".csv or .json", ".safetensors", ".safetensors"};
+            {"synth", "--output", out.toString()}
+        };
+        String[] formats = {
+            ".safetensors, .npy, .json or .jsonl, or - for standard output",
+            ".csv or .json",
+            ".safetensors",
+            ".safetensors"
+        };
         for (int i = 0; i < cases.length; i++) {
             CliTest.Run r = CliTest.run(cases[i]);
-            refused(r, 2, "sdclip: " + out + ": unknown output format (use " + formats[i] + ") (see 'sdclip " + cases[i][0] + " --help')", cases[i]);
+            refused(
+                    r,
+                    2,
+                    "sdclip: " + out + ": unknown output format (use " + formats[i] + ") (see 'sdclip " + cases[i][0]
+                            + " --help')",
+                    cases[i]);
         }
         assertFalse(Files.exists(out));
     }
@@ -90,10 +113,23 @@ class OutputRulesTest {
         byte[] before = Files.readAllBytes(clip);
         Path captions = Files.writeString(dir.resolve("captions.json"), "[\"a dog\"]");
         String img = CliTest.ref("images/CLIP.png");
-        CliTest.Run image = CliTest.run("encode-image", "--model", clip.toString(), "--vision-heads", "4", "--output", clip.toString(), img);
-        refused(image, 2, "sdclip: " + clip + ": is the model; writing it would replace it", new String[] {"encode-image"});
-        CliTest.Run score = CliTest.run("score", "--model", dir.resolve("missing.safetensors").toString(), "--prompts", captions.toString(), "--output", captions.toString(), img);
-        refused(score, 2, "sdclip: " + captions + ": is the prompts file; writing it would replace it", new String[] {"score"});
+        CliTest.Run image = CliTest.run(
+                "encode-image", "--model", clip.toString(), "--vision-heads", "4", "--output", clip.toString(), img);
+        refused(image, 2, "sdclip: " + clip + ": is the model; writing it would replace it", new String[] {
+            "encode-image"
+        });
+        CliTest.Run score = CliTest.run(
+                "score",
+                "--model",
+                dir.resolve("missing.safetensors").toString(),
+                "--prompts",
+                captions.toString(),
+                "--output",
+                captions.toString(),
+                img);
+        refused(score, 2, "sdclip: " + captions + ": is the prompts file; writing it would replace it", new String[] {
+            "score"
+        });
         assertArrayEquals(before, Files.readAllBytes(clip), "the model is untouched");
         assertEquals("[\"a dog\"]", Files.readString(captions));
     }
@@ -103,17 +139,70 @@ class OutputRulesTest {
     void inputImagesAndEmbeddingsAreNeverTheOutput() throws IOException {
         Path npy = Files.copy(Path.of(CliTest.ref("images/CLIP.png")), dir.resolve("img.npy"));
         Path csv = Files.copy(Path.of(CliTest.ref("images/CLIP.png")), dir.resolve("img.csv"));
-        Path emb = Files.copy(Path.of(CliTest.ref("embeddings/redfox-kohya.safetensors")), dir.resolve("redfox-kohya.safetensors"));
+        Path emb = Files.copy(
+                Path.of(CliTest.ref("embeddings/redfox-kohya.safetensors")), dir.resolve("redfox-kohya.safetensors"));
         byte[] png = Files.readAllBytes(npy), embedding = Files.readAllBytes(emb);
         String clip = CliTest.ref("models/tiny-clip.safetensors");
-        refused(CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--output", npy.toString(), npy.toString()), 2,
-                "sdclip: " + npy + ": is the input image; writing it would replace it", new String[] {"encode-image"});
-        refused(CliTest.run("score", "--model", clip, "--heads", "4", "--vision-heads", "4", "--text", "a", "--output", csv.toString(), csv.toString()), 2,
-                "sdclip: " + csv + ": is the input image; writing it would replace it", new String[] {"score"});
-        refused(CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--output", npy.toString(), dir.toString()), 2,
-                "sdclip: " + npy + ": is a file of the input image folder " + dir + "; writing it would replace it", new String[] {"encode-image", "folder"});
-        refused(CliTest.run("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--syntax", "a1111", "--embeddings", emb.toString(),
-                "--output", emb.toString(), "x"), 2, "sdclip: " + emb + ": is the embedding; writing it would replace it", new String[] {"encode"});
+        refused(
+                CliTest.run(
+                        "encode-image",
+                        "--model",
+                        clip,
+                        "--vision-heads",
+                        "4",
+                        "--output",
+                        npy.toString(),
+                        npy.toString()),
+                2,
+                "sdclip: " + npy + ": is the input image; writing it would replace it",
+                new String[] {"encode-image"});
+        refused(
+                CliTest.run(
+                        "score",
+                        "--model",
+                        clip,
+                        "--heads",
+                        "4",
+                        "--vision-heads",
+                        "4",
+                        "--text",
+                        "a",
+                        "--output",
+                        csv.toString(),
+                        csv.toString()),
+                2,
+                "sdclip: " + csv + ": is the input image; writing it would replace it",
+                new String[] {"score"});
+        refused(
+                CliTest.run(
+                        "encode-image",
+                        "--model",
+                        clip,
+                        "--vision-heads",
+                        "4",
+                        "--output",
+                        npy.toString(),
+                        dir.toString()),
+                2,
+                "sdclip: " + npy + ": is a file of the input image folder " + dir + "; writing it would replace it",
+                new String[] {"encode-image", "folder"});
+        refused(
+                CliTest.run(
+                        "encode",
+                        "--model",
+                        CliTest.ref("models/tiny-sd15.safetensors"),
+                        "--heads",
+                        "4",
+                        "--syntax",
+                        "a1111",
+                        "--embeddings",
+                        emb.toString(),
+                        "--output",
+                        emb.toString(),
+                        "x"),
+                2,
+                "sdclip: " + emb + ": is the embedding; writing it would replace it",
+                new String[] {"encode"});
         assertArrayEquals(png, Files.readAllBytes(npy));
         assertArrayEquals(png, Files.readAllBytes(csv));
         assertArrayEquals(embedding, Files.readAllBytes(emb));
@@ -122,9 +211,13 @@ class OutputRulesTest {
     @Test
     void writeErrorsNameTheOutputAndSayTheDiskIsFull() {
         IOException full = new FileSystemException("/data/.out.safetensors.123-4.tmp", null, "No space left on device");
-        assertEquals("cannot write out.safetensors: the disk is full (no space left on device)", WriteErrors.cannotWrite(Path.of("out.safetensors"), full).getMessage());
+        assertEquals(
+                "cannot write out.safetensors: the disk is full (no space left on device)",
+                WriteErrors.cannotWrite(Path.of("out.safetensors"), full).getMessage());
         IOException channel = new IOException("No space left on device"); // what a FileChannel write says
-        assertEquals("cannot write e.json: the disk is full (no space left on device)", WriteErrors.cannotWrite(Path.of("e.json"), channel).getMessage());
+        assertEquals(
+                "cannot write e.json: the disk is full (no space left on device)",
+                WriteErrors.cannotWrite(Path.of("e.json"), channel).getMessage());
         IOException told = WriteErrors.cannotWrite(Path.of("e.json"), channel);
         assertEquals(told, WriteErrors.cannotWrite(Path.of("e.json"), told), "told once, not twice");
     }

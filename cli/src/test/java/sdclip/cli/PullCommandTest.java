@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -35,15 +36,17 @@ class PullCommandTest {
     static final String COMMIT = "0123456789abcdef0123456789abcdef01234567";
     static final String WEIGHTS = "text_encoder/model.safetensors";
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
+
     HubServer server;
     Map<String, String> env;
 
     @BeforeEach
     void start() throws IOException {
         Map<String, byte[]> files = new TreeMap<>();
-        for (var e : HubCacheFixture.filesOf(ReferenceData.require("models/tiny-sd15-diffusers")).entrySet())
-            files.put(e.getKey(), Files.readAllBytes(e.getValue()));
+        for (var e : HubCacheFixture.filesOf(ReferenceData.require("models/tiny-sd15-diffusers"))
+                .entrySet()) files.put(e.getKey(), Files.readAllBytes(e.getValue()));
         server = new HubServer("tiny/sd15", COMMIT, files, Set.of(WEIGHTS));
         env = new HashMap<>(Map.of("HF_HUB_CACHE", cache().toString(), "HF_ENDPOINT", server.endpoint()));
         Environment.replace(env);
@@ -55,9 +58,13 @@ class PullCommandTest {
         server.close();
     }
 
-    Path cache() { return dir.resolve("hub"); }
+    Path cache() {
+        return dir.resolve("hub");
+    }
 
-    Path repo() { return cache().resolve("models--tiny--sd15"); }
+    Path repo() {
+        return cache().resolve("models--tiny--sd15");
+    }
 
     Path blob(String file) {
         byte[] b = server.files.get(file);
@@ -70,13 +77,21 @@ class PullCommandTest {
         assertEquals(0, r.code(), r.err());
         assertEquals(server.files.size() + 1, r.out().lines().count(), r.out());
         assertTrue(r.out().contains(WEIGHTS) && r.out().contains("downloaded"), r.out());
-        assertTrue(r.out().strip().endsWith("tiny/sd15: commit " + COMMIT + ", " + server.files.size() + " file(s) in " + repo().resolve("snapshots").resolve(COMMIT)), r.out());
+        assertTrue(
+                r.out()
+                        .strip()
+                        .endsWith("tiny/sd15: commit " + COMMIT + ", " + server.files.size() + " file(s) in "
+                                + repo().resolve("snapshots").resolve(COMMIT)),
+                r.out());
         assertEquals(COMMIT, Files.readString(repo().resolve("refs/main")));
         for (var e : server.files.entrySet()) {
             Path link = repo().resolve("snapshots").resolve(COMMIT).resolve(e.getKey());
             assertTrue(Files.isSymbolicLink(link), e.getKey());
             int depth = e.getKey().split("/").length;
-            assertEquals(Path.of("../".repeat(depth + 1) + "blobs/" + blob(e.getKey()).getFileName()), Files.readSymbolicLink(link));
+            assertEquals(
+                    Path.of("../".repeat(depth + 1) + "blobs/"
+                            + blob(e.getKey()).getFileName()),
+                    Files.readSymbolicLink(link));
             assertArrayEquals(e.getValue(), Files.readAllBytes(link), e.getKey());
         }
         assertEquals(List.of(), leftovers());
@@ -88,7 +103,13 @@ class PullCommandTest {
         long cdnGets = server.count("GET", "/cdn/");
         Run again = CliTest.run("pull", "tiny/sd15");
         assertEquals(0, again.code(), again.err());
-        assertEquals(server.files.size(), again.out().lines().filter(l -> l.endsWith("already in the cache")).count(), again.out());
+        assertEquals(
+                server.files.size(),
+                again.out()
+                        .lines()
+                        .filter(l -> l.endsWith("already in the cache"))
+                        .count(),
+                again.out());
         assertEquals(cdnGets, server.count("GET", "/cdn/"), "nothing is fetched twice");
     }
 
@@ -120,8 +141,11 @@ class PullCommandTest {
         Run quiet = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(1, quiet.code());
         assertEquals(1, quiet.err().lines().count(), quiet.err());
-        assertTrue(quiet.err().startsWith("sdclip: " + WEIGHTS + ": GET ") && quiet.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)")
-                && quiet.err().contains("pull again to resume"), quiet.err());
+        assertTrue(
+                quiet.err().startsWith("sdclip: " + WEIGHTS + ": GET ")
+                        && quiet.err().contains("the server sent nothing for 1 s (HF_HUB_DOWNLOAD_TIMEOUT)")
+                        && quiet.err().contains("pull again to resume"),
+                quiet.err());
         assertTrue(server.stalling(), "the pull gave up by itself, with the server still holding back its answer");
         assertEquals(kept, Files.size(partial()), "the part is untouched");
         server.releaseStall();
@@ -150,12 +174,15 @@ class PullCommandTest {
         Run second = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(0, second.code(), second.err());
         assertTrue(second.out().contains("resumed at " + DownloadProgress.size(kept)), second.out());
-        assertTrue(server.requests.stream().anyMatch(q -> q.method().equals("GET") && ("bytes=" + kept + "-").equals(q.range())));
+        assertTrue(server.requests.stream()
+                .anyMatch(q -> q.method().equals("GET") && ("bytes=" + kept + "-").equals(q.range())));
         assertArrayEquals(server.files.get(WEIGHTS), Files.readAllBytes(blob(WEIGHTS)));
         assertFalse(Files.exists(partial()));
     }
 
-    private Path partial() { return blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete"); }
+    private Path partial() {
+        return blob(WEIGHTS).resolveSibling(blob(WEIGHTS).getFileName() + ".incomplete");
+    }
 
     @Test
     void aDownloadTimeoutThatIsNotPlainSecondsIsRefusedBeforeAnyRequest() {
@@ -163,7 +190,9 @@ class PullCommandTest {
             env.put("HF_HUB_DOWNLOAD_TIMEOUT", bad);
             Run r = CliTest.run("pull", "tiny/sd15");
             assertEquals(1, r.code(), bad);
-            assertEquals("sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + bad, r.err().strip());
+            assertEquals(
+                    "sdclip: HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + bad,
+                    r.err().strip());
         }
         assertEquals(0, server.requests.size());
         assertEquals(Duration.ofMillis(2500), HubDownloader.stallLimit(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", " 2.5 ")));
@@ -177,11 +206,14 @@ class PullCommandTest {
         server.corrupt = bad;
         Run r = CliTest.run("pull", "tiny/sd15", "--include", WEIGHTS);
         assertEquals(1, r.code());
-        assertEquals("sdclip: " + WEIGHTS + ": checksum mismatch (sha-256 " + HubServer.sha256(bad) + ", expected " + HubServer.sha256(server.files.get(WEIGHTS))
-                + "); the download was deleted", r.err().strip());
+        assertEquals(
+                "sdclip: " + WEIGHTS + ": checksum mismatch (sha-256 " + HubServer.sha256(bad) + ", expected "
+                        + HubServer.sha256(server.files.get(WEIGHTS)) + "); the download was deleted",
+                r.err().strip());
         assertEquals(List.of(), leftovers());
         assertFalse(Files.exists(blob(WEIGHTS)));
-        assertFalse(Files.exists(repo().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS), LinkOption.NOFOLLOW_LINKS));
+        assertFalse(
+                Files.exists(repo().resolve("snapshots").resolve(COMMIT).resolve(WEIGHTS), LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test
@@ -189,7 +221,9 @@ class PullCommandTest {
         env.put("HF_HUB_OFFLINE", "1");
         Run r = CliTest.run("pull", "tiny/sd15");
         assertEquals(1, r.code());
-        assertEquals("sdclip: HF_HUB_OFFLINE is set: not downloading tiny/sd15 (unset it to pull)", r.err().strip());
+        assertEquals(
+                "sdclip: HF_HUB_OFFLINE is set: not downloading tiny/sd15 (unset it to pull)",
+                r.err().strip());
         assertEquals(0, server.requests.size());
         assertFalse(Files.exists(cache()));
     }
@@ -208,7 +242,9 @@ class PullCommandTest {
 
         Run none = CliTest.run("pull", "tiny/sd15", "--include", "*.onnx");
         assertEquals(1, none.code());
-        assertTrue(none.err().contains("none of its " + server.files.size() + " file(s) matches --include *.onnx"), none.err());
+        assertTrue(
+                none.err().contains("none of its " + server.files.size() + " file(s) matches --include *.onnx"),
+                none.err());
     }
 
     @Test
@@ -244,14 +280,18 @@ class PullCommandTest {
         env.put("HF_ENDPOINT", "http://127.0.0.1:" + port);
         Run r = CliTest.run("pull", "tiny/sd16");
         assertEquals(1, r.code());
-        assertEquals("sdclip: GET http://127.0.0.1:" + port + "/api/models/tiny/sd16/revision/main: connection refused", r.err().strip());
+        assertEquals(
+                "sdclip: GET http://127.0.0.1:" + port + "/api/models/tiny/sd16/revision/main: connection refused",
+                r.err().strip());
     }
 
     /** Files the cache should never keep: partial downloads and temporaries. */
     List<Path> leftovers() throws IOException {
         if (!Files.exists(cache())) return List.of();
         try (Stream<Path> s = Files.walk(cache())) {
-            return s.filter(p -> p.getFileName().toString().endsWith(".incomplete") || p.getFileName().toString().contains(".tmp-")).toList();
+            return s.filter(p -> p.getFileName().toString().endsWith(".incomplete")
+                            || p.getFileName().toString().contains(".tmp-"))
+                    .toList();
         }
     }
 }

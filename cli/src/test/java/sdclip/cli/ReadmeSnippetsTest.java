@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +25,8 @@ import org.junit.jupiter.api.io.TempDir;
 class ReadmeSnippetsTest {
     private static final Path ROOT = Path.of("").toAbsolutePath().getParent();
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static List<String> javaBlocks(String markdown) {
         List<String> out = new ArrayList<>();
@@ -37,7 +39,8 @@ class ReadmeSnippetsTest {
     static String unit(String block, String name) {
         if (Pattern.compile("(?m)^public\\s+class\\s+\\w+").matcher(block).find()) return block;
         StringBuilder imports = new StringBuilder(), body = new StringBuilder();
-        for (String line : block.lines().toList()) (line.startsWith("import ") ? imports : body).append(line).append('\n');
+        for (String line : block.lines().toList())
+            (line.startsWith("import ") ? imports : body).append(line).append('\n');
         return imports + "\nclass " + name + " {\n    static void snippet() throws Exception {\n" + body + "    }\n}\n";
     }
 
@@ -45,7 +48,9 @@ class ReadmeSnippetsTest {
     static List<Path> pages() throws IOException {
         List<Path> pages = new ArrayList<>(List.of(ROOT.resolve("README.md")));
         try (Stream<Path> docs = Files.list(ROOT.resolve("docs"))) {
-            docs.filter(p -> p.getFileName().toString().endsWith(".md")).sorted().forEach(pages::add);
+            docs.filter(p -> p.getFileName().toString().endsWith(".md"))
+                    .sorted()
+                    .forEach(pages::add);
         }
         return pages;
     }
@@ -70,14 +75,29 @@ class ReadmeSnippetsTest {
             Files.createDirectories(file.getParent());
             Files.writeString(file, unit);
             files.add(file.toString());
-            where.append(dir.relativize(file)).append(": ").append(origins.get(i)).append('\n');
+            where.append(dir.relativize(file))
+                    .append(": ")
+                    .append(origins.get(i))
+                    .append('\n');
         }
-        String classPath = String.join(File.pathSeparator, System.getProperty("java.class.path", ""), System.getProperty("jdk.module.path", ""));
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
-                "-proc:none", "-Xlint:none", "-d", dir.resolve("classes").toString(), "-cp", classPath));
+        String classPath = String.join(
+                File.pathSeparator,
+                System.getProperty("java.class.path", ""),
+                System.getProperty("jdk.module.path", ""));
+        List<String> cmd = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "javac").toString(),
+                "-proc:none",
+                "-Xlint:none",
+                "-d",
+                dir.resolve("classes").toString(),
+                "-cp",
+                classPath));
         cmd.addAll(files);
         Process javac = new ProcessBuilder(cmd).redirectErrorStream(true).start();
         String out = new String(javac.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertFalse(javac.waitFor() != 0, "java blocks of README.md or docs/ do not compile as pasted:\n" + out + "\nwhere each came from:\n" + where);
+        assertFalse(
+                javac.waitFor() != 0,
+                "java blocks of README.md or docs/ do not compile as pasted:\n" + out + "\nwhere each came from:\n"
+                        + where);
     }
 }

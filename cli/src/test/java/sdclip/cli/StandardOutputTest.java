@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.output.StandardOutput;
@@ -22,15 +23,20 @@ import sdclip.cli.output.StandardOutput;
  * exit 1, and a streaming output stops at the batch where it happened.
  */
 class StandardOutputTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** Refuses every write as a full disk does, counting the bytes it was offered. */
     static final class FullDisk extends OutputStream {
         long offered;
 
-        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
 
-        @Override public void write(byte[] b, int off, int len) throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
             offered += len;
             throw new IOException("No space left on device");
         }
@@ -42,11 +48,14 @@ class StandardOutputTest {
         return new CliTest.Run(code, "", err.toString());
     }
 
-    static String sd15() { return CliTest.ref("models/tiny-sd15.safetensors"); }
+    static String sd15() {
+        return CliTest.ref("models/tiny-sd15.safetensors");
+    }
 
     @Test
     void tokenizeToAFailingPrintWriterExitsOne() {
-        CliTest.Run r = run(new PrintWriter(new FullDisk(), true), "tokenize", "--tokenizer", CliTest.vocab(), "--json", "a");
+        CliTest.Run r =
+                run(new PrintWriter(new FullDisk(), true), "tokenize", "--tokenizer", CliTest.vocab(), "--json", "a");
         assertEquals(1, r.code(), r.err());
         assertEquals("sdclip: cannot write to standard output (write error)\n", r.err());
     }
@@ -54,12 +63,14 @@ class StandardOutputTest {
     @Test
     void encodeSummaryAndJsonNameTheSystemsReason() {
         for (List<String> output : List.of(List.<String>of(), List.of("--output", "-", "--format", "json"))) {
-            List<String> args = new ArrayList<>(List.of("encode", "--model", sd15(), "--heads", "4", "--tokenizer", CliTest.vocab(), "--quiet"));
+            List<String> args = new ArrayList<>(
+                    List.of("encode", "--model", sd15(), "--heads", "4", "--tokenizer", CliTest.vocab(), "--quiet"));
             args.addAll(output);
             args.add("a");
             CliTest.Run r = run(new StandardOutput(new FullDisk()), args.toArray(String[]::new));
             assertEquals(1, r.code(), output + ": " + r.err());
-            assertEquals("sdclip: cannot write to standard output (no space left on device)\n", r.err(), output.toString());
+            assertEquals(
+                    "sdclip: cannot write to standard output (no space left on device)\n", r.err(), output.toString());
         }
     }
 
@@ -70,9 +81,25 @@ class StandardOutputTest {
      */
     @Test
     void jsonlStopsAtTheFirstFailedBatch() throws IOException {
-        Path prompts = Files.write(dir.resolve("p.txt"), IntStream.range(0, 1000).mapToObj(i -> "prompt " + i).toList());
-        String[] args = {"encode", "--model", sd15(), "--heads", "4", "--tokenizer", CliTest.vocab(), "--quiet", "--tensors", "pooled_output",
-                "--output", "-", "--prompts", prompts.toString()};
+        Path prompts = Files.write(
+                dir.resolve("p.txt"),
+                IntStream.range(0, 1000).mapToObj(i -> "prompt " + i).toList());
+        String[] args = {
+            "encode",
+            "--model",
+            sd15(),
+            "--heads",
+            "4",
+            "--tokenizer",
+            CliTest.vocab(),
+            "--quiet",
+            "--tensors",
+            "pooled_output",
+            "--output",
+            "-",
+            "--prompts",
+            prompts.toString()
+        };
         StringWriter whole = new StringWriter();
         assertEquals(0, Main.run(args, new PrintWriter(whole, true), new PrintWriter(new StringWriter(), true)));
         FullDisk disk = new FullDisk();
@@ -86,11 +113,29 @@ class StandardOutputTest {
     /** The CLI in a child JVM whose reader closes the pipe after 100 bytes: it stops soon, silently, with status 141 as `| head` expects. */
     @Test
     void closedPipeStopsJsonlAndNpy() throws Exception {
-        Path prompts = Files.write(dir.resolve("p5k.txt"), IntStream.range(0, 5000).mapToObj(i -> "a photo of thing " + i).toList());
+        Path prompts = Files.write(
+                dir.resolve("p5k.txt"),
+                IntStream.range(0, 5000).mapToObj(i -> "a photo of thing " + i).toList());
         for (String format : List.of("jsonl", "npy")) {
             Path err = dir.resolve("err-" + format + ".txt");
-            ProcessBuilder pb = ChildCli.command(List.of(), "encode", "--model", sd15(), "--heads", "4", "--tokenizer", CliTest.vocab(), "--quiet",
-                    "--tensors", "pooled_output", "--format", format, "--output", "-", "--prompts", prompts.toString());
+            ProcessBuilder pb = ChildCli.command(
+                    List.of(),
+                    "encode",
+                    "--model",
+                    sd15(),
+                    "--heads",
+                    "4",
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--quiet",
+                    "--tensors",
+                    "pooled_output",
+                    "--format",
+                    format,
+                    "--output",
+                    "-",
+                    "--prompts",
+                    prompts.toString());
             pb.redirectError(err.toFile());
             Process p = pb.start();
             try (var in = p.getInputStream()) {

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.EncodeRequest;
@@ -23,7 +24,8 @@ import sdclip.testdata.ReferenceData;
 
 /** Memory bounded by a batch, whatever the number of prompts: the CLI in a child JVM under a small heap. */
 class StreamingTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static String run(ProcessBuilder pb, Path stdout, int seconds) throws IOException, InterruptedException {
         Path err = Files.createTempFile("sdclip-err", ".txt");
@@ -52,12 +54,35 @@ class StreamingTest {
         Path file = dir.resolve("p.txt");
         Files.write(file, prompts);
         Path out = dir.resolve("e.safetensors");
-        run(ChildCli.command(List.of("-Xmx64m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                "--quiet", "--threads", "2", "--prompts", file.toString(), "--tensors", "pooled_output,pooled_index", "--output", out.toString()), null, 300);
+        run(
+                ChildCli.command(
+                        List.of("-Xmx64m"),
+                        "encode",
+                        "--model",
+                        CliTest.ref("models/tiny-sd15.safetensors"),
+                        "--heads",
+                        "4",
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "--quiet",
+                        "--threads",
+                        "2",
+                        "--prompts",
+                        file.toString(),
+                        "--tensors",
+                        "pooled_output,pooled_index",
+                        "--output",
+                        out.toString()),
+                null,
+                300);
         // The same prompts in this JVM, in small batches (distinct prompts one at a time).
-        try (TextEncoder enc = TextEncoder.open(ReferenceData.require("models/tiny-sd15.safetensors"),
-                     TextEncoder.Options.defaults().withHeads(4).withTokenizer(Path.of(CliTest.vocab())).withBatchSize(1));
-             SafetensorsFile f = SafetensorsFile.open(out)) {
+        try (TextEncoder enc = TextEncoder.open(
+                        ReferenceData.require("models/tiny-sd15.safetensors"),
+                        TextEncoder.Options.defaults()
+                                .withHeads(4)
+                                .withTokenizer(Path.of(CliTest.vocab()))
+                                .withBatchSize(1));
+                SafetensorsFile f = SafetensorsFile.open(out)) {
             assertEquals(List.of("pooled_index", "pooled_output"), List.copyOf(f.names()));
             assertArrayEquals(new long[] {n, 64}, f.info("pooled_output").shape());
             float[] got = f.floats("pooled_output");
@@ -67,8 +92,10 @@ class StreamingTest {
             for (int i = 0; i < n; i++) {
                 int k = i % 2991;
                 for (int d = 0; d < 64; d++) {
-                    if (Float.floatToRawIntBits(got[i * 64 + d]) != Float.floatToRawIntBits(want.pooledOutput().floats()[k * 64 + d])) {
-                        throw new AssertionError("prompt " + i + " value " + d + ": " + got[i * 64 + d] + " != " + want.pooledOutput().floats()[k * 64 + d]);
+                    if (Float.floatToRawIntBits(got[i * 64 + d])
+                            != Float.floatToRawIntBits(want.pooledOutput().floats()[k * 64 + d])) {
+                        throw new AssertionError("prompt " + i + " value " + d + ": " + got[i * 64 + d] + " != "
+                                + want.pooledOutput().floats()[k * 64 + d]);
                     }
                 }
                 assertEquals(want.pooledIndex().longs()[k], index[i], "pooled_index " + i);
@@ -79,11 +106,48 @@ class StreamingTest {
     @Test
     void npyStreamsToStandardOutput() throws Exception {
         Path out = dir.resolve("stdout.npy");
-        run(ChildCli.command(List.of(), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                "--quiet", "--output", "-", "--format", "npy", "--tensor", "pooled_output", "a dog", "a cat", "a diagram"), out, 120);
+        run(
+                ChildCli.command(
+                        List.of(),
+                        "encode",
+                        "--model",
+                        CliTest.ref("models/tiny-sd15.safetensors"),
+                        "--heads",
+                        "4",
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "--quiet",
+                        "--output",
+                        "-",
+                        "--format",
+                        "npy",
+                        "--tensor",
+                        "pooled_output",
+                        "a dog",
+                        "a cat",
+                        "a diagram"),
+                out,
+                120);
         Path file = dir.resolve("file.npy");
-        assertEquals(0, CliTest.run("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                "--quiet", "--output", file.toString(), "--tensor", "pooled_output", "a dog", "a cat", "a diagram").code());
+        assertEquals(
+                0,
+                CliTest.run(
+                                "encode",
+                                "--model",
+                                CliTest.ref("models/tiny-sd15.safetensors"),
+                                "--heads",
+                                "4",
+                                "--tokenizer",
+                                CliTest.vocab(),
+                                "--quiet",
+                                "--output",
+                                file.toString(),
+                                "--tensor",
+                                "pooled_output",
+                                "a dog",
+                                "a cat",
+                                "a diagram")
+                        .code());
         assertArrayEquals(Files.readAllBytes(file), Files.readAllBytes(out));
         assertTrue(Files.size(out) == 128 + 3 * 64 * 4, "header + [3, 64] F32");
     }
@@ -98,7 +162,8 @@ class StreamingTest {
         List<String> distinct = new ArrayList<>();
         for (int i = 0; i < 4; i++) distinct.add("a (photo:1.2) of " + i + " [cats]");
         for (int i = 0; i < 4; i++) distinct.add("a red (house: 1.3) BREAK " + i + " trees");
-        for (int i = 0; i < 4; i++) distinct.add("(masterpiece:1.2), " + "red apple, ".repeat(55 + i) + "(blue sky:0.8)");
+        for (int i = 0; i < 4; i++)
+            distinct.add("(masterpiece:1.2), " + "red apple, ".repeat(55 + i) + "(blue sky:0.8)");
         int n = 20_000;
         List<String> prompts = new ArrayList<>(n);
         for (int i = 0; i < n; i++) prompts.add(distinct.get(i % distinct.size()));
@@ -106,12 +171,26 @@ class StreamingTest {
         Files.write(big, prompts);
         Files.write(small, distinct);
         record Case(String syntax, String extension, List<String> extra) {}
-        for (Case c : List.of(new Case("a1111", ".safetensors", List.of()), new Case("comfy", ".npy", List.of()),
+        for (Case c : List.of(
+                new Case("a1111", ".safetensors", List.of()),
+                new Case("comfy", ".npy", List.of()),
                 new Case("a1111", ".jsonl", List.of("--tensors", "chunks,pooled_output")))) {
-            List<String> args = new ArrayList<>(List.of("encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                    "--tokenizer", CliTest.vocab(), "--quiet", "--threads", "2", "--syntax", c.syntax()));
+            List<String> args = new ArrayList<>(List.of(
+                    "encode",
+                    "--model",
+                    CliTest.ref("models/tiny-sd15.safetensors"),
+                    "--heads",
+                    "4",
+                    "--tokenizer",
+                    CliTest.vocab(),
+                    "--quiet",
+                    "--threads",
+                    "2",
+                    "--syntax",
+                    c.syntax()));
             args.addAll(c.extra());
-            Path bigOut = dir.resolve("big-" + c.syntax() + c.extension()), smallOut = dir.resolve("small-" + c.syntax() + c.extension());
+            Path bigOut = dir.resolve("big-" + c.syntax() + c.extension()),
+                    smallOut = dir.resolve("small-" + c.syntax() + c.extension());
             List<String> bigArgs = new ArrayList<>(args), smallArgs = new ArrayList<>(args);
             bigArgs.addAll(List.of("--prompts", big.toString(), "--output", bigOut.toString()));
             smallArgs.addAll(List.of("--prompts", small.toString(), "--output", smallOut.toString()));
@@ -120,16 +199,22 @@ class StreamingTest {
             assertEquals(0, r.code(), r.err());
             switch (c.extension()) {
                 case ".safetensors" -> {
-                    try (SafetensorsFile b = SafetensorsFile.open(bigOut); SafetensorsFile s = SafetensorsFile.open(smallOut)) {
+                    try (SafetensorsFile b = SafetensorsFile.open(bigOut);
+                            SafetensorsFile s = SafetensorsFile.open(smallOut)) {
                         assertEquals(List.copyOf(s.names()), List.copyOf(b.names()));
-                        assertArrayEquals(new long[] {n, 3 * 77, 64}, b.info("conditioning").shape());
+                        assertArrayEquals(
+                                new long[] {n, 3 * 77, 64},
+                                b.info("conditioning").shape());
                         for (String name : s.names()) sameRows(name, b.bytes(name), s.bytes(name), n, distinct.size());
                     }
                 }
                 case ".npy" -> {
                     long row = 3 * 77 * 64 * 4; // [N, 3 * 77, 64] F32 after the header
-                    try (FileChannel b = FileChannel.open(bigOut); FileChannel s = FileChannel.open(smallOut); Arena arena = Arena.ofConfined()) {
-                        MemorySegment bm = b.map(FileChannel.MapMode.READ_ONLY, 0, b.size(), arena), sm = s.map(FileChannel.MapMode.READ_ONLY, 0, s.size(), arena);
+                    try (FileChannel b = FileChannel.open(bigOut);
+                            FileChannel s = FileChannel.open(smallOut);
+                            Arena arena = Arena.ofConfined()) {
+                        MemorySegment bm = b.map(FileChannel.MapMode.READ_ONLY, 0, b.size(), arena),
+                                sm = s.map(FileChannel.MapMode.READ_ONLY, 0, s.size(), arena);
                         long header = s.size() - distinct.size() * row;
                         assertEquals(header, b.size() - n * row, "the same header length");
                         sameRows("conditioning", bm.asSlice(header), sm.asSlice(header), n, distinct.size());
@@ -155,14 +240,32 @@ class StreamingTest {
             for (long written = 0; written < 48L << 20; written += line.length()) w.write(line);
         }
         Path err = dir.resolve("err.txt");
-        Process p = ChildCli.command(List.of("-Xmx32m"), "encode", "--model", CliTest.ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                "--tokenizer", CliTest.vocab(), "--quiet", "--prompts", file.toString(), "--output", dir.resolve("e.safetensors").toString())
-                .redirectError(err.toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = ChildCli.command(
+                        List.of("-Xmx32m"),
+                        "encode",
+                        "--model",
+                        CliTest.ref("models/tiny-sd15.safetensors"),
+                        "--heads",
+                        "4",
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "--quiet",
+                        "--prompts",
+                        file.toString(),
+                        "--output",
+                        dir.resolve("e.safetensors").toString())
+                .redirectError(err.toFile())
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         assertTrue(p.waitFor(120, TimeUnit.SECONDS), "still running");
         String text = Files.readString(err).replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
         assertEquals(1, p.exitValue(), text);
         assertEquals(1, text.strip().lines().count(), text);
-        assertTrue(text.startsWith("sdclip: out of memory") && text.contains("maximum Java heap of 32 MB") && text.contains("SDCLIP_JAVA_OPTS=-Xmx"), text);
+        assertTrue(
+                text.startsWith("sdclip: out of memory")
+                        && text.contains("maximum Java heap of 32 MB")
+                        && text.contains("SDCLIP_JAVA_OPTS=-Xmx"),
+                text);
         assertTrue(!Files.exists(dir.resolve("e.safetensors")), "no output");
     }
 

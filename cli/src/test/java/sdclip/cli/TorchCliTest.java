@@ -14,6 +14,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -28,9 +29,12 @@ import sdclip.testdata.Seeded;
 class TorchCliTest {
     static final Path PWNED = Path.of("/tmp/sdclip-pwned");
 
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    static String ref(String p) { return CliTest.ref(p); }
+    static String ref(String p) {
+        return CliTest.ref(p);
+    }
 
     @ParameterizedTest
     @ValueSource(strings = {"tiny-sd15.ckpt", "tiny-sd15-torch-legacy.ckpt"})
@@ -39,7 +43,7 @@ class TorchCliTest {
         CliTest.Run r = CliTest.run("convert", ref("models/" + ckpt), out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile want = SafetensorsFile.open(ReferenceData.require("models/tiny-sd15.safetensors"));
-             SafetensorsFile got = SafetensorsFile.open(out)) {
+                SafetensorsFile got = SafetensorsFile.open(out)) {
             assertEquals(want.names(), got.names());
             for (String n : want.names()) sameTensor(want, got, n);
             assertEquals("470000", got.metadata().get("global_step"));
@@ -52,15 +56,27 @@ class TorchCliTest {
     private static void sameTensor(SafetensorsFile want, SafetensorsFile got, String n) {
         assertEquals(want.info(n).type(), got.info(n).type(), n);
         assertArrayEquals(want.info(n).shape(), got.info(n).shape(), n);
-        assertEquals(-1, MemorySegment.mismatch(want.bytes(n), 0, want.bytes(n).byteSize(), got.bytes(n), 0, got.bytes(n).byteSize()), n + " bytes");
+        assertEquals(
+                -1,
+                MemorySegment.mismatch(
+                        want.bytes(n),
+                        0,
+                        want.bytes(n).byteSize(),
+                        got.bytes(n),
+                        0,
+                        got.bytes(n).byteSize()),
+                n + " bytes");
     }
 
     @Test
     void convertToF32WidensEveryHalfTensorExactly() throws IOException {
         Path out = dir.resolve("f32.safetensors");
-        assertEquals(0, CliTest.run("convert", "--dtype", "f32", ref("models/tiny-sd15-torch-legacy.ckpt"), out.toString()).code());
+        assertEquals(
+                0,
+                CliTest.run("convert", "--dtype", "f32", ref("models/tiny-sd15-torch-legacy.ckpt"), out.toString())
+                        .code());
         try (SafetensorsFile want = SafetensorsFile.open(ReferenceData.require("models/tiny-sd15.safetensors"));
-             SafetensorsFile got = SafetensorsFile.open(out)) {
+                SafetensorsFile got = SafetensorsFile.open(out)) {
             int widened = 0;
             for (String n : want.names()) {
                 TensorType t = want.info(n).type();
@@ -82,13 +98,17 @@ class TorchCliTest {
         CliTest.Run r = CliTest.run("convert", "--text-encoders-only", ref("models/tiny-sd15.ckpt"), out.toString());
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile want = SafetensorsFile.open(ReferenceData.require("models/tiny-sd15.safetensors"));
-             SafetensorsFile got = SafetensorsFile.open(out)) {
-            List<String> expected = want.names().stream().filter(n -> n.startsWith("cond_stage_model.transformer.text_model.")).sorted().toList();
+                SafetensorsFile got = SafetensorsFile.open(out)) {
+            List<String> expected = want.names().stream()
+                    .filter(n -> n.startsWith("cond_stage_model.transformer.text_model."))
+                    .sorted()
+                    .toList();
             assertEquals(expected, got.names().stream().sorted().toList());
             for (String n : expected) sameTensor(want, got, n);
         }
         // and it still encodes: the converted file is an SD 1.x checkpoint
-        Map<String, Object> o = Json.parseObject(CliTest.run("inspect", "--json", out.toString()).out().strip());
+        Map<String, Object> o = Json.parseObject(
+                CliTest.run("inspect", "--json", out.toString()).out().strip());
         assertEquals("sd1", o.get("family"));
     }
 
@@ -98,7 +118,8 @@ class TorchCliTest {
         CliTest.Run same = CliTest.run("convert", copy.toString(), copy.toString());
         assertEquals(2, same.code());
         assertTrue(same.err().startsWith("sdclip: " + copy + ": is the input file"), same.err());
-        CliTest.Run npy = CliTest.run("convert", copy.toString(), dir.resolve("x.npy").toString());
+        CliTest.Run npy =
+                CliTest.run("convert", copy.toString(), dir.resolve("x.npy").toString());
         assertEquals(2, npy.code());
         assertEquals(List.of(copy), files());
     }
@@ -107,15 +128,36 @@ class TorchCliTest {
     @ValueSource(strings = {"tiny-sd15.ckpt", "tiny-sd15-torch-legacy.ckpt", "tiny-flux.safetensors"})
     void encodeMatchesTheReference(String model) throws IOException {
         Path out = dir.resolve("cond.safetensors");
-        List<String> prompts = ((List<?>) Json.parse(Files.readString(ReferenceData.require("expected/prompts.json")))).stream().map(String.class::cast).toList();
-        String[] args = Stream.concat(Stream.of("encode", "--model", ref("models/" + model), "--heads", "4", "--tokenizer", CliTest.vocab(),
-                "--quiet", "--tensors", "input_ids,conditioning,last_hidden_state,pooled_output", "--output", out.toString(), "--"), prompts.stream()).toArray(String[]::new);
+        List<String> prompts = ((List<?>) Json.parse(Files.readString(ReferenceData.require("expected/prompts.json"))))
+                .stream().map(String.class::cast).toList();
+        String[] args = Stream.concat(
+                        Stream.of(
+                                "encode",
+                                "--model",
+                                ref("models/" + model),
+                                "--heads",
+                                "4",
+                                "--tokenizer",
+                                CliTest.vocab(),
+                                "--quiet",
+                                "--tensors",
+                                "input_ids,conditioning,last_hidden_state,pooled_output",
+                                "--output",
+                                out.toString(),
+                                "--"),
+                        prompts.stream())
+                .toArray(String[]::new);
         CliTest.Run r = CliTest.run(args);
         assertEquals(0, r.code(), r.err());
-        try (SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/tiny-sd15.expected.safetensors"));
-             SafetensorsFile got = SafetensorsFile.open(out)) {
+        try (SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/tiny-sd15.expected.safetensors"));
+                SafetensorsFile got = SafetensorsFile.open(out)) {
             assertArrayEquals(exp.longs("input_ids"), got.longs("input_ids"));
-            for (String[] pair : new String[][] {{"conditioning", "last_hidden_state"}, {"last_hidden_state", "last_hidden_state"}, {"pooled_output", "pooled_output"}}) {
+            for (String[] pair : new String[][] {
+                {"conditioning", "last_hidden_state"},
+                {"last_hidden_state", "last_hidden_state"},
+                {"pooled_output", "pooled_output"}
+            }) {
                 double err = Seeded.relativeError(got.floats(pair[0]), exp.floats(pair[1]));
                 assertTrue(err <= 1e-6, pair[0] + ": " + err);
             }
@@ -124,16 +166,34 @@ class TorchCliTest {
 
     @Test
     void inspectJsonReportsTheNewFamilies() {
-        Map<String, Object> sd3 = Json.parseObject(CliTest.run("inspect", "--json", "--heads", "2,3", ref("models/tiny-sd3.safetensors")).out().strip());
+        Map<String, Object> sd3 =
+                Json.parseObject(CliTest.run("inspect", "--json", "--heads", "2,3", ref("models/tiny-sd3.safetensors"))
+                        .out()
+                        .strip());
         assertEquals("sd3", sd3.get("family"));
-        assertEquals(Map.of("prefix", "text_encoders.t5xxl.", "tensors", 2L, "parameters", 320L, "run", false), sd3.get("t5"));
-        assertEquals(List.of(49407L, 0L), ((List<?>) sd3.get("encoders")).stream().map(e -> ((Map<?, ?>) e).get("pad_id")).toList());
-        Map<String, Object> flux = Json.parseObject(CliTest.run("inspect", "--json", ref("models/tiny-flux.safetensors")).out().strip());
+        assertEquals(
+                Map.of("prefix", "text_encoders.t5xxl.", "tensors", 2L, "parameters", 320L, "run", false),
+                sd3.get("t5"));
+        assertEquals(
+                List.of(49407L, 0L),
+                ((List<?>) sd3.get("encoders"))
+                        .stream().map(e -> ((Map<?, ?>) e).get("pad_id")).toList());
+        Map<String, Object> flux =
+                Json.parseObject(CliTest.run("inspect", "--json", ref("models/tiny-flux.safetensors"))
+                        .out()
+                        .strip());
         assertEquals("flux", flux.get("family"));
-        Map<String, Object> ckpt = Json.parseObject(CliTest.run("inspect", "--json", ref("models/tiny-sd15-torch-legacy.ckpt")).out().strip());
+        Map<String, Object> ckpt =
+                Json.parseObject(CliTest.run("inspect", "--json", ref("models/tiny-sd15-torch-legacy.ckpt"))
+                        .out()
+                        .strip());
         assertEquals("sd1", ckpt.get("family"));
         CliTest.Run text = CliTest.run("inspect", "--heads", "2,3", ref("models/tiny-sd3.safetensors"));
-        assertTrue(text.out().contains("T5 encoder: prefix \"text_encoders.t5xxl.\", 2 tensor(s), 320 parameters (listed, not run"), text.out());
+        assertTrue(
+                text.out()
+                        .contains(
+                                "T5 encoder: prefix \"text_encoders.t5xxl.\", 2 tensor(s), 320 parameters (listed, not run"),
+                text.out());
     }
 
     /**
@@ -142,12 +202,23 @@ class TorchCliTest {
      * which would be the error had it been read first.
      */
     @ParameterizedTest
-    @ValueSource(strings = {"evil-os-system.ckpt", "evil-eval-in-state-dict.ckpt", "evil-subprocess.pt", "evil-storage-path.ckpt", "evil-huge-numel.ckpt", "truncated.ckpt"})
+    @ValueSource(
+            strings = {
+                "evil-os-system.ckpt",
+                "evil-eval-in-state-dict.ckpt",
+                "evil-subprocess.pt",
+                "evil-storage-path.ckpt",
+                "evil-huge-numel.ckpt",
+                "truncated.ckpt"
+            })
     void hostilePicklesAreRefusedByEveryCommand(String name, @TempDir Path inputs) throws IOException {
         String file = ref("pickles/" + name);
-        String vocab = Files.writeString(inputs.resolve("bpe_simple_vocab_16e6.txt.gz"), "not a vocabulary").toString();
+        String vocab = Files.writeString(inputs.resolve("bpe_simple_vocab_16e6.txt.gz"), "not a vocabulary")
+                .toString();
         CliTest.Run read = CliTest.run("tokenize", "--tokenizer", vocab, "a dog");
-        assertTrue(read.code() == 1 && read.err().contains(vocab), "the broken vocabulary is refused when read: " + read.err());
+        assertTrue(
+                read.code() == 1 && read.err().contains(vocab),
+                "the broken vocabulary is refused when read: " + read.err());
         Path out = dir.resolve("out.safetensors");
         List<String[]> commands = List.of(
                 new String[] {"inspect", file},
@@ -164,8 +235,12 @@ class TorchCliTest {
             assertEquals(1, r.err().lines().count(), what + ": " + r.err());
             assertFalse(Files.exists(PWNED), what + ": " + PWNED + " appeared");
             assertEquals(List.of(), files(), what + ": wrote something");
-            // Refused from the claim itself, before anything the size of 2^31 - 1 floats is allocated (an attempt would be an out-of-memory line).
-            if (name.equals("evil-huge-numel.ckpt")) assertTrue(r.err().contains("claims 2147483647 F32 elements (8589934588 bytes) but holds 16 bytes"), r.err());
+            // Refused from the claim itself, before anything the size of 2^31 - 1 floats is allocated (an attempt would
+            // be an out-of-memory line).
+            if (name.equals("evil-huge-numel.ckpt"))
+                assertTrue(
+                        r.err().contains("claims 2147483647 F32 elements (8589934588 bytes) but holds 16 bytes"),
+                        r.err());
         }
     }
 
@@ -174,7 +249,10 @@ class TorchCliTest {
         Path fake = Files.writeString(dir.resolve("model.ckpt"), "GIF89a not a checkpoint");
         CliTest.Run r = CliTest.run("inspect", fake.toString());
         assertEquals(1, r.code());
-        assertEquals("sdclip: " + fake + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file", r.err().strip());
+        assertEquals(
+                "sdclip: " + fake
+                        + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file",
+                r.err().strip());
     }
 
     private List<Path> files() throws IOException {

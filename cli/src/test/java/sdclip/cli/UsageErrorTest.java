@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+
 import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,16 +19,23 @@ import org.junit.jupiter.api.io.TempDir;
  * no stack trace, and no output file: each case end to end through {@link Main#run}.
  */
 class UsageErrorTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    static String sd15() { return CliTest.ref("models/tiny-sd15.safetensors"); }
+    static String sd15() {
+        return CliTest.ref("models/tiny-sd15.safetensors");
+    }
 
-    static String sdxl() { return CliTest.ref("models/tiny-sdxl.safetensors"); }
+    static String sdxl() {
+        return CliTest.ref("models/tiny-sdxl.safetensors");
+    }
 
     /** {@code encode} on a model with args, writing to out.safetensors unless args name an output. */
     private CliTest.Run encode(String model, String... args) {
-        List<String> all = new ArrayList<>(List.of("encode", "--model", model, "--tokenizer", CliTest.vocab(), "--quiet"));
-        if (!List.of(args).contains("--output")) all.addAll(List.of("--output", dir.resolve("out.safetensors").toString()));
+        List<String> all =
+                new ArrayList<>(List.of("encode", "--model", model, "--tokenizer", CliTest.vocab(), "--quiet"));
+        if (!List.of(args).contains("--output"))
+            all.addAll(List.of("--output", dir.resolve("out.safetensors").toString()));
         all.addAll(List.of(args));
         return CliTest.run(all.toArray(String[]::new));
     }
@@ -40,7 +48,11 @@ class UsageErrorTest {
         assertFalse(r.err().contains("Exception") || r.err().contains("\tat "), "no stack trace: " + r.err());
         for (String s : expected) assertTrue(r.err().contains(s), "says '" + s + "': " + r.err());
         try (var files = Files.list(dir)) {
-            assertEquals(List.of(), files.filter(p -> p.getFileName().toString().contains("out")).toList(), "no output written");
+            assertEquals(
+                    List.of(),
+                    files.filter(p -> p.getFileName().toString().contains("out"))
+                            .toList(),
+                    "no output written");
         }
         assertEquals("", r.out());
     }
@@ -76,20 +88,59 @@ class UsageErrorTest {
     /** A head count that does not divide a width, found on opening the model, in every command that takes --heads. */
     @Test
     void headsThatDoNotDivideTheWidth() throws Exception {
-        usage(encode(sd15(), "--heads", "5", "a dog"), sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip encode --help')");
-        usage(encode(sdxl(), "--heads", "2,5", "a dog"), sdxl() + ": encoder 2 (OpenCLIP bigG): 5 heads do not divide the width 48 (see 'sdclip encode --help')");
-        usage(CliTest.run("inspect", "--heads", "5", sd15()), sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip inspect --help')");
-        usage(CliTest.run("extract", "--model", sd15(), "--heads", "5", "--output", dir.resolve("out").toString()), "5 heads do not divide the width 64", "'sdclip extract --help'");
-        usage(CliTest.run("similarity", "--model", CliTest.ref("models/tiny-sd21.safetensors"), "--heads", "4", "--against", sdxl(), "--against-heads", "2,9", "--encoder", "2", "--quiet",
-                "--tokenizer", CliTest.vocab(), "x"), sdxl() + ": encoder 2 (OpenCLIP bigG): 9 heads do not divide the width 48", "'sdclip similarity --help'");
-        usage(CliTest.run("bench", "--model", sd15(), "--heads", "5", "--seconds", "0.05"), "5 heads do not divide the width 64", "'sdclip bench --help'");
+        usage(
+                encode(sd15(), "--heads", "5", "a dog"),
+                sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip encode --help')");
+        usage(
+                encode(sdxl(), "--heads", "2,5", "a dog"),
+                sdxl()
+                        + ": encoder 2 (OpenCLIP bigG): 5 heads do not divide the width 48 (see 'sdclip encode --help')");
+        usage(
+                CliTest.run("inspect", "--heads", "5", sd15()),
+                sd15() + ": CLIP-L text encoder: 5 heads do not divide the width 64 (see 'sdclip inspect --help')");
+        usage(
+                CliTest.run(
+                        "extract",
+                        "--model",
+                        sd15(),
+                        "--heads",
+                        "5",
+                        "--output",
+                        dir.resolve("out").toString()),
+                "5 heads do not divide the width 64",
+                "'sdclip extract --help'");
+        usage(
+                CliTest.run(
+                        "similarity",
+                        "--model",
+                        CliTest.ref("models/tiny-sd21.safetensors"),
+                        "--heads",
+                        "4",
+                        "--against",
+                        sdxl(),
+                        "--against-heads",
+                        "2,9",
+                        "--encoder",
+                        "2",
+                        "--quiet",
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "x"),
+                sdxl() + ": encoder 2 (OpenCLIP bigG): 9 heads do not divide the width 48",
+                "'sdclip similarity --help'");
+        usage(
+                CliTest.run("bench", "--model", sd15(), "--heads", "5", "--seconds", "0.05"),
+                "5 heads do not divide the width 64",
+                "'sdclip bench --help'");
     }
 
     /** synth writes safetensors only: another extension is refused before the half-gigabyte write. */
     @Test
     void synthWritesSafetensorsOnly() throws Exception {
         Path npy = dir.resolve("out.npy");
-        usage(CliTest.run("synth", "--output", npy.toString()), "sdclip: " + npy + ": unknown output format (use .safetensors) (see 'sdclip synth --help')");
+        usage(
+                CliTest.run("synth", "--output", npy.toString()),
+                "sdclip: " + npy + ": unknown output format (use .safetensors) (see 'sdclip synth --help')");
     }
 
     @Test
@@ -105,13 +156,25 @@ class UsageErrorTest {
 
     @Test
     void unknownBackend() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--backend", "bogus", "a dog"), "--backend bogus", "cpu, portable, reference");
+        usage(
+                encode(sd15(), "--heads", "4", "--backend", "bogus", "a dog"),
+                "--backend bogus",
+                "cpu, portable, reference");
         usage(encode(sd15(), "--heads", "4", "--backend", "opencl:x", "a dog"), "--backend opencl:x");
     }
 
     @Test
     void unknownOutputExtension() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.txt").toString(), "a dog"), "out.txt", ".safetensors, .npy, .json or .jsonl");
+        usage(
+                encode(
+                        sd15(),
+                        "--heads",
+                        "4",
+                        "--output",
+                        dir.resolve("out.txt").toString(),
+                        "a dog"),
+                "out.txt",
+                ".safetensors, .npy, .json or .jsonl");
     }
 
     @Test
@@ -125,21 +188,71 @@ class UsageErrorTest {
 
     @Test
     void unknownTensor() throws Exception {
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "bogus", "a dog"), "no tensor \"bogus\"", "last_hidden_state");
+        usage(
+                encode(
+                        sd15(),
+                        "--heads",
+                        "4",
+                        "--output",
+                        dir.resolve("out.npy").toString(),
+                        "--tensor",
+                        "bogus",
+                        "a dog"),
+                "no tensor \"bogus\"",
+                "last_hidden_state");
         // tiny-sd15 has no projection: text_embeds is not an output of it.
-        usage(encode(sd15(), "--heads", "4", "--output", dir.resolve("out.npy").toString(), "--tensor", "text_embeds", "a dog"), "no tensor \"text_embeds\"");
+        usage(
+                encode(
+                        sd15(),
+                        "--heads",
+                        "4",
+                        "--output",
+                        dir.resolve("out.npy").toString(),
+                        "--tensor",
+                        "text_embeds",
+                        "a dog"),
+                "no tensor \"text_embeds\"");
         // SDXL's per-encoder tensors are outputs, and they do work.
-        CliTest.Run ok = encode(sdxl(), "--heads", "2,3", "--output", dir.resolve("e1.npy").toString(), "--tensor", "encoder1.last_hidden_state", "a dog");
+        CliTest.Run ok = encode(
+                sdxl(),
+                "--heads",
+                "2,3",
+                "--output",
+                dir.resolve("e1.npy").toString(),
+                "--tensor",
+                "encoder1.last_hidden_state",
+                "a dog");
         assertEquals(0, ok.code(), ok.err());
         assertTrue(Files.size(dir.resolve("e1.npy")) > 77 * 32 * 4);
     }
 
     @Test
     void similarityAndDiffAndExtractToo() throws Exception {
-        usage(CliTest.run("similarity", "--model", sd15(), "--against", sd15(), "--against-heads", "0", "--tokenizer", CliTest.vocab(), "x"), "--against-heads 0");
+        usage(
+                CliTest.run(
+                        "similarity",
+                        "--model",
+                        sd15(),
+                        "--against",
+                        sd15(),
+                        "--against-heads",
+                        "0",
+                        "--tokenizer",
+                        CliTest.vocab(),
+                        "x"),
+                "--against-heads 0");
         usage(CliTest.run("diff", "--encoder-b", "2", sd15(), sd15()), "--encoder-b 2", "has 1 text encoder");
         usage(CliTest.run("diff", "--encoder", "0", sd15(), sd15()), "--encoder 0");
-        usage(CliTest.run("extract", "--model", sd15(), "--encoder", "2", "--output", dir.resolve("out").toString()), "--encoder 2");
+        usage(
+                CliTest.run(
+                        "extract",
+                        "--model",
+                        sd15(),
+                        "--encoder",
+                        "2",
+                        "--output",
+                        dir.resolve("out").toString()),
+                "--encoder 2");
         usage(CliTest.run("encode", "--model", sd15(), "--threads", "x", "a dog"), "--threads", "'x'");
     }
 
@@ -153,24 +266,50 @@ class UsageErrorTest {
     void benchSecondsWithNoSaneMeaning() throws Exception {
         for (String s : List.of("3600.5", "1e9")) {
             // Accepted, such a value would measure for years: the timeout turns that into a failure.
-            usage(Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)), "--seconds " + s + ": ", "at most 3600");
+            usage(
+                    Assertions.assertTimeoutPreemptively(
+                            Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)),
+                    "--seconds " + s + ": ",
+                    "at most 3600");
         }
         // Java's own number forms are no decimal a user meant: NaN, infinity, hex floats, suffixes.
         for (String s : List.of("NaN", "Infinity", "0x1p2", "2.5f")) {
-            usage(Assertions.assertTimeoutPreemptively(Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)), "--seconds " + s + ": not a decimal number");
+            usage(
+                    Assertions.assertTimeoutPreemptively(
+                            Duration.ofSeconds(30), () -> CliTest.run("bench", "--seconds", s)),
+                    "--seconds " + s + ": not a decimal number");
         }
     }
 
     @Test
     void zeroThreadsMeansEveryProcessorAndMoreAreCapped() {
-        CliTest.Run zero = encode(sd15(), "--heads", "4", "--threads", "0", "--output", dir.resolve("z.npy").toString(), "a dog");
+        CliTest.Run zero = encode(
+                sd15(),
+                "--heads",
+                "4",
+                "--threads",
+                "0",
+                "--output",
+                dir.resolve("z.npy").toString(),
+                "a dog");
         assertEquals(0, zero.code(), zero.err());
         assertFalse(zero.err().contains("capped"), zero.err());
         int many = Runtime.getRuntime().availableProcessors() + 5;
-        CliTest.Run capped = encode(sd15(), "--heads", "4", "--threads", String.valueOf(many), "--output", dir.resolve("c.npy").toString(), "a dog");
+        CliTest.Run capped = encode(
+                sd15(),
+                "--heads",
+                "4",
+                "--threads",
+                String.valueOf(many),
+                "--output",
+                dir.resolve("c.npy").toString(),
+                "a dog");
         assertEquals(0, capped.code(), capped.err());
         List<String> lines = capped.err().lines().toList();
-        assertEquals("sdclip: --threads " + many + " capped to the " + Runtime.getRuntime().availableProcessors() + " available processor(s)", lines.getFirst());
+        assertEquals(
+                "sdclip: --threads " + many + " capped to the "
+                        + Runtime.getRuntime().availableProcessors() + " available processor(s)",
+                lines.getFirst());
         assertEquals(2, lines.size(), "the note, then 'wrote': " + capped.err());
     }
 

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.CliTest.Run;
@@ -27,7 +28,8 @@ import sdclip.testdata.Seeded;
 
 /** {@code encode-image}, {@code score} and inspect's vision lines end to end, against the reference. */
 class VisionCliTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static final String CLIP = "models/tiny-clip.safetensors";
 
@@ -40,7 +42,11 @@ class VisionCliTest {
     Path promptsFile() throws IOException {
         List<?> prompts = (List<?>) Json.parse(Files.readString(Path.of(ref("expected/prompts.json"))));
         Path f = dir.resolve("prompts.jsonl");
-        Files.write(f, prompts.stream().map(p -> "{\"text\": " + Json.quote((String) p) + "}").toList());
+        Files.write(
+                f,
+                prompts.stream()
+                        .map(p -> "{\"text\": " + Json.quote((String) p) + "}")
+                        .toList());
         return f;
     }
 
@@ -51,10 +57,13 @@ class VisionCliTest {
     static List<Map<String, Object>> results(Run r) {
         assertEquals(0, r.code(), r.err());
         List<?> list = (List<?>) Json.parseObject(r.out().strip()).get("results");
-        return list.stream().map(o -> {
-            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) o;
-            return m;
-        }).toList();
+        return list.stream()
+                .map(o -> {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> m = (Map<String, Object>) o;
+                    return m;
+                })
+                .toList();
     }
 
     static void close(float[] actual, float[] expected, String what) {
@@ -64,8 +73,24 @@ class VisionCliTest {
 
     @Test
     void allPairsReproduceTheReferenceClipScoreMatrix() throws IOException {
-        Run r = run(args(List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
-                "--all-pairs", "--json", "--threads", "2", "--prompts", promptsFile().toString()), images()));
+        Run r = run(args(
+                List.of(
+                        "score",
+                        "--model",
+                        ref(CLIP),
+                        "--heads",
+                        "4",
+                        "--vision-heads",
+                        "4",
+                        "--tokenizer",
+                        vocab(),
+                        "--all-pairs",
+                        "--json",
+                        "--threads",
+                        "2",
+                        "--prompts",
+                        promptsFile().toString()),
+                images()));
         List<Map<String, Object>> res = results(r);
         assertEquals(7 * 12, res.size());
         float[] score = new float[res.size()], cos = new float[res.size()];
@@ -80,18 +105,39 @@ class VisionCliTest {
             close(cos, exp.floats("cosine_image_text"), "cosine_image_text");
             double mean = 0;
             for (float c : exp.floats("cosine_image_text")) mean += c / cos.length;
-            assertEquals(Math.max(100 * mean, 0), ((Number) Json.parseObject(r.out().strip()).get("mean")).doubleValue(), 1e-3);
+            assertEquals(
+                    Math.max(100 * mean, 0),
+                    ((Number) Json.parseObject(r.out().strip()).get("mean")).doubleValue(),
+                    1e-3);
         }
     }
 
     /** The per-model CLIPScore: tiny-sd15's tower through tiny-clip's text projection, against tiny-clip's images. */
     @Test
     void textModelBorrowsTheClipProjection() throws IOException {
-        Run r = run(args(List.of("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sd15.safetensors"), "--heads", "4",
-                "--vision-heads", "4", "--tokenizer", vocab(), "--all-pairs", "--json", "--metric", "clip-s", "--prompts", promptsFile().toString()), images()));
+        Run r = run(args(
+                List.of(
+                        "score",
+                        "--model",
+                        ref(CLIP),
+                        "--text-model",
+                        ref("models/tiny-sd15.safetensors"),
+                        "--heads",
+                        "4",
+                        "--vision-heads",
+                        "4",
+                        "--tokenizer",
+                        vocab(),
+                        "--all-pairs",
+                        "--json",
+                        "--metric",
+                        "clip-s",
+                        "--prompts",
+                        promptsFile().toString()),
+                images()));
         List<Map<String, Object>> res = results(r);
         try (SafetensorsFile sd = SafetensorsFile.open(Path.of(ref("expected/tiny-sd15.expected.safetensors")));
-             SafetensorsFile clip = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+                SafetensorsFile clip = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float[] text = sd.floats("text_embeds_clip_proj"), image = clip.floats("image_embeds");
             float[] want = new float[7 * 12], got = new float[7 * 12];
             double sum = 0;
@@ -116,20 +162,42 @@ class VisionCliTest {
         Path pairs = dir.resolve("pairs.jsonl");
         Path imgDir = Path.of(ref("images"));
         String rel = dir.relativize(imgDir).toString();
-        Files.writeString(pairs, "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n\n{\"image\": \"" + imgDir.resolve("chelsea.png")
-                + "\", \"text\": \"a cat, \\\"sitting\\\"\"}\n");
+        Files.writeString(
+                pairs,
+                "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n\n{\"image\": \""
+                        + imgDir.resolve("chelsea.png") + "\", \"text\": \"a cat, \\\"sitting\\\"\"}\n");
         Path csv = Files.createDirectory(dir.resolve("out")).resolve("scores.csv");
-        Run r = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--output", csv.toString());
+        Run r = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--pairs",
+                pairs.toString(),
+                "--output",
+                csv.toString());
         assertEquals(0, r.code(), r.err());
         List<String> lines = Files.readAllLines(csv);
         assertEquals(3, lines.size());
         assertEquals("image,text,cosine,clipscore", lines.get(0));
-        assertTrue(lines.get(1).startsWith(rel + "/CLIP.png,a diagram,"), "the path as the pairs file has it: " + lines.get(1));
+        assertTrue(
+                lines.get(1).startsWith(rel + "/CLIP.png,a diagram,"),
+                "the path as the pairs file has it: " + lines.get(1));
         assertTrue(lines.get(2).contains(",\"a cat, \"\"sitting\"\"\","), lines.get(2));
         // The results are in the file: stdout stays empty, and one line on stderr sums them up.
         assertEquals("", r.out());
-        double meanCos = (Double.parseDouble(lines.get(1).split(",")[2]) + Double.parseDouble(lines.get(2).split(",")[3])) / 2;
-        assertEquals(String.format(Locale.ROOT, "clipscore %.4f over 2 pair(s); wrote %s%n", Math.max(100 * meanCos, 0), csv), r.err());
+        double meanCos = (Double.parseDouble(lines.get(1).split(",")[2])
+                        + Double.parseDouble(lines.get(2).split(",")[3]))
+                / 2;
+        assertEquals(
+                String.format(
+                        Locale.ROOT, "clipscore %.4f over 2 pair(s); wrote %s%n", Math.max(100 * meanCos, 0), csv),
+                r.err());
         try (SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             float cos = exp.floats("cosine_image_text")[4 * 12]; // CLIP.png with "a diagram"
             String[] f = lines.get(1).split(",");
@@ -144,12 +212,29 @@ class VisionCliTest {
      */
     @Test
     void metricsFollowTheirPublishedFormulas() throws IOException {
-        List<String> base = List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
-                "--json", "--all-pairs", "--text", "a diagram", "--text", "a dog", images().get(4));
-        Map<String, Object> clipscore = Json.parseObject(run(base.toArray(String[]::new)).out().strip());
+        List<String> base = List.of(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--json",
+                "--all-pairs",
+                "--text",
+                "a diagram",
+                "--text",
+                "a dog",
+                images().get(4));
+        Map<String, Object> clipscore =
+                Json.parseObject(run(base.toArray(String[]::new)).out().strip());
         List<String> clipS = new ArrayList<>(base);
         clipS.addAll(List.of("--metric", "clip-s", "--weight", "3"));
-        Map<String, Object> s = Json.parseObject(run(clipS.toArray(String[]::new)).out().strip());
+        Map<String, Object> s =
+                Json.parseObject(run(clipS.toArray(String[]::new)).out().strip());
         List<?> a = (List<?>) clipscore.get("results"), b = (List<?>) s.get("results");
         double sumCos = 0, sumClipS = 0;
         for (int i = 0; i < 2; i++) {
@@ -167,10 +252,17 @@ class VisionCliTest {
 
     @Test
     void metricOptionsAreCheckedUpFront() throws IOException {
-        List<String> base = List.of("score", "--model", ref(CLIP), "--tokenizer", vocab(), "--text", "a dog", images().get(0));
-        for (List<String> extra : List.of(List.of("--scale", "2.5"), List.of("--weight", "2"), List.of("--metric", "clip-s", "--weight", "1e309"),
-                List.of("--metric", "clip-s", "--weight", "0"), List.of("--metric", "clip-s", "--weight", "NaN"), List.of("--metric", "clip-s", "--weight", "0x1p2"),
-                List.of("--metric", "clip-s", "--weight", "2.5f"), List.of("--metric", "cider"))) {
+        List<String> base =
+                List.of("score", "--model", ref(CLIP), "--tokenizer", vocab(), "--text", "a dog", images().get(0));
+        for (List<String> extra : List.of(
+                List.of("--scale", "2.5"),
+                List.of("--weight", "2"),
+                List.of("--metric", "clip-s", "--weight", "1e309"),
+                List.of("--metric", "clip-s", "--weight", "0"),
+                List.of("--metric", "clip-s", "--weight", "NaN"),
+                List.of("--metric", "clip-s", "--weight", "0x1p2"),
+                List.of("--metric", "clip-s", "--weight", "2.5f"),
+                List.of("--metric", "cider"))) {
             List<String> a = new ArrayList<>(base);
             a.addAll(extra);
             Run r = run(a.toArray(String[]::new));
@@ -183,7 +275,11 @@ class VisionCliTest {
     /** A checkpoint without a vision tower as --model: said so for every family, before any text work. */
     @Test
     void scoreNamesAMissingVisionTower() throws IOException {
-        for (String m : List.of("models/tiny-sd15.safetensors", "models/tiny-sd21.safetensors", "models/tiny-sdxl.safetensors", "models/tiny-sd3.safetensors")) {
+        for (String m : List.of(
+                "models/tiny-sd15.safetensors",
+                "models/tiny-sd21.safetensors",
+                "models/tiny-sdxl.safetensors",
+                "models/tiny-sd3.safetensors")) {
             Run r = run("score", "--model", ref(m), "--text", "a dog", images().get(0));
             assertEquals(1, r.code(), m + ": " + r.err());
             assertTrue(r.err().contains(ref(m) + ": has no CLIP vision tower"), r.err());
@@ -197,17 +293,57 @@ class VisionCliTest {
         Path list = dir.resolve("list.txt");
         String rel = dir.relativize(Path.of(ref("images"))).toString();
         Files.writeString(list, rel + "/CLIP.png\n" + rel + "/chelsea.png\n");
-        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", "-", "--images", list.toString());
+        Run r = run(
+                "encode-image",
+                "--model",
+                ref(CLIP),
+                "--vision-heads",
+                "4",
+                "--output",
+                "-",
+                "--images",
+                list.toString());
         assertEquals(0, r.code(), r.err());
-        assertEquals(List.of(rel + "/CLIP.png", rel + "/chelsea.png"), r.out().lines().map(l -> Json.parseObject(l).get("image")).toList());
-        Path pairs = Files.writeString(dir.resolve("pairs.jsonl"), "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n");
-        Run s = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--pairs", pairs.toString(), "--json");
+        assertEquals(
+                List.of(rel + "/CLIP.png", rel + "/chelsea.png"),
+                r.out().lines().map(l -> Json.parseObject(l).get("image")).toList());
+        Path pairs = Files.writeString(
+                dir.resolve("pairs.jsonl"), "{\"image\": \"" + rel + "/CLIP.png\", \"text\": \"a diagram\"}\n");
+        Run s = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--pairs",
+                pairs.toString(),
+                "--json");
         assertEquals(rel + "/CLIP.png", results(s).getFirst().get("image"));
-        Run table = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(), "--images", list.toString(),
-                "--text", "a", "--text", "b");
+        Run table = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--images",
+                list.toString(),
+                "--text",
+                "a",
+                "--text",
+                "b");
         assertEquals(0, table.code(), table.err());
         List<String> rows = table.out().lines().toList();
-        assertTrue(rows.get(1).endsWith(" " + rel + "/CLIP.png  a") && rows.get(2).endsWith(" " + rel + "/chelsea.png  b"), table.out());
+        assertTrue(
+                rows.get(1).endsWith(" " + rel + "/CLIP.png  a") && rows.get(2).endsWith(" " + rel + "/chelsea.png  b"),
+                table.out());
     }
 
     @Test
@@ -232,14 +368,39 @@ class VisionCliTest {
         String good = ref("images/coffee.png");
         for (Path bad : List.of(notImage, truncated, missing)) {
             Path out = dir.resolve("scores.json");
-            Run s = run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--tokenizer", vocab(),
-                    "--text", "a", "--text", "b", "--output", out.toString(), good, bad.toString());
+            Run s = run(
+                    "score",
+                    "--model",
+                    ref(CLIP),
+                    "--heads",
+                    "4",
+                    "--vision-heads",
+                    "4",
+                    "--tokenizer",
+                    vocab(),
+                    "--text",
+                    "a",
+                    "--text",
+                    "b",
+                    "--output",
+                    out.toString(),
+                    good,
+                    bad.toString());
             assertEquals(1, s.code(), s.err());
             assertEquals(1, s.err().strip().lines().count(), s.err());
             assertTrue(s.err().contains(bad.getFileName().toString()), s.err());
             assertFalse(Files.exists(out), "no partial output");
             Path emb = dir.resolve("emb.safetensors");
-            Run e = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", emb.toString(), good, bad.toString());
+            Run e = run(
+                    "encode-image",
+                    "--model",
+                    ref(CLIP),
+                    "--vision-heads",
+                    "4",
+                    "--output",
+                    emb.toString(),
+                    good,
+                    bad.toString());
             assertEquals(1, e.code(), e.err());
             assertEquals(1, e.err().strip().lines().count(), e.err());
             assertTrue(e.err().contains(bad.getFileName().toString()), e.err());
@@ -256,13 +417,25 @@ class VisionCliTest {
         Path list = dir.resolve("list.txt");
         List<String> imgs = images();
         Files.write(list, imgs.subList(3, 7));
-        List<String> a = new ArrayList<>(List.of("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--pixel-values", "--hidden-states",
-                "--threads", "2", "--output", out.toString(), "--images", list.toString()));
+        List<String> a = new ArrayList<>(List.of(
+                "encode-image",
+                "--model",
+                ref(CLIP),
+                "--vision-heads",
+                "4",
+                "--pixel-values",
+                "--hidden-states",
+                "--threads",
+                "2",
+                "--output",
+                out.toString(),
+                "--images",
+                list.toString()));
         a.addAll(1, imgs.subList(0, 3));
         Run r = run(a.toArray(String[]::new));
         assertEquals(0, r.code(), r.err());
         try (SafetensorsFile got = SafetensorsFile.open(out);
-             SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
+                SafetensorsFile exp = SafetensorsFile.open(Path.of(ref("expected/tiny-clip.expected.safetensors")))) {
             for (String name : List.of("image_embeds", "image_pooled_output", "pixel_values")) {
                 close(got.floats(name), exp.floats(name), name);
                 assertArrayEquals(exp.info(name).shape(), got.info(name).shape(), name);
@@ -271,13 +444,19 @@ class VisionCliTest {
             assertEquals(imgs, Json.parse(got.metadata().get("images")));
         }
         Path npy = dir.resolve("e.npy");
-        Run n = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", npy.toString(), ref("images"));
+        Run n = run(
+                "encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", npy.toString(), ref("images"));
         assertEquals(0, n.code(), n.err());
         assertEquals(128 + 7 * 32 * 4, Files.size(npy)); // the folder's 7 images, image_embeds [7, 32] F32
         Run summary = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", imgs.get(0));
-        assertTrue(summary.out().contains("image_embeds") && summary.out().contains("[1, 32]") && summary.out().contains("1 image(s)"), summary.out());
+        assertTrue(
+                summary.out().contains("image_embeds")
+                        && summary.out().contains("[1, 32]")
+                        && summary.out().contains("1 image(s)"),
+                summary.out());
         // Standard output: one JSON object per image, its path and its values.
-        Run lines = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", "-", imgs.get(0), imgs.get(1));
+        Run lines = run(
+                "encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", "-", imgs.get(0), imgs.get(1));
         assertEquals(0, lines.code(), lines.err());
         List<String> objects = lines.out().strip().lines().toList();
         assertEquals(2, objects.size(), lines.out());
@@ -289,7 +468,12 @@ class VisionCliTest {
                 assertFalse(o.containsKey("text"), "an image is not a text: " + o.keySet());
                 List<?> embeds = (List<?>) o.get("image_embeds");
                 assertEquals(32, embeds.size());
-                for (int k = 0; k < 32; k++) assertEquals(want[i * 32 + k], ((Number) embeds.get(k)).doubleValue(), 1e-4 * 10, "image " + i + " value " + k);
+                for (int k = 0; k < 32; k++)
+                    assertEquals(
+                            want[i * 32 + k],
+                            ((Number) embeds.get(k)).doubleValue(),
+                            1e-4 * 10,
+                            "image " + i + " value " + k);
             }
         }
     }
@@ -300,10 +484,29 @@ class VisionCliTest {
         // tiny-sd15's token rows, so the trigger scores exactly as the words written out, and a
         // weight does not touch the pooled vector (it comes from the unweighted first chunk).
         String image = images().get(1);
-        List<String> base = List.of("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", "4", "--text-model", ref("models/tiny-sd15.safetensors"),
-                "--tokenizer", vocab(), "--json", image);
+        List<String> base = List.of(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--text-model",
+                ref("models/tiny-sd15.safetensors"),
+                "--tokenizer",
+                vocab(),
+                "--json",
+                image);
         Run plain = runArgs(concat(base, "--text", "a photo of red fox in the snow"));
-        Run trigger = runArgs(concat(base, "--syntax", "a1111", "--embeddings", ref("embeddings/redfox-kohya.safetensors"), "--text", "a photo of (redfox-kohya:1.3) in the snow"));
+        Run trigger = runArgs(concat(
+                base,
+                "--syntax",
+                "a1111",
+                "--embeddings",
+                ref("embeddings/redfox-kohya.safetensors"),
+                "--text",
+                "a photo of (redfox-kohya:1.3) in the snow"));
         assertEquals(0, plain.code(), plain.err());
         assertEquals(0, trigger.code(), trigger.err());
         double a = cosine(plain), b = cosine(trigger);
@@ -318,9 +521,13 @@ class VisionCliTest {
         return out;
     }
 
-    private static String[] concatArray(List<String> a) { return a.toArray(String[]::new); }
+    private static String[] concatArray(List<String> a) {
+        return a.toArray(String[]::new);
+    }
 
-    private static Run runArgs(List<String> args) { return CliTest.run(concatArray(args)); }
+    private static Run runArgs(List<String> args) {
+        return CliTest.run(concatArray(args));
+    }
 
     private static double cosine(Run r) {
         List<?> results = (List<?>) Json.parseObject(r.out().strip()).get("results");
@@ -331,8 +538,11 @@ class VisionCliTest {
     void encodeImageOutputMistakesAreUsageErrors() throws IOException {
         String img = images().get(0);
         List<String> base = List.of("encode-image", "--model", ref(CLIP), "--vision-heads", "4");
-        for (List<String> extra : List.of(List.of("--output", dir.resolve("o.txt").toString()), List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "bogus"),
-                List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "pixel_values"), List.of("--output", dir.resolve("o.json").toString(), "--tensor", "image_embeds"))) {
+        for (List<String> extra : List.of(
+                List.of("--output", dir.resolve("o.txt").toString()),
+                List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "bogus"),
+                List.of("--output", dir.resolve("o.npy").toString(), "--tensor", "pixel_values"),
+                List.of("--output", dir.resolve("o.json").toString(), "--tensor", "image_embeds"))) {
             List<String> args = new ArrayList<>(base);
             args.addAll(extra);
             args.add(img);
@@ -341,7 +551,11 @@ class VisionCliTest {
             assertEquals(1, r.err().strip().lines().count(), r.err());
         }
         try (var files = Files.list(dir)) {
-            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().startsWith("o.")).toList(), "nothing written");
+            assertEquals(
+                    List.of(),
+                    files.filter(f -> f.getFileName().toString().startsWith("o."))
+                            .toList(),
+                    "nothing written");
         }
     }
 
@@ -350,19 +564,41 @@ class VisionCliTest {
         Run r = run("inspect", "--heads", "4", "--vision-heads", "4", ref(CLIP));
         assertEquals(0, r.code(), r.err());
         assertTrue(r.out().contains("vision tower: prefix \"vision_model.\", huggingface naming, F32"), r.out());
-        assertTrue(r.out().contains("image 224, patch 14 (257 positions), width 64, heads 4, layers 2, mlp 256, quick_gelu, projection 32, 156,416 parameters"), r.out());
-        Map<String, Object> o = Json.parseObject(run("inspect", "--json", ref(CLIP)).out().strip());
-        @SuppressWarnings("unchecked") Map<String, Object> v = (Map<String, Object>) o.get("vision");
+        assertTrue(
+                r.out()
+                        .contains(
+                                "image 224, patch 14 (257 positions), width 64, heads 4, layers 2, mlp 256, quick_gelu, projection 32, 156,416 parameters"),
+                r.out());
+        Map<String, Object> o =
+                Json.parseObject(run("inspect", "--json", ref(CLIP)).out().strip());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> v = (Map<String, Object>) o.get("vision");
         assertEquals(224L, v.get("image_size"));
         assertEquals(1L, v.get("heads")); // inferred width / 64
         assertEquals(32L, v.get("projection_dim"));
-        assertEquals(Json.NULL, Json.parseObject(run("inspect", "--json", "--heads", "4", ref("models/tiny-sd15.safetensors")).out().strip()).get("vision"));
+        assertEquals(
+                Json.NULL,
+                Json.parseObject(run("inspect", "--json", "--heads", "4", ref("models/tiny-sd15.safetensors"))
+                                .out()
+                                .strip())
+                        .get("vision"));
     }
 
     /** bench --vision on the tiny model with a short measuring time (the full-size run is not for tests). */
     @Test
     void benchVisionReportsBatchOneAndEight() {
-        Run r = run("bench", "--vision", "--model", ref(CLIP), "--vision-heads", "4", "--seconds", "0.05", "--threads", "2", "--json");
+        Run r = run(
+                "bench",
+                "--vision",
+                "--model",
+                ref(CLIP),
+                "--vision-heads",
+                "4",
+                "--seconds",
+                "0.05",
+                "--threads",
+                "2",
+                "--json");
         assertEquals(0, r.code(), r.err());
         Map<String, Object> o = Json.parseObject(r.out().strip());
         List<?> v = (List<?>) o.get("vision");
@@ -383,13 +619,28 @@ class VisionCliTest {
         for (String n : List.of("0", "-5")) {
             List<Run> runs = List.of(
                     run("encode-image", "--model", ref(CLIP), "--vision-heads", n, img),
-                    run("score", "--model", ref(CLIP), "--heads", "4", "--vision-heads", n, "--tokenizer", vocab(), "--text", "a", img),
+                    run(
+                            "score",
+                            "--model",
+                            ref(CLIP),
+                            "--heads",
+                            "4",
+                            "--vision-heads",
+                            n,
+                            "--tokenizer",
+                            vocab(),
+                            "--text",
+                            "a",
+                            img),
                     run("inspect", "--vision-heads", n, ref(CLIP)),
                     run("bench", "--vision", "--model", ref(CLIP), "--vision-heads", n, "--seconds", "0.05"));
             for (Run r : runs) {
                 assertEquals(2, r.code(), r.err());
                 assertEquals(1, r.err().strip().lines().count(), r.err());
-                assertTrue(r.err().startsWith("sdclip: --vision-heads " + n + ": ") && r.err().strip().endsWith(" --help')"), r.err());
+                assertTrue(
+                        r.err().startsWith("sdclip: --vision-heads " + n + ": ")
+                                && r.err().strip().endsWith(" --help')"),
+                        r.err());
                 assertEquals("", r.out());
             }
         }
@@ -400,12 +651,37 @@ class VisionCliTest {
     void encodeImageJsonlNamesTheImage() throws IOException {
         List<String> imgs = images();
         Path jsonl = dir.resolve("e.jsonl");
-        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", "--output", jsonl.toString(), imgs.get(2), imgs.get(0));
+        Run r = run(
+                "encode-image",
+                "--model",
+                ref(CLIP),
+                "--vision-heads",
+                "4",
+                "--output",
+                jsonl.toString(),
+                imgs.get(2),
+                imgs.get(0));
         assertEquals(0, r.code(), r.err());
-        List<Map<String, Object>> objects = Files.readAllLines(jsonl).stream().map(Json::parseObject).toList();
-        assertEquals(List.of(imgs.get(2), imgs.get(0)), objects.stream().map(o -> o.get("image")).toList());
-        assertEquals(List.of("image", "image_embeds", "image_pooled_output"), List.copyOf(objects.getFirst().keySet()));
-        Run text = run("encode", "--model", ref("models/tiny-sd15.safetensors"), "--heads", "4", "--tokenizer", vocab(), "--quiet", "--output", "-", "a dog");
+        List<Map<String, Object>> objects =
+                Files.readAllLines(jsonl).stream().map(Json::parseObject).toList();
+        assertEquals(
+                List.of(imgs.get(2), imgs.get(0)),
+                objects.stream().map(o -> o.get("image")).toList());
+        assertEquals(
+                List.of("image", "image_embeds", "image_pooled_output"),
+                List.copyOf(objects.getFirst().keySet()));
+        Run text = run(
+                "encode",
+                "--model",
+                ref("models/tiny-sd15.safetensors"),
+                "--heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--quiet",
+                "--output",
+                "-",
+                "a dog");
         assertEquals("a dog", Json.parseObject(text.out().strip()).get("text"));
     }
 
@@ -416,7 +692,20 @@ class VisionCliTest {
         String says = clip + ": vision tower: 5 heads do not divide the width 64 (see 'sdclip ";
         List<List<String>> commands = List.of(
                 List.of("encode-image", "--model", clip, "--vision-heads", "5", img),
-                List.of("score", "--model", clip, "--heads", "4", "--vision-heads", "5", "--tokenizer", vocab(), "--quiet", "--text", "a", img),
+                List.of(
+                        "score",
+                        "--model",
+                        clip,
+                        "--heads",
+                        "4",
+                        "--vision-heads",
+                        "5",
+                        "--tokenizer",
+                        vocab(),
+                        "--quiet",
+                        "--text",
+                        "a",
+                        img),
                 List.of("inspect", "--vision-heads", "5", clip),
                 List.of("bench", "--vision", "--model", clip, "--vision-heads", "5", "--seconds", "0.05"));
         for (List<String> c : commands) {
@@ -426,23 +715,46 @@ class VisionCliTest {
             assertEquals("", r.out(), c.toString());
         }
         // The text tower's --heads of the same command too.
-        Run text = run("score", "--model", clip, "--heads", "3", "--vision-heads", "4", "--tokenizer", vocab(), "--quiet", "--text", "a", img);
-        assertEquals("sdclip: " + clip + ": text encoder: 3 heads do not divide the width 64 (see 'sdclip score --help')\n", text.err());
+        Run text = run(
+                "score",
+                "--model",
+                clip,
+                "--heads",
+                "3",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--quiet",
+                "--text",
+                "a",
+                img);
+        assertEquals(
+                "sdclip: " + clip + ": text encoder: 3 heads do not divide the width 64 (see 'sdclip score --help')\n",
+                text.err());
         assertEquals(2, text.code());
     }
 
     /** WebP and TIFF: told by their first bytes and named, whether given as files or found in a folder. */
     @Test
     void webpAndTiffAreNamedAsUnsupportedFormats() throws IOException {
-        byte[] webp = {'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+        byte[] webp = {
+            'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        };
         byte[] tiffLittle = {'I', 'I', '*', 0, 8, 0, 0, 0, 0, 0}, tiffBig = {'M', 'M', 0, '*', 0, 0, 0, 8, 0, 0};
-        Path photo = Files.write(dir.resolve("photo.webp"), webp), scan = Files.write(dir.resolve("scan.tif"), tiffLittle), mac = Files.write(dir.resolve("mac.tiff"), tiffBig);
+        Path photo = Files.write(dir.resolve("photo.webp"), webp),
+                scan = Files.write(dir.resolve("scan.tif"), tiffLittle),
+                mac = Files.write(dir.resolve("mac.tiff"), tiffBig);
         String good = ref("images/coffee.png");
         for (Path bad : List.of(photo, scan, mac)) {
             String format = bad == photo ? "WebP" : "TIFF";
             Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", good, bad.toString());
             assertEquals(1, r.code(), r.err());
-            assertEquals("sdclip: " + bad + ": is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)\n", r.err());
+            assertEquals(
+                    "sdclip: " + bad + ": is a " + format
+                            + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)\n",
+                    r.err());
         }
         Path webps = Files.createDirectory(dir.resolve("webps"));
         Files.write(webps.resolve("b.webp"), webp);
@@ -450,7 +762,10 @@ class VisionCliTest {
         Files.writeString(webps.resolve("notes.txt"), "not an image\n");
         Run folder = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", webps.toString());
         assertEquals(1, folder.code(), folder.err());
-        assertEquals("sdclip: " + webps + ": no images in this folder (PNG, JPEG, BMP, GIF); skipped 2 in unsupported formats: a.webp (WebP), b.webp (WebP)\n", folder.err());
+        assertEquals(
+                "sdclip: " + webps
+                        + ": no images in this folder (PNG, JPEG, BMP, GIF); skipped 2 in unsupported formats: a.webp (WebP), b.webp (WebP)\n",
+                folder.err());
     }
 
     /** A folder that holds no images is named, not reported as "no images" in general. */
@@ -467,12 +782,42 @@ class VisionCliTest {
     @Test
     void mismatchedTextModelsAreClearErrors() {
         String img = ref("images/astronaut.png");
-        Run narrow = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
-                "--tokenizer", vocab(), "--encoder", "1", "--text", "a dog", img);
+        Run narrow = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--text-model",
+                ref("models/tiny-sdxl.safetensors"),
+                "--heads",
+                "2,3",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--encoder",
+                "1",
+                "--text",
+                "a dog",
+                img);
         assertEquals(1, narrow.code(), narrow.err());
         assertTrue(narrow.err().contains("width 64") && narrow.err().contains("width 32"), narrow.err());
-        Run other = run("score", "--model", ref(CLIP), "--text-model", ref("models/tiny-sdxl.safetensors"), "--heads", "2,3", "--vision-heads", "4",
-                "--tokenizer", vocab(), "--encoder", "2", "--text", "a dog", img);
+        Run other = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--text-model",
+                ref("models/tiny-sdxl.safetensors"),
+                "--heads",
+                "2,3",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--encoder",
+                "2",
+                "--text",
+                "a dog",
+                img);
         assertEquals(1, other.code(), other.err()); // no encoder of tiny-sdxl takes tiny-clip's projection (width 64)
         assertTrue(other.err().contains("width 32"), other.err());
         assertEquals(1, other.err().strip().lines().count(), other.err());

@@ -19,5 +19,7 @@ public abstract class Activation {
     }
 
     /** {@return the number of F32 values} */
-    public final int size() { return size; }
+    public final int size() {
+        return size;
+    }
 }

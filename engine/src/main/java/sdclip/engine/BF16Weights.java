@@ -8,16 +8,26 @@ import java.lang.foreign.MemorySegment;
  * @param segment the stored bytes, a whole number of elements
  */
 public record BF16Weights(MemorySegment segment) implements Weights {
-    @Override public DType dtype() { return DType.BF16; }
+    @Override
+    public DType dtype() {
+        return DType.BF16;
+    }
 
-    @Override public float get(long i) { return toFloat(segment.getAtIndex(I16_LE, i)); }
+    @Override
+    public float get(long i) {
+        return toFloat(segment.getAtIndex(I16_LE, i));
+    }
 
-    @Override public void copyTo(long from, float[] dst, int dstOff, int count) {
+    @Override
+    public void copyTo(long from, float[] dst, int dstOff, int count) {
         // Scalar on purpose: used for short rows (embeddings, norms); packing widens in bulk.
         for (int i = 0; i < count; i++) dst[dstOff + i] = toFloat(segment.getAtIndex(I16_LE, from + i));
     }
 
-    @Override public Weights slice(long from, long count) { return new BF16Weights(segment.asSlice(from * 2, count * 2)); }
+    @Override
+    public Weights slice(long from, long count) {
+        return new BF16Weights(segment.asSlice(from * 2, count * 2));
+    }
 
     /**
      * One bfloat16 to float (exact).
@@ -25,7 +35,9 @@ public record BF16Weights(MemorySegment segment) implements Weights {
      * @param bits the bfloat16 bits
      * @return the value
      */
-    public static float toFloat(short bits) { return Float.intBitsToFloat(bits << 16); }
+    public static float toFloat(short bits) {
+        return Float.intBitsToFloat(bits << 16);
+    }
 
     /**
      * One float to bfloat16, rounding to nearest even; NaN stays NaN.

@@ -115,7 +115,8 @@ public interface Backend extends AutoCloseable {
      */
     default Linear prepareLinear(Weights weight, Weights bias, int out, int in) {
         if (weight.size() != (long) out * in) {
-            throw new IllegalArgumentException("linear weight has " + weight.size() + " values, expected " + out + "x" + in);
+            throw new IllegalArgumentException(
+                    "linear weight has " + weight.size() + " values, expected " + out + "x" + in);
         }
         return prepareLinear(List.of(weight), bias == null ? List.of() : List.of(bias), in);
     }

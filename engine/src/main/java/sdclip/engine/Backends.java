@@ -1,6 +1,7 @@
 package sdclip.engine;
 
 import java.util.List;
+
 import org.jocl.CL;
 import sdclip.engine.cpu.CpuBackends;
 import sdclip.engine.opencl.OpenCl;
@@ -52,12 +53,13 @@ public final class Backends {
                 requireNativeAccess();
                 yield new OpenClBackend(s.toString());
             }
-            case Device.Named named -> switch (named) {
-                case CPU -> cpu(n);
-                case PORTABLE -> new PortableBackend(n);
-                case REFERENCE -> new ReferenceBackend();
-                case AUTO -> auto(n);
-            };
+            case Device.Named named ->
+                switch (named) {
+                    case CPU -> cpu(n);
+                    case PORTABLE -> new PortableBackend(n);
+                    case REFERENCE -> new ReferenceBackend();
+                    case AUTO -> auto(n);
+                };
         };
     }
 
@@ -70,7 +72,9 @@ public final class Backends {
      */
     public static boolean vectorApiAvailable() {
         ModuleLayer layer = Backends.class.getModule().getLayer();
-        return (layer != null ? layer : ModuleLayer.boot()).findModule("jdk.incubator.vector").isPresent();
+        return (layer != null ? layer : ModuleLayer.boot())
+                .findModule("jdk.incubator.vector")
+                .isPresent();
     }
 
     /**
@@ -96,15 +100,18 @@ public final class Backends {
         } catch (LinkageError e) {
             throw new DeviceException("OpenCL needs the JOCL library, which is not on the class path");
         }
-        throw new DeviceException("OpenCL needs native access for " + (jocl.isNamed() ? "module " + jocl.getName() : "the unnamed module")
-                + " (JOCL loads a native library), and this JVM does not enable it");
+        throw new DeviceException(
+                "OpenCL needs native access for " + (jocl.isNamed() ? "module " + jocl.getName() : "the unnamed module")
+                        + " (JOCL loads a native library), and this JVM does not enable it");
     }
 
     private static Backend cpu(int threads) {
         if (vectorApiAvailable()) return CpuBackends.create(threads);
         if (!fellBack) {
             fellBack = true;
-            LOG.log(System.Logger.Level.INFO, "the Vector API module jdk.incubator.vector is not available; backend cpu is the portable backend");
+            LOG.log(
+                    System.Logger.Level.INFO,
+                    "the Vector API module jdk.incubator.vector is not available; backend cpu is the portable backend");
         }
         return new PortableBackend(threads);
     }
@@ -113,7 +120,10 @@ public final class Backends {
         OpenCl.Device gpu = null;
         if (openClNativeAccess()) {
             try {
-                gpu = OpenCl.devices().stream().filter(OpenCl.Device::gpu).findFirst().orElse(null);
+                gpu = OpenCl.devices().stream()
+                        .filter(OpenCl.Device::gpu)
+                        .findFirst()
+                        .orElse(null);
             } catch (RuntimeException | LinkageError e) {
                 // no OpenCL runtime: the CPU it is
             }
@@ -150,5 +160,7 @@ public final class Backends {
     }
 
     /** {@return what to install for OpenCL, in one sentence} */
-    public static String openClInstallHint() { return OpenCl.INSTALL_HINT; }
+    public static String openClInstallHint() {
+        return OpenCl.INSTALL_HINT;
+    }
 }

@@ -11,8 +11,12 @@ public enum DType {
 
     private final int bytes;
 
-    DType(int bytes) { this.bytes = bytes; }
+    DType(int bytes) {
+        this.bytes = bytes;
+    }
 
     /** {@return bytes per element} */
-    public int bytes() { return bytes; }
+    public int bytes() {
+        return bytes;
+    }
 }

@@ -15,19 +15,29 @@ package sdclip.engine;
  */
 public sealed interface Device {
     /** {@return auto selection: an OpenCL GPU, else the CPU} */
-    static Device auto() { return Named.AUTO; }
+    static Device auto() {
+        return Named.AUTO;
+    }
 
     /** {@return the Vector API CPU backend (portable without the module)} */
-    static Device cpu() { return Named.CPU; }
+    static Device cpu() {
+        return Named.CPU;
+    }
 
     /** {@return the plain-Java CPU backend} */
-    static Device portable() { return Named.PORTABLE; }
+    static Device portable() {
+        return Named.PORTABLE;
+    }
 
     /** {@return the scalar reference backend} */
-    static Device reference() { return Named.REFERENCE; }
+    static Device reference() {
+        return Named.REFERENCE;
+    }
 
     /** {@return the first OpenCL GPU, else the first OpenCL device} */
-    static Device openCl() { return new OpenClSelection(-1, -1); }
+    static Device openCl() {
+        return new OpenClSelection(-1, -1);
+    }
 
     /**
      * One OpenCL device.
@@ -38,7 +48,9 @@ public sealed interface Device {
      * @throws IllegalArgumentException for a negative index
      */
     static Device openCl(int platform, int device) {
-        if (platform < 0 || device < 0) throw new IllegalArgumentException("OpenCL platform and device indexes start at 0, got " + platform + ":" + device);
+        if (platform < 0 || device < 0)
+            throw new IllegalArgumentException(
+                    "OpenCL platform and device indexes start at 0, got " + platform + ":" + device);
         return new OpenClSelection(platform, device);
     }
 
@@ -73,9 +85,14 @@ public sealed interface Device {
 
         private final String id;
 
-        Named(String id) { this.id = id; }
+        Named(String id) {
+            this.id = id;
+        }
 
-        @Override public String toString() { return id; }
+        @Override
+        public String toString() {
+            return id;
+        }
     }
 
     /**
@@ -85,6 +102,9 @@ public sealed interface Device {
      * @param device   the device index within the platform, or -1
      */
     record OpenClSelection(int platform, int device) implements Device {
-        @Override public String toString() { return platform < 0 ? "opencl" : "opencl:" + platform + ":" + device; }
+        @Override
+        public String toString() {
+            return platform < 0 ? "opencl" : "opencl:" + platform + ":" + device;
+        }
     }
 }

@@ -12,7 +12,9 @@ public final class DeviceException extends SdclipException {
      *
      * @param message what is missing, in one line
      */
-    public DeviceException(String message) { super(message); }
+    public DeviceException(String message) {
+        super(message);
+    }
 
     /**
      * A device error with its cause.
@@ -20,5 +22,7 @@ public final class DeviceException extends SdclipException {
      * @param message what is missing, in one line
      * @param cause   the underlying error
      */
-    public DeviceException(String message, Throwable cause) { super(message, cause); }
+    public DeviceException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -19,7 +19,9 @@ public class SdclipException extends RuntimeException {
      *
      * @param message what was wrong, naming the file or input
      */
-    public SdclipException(String message) { super(message); }
+    public SdclipException(String message) {
+        super(message);
+    }
 
     /**
      * An error with a one-line message and the lower-level cause.
@@ -27,5 +29,7 @@ public class SdclipException extends RuntimeException {
      * @param message what was wrong, naming the file or input
      * @param cause   the underlying error
      */
-    public SdclipException(String message, Throwable cause) { super(message, cause); }
+    public SdclipException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -23,7 +23,9 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
     MemorySegment segment();
 
     /** {@return the number of elements} */
-    default long size() { return segment().byteSize() / dtype().bytes(); }
+    default long size() {
+        return segment().byteSize() / dtype().bytes();
+    }
 
     /**
      * One element.
@@ -61,7 +63,8 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
      */
     static Weights of(DType dtype, MemorySegment segment) {
         if (segment.byteSize() % dtype.bytes() != 0) {
-            throw new IllegalArgumentException(segment.byteSize() + " bytes is not a whole number of " + dtype + " values");
+            throw new IllegalArgumentException(
+                    segment.byteSize() + " bytes is not a whole number of " + dtype + " values");
         }
         return switch (dtype) {
             case F32 -> new F32Weights(segment);

@@ -9,6 +9,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.function.BiConsumer;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -37,7 +38,9 @@ public abstract class BackendContractTest {
     protected abstract List<Backend> fast();
 
     /** One of them, for the tests that need only one. */
-    Backend any() { return fast().getLast(); }
+    Backend any() {
+        return fast().getLast();
+    }
 
     static float[] run(Backend backend, float[] input, int outSize, BiConsumer<Activation, Activation> op) {
         Activation x = backend.allocate(input.length), y = backend.allocate(outSize);
@@ -50,8 +53,17 @@ public abstract class BackendContractTest {
 
     static Stream<Arguments> linearShapes() {
         int[][] shapes = { // rows, in, out
-            {1, 32, 32}, {3, 64, 48}, {4, 100, 37}, {5, 33, 70}, {7, 768, 96}, {77, 64, 256},
-            {77, 768, 768}, {8, 3072, 768}, {13, 300, 2304 / 8}, {2, 17, 1}, {77, 768, 3072},
+            {1, 32, 32},
+            {3, 64, 48},
+            {4, 100, 37},
+            {5, 33, 70},
+            {7, 768, 96},
+            {77, 64, 256},
+            {77, 768, 768},
+            {8, 3072, 768},
+            {13, 300, 2304 / 8},
+            {2, 17, 1},
+            {77, 768, 3072},
             // several K blocks, runs of many panels ending in a partial one, a short last row block
             {30, 600, 1000},
         };
@@ -65,9 +77,11 @@ public abstract class BackendContractTest {
         Weights w = Weights.rounded(dtype, rnd.uniform(out * in, (float) (1 / Math.sqrt(in))));
         Weights b = Weights.rounded(dtype, rnd.uniform(out, 0.1f));
         float[] x = rnd.normal(rows * in, 1f);
-        float[] expected = run(REF, x, rows * out, (xa, ya) -> REF.linear(REF.prepareLinear(w, b, out, in), xa, rows, ya));
+        float[] expected =
+                run(REF, x, rows * out, (xa, ya) -> REF.linear(REF.prepareLinear(w, b, out, in), xa, rows, ya));
         for (Backend cpu : fast()) {
-            float[] actual = run(cpu, x, rows * out, (xa, ya) -> cpu.linear(cpu.prepareLinear(w, b, out, in), xa, rows, ya));
+            float[] actual =
+                    run(cpu, x, rows * out, (xa, ya) -> cpu.linear(cpu.prepareLinear(w, b, out, in), xa, rows, ya));
             double err = Seeded.relativeError(actual, expected);
             assertTrue(err <= LINEAR_TOL, cpu.name() + ": relative error " + err);
         }
@@ -85,14 +99,16 @@ public abstract class BackendContractTest {
         }
         float[] x = rnd.normal(rows * in, 1f);
         int total = 112;
-        float[] fused = run(any(), x, rows * total, (xa, ya) -> any().linear(any().prepareLinear(ws, bs, in), xa, rows, ya));
+        float[] fused =
+                run(any(), x, rows * total, (xa, ya) -> any().linear(any().prepareLinear(ws, bs, in), xa, rows, ya));
         int col = 0;
         for (int part = 0; part < outs.length; part++) {
             int o = outs[part], c0 = col;
             Weights w = ws.get(part), b = bs.get(part);
             float[] alone = run(REF, x, rows * o, (xa, ya) -> REF.linear(REF.prepareLinear(w, b, o, in), xa, rows, ya));
             for (int r = 0; r < rows; r++) {
-                for (int j = 0; j < o; j++) assertEquals(alone[r * o + j], fused[r * total + c0 + j], 2e-5f, "row " + r + " col " + (c0 + j));
+                for (int j = 0; j < o; j++)
+                    assertEquals(alone[r * o + j], fused[r * total + c0 + j], 2e-5f, "row " + r + " col " + (c0 + j));
             }
             col += o;
         }
@@ -104,8 +120,13 @@ public abstract class BackendContractTest {
         int rows = 6, in = 40, out = 50;
         Weights w = Weights.ofFloats(rnd.uniform(out * in, 0.3f));
         float[] x = rnd.normal(rows * in, 1f);
-        float[] expected = run(REF, x, rows * out, (xa, ya) -> REF.linear(REF.prepareLinear(List.of(w), List.of(), in), xa, rows, ya));
-        float[] actual = run(any(), x, rows * out, (xa, ya) -> any().linear(any().prepareLinear(List.of(w), List.of(), in), xa, rows, ya));
+        float[] expected = run(
+                REF, x, rows * out, (xa, ya) -> REF.linear(REF.prepareLinear(List.of(w), List.of(), in), xa, rows, ya));
+        float[] actual = run(
+                any(),
+                x,
+                rows * out,
+                (xa, ya) -> any().linear(any().prepareLinear(List.of(w), List.of(), in), xa, rows, ya));
         assertTrue(Seeded.relativeError(actual, expected) <= LINEAR_TOL);
     }
 
@@ -120,9 +141,14 @@ public abstract class BackendContractTest {
                 Weights g = Weights.rounded(dtype, gamma), b = Weights.rounded(dtype, beta);
                 float[] x = rnd.normal(rows * dim, 3f);
                 for (int i = 0; i < x.length; i++) x[i] += 10; // an offset makes one-pass variance fail
-                float[] expected = run(REF, x, x.length, (xa, ya) -> REF.layerNorm(REF.prepareNorm(g, b, dim, 1e-5f), xa, rows, ya));
+                float[] expected = run(
+                        REF, x, x.length, (xa, ya) -> REF.layerNorm(REF.prepareNorm(g, b, dim, 1e-5f), xa, rows, ya));
                 for (Backend cpu : fast()) {
-                    float[] actual = run(cpu, x, x.length, (xa, ya) -> cpu.layerNorm(cpu.prepareNorm(g, b, dim, 1e-5f), xa, rows, ya));
+                    float[] actual = run(
+                            cpu,
+                            x,
+                            x.length,
+                            (xa, ya) -> cpu.layerNorm(cpu.prepareNorm(g, b, dim, 1e-5f), xa, rows, ya));
                     double err = Seeded.relativeError(actual, expected);
                     assertTrue(err <= 1e-5, dtype + " rows " + rows + ": relative error " + err);
                 }
@@ -138,7 +164,8 @@ public abstract class BackendContractTest {
         float[] x = new float[dim];
         Arrays.fill(x, 7.25f);
         for (Backend backend : List.of(REF, any())) {
-            float[] y = run(backend, x, dim, (xa, ya) -> backend.layerNorm(backend.prepareNorm(g, b, dim, 1e-5f), xa, 1, ya));
+            float[] y = run(
+                    backend, x, dim, (xa, ya) -> backend.layerNorm(backend.prepareNorm(g, b, dim, 1e-5f), xa, 1, ya));
             assertArrayEquals(beta, y, backend.name());
         }
     }
@@ -201,9 +228,15 @@ public abstract class BackendContractTest {
             int batch = 3, seq = 77;
             int[] ids = new int[batch * seq];
             for (int i = 0; i < ids.length; i++) ids[i] = rnd.nextInt(vocab);
-            float[] expected = run(REF, new float[0], batch * seq * dim,
+            float[] expected = run(
+                    REF,
+                    new float[0],
+                    batch * seq * dim,
                     (x, y) -> REF.embed(REF.prepareEmbedding(tok, pos, vocab, context, dim), ids, batch, seq, y));
-            float[] actual = run(any(), new float[0], batch * seq * dim,
+            float[] actual = run(
+                    any(),
+                    new float[0],
+                    batch * seq * dim,
                     (x, y) -> any().embed(any().prepareEmbedding(tok, pos, vocab, context, dim), ids, batch, seq, y));
             assertArrayEquals(expected, actual, dtype.name());
         }
@@ -213,11 +246,19 @@ public abstract class BackendContractTest {
         // Head dims of every released tower (64; ViT-H 80, bigG 104) and the tiny models' (16, 24);
         // 257 is a ViT-L/14 image's sequence (256 patches and the class token).
         return Stream.of(
-                Arguments.of(1, 1, 1, 8), Arguments.of(1, 7, 4, 16), Arguments.of(2, 77, 4, 16),
-                Arguments.of(1, 77, 12, 64), Arguments.of(3, 9, 2, 20), Arguments.of(2, 13, 3, 16),
-                Arguments.of(1, 33, 5, 80), Arguments.of(2, 77, 20, 64), Arguments.of(2, 19, 2, 24),
-                Arguments.of(1, 21, 2, 104), Arguments.of(1, 257, 4, 16))
-                .flatMap(a -> Stream.of(true, false).map(causal -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], a.get()[3], causal)));
+                        Arguments.of(1, 1, 1, 8),
+                        Arguments.of(1, 7, 4, 16),
+                        Arguments.of(2, 77, 4, 16),
+                        Arguments.of(1, 77, 12, 64),
+                        Arguments.of(3, 9, 2, 20),
+                        Arguments.of(2, 13, 3, 16),
+                        Arguments.of(1, 33, 5, 80),
+                        Arguments.of(2, 77, 20, 64),
+                        Arguments.of(2, 19, 2, 24),
+                        Arguments.of(1, 21, 2, 104),
+                        Arguments.of(1, 257, 4, 16))
+                .flatMap(a -> Stream.of(true, false)
+                        .map(causal -> Arguments.of(a.get()[0], a.get()[1], a.get()[2], a.get()[3], causal)));
     }
 
     @ParameterizedTest(name = "attention batch {0} seq {1} heads {2} dim {3} causal {4}")
@@ -225,9 +266,11 @@ public abstract class BackendContractTest {
     void attentionMatchesReference(int batch, int seq, int heads, int headDim, boolean causal) {
         int width = heads * headDim;
         float[] qkv = new Seeded(seq * 100 + heads).normal(batch * seq * 3 * width, 1.5f);
-        float[] expected = run(REF, qkv, batch * seq * width, (x, y) -> REF.attention(x, batch, seq, heads, headDim, causal, y));
+        float[] expected =
+                run(REF, qkv, batch * seq * width, (x, y) -> REF.attention(x, batch, seq, heads, headDim, causal, y));
         for (Backend cpu : fast()) {
-            float[] actual = run(cpu, qkv, batch * seq * width, (x, y) -> cpu.attention(x, batch, seq, heads, headDim, causal, y));
+            float[] actual = run(
+                    cpu, qkv, batch * seq * width, (x, y) -> cpu.attention(x, batch, seq, heads, headDim, causal, y));
             double err = Seeded.relativeError(actual, expected);
             assertTrue(err <= 1e-5, cpu.name() + ": relative error " + err);
         }
@@ -244,7 +287,8 @@ public abstract class BackendContractTest {
             for (int i = 0; i < 3 * width; i++) qkv[(seq - 1) * 3 * width + i] += 5;
             float[] after = run(b, qkv, seq * width, (x, y) -> b.attention(x, 1, seq, heads, hd, false, y));
             assertTrue(before[0] != after[0], b.name() + ": the first output ignored the last token");
-            for (int t = 0; t < seq; t++) for (int i = 0; i < width; i++) qkv[t * 3 * width + width + i] = 0.25f; // equal keys
+            for (int t = 0; t < seq; t++)
+                for (int i = 0; i < width; i++) qkv[t * 3 * width + width + i] = 0.25f; // equal keys
             float[] uniform = run(b, qkv, seq * width, (x, y) -> b.attention(x, 1, seq, heads, hd, false, y));
             for (int d = 0; d < width; d++) {
                 double mean = 0;

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+
 import org.junit.jupiter.api.Test;
 
 class WeightsTest {
@@ -12,7 +13,8 @@ class WeightsTest {
     @Test
     void decodesHalfAndBfloatBitPatterns() {
         // F16: 0x3C00 = 1, 0xC000 = -2, 0x7BFF = 65504 (max), 0x0001 = 2^-24 (smallest subnormal)
-        MemorySegment f16 = MemorySegment.ofArray(new byte[] {0x00, 0x3C, 0x00, (byte) 0xC0, (byte) 0xFF, 0x7B, 0x01, 0x00});
+        MemorySegment f16 =
+                MemorySegment.ofArray(new byte[] {0x00, 0x3C, 0x00, (byte) 0xC0, (byte) 0xFF, 0x7B, 0x01, 0x00});
         Weights h = Weights.of(DType.F16, f16);
         assertEquals(4, h.size());
         assertEquals(1f, h.get(0));
@@ -34,7 +36,8 @@ class WeightsTest {
             for (DType dtype : DType.values()) {
                 Weights src = Weights.rounded(dtype, values);
                 for (int shift = 0; shift < 8; shift++) {
-                    MemorySegment raw = arena.allocate(src.segment().byteSize() + 8, 8).asSlice(shift, src.segment().byteSize());
+                    MemorySegment raw = arena.allocate(src.segment().byteSize() + 8, 8)
+                            .asSlice(shift, src.segment().byteSize());
                     raw.copyFrom(src.segment());
                     Weights w = Weights.of(dtype, raw);
                     float[] copied = new float[values.length];

@@ -43,13 +43,25 @@ public final class ClipScore {
 
     /** torchmetrics' {@code CLIPScore}: {@code max(100 cos, 0)}, over a set {@code max(100 mean(cos), 0)}. */
     public static final Metric CLIPSCORE = new Metric() {
-        @Override public String id() { return "clipscore"; }
+        @Override
+        public String id() {
+            return "clipscore";
+        }
 
-        @Override public double pair(double cosine) { return Math.max(100 * cosine, 0); }
+        @Override
+        public double pair(double cosine) {
+            return Math.max(100 * cosine, 0);
+        }
 
-        @Override public double set(double[] cosines) { return Math.max(100 * mean(cosines), 0); }
+        @Override
+        public double set(double[] cosines) {
+            return Math.max(100 * mean(cosines), 0);
+        }
 
-        @Override public String toString() { return id(); }
+        @Override
+        public String toString() {
+            return id();
+        }
     };
 
     /**
@@ -60,20 +72,31 @@ public final class ClipScore {
      * @throws IllegalArgumentException for a weight that is not a positive finite number
      */
     public static Metric clipS(double weight) {
-        if (!(weight > 0) || Double.isInfinite(weight)) throw new IllegalArgumentException("the CLIP-S weight must be a positive finite number, not " + weight);
+        if (!(weight > 0) || Double.isInfinite(weight))
+            throw new IllegalArgumentException("the CLIP-S weight must be a positive finite number, not " + weight);
         return new Metric() {
-            @Override public String id() { return "clip-s"; }
+            @Override
+            public String id() {
+                return "clip-s";
+            }
 
-            @Override public double pair(double cosine) { return weight * Math.max(cosine, 0); }
+            @Override
+            public double pair(double cosine) {
+                return weight * Math.max(cosine, 0);
+            }
 
-            @Override public double set(double[] cosines) {
+            @Override
+            public double set(double[] cosines) {
                 if (cosines.length == 0) return Double.NaN;
                 double sum = 0;
                 for (double c : cosines) sum += pair(c);
                 return sum / cosines.length;
             }
 
-            @Override public String toString() { return id() + " (w = " + weight + ")"; }
+            @Override
+            public String toString() {
+                return id() + " (w = " + weight + ")";
+            }
         };
     }
 
@@ -111,7 +134,9 @@ public final class ClipScore {
     public static double cosine(HostTensor textEmbeds, int text, HostTensor imageEmbeds, int image) {
         int dim = (int) textEmbeds.shape()[textEmbeds.shape().length - 1];
         int other = (int) imageEmbeds.shape()[imageEmbeds.shape().length - 1];
-        if (dim != other) throw new IllegalArgumentException("text embeddings have " + dim + " values and image embeddings " + other + "; they must come from one CLIP model");
+        if (dim != other)
+            throw new IllegalArgumentException("text embeddings have " + dim + " values and image embeddings " + other
+                    + "; they must come from one CLIP model");
         return cosine(textEmbeds.floats(), text, imageEmbeds.floats(), image, dim);
     }
 

@@ -4,6 +4,7 @@ import java.util.Collections;
 import java.util.EnumSet;
 import java.util.Objects;
 import java.util.Set;
+
 import sdclip.model.prompt.PromptSyntax;
 
 /**
@@ -23,7 +24,8 @@ public final class EncodeRequest {
     private final PromptOptions prompts;
     private final ProgressListener progress;
 
-    private EncodeRequest(Set<TextOutput> outputs, int encoder, int clipSkip, PromptOptions prompts, ProgressListener progress) {
+    private EncodeRequest(
+            Set<TextOutput> outputs, int encoder, int clipSkip, PromptOptions prompts, ProgressListener progress) {
         this.outputs = Collections.unmodifiableSet(outputs);
         this.encoder = encoder;
         this.clipSkip = clipSkip;
@@ -45,7 +47,11 @@ public final class EncodeRequest {
 
     /** {@return a request for conditioning, last hidden state, pooled output and text embeddings} */
     public static EncodeRequest standard() {
-        return of(TextOutput.CONDITIONING, TextOutput.LAST_HIDDEN_STATE, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+        return of(
+                TextOutput.CONDITIONING,
+                TextOutput.LAST_HIDDEN_STATE,
+                TextOutput.POOLED_OUTPUT,
+                TextOutput.TEXT_EMBEDS);
     }
 
     /**
@@ -54,7 +60,9 @@ public final class EncodeRequest {
      *
      * @return the request, every encoder, the family's clip skip
      */
-    public static EncodeRequest pooledOnly() { return of(TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS); }
+    public static EncodeRequest pooledOnly() {
+        return of(TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS);
+    }
 
     /**
      * This request plus {@code more} outputs.
@@ -102,7 +110,9 @@ public final class EncodeRequest {
      * @param options the prompt syntax, emphasis and embeddings
      * @return the new request
      */
-    public EncodeRequest prompts(PromptOptions options) { return new EncodeRequest(outputs, encoder, clipSkip, options, progress); }
+    public EncodeRequest prompts(PromptOptions options) {
+        return new EncodeRequest(outputs, encoder, clipSkip, options, progress);
+    }
 
     /**
      * Who hears of progress: told after each batch, on the encoding thread.
@@ -110,16 +120,24 @@ public final class EncodeRequest {
      * @param listener the listener; {@link ProgressListener#NONE} (the default) for silence
      * @return the new request
      */
-    public EncodeRequest progress(ProgressListener listener) { return new EncodeRequest(outputs, encoder, clipSkip, prompts, listener); }
+    public EncodeRequest progress(ProgressListener listener) {
+        return new EncodeRequest(outputs, encoder, clipSkip, prompts, listener);
+    }
 
     /** {@return how prompts are read} */
-    public PromptOptions prompts() { return prompts; }
+    public PromptOptions prompts() {
+        return prompts;
+    }
 
     /** {@return who hears of progress} */
-    public ProgressListener progress() { return progress; }
+    public ProgressListener progress() {
+        return progress;
+    }
 
     /** {@return the outputs asked for, in {@link TextOutput} order; unmodifiable, may be empty} */
-    public Set<TextOutput> outputs() { return outputs; }
+    public Set<TextOutput> outputs() {
+        return outputs;
+    }
 
     /**
      * Whether {@code o} is asked for.
@@ -127,19 +145,31 @@ public final class EncodeRequest {
      * @param o an output
      * @return true when the request includes it
      */
-    public boolean wants(TextOutput o) { return outputs.contains(o); }
+    public boolean wants(TextOutput o) {
+        return outputs.contains(o);
+    }
 
     /** {@return the encoder asked for, from 1, or 0 for all} */
-    public int encoder() { return encoder; }
+    public int encoder() {
+        return encoder;
+    }
 
     /** {@return the clip skip asked for, from 1, or 0 for the family's default} */
-    public int clipSkip() { return clipSkip; }
+    public int clipSkip() {
+        return clipSkip;
+    }
 
     /** {@return true when nothing needs the full sequence, so the pooled-only fast path applies} */
-    public boolean isPooledOnly() { return outputs.stream().noneMatch(TextOutput::needsFullSequence); }
+    public boolean isPooledOnly() {
+        return outputs.stream().noneMatch(TextOutput::needsFullSequence);
+    }
 
-    @Override public String toString() {
-        return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "") + (clipSkip > 0 ? " clip skip " + clipSkip : "")
-                + (prompts.syntax() != PromptSyntax.PLAIN ? " syntax " + prompts.syntax().name() : "");
+    @Override
+    public String toString() {
+        return "EncodeRequest" + outputs + (encoder > 0 ? " encoder " + encoder : "")
+                + (clipSkip > 0 ? " clip skip " + clipSkip : "")
+                + (prompts.syntax() != PromptSyntax.PLAIN
+                        ? " syntax " + prompts.syntax().name()
+                        : "");
     }
 }

@@ -5,6 +5,7 @@ import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
 import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
@@ -34,7 +35,9 @@ public final class Encoding {
     }
 
     /** {@return every tensor by name, in a stable order; unmodifiable} */
-    public Map<String, HostTensor> tensors() { return tensors; }
+    public Map<String, HostTensor> tensors() {
+        return tensors;
+    }
 
     /**
      * The named tensor.
@@ -45,7 +48,9 @@ public final class Encoding {
      */
     public HostTensor get(String name) {
         HostTensor t = tensors.get(name);
-        if (t == null) throw new IllegalArgumentException("no tensor \"" + name + "\" in this encoding (have " + tensors.keySet() + ")");
+        if (t == null)
+            throw new IllegalArgumentException(
+                    "no tensor \"" + name + "\" in this encoding (have " + tensors.keySet() + ")");
         return t;
     }
 
@@ -55,31 +60,49 @@ public final class Encoding {
      * @param name a tensor name
      * @return true when this encoding holds it
      */
-    public boolean has(String name) { return tensors.containsKey(name); }
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
 
     /** {@return the number of prompts N (of images M for an image encoding); 0 when empty} */
-    public int prompts() { return prompts; }
+    public int prompts() {
+        return prompts;
+    }
 
     /** {@return UNet conditioning, F32 {@code [N, 77, C]} (SDXL: C = 768 + 1280, both encoders side by side)} */
-    public HostTensor conditioning() { return get(TextOutput.CONDITIONING.id()); }
+    public HostTensor conditioning() {
+        return get(TextOutput.CONDITIONING.id());
+    }
 
     /** {@return {@code final_layer_norm} of the last block, F32 {@code [N, 77, D]} (one encoder only)} */
-    public HostTensor lastHiddenState() { return get(TextOutput.LAST_HIDDEN_STATE.id()); }
+    public HostTensor lastHiddenState() {
+        return get(TextOutput.LAST_HIDDEN_STATE.id());
+    }
 
     /** {@return the embedding output and every block's raw output, F32 {@code [L+1, N, 77, D]} (one encoder only)} */
-    public HostTensor hiddenStates() { return get(TextOutput.HIDDEN_STATES.id()); }
+    public HostTensor hiddenStates() {
+        return get(TextOutput.HIDDEN_STATES.id());
+    }
 
     /** {@return the normed end-token rows, F32 {@code [N, D]}} */
-    public HostTensor pooledOutput() { return get(TextOutput.POOLED_OUTPUT.id()); }
+    public HostTensor pooledOutput() {
+        return get(TextOutput.POOLED_OUTPUT.id());
+    }
 
     /** {@return the projected pooled rows, F32 {@code [N, P]}; absent without a text projection} */
-    public HostTensor textEmbeds() { return get(TextOutput.TEXT_EMBEDS.id()); }
+    public HostTensor textEmbeds() {
+        return get(TextOutput.TEXT_EMBEDS.id());
+    }
 
     /** {@return the token ids, I64 {@code [N, 77]}, padded as the family pads} */
-    public HostTensor inputIds() { return get("input_ids"); }
+    public HostTensor inputIds() {
+        return get("input_ids");
+    }
 
     /** {@return each row's first end-token position (where pooling happens), I64 {@code [N]}} */
-    public HostTensor pooledIndex() { return get("pooled_index"); }
+    public HostTensor pooledIndex() {
+        return get("pooled_index");
+    }
 
     /** {@return how many encoders' own results this holds under {@code encoderN.} names (2 for SDXL, else 0)} */
     public int encoderCount() {
@@ -99,10 +122,14 @@ public final class Encoding {
     public Encoding encoder(int n) {
         int count = encoderCount();
         if (count == 0 && n == 1) return this;
-        if (n < 1 || n > Math.max(count, 1)) throw new IllegalArgumentException("encoder " + n + " requested, but this encoding holds " + Math.max(count, 1) + " encoder(s)");
+        if (n < 1 || n > Math.max(count, 1))
+            throw new IllegalArgumentException(
+                    "encoder " + n + " requested, but this encoding holds " + Math.max(count, 1) + " encoder(s)");
         String prefix = "encoder" + n + ".";
         Map<String, HostTensor> own = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> { if (name.startsWith(prefix)) own.put(name.substring(prefix.length()), t); });
+        tensors.forEach((name, t) -> {
+            if (name.startsWith(prefix)) own.put(name.substring(prefix.length()), t);
+        });
         return new Encoding(own);
     }
 

@@ -16,7 +16,9 @@ public sealed interface HostTensor permits HostTensor.F32, HostTensor.I64 {
      * @param shape  the dimensions, outermost first; their product should be {@code values.length}
      * @return the tensor
      */
-    static HostTensor of(float[] values, long... shape) { return new F32(shape, values); }
+    static HostTensor of(float[] values, long... shape) {
+        return new F32(shape, values);
+    }
 
     /**
      * An I64 tensor; the array is kept, not copied.
@@ -25,7 +27,9 @@ public sealed interface HostTensor permits HostTensor.F32, HostTensor.I64 {
      * @param shape  the dimensions, outermost first; their product should be {@code values.length}
      * @return the tensor
      */
-    static HostTensor ofLongs(long[] values, long... shape) { return new I64(shape, values); }
+    static HostTensor ofLongs(long[] values, long... shape) {
+        return new I64(shape, values);
+    }
 
     /** {@return the dimensions, outermost first (e.g. {@code [N, 77, D]})} */
     long[] shape();
@@ -40,7 +44,9 @@ public sealed interface HostTensor permits HostTensor.F32, HostTensor.I64 {
     int elementBytes();
 
     /** {@return true for F32, false for I64} */
-    default boolean isFloat() { return this instanceof F32; }
+    default boolean isFloat() {
+        return this instanceof F32;
+    }
 
     /**
      * The F32 values.
@@ -71,17 +77,35 @@ public sealed interface HostTensor permits HostTensor.F32, HostTensor.I64 {
      * @param values the values, row-major
      */
     record F32(long[] shape, float[] values) implements HostTensor {
-        @Override public String dtype() { return "F32"; }
+        @Override
+        public String dtype() {
+            return "F32";
+        }
 
-        @Override public int size() { return values.length; }
+        @Override
+        public int size() {
+            return values.length;
+        }
 
-        @Override public int elementBytes() { return 4; }
+        @Override
+        public int elementBytes() {
+            return 4;
+        }
 
-        @Override public String toString() { return "F32" + Arrays.toString(shape); }
+        @Override
+        public String toString() {
+            return "F32" + Arrays.toString(shape);
+        }
 
-        @Override public boolean equals(Object o) { return o instanceof F32 t && Arrays.equals(shape, t.shape) && Arrays.equals(values, t.values); }
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof F32 t && Arrays.equals(shape, t.shape) && Arrays.equals(values, t.values);
+        }
 
-        @Override public int hashCode() { return Arrays.hashCode(shape); }
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(shape);
+        }
     }
 
     /**
@@ -91,16 +115,34 @@ public sealed interface HostTensor permits HostTensor.F32, HostTensor.I64 {
      * @param values the values, row-major
      */
     record I64(long[] shape, long[] values) implements HostTensor {
-        @Override public String dtype() { return "I64"; }
+        @Override
+        public String dtype() {
+            return "I64";
+        }
 
-        @Override public int size() { return values.length; }
+        @Override
+        public int size() {
+            return values.length;
+        }
 
-        @Override public int elementBytes() { return 8; }
+        @Override
+        public int elementBytes() {
+            return 8;
+        }
 
-        @Override public String toString() { return "I64" + Arrays.toString(shape); }
+        @Override
+        public String toString() {
+            return "I64" + Arrays.toString(shape);
+        }
 
-        @Override public boolean equals(Object o) { return o instanceof I64 t && Arrays.equals(shape, t.shape) && Arrays.equals(values, t.values); }
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof I64 t && Arrays.equals(shape, t.shape) && Arrays.equals(values, t.values);
+        }
 
-        @Override public int hashCode() { return Arrays.hashCode(shape); }
+        @Override
+        public int hashCode() {
+            return Arrays.hashCode(shape);
+        }
     }
 }

@@ -11,6 +11,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
@@ -58,22 +59,34 @@ public final class ImageEncoder implements AutoCloseable {
         }
 
         /** {@return heads inferred, the CPU on every processor, 8 images per pass, OpenAI's preprocessing} */
-        public static Options defaults() { return new Options(0, Device.cpu(), 0, 8, Preprocess.OPENAI); }
+        public static Options defaults() {
+            return new Options(0, Device.cpu(), 0, 8, Preprocess.OPENAI);
+        }
 
         /** {@return heads of the vision tower, 0 to infer (config.json, else width / 64; 16 for OpenCLIP ViT-H/bigG)} */
-        public int visionHeads() { return visionHeads; }
+        public int visionHeads() {
+            return visionHeads;
+        }
 
         /** {@return the backend that runs the tower} */
-        public Device device() { return device; }
+        public Device device() {
+            return device;
+        }
 
         /** {@return CPU threads for the backend and for decoding, 0 for every processor} */
-        public int threads() { return threads; }
+        public int threads() {
+            return threads;
+        }
 
         /** {@return images per forward pass (bounds memory)} */
-        public int batchSize() { return batchSize; }
+        public int batchSize() {
+            return batchSize;
+        }
 
         /** {@return which reference preprocessing to reproduce} */
-        public Preprocess preprocess() { return preprocess; }
+        public Preprocess preprocess() {
+            return preprocess;
+        }
 
         /**
          * A copy with another head count.
@@ -81,7 +94,9 @@ public final class ImageEncoder implements AutoCloseable {
          * @param h heads of the vision tower, 0 to infer
          * @return the new options
          */
-        public Options withVisionHeads(int h) { return new Options(h, device, threads, batchSize, preprocess); }
+        public Options withVisionHeads(int h) {
+            return new Options(h, device, threads, batchSize, preprocess);
+        }
 
         /**
          * A copy with another backend.
@@ -89,7 +104,9 @@ public final class ImageEncoder implements AutoCloseable {
          * @param d the backend, e.g. {@link Device#auto()}
          * @return the new options
          */
-        public Options withDevice(Device d) { return new Options(visionHeads, d, threads, batchSize, preprocess); }
+        public Options withDevice(Device d) {
+            return new Options(visionHeads, d, threads, batchSize, preprocess);
+        }
 
         /**
          * A copy with another thread count.
@@ -97,7 +114,9 @@ public final class ImageEncoder implements AutoCloseable {
          * @param n CPU threads for the backend and for decoding, 0 for every processor
          * @return the new options
          */
-        public Options withThreads(int n) { return new Options(visionHeads, device, n, batchSize, preprocess); }
+        public Options withThreads(int n) {
+            return new Options(visionHeads, device, n, batchSize, preprocess);
+        }
 
         /**
          * A copy with another batch size.
@@ -105,7 +124,9 @@ public final class ImageEncoder implements AutoCloseable {
          * @param n images per forward pass; values below 1 mean 1
          * @return the new options
          */
-        public Options withBatchSize(int n) { return new Options(visionHeads, device, threads, n, preprocess); }
+        public Options withBatchSize(int n) {
+            return new Options(visionHeads, device, threads, n, preprocess);
+        }
 
         /**
          * A copy with another preprocessing.
@@ -113,10 +134,14 @@ public final class ImageEncoder implements AutoCloseable {
          * @param p the reference preprocessing to reproduce
          * @return the new options
          */
-        public Options withPreprocess(Preprocess p) { return new Options(visionHeads, device, threads, batchSize, p); }
+        public Options withPreprocess(Preprocess p) {
+            return new Options(visionHeads, device, threads, batchSize, p);
+        }
 
-        @Override public String toString() {
-            return "ImageEncoder.Options[visionHeads=" + visionHeads + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + ", preprocess=" + preprocess + "]";
+        @Override
+        public String toString() {
+            return "ImageEncoder.Options[visionHeads=" + visionHeads + ", device=" + device + ", threads=" + threads
+                    + ", batchSize=" + batchSize + ", preprocess=" + preprocess + "]";
         }
     }
 
@@ -150,7 +175,9 @@ public final class ImageEncoder implements AutoCloseable {
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint,
      *                                                       or a vision tensor has the wrong shape
      */
-    public static ImageEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
+    public static ImageEncoder open(Path model) throws IOException {
+        return open(model, Options.defaults());
+    }
 
     /**
      * Opens a CLIP model's vision tower (a CLIPModel or CLIPVisionModel(WithProjection), file or folder,
@@ -171,7 +198,10 @@ public final class ImageEncoder implements AutoCloseable {
         Backend backend = null;
         try {
             if (!checkpoint.hasVisionTower()) {
-                throw new ModelFormatException(model, "has no CLIP vision tower (family " + checkpoint.family().id() + "); image encoding needs a CLIP model");
+                throw new ModelFormatException(
+                        model,
+                        "has no CLIP vision tower (family "
+                                + checkpoint.family().id() + "); image encoding needs a CLIP model");
             }
             checkpoint.visionTower(); // resolve and check every tensor before starting a backend
             backend = Backends.create(options.device(), options.threads());
@@ -184,19 +214,29 @@ public final class ImageEncoder implements AutoCloseable {
     }
 
     /** {@return the opened model; valid until {@link #close()}} */
-    public Checkpoint checkpoint() { return checkpoint; }
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
 
     /** {@return the vision tower's tensors under canonical names} */
-    public VisionTower tower() { return checkpoint.visionTower(); }
+    public VisionTower tower() {
+        return checkpoint.visionTower();
+    }
 
     /** {@return the vision tower's shape: image size S, patch, width D, heads, layers, projection P} */
-    public ClipVisionConfig config() { return transformer.config(); }
+    public ClipVisionConfig config() {
+        return transformer.config();
+    }
 
     /** {@return the backend's name, e.g. {@code cpu}} */
-    public String backendName() { return backend.name(); }
+    public String backendName() {
+        return backend.name();
+    }
 
     /** {@return the threads the backend computes with} */
-    public int threads() { return backend.threads(); }
+    public int threads() {
+        return backend.threads();
+    }
 
     /**
      * Decodes and preprocesses one image to this model's input size S.
@@ -205,7 +245,9 @@ public final class ImageEncoder implements AutoCloseable {
      * @return the pixels, {@code [3, S, S]} as bytes and normalised floats
      * @throws sdclip.model.image.ImageException when the file cannot be read or decoded; the message names it
      */
-    public PreprocessedImage preprocess(Path image) { return processor.process(image); }
+    public PreprocessedImage preprocess(Path image) {
+        return processor.process(image);
+    }
 
     /**
      * Decodes and preprocesses one image held in memory (a file's bytes: a Spark
@@ -219,7 +261,9 @@ public final class ImageEncoder implements AutoCloseable {
      * @return the pixels, {@code [3, S, S]} as bytes and normalised floats
      * @throws sdclip.model.image.ImageException when the bytes cannot be decoded; the message starts with {@code name}
      */
-    public PreprocessedImage preprocess(byte[] image, String name) { return processor.process(image, name); }
+    public PreprocessedImage preprocess(byte[] image, String name) {
+        return processor.process(image, name);
+    }
 
     /**
      * The tensors an {@code n}-image run of {@code request} produces, in order, with their
@@ -233,11 +277,15 @@ public final class ImageEncoder implements AutoCloseable {
         ClipVisionConfig cfg = config();
         long s = cfg.imageSize(), w = cfg.width(), p = cfg.projectionDim(), t = cfg.positions();
         List<TensorSpec> out = new ArrayList<>();
-        if (p > 0 && request.wants(ImageOutput.IMAGE_EMBEDS)) out.add(new TensorSpec(ImageOutput.IMAGE_EMBEDS.id(), "F32", new long[] {n, p}, 0, null));
-        if (request.wants(ImageOutput.POOLED_OUTPUT)) out.add(new TensorSpec(ImageOutput.POOLED_OUTPUT.id(), "F32", new long[] {n, w}, 0, null));
-        if (request.wants(ImageOutput.PIXEL_VALUES)) out.add(new TensorSpec(ImageOutput.PIXEL_VALUES.id(), "F32", new long[] {n, 3, s, s}, 0, null));
+        if (p > 0 && request.wants(ImageOutput.IMAGE_EMBEDS))
+            out.add(new TensorSpec(ImageOutput.IMAGE_EMBEDS.id(), "F32", new long[] {n, p}, 0, null));
+        if (request.wants(ImageOutput.POOLED_OUTPUT))
+            out.add(new TensorSpec(ImageOutput.POOLED_OUTPUT.id(), "F32", new long[] {n, w}, 0, null));
+        if (request.wants(ImageOutput.PIXEL_VALUES))
+            out.add(new TensorSpec(ImageOutput.PIXEL_VALUES.id(), "F32", new long[] {n, 3, s, s}, 0, null));
         if (request.wants(ImageOutput.HIDDEN_STATES)) {
-            out.add(new TensorSpec(ImageOutput.HIDDEN_STATES.id(), "F32", new long[] {cfg.layers() + 1, n, t, w}, 1, null));
+            out.add(new TensorSpec(
+                    ImageOutput.HIDDEN_STATES.id(), "F32", new long[] {cfg.layers() + 1, n, t, w}, 1, null));
         }
         return out;
     }
@@ -249,7 +297,9 @@ public final class ImageEncoder implements AutoCloseable {
      * @return the embeddings, M = {@code images.size()}
      * @throws sdclip.model.image.ImageException when a file cannot be read or decoded (the first failing one)
      */
-    public ImageEncoding encode(List<Path> images) { return encode(images, ImageRequest.standard()); }
+    public ImageEncoding encode(List<Path> images) {
+        return encode(images, ImageRequest.standard());
+    }
 
     /**
      * Encodes image files, a batch at a time, telling the request's listener after each batch.
@@ -280,8 +330,13 @@ public final class ImageEncoder implements AutoCloseable {
      */
     public ImageEncoding encode(float[] pixelValues, ImageRequest request) {
         int s = config().imageSize(), per = 3 * s * s;
-        if (pixelValues.length % per != 0) throw new IllegalArgumentException("pixel values hold " + pixelValues.length + " floats, not a whole number of [3, " + s + ", " + s + "] images");
-        return run(pixelValues.length / per, request, (b0, batch) -> Arrays.copyOfRange(pixelValues, b0 * per, (b0 + batch) * per));
+        if (pixelValues.length % per != 0)
+            throw new IllegalArgumentException("pixel values hold " + pixelValues.length
+                    + " floats, not a whole number of [3, " + s + ", " + s + "] images");
+        return run(
+                pixelValues.length / per,
+                request,
+                (b0, batch) -> Arrays.copyOfRange(pixelValues, b0 * per, (b0 + batch) * per));
     }
 
     private interface PixelSource {
@@ -300,12 +355,14 @@ public final class ImageEncoder implements AutoCloseable {
         for (int b0 = 0; b0 < n; b0 += batchSize) {
             int batch = Math.min(batchSize, n - b0);
             float[] px = source.pixels(b0, batch);
-            VisionTransformer.Result r = transformer.forward(px, 0, batch, new VisionTransformer.Request(false, hiddenStates));
+            VisionTransformer.Result r =
+                    transformer.forward(px, 0, batch, new VisionTransformer.Request(false, hiddenStates));
             if (pixels != null) System.arraycopy(px, 0, pixels, b0 * per, batch * per);
             if (embeds != null) System.arraycopy(r.imageEmbeds(), 0, embeds, b0 * p, batch * p);
             if (pooled != null) System.arraycopy(r.pooled(), 0, pooled, b0 * w, batch * w);
             if (hidden != null) {
-                for (int l = 0; l <= layers; l++) System.arraycopy(r.hiddenStates()[l], 0, hidden, (l * n + b0) * t * w, batch * t * w);
+                for (int l = 0; l <= layers; l++)
+                    System.arraycopy(r.hiddenStates()[l], 0, hidden, (l * n + b0) * t * w, batch * t * w);
             }
             request.progress().progress(b0 + batch, n);
         }

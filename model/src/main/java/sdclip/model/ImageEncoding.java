@@ -25,7 +25,9 @@ public final class ImageEncoding {
     }
 
     /** {@return every tensor by name, in output order; unmodifiable} */
-    public Map<String, HostTensor> tensors() { return tensors; }
+    public Map<String, HostTensor> tensors() {
+        return tensors;
+    }
 
     /**
      * One tensor.
@@ -36,7 +38,9 @@ public final class ImageEncoding {
      */
     public HostTensor get(String name) {
         HostTensor t = tensors.get(name);
-        if (t == null) throw new IllegalArgumentException("no tensor \"" + name + "\" in this result; it has " + String.join(", ", tensors.keySet()));
+        if (t == null)
+            throw new IllegalArgumentException(
+                    "no tensor \"" + name + "\" in this result; it has " + String.join(", ", tensors.keySet()));
         return t;
     }
 
@@ -46,23 +50,37 @@ public final class ImageEncoding {
      * @param name an {@link ImageOutput#id()}
      * @return true when present
      */
-    public boolean has(String name) { return tensors.containsKey(name); }
+    public boolean has(String name) {
+        return tensors.containsKey(name);
+    }
 
     /** {@return the number of images M} */
-    public int images() { return images; }
+    public int images() {
+        return images;
+    }
 
     /** {@return {@code image_embeds} [M, P]} @throws IllegalArgumentException when absent (no projection, or not asked) */
-    public HostTensor imageEmbeds() { return get(ImageOutput.IMAGE_EMBEDS.id()); }
+    public HostTensor imageEmbeds() {
+        return get(ImageOutput.IMAGE_EMBEDS.id());
+    }
 
     /** {@return {@code image_pooled_output} [M, D]} @throws IllegalArgumentException when not asked */
-    public HostTensor pooledOutput() { return get(ImageOutput.POOLED_OUTPUT.id()); }
+    public HostTensor pooledOutput() {
+        return get(ImageOutput.POOLED_OUTPUT.id());
+    }
 
     /** {@return {@code pixel_values} [M, 3, S, S]} @throws IllegalArgumentException when not asked */
-    public HostTensor pixelValues() { return get(ImageOutput.PIXEL_VALUES.id()); }
+    public HostTensor pixelValues() {
+        return get(ImageOutput.PIXEL_VALUES.id());
+    }
 
     /** {@return {@code vision_hidden_states} [L+1, M, T, D]} @throws IllegalArgumentException when not asked */
-    public HostTensor hiddenStates() { return get(ImageOutput.HIDDEN_STATES.id()); }
+    public HostTensor hiddenStates() {
+        return get(ImageOutput.HIDDEN_STATES.id());
+    }
 
     /** {@return the same tensors as an {@link Encoding}, for the generic writers} */
-    public Encoding asEncoding() { return new Encoding(tensors); }
+    public Encoding asEncoding() {
+        return new Encoding(tensors);
+    }
 }

@@ -16,8 +16,12 @@ public enum ImageOutput {
 
     private final String id;
 
-    ImageOutput(String id) { this.id = id; }
+    ImageOutput(String id) {
+        this.id = id;
+    }
 
     /** {@return the tensor name, e.g. {@code image_embeds}} */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 }

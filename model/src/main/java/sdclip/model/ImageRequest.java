@@ -34,7 +34,9 @@ public final class ImageRequest {
     }
 
     /** {@return a request for {@code image_embeds} and {@code image_pooled_output}} */
-    public static ImageRequest standard() { return of(ImageOutput.IMAGE_EMBEDS, ImageOutput.POOLED_OUTPUT); }
+    public static ImageRequest standard() {
+        return of(ImageOutput.IMAGE_EMBEDS, ImageOutput.POOLED_OUTPUT);
+    }
 
     /**
      * This request plus {@code more} outputs.
@@ -54,10 +56,14 @@ public final class ImageRequest {
      * @param listener told on the encoding thread; {@link ProgressListener#NONE} for silence
      * @return the new request
      */
-    public ImageRequest progress(ProgressListener listener) { return new ImageRequest(outputs, listener); }
+    public ImageRequest progress(ProgressListener listener) {
+        return new ImageRequest(outputs, listener);
+    }
 
     /** {@return the outputs asked for; unmodifiable} */
-    public Set<ImageOutput> outputs() { return outputs; }
+    public Set<ImageOutput> outputs() {
+        return outputs;
+    }
 
     /**
      * Whether {@code o} is asked for.
@@ -65,10 +71,17 @@ public final class ImageRequest {
      * @param o an output
      * @return true when the request includes it
      */
-    public boolean wants(ImageOutput o) { return outputs.contains(o); }
+    public boolean wants(ImageOutput o) {
+        return outputs.contains(o);
+    }
 
     /** {@return who hears of progress} */
-    public ProgressListener progress() { return progress; }
+    public ProgressListener progress() {
+        return progress;
+    }
 
-    @Override public String toString() { return "ImageRequest" + outputs; }
+    @Override
+    public String toString() {
+        return "ImageRequest" + outputs;
+    }
 }

@@ -1,6 +1,7 @@
 package sdclip.model;
 
 import java.nio.file.Path;
+
 import sdclip.engine.SdclipException;
 
 /**
@@ -18,7 +19,9 @@ public class ModelFormatException extends SdclipException {
      * @param file    the file or folder at fault
      * @param problem what is wrong, without the file name: the message is {@code file + ": " + problem}
      */
-    public ModelFormatException(Path file, String problem) { super(file + ": " + problem); }
+    public ModelFormatException(Path file, String problem) {
+        super(file + ": " + problem);
+    }
 
     /**
      * A problem with a file, with its cause.
@@ -27,5 +30,7 @@ public class ModelFormatException extends SdclipException {
      * @param problem what is wrong, without the file name
      * @param cause   the underlying error
      */
-    public ModelFormatException(Path file, String problem, Throwable cause) { super(file + ": " + problem, cause); }
+    public ModelFormatException(Path file, String problem, Throwable cause) {
+        super(file + ": " + problem, cause);
+    }
 }

@@ -14,7 +14,9 @@ public final class PromptException extends SdclipException {
      *
      * @param message what is wrong, naming the prompt position or the file
      */
-    public PromptException(String message) { super(message); }
+    public PromptException(String message) {
+        super(message);
+    }
 
     /**
      * A prompt error with its cause.
@@ -22,5 +24,7 @@ public final class PromptException extends SdclipException {
      * @param message what is wrong, naming the prompt position or the file
      * @param cause   the underlying error
      */
-    public PromptException(String message, Throwable cause) { super(message, cause); }
+    public PromptException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

@@ -3,6 +3,7 @@ package sdclip.model;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
+
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSyntax;
@@ -19,28 +20,40 @@ public final class PromptOptions {
     private final List<Path> embeddings;
     private final EmbeddingFiles embeddingFiles;
 
-    private PromptOptions(PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles) {
+    private PromptOptions(
+            PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles) {
         this.syntax = Objects.requireNonNull(syntax, "syntax");
         this.emphasis = Objects.requireNonNull(emphasis, "emphasis");
         this.embeddingFiles = Objects.requireNonNull(embeddingFiles, "embeddingFiles");
         this.embeddings = List.copyOf(embeddings);
-        if (!this.embeddings.isEmpty() && !embeddingFiles.isEmpty()) throw new IllegalArgumentException("give embedding paths or embeddings already read, not both");
+        if (!this.embeddings.isEmpty() && !embeddingFiles.isEmpty())
+            throw new IllegalArgumentException("give embedding paths or embeddings already read, not both");
     }
 
     /** {@return {@link PromptSyntax#PLAIN} (exact CLIP, cut to 77 tokens), {@link PromptSyntax#A1111} or {@link PromptSyntax#COMFY}} */
-    public PromptSyntax syntax() { return syntax; }
+    public PromptSyntax syntax() {
+        return syntax;
+    }
 
     /** {@return how A1111 weights are applied (the other syntaxes ignore it)} */
-    public Emphasis emphasis() { return emphasis; }
+    public Emphasis emphasis() {
+        return emphasis;
+    }
 
     /** {@return textual inversion files or folders read at encoding; unmodifiable} */
-    public List<Path> embeddings() { return embeddings; }
+    public List<Path> embeddings() {
+        return embeddings;
+    }
 
     /** {@return embeddings already read; {@link EmbeddingFiles#none()} when {@link #embeddings()} names paths} */
-    public EmbeddingFiles embeddingFiles() { return embeddingFiles; }
+    public EmbeddingFiles embeddingFiles() {
+        return embeddingFiles;
+    }
 
     /** {@return plain CLIP tokenization, no embeddings: what {@link EncodeRequest}s read by default} */
-    public static PromptOptions plain() { return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none()); }
+    public static PromptOptions plain() {
+        return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none());
+    }
 
     /**
      * These options with another syntax.
@@ -48,7 +61,9 @@ public final class PromptOptions {
      * @param s the prompt syntax; not null
      * @return the new options
      */
-    public PromptOptions withSyntax(PromptSyntax s) { return new PromptOptions(s, emphasis, embeddings, embeddingFiles); }
+    public PromptOptions withSyntax(PromptSyntax s) {
+        return new PromptOptions(s, emphasis, embeddings, embeddingFiles);
+    }
 
     /**
      * These options with another emphasis mode.
@@ -56,7 +71,9 @@ public final class PromptOptions {
      * @param e how A1111 weights are applied; not null
      * @return the new options
      */
-    public PromptOptions withEmphasis(Emphasis e) { return new PromptOptions(syntax, e, embeddings, embeddingFiles); }
+    public PromptOptions withEmphasis(Emphasis e) {
+        return new PromptOptions(syntax, e, embeddings, embeddingFiles);
+    }
 
     /**
      * These options with other textual inversion embeddings, read at encoding.
@@ -64,7 +81,9 @@ public final class PromptOptions {
      * @param paths embedding files or folders; may be empty, not null
      * @return the new options
      */
-    public PromptOptions withEmbeddings(List<Path> paths) { return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none()); }
+    public PromptOptions withEmbeddings(List<Path> paths) {
+        return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none());
+    }
 
     /**
      * These options with textual inversion embeddings already read ({@link EmbeddingFiles#load}).
@@ -72,10 +91,17 @@ public final class PromptOptions {
      * @param files the embeddings; not null
      * @return the new options
      */
-    public PromptOptions withEmbeddings(EmbeddingFiles files) { return new PromptOptions(syntax, emphasis, List.of(), files); }
+    public PromptOptions withEmbeddings(EmbeddingFiles files) {
+        return new PromptOptions(syntax, emphasis, List.of(), files);
+    }
 
     /** {@return whether any embeddings are given, as paths or already read} */
-    public boolean hasEmbeddings() { return !embeddings.isEmpty() || !embeddingFiles.isEmpty(); }
+    public boolean hasEmbeddings() {
+        return !embeddings.isEmpty() || !embeddingFiles.isEmpty();
+    }
 
-    @Override public String toString() { return "PromptOptions[" + syntax + ", " + emphasis + ", " + embeddings + "]"; }
+    @Override
+    public String toString() {
+        return "PromptOptions[" + syntax + ", " + emphasis + ", " + embeddings + "]";
+    }
 }

@@ -14,7 +14,9 @@ package sdclip.model;
 public record TensorSpec(String name, String dtype, long[] shape, int batchAxis, String copyOf) {
 
     /** {@return bytes per value: 4 for F32, 8 for I64} */
-    public int elementBytes() { return dtype.equals("F32") ? 4 : 8; }
+    public int elementBytes() {
+        return dtype.equals("F32") ? 4 : 8;
+    }
 
     /** {@return values in the whole tensor (a long: N x 77 x D overflows an int for large runs)} */
     public long elements() {
@@ -24,7 +26,9 @@ public record TensorSpec(String name, String dtype, long[] shape, int batchAxis,
     }
 
     /** {@return bytes of the whole tensor} */
-    public long bytes() { return Math.multiplyExact(elements(), (long) elementBytes()); }
+    public long bytes() {
+        return Math.multiplyExact(elements(), (long) elementBytes());
+    }
 
     /** {@return values per prompt in each block along the batch axis (77 x D for {@code [N, 77, D]})} */
     public long rowElements() {

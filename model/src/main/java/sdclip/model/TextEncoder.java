@@ -7,10 +7,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.IntStream;
+
 import sdclip.engine.Backend;
 import sdclip.engine.Backends;
 import sdclip.engine.Device;
-import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
@@ -68,25 +68,39 @@ public final class TextEncoder implements AutoCloseable {
         }
 
         /** {@return no overrides, the CPU backend on every processor, 8 prompts per forward pass} */
-        public static Options defaults() { return new Options(null, null, null, Device.cpu(), 0, 8); }
+        public static Options defaults() {
+            return new Options(null, null, null, Device.cpu(), 0, 8);
+        }
 
         /** {@return heads per encoder overriding inference (a copy), or null to infer them (width / 64 or config.json)} */
-        public int[] heads() { return heads == null ? null : heads.clone(); }
+        public int[] heads() {
+            return heads == null ? null : heads.clone();
+        }
 
         /** {@return a CLIP file or folder whose text projection to borrow, or null} */
-        public Path projection() { return projection; }
+        public Path projection() {
+            return projection;
+        }
 
         /** {@return the vocabulary file or folder, or null to look for one} */
-        public Path tokenizer() { return tokenizer; }
+        public Path tokenizer() {
+            return tokenizer;
+        }
 
         /** {@return the backend that runs the towers} */
-        public Device device() { return device; }
+        public Device device() {
+            return device;
+        }
 
         /** {@return CPU threads, 0 for every processor} */
-        public int threads() { return threads; }
+        public int threads() {
+            return threads;
+        }
 
         /** {@return prompts per forward pass (bounds activation memory)} */
-        public int batchSize() { return batchSize; }
+        public int batchSize() {
+            return batchSize;
+        }
 
         /**
          * A copy with other head counts.
@@ -94,7 +108,9 @@ public final class TextEncoder implements AutoCloseable {
          * @param h heads per encoder, in encoder order; null, a shorter array or 0 entries infer them
          * @return the new options
          */
-        public Options withHeads(int... h) { return new Options(h, projection, tokenizer, device, threads, batchSize); }
+        public Options withHeads(int... h) {
+            return new Options(h, projection, tokenizer, device, threads, batchSize);
+        }
 
         /**
          * A copy that borrows another model's text projection.
@@ -102,7 +118,9 @@ public final class TextEncoder implements AutoCloseable {
          * @param p a CLIP file or folder with a text projection, or null for none
          * @return the new options
          */
-        public Options withProjection(Path p) { return new Options(heads, p, tokenizer, device, threads, batchSize); }
+        public Options withProjection(Path p) {
+            return new Options(heads, p, tokenizer, device, threads, batchSize);
+        }
 
         /**
          * A copy with another vocabulary.
@@ -110,7 +128,9 @@ public final class TextEncoder implements AutoCloseable {
          * @param t a vocabulary file or folder ({@link ClipTokenizer#load}), or null to look for one
          * @return the new options
          */
-        public Options withTokenizer(Path t) { return new Options(heads, projection, t, device, threads, batchSize); }
+        public Options withTokenizer(Path t) {
+            return new Options(heads, projection, t, device, threads, batchSize);
+        }
 
         /**
          * A copy with another backend.
@@ -118,7 +138,9 @@ public final class TextEncoder implements AutoCloseable {
          * @param d the backend, e.g. {@link Device#auto()} or {@link Device#openCl()}
          * @return the new options
          */
-        public Options withDevice(Device d) { return new Options(heads, projection, tokenizer, d, threads, batchSize); }
+        public Options withDevice(Device d) {
+            return new Options(heads, projection, tokenizer, d, threads, batchSize);
+        }
 
         /**
          * A copy with another thread count.
@@ -126,7 +148,9 @@ public final class TextEncoder implements AutoCloseable {
          * @param n CPU threads, 0 for every processor
          * @return the new options
          */
-        public Options withThreads(int n) { return new Options(heads, projection, tokenizer, device, n, batchSize); }
+        public Options withThreads(int n) {
+            return new Options(heads, projection, tokenizer, device, n, batchSize);
+        }
 
         /**
          * A copy with another batch size.
@@ -134,11 +158,14 @@ public final class TextEncoder implements AutoCloseable {
          * @param n prompts per forward pass; values below 1 mean 1
          * @return the new options
          */
-        public Options withBatchSize(int n) { return new Options(heads, projection, tokenizer, device, threads, n); }
+        public Options withBatchSize(int n) {
+            return new Options(heads, projection, tokenizer, device, threads, n);
+        }
 
-        @Override public String toString() {
-            return "TextEncoder.Options[heads=" + Arrays.toString(heads) + ", projection=" + projection + ", tokenizer=" + tokenizer
-                    + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + "]";
+        @Override
+        public String toString() {
+            return "TextEncoder.Options[heads=" + Arrays.toString(heads) + ", projection=" + projection + ", tokenizer="
+                    + tokenizer + ", device=" + device + ", threads=" + threads + ", batchSize=" + batchSize + "]";
         }
     }
 
@@ -148,14 +175,17 @@ public final class TextEncoder implements AutoCloseable {
     private final List<TextTransformer> transformers = new ArrayList<>();
     /** Loaded on first use, so pre-tokenized callers ({@link #encodeIds}) need no vocabulary. */
     private final TokenizerLookup tokenizers;
+
     private final int batchSize;
 
-    private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options) throws IOException {
+    private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options)
+            throws IOException {
         this.checkpoint = checkpoint;
         this.projectionSource = projectionSource;
         this.backend = backend;
         this.batchSize = Math.max(1, options.batchSize());
-        if (checkpoint.encoders().isEmpty()) throw new ModelFormatException(checkpoint.path(), "has no text encoder (a CLIP vision model)");
+        if (checkpoint.encoders().isEmpty())
+            throw new ModelFormatException(checkpoint.path(), "has no text encoder (a CLIP vision model)");
         ProjectionLoan loan = ProjectionLoan.of(checkpoint, projectionSource, options.projection());
         this.tokenizers = new TokenizerLookup(checkpoint.encoders(), options.tokenizer());
         for (int i = 0; i < checkpoint.encoders().size(); i++) {
@@ -172,7 +202,9 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IOException when the model is missing or unreadable, or has no text encoder
      * @throws sdclip.model.safetensors.SafetensorsException when a file is malformed or not a recognised checkpoint
      */
-    public static TextEncoder open(Path model) throws IOException { return open(model, Options.defaults()); }
+    public static TextEncoder open(Path model) throws IOException {
+        return open(model, Options.defaults());
+    }
 
     /**
      * Opens {@code model}: recognises the checkpoint, maps its weights and prepares the backend.
@@ -205,10 +237,14 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /** {@return the recognised checkpoint: family, layout, towers; valid until {@link #close()}} */
-    public Checkpoint checkpoint() { return checkpoint; }
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
 
     /** {@return the configuration of each text encoder, encoder 1 first} */
-    public List<ClipTextConfig> configs() { return transformers.stream().map(TextTransformer::config).toList(); }
+    public List<ClipTextConfig> configs() {
+        return transformers.stream().map(TextTransformer::config).toList();
+    }
 
     /**
      * The tokenizer of encoder 1 (SDXL's two share one vocabulary), as {@link #tokenizer(int)}.
@@ -216,7 +252,9 @@ public final class TextEncoder implements AutoCloseable {
      * @return the tokenizer
      * @throws IOException when no vocabulary is found or it cannot be loaded
      */
-    public ClipTokenizer tokenizer() throws IOException { return tokenizer(1); }
+    public ClipTokenizer tokenizer() throws IOException {
+        return tokenizer(1);
+    }
 
     /**
      * Encoder {@code n}'s tokenizer (from 1): the one given in {@link Options#tokenizer} when
@@ -232,10 +270,14 @@ public final class TextEncoder implements AutoCloseable {
     }
 
     /** {@return the backend's name, e.g. {@code cpu} or {@code opencl:0:0}} */
-    public String backendName() { return backend.name(); }
+    public String backendName() {
+        return backend.name();
+    }
 
     /** {@return the backend's worker threads} */
-    public int threads() { return backend.threads(); }
+    public int threads() {
+        return backend.threads();
+    }
 
     /**
      * What conditioning {@code tower} gives for clip skip {@code k} (0: the family's default),
@@ -247,7 +289,9 @@ public final class TextEncoder implements AutoCloseable {
      * @return one line naming the layer and whether the final norm applies
      * @throws IllegalArgumentException when the tower has fewer than {@code k - 1} blocks
      */
-    public static String describeConditioning(TextTower tower, int k) { return ConditioningLayer.of(tower, k).describe(); }
+    public static String describeConditioning(TextTower tower, int k) {
+        return ConditioningLayer.of(tower, k).describe();
+    }
 
     /**
      * The tensors a run of {@code prompts} produces, in order, with their whole-run shapes, known
@@ -260,7 +304,9 @@ public final class TextEncoder implements AutoCloseable {
      * @throws IOException where an embedding file or the vocabulary cannot be read
      * @throws IllegalArgumentException for an encoder or clip skip this checkpoint lacks, or hidden states with a syntax
      */
-    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request) throws IOException { return plan(prompts, request).specs(); }
+    public List<TensorSpec> outputs(List<String> prompts, EncodeRequest request) throws IOException {
+        return plan(prompts, request).specs();
+    }
 
     /**
      * Encodes {@code prompts} with {@link EncodeRequest#standard()}, every tensor on the heap.
@@ -269,7 +315,9 @@ public final class TextEncoder implements AutoCloseable {
      * @return the tensors, N = {@code prompts.size()}
      * @throws IOException when no vocabulary is found or it cannot be loaded
      */
-    public Encoding encode(List<String> prompts) throws IOException { return encode(prompts, EncodeRequest.standard()); }
+    public Encoding encode(List<String> prompts) throws IOException {
+        return encode(prompts, EncodeRequest.standard());
+    }
 
     /**
      * Encodes {@code prompts}, every tensor on the heap (shapes as {@link #outputs} lists them),
@@ -313,7 +361,9 @@ public final class TextEncoder implements AutoCloseable {
 
     /** A run laid out: the tensors it gives, and how to produce them batch by batch into a consumer. */
     private record Run(List<TensorSpec> specs, RunBody body) {
-        void into(Batches.Consumer sink) throws IOException { body.run(sink); }
+        void into(Batches.Consumer sink) throws IOException {
+            body.run(sink);
+        }
     }
 
     private interface RunBody {
@@ -328,34 +378,48 @@ public final class TextEncoder implements AutoCloseable {
         ProgressListener progress = request.progress();
         if (isPlain(request.prompts())) {
             Batches b = batches(request);
-            return new Run(b.specs(prompts.size()), sink -> b.run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size())));
+            return new Run(
+                    b.specs(prompts.size()),
+                    sink -> b.run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size())));
         }
         ChunkedEncoder chunked = chunked(request);
         int k = chunked.chunksPerPrompt(prompts);
-        boolean conditioning = request.wants(TextOutput.CONDITIONING), pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
-        return new Run(chunked.specs(prompts.size(), k, conditioning, pooled),
+        boolean conditioning = request.wants(TextOutput.CONDITIONING),
+                pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
+        return new Run(
+                chunked.specs(prompts.size(), k, conditioning, pooled),
                 sink -> chunked.stream(prompts, k, request.clipSkip(), conditioning, pooled, sink, progress));
     }
 
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
     private static boolean isPlain(PromptOptions options) {
         boolean plain = options.syntax() == PromptSyntax.PLAIN;
-        if (plain && options.hasEmbeddings()) throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
+        if (plain && options.hasEmbeddings())
+            throw new IllegalArgumentException("textual inversion embeddings need the A1111 or ComfyUI prompt syntax");
         return plain;
     }
 
     private ChunkedEncoder chunked(EncodeRequest request) throws IOException {
         PromptOptions options = request.prompts();
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
-            throw new IllegalArgumentException("hidden states and the last hidden state are not available with the " + options.syntax().name() + " prompt syntax");
+            throw new IllegalArgumentException("hidden states and the last hidden state are not available with the "
+                    + options.syntax().name() + " prompt syntax");
         }
-        EmbeddingFiles embeddings = options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
+        EmbeddingFiles embeddings =
+                options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
-        for (int i : chosen(request)) towers.add(new ChunkedEncoder.Tower(i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
-        return new ChunkedEncoder(towers, transformers.size(), options.syntax(), options.emphasis(), embeddings, batchSize,
+        for (int i : chosen(request))
+            towers.add(new ChunkedEncoder.Tower(
+                    i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
+        return new ChunkedEncoder(
+                towers,
+                transformers.size(),
+                options.syntax(),
+                options.emphasis(),
+                embeddings,
+                batchSize,
                 checkpoint.family() == Checkpoint.Family.SD3);
     }
-
 
     /**
      * Encodes pre-tokenized rows (each exactly the context length, 77, padded as the family
@@ -372,15 +436,23 @@ public final class TextEncoder implements AutoCloseable {
         Batches b = batches(request);
         for (int e : chosen(request)) {
             ClipTextConfig cfg = transformers.get(e).config();
-            for (int n = 0; n < rows.size(); n++) Batches.checkRow(rows.get(n), n, cfg.contextLength(), cfg.vocabSize());
+            for (int n = 0; n < rows.size(); n++)
+                Batches.checkRow(rows.get(n), n, cfg.contextLength(), cfg.vocabSize());
         }
         OutputAssembly all = new OutputAssembly(b.specs(rows.size()), rows.size());
         try {
-            b.run(new Batches.Rows() {
-                public int size() { return rows.size(); }
+            b.run(
+                    new Batches.Rows() {
+                        public int size() {
+                            return rows.size();
+                        }
 
-                public int[] row(int encoder, int n) { return rows.get(n); }
-            }, all, done -> {});
+                        public int[] row(int encoder, int n) {
+                            return rows.get(n);
+                        }
+                    },
+                    all,
+                    done -> {});
         } catch (IOException e) {
             throw new UncheckedIOException(e); // pre-tokenized rows read nothing
         }
@@ -389,13 +461,15 @@ public final class TextEncoder implements AutoCloseable {
 
     /** The chosen encoders' indexes (0-based), in order: all, or the one the request names. */
     private List<Integer> chosen(EncodeRequest request) {
-        if (request.encoder() == 0) return IntStream.range(0, transformers.size()).boxed().toList();
+        if (request.encoder() == 0)
+            return IntStream.range(0, transformers.size()).boxed().toList();
         return List.of(checkpoint.encoders().indexOf(checkpoint.encoder(request.encoder())));
     }
 
     private Batches batches(EncodeRequest request) {
         List<EncoderOutputs> parts = new ArrayList<>();
-        for (int e : chosen(request)) parts.add(new EncoderOutputs(checkpoint.encoders().get(e), transformers.get(e), request));
+        for (int e : chosen(request))
+            parts.add(new EncoderOutputs(checkpoint.encoders().get(e), transformers.get(e), request));
         boolean sd3 = checkpoint.family() == Checkpoint.Family.SD3 && parts.size() == 2;
         return new Batches(parts, batchSize, sd3 ? Batches.Merge.SD3 : Batches.Merge.SDXL);
     }
@@ -410,10 +484,13 @@ public final class TextEncoder implements AutoCloseable {
             towers[k] = checkpoint.encoders().get(chosen.get(k));
         }
         return new Batches.Rows() {
-            public int size() { return prompts.size(); }
+            public int size() {
+                return prompts.size();
+            }
 
             public int[] row(int encoder, int n) {
-                return toks[encoder].encode(prompts.get(n), towers[encoder].config().contextLength(), towers[encoder].padId());
+                return toks[encoder].encode(
+                        prompts.get(n), towers[encoder].config().contextLength(), towers[encoder].padId());
             }
         };
     }

@@ -19,13 +19,19 @@ public enum TextOutput {
 
     private final String id;
 
-    TextOutput(String id) { this.id = id; }
+    TextOutput(String id) {
+        this.id = id;
+    }
 
     /** {@return the tensor name, e.g. {@code "last_hidden_state"}} */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 
     /** {@return whether computing it needs every position of every row (all but the pooled outputs)} */
-    public boolean needsFullSequence() { return this != POOLED_OUTPUT && this != TEXT_EMBEDS; }
+    public boolean needsFullSequence() {
+        return this != POOLED_OUTPUT && this != TEXT_EMBEDS;
+    }
 
     /**
      * The output with this tensor name.

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,15 +33,21 @@ public class ModelConformanceTest {
     /** JUnit's alone: other tests use the static helpers only. */
     ModelConformanceTest() {}
 
-    public static Path ref(String p) { return ReferenceData.require(p); }
+    public static Path ref(String p) {
+        return ReferenceData.require(p);
+    }
 
     public static List<String> prompts() throws IOException {
-        return ((List<?>) Json.parse(Files.readString(ref("expected/prompts.json")))).stream().map(String.class::cast).toList();
+        return ((List<?>) Json.parse(Files.readString(ref("expected/prompts.json"))))
+                .stream().map(String.class::cast).toList();
     }
 
     public static TextEncoder.Options options(String backend, int... heads) {
-        return TextEncoder.Options.defaults().withDevice(Device.parse(backend)).withThreads(2)
-                .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz")).withHeads(heads.length == 0 ? null : heads);
+        return TextEncoder.Options.defaults()
+                .withDevice(Device.parse(backend))
+                .withThreads(2)
+                .withTokenizer(ref("tokenizer/bpe_simple_vocab_16e6.txt.gz"))
+                .withHeads(heads.length == 0 ? null : heads);
     }
 
     /**
@@ -58,7 +65,8 @@ public class ModelConformanceTest {
         }
         if (!opencl) {
             String msg = "conformance on --backend opencl skipped: no OpenCL device " + why;
-            if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException(msg + "; CI must have one (.ci/run installs PoCL)");
+            if ("true".equalsIgnoreCase(System.getenv("CI")))
+                throw new IllegalStateException(msg + "; CI must have one (.ci/run installs PoCL)");
             System.err.println(msg);
             return Stream.of("cpu", "reference");
         }
@@ -66,25 +74,29 @@ public class ModelConformanceTest {
     }
 
     static Stream<Arguments> singleEncoderModels() {
-        return backends().flatMap(b -> Stream.of(
-                Arguments.of("tiny-clip.safetensors", "tiny-clip", new int[] {4}, b),
-                Arguments.of("tiny-sd15.safetensors", "tiny-sd15", new int[] {4}, b),
-                Arguments.of("tiny-sd15-legacy.safetensors", "tiny-sd15", new int[] {4}, b),
-                Arguments.of("tiny-sd15-diffusers", "tiny-sd15", new int[0], b),
-                Arguments.of("tiny-sd21.safetensors", "tiny-sd21", new int[] {4}, b)));
+        return backends()
+                .flatMap(b -> Stream.of(
+                        Arguments.of("tiny-clip.safetensors", "tiny-clip", new int[] {4}, b),
+                        Arguments.of("tiny-sd15.safetensors", "tiny-sd15", new int[] {4}, b),
+                        Arguments.of("tiny-sd15-legacy.safetensors", "tiny-sd15", new int[] {4}, b),
+                        Arguments.of("tiny-sd15-diffusers", "tiny-sd15", new int[0], b),
+                        Arguments.of("tiny-sd21.safetensors", "tiny-sd21", new int[] {4}, b)));
     }
 
     @ParameterizedTest(name = "{0} on {3}")
     @MethodSource("singleEncoderModels")
-    void singleEncoderModelsMatchTheReference(String model, String expected, int[] heads, String backend) throws IOException {
+    void singleEncoderModelsMatchTheReference(String model, String expected, int[] heads, String backend)
+            throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/" + model), options(backend, heads));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/" + expected + ".expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/" + expected + ".expected.safetensors"))) {
             Encoding e = enc.encode(prompts(), EncodeRequest.standard().with(TextOutput.HIDDEN_STATES));
             compare(e, exp, "");
             // penultimate_ln is clip skip 2: SD 2.x's default conditioning, "clip skip 2" elsewhere
-            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
+            Encoding skip2 = enc.encode(
+                    prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
             close(skip2.get("conditioning").floats(), exp.floats("penultimate_ln"), "penultimate_ln");
-            if (expected.equals("tiny-sd21")) close(e.get("conditioning").floats(), exp.floats("penultimate_ln"), "sd2 default conditioning");
+            if (expected.equals("tiny-sd21"))
+                close(e.get("conditioning").floats(), exp.floats("penultimate_ln"), "sd2 default conditioning");
             else close(e.get("conditioning").floats(), exp.floats("last_hidden_state"), "default conditioning");
         }
     }
@@ -93,10 +105,16 @@ public class ModelConformanceTest {
     @MethodSource("backends")
     void sdxlBothEncodersMatchTheReference(String backend) throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
             assertEquals(Checkpoint.Family.SDXL, enc.checkpoint().family());
-            compare(enc.encode(prompts(), EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)), exp, "e0_");
-            compare(enc.encode(prompts(), EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)), exp, "e1_");
+            compare(
+                    enc.encode(prompts(), EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)),
+                    exp,
+                    "e0_");
+            compare(
+                    enc.encode(prompts(), EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)),
+                    exp,
+                    "e1_");
             // Combined: encoder 1's and encoder 2's penultimate blocks, raw, side by side.
             Encoding both = enc.encode(prompts());
             float[] c = both.get("conditioning").floats();
@@ -104,10 +122,11 @@ public class ModelConformanceTest {
             int n = prompts().size(), rows = n * 77, d0 = 32, d1 = 48;
             float[] want = new float[rows * (d0 + d1)];
             for (int r = 0; r < rows; r++) {
-                System.arraycopy(h0, 2 * rows * d0 + r * d0, want, r * (d0 + d1), d0);      // e0 block L0-1 = 2
+                System.arraycopy(h0, 2 * rows * d0 + r * d0, want, r * (d0 + d1), d0); // e0 block L0-1 = 2
                 System.arraycopy(h1, 3 * rows * d1 + r * d1, want, r * (d0 + d1) + d0, d1); // e1 block L1-1 = 3
             }
-            assertArrayEquals(new long[] {n, 77, d0 + d1}, both.get("conditioning").shape());
+            assertArrayEquals(
+                    new long[] {n, 77, d0 + d1}, both.get("conditioning").shape());
             close(c, want, "sdxl conditioning");
             close(both.get("text_embeds").floats(), exp.floats("e1_text_embeds"), "sdxl text_embeds");
         }
@@ -121,7 +140,7 @@ public class ModelConformanceTest {
     @MethodSource("backends")
     void sdxlClipSkipCountsFromTheEnd(String backend) throws IOException {
         try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sdxl.safetensors"), options(backend, 2, 3));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
             int n = prompts().size();
             int[] layers = {3, 4}, widths = {32, 48};
             for (int e = 1; e <= 2; e++) {
@@ -129,17 +148,34 @@ public class ModelConformanceTest {
                 int slab = n * 77 * widths[e - 1];
                 for (int k = 1; k <= layers[e - 1] + 1; k++) {
                     int layer = layers[e - 1] + 1 - k;
-                    float[] got = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).encoder(e).clipSkip(k)).conditioning().floats();
-                    close(got, Arrays.copyOfRange(hidden, layer * slab, (layer + 1) * slab), "encoder " + e + " clip skip " + k);
+                    float[] got = enc.encode(
+                                    prompts(),
+                                    EncodeRequest.of(TextOutput.CONDITIONING)
+                                            .encoder(e)
+                                            .clipSkip(k))
+                            .conditioning()
+                            .floats();
+                    close(
+                            got,
+                            Arrays.copyOfRange(hidden, layer * slab, (layer + 1) * slab),
+                            "encoder " + e + " clip skip " + k);
                 }
             }
-            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
+            Encoding skip2 = enc.encode(
+                    prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
             Encoding byDefault = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING));
-            assertArrayEquals(byDefault.conditioning().floats(), skip2.conditioning().floats(), "SDXL default is clip skip 2");
+            assertArrayEquals(
+                    byDefault.conditioning().floats(), skip2.conditioning().floats(), "SDXL default is clip skip 2");
             float[] h0 = exp.floats("e0_hidden_states"), h1 = exp.floats("e1_hidden_states");
             int rows = n * 77;
-            close(skip2.encoder(1).conditioning().floats(), Arrays.copyOfRange(h0, 2 * rows * 32, 3 * rows * 32), "encoder1.conditioning = hidden_states[-2]");
-            close(skip2.encoder(2).conditioning().floats(), Arrays.copyOfRange(h1, 3 * rows * 48, 4 * rows * 48), "encoder2.conditioning = hidden_states[-2]");
+            close(
+                    skip2.encoder(1).conditioning().floats(),
+                    Arrays.copyOfRange(h0, 2 * rows * 32, 3 * rows * 32),
+                    "encoder1.conditioning = hidden_states[-2]");
+            close(
+                    skip2.encoder(2).conditioning().floats(),
+                    Arrays.copyOfRange(h1, 3 * rows * 48, 4 * rows * 48),
+                    "encoder2.conditioning = hidden_states[-2]");
         }
     }
 
@@ -147,15 +183,22 @@ public class ModelConformanceTest {
     @ParameterizedTest(name = "borrowed projection on {0}")
     @MethodSource("backends")
     void sd15WithClipProjectionMatchesTheReference(String backend) throws IOException {
-        try (TextEncoder sd = TextEncoder.open(ref("models/tiny-sd15.safetensors"), options(backend, 4).withProjection(ref("models/tiny-clip.safetensors")));
-             TextEncoder clip = TextEncoder.open(ref("models/tiny-clip.safetensors"), options(backend, 4));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
-            float[] a = sd.encode(prompts(), EncodeRequest.pooledOnly()).get("text_embeds").floats();
-            float[] b = clip.encode(prompts(), EncodeRequest.pooledOnly()).get("text_embeds").floats();
+        try (TextEncoder sd = TextEncoder.open(
+                        ref("models/tiny-sd15.safetensors"),
+                        options(backend, 4).withProjection(ref("models/tiny-clip.safetensors")));
+                TextEncoder clip = TextEncoder.open(ref("models/tiny-clip.safetensors"), options(backend, 4));
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
+            float[] a = sd.encode(prompts(), EncodeRequest.pooledOnly())
+                    .get("text_embeds")
+                    .floats();
+            float[] b = clip.encode(prompts(), EncodeRequest.pooledOnly())
+                    .get("text_embeds")
+                    .floats();
             close(a, exp.floats("text_embeds_clip_proj"), "text_embeds_clip_proj");
             float[] cos = exp.floats("cos_sim_vs_clip");
             for (int n = 0; n < cos.length; n++) {
-                double c = cosine(Arrays.copyOfRange(a, n * 32, n * 32 + 32), Arrays.copyOfRange(b, n * 32, n * 32 + 32));
+                double c =
+                        cosine(Arrays.copyOfRange(a, n * 32, n * 32 + 32), Arrays.copyOfRange(b, n * 32, n * 32 + 32));
                 assertEquals(cos[n], c, 1e-6, "cosine of prompt " + n);
             }
         }
@@ -174,12 +217,16 @@ public class ModelConformanceTest {
     static void compare(Encoding e, SafetensorsFile exp, String prefix) {
         long[] ids = exp.longs(prefix + "input_ids");
         assertArrayEquals(ids, e.get("input_ids").longs(), prefix + "input_ids");
-        assertArrayEquals(exp.longs(prefix + "pooled_index"), e.get("pooled_index").longs(), prefix + "pooled_index");
+        assertArrayEquals(
+                exp.longs(prefix + "pooled_index"), e.get("pooled_index").longs(), prefix + "pooled_index");
         for (String name : new String[] {"hidden_states", "last_hidden_state", "pooled_output", "text_embeds"}) {
             // Only a model without a projection may lack text_embeds, and then the encoding must lack it too.
             boolean optional = name.equals("text_embeds") && !e.has(name);
             if (!exp.has(prefix + name)) {
-                assertTrue(optional, prefix + name + " is missing from the expected file" + (e.has(name) ? " but the encoding has it" : ""));
+                assertTrue(
+                        optional,
+                        prefix + name + " is missing from the expected file"
+                                + (e.has(name) ? " but the encoding has it" : ""));
                 continue;
             }
             assertTrue(e.has(name), "the encoding lacks " + name + ", expected as " + prefix + name);

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -23,9 +24,12 @@ import sdclip.testdata.Seeded;
  * against the reference expected tensors (section 6 of the reference README).
  */
 class NewContainersConformanceTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    static Path ref(String p) { return ModelConformanceTest.ref(p); }
+    static Path ref(String p) {
+        return ModelConformanceTest.ref(p);
+    }
 
     /** Both torch formats hold tiny-sd15's F16 tensors: the same outputs, bit for bit, as the safetensors file. */
     @ParameterizedTest
@@ -33,15 +37,20 @@ class NewContainersConformanceTest {
     void encodeLikeTinySd15(String model) throws IOException {
         EncodeRequest all = EncodeRequest.standard().with(TextOutput.HIDDEN_STATES);
         try (TextEncoder enc = TextEncoder.open(ref("models/" + model), ModelConformanceTest.options("cpu", 4));
-             TextEncoder base = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
-            assertEquals(model.startsWith("tiny-flux") ? Checkpoint.Family.FLUX : Checkpoint.Family.SD1, enc.checkpoint().family());
+                TextEncoder base =
+                        TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4));
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
+            assertEquals(
+                    model.startsWith("tiny-flux") ? Checkpoint.Family.FLUX : Checkpoint.Family.SD1,
+                    enc.checkpoint().family());
             Encoding e = enc.encode(ModelConformanceTest.prompts(), all);
             ModelConformanceTest.compare(e, exp, "");
-            ModelConformanceTest.close(e.get("conditioning").floats(), exp.floats("last_hidden_state"), "default conditioning");
+            ModelConformanceTest.close(
+                    e.get("conditioning").floats(), exp.floats("last_hidden_state"), "default conditioning");
             Encoding b = base.encode(ModelConformanceTest.prompts(), all);
             for (String name : b.tensors().keySet()) {
-                if (b.get(name).isFloat()) assertArrayEquals(b.get(name).floats(), e.get(name).floats(), name);
+                if (b.get(name).isFloat())
+                    assertArrayEquals(b.get(name).floats(), e.get(name).floats(), name);
                 else assertArrayEquals(b.get(name).longs(), e.get(name).longs(), name);
             }
         }
@@ -49,14 +58,21 @@ class NewContainersConformanceTest {
 
     @Test
     void sd3MatchesTinySdxlsEncoders() throws IOException {
-        try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sd3.safetensors"), ModelConformanceTest.options("cpu", 2, 3));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
+        try (TextEncoder enc = TextEncoder.open(
+                        ref("models/tiny-sd3.safetensors"), ModelConformanceTest.options("cpu", 2, 3));
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sdxl.expected.safetensors"))) {
             Checkpoint c = enc.checkpoint();
             assertEquals(Checkpoint.Family.SD3, c.family());
             assertEquals(2, c.t5Tensors(), "the T5 stub is listed");
             var prompts = ModelConformanceTest.prompts();
-            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)), exp, "e0_");
-            ModelConformanceTest.compare(enc.encode(prompts, EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)), exp, "e1_");
+            ModelConformanceTest.compare(
+                    enc.encode(prompts, EncodeRequest.standard().encoder(1).with(TextOutput.HIDDEN_STATES)),
+                    exp,
+                    "e0_");
+            ModelConformanceTest.compare(
+                    enc.encode(prompts, EncodeRequest.standard().encoder(2).with(TextOutput.HIDDEN_STATES)),
+                    exp,
+                    "e1_");
             Encoding both = enc.encode(prompts);
             int n = prompts.size(), rows = n * 77, d0 = 32, d1 = 48, p1 = 40;
             float[] h0 = exp.floats("e0_hidden_states"), h1 = exp.floats("e1_hidden_states");
@@ -65,10 +81,13 @@ class NewContainersConformanceTest {
                 System.arraycopy(h0, 2 * rows * d0 + r * d0, want, r * (d0 + d1), d0);
                 System.arraycopy(h1, 3 * rows * d1 + r * d1, want, r * (d0 + d1) + d0, d1);
             }
-            assertArrayEquals(new long[] {n, 77, d0 + d1}, both.get("conditioning").shape());
+            assertArrayEquals(
+                    new long[] {n, 77, d0 + d1}, both.get("conditioning").shape());
             ModelConformanceTest.close(both.get("conditioning").floats(), want, "sd3 conditioning");
             // The pooled vector of sd3_infer.py: CLIP-L's pooled output (unprojected), then CLIP-G's projected one.
-            float[] l = exp.floats("e0_pooled_output"), g = exp.floats("e1_text_embeds"), pooled = new float[n * (d0 + p1)];
+            float[] l = exp.floats("e0_pooled_output"),
+                    g = exp.floats("e1_text_embeds"),
+                    pooled = new float[n * (d0 + p1)];
             for (int r = 0; r < n; r++) {
                 System.arraycopy(l, r * d0, pooled, r * (d0 + p1), d0);
                 System.arraycopy(g, r * p1, pooled, r * (d0 + p1) + d0, p1);
@@ -77,9 +96,15 @@ class NewContainersConformanceTest {
             ModelConformanceTest.close(both.get("pooled_output").floats(), pooled, "sd3 pooled");
             assertFalse(both.has("text_embeds"), "SD3 has no single text_embeds");
             ModelConformanceTest.close(both.get("encoder2.text_embeds").floats(), g, "encoder2.text_embeds");
-            assertArrayEquals(exp.longs("e1_input_ids"), both.get("encoder2.input_ids").longs(), "CLIP-G pads with 0");
+            assertArrayEquals(
+                    exp.longs("e1_input_ids"), both.get("encoder2.input_ids").longs(), "CLIP-G pads with 0");
             // The pooled-only path builds the same vector.
-            ModelConformanceTest.close(enc.encode(prompts, EncodeRequest.pooledOnly()).get("pooled_output").floats(), pooled, "sd3 pooled-only");
+            ModelConformanceTest.close(
+                    enc.encode(prompts, EncodeRequest.pooledOnly())
+                            .get("pooled_output")
+                            .floats(),
+                    pooled,
+                    "sd3 pooled-only");
         }
     }
 
@@ -99,20 +124,31 @@ class NewContainersConformanceTest {
         }
         for (Path model : new Path[] {folder, dir.resolve("bare.safetensors")}) {
             try (TextEncoder enc = TextEncoder.open(model, ModelConformanceTest.options("cpu", 4));
-                 SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                    SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
                 assertEquals(Checkpoint.Family.CLIP_TEXT, enc.checkpoint().family());
                 assertEquals("", enc.checkpoint().encoder(1).prefix());
-                ModelConformanceTest.compare(enc.encode(ModelConformanceTest.prompts(), EncodeRequest.standard().with(TextOutput.HIDDEN_STATES)), exp, "");
+                ModelConformanceTest.compare(
+                        enc.encode(
+                                ModelConformanceTest.prompts(),
+                                EncodeRequest.standard().with(TextOutput.HIDDEN_STATES)),
+                        exp,
+                        "");
             }
         }
     }
 
     @Test
     void resultsMatchTheReferenceWithinOneInAMillionOfTheSafetensorsRun() throws IOException {
-        // The torch file's tensors are the safetensors file's bytes: errors against the float64 reference are the same too.
-        try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sd15-torch-legacy.ckpt"), ModelConformanceTest.options("cpu", 4));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
-            double err = Seeded.relativeError(enc.encode(ModelConformanceTest.prompts()).get("last_hidden_state").floats(), exp.floats("last_hidden_state"));
+        // The torch file's tensors are the safetensors file's bytes: errors against the float64 reference are the same
+        // too.
+        try (TextEncoder enc = TextEncoder.open(
+                        ref("models/tiny-sd15-torch-legacy.ckpt"), ModelConformanceTest.options("cpu", 4));
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-sd15.expected.safetensors"))) {
+            double err = Seeded.relativeError(
+                    enc.encode(ModelConformanceTest.prompts())
+                            .get("last_hidden_state")
+                            .floats(),
+                    exp.floats("last_hidden_state"));
             assertTrue(err <= 1e-6, "max|d|/max|expected| = " + err);
         }
     }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.SplittableRandom;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.checkpoint.Checkpoint;
@@ -29,14 +30,18 @@ import sdclip.testdata.ReferenceData;
  * exceptions the CLI turns into one line) with a message; never anything else, never a hang.
  */
 class ParserFuzzTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static final int ITERATIONS = Integer.getInteger("sdclip.fuzz.iterations", 1500);
 
     @Test
     void mutatedCheckpointsFailCleanly() throws IOException {
         byte[] seed = Files.readAllBytes(ReferenceData.require("models/tiny-sd15-legacy.safetensors"));
-        int headerEnd = 8 + (int) ByteBuffer.wrap(seed, 0, 8).order(ByteOrder.LITTLE_ENDIAN).getLong();
+        int headerEnd = 8
+                + (int) ByteBuffer.wrap(seed, 0, 8)
+                        .order(ByteOrder.LITTLE_ENDIAN)
+                        .getLong();
         SplittableRandom rnd = new SplittableRandom(20261122);
         Path file = dir.resolve("fuzz.safetensors");
         assertTimeoutPreemptively(Duration.ofMinutes(5), () -> {
@@ -45,8 +50,12 @@ class ParserFuzzTest {
                 Files.write(file, b);
                 try (Checkpoint c = Checkpoint.open(file, new int[] {4})) {
                     assertTrue(c.encoders().size() == 1);
-                } catch (SafetensorsException | IOException | IllegalArgumentException e) { // JsonException is an IllegalArgumentException
-                    assertTrue(e.getMessage() != null && e.getMessage().contains("fuzz.safetensors"), "iteration " + it + ": the message names the file: " + e.getMessage());
+                } catch (SafetensorsException
+                        | IOException
+                        | IllegalArgumentException e) { // JsonException is an IllegalArgumentException
+                    assertTrue(
+                            e.getMessage() != null && e.getMessage().contains("fuzz.safetensors"),
+                            "iteration " + it + ": the message names the file: " + e.getMessage());
                 } catch (Throwable t) {
                     fail("iteration " + it + ": " + t, t);
                 }
@@ -59,7 +68,8 @@ class ParserFuzzTest {
         byte[] b = seed.clone();
         switch (rnd.nextInt(6)) {
             case 0 -> { // flip bytes in the header
-                for (int k = 1 + rnd.nextInt(4); k > 0; k--) b[8 + rnd.nextInt(headerEnd - 8)] ^= (byte) (1 << rnd.nextInt(8));
+                for (int k = 1 + rnd.nextInt(4); k > 0; k--)
+                    b[8 + rnd.nextInt(headerEnd - 8)] ^= (byte) (1 << rnd.nextInt(8));
             }
             case 1 -> { // digits in the header changed (offsets, shapes)
                 for (int k = 0; k < 3; k++) {
@@ -74,7 +84,8 @@ class ParserFuzzTest {
             }
             case 4 -> { // structural characters swapped in
                 String chars = "{}[],:\"0-e.";
-                for (int k = 0; k < 2; k++) b[8 + rnd.nextInt(headerEnd - 8)] = (byte) chars.charAt(rnd.nextInt(chars.length()));
+                for (int k = 0; k < 2; k++)
+                    b[8 + rnd.nextInt(headerEnd - 8)] = (byte) chars.charAt(rnd.nextInt(chars.length()));
             }
             default -> { // dtype names swapped
                 String h = new String(b, 8, headerEnd - 8, StandardCharsets.UTF_8);
@@ -95,7 +106,8 @@ class ParserFuzzTest {
 
     @Test
     void mutatedJsonFailsCleanly() {
-        String seed = "{\"__metadata__\":{\"format\":\"pt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},\"b\":[true,false,null,-1.5e-3,\"\\u00e9\\n\"]}";
+        String seed =
+                "{\"__metadata__\":{\"format\":\"pt\"},\"a\":{\"dtype\":\"F32\",\"shape\":[2,3],\"data_offsets\":[0,24]},\"b\":[true,false,null,-1.5e-3,\"\\u00e9\\n\"]}";
         SplittableRandom rnd = new SplittableRandom(7);
         String alphabet = "{}[],:\"\\0123456789.-+eEtrufalsn \u00e9\ud83d";
         assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 import sdclip.engine.Backend;
@@ -30,23 +31,32 @@ import sdclip.model.vision.VisionTransformer;
 class VisionConformanceTest {
 
     static List<Path> images() throws IOException {
-        return ((List<?>) Json.parse(Files.readString(ref("expected/images.json")))).stream().map(n -> ref("images/" + n)).toList();
+        return ((List<?>) Json.parse(Files.readString(ref("expected/images.json"))))
+                .stream().map(n -> ref("images/" + n)).toList();
     }
 
     static ImageEncoder.Options options(String backend) {
-        return ImageEncoder.Options.defaults().withDevice(Device.parse(backend)).withThreads(2).withVisionHeads(4).withBatchSize(3);
+        return ImageEncoder.Options.defaults()
+                .withDevice(Device.parse(backend))
+                .withThreads(2)
+                .withVisionHeads(4)
+                .withBatchSize(3);
     }
 
-    static Stream<String> backends() { return ModelConformanceTest.backends(); }
+    static Stream<String> backends() {
+        return ModelConformanceTest.backends();
+    }
 
     @ParameterizedTest(name = "from pixel_values on {0}")
     @MethodSource("backends")
     void towerMatchesTheReferenceFromPixelValues(String backend) throws IOException {
         try (ImageEncoder enc = ImageEncoder.open(ref("models/tiny-clip.safetensors"), options(backend));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             ClipVisionConfig cfg = enc.config();
             assertEquals(new ClipVisionConfig(224, 14, 64, 4, 2, 256, 32, HiddenAct.QUICK_GELU, 1e-5f), cfg);
-            ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES));
+            ImageEncoding e = enc.encode(
+                    exp.floats("pixel_values"),
+                    ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES));
             compare(e, exp);
             assertArrayEquals(exp.floats("pixel_values"), e.pixelValues().floats());
         }
@@ -56,10 +66,11 @@ class VisionConformanceTest {
     @MethodSource("backends")
     void embeddingsBeforeThePreNormMatch(String backend) throws IOException {
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-clip.safetensors"), null, 4);
-             Backend b = Backends.create(Device.parse(backend), 2);
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                Backend b = Backends.create(Device.parse(backend), 2);
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             VisionTransformer vt = new VisionTransformer(b, c.visionTower());
-            VisionTransformer.Result r = vt.forward(exp.floats("pixel_values"), 0, 7, new VisionTransformer.Request(true, false));
+            VisionTransformer.Result r =
+                    vt.forward(exp.floats("pixel_values"), 0, 7, new VisionTransformer.Request(true, false));
             close(r.embeddings(), exp.floats("vision_embeddings"), "vision_embeddings");
             close(r.imageEmbeds(), exp.floats("image_embeds"), "image_embeds");
         }
@@ -69,14 +80,16 @@ class VisionConformanceTest {
     @MethodSource("backends")
     void endToEndFromImageFiles(String backend) throws IOException {
         try (ImageEncoder enc = ImageEncoder.open(ref("models/tiny-clip.safetensors"), options(backend));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             ImageRequest request = ImageRequest.standard().with(ImageOutput.PIXEL_VALUES, ImageOutput.HIDDEN_STATES);
             ImageEncoding e = enc.encode(images(), request);
             close(e.pixelValues().floats(), exp.floats("pixel_values"), "pixel_values");
             compare(e, exp);
             // outputs() names and shapes the run before any work, in the result's order.
             List<TensorSpec> specs = enc.outputs(images().size(), request);
-            assertEquals(List.copyOf(e.tensors().keySet()), specs.stream().map(TensorSpec::name).toList());
+            assertEquals(
+                    List.copyOf(e.tensors().keySet()),
+                    specs.stream().map(TensorSpec::name).toList());
             for (TensorSpec spec : specs) assertArrayEquals(e.get(spec.name()).shape(), spec.shape(), spec.name());
         }
     }
@@ -86,10 +99,12 @@ class VisionConformanceTest {
     @MethodSource("backends")
     void clipScoreMatchesTheReference(String backend) throws IOException {
         try (ImageEncoder images = ImageEncoder.open(ref("models/tiny-clip.safetensors"), options(backend));
-             TextEncoder texts = TextEncoder.open(ref("models/tiny-clip.safetensors"), ModelConformanceTest.options(backend, 4));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                TextEncoder texts = TextEncoder.open(
+                        ref("models/tiny-clip.safetensors"), ModelConformanceTest.options(backend, 4));
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             HostTensor img = images.encode(images()).imageEmbeds();
-            HostTensor txt = texts.encode(ModelConformanceTest.prompts(), EncodeRequest.pooledOnly()).get("text_embeds");
+            HostTensor txt = texts.encode(ModelConformanceTest.prompts(), EncodeRequest.pooledOnly())
+                    .get("text_embeds");
             int m = 7, n = 12;
             float[] cos = new float[m * n], score = new float[m * n];
             for (int i = 0; i < m; i++) {
@@ -108,7 +123,8 @@ class VisionConformanceTest {
         close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds");
         close(e.pooledOutput().floats(), exp.floats("image_pooled_output"), "image_pooled_output");
         close(e.hiddenStates().floats(), exp.floats("vision_hidden_states"), "vision_hidden_states");
-        assertArrayEquals(exp.info("vision_hidden_states").shape(), e.hiddenStates().shape());
+        assertArrayEquals(
+                exp.info("vision_hidden_states").shape(), e.hiddenStates().shape());
         assertArrayEquals(exp.info("image_embeds").shape(), e.imageEmbeds().shape());
     }
 }

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.checkpoint.Checkpoint;
@@ -25,7 +26,8 @@ import sdclip.model.safetensors.TensorType;
  * {@code visual.*} file, a Hugging Face CLIPVisionModelWithProjection folder, and broken towers.
  */
 class VisionLayoutsTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static final String[] LN = {"layer_norm1", "ln_1", "layer_norm2", "ln_2"};
 
@@ -33,9 +35,13 @@ class VisionLayoutsTest {
     private Path openAiFile(SafetensorsFile hf, int layers) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         String v = "vision_model.";
-        w.addFloats("visual.conv1.weight", new long[] {64, 3, 14, 14}, hf.floats(v + "embeddings.patch_embedding.weight"));
+        w.addFloats(
+                "visual.conv1.weight", new long[] {64, 3, 14, 14}, hf.floats(v + "embeddings.patch_embedding.weight"));
         w.addFloats("visual.class_embedding", new long[] {64}, hf.floats(v + "embeddings.class_embedding"));
-        w.addFloats("visual.positional_embedding", new long[] {257, 64}, hf.floats(v + "embeddings.position_embedding.weight"));
+        w.addFloats(
+                "visual.positional_embedding",
+                new long[] {257, 64},
+                hf.floats(v + "embeddings.position_embedding.weight"));
         w.addFloats("visual.ln_pre.weight", new long[] {64}, hf.floats(v + "pre_layrnorm.weight"));
         w.addFloats("visual.ln_pre.bias", new long[] {64}, hf.floats(v + "pre_layrnorm.bias"));
         for (int l = 0; l < layers; l++) {
@@ -72,7 +78,8 @@ class VisionLayoutsTest {
     private Path hfVisionFolder(SafetensorsFile hf, String config) throws IOException {
         SafetensorsWriter w = new SafetensorsWriter();
         for (String n : hf.names()) {
-            if (n.startsWith("vision_model.") || n.equals("visual_projection.weight")) w.addFloats(n, hf.info(n).shape(), hf.floats(n));
+            if (n.startsWith("vision_model.") || n.equals("visual_projection.weight"))
+                w.addFloats(n, hf.info(n).shape(), hf.floats(n));
         }
         Path folder = Files.createDirectories(dir.resolve("vision-folder"));
         w.write(folder.resolve("model.safetensors"));
@@ -83,16 +90,18 @@ class VisionLayoutsTest {
     @Test
     void openAiNamingGivesTheSameEmbeddings() throws IOException {
         try (SafetensorsFile hf = SafetensorsFile.open(ref("models/tiny-clip.safetensors"));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
             Path file = openAiFile(hf, 2);
             try (Checkpoint c = Checkpoint.open(file, null, 4)) {
                 assertEquals(Checkpoint.Family.CLIP_VISION, c.family());
                 assertEquals(Naming.OPENAI, c.visionTower().naming());
                 assertTrue(c.encoders().isEmpty());
             }
-            try (ImageEncoder enc = ImageEncoder.open(file, ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2))) {
+            try (ImageEncoder enc = ImageEncoder.open(
+                    file, ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2))) {
                 ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard());
-                ModelConformanceTest.close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (openai naming)");
+                ModelConformanceTest.close(
+                        e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (openai naming)");
             }
             ModelFormatException noText = assertThrows(ModelFormatException.class, () -> TextEncoder.open(file));
             assertTrue(noText.getMessage().contains("has no text encoder"), noText.getMessage());
@@ -102,14 +111,18 @@ class VisionLayoutsTest {
     @Test
     void huggingFaceVisionFolderTakesHeadsAndActivationFromConfig() throws IOException {
         try (SafetensorsFile hf = SafetensorsFile.open(ref("models/tiny-clip.safetensors"));
-             SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
-            Path folder = hfVisionFolder(hf, "{\"model_type\": \"clip_vision_model\", \"num_attention_heads\": 4, \"hidden_act\": \"quick_gelu\"}");
-            try (ImageEncoder enc = ImageEncoder.open(folder, ImageEncoder.Options.defaults().withThreads(2))) {
+                SafetensorsFile exp = SafetensorsFile.open(ref("expected/tiny-clip.expected.safetensors"))) {
+            Path folder = hfVisionFolder(
+                    hf,
+                    "{\"model_type\": \"clip_vision_model\", \"num_attention_heads\": 4, \"hidden_act\": \"quick_gelu\"}");
+            try (ImageEncoder enc =
+                    ImageEncoder.open(folder, ImageEncoder.Options.defaults().withThreads(2))) {
                 assertEquals(4, enc.config().heads());
                 assertEquals(HiddenAct.QUICK_GELU, enc.config().activation());
                 assertEquals(Checkpoint.Family.CLIP_VISION, enc.checkpoint().family());
                 ImageEncoding e = enc.encode(exp.floats("pixel_values"), ImageRequest.standard());
-                ModelConformanceTest.close(e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (HF vision folder)");
+                ModelConformanceTest.close(
+                        e.imageEmbeds().floats(), exp.floats("image_embeds"), "image_embeds (HF vision folder)");
             }
         }
     }
@@ -122,7 +135,11 @@ class VisionLayoutsTest {
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-clip.safetensors"), new int[] {4}, 4)) {
             assertEquals(4, c.visionTower().config().heads());
             assertEquals(257, c.visionTower().config().positions());
-            assertArrayEquals(new long[] {64, 3, 14, 14}, c.visionTower().tensor("vision_model.embeddings.patch_embedding.weight").shape());
+            assertArrayEquals(
+                    new long[] {64, 3, 14, 14},
+                    c.visionTower()
+                            .tensor("vision_model.embeddings.patch_embedding.weight")
+                            .shape());
         }
     }
 
@@ -132,7 +149,8 @@ class VisionLayoutsTest {
             SafetensorsWriter w = new SafetensorsWriter();
             for (String n : hf.names()) {
                 if (n.equals("vision_model.post_layernorm.bias")) continue;
-                if (n.equals("vision_model.embeddings.position_embedding.weight")) w.addFloats(n, new long[] {256, 64}, new float[256 * 64]);
+                if (n.equals("vision_model.embeddings.position_embedding.weight"))
+                    w.addFloats(n, new long[] {256, 64}, new float[256 * 64]);
                 else w.addFloats(n, hf.info(n).shape(), hf.floats(n));
             }
             Path file = dir.resolve("broken.safetensors");
@@ -142,7 +160,8 @@ class VisionLayoutsTest {
                 SafetensorsException e = assertThrows(SafetensorsException.class, c::visionTower);
                 assertTrue(e.getMessage().contains("256 positions"), e.getMessage());
             }
-            ModelFormatException sd = assertThrows(ModelFormatException.class, () -> ImageEncoder.open(ref("models/tiny-sd15.safetensors")));
+            ModelFormatException sd = assertThrows(
+                    ModelFormatException.class, () -> ImageEncoder.open(ref("models/tiny-sd15.safetensors")));
             assertTrue(sd.getMessage().contains("has no CLIP vision tower"), sd.getMessage());
         }
     }
@@ -156,7 +175,12 @@ class VisionLayoutsTest {
             zeros(sw, "visual.conv1.weight", w, 3, 14, 14);
             zeros(sw, "visual.class_embedding", w);
             zeros(sw, "visual.positional_embedding", positions, w);
-            for (String n : new String[] {"visual.ln_pre", "visual.ln_post", "visual.transformer.resblocks.0.ln_1", "visual.transformer.resblocks.0.ln_2"}) {
+            for (String n : new String[] {
+                "visual.ln_pre",
+                "visual.ln_post",
+                "visual.transformer.resblocks.0.ln_1",
+                "visual.transformer.resblocks.0.ln_2"
+            }) {
                 zeros(sw, n + ".weight", w);
                 zeros(sw, n + ".bias", w);
             }

@@ -2,6 +2,7 @@ package sdclip.spark;
 
 import java.io.Serializable;
 import java.util.List;
+
 import org.apache.spark.sql.Row;
 
 /**

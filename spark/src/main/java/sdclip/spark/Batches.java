@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.NoSuchElementException;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -37,7 +38,8 @@ final class Batches implements MapPartitionsFunction<Row, Row> {
             private final List<Row> out = new ArrayList<>();
             private int next;
 
-            @Override public boolean hasNext() {
+            @Override
+            public boolean hasNext() {
                 if (next < out.size()) return true;
                 out.clear();
                 next = 0;
@@ -49,7 +51,8 @@ final class Batches implements MapPartitionsFunction<Row, Row> {
                 return true;
             }
 
-            @Override public Row next() {
+            @Override
+            public Row next() {
                 if (!hasNext()) throw new NoSuchElementException();
                 return out.get(next++);
             }

@@ -3,6 +3,7 @@ package sdclip.spark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
@@ -40,7 +41,9 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
     private final Param<String> preprocess;
 
     /** A new embedder with a random uid. */
-    public ClipImageEmbedder() { this(Identifiable.randomUID("ClipImageEmbedder")); }
+    public ClipImageEmbedder() {
+        this(Identifiable.randomUID("ClipImageEmbedder"));
+    }
 
     /**
      * An embedder with the given uid (ML persistence loads through this).
@@ -52,39 +55,62 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
         inputCol = new Param<>(uid, "inputCol", "the binary column of image bytes", String.class);
         outputCol = new Param<>(uid, "outputCol", "the array<float> column for the image embeddings", String.class);
         normalize = new BooleanParam(this, "normalize", "whether to L2-normalise the embeddings");
-        preprocess = new Param<>(uid, "preprocess", "the preprocessing to reproduce: openai (OpenAI's _transform) or hf (Hugging Face's CLIPImageProcessor)",
-                ParamValidators.inArray(new String[] {"openai", "hf"}), String.class);
+        preprocess = new Param<>(
+                uid,
+                "preprocess",
+                "the preprocessing to reproduce: openai (OpenAI's _transform) or hf (Hugging Face's CLIPImageProcessor)",
+                ParamValidators.inArray(new String[] {"openai", "hf"}),
+                String.class);
         setDefault(inputCol, "content");
         setDefault(outputCol, "image_embeds");
         setDefault(normalize, false);
         setDefault(preprocess, "openai");
     }
 
-    @Override ClipImageEmbedder self() { return this; }
+    @Override
+    ClipImageEmbedder self() {
+        return this;
+    }
 
     /** {@return the input column param} */
-    public Param<String> inputCol() { return inputCol; }
+    public Param<String> inputCol() {
+        return inputCol;
+    }
 
     /** {@return the output column param} */
-    public Param<String> outputCol() { return outputCol; }
+    public Param<String> outputCol() {
+        return outputCol;
+    }
 
     /** {@return the normalise param} */
-    public BooleanParam normalize() { return normalize; }
+    public BooleanParam normalize() {
+        return normalize;
+    }
 
     /** {@return the preprocessing param} */
-    public Param<String> preprocess() { return preprocess; }
+    public Param<String> preprocess() {
+        return preprocess;
+    }
 
     /** {@return the binary column} */
-    public String getInputCol() { return $(inputCol); }
+    public String getInputCol() {
+        return $(inputCol);
+    }
 
     /** {@return the output column} */
-    public String getOutputCol() { return $(outputCol); }
+    public String getOutputCol() {
+        return $(outputCol);
+    }
 
     /** {@return whether embeddings are L2-normalised} */
-    public boolean getNormalize() { return (Boolean) $(normalize); }
+    public boolean getNormalize() {
+        return (Boolean) $(normalize);
+    }
 
     /** {@return {@code openai} or {@code hf}} */
-    public String getPreprocess() { return $(preprocess); }
+    public String getPreprocess() {
+        return $(preprocess);
+    }
 
     /**
      * The binary column of image bytes (default {@code content}, binaryFile's).
@@ -131,7 +157,9 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
     }
 
     /** {@return the reader of saved embedders} */
-    public static MLReader<ClipImageEmbedder> read() { return READER.read(); }
+    public static MLReader<ClipImageEmbedder> read() {
+        return READER.read();
+    }
 
     /**
      * Loads an embedder saved with {@link #save(String)}.
@@ -139,9 +167,13 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
      * @param path where it was saved
      * @return the embedder
      */
-    public static ClipImageEmbedder load(String path) { return READER.load(path); }
+    public static ClipImageEmbedder load(String path) {
+        return READER.load(path);
+    }
 
-    static Preprocess preprocessOf(String name) { return name.equals("hf") ? Preprocess.HF : Preprocess.OPENAI; }
+    static Preprocess preprocessOf(String name) {
+        return name.equals("hf") ? Preprocess.HF : Preprocess.OPENAI;
+    }
 
     @Override
     void checkInput(StructType input) {
@@ -151,18 +183,26 @@ public final class ClipImageEmbedder extends ClipTransformer<ClipImageEmbedder> 
     @Override
     List<StructField> outputFields(StructType input) {
         List<StructField> out = new ArrayList<>();
-        out.add(DataTypes.createStructField(getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
+        out.add(DataTypes.createStructField(
+                getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), true));
         return out;
     }
 
     @Override
     BatchWork work(StructType input) {
-        return new Work(modelSpec(), preprocessOf(getPreprocess()), getNormalize(), column(input, "image", getInputCol(), DataTypes.BinaryType),
-                pathColumn(input), getInputCol());
+        return new Work(
+                modelSpec(),
+                preprocessOf(getPreprocess()),
+                getNormalize(),
+                column(input, "image", getInputCol(), DataTypes.BinaryType),
+                pathColumn(input),
+                getInputCol());
     }
 
     /** A batch's embeddings. */
-    private record Work(ModelSpec spec, Preprocess preprocess, boolean normalize, int imageAt, int pathAt, String column) implements BatchWork {
+    private record Work(
+            ModelSpec spec, Preprocess preprocess, boolean normalize, int imageAt, int pathAt, String column)
+            implements BatchWork {
         @Override
         public List<Result> run(List<Row> rows) {
             ImageEncoder enc = spec.imageEncoder(preprocess);

@@ -3,6 +3,7 @@ package sdclip.spark;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import org.apache.spark.ml.param.Param;
 import org.apache.spark.ml.param.ParamValidators;
 import org.apache.spark.ml.util.DefaultParamsReadable;
@@ -40,7 +41,9 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
     private final Param<String> preprocess;
 
     /** A new scorer with a random uid. */
-    public ClipScorer() { this(Identifiable.randomUID("ClipScorer")); }
+    public ClipScorer() {
+        this(Identifiable.randomUID("ClipScorer"));
+    }
 
     /**
      * A scorer with the given uid (ML persistence loads through this).
@@ -51,11 +54,19 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
         super(uid);
         imageCol = new Param<>(uid, "imageCol", "the binary column of image bytes", String.class);
         textCol = new Param<>(uid, "textCol", "the string column of captions", String.class);
-        textModel = new Param<>(uid, "textModel", "a checkpoint whose text tower encodes the captions through the model's text projection (optional)", String.class);
+        textModel = new Param<>(
+                uid,
+                "textModel",
+                "a checkpoint whose text tower encodes the captions through the model's text projection (optional)",
+                String.class);
         cosineCol = new Param<>(uid, "cosineCol", "the double column for the cosine", String.class);
         scoreCol = new Param<>(uid, "scoreCol", "the double column for CLIPScore, max(100 cos, 0)", String.class);
-        preprocess = new Param<>(uid, "preprocess", "the preprocessing to reproduce: openai (OpenAI's _transform) or hf (Hugging Face's CLIPImageProcessor)",
-                ParamValidators.inArray(new String[] {"openai", "hf"}), String.class);
+        preprocess = new Param<>(
+                uid,
+                "preprocess",
+                "the preprocessing to reproduce: openai (OpenAI's _transform) or hf (Hugging Face's CLIPImageProcessor)",
+                ParamValidators.inArray(new String[] {"openai", "hf"}),
+                String.class);
         setDefault(imageCol, "content");
         setDefault(textCol, "text");
         setDefault(cosineCol, "clip_cosine");
@@ -63,43 +74,70 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
         setDefault(preprocess, "openai");
     }
 
-    @Override ClipScorer self() { return this; }
+    @Override
+    ClipScorer self() {
+        return this;
+    }
 
     /** {@return the image column param} */
-    public Param<String> imageCol() { return imageCol; }
+    public Param<String> imageCol() {
+        return imageCol;
+    }
 
     /** {@return the caption column param} */
-    public Param<String> textCol() { return textCol; }
+    public Param<String> textCol() {
+        return textCol;
+    }
 
     /** {@return the text model param} */
-    public Param<String> textModel() { return textModel; }
+    public Param<String> textModel() {
+        return textModel;
+    }
 
     /** {@return the cosine column param} */
-    public Param<String> cosineCol() { return cosineCol; }
+    public Param<String> cosineCol() {
+        return cosineCol;
+    }
 
     /** {@return the score column param} */
-    public Param<String> scoreCol() { return scoreCol; }
+    public Param<String> scoreCol() {
+        return scoreCol;
+    }
 
     /** {@return the preprocessing param} */
-    public Param<String> preprocess() { return preprocess; }
+    public Param<String> preprocess() {
+        return preprocess;
+    }
 
     /** {@return the binary column} */
-    public String getImageCol() { return $(imageCol); }
+    public String getImageCol() {
+        return $(imageCol);
+    }
 
     /** {@return the caption column} */
-    public String getTextCol() { return $(textCol); }
+    public String getTextCol() {
+        return $(textCol);
+    }
 
     /** {@return the text model, or null for the CLIP model's own text tower} */
-    public String getTextModel() { return isDefined(textModel) ? $(textModel) : null; }
+    public String getTextModel() {
+        return isDefined(textModel) ? $(textModel) : null;
+    }
 
     /** {@return the cosine column} */
-    public String getCosineCol() { return $(cosineCol); }
+    public String getCosineCol() {
+        return $(cosineCol);
+    }
 
     /** {@return the score column} */
-    public String getScoreCol() { return $(scoreCol); }
+    public String getScoreCol() {
+        return $(scoreCol);
+    }
 
     /** {@return {@code openai} or {@code hf}} */
-    public String getPreprocess() { return $(preprocess); }
+    public String getPreprocess() {
+        return $(preprocess);
+    }
 
     /**
      * The binary column of image bytes (default {@code content}, binaryFile's).
@@ -169,7 +207,9 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
     }
 
     /** {@return the reader of saved scorers} */
-    public static MLReader<ClipScorer> read() { return READER.read(); }
+    public static MLReader<ClipScorer> read() {
+        return READER.read();
+    }
 
     /**
      * Loads a scorer saved with {@link #save(String)}.
@@ -177,7 +217,9 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
      * @param path where it was saved
      * @return the scorer
      */
-    public static ClipScorer load(String path) { return READER.load(path); }
+    public static ClipScorer load(String path) {
+        return READER.load(path);
+    }
 
     @Override
     void checkInput(StructType input) {
@@ -188,20 +230,35 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
 
     @Override
     List<StructField> outputFields(StructType input) {
-        return List.of(DataTypes.createStructField(getCosineCol(), DataTypes.DoubleType, true),
+        return List.of(
+                DataTypes.createStructField(getCosineCol(), DataTypes.DoubleType, true),
                 DataTypes.createStructField(getScoreCol(), DataTypes.DoubleType, true));
     }
 
     @Override
     BatchWork work(StructType input) {
-        return new Work(modelSpec(), getTextModel(), ClipImageEmbedder.preprocessOf(getPreprocess()),
-                column(input, "image", getImageCol(), DataTypes.BinaryType), pathColumn(input), getImageCol(),
-                column(input, "text", getTextCol(), DataTypes.StringType), getTextCol());
+        return new Work(
+                modelSpec(),
+                getTextModel(),
+                ClipImageEmbedder.preprocessOf(getPreprocess()),
+                column(input, "image", getImageCol(), DataTypes.BinaryType),
+                pathColumn(input),
+                getImageCol(),
+                column(input, "text", getTextCol(), DataTypes.StringType),
+                getTextCol());
     }
 
     /** A batch's scores. */
-    private record Work(ModelSpec spec, String textModel, Preprocess preprocess, int imageAt, int pathAt, String imageColumn, int textAt,
-                        String textColumn) implements BatchWork {
+    private record Work(
+            ModelSpec spec,
+            String textModel,
+            Preprocess preprocess,
+            int imageAt,
+            int pathAt,
+            String imageColumn,
+            int textAt,
+            String textColumn)
+            implements BatchWork {
         @Override
         public List<Result> run(List<Row> rows) {
             ImageEncoder images = spec.imageEncoder(preprocess);
@@ -216,13 +273,16 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
             for (int r = 0; r < rows.size(); r++) {
                 float[] x = t.values()[r], y = i.embeds()[r];
                 if (x == null || y == null) {
-                    String error = i.errors()[r] == null ? t.errors()[r] : t.errors()[r] == null ? i.errors()[r] : i.errors()[r] + "; " + t.errors()[r];
+                    String error = i.errors()[r] == null
+                            ? t.errors()[r]
+                            : t.errors()[r] == null ? i.errors()[r] : i.errors()[r] + "; " + t.errors()[r];
                     out.add(new Result(new Object[] {null, null}, error));
                     continue;
                 }
                 if (x.length != y.length) {
-                    throw new IllegalArgumentException("text embeddings have " + x.length + " values but " + spec.model() + "'s image embeddings " + y.length
-                            + "; the text tower must go through the CLIP model's text projection");
+                    throw new IllegalArgumentException(
+                            "text embeddings have " + x.length + " values but " + spec.model() + "'s image embeddings "
+                                    + y.length + "; the text tower must go through the CLIP model's text projection");
                 }
                 double cos = ClipScore.cosine(x, 0, y, 0, x.length);
                 out.add(new Result(new Object[] {cos, ClipScore.CLIPSCORE.pair(cos)}, null));

@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import org.apache.spark.ml.param.BooleanParam;
 import org.apache.spark.ml.param.IntParam;
 import org.apache.spark.ml.param.Param;
@@ -49,7 +50,9 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     private final Param<String> embeddings;
 
     /** A new embedder with a random uid. */
-    public ClipTextEmbedder() { this(Identifiable.randomUID("ClipTextEmbedder")); }
+    public ClipTextEmbedder() {
+        this(Identifiable.randomUID("ClipTextEmbedder"));
+    }
 
     /**
      * An embedder with the given uid (ML persistence loads through this).
@@ -59,14 +62,31 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     public ClipTextEmbedder(String uid) {
         super(uid);
         inputCol = new Param<>(uid, "inputCol", "the string column of texts", String.class);
-        outputCol = new Param<>(uid, "outputCol", "the array<float> output column (default: the output's name)", String.class);
-        output = new Param<>(uid, "output", "what to compute: text_embeds, pooled_output or conditioning",
-                ParamValidators.inArray(new String[] {"text_embeds", "pooled_output", "conditioning"}), String.class);
+        outputCol = new Param<>(
+                uid, "outputCol", "the array<float> output column (default: the output's name)", String.class);
+        output = new Param<>(
+                uid,
+                "output",
+                "what to compute: text_embeds, pooled_output or conditioning",
+                ParamValidators.inArray(new String[] {"text_embeds", "pooled_output", "conditioning"}),
+                String.class);
         normalize = new BooleanParam(this, "normalize", "whether to L2-normalise text_embeds or pooled_output");
-        syntax = new Param<>(uid, "syntax", "how prompts are read: plain (CLIP), a1111 or comfy",
-                ParamValidators.inArray(new String[] {"plain", "a1111", "comfy"}), String.class);
-        clipSkip = new IntParam(this, "clipSkip", "the conditioning's layer, counted from the end as --clip-skip; 0 for the family's default", ParamValidators.gtEq(0));
-        embeddings = new Param<>(uid, "embeddings", "textual inversion embeddings: a file or a folder of them (needs the a1111 or comfy syntax)", String.class);
+        syntax = new Param<>(
+                uid,
+                "syntax",
+                "how prompts are read: plain (CLIP), a1111 or comfy",
+                ParamValidators.inArray(new String[] {"plain", "a1111", "comfy"}),
+                String.class);
+        clipSkip = new IntParam(
+                this,
+                "clipSkip",
+                "the conditioning's layer, counted from the end as --clip-skip; 0 for the family's default",
+                ParamValidators.gtEq(0));
+        embeddings = new Param<>(
+                uid,
+                "embeddings",
+                "textual inversion embeddings: a file or a folder of them (needs the a1111 or comfy syntax)",
+                String.class);
         setDefault(inputCol, "text");
         setDefault(output, "text_embeds");
         setDefault(normalize, false);
@@ -74,49 +94,80 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
         setDefault(clipSkip, 0);
     }
 
-    @Override ClipTextEmbedder self() { return this; }
+    @Override
+    ClipTextEmbedder self() {
+        return this;
+    }
 
     /** {@return the input column param} */
-    public Param<String> inputCol() { return inputCol; }
+    public Param<String> inputCol() {
+        return inputCol;
+    }
 
     /** {@return the output column param} */
-    public Param<String> outputCol() { return outputCol; }
+    public Param<String> outputCol() {
+        return outputCol;
+    }
 
     /** {@return the output param} */
-    public Param<String> output() { return output; }
+    public Param<String> output() {
+        return output;
+    }
 
     /** {@return the normalise param} */
-    public BooleanParam normalize() { return normalize; }
+    public BooleanParam normalize() {
+        return normalize;
+    }
 
     /** {@return the syntax param} */
-    public Param<String> syntax() { return syntax; }
+    public Param<String> syntax() {
+        return syntax;
+    }
 
     /** {@return the clip skip param} */
-    public IntParam clipSkip() { return clipSkip; }
+    public IntParam clipSkip() {
+        return clipSkip;
+    }
 
     /** {@return the embeddings param} */
-    public Param<String> embeddings() { return embeddings; }
+    public Param<String> embeddings() {
+        return embeddings;
+    }
 
     /** {@return the string column} */
-    public String getInputCol() { return $(inputCol); }
+    public String getInputCol() {
+        return $(inputCol);
+    }
 
     /** {@return the output column: as set, else the output's name} */
-    public String getOutputCol() { return isDefined(outputCol) ? $(outputCol) : getOutput(); }
+    public String getOutputCol() {
+        return isDefined(outputCol) ? $(outputCol) : getOutput();
+    }
 
     /** {@return {@code text_embeds}, {@code pooled_output} or {@code conditioning}} */
-    public String getOutput() { return $(output); }
+    public String getOutput() {
+        return $(output);
+    }
 
     /** {@return whether outputs are L2-normalised} */
-    public boolean getNormalize() { return (Boolean) $(normalize); }
+    public boolean getNormalize() {
+        return (Boolean) $(normalize);
+    }
 
     /** {@return {@code plain}, {@code a1111} or {@code comfy}} */
-    public String getSyntax() { return $(syntax); }
+    public String getSyntax() {
+        return $(syntax);
+    }
 
     /** {@return the clip skip, 0 for the family's default} */
-    public int getClipSkip() { return (Integer) $(clipSkip); }
+    public int getClipSkip() {
+        return (Integer) $(clipSkip);
+    }
 
     /** {@return the embeddings file or folder, or null} */
-    public String getEmbeddings() { return isDefined(embeddings) ? $(embeddings) : null; }
+    public String getEmbeddings() {
+        return isDefined(embeddings) ? $(embeddings) : null;
+    }
 
     /**
      * The string column (default {@code text}).
@@ -197,7 +248,9 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     }
 
     /** {@return the reader of saved embedders} */
-    public static MLReader<ClipTextEmbedder> read() { return READER.read(); }
+    public static MLReader<ClipTextEmbedder> read() {
+        return READER.read();
+    }
 
     /**
      * Loads an embedder saved with {@link #save(String)}.
@@ -205,14 +258,19 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
      * @param path where it was saved
      * @return the embedder
      */
-    public static ClipTextEmbedder load(String path) { return READER.load(path); }
+    public static ClipTextEmbedder load(String path) {
+        return READER.load(path);
+    }
 
     @Override
     void checkInput(StructType input) {
         column(input, "text", getInputCol(), DataTypes.StringType);
-        if (getNormalize() && getOutput().equals("conditioning")) throw new IllegalArgumentException("normalize applies to text_embeds and pooled_output, not the conditioning");
+        if (getNormalize() && getOutput().equals("conditioning"))
+            throw new IllegalArgumentException(
+                    "normalize applies to text_embeds and pooled_output, not the conditioning");
         if (getEmbeddings() != null) {
-            if (getSyntax().equals("plain")) throw new IllegalArgumentException("textual inversion embeddings need the a1111 or comfy syntax");
+            if (getSyntax().equals("plain"))
+                throw new IllegalArgumentException("textual inversion embeddings need the a1111 or comfy syntax");
             ModelSpec.checkLocation("embeddings", getEmbeddings());
         }
     }
@@ -228,7 +286,8 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
         }
         Metadata m = meta.build();
         List<StructField> out = new ArrayList<>();
-        out.add(DataTypes.createStructField(getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), true, m));
+        out.add(DataTypes.createStructField(
+                getOutputCol(), DataTypes.createArrayType(DataTypes.FloatType, false), true, m));
         return out;
     }
 
@@ -238,7 +297,9 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
             var path = ModelSpec.path(getModel());
             if (!Files.exists(path)) return 0;
             try (Checkpoint c = Checkpoint.open(path, getHeads())) {
-                return c.encoders().size() == 1 ? c.encoders().getFirst().config().width() : 0;
+                return c.encoders().size() == 1
+                        ? c.encoders().getFirst().config().width()
+                        : 0;
             }
         } catch (IOException | RuntimeException e) {
             return 0; // the executors report what is wrong with the model
@@ -252,13 +313,28 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
             case "conditioning" -> TextOutput.CONDITIONING;
             default -> TextOutput.TEXT_EMBEDS;
         };
-        return new Work(modelSpec(), out, getClipSkip(), PromptSyntax.valueOf(getSyntax().toUpperCase(Locale.ROOT)), getEmbeddings(), getNormalize(),
-                column(input, "text", getInputCol(), DataTypes.StringType), getInputCol());
+        return new Work(
+                modelSpec(),
+                out,
+                getClipSkip(),
+                PromptSyntax.valueOf(getSyntax().toUpperCase(Locale.ROOT)),
+                getEmbeddings(),
+                getNormalize(),
+                column(input, "text", getInputCol(), DataTypes.StringType),
+                getInputCol());
     }
 
     /** A batch's outputs. */
-    private record Work(ModelSpec spec, TextOutput output, int clipSkip, PromptSyntax syntax, String embeddings, boolean normalize, int textAt,
-                        String column) implements BatchWork {
+    private record Work(
+            ModelSpec spec,
+            TextOutput output,
+            int clipSkip,
+            PromptSyntax syntax,
+            String embeddings,
+            boolean normalize,
+            int textAt,
+            String column)
+            implements BatchWork {
         @Override
         public List<Result> run(List<Row> rows) {
             TextEncoder enc = spec.textEncoder(null);

@@ -3,6 +3,7 @@ package sdclip.spark;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.ml.Transformer;
 import org.apache.spark.ml.param.IntArrayParam;
@@ -32,8 +33,8 @@ import org.apache.spark.sql.types.StructType;
  *
  * @param <T> the concrete transformer, which the setters return
  */
-public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> extends Transformer implements DefaultParamsWritable
-        permits ClipImageEmbedder, ClipTextEmbedder, ClipScorer {
+public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> extends Transformer
+        implements DefaultParamsWritable permits ClipImageEmbedder, ClipTextEmbedder, ClipScorer {
     private static final long serialVersionUID = 1L;
 
     private final String uid;
@@ -52,65 +53,123 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
      */
     ClipTransformer(String uid) {
         this.uid = uid;
-        model = new Param<>(uid, "model", "the model: a local path (file or folder) or a file: URI, the same on every executor", String.class);
-        tokenizer = new Param<>(uid, "tokenizer", "the vocabulary (bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json and merges.txt); default: the model's own, else $SDCLIP_TOKENIZER", String.class);
-        heads = new IntArrayParam(this, "heads", "attention heads of each text encoder, for checkpoints without a config (default: config.json, else width / 64)");
-        visionHeads = new IntParam(this, "visionHeads", "attention heads of the vision tower, 0 to infer (config.json, else width / 64)", ParamValidators.gtEq(0));
-        batchSize = new IntParam(this, "batchSize", "rows per batch: how many rows a task holds and encodes at a time", ParamValidators.gtEq(1));
-        threads = new IntParam(this, "threads", "CPU threads of the model on each executor, 0 for the executor's cores (spark.executor.cores, the N of local[N], else every processor)", ParamValidators.gtEq(0));
-        errorCol = new Param<>(uid, "errorCol", "the column for each row's error: null, or one line saying why the row has no result", String.class);
+        model = new Param<>(
+                uid,
+                "model",
+                "the model: a local path (file or folder) or a file: URI, the same on every executor",
+                String.class);
+        tokenizer = new Param<>(
+                uid,
+                "tokenizer",
+                "the vocabulary (bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json and merges.txt); default: the model's own, else $SDCLIP_TOKENIZER",
+                String.class);
+        heads = new IntArrayParam(
+                this,
+                "heads",
+                "attention heads of each text encoder, for checkpoints without a config (default: config.json, else width / 64)");
+        visionHeads = new IntParam(
+                this,
+                "visionHeads",
+                "attention heads of the vision tower, 0 to infer (config.json, else width / 64)",
+                ParamValidators.gtEq(0));
+        batchSize = new IntParam(
+                this,
+                "batchSize",
+                "rows per batch: how many rows a task holds and encodes at a time",
+                ParamValidators.gtEq(1));
+        threads = new IntParam(
+                this,
+                "threads",
+                "CPU threads of the model on each executor, 0 for the executor's cores (spark.executor.cores, the N of local[N], else every processor)",
+                ParamValidators.gtEq(0));
+        errorCol = new Param<>(
+                uid,
+                "errorCol",
+                "the column for each row's error: null, or one line saying why the row has no result",
+                String.class);
         setDefault(visionHeads, 0);
         setDefault(batchSize, 16);
         setDefault(threads, 0);
         setDefault(errorCol, "error");
     }
 
-    @Override public String uid() { return uid; }
+    @Override
+    public String uid() {
+        return uid;
+    }
 
     /** {@return this, as the concrete type the setters return} */
     abstract T self();
 
     /** {@return the model param} */
-    public Param<String> model() { return model; }
+    public Param<String> model() {
+        return model;
+    }
 
     /** {@return the tokenizer param} */
-    public Param<String> tokenizer() { return tokenizer; }
+    public Param<String> tokenizer() {
+        return tokenizer;
+    }
 
     /** {@return the text heads param} */
-    public IntArrayParam heads() { return heads; }
+    public IntArrayParam heads() {
+        return heads;
+    }
 
     /** {@return the vision heads param} */
-    public IntParam visionHeads() { return visionHeads; }
+    public IntParam visionHeads() {
+        return visionHeads;
+    }
 
     /** {@return the batch size param} */
-    public IntParam batchSize() { return batchSize; }
+    public IntParam batchSize() {
+        return batchSize;
+    }
 
     /** {@return the threads param} */
-    public IntParam threads() { return threads; }
+    public IntParam threads() {
+        return threads;
+    }
 
     /** {@return the error column param} */
-    public Param<String> errorCol() { return errorCol; }
+    public Param<String> errorCol() {
+        return errorCol;
+    }
 
     /** {@return the model, as set} */
-    public String getModel() { return $(model); }
+    public String getModel() {
+        return $(model);
+    }
 
     /** {@return the tokenizer, or null for the model's own} */
-    public String getTokenizer() { return isDefined(tokenizer) ? $(tokenizer) : null; }
+    public String getTokenizer() {
+        return isDefined(tokenizer) ? $(tokenizer) : null;
+    }
 
     /** {@return the text heads, or null to infer} */
-    public int[] getHeads() { return isDefined(heads) ? $(heads).clone() : null; }
+    public int[] getHeads() {
+        return isDefined(heads) ? $(heads).clone() : null;
+    }
 
     /** {@return the vision heads, 0 to infer} */
-    public int getVisionHeads() { return (Integer) $(visionHeads); }
+    public int getVisionHeads() {
+        return (Integer) $(visionHeads);
+    }
 
     /** {@return rows per batch} */
-    public int getBatchSize() { return (Integer) $(batchSize); }
+    public int getBatchSize() {
+        return (Integer) $(batchSize);
+    }
 
     /** {@return CPU threads per executor, 0 for its cores} */
-    public int getThreads() { return (Integer) $(threads); }
+    public int getThreads() {
+        return (Integer) $(threads);
+    }
 
     /** {@return the error column} */
-    public String getErrorCol() { return $(errorCol); }
+    public String getErrorCol() {
+        return $(errorCol);
+    }
 
     /**
      * The model (as {@code score --model} takes it): a local path to a file or folder, or a
@@ -141,7 +200,9 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
      * @param value heads of text encoder 1
      * @return this
      */
-    public T setHeads(int value) { return setHeads(new int[] {value}); }
+    public T setHeads(int value) {
+        return setHeads(new int[] {value});
+    }
 
     /**
      * Attention heads of each text encoder, as {@code --heads N,N} (SDXL's two).
@@ -203,7 +264,8 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
 
     /** {@return how to open the model on an executor: the params, checked for form (not for existence: executors read it)} */
     ModelSpec modelSpec() {
-        if (!isDefined(model)) throw new IllegalArgumentException(getClass().getSimpleName() + " " + uid + ": no model (call setModel)");
+        if (!isDefined(model))
+            throw new IllegalArgumentException(getClass().getSimpleName() + " " + uid + ": no model (call setModel)");
         ModelSpec.checkLocation("model", getModel());
         if (getTokenizer() != null) ModelSpec.checkLocation("tokenizer", getTokenizer());
         return new ModelSpec(getModel(), getTokenizer(), getHeads(), getVisionHeads(), getThreads());
@@ -225,14 +287,17 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
         List<String> names = Arrays.asList(schema.fieldNames());
         StructType out = schema;
         for (StructField f : outputFields(schema)) {
-            if (names.contains(f.name())) throw new IllegalArgumentException("output column " + f.name() + " already exists in the input; choose another name");
+            if (names.contains(f.name()))
+                throw new IllegalArgumentException(
+                        "output column " + f.name() + " already exists in the input; choose another name");
             out = out.add(f);
         }
         String error = getErrorCol();
         int at = names.indexOf(error);
         if (at < 0) return out.add(DataTypes.createStructField(error, DataTypes.StringType, true));
         if (!schema.fields()[at].dataType().equals(DataTypes.StringType)) {
-            throw new IllegalArgumentException("error column " + error + " exists in the input as " + schema.fields()[at].dataType().simpleString() + ", not string; choose another name");
+            throw new IllegalArgumentException("error column " + error + " exists in the input as "
+                    + schema.fields()[at].dataType().simpleString() + ", not string; choose another name");
         }
         return out;
     }
@@ -245,7 +310,8 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
         int errorAt = Arrays.asList(input.fieldNames()).indexOf(getErrorCol());
         MapPartitionsFunction<Row, Row> f = new Batches(work(input), batch, input.size(), output.size(), errorAt);
         Dataset<Row> out = dataset.toDF().mapPartitions(f, Encoders.row(output));
-        // The encoder's schema drops column metadata: put back the input's, and the outputs' (the conditioning's layout).
+        // The encoder's schema drops column metadata: put back the input's, and the outputs' (the conditioning's
+        // layout).
         for (StructField field : output.fields()) {
             if (!field.metadata().equals(Metadata.empty())) out = out.withMetadata(field.name(), field.metadata());
         }
@@ -253,20 +319,25 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
     }
 
     @Override
-    public Transformer copy(ParamMap extra) { return defaultCopy(extra); }
+    public Transformer copy(ParamMap extra) {
+        return defaultCopy(extra);
+    }
 
     /** The index of {@code name} in {@code schema}, of one of {@code types}, or why not. */
     static int column(StructType schema, String what, String name, DataType... types) {
         List<String> names = Arrays.asList(schema.fieldNames());
         int at = names.indexOf(name);
-        if (at < 0) throw new IllegalArgumentException(what + " column " + name + " is not in the input (columns: " + String.join(", ", names) + ")");
+        if (at < 0)
+            throw new IllegalArgumentException(
+                    what + " column " + name + " is not in the input (columns: " + String.join(", ", names) + ")");
         DataType type = schema.fields()[at].dataType();
         List<String> wanted = new ArrayList<>();
         for (DataType t : types) {
             if (t.equals(type)) return at;
             wanted.add(t.simpleString());
         }
-        throw new IllegalArgumentException(what + " column " + name + " is " + type.simpleString() + ", not " + String.join(" or ", wanted));
+        throw new IllegalArgumentException(
+                what + " column " + name + " is " + type.simpleString() + ", not " + String.join(" or ", wanted));
     }
 
     /** What messages call row images: the {@code path} column of Spark's binaryFile source when there is one, else -1. */

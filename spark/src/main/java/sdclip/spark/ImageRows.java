@@ -2,6 +2,7 @@ package sdclip.spark;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import org.apache.spark.sql.Row;
 import sdclip.engine.SdclipException;
 import sdclip.model.ImageEncoder;
@@ -50,23 +51,28 @@ final class ImageRows {
         return new Embedded(embeds, errors);
     }
 
-    private static void encode(ImageEncoder enc, List<Integer> rows, List<float[]> pixels, float[][] embeds, String[] errors) {
+    private static void encode(
+            ImageEncoder enc, List<Integer> rows, List<float[]> pixels, float[][] embeds, String[] errors) {
         if (rows.isEmpty()) return;
         int per = pixels.getFirst().length;
         float[] all = new float[rows.size() * per];
         for (int i = 0; i < rows.size(); i++) System.arraycopy(pixels.get(i), 0, all, i * per, per);
         float[] out;
         try {
-            out = enc.encode(all, ImageRequest.of(ImageOutput.IMAGE_EMBEDS)).imageEmbeds().floats();
+            out = enc.encode(all, ImageRequest.of(ImageOutput.IMAGE_EMBEDS))
+                    .imageEmbeds()
+                    .floats();
         } catch (SdclipException e) {
             if (rows.size() == 1) {
                 errors[rows.getFirst()] = RowErrors.message(e);
             } else {
-                for (int i = 0; i < rows.size(); i++) encode(enc, List.of(rows.get(i)), List.of(pixels.get(i)), embeds, errors);
+                for (int i = 0; i < rows.size(); i++)
+                    encode(enc, List.of(rows.get(i)), List.of(pixels.get(i)), embeds, errors);
             }
             return;
         }
         int p = out.length / rows.size();
-        for (int i = 0; i < rows.size(); i++) embeds[rows.get(i)] = java.util.Arrays.copyOfRange(out, i * p, (i + 1) * p);
+        for (int i = 0; i < rows.size(); i++)
+            embeds[rows.get(i)] = java.util.Arrays.copyOfRange(out, i * p, (i + 1) * p);
     }
 }

@@ -51,7 +51,9 @@ final class ModelCache {
     private static final Map<Object, AtomicInteger> OPENS = new ConcurrentHashMap<>();
 
     static {
-        Runtime.getRuntime().addShutdownHook(Thread.ofPlatform().name("sdclip-model-cache-close").unstarted(ModelCache::closeAll));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        Thread.ofPlatform().name("sdclip-model-cache-close").unstarted(ModelCache::closeAll));
     }
 
     /**
@@ -77,7 +79,9 @@ final class ModelCache {
     }
 
     /** {@return every key this JVM has opened a model for} */
-    static List<Object> keys() { return new ArrayList<>(OPENS.keySet()); }
+    static List<Object> keys() {
+        return new ArrayList<>(OPENS.keySet());
+    }
 
     /** Closes every model (at JVM shutdown). */
     static void closeAll() {

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.Arrays;
 import java.util.regex.Pattern;
+
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import sdclip.model.ImageEncoder;
@@ -40,8 +41,9 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
         if (location == null || location.isBlank()) throw new IllegalArgumentException("the " + what + " is empty");
         var m = SCHEME.matcher(location);
         if (m.matches() && !m.group(1).equalsIgnoreCase("file")) {
-            throw new IllegalArgumentException("the " + what + " " + location + ": only local paths and file: URIs are read so far (not "
-                    + m.group(1) + ":); copy it to the same local path on every executor");
+            throw new IllegalArgumentException(
+                    "the " + what + " " + location + ": only local paths and file: URIs are read so far (not "
+                            + m.group(1) + ":); copy it to the same local path on every executor");
         }
     }
 
@@ -52,7 +54,8 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
             try {
                 return Path.of(new URI(location));
             } catch (URISyntaxException | IllegalArgumentException e) {
-                throw new IllegalArgumentException(location + ": not a file: URI sdclip can read (" + e.getMessage() + ")", e);
+                throw new IllegalArgumentException(
+                        location + ": not a file: URI sdclip can read (" + e.getMessage() + ")", e);
             }
         }
         return Path.of(location);
@@ -70,13 +73,16 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
             try {
                 Path real = p.toRealPath();
                 BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);
-                return new FileId(real.toString(), a.size(), a.lastModifiedTime().toMillis());
+                return new FileId(
+                        real.toString(), a.size(), a.lastModifiedTime().toMillis());
             } catch (IOException e) {
                 return new FileId(p.toAbsolutePath().toString(), -1, -1);
             }
         }
 
-        Path local() { return Path.of(path); }
+        Path local() {
+            return Path.of(path);
+        }
     }
 
     /** What a vision tower is opened with: the cache key. */
@@ -89,11 +95,15 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
     ImageEncoder imageEncoder(Preprocess preprocess) {
         ImageKey key = new ImageKey(FileId.of(model), visionHeads, preprocess, executorThreads());
         return ModelCache.get(key, () -> {
-            ImageEncoder.Options o = ImageEncoder.Options.defaults().withVisionHeads(key.visionHeads()).withThreads(key.threads()).withPreprocess(key.preprocess());
+            ImageEncoder.Options o = ImageEncoder.Options.defaults()
+                    .withVisionHeads(key.visionHeads())
+                    .withThreads(key.threads())
+                    .withPreprocess(key.preprocess());
             ImageEncoder enc = ImageEncoder.open(key.model().local(), o);
             if (!enc.config().hasProjection()) {
                 enc.close();
-                throw new IllegalArgumentException(key.model().path() + ": its vision tower has no visual projection, so it gives no image embeddings");
+                throw new IllegalArgumentException(key.model().path()
+                        + ": its vision tower has no visual projection, so it gives no image embeddings");
             }
             return enc;
         });
@@ -106,12 +116,20 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
      */
     TextEncoder textEncoder(String textModel) {
         FileId tower = FileId.of(textModel != null ? textModel : model);
-        TextKey key = new TextKey(tower, textModel != null ? FileId.of(model) : null, FileId.of(tokenizer),
-                heads == null ? null : Arrays.toString(heads), executorThreads());
+        TextKey key = new TextKey(
+                tower,
+                textModel != null ? FileId.of(model) : null,
+                FileId.of(tokenizer),
+                heads == null ? null : Arrays.toString(heads),
+                executorThreads());
         return ModelCache.get(key, () -> {
-            TextEncoder.Options o = TextEncoder.Options.defaults().withThreads(key.threads()).withHeads(heads)
-                    .withTokenizer(key.tokenizer() == null ? null : key.tokenizer().local())
-                    .withProjection(key.projection() == null ? null : key.projection().local());
+            TextEncoder.Options o = TextEncoder.Options.defaults()
+                    .withThreads(key.threads())
+                    .withHeads(heads)
+                    .withTokenizer(
+                            key.tokenizer() == null ? null : key.tokenizer().local())
+                    .withProjection(
+                            key.projection() == null ? null : key.projection().local());
             TextEncoder enc = TextEncoder.open(tower.local(), o);
             try {
                 for (int n = 1; n <= enc.configs().size(); n++) enc.tokenizer(n);
@@ -138,7 +156,9 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
         return cores > 0 ? Math.min(cores, processors) : processors;
     }
 
-    @Override public String toString() {
-        return "ModelSpec[model=" + model + ", tokenizer=" + tokenizer + ", heads=" + Arrays.toString(heads) + ", visionHeads=" + visionHeads + ", threads=" + threads + "]";
+    @Override
+    public String toString() {
+        return "ModelSpec[model=" + model + ", tokenizer=" + tokenizer + ", heads=" + Arrays.toString(heads)
+                + ", visionHeads=" + visionHeads + ", threads=" + threads + "]";
     }
 }

@@ -17,5 +17,4 @@ final class RowErrors {
         String m = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         return m.replaceAll("\\s*[\\r\\n]+\\s*", " ").strip();
     }
-
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
 import org.apache.spark.sql.Row;
 import sdclip.engine.SdclipException;
 import sdclip.model.EncodeRequest;
@@ -33,7 +34,14 @@ final class TextRows {
      * @param output  the tensor to take: {@code text_embeds}, {@code pooled_output} or {@code conditioning}
      * @param model   what to call the model when it lacks the output
      */
-    static Encoded encode(TextEncoder enc, List<Row> rows, int textAt, String column, EncodeRequest request, String output, String model) {
+    static Encoded encode(
+            TextEncoder enc,
+            List<Row> rows,
+            int textAt,
+            String column,
+            EncodeRequest request,
+            String output,
+            String model) {
         int n = rows.size();
         float[][] values = new float[n][];
         String[] errors = new String[n];
@@ -51,8 +59,16 @@ final class TextRows {
         return new Encoded(values, errors);
     }
 
-    private static void encode(TextEncoder enc, List<Integer> rows, List<String> prompts, EncodeRequest request, String output, String model,
-                               String column, float[][] values, String[] errors) {
+    private static void encode(
+            TextEncoder enc,
+            List<Integer> rows,
+            List<String> prompts,
+            EncodeRequest request,
+            String output,
+            String model,
+            String column,
+            float[][] values,
+            String[] errors) {
         if (rows.isEmpty()) return;
         Encoding e;
         try {
@@ -61,18 +77,31 @@ final class TextRows {
             if (rows.size() == 1) {
                 errors[rows.getFirst()] = column + ": " + RowErrors.message(ex);
             } else {
-                for (int i = 0; i < rows.size(); i++) encode(enc, List.of(rows.get(i)), List.of(prompts.get(i)), request, output, model, column, values, errors);
+                for (int i = 0; i < rows.size(); i++)
+                    encode(
+                            enc,
+                            List.of(rows.get(i)),
+                            List.of(prompts.get(i)),
+                            request,
+                            output,
+                            model,
+                            column,
+                            values,
+                            errors);
             }
             return;
         }
         if (!e.has(output)) {
-            throw new IllegalArgumentException(model + ": gives no " + output + (output.equals("text_embeds") ? " (its text encoder has no text projection)" : ""));
+            throw new IllegalArgumentException(model + ": gives no " + output
+                    + (output.equals("text_embeds") ? " (its text encoder has no text projection)" : ""));
         }
         HostTensor t = e.get(output);
         long[] shape = t.shape();
         int per = (int) (t.size() / shape[0]);
         float[] all = t.floats();
-        long[] chunks = e.has("chunks") && output.equals("conditioning") ? e.get("chunks").longs() : null;
+        long[] chunks = e.has("chunks") && output.equals("conditioning")
+                ? e.get("chunks").longs()
+                : null;
         int chunkWidth = chunks == null ? per : (int) (per / shape[1]) * CHUNK; // floats per chunk: 77 x D
         for (int i = 0; i < rows.size(); i++) {
             int length = chunks == null ? per : (int) Math.max(chunks[i], 1) * chunkWidth;

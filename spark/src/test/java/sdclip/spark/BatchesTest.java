@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.types.DataTypes;
@@ -29,16 +30,26 @@ class BatchesTest {
         final int n;
         int pulled;
 
-        Counting(int n) { this.n = n; }
+        Counting(int n) {
+            this.n = n;
+        }
 
-        @Override public boolean hasNext() { return pulled < n; }
+        @Override
+        public boolean hasNext() {
+            return pulled < n;
+        }
 
-        @Override public Row next() { return RowFactory.create(pulled++); }
+        @Override
+        public Row next() {
+            return RowFactory.create(pulled++);
+        }
     }
 
     private static List<BatchWork.Result> echo(List<Row> rows) {
         List<BatchWork.Result> out = new ArrayList<>();
-        for (Row r : rows) out.add(new BatchWork.Result(new Object[] {r.getInt(0) * 10}, r.getInt(0) % 3 == 0 ? "bad " + r.getInt(0) : null));
+        for (Row r : rows)
+            out.add(new BatchWork.Result(
+                    new Object[] {r.getInt(0) * 10}, r.getInt(0) % 3 == 0 ? "bad " + r.getInt(0) : null));
         return out;
     }
 
@@ -68,7 +79,11 @@ class BatchesTest {
 
     @Test
     void anEarlierErrorColumnIsKeptAndAppendedTo() {
-        List<Row> in = List.of(RowFactory.create(1, null), RowFactory.create(3, null), RowFactory.create(4, "earlier"), RowFactory.create(6, "earlier"));
+        List<Row> in = List.of(
+                RowFactory.create(1, null),
+                RowFactory.create(3, null),
+                RowFactory.create(4, "earlier"),
+                RowFactory.create(6, "earlier"));
         List<Row> out = new ArrayList<>();
         new Batches(BatchesTest::echo, 3, 2, 3, 1).call(in.iterator()).forEachRemaining(out::add);
         assertNull(out.get(0).get(1));
@@ -80,8 +95,15 @@ class BatchesTest {
 
     @Test
     void aTaskCarriesParamsNotTheModel() throws IOException {
-        StructType schema = new StructType().add("path", DataTypes.StringType).add("content", DataTypes.BinaryType).add("text", DataTypes.StringType);
-        ClipScorer scorer = new ClipScorer().setModel(Fixtures.clip()).setTextModel(Fixtures.sd15()).setTokenizer(Fixtures.vocabulary()).setHeads(4);
+        StructType schema = new StructType()
+                .add("path", DataTypes.StringType)
+                .add("content", DataTypes.BinaryType)
+                .add("text", DataTypes.StringType);
+        ClipScorer scorer = new ClipScorer()
+                .setModel(Fixtures.clip())
+                .setTextModel(Fixtures.sd15())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4);
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         try (ObjectOutputStream out = new ObjectOutputStream(bytes)) {
             out.writeObject(new Batches(scorer.work(schema), 16, 3, 6, -1));
@@ -95,10 +117,13 @@ class BatchesTest {
         assertEquals(Path.of("/models/clip.safetensors"), ModelSpec.path("file:/models/clip.safetensors"));
         assertEquals(Path.of("models/clip.safetensors"), ModelSpec.path("models/clip.safetensors"));
         for (String remote : List.of("hdfs://nn:8020/models/clip.safetensors", "s3a://bucket/clip.safetensors")) {
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> new ClipImageEmbedder().setModel(remote).modelSpec());
+            IllegalArgumentException e = assertThrows(
+                    IllegalArgumentException.class,
+                    () -> new ClipImageEmbedder().setModel(remote).modelSpec());
             assertTrue(e.getMessage().contains("only local paths and file: URIs"), e.getMessage());
         }
-        IllegalArgumentException none = assertThrows(IllegalArgumentException.class, () -> new ClipImageEmbedder().modelSpec());
+        IllegalArgumentException none =
+                assertThrows(IllegalArgumentException.class, () -> new ClipImageEmbedder().modelSpec());
         assertTrue(none.getMessage().contains("no model"), none.getMessage());
     }
 

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
@@ -26,38 +27,60 @@ import sdclip.model.image.Preprocess;
  * row naming it, with a null embedding, and the job goes on.
  */
 class ClipImageEmbedderTest {
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static Dataset<Row> images;
 
     @BeforeAll
     static void setUp() throws IOException {
         Fixtures.images(dir);
-        images = SparkTests.local2().read().format("binaryFile").load(dir.toString()).repartition(3);
+        images = SparkTests.local2()
+                .read()
+                .format("binaryFile")
+                .load(dir.toString())
+                .repartition(3);
     }
 
     /** The library's embeddings of the good files, by file name. */
     private static Map<String, float[]> library(Preprocess preprocess) throws IOException {
         List<Path> good = Fixtures.good(dir);
-        ImageEncoder.Options o = ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2).withPreprocess(preprocess);
+        ImageEncoder.Options o = ImageEncoder.Options.defaults()
+                .withVisionHeads(4)
+                .withThreads(2)
+                .withPreprocess(preprocess);
         try (ImageEncoder enc = ImageEncoder.open(Path.of(Fixtures.clip()), o)) {
             float[] all = enc.encode(good).imageEmbeds().floats();
             int p = enc.config().projectionDim();
             Map<String, float[]> out = new java.util.TreeMap<>();
-            for (int i = 0; i < good.size(); i++) out.put(good.get(i).getFileName().toString(), Fixtures.slice(all, i, p));
+            for (int i = 0; i < good.size(); i++)
+                out.put(good.get(i).getFileName().toString(), Fixtures.slice(all, i, p));
             return out;
         }
     }
 
     private static List<Row> run(ClipImageEmbedder e) {
-        return Fixtures.sorted(e.transform(images).select("path", e.getOutputCol(), e.getErrorCol()).collectAsList(), "path");
+        return Fixtures.sorted(
+                e.transform(images)
+                        .select("path", e.getOutputCol(), e.getErrorCol())
+                        .collectAsList(),
+                "path");
     }
 
     @Test
     void embeddingsEqualTheLibrarysAndBadFilesAreErrorRows() throws IOException {
-        ClipImageEmbedder e = new ClipImageEmbedder().setModel(Fixtures.clip()).setVisionHeads(4).setBatchSize(3);
-        assertEquals(DataTypes.createArrayType(DataTypes.FloatType, false), e.transform(images).schema().apply("image_embeds").dataType());
+        ClipImageEmbedder e = new ClipImageEmbedder()
+                .setModel(Fixtures.clip())
+                .setVisionHeads(4)
+                .setBatchSize(3);
+        assertEquals(
+                DataTypes.createArrayType(DataTypes.FloatType, false),
+                e.transform(images).schema().apply("image_embeds").dataType());
         List<Row> rows = run(e);
-        assertEquals(11, rows.size(), "12 files; binaryFile lists no empty file (bad-empty.png): ClipScorerTest has empty bytes");
+        assertEquals(
+                11,
+                rows.size(),
+                "12 files; binaryFile lists no empty file (bad-empty.png): ClipScorerTest has empty bytes");
         Map<String, float[]> expected = library(Preprocess.OPENAI);
         assertEquals(8, expected.size());
         Map<String, String> errors = new java.util.TreeMap<>();
@@ -83,8 +106,14 @@ class ClipImageEmbedderTest {
 
     @Test
     void hfPreprocessingAndNormalisation() throws IOException {
-        ClipImageEmbedder e = new ClipImageEmbedder().setModel("file:" + Fixtures.clip()).setVisionHeads(4).setBatchSize(5)
-                .setPreprocess("hf").setNormalize(true).setOutputCol("v").setErrorCol("why");
+        ClipImageEmbedder e = new ClipImageEmbedder()
+                .setModel("file:" + Fixtures.clip())
+                .setVisionHeads(4)
+                .setBatchSize(5)
+                .setPreprocess("hf")
+                .setNormalize(true)
+                .setOutputCol("v")
+                .setErrorCol("why");
         Map<String, float[]> expected = library(Preprocess.HF);
         int checked = 0;
         for (Row r : run(e)) {

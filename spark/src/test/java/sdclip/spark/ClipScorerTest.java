@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -38,7 +39,9 @@ import sdclip.model.TextEncoder;
  * error rows, a row with both problems says both.
  */
 class ClipScorerTest {
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
+
     static List<Path> files;
     static List<String> captions = new ArrayList<>();
     static Dataset<Row> pairs;
@@ -51,7 +54,8 @@ class ClipScorerTest {
             files = s.sorted().toList();
         }
         for (int i = 0; i < files.size(); i++) {
-            String caption = "a photo number " + i + " of " + files.get(i).getFileName().toString().replaceAll("[._-]", " ");
+            String caption = "a photo number " + i + " of "
+                    + files.get(i).getFileName().toString().replaceAll("[._-]", " ");
             captions.add(caption);
             rows.add(RowFactory.create(i, files.get(i).toString(), Files.readAllBytes(files.get(i)), caption));
         }
@@ -59,8 +63,11 @@ class ClipScorerTest {
         rows.add(RowFactory.create(100, "null-image", null, "a cat"));
         rows.add(RowFactory.create(101, "null-text", cat, null));
         rows.add(RowFactory.create(102, "both-bad", new byte[] {1, 2, 3}, null));
-        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("path", DataTypes.StringType)
-                .add("content", DataTypes.BinaryType).add("text", DataTypes.StringType);
+        StructType schema = new StructType()
+                .add("id", DataTypes.IntegerType)
+                .add("path", DataTypes.StringType)
+                .add("content", DataTypes.BinaryType)
+                .add("text", DataTypes.StringType);
         pairs = SparkTests.local2().createDataFrame(rows, schema).repartition(4);
     }
 
@@ -70,13 +77,21 @@ class ClipScorerTest {
         List<Path> good = Fixtures.good(dir);
         for (int i = 0; i < files.size(); i++) if (good.contains(files.get(i))) ids.add(i);
         HostTensor images, texts;
-        try (ImageEncoder enc = ImageEncoder.open(Path.of(Fixtures.clip()), ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2))) {
+        try (ImageEncoder enc = ImageEncoder.open(
+                Path.of(Fixtures.clip()),
+                ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2))) {
             images = enc.encode(good, ImageRequest.of(ImageOutput.IMAGE_EMBEDS)).imageEmbeds();
         }
-        TextEncoder.Options o = TextEncoder.Options.defaults().withHeads(4).withThreads(2).withTokenizer(Path.of(Fixtures.vocabulary()))
+        TextEncoder.Options o = TextEncoder.Options.defaults()
+                .withHeads(4)
+                .withThreads(2)
+                .withTokenizer(Path.of(Fixtures.vocabulary()))
                 .withProjection(textModel != null ? Path.of(Fixtures.clip()) : null);
         try (TextEncoder enc = TextEncoder.open(Path.of(textModel != null ? textModel : Fixtures.clip()), o)) {
-            texts = enc.encode(ids.stream().map(captions::get).toList(), EncodeRequest.pooledOnly().encoder(0)).get("text_embeds");
+            texts = enc.encode(
+                            ids.stream().map(captions::get).toList(),
+                            EncodeRequest.pooledOnly().encoder(0))
+                    .get("text_embeds");
         }
         Map<Integer, Double> out = new TreeMap<>();
         for (int k = 0; k < ids.size(); k++) out.put(ids.get(k), ClipScore.cosine(texts, k, images, k));
@@ -104,41 +119,90 @@ class ClipScorerTest {
             }
         }
         assertEquals(8, good);
-        assertEquals(List.of("bad-cmyk.jpg", "bad-empty.png", "bad-text.png", "bad-truncated.jpg", "both-bad", "null-image", "null-text"), List.copyOf(errors.keySet()));
+        assertEquals(
+                List.of(
+                        "bad-cmyk.jpg",
+                        "bad-empty.png",
+                        "bad-text.png",
+                        "bad-truncated.jpg",
+                        "both-bad",
+                        "null-image",
+                        "null-text"),
+                List.copyOf(errors.keySet()));
         assertTrue(errors.get("bad-empty.png").endsWith("bad-empty.png: is empty (0 bytes)"), errors.toString());
         assertEquals("null-image: no image (null)", errors.get("null-image"));
         assertEquals("text: no text (null)", errors.get("null-text"));
-        assertTrue(errors.get("both-bad").startsWith("both-bad: is not an image") && errors.get("both-bad").endsWith("; text: no text (null)"), errors.get("both-bad"));
+        assertTrue(
+                errors.get("both-bad").startsWith("both-bad: is not an image")
+                        && errors.get("both-bad").endsWith("; text: no text (null)"),
+                errors.get("both-bad"));
     }
 
     @Test
     void scoresWithTheClipModelsOwnTextTower() throws IOException {
-        check(new ClipScorer().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setVisionHeads(4).setBatchSize(3), library(null));
+        check(
+                new ClipScorer()
+                        .setModel(Fixtures.clip())
+                        .setTokenizer(Fixtures.vocabulary())
+                        .setHeads(4)
+                        .setVisionHeads(4)
+                        .setBatchSize(3),
+                library(null));
     }
 
     @Test
     void perModelScoresAsScoreTextModel() throws IOException {
         Map<Integer, Double> perModel = library(Fixtures.sd15());
-        check(new ClipScorer().setModel(Fixtures.clip()).setTextModel(Fixtures.sd15()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setVisionHeads(4)
-                .setBatchSize(5), perModel);
-        assertTrue(!perModel.equals(library(null)), "the SD 1.5 tower (F16) gives other cosines than the CLIP model's own (F32)");
+        check(
+                new ClipScorer()
+                        .setModel(Fixtures.clip())
+                        .setTextModel(Fixtures.sd15())
+                        .setTokenizer(Fixtures.vocabulary())
+                        .setHeads(4)
+                        .setVisionHeads(4)
+                        .setBatchSize(5),
+                perModel);
+        assertTrue(
+                !perModel.equals(library(null)),
+                "the SD 1.5 tower (F16) gives other cosines than the CLIP model's own (F32)");
     }
 
     @Test
     void columnNamesChange() {
-        ClipScorer s = new ClipScorer().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setVisionHeads(4)
-                .setImageCol("content").setTextCol("text").setCosineCol("cos").setScoreCol("score").setErrorCol("problem");
+        ClipScorer s = new ClipScorer()
+                .setModel(Fixtures.clip())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4)
+                .setVisionHeads(4)
+                .setImageCol("content")
+                .setTextCol("text")
+                .setCosineCol("cos")
+                .setScoreCol("score")
+                .setErrorCol("problem");
         StructType out = s.transformSchema(pairs.schema());
         assertEquals(List.of("id", "path", "content", "text", "cos", "score", "problem"), List.of(out.fieldNames()));
         assertEquals(DataTypes.DoubleType, out.apply("score").dataType());
-        // Refused on the driver, before any task: an output column that exists, an input of the wrong type, no model, a remote model.
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.setCosineCol("id").transformSchema(pairs.schema())).getMessage()
+        // Refused on the driver, before any task: an output column that exists, an input of the wrong type, no model, a
+        // remote model.
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> s.setCosineCol("id").transformSchema(pairs.schema()))
+                .getMessage()
                 .contains("output column id already exists"));
         s.setCosineCol("cos");
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> s.setTextCol("id").transformSchema(pairs.schema())).getMessage()
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class, () -> s.setTextCol("id").transformSchema(pairs.schema()))
+                .getMessage()
                 .contains("text column id is int, not string"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ClipScorer().transformSchema(pairs.schema())).getMessage().contains("no model"));
-        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ClipScorer().setModel("s3a://b/clip.safetensors").transform(pairs)).getMessage()
+        assertTrue(assertThrows(IllegalArgumentException.class, () -> new ClipScorer().transformSchema(pairs.schema()))
+                .getMessage()
+                .contains("no model"));
+        assertTrue(assertThrows(
+                        IllegalArgumentException.class,
+                        () -> new ClipScorer()
+                                .setModel("s3a://b/clip.safetensors")
+                                .transform(pairs))
+                .getMessage()
                 .contains("only local paths and file: URIs"));
     }
 }

@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -58,7 +59,12 @@ class ClipTextEmbedderTest {
     }
 
     private static TextEncoder library(String model) throws IOException {
-        return TextEncoder.open(Path.of(model), TextEncoder.Options.defaults().withHeads(4).withThreads(2).withTokenizer(Path.of(Fixtures.vocabulary())));
+        return TextEncoder.open(
+                Path.of(model),
+                TextEncoder.Options.defaults()
+                        .withHeads(4)
+                        .withThreads(2)
+                        .withTokenizer(Path.of(Fixtures.vocabulary())));
     }
 
     private static void nullTextIsAnError(Row r) {
@@ -68,12 +74,18 @@ class ClipTextEmbedderTest {
 
     @Test
     void plainTextEmbeddings() throws IOException {
-        ClipTextEmbedder e = new ClipTextEmbedder().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setBatchSize(4);
+        ClipTextEmbedder e = new ClipTextEmbedder()
+                .setModel(Fixtures.clip())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4)
+                .setBatchSize(4);
         List<Row> rows = run(e);
         assertEquals(PROMPTS.size(), rows.size());
         try (TextEncoder enc = library(Fixtures.clip())) {
             List<String> present = PROMPTS.stream().filter(p -> p != null).toList();
-            float[] all = enc.encode(present, EncodeRequest.of(TextOutput.TEXT_EMBEDS)).textEmbeds().floats();
+            float[] all = enc.encode(present, EncodeRequest.of(TextOutput.TEXT_EMBEDS))
+                    .textEmbeds()
+                    .floats();
             int p = all.length / present.size();
             for (Row r : rows) {
                 int id = r.getInt(0);
@@ -82,20 +94,31 @@ class ClipTextEmbedderTest {
                     continue;
                 }
                 assertNull(r.getAs("error"), PROMPTS.get(id));
-                assertArrayEquals(Fixtures.slice(all, present.indexOf(PROMPTS.get(id)), p), Fixtures.floats(r, "text_embeds"), PROMPTS.get(id));
+                assertArrayEquals(
+                        Fixtures.slice(all, present.indexOf(PROMPTS.get(id)), p),
+                        Fixtures.floats(r, "text_embeds"),
+                        PROMPTS.get(id));
             }
         }
     }
 
     @Test
     void a1111ConditioningWithClipSkip() throws IOException {
-        ClipTextEmbedder e = new ClipTextEmbedder().setModel(Fixtures.sd15()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setBatchSize(4)
-                .setOutput("conditioning").setSyntax("a1111").setClipSkip(2);
+        ClipTextEmbedder e = new ClipTextEmbedder()
+                .setModel(Fixtures.sd15())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4)
+                .setBatchSize(4)
+                .setOutput("conditioning")
+                .setSyntax("a1111")
+                .setClipSkip(2);
         Dataset<Row> out = e.transform(texts);
         Metadata meta = out.schema().apply("conditioning").metadata();
         assertEquals(64, meta.getLong("width"));
         assertEquals(77, meta.getLong("tokens_per_chunk"));
-        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2).prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111));
+        EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING)
+                .clipSkip(2)
+                .prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111));
         int longest = 0;
         try (TextEncoder enc = library(Fixtures.sd15())) {
             for (Row r : Fixtures.sorted(out.collectAsList(), "id")) {
@@ -108,7 +131,9 @@ class ClipTextEmbedderTest {
                     assertTrue(error.startsWith("text: ") && error.contains("'1.2.3' is not a number"), error);
                 } else {
                     assertNull(r.getAs("error"), PROMPTS.get(id));
-                    float[] alone = enc.encode(List.of(PROMPTS.get(id)), request).conditioning().floats();
+                    float[] alone = enc.encode(List.of(PROMPTS.get(id)), request)
+                            .conditioning()
+                            .floats();
                     float[] ours = Fixtures.floats(r, "conditioning");
                     assertArrayEquals(alone, ours, PROMPTS.get(id));
                     longest = Math.max(longest, ours.length / (77 * 64));
@@ -120,9 +145,18 @@ class ClipTextEmbedderTest {
 
     @Test
     void comfyPooledOutputNormalised() throws IOException {
-        ClipTextEmbedder e = new ClipTextEmbedder().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setBatchSize(4)
-                .setOutput("pooled_output").setSyntax("comfy").setNormalize(true).setInputCol("text").setOutputCol("pooled");
-        EncodeRequest request = EncodeRequest.of(TextOutput.POOLED_OUTPUT).prompts(PromptOptions.plain().withSyntax(PromptSyntax.COMFY));
+        ClipTextEmbedder e = new ClipTextEmbedder()
+                .setModel(Fixtures.clip())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4)
+                .setBatchSize(4)
+                .setOutput("pooled_output")
+                .setSyntax("comfy")
+                .setNormalize(true)
+                .setInputCol("text")
+                .setOutputCol("pooled");
+        EncodeRequest request = EncodeRequest.of(TextOutput.POOLED_OUTPUT)
+                .prompts(PromptOptions.plain().withSyntax(PromptSyntax.COMFY));
         try (TextEncoder enc = library(Fixtures.clip())) {
             for (Row r : run(e)) {
                 int id = r.getInt(0);
@@ -134,7 +168,9 @@ class ClipTextEmbedderTest {
                     assertEquals(BAD_WEIGHT, id, (String) r.getAs("error")); // comfy's weights are read as A1111's
                     continue;
                 }
-                float[] v = enc.encode(List.of(PROMPTS.get(id)), request).pooledOutput().floats();
+                float[] v = enc.encode(List.of(PROMPTS.get(id)), request)
+                        .pooledOutput()
+                        .floats();
                 double norm = 0;
                 for (float x : v) norm += (double) x * x;
                 norm = Math.sqrt(norm);

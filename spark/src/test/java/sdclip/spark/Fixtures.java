@@ -21,6 +21,7 @@ import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
+
 import org.apache.spark.sql.Row;
 import sdclip.testdata.ReferenceData;
 
@@ -28,18 +29,28 @@ import sdclip.testdata.ReferenceData;
 final class Fixtures {
     private Fixtures() {}
 
-    static Path ref(String relative) { return ReferenceData.require(relative); }
+    static Path ref(String relative) {
+        return ReferenceData.require(relative);
+    }
 
-    static String clip() { return ref("models/tiny-clip.safetensors").toString(); }
+    static String clip() {
+        return ref("models/tiny-clip.safetensors").toString();
+    }
 
-    static String sd15() { return ref("models/tiny-sd15.safetensors").toString(); }
+    static String sd15() {
+        return ref("models/tiny-sd15.safetensors").toString();
+    }
 
-    static String vocabulary() { return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString(); }
+    static String vocabulary() {
+        return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString();
+    }
 
     /** The images that decode (the reference's seven, an RGBA PNG among them, and a 16-bit RGB PNG), sorted by name. */
     static List<Path> good(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
-            return s.filter(p -> !p.getFileName().toString().startsWith("bad-")).sorted().toList();
+            return s.filter(p -> !p.getFileName().toString().startsWith("bad-"))
+                    .sorted()
+                    .toList();
         }
     }
 
@@ -63,10 +74,12 @@ final class Fixtures {
 
     /** A 16-bit-per-sample RGB image with a gradient: ImageIO writes it as a 16-bit PNG. */
     private static BufferedImage rgb16(int w, int h) {
-        ComponentColorModel cm = new ComponentColorModel(ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false, Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
+        ComponentColorModel cm = new ComponentColorModel(
+                ColorSpace.getInstance(ColorSpace.CS_sRGB), false, false, Transparency.OPAQUE, DataBuffer.TYPE_USHORT);
         WritableRaster r = cm.createCompatibleWritableRaster(w, h);
         for (int y = 0; y < h; y++) {
-            for (int x = 0; x < w; x++) r.setPixel(x, y, new int[] {x * 65535 / w, y * 65535 / h, (x * y * 37) & 0xffff});
+            for (int x = 0; x < w; x++)
+                r.setPixel(x, y, new int[] {x * 65535 / w, y * 65535 / h, (x * y * 37) & 0xffff});
         }
         return new BufferedImage(cm, r, false, null);
     }
@@ -94,7 +107,9 @@ final class Fixtures {
     }
 
     /** Row {@code row} of a row-major {@code [N, per]} tensor. */
-    static float[] slice(float[] all, int row, int per) { return Arrays.copyOfRange(all, row * per, (row + 1) * per); }
+    static float[] slice(float[] all, int row, int per) {
+        return Arrays.copyOfRange(all, row * per, (row + 1) * per);
+    }
 
     /** The file name of a binaryFile path (a file: URI). */
     static String name(Row row) {
@@ -104,7 +119,8 @@ final class Fixtures {
 
     static List<Row> sorted(List<Row> rows, String column) {
         List<Row> out = new ArrayList<>(rows);
-        out.sort((a, b) -> String.valueOf(a.get(a.fieldIndex(column))).compareTo(String.valueOf(b.get(b.fieldIndex(column)))));
+        out.sort((a, b) ->
+                String.valueOf(a.get(a.fieldIndex(column))).compareTo(String.valueOf(b.get(b.fieldIndex(column)))));
         return out;
     }
 }

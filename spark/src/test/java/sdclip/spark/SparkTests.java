@@ -29,5 +29,7 @@ final class SparkTests {
     }
 
     /** The session most tests use. */
-    static SparkSession local2() { return session("local[2]"); }
+    static SparkSession local2() {
+        return session("local[2]");
+    }
 }

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
+
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.function.MapPartitionsFunction;
 import org.apache.spark.sql.Dataset;
@@ -31,7 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Order(Integer.MAX_VALUE)
 class TaskRetryTest {
-    @TempDir static Path dir;
+    @TempDir
+    static Path dir;
 
     /** Attempts that threw: the failure must really have happened. */
     static final AtomicInteger INJECTED = new AtomicInteger();
@@ -43,9 +45,13 @@ class TaskRetryTest {
         return new Iterator<>() {
             int seen;
 
-            @Override public boolean hasNext() { return rows.hasNext(); }
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
 
-            @Override public Row next() {
+            @Override
+            public Row next() {
                 if (fail && seen++ == 3) {
                     INJECTED.incrementAndGet();
                     throw new IllegalStateException("injected failure of partition 1, attempt 0");
@@ -68,10 +74,18 @@ class TaskRetryTest {
             Path f = files.get(i % files.size());
             rows.add(RowFactory.create(i, f.toString(), Files.readAllBytes(f), i % 7 == 0 ? null : "caption " + i));
         }
-        StructType schema = new StructType().add("id", DataTypes.IntegerType).add("path", DataTypes.StringType)
-                .add("content", DataTypes.BinaryType).add("text", DataTypes.StringType);
+        StructType schema = new StructType()
+                .add("id", DataTypes.IntegerType)
+                .add("path", DataTypes.StringType)
+                .add("content", DataTypes.BinaryType)
+                .add("text", DataTypes.StringType);
         Dataset<Row> pairs = spark.createDataFrame(rows, schema).repartition(4);
-        ClipScorer scorer = new ClipScorer().setModel(Fixtures.clip()).setTokenizer(Fixtures.vocabulary()).setHeads(4).setVisionHeads(4).setBatchSize(2);
+        ClipScorer scorer = new ClipScorer()
+                .setModel(Fixtures.clip())
+                .setTokenizer(Fixtures.vocabulary())
+                .setHeads(4)
+                .setVisionHeads(4)
+                .setBatchSize(2);
         Dataset<Row> scored = scorer.transform(pairs).drop("content");
 
         List<Row> expected = Fixtures.sorted(scored.collectAsList(), "id");
@@ -85,7 +99,12 @@ class TaskRetryTest {
         Dataset<Row> back = spark.read().parquet(table);
         assertEquals(24, back.count());
         assertEquals(24, back.select("id").distinct().count(), "no duplicates");
-        List<Row> got = Fixtures.sorted(back.select(scored.columns()[0], java.util.Arrays.copyOfRange(scored.columns(), 1, scored.columns().length)).collectAsList(), "id");
+        List<Row> got = Fixtures.sorted(
+                back.select(
+                                scored.columns()[0],
+                                java.util.Arrays.copyOfRange(scored.columns(), 1, scored.columns().length))
+                        .collectAsList(),
+                "id");
         assertEquals(expected.toString(), got.toString());
         long errors = got.stream().filter(r -> r.getAs("error") != null).count();
         assertTrue(errors > 0 && errors < 24, "good and bad rows both: " + errors + " errors");

@@ -29,7 +29,9 @@ public final class HubCacheFixture {
      * @param refs the refs to point at {@code commit}
      * @return the snapshot folder
      */
-    public static Path addSnapshot(Path cache, String org, String name, String commit, Map<String, Path> files, String... refs) throws IOException {
+    public static Path addSnapshot(
+            Path cache, String org, String name, String commit, Map<String, Path> files, String... refs)
+            throws IOException {
         Path repo = cache.resolve("models--" + org + "--" + name);
         Path snapshot = repo.resolve("snapshots").resolve(commit);
         for (var e : files.entrySet()) {
@@ -53,9 +55,12 @@ public final class HubCacheFixture {
     /** Every file under {@code folder}, keyed by its path relative to it with {@code /} separators. */
     public static Map<String, Path> filesOf(Path folder) throws IOException {
         try (Stream<Path> s = Files.walk(folder)) {
-            return s.filter(Files::isRegularFile).collect(Collectors.toMap(
-                    p -> folder.relativize(p).toString().replace(File.separatorChar, '/'), p -> p,
-                    (a, b) -> a, TreeMap::new));
+            return s.filter(Files::isRegularFile)
+                    .collect(Collectors.toMap(
+                            p -> folder.relativize(p).toString().replace(File.separatorChar, '/'),
+                            p -> p,
+                            (a, b) -> a,
+                            TreeMap::new));
         }
     }
 

@@ -2,6 +2,7 @@ package sdclip.testdata;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Assumptions;
 
 /**
@@ -16,15 +17,19 @@ public final class ReferenceData {
     public static final String PROPERTY = "sdclip.reference";
 
     public static Path root() {
-        return Path.of(System.getProperty(PROPERTY, "../shared/reference")).toAbsolutePath().normalize();
+        return Path.of(System.getProperty(PROPERTY, "../shared/reference"))
+                .toAbsolutePath()
+                .normalize();
     }
 
     /** The reference folder, or a skipped test saying why (a failed one under CI). */
     public static Path require() {
         Path root = root();
         boolean present = Files.isDirectory(root.resolve("models")) && Files.isDirectory(root.resolve("tokenizer"));
-        String why = "reference data not found at " + root + " (set -D" + PROPERTY + "=DIR to the shared/reference folder)";
-        if (!present && "true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException(why + "; CI must have it");
+        String why =
+                "reference data not found at " + root + " (set -D" + PROPERTY + "=DIR to the shared/reference folder)";
+        if (!present && "true".equalsIgnoreCase(System.getenv("CI")))
+            throw new IllegalStateException(why + "; CI must have it");
         Assumptions.assumeTrue(present, why);
         return root;
     }

@@ -6,7 +6,9 @@ import java.util.SplittableRandom;
 public final class Seeded {
     private final SplittableRandom random;
 
-    public Seeded(long seed) { this.random = new SplittableRandom(seed); }
+    public Seeded(long seed) {
+        this.random = new SplittableRandom(seed);
+    }
 
     /** Uniform values in {@code [-scale, scale)}. */
     public float[] uniform(int n, float scale) {
@@ -22,7 +24,9 @@ public final class Seeded {
         return a;
     }
 
-    public int nextInt(int bound) { return random.nextInt(bound); }
+    public int nextInt(int bound) {
+        return random.nextInt(bound);
+    }
 
     private double gaussian() {
         double u = random.nextDouble(), v = random.nextDouble();
@@ -31,7 +35,8 @@ public final class Seeded {
 
     /** {@code max |actual - expected| / max |expected|}, the measure the reference README uses. */
     public static double relativeError(float[] actual, float[] expected) {
-        if (actual.length != expected.length) throw new AssertionError("length " + actual.length + " != " + expected.length);
+        if (actual.length != expected.length)
+            throw new AssertionError("length " + actual.length + " != " + expected.length);
         double maxDiff = 0, maxRef = 0;
         for (int i = 0; i < expected.length; i++) {
             if (Float.isNaN(actual[i]) != Float.isNaN(expected[i])) return Double.POSITIVE_INFINITY;

@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.SplittableRandom;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
 import sdclip.cli.option.ModelOptions;
-import sdclip.cli.option.OptionChecks;
 import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.OptionChecks;
 import sdclip.cli.option.VisionHeadsOption;
 import sdclip.cli.output.JsonWriter;
 import sdclip.engine.Activation;
@@ -42,25 +43,45 @@ import sdclip.model.synth.FormulaModel;
  * (batch 1 and 8 at 77 tokens with full conditioning; batch 1 and 32 at 8 tokens on the
  * pooled-only path), median milliseconds per prompt after a warm-up.
  */
-@Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measure the text encoder: ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
+@Command(
+        name = "bench",
+        mixinStandardHelpOptions = true,
+        description =
+                "Measure the text encoder: ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
 public final class BenchCommand implements Callable<Integer> {
-    enum Dtype { f32, f16 }
+    enum Dtype {
+        f32,
+        f16
+    }
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--model", paramLabel = "PATH", description = "A checkpoint: " + ModelPaths.FORMS + " (default: the formula model, built once into the cache folder).")
+    @Option(
+            names = "--model",
+            paramLabel = "PATH",
+            description = "A checkpoint: " + ModelPaths.FORMS
+                    + " (default: the formula model, built once into the cache folder).")
     Path model;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dtype",
+            defaultValue = "f32",
+            description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Mixin ModelOptions modelOptions;
+    @Mixin
+    ModelOptions modelOptions;
 
     /** An hour per workload (two with its warm-up) is already more than any measurement needs. */
     static final double MAX_SECONDS = 3600;
 
-    @Option(names = "--seconds", defaultValue = "3", paramLabel = "S", description = "Measuring time per workload, after as long again of warm-up: more than 0, at most 3600 (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--seconds",
+            defaultValue = "3",
+            paramLabel = "S",
+            description =
+                    "Measuring time per workload, after as long again of warm-up: more than 0, at most 3600 (default: ${DEFAULT-VALUE}).")
     String secondsText;
 
     /** {@code --seconds}, checked in {@link #call}. */
@@ -69,28 +90,42 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON line.")
     boolean json;
 
-    @Option(names = "--vision", description = "Measure the vision tower instead: ms per image at batch 1 and 8 (default model: a full-size CLIP ViT-L/14 formula model).")
+    @Option(
+            names = "--vision",
+            description =
+                    "Measure the vision tower instead: ms per image at batch 1 and 8 (default model: a full-size CLIP ViT-L/14 formula model).")
     boolean vision;
 
-    @Mixin VisionHeadsOption visionHeads;
+    @Mixin
+    VisionHeadsOption visionHeads;
 
     record Workload(int batch, int tokens, boolean full) {}
 
-    static final List<Workload> WORKLOADS = List.of(new Workload(1, 77, true), new Workload(8, 77, true), new Workload(1, 8, false), new Workload(32, 8, false));
+    static final List<Workload> WORKLOADS = List.of(
+            new Workload(1, 77, true),
+            new Workload(8, 77, true),
+            new Workload(1, 8, false),
+            new Workload(32, 8, false));
 
     record Result(Workload w, double msPerPrompt, double gflops, int runs) {}
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
     @Override
     public Integer call() throws Exception {
         seconds = OptionChecks.decimal("--seconds", secondsText);
         if (!(seconds > 0 && seconds <= MAX_SECONDS)) {
-            throw new UsageException("--seconds " + secondsText + ": give a number of seconds above 0 and at most " + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
+            throw new UsageException("--seconds " + secondsText + ": give a number of seconds above 0 and at most "
+                    + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
         }
         model = modelPaths.resolve(model);
         if (vision) return benchVision();
-        Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, spec.commandLine().getErr());
+        Path path = model != null
+                ? model
+                : formulaModel(
+                        dtype == Dtype.f32 ? DType.F32 : DType.F16,
+                        spec.commandLine().getErr());
         TextEncoder.Options opts = modelOptions.options(null);
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
@@ -112,7 +147,9 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The formula model in the cache folder, written once. */
-    static Path formulaModel(DType dtype, PrintWriter err) throws IOException { return formulaModel(dtype, false, err); }
+    static Path formulaModel(DType dtype, PrintWriter err) throws IOException {
+        return formulaModel(dtype, false, err);
+    }
 
     /** The text formula model, or with {@code vision} the CLIP ViT-L/14 one, in the cache folder, written once. */
     static Path formulaModel(DType dtype, boolean vision, PrintWriter err) throws IOException {
@@ -121,7 +158,10 @@ public final class BenchCommand implements Callable<Integer> {
             String xdg = System.getenv("XDG_CACHE_HOME");
             base = (xdg == null || xdg.isBlank() ? System.getProperty("user.home") + "/.cache" : xdg) + "/sdclip";
         }
-        Path file = Path.of(base, (vision ? "formula-clip-vitl14-" : "formula-sd15-") + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
+        Path file = Path.of(
+                base,
+                (vision ? "formula-clip-vitl14-" : "formula-sd15-")
+                        + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
         if (!Files.isRegularFile(file)) {
             err.println("sdclip: writing the full-size formula model to " + file + " (once)...");
             FormulaModel.write(file, dtype, vision);
@@ -177,10 +217,19 @@ public final class BenchCommand implements Callable<Integer> {
                 while (times.size() < 5 || System.nanoTime() < end) {
                     long t = System.nanoTime();
                     b.linear(l, xa, rows, ya);
-                    b.read(ya, rows * out - 1, last, 0, 1); // a device backend only queues the linear: the read waits for it
+                    b.read(
+                            ya,
+                            rows * out - 1,
+                            last,
+                            0,
+                            1); // a device backend only queues the linear: the read waits for it
                     times.add((System.nanoTime() - t) / 1e6);
                 }
-                return 2.0 * rows * in * out / (median(times.subList(times.size() / 2, times.size())) * 1e6); // second half: warm
+                return 2.0
+                        * rows
+                        * in
+                        * out
+                        / (median(times.subList(times.size() / 2, times.size())) * 1e6); // second half: warm
             } finally {
                 b.release(xa);
                 b.release(ya);
@@ -195,47 +244,93 @@ public final class BenchCommand implements Callable<Integer> {
     }
 
     /** The {@code --json} line. */
-    static String json(List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
+    static String json(
+            List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
         StringBuilder sb = new StringBuilder("{\"results\": [");
         for (int i = 0; i < results.size(); i++) {
             Result r = results.get(i);
-            sb.append(i > 0 ? ", " : "").append("{\"batch\": ").append(r.w.batch).append(", \"tokens\": ").append(r.w.tokens)
-                    .append(", \"path\": \"").append(r.w.full ? "full" : "pooled").append('"')
-                    .append(", \"ms_per_prompt\": ").append(JsonWriter.number(r.msPerPrompt, 3))
-                    .append(", \"gflops\": ").append(JsonWriter.number(r.gflops, 1)).append(", \"runs\": ").append(r.runs).append('}');
+            sb.append(i > 0 ? ", " : "")
+                    .append("{\"batch\": ")
+                    .append(r.w.batch)
+                    .append(", \"tokens\": ")
+                    .append(r.w.tokens)
+                    .append(", \"path\": \"")
+                    .append(r.w.full ? "full" : "pooled")
+                    .append('"')
+                    .append(", \"ms_per_prompt\": ")
+                    .append(JsonWriter.number(r.msPerPrompt, 3))
+                    .append(", \"gflops\": ")
+                    .append(JsonWriter.number(r.gflops, 1))
+                    .append(", \"runs\": ")
+                    .append(r.runs)
+                    .append('}');
         }
-        return sb.append("], \"linear_gflops\": ").append(JsonWriter.number(linearGflops, 1))
-                .append(", \"first_result_ms\": ").append(JsonWriter.number(firstMs, 1)).append(", \"threads\": ").append(threads)
-                .append(", \"backend\": ").append(JsonWriter.string(backendName))
-                .append(", \"model\": ").append(JsonWriter.string(path.toString())).append('}').toString();
+        return sb.append("], \"linear_gflops\": ")
+                .append(JsonWriter.number(linearGflops, 1))
+                .append(", \"first_result_ms\": ")
+                .append(JsonWriter.number(firstMs, 1))
+                .append(", \"threads\": ")
+                .append(threads)
+                .append(", \"backend\": ")
+                .append(JsonWriter.string(backendName))
+                .append(", \"model\": ")
+                .append(JsonWriter.string(path.toString()))
+                .append('}')
+                .toString();
     }
 
-    private void print(List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
+    private void print(
+            List<Result> results, double firstMs, double linearGflops, int threads, String backendName, Path path) {
         PrintWriter out = spec.commandLine().getOut();
         if (json) {
             out.println(json(results, firstMs, linearGflops, threads, backendName, path));
         } else {
-            out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per prompt after warm-up%n", path, backendName, threads);
+            out.printf(
+                    Locale.ROOT,
+                    "model %s%nbackend %s, %d thread(s); median ms per prompt after warm-up%n",
+                    path,
+                    backendName,
+                    threads);
             out.printf(Locale.ROOT, "%-7s %-7s %-16s %12s %10s%n", "batch", "tokens", "path", "ms/prompt", "GFLOP/s");
             for (Result r : results) {
-                out.printf(Locale.ROOT, "%-7d %-7d %-16s %12.2f %10.1f%n", r.w.batch, r.w.tokens, r.w.full ? "conditioning" : "pooled only", r.msPerPrompt, r.gflops);
+                out.printf(
+                        Locale.ROOT,
+                        "%-7d %-7d %-16s %12.2f %10.1f%n",
+                        r.w.batch,
+                        r.w.tokens,
+                        r.w.full ? "conditioning" : "pooled only",
+                        r.msPerPrompt,
+                        r.gflops);
             }
-            out.printf(Locale.ROOT, "first result %.0f ms after opening; linear 77x768->3072: %.1f GFLOP/s%n", firstMs, linearGflops);
+            out.printf(
+                    Locale.ROOT,
+                    "first result %.0f ms after opening; linear 77x768->3072: %.1f GFLOP/s%n",
+                    firstMs,
+                    linearGflops);
         }
         out.flush();
     }
 
     /** {@code bench --vision}: the vision tower at batch 1 and 8 on deterministic pixels, median ms per image. */
     private int benchVision() throws Exception {
-        Path path = model != null ? model : formulaModel(dtype == Dtype.f32 ? DType.F32 : DType.F16, true, spec.commandLine().getErr());
-        ImageEncoder.Options opts = ImageEncoder.Options.defaults().withDevice(ModelOptions.device(modelOptions.backend())).withThreads(modelOptions.threads()).withVisionHeads(visionHeads.count());
+        Path path = model != null
+                ? model
+                : formulaModel(
+                        dtype == Dtype.f32 ? DType.F32 : DType.F16,
+                        true,
+                        spec.commandLine().getErr());
+        ImageEncoder.Options opts = ImageEncoder.Options.defaults()
+                .withDevice(ModelOptions.device(modelOptions.backend()))
+                .withThreads(modelOptions.threads())
+                .withVisionHeads(visionHeads.count());
         long t0 = System.nanoTime();
         List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs
         double firstMs;
         int threads;
         String backendName;
         try (ImageEncoder enc = ImageEncoder.open(path, opts)) {
-            if (modelOptions.backend().equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            if (modelOptions.backend().equals("auto"))
+                spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ClipVisionConfig cfg = enc.config();
             enc.encode(pixels(1, cfg.imageSize()), ImageRequest.standard());
             firstMs = (System.nanoTime() - t0) / 1e6;
@@ -261,12 +356,29 @@ public final class BenchCommand implements Callable<Integer> {
             StringBuilder sb = new StringBuilder("{\"vision\": [");
             for (int i = 0; i < results.size(); i++) {
                 double[] r = results.get(i);
-                sb.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "{\"batch\": %d, \"ms_per_image\": %.3f, \"gflops\": %.1f, \"runs\": %d}", (int) r[0], r[1], r[2], (int) r[3]));
+                sb.append(i > 0 ? ", " : "")
+                        .append(String.format(
+                                Locale.ROOT,
+                                "{\"batch\": %d, \"ms_per_image\": %.3f, \"gflops\": %.1f, \"runs\": %d}",
+                                (int) r[0],
+                                r[1],
+                                r[2],
+                                (int) r[3]));
             }
-            out.println(sb.append(String.format(Locale.ROOT, "], \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
-                    firstMs, threads, backendName, Json.quote(path.toString()))));
+            out.println(sb.append(String.format(
+                    Locale.ROOT,
+                    "], \"first_result_ms\": %.1f, \"threads\": %d, \"backend\": \"%s\", \"model\": %s}",
+                    firstMs,
+                    threads,
+                    backendName,
+                    Json.quote(path.toString()))));
         } else {
-            out.printf(Locale.ROOT, "model %s%nbackend %s, %d thread(s); median ms per image after warm-up%n", path, backendName, threads);
+            out.printf(
+                    Locale.ROOT,
+                    "model %s%nbackend %s, %d thread(s); median ms per image after warm-up%n",
+                    path,
+                    backendName,
+                    threads);
             out.printf(Locale.ROOT, "%-7s %12s %10s%n", "batch", "ms/image", "GFLOP/s");
             for (double[] r : results) out.printf(Locale.ROOT, "%-7d %12.2f %10.1f%n", (int) r[0], r[1], r[2]);
             out.printf(Locale.ROOT, "first result %.0f ms after opening%n", firstMs);

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -33,24 +34,44 @@ import sdclip.model.safetensors.TensorType;
  * original names) as one safetensors file. Tensor by tensor from the mapped input, written to a
  * temporary file beside the target and renamed into place; {@code keep} copies bytes exactly.
  */
-@Command(name = "convert", mixinStandardHelpOptions = true,
+@Command(
+        name = "convert",
+        mixinStandardHelpOptions = true,
         description = "Write a checkpoint (.ckpt, .pt, .pth, .bin or .safetensors) as a .safetensors file.")
 public final class ConvertCommand implements Callable<Integer> {
-    enum Dtype { keep, f32, f16, bf16 }
+    enum Dtype {
+        keep,
+        f32,
+        f16,
+        bf16
+    }
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "IN", description = "The checkpoint file to read: .safetensors, .ckpt, .pt, .pth or .bin (a path, not an id or a name).")
+    @Parameters(
+            index = "0",
+            paramLabel = "IN",
+            description =
+                    "The checkpoint file to read: .safetensors, .ckpt, .pt, .pth or .bin (a path, not an id or a name).")
     Path input;
 
-    @Parameters(index = "1", paramLabel = "OUT", description = "The .safetensors file to write (replaced if it exists; never the input).")
+    @Parameters(
+            index = "1",
+            paramLabel = "OUT",
+            description = "The .safetensors file to write (replaced if it exists; never the input).")
     Path output;
 
-    @Option(names = "--text-encoders-only", description = "Write only the text encoders' tensors, under their original names.")
+    @Option(
+            names = "--text-encoders-only",
+            description = "Write only the text encoders' tensors, under their original names.")
     boolean textEncodersOnly;
 
-    @Option(names = "--dtype", defaultValue = "keep",
-            description = "keep, f32, f16 or bf16 (default: ${DEFAULT-VALUE}); converts F32/F16/BF16 tensors, copies every other dtype as it is.")
+    @Option(
+            names = "--dtype",
+            defaultValue = "keep",
+            description =
+                    "keep, f32, f16 or bf16 (default: ${DEFAULT-VALUE}); converts F32/F16/BF16 tensors, copies every other dtype as it is.")
     Dtype dtype;
 
     @Override
@@ -62,7 +83,8 @@ public final class ConvertCommand implements Callable<Integer> {
         TensorStore store = null;
         try {
             store = checkpoint != null ? checkpoint.store() : Checkpoint.openTensors(input);
-            List<String> names = checkpoint != null ? textEncoderNames(checkpoint, store) : new ArrayList<>(store.names());
+            List<String> names =
+                    checkpoint != null ? textEncoderNames(checkpoint, store) : new ArrayList<>(store.names());
             SafetensorsWriter w = new SafetensorsWriter();
             if (!store.metadata().containsKey("format")) w.metadata("format", "pt");
             store.metadata().forEach(w::metadata); // global_step, epoch and the like, as strings
@@ -70,7 +92,9 @@ public final class ConvertCommand implements Callable<Integer> {
             for (String name : names) bytes += add(w, store, name);
             OutputFiles.checkSpace(output, bytes);
             OutputFiles.throughTemporary(output, w::write);
-            spec.commandLine().getErr().printf(Locale.ROOT, "wrote %s: %d tensors, %.1f MB%n", output, names.size(), bytes / 1e6);
+            spec.commandLine()
+                    .getErr()
+                    .printf(Locale.ROOT, "wrote %s: %d tensors, %.1f MB%n", output, names.size(), bytes / 1e6);
         } finally {
             if (checkpoint != null) checkpoint.close();
             else if (store != null) store.close();

@@ -8,6 +8,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -24,14 +25,20 @@ import sdclip.model.checkpoint.TextTower;
  * {@code sdclip diff}: did a fine-tune or merge touch its text encoder? Compares two text
  * encoders of any layouts tensor by tensor under canonical names, streaming in chunks.
  */
-@Command(name = "diff", mixinStandardHelpOptions = true,
-        description = "Compare two text encoders tensor by tensor: identical, identical up to f16 rounding, or different.")
+@Command(
+        name = "diff",
+        mixinStandardHelpOptions = true,
+        description =
+                "Compare two text encoders tensor by tensor: identical, identical up to f16 rounding, or different.")
 public final class DiffCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Parameters(index = "0", paramLabel = "A", description = "The first checkpoint: " + ModelPaths.FORMS + ".") Path a;
+    @Parameters(index = "0", paramLabel = "A", description = "The first checkpoint: " + ModelPaths.FORMS + ".")
+    Path a;
 
-    @Parameters(index = "1", paramLabel = "B", description = "The second checkpoint, in any form A takes.") Path b;
+    @Parameters(index = "1", paramLabel = "B", description = "The second checkpoint, in any form A takes.")
+    Path b;
 
     @Option(names = "--encoder", paramLabel = "N", description = "Which text encoder of both A and B (default: 1).")
     Integer encoder;
@@ -42,7 +49,10 @@ public final class DiffCommand implements Callable<Integer> {
     @Option(names = "--encoder-b", paramLabel = "N", description = "Which text encoder of B (default: --encoder).")
     Integer encoderB;
 
-    @Option(names = "--exit-code", description = "Exit 1 when the encoders differ, 0 when identical or identical up to f16 rounding (as diff(1) does).")
+    @Option(
+            names = "--exit-code",
+            description =
+                    "Exit 1 when the encoders differ, 0 when identical or identical up to f16 rounding (as diff(1) does).")
     boolean exitCode;
 
     @Option(names = "--json", description = "Print {\"verdict\": ..., \"tensors\": [...]}.")
@@ -51,29 +61,42 @@ public final class DiffCommand implements Callable<Integer> {
     /** One tensor's comparison; {@code relative} is max|d| / max|A|. */
     record Row(String name, String status, double maxAbs, double relative, boolean identical, boolean withinF16) {}
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
     @Override
     public Integer call() throws Exception {
-        a = modelPaths.resolve(a); b = modelPaths.resolve(b);
+        a = modelPaths.resolve(a);
+        b = modelPaths.resolve(b);
         int both = encoder == null ? 1 : OptionChecks.encoder("--encoder", encoder);
         int ea = encoderA == null ? both : OptionChecks.encoder("--encoder-a", encoderA);
         int eb = encoderB == null ? both : OptionChecks.encoder("--encoder-b", encoderB);
         List<Row> rows = new ArrayList<>();
-        try (Checkpoint ca = Checkpoint.open(a, null); Checkpoint cb = Checkpoint.open(b, null)) {
+        try (Checkpoint ca = Checkpoint.open(a, null);
+                Checkpoint cb = Checkpoint.open(b, null)) {
             OptionChecks.encoderExists(encoderA != null ? "--encoder-a" : "--encoder", ea, ca);
             OptionChecks.encoderExists(encoderB != null ? "--encoder-b" : "--encoder", eb, cb);
             TextTower ta = ca.encoder(ea), tb = cb.encoder(eb);
             for (var e : ta.tensors().entrySet()) {
                 TextTower.Tensor other = tb.tensors().get(e.getKey());
                 if (other == null) rows.add(new Row(e.getKey(), "only in A", Double.NaN, Double.NaN, false, false));
-                else if (!Arrays.equals(e.getValue().shape(), other.shape())) rows.add(new Row(e.getKey(), "shape " + Arrays.toString(e.getValue().shape()) + " vs " + Arrays.toString(other.shape()), Double.NaN, Double.NaN, false, false));
+                else if (!Arrays.equals(e.getValue().shape(), other.shape()))
+                    rows.add(new Row(
+                            e.getKey(),
+                            "shape " + Arrays.toString(e.getValue().shape()) + " vs " + Arrays.toString(other.shape()),
+                            Double.NaN,
+                            Double.NaN,
+                            false,
+                            false));
                 else rows.add(compare(e.getValue(), other));
             }
-            for (String name : tb.tensors().keySet()) if (!ta.tensors().containsKey(name)) rows.add(new Row(name, "only in B", Double.NaN, Double.NaN, false, false));
+            for (String name : tb.tensors().keySet())
+                if (!ta.tensors().containsKey(name))
+                    rows.add(new Row(name, "only in B", Double.NaN, Double.NaN, false, false));
         }
         List<Row> judged = rows.stream().filter(DiffCommand::counted).toList();
-        String verdict = judged.stream().allMatch(Row::identical) ? "identical"
+        String verdict = judged.stream().allMatch(Row::identical)
+                ? "identical"
                 : judged.stream().allMatch(Row::withinF16) ? "identical up to f16 rounding" : "different";
         print(rows, verdict);
         return exitCode && verdict.equals("different") ? 1 : 0;
@@ -102,27 +125,56 @@ public final class DiffCommand implements Callable<Integer> {
             }
         }
         String status = identical ? "identical" : withinF16 ? "f16 rounding" : "changed";
-        return new Row(x.name(), status, maxAbs, maxRef == 0 ? maxAbs : maxAbs / maxRef, identical, withinF16 || identical);
+        return new Row(
+                x.name(), status, maxAbs, maxRef == 0 ? maxAbs : maxAbs / maxRef, identical, withinF16 || identical);
     }
 
     private void print(List<Row> rows, String verdict) {
         PrintWriter out = spec.commandLine().getOut();
-        List<Row> changed = rows.stream().filter(r -> counted(r) && !r.withinF16).sorted(Comparator.comparingDouble((Row r) -> Double.isNaN(r.relative) ? Double.MAX_VALUE : r.relative).reversed()).toList();
+        List<Row> changed = rows.stream()
+                .filter(r -> counted(r) && !r.withinF16)
+                .sorted(Comparator.comparingDouble((Row r) -> Double.isNaN(r.relative) ? Double.MAX_VALUE : r.relative)
+                        .reversed())
+                .toList();
         if (json) {
-            StringBuilder sb = new StringBuilder("{\"verdict\": ").append(JsonWriter.string(verdict)).append(", \"changed\": ").append(changed.size()).append(", \"tensors\": [");
+            StringBuilder sb = new StringBuilder("{\"verdict\": ")
+                    .append(JsonWriter.string(verdict))
+                    .append(", \"changed\": ")
+                    .append(changed.size())
+                    .append(", \"tensors\": [");
             for (int i = 0; i < rows.size(); i++) {
                 Row r = rows.get(i);
-                sb.append(i > 0 ? ", " : "").append("{\"name\": ").append(JsonWriter.string(r.name)).append(", \"status\": ").append(JsonWriter.string(r.status))
-                        .append(", \"max_abs_diff\": ").append(JsonWriter.number(r.maxAbs)).append(", \"relative_error\": ").append(JsonWriter.number(r.relative))
-                        .append(", \"identical\": ").append(r.identical).append(", \"within_f16_rounding\": ").append(r.withinF16).append('}');
+                sb.append(i > 0 ? ", " : "")
+                        .append("{\"name\": ")
+                        .append(JsonWriter.string(r.name))
+                        .append(", \"status\": ")
+                        .append(JsonWriter.string(r.status))
+                        .append(", \"max_abs_diff\": ")
+                        .append(JsonWriter.number(r.maxAbs))
+                        .append(", \"relative_error\": ")
+                        .append(JsonWriter.number(r.relative))
+                        .append(", \"identical\": ")
+                        .append(r.identical)
+                        .append(", \"within_f16_rounding\": ")
+                        .append(r.withinF16)
+                        .append('}');
             }
             out.println(sb.append("]}"));
         } else {
-            out.println(verdict + (changed.isEmpty() ? "" : ": " + changed.size() + " of " + rows.size() + " tensors changed"));
-            rows.stream().filter(r -> !counted(r))
+            out.println(verdict
+                    + (changed.isEmpty() ? "" : ": " + changed.size() + " of " + rows.size() + " tensors changed"));
+            rows.stream()
+                    .filter(r -> !counted(r))
                     .forEach(r -> out.println("  (text_projection.weight " + r.status + "; not counted)"));
             for (Row r : changed.subList(0, Math.min(10, changed.size()))) {
-                out.printf(Locale.ROOT, "  %-60s %s%s%n", r.name, r.status, Double.isNaN(r.maxAbs) ? "" : String.format(Locale.ROOT, "  max|d| %.3g  relative %.3g", r.maxAbs, r.relative));
+                out.printf(
+                        Locale.ROOT,
+                        "  %-60s %s%s%n",
+                        r.name,
+                        r.status,
+                        Double.isNaN(r.maxAbs)
+                                ? ""
+                                : String.format(Locale.ROOT, "  max|d| %.3g  relative %.3g", r.maxAbs, r.relative));
             }
         }
         out.flush();

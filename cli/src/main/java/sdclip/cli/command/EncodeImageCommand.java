@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,21 +33,35 @@ import sdclip.model.ImageRequest;
 import sdclip.model.json.Json;
 
 /** {@code sdclip encode-image}: a CLIP model's image embeddings. */
-@Command(name = "encode-image", mixinStandardHelpOptions = true,
-        description = "Encode images with a CLIP model's vision tower: image embeddings, pooled output, optionally pixel values and hidden states.")
+@Command(
+        name = "encode-image",
+        mixinStandardHelpOptions = true,
+        description =
+                "Encode images with a CLIP model's vision tower: image embeddings, pooled output, optionally pixel values and hidden states.")
 public final class EncodeImageCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CLIP", description = "A CLIP model (Hugging Face CLIPModel / CLIPVisionModel(WithProjection), or OpenAI/OpenCLIP): " + ModelPaths.FORMS + ".")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "CLIP",
+            description =
+                    "A CLIP model (Hugging Face CLIPModel / CLIPVisionModel(WithProjection), or OpenAI/OpenCLIP): "
+                            + ModelPaths.FORMS + ".")
     Path model;
 
-    @Mixin ModelOptions modelOptions;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
-    @Mixin VisionOptions visionOptions;
+    @Mixin
+    VisionOptions visionOptions;
 
-    @Mixin ImageInputs inputs;
+    @Mixin
+    ImageInputs inputs;
 
     @Option(names = "--pixel-values", description = "Also output pixel_values [M, 3, S, S] (the preprocessed input).")
     boolean pixelValues;
@@ -54,10 +69,17 @@ public final class EncodeImageCommand implements Callable<Integer> {
     @Option(names = "--hidden-states", description = "Also output vision_hidden_states [L+1, M, T, D].")
     boolean hiddenStates;
 
-    @Option(names = "--output", paramLabel = "FILE", description = ".safetensors or .json (every tensor), .npy (image_embeds, or --tensor), .jsonl (one object per image); - for standard output (jsonl). Written atomically.")
+    @Option(
+            names = "--output",
+            paramLabel = "FILE",
+            description =
+                    ".safetensors or .json (every tensor), .npy (image_embeds, or --tensor), .jsonl (one object per image); - for standard output (jsonl). Written atomically.")
     Path output;
 
-    @Option(names = "--tensor", paramLabel = "NAME", description = "The tensor a .npy output holds (default: image_embeds).")
+    @Option(
+            names = "--tensor",
+            paramLabel = "NAME",
+            description = "The tensor a .npy output holds (default: image_embeds).")
     String tensor;
 
     @Override
@@ -69,8 +91,10 @@ public final class EncodeImageCommand implements Callable<Integer> {
         List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
         if (images.isEmpty()) throw new UsageException("no images: give IMAGE arguments, a folder, or --images FILE");
         try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
-            if (modelOptions.backend().equals("auto")) spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
-            ImageRequest request = ImageRequest.standard().progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet(), "images"));
+            if (modelOptions.backend().equals("auto"))
+                spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
+            ImageRequest request = ImageRequest.standard()
+                    .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet(), "images"));
             if (pixelValues) request = request.with(ImageOutput.PIXEL_VALUES);
             if (hiddenStates) request = request.with(ImageOutput.HIDDEN_STATES);
             ImageEncoding e = enc.encode(images, request);
@@ -79,9 +103,17 @@ public final class EncodeImageCommand implements Callable<Integer> {
                 Map<String, String> meta = new LinkedHashMap<>();
                 meta.put("format", "pt");
                 meta.put("model", model.toString());
-                meta.put("images", "[" + String.join(", ", names.stream().map(Json::quote).toList()) + "]"); // a JSON array
-                OutputFiles.write(out, output, spec.commandLine().getOut(), tensor != null ? tensor : e.has("image_embeds") ? "image_embeds" : "image_pooled_output",
-                        "image", names, meta);
+                meta.put(
+                        "images",
+                        "[" + String.join(", ", names.stream().map(Json::quote).toList()) + "]"); // a JSON array
+                OutputFiles.write(
+                        out,
+                        output,
+                        spec.commandLine().getOut(),
+                        tensor != null ? tensor : e.has("image_embeds") ? "image_embeds" : "image_pooled_output",
+                        "image",
+                        names,
+                        meta);
                 if (!OutputFiles.isStdout(output)) spec.commandLine().getErr().println("wrote " + output);
             } else {
                 summarize(out, images.size(), spec.commandLine().getOut());
@@ -96,8 +128,17 @@ public final class EncodeImageCommand implements Callable<Integer> {
             double s = 0;
             for (float v : t.floats()) s += (double) v * v;
             StringBuilder first = new StringBuilder();
-            for (int i = 0; i < Math.min(4, t.size()); i++) first.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.5f", t.floats()[i]));
-            out.printf(Locale.ROOT, "%-24s %-4s %-20s  norm %.4f  first [%s%s]%n", entry.getKey(), t.dtype(), Arrays.toString(t.shape()), Math.sqrt(s), first, t.size() > 4 ? ", ..." : "");
+            for (int i = 0; i < Math.min(4, t.size()); i++)
+                first.append(i > 0 ? ", " : "").append(String.format(Locale.ROOT, "%.5f", t.floats()[i]));
+            out.printf(
+                    Locale.ROOT,
+                    "%-24s %-4s %-20s  norm %.4f  first [%s%s]%n",
+                    entry.getKey(),
+                    t.dtype(),
+                    Arrays.toString(t.shape()),
+                    Math.sqrt(s),
+                    first,
+                    t.size() > 4 ? ", ..." : "");
         }
         out.printf("%d image(s)%n", images);
         out.flush();
@@ -109,15 +150,24 @@ public final class EncodeImageCommand implements Callable<Integer> {
             if (tensor != null) throw new UsageException("--tensor is for a .npy --output");
             return;
         }
-        OutputChecks.file(output, OutputFiles.EXTENSIONS, OutputChecks.all(new OutputChecks.Input[] {OutputChecks.input("model", model),
-                OutputChecks.input("image list", inputs.list())}, OutputChecks.inputs("input image", inputs.given())));
+        OutputChecks.file(
+                output,
+                OutputFiles.EXTENSIONS,
+                OutputChecks.all(
+                        new OutputChecks.Input[] {
+                            OutputChecks.input("model", model), OutputChecks.input("image list", inputs.list())
+                        },
+                        OutputChecks.inputs("input image", inputs.given())));
         OutputFiles.Format format = OutputFiles.format(output, null);
         if (tensor != null) {
-            if (format != OutputFiles.Format.NPY) throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
+            if (format != OutputFiles.Format.NPY)
+                throw new UsageException("--tensor is for a .npy --output; " + output + " holds every tensor");
             List<String> names = new ArrayList<>(List.of("image_embeds", "image_pooled_output"));
             if (pixelValues) names.add("pixel_values");
             if (hiddenStates) names.add("vision_hidden_states");
-            if (!names.contains(tensor)) throw new UsageException("--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));
+            if (!names.contains(tensor))
+                throw new UsageException(
+                        "--tensor " + tensor + ": not an output here; choose one of " + String.join(", ", names));
         }
     }
 }

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,28 +33,45 @@ import sdclip.model.safetensors.TensorType;
  * model.safetensors in {@code text_model.*} naming), built in a temporary folder beside the
  * target and renamed into place, so an interrupted extract leaves nothing behind.
  */
-@Command(name = "extract", mixinStandardHelpOptions = true,
+@Command(
+        name = "extract",
+        mixinStandardHelpOptions = true,
         description = "Write a checkpoint's text encoder as a Hugging Face CLIPTextModel(WithProjection) folder.")
 public final class ExtractCommand implements Callable<Integer> {
-    enum Dtype { keep, f16, f32 }
+    enum Dtype {
+        keep,
+        f16,
+        f32
+    }
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "CHECKPOINT", description = "The checkpoint: " + ModelPaths.FORMS + ".")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "CHECKPOINT",
+            description = "The checkpoint: " + ModelPaths.FORMS + ".")
     Path model;
 
     @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder (default: 1).")
     Integer encoder;
 
-    @Mixin HeadsOption heads;
+    @Mixin
+    HeadsOption heads;
 
     @Option(names = "--dtype", defaultValue = "keep", description = "keep, f16 or f32 (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--output", required = true, paramLabel = "DIR", description = "The folder to create (must not exist).")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "DIR",
+            description = "The folder to create (must not exist).")
     Path output;
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
     @Override
     public Integer call() throws Exception {
@@ -92,8 +110,10 @@ public final class ExtractCommand implements Callable<Integer> {
         boolean done = false;
         try {
             Files.writeString(tmp.resolve("config.json"), config(tower, type));
-            SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
-            for (TextTower.Tensor t : tower.tensors().values()) w.add(t.name(), type, t.shape(), out -> write(t, type, out));
+            SafetensorsWriter w =
+                    new SafetensorsWriter().metadata("format", "pt").metadata("sdclip_source", sourceName(model));
+            for (TextTower.Tensor t : tower.tensors().values())
+                w.add(t.name(), type, t.shape(), out -> write(t, type, out));
             w.write(tmp.resolve("model.safetensors"));
             Files.move(tmp, output, StandardCopyOption.ATOMIC_MOVE);
             TempFiles.forget(tmp);
@@ -113,7 +133,9 @@ public final class ExtractCommand implements Callable<Integer> {
     static String config(TextTower tower, TensorType type) {
         ClipTextConfig k = tower.config();
         StringBuilder sb = new StringBuilder("{\n");
-        sb.append("  \"architectures\": [\"").append(k.hasProjection() ? "CLIPTextModelWithProjection" : "CLIPTextModel").append("\"],\n");
+        sb.append("  \"architectures\": [\"")
+                .append(k.hasProjection() ? "CLIPTextModelWithProjection" : "CLIPTextModel")
+                .append("\"],\n");
         sb.append("  \"model_type\": \"clip_text_model\",\n");
         sb.append("  \"hidden_size\": ").append(k.width()).append(",\n");
         sb.append("  \"intermediate_size\": ").append(k.mlpWidth()).append(",\n");
@@ -122,10 +144,17 @@ public final class ExtractCommand implements Callable<Integer> {
         sb.append("  \"max_position_embeddings\": ").append(k.contextLength()).append(",\n");
         sb.append("  \"vocab_size\": ").append(k.vocabSize()).append(",\n");
         sb.append("  \"hidden_act\": \"").append(k.activation().id()).append("\",\n");
-        sb.append("  \"layer_norm_eps\": ").append(JsonWriter.number(k.layerNormEps())).append(",\n");
-        if (k.hasProjection()) sb.append("  \"projection_dim\": ").append(k.projectionDim()).append(",\n");
-        sb.append("  \"bos_token_id\": 49406,\n  \"eos_token_id\": 49407,\n  \"pad_token_id\": ").append(tower.padId()).append(",\n");
-        sb.append("  \"torch_dtype\": \"").append(type == TensorType.F32 ? "float32" : type == TensorType.F16 ? "float16" : "bfloat16").append("\"\n}\n");
+        sb.append("  \"layer_norm_eps\": ")
+                .append(JsonWriter.number(k.layerNormEps()))
+                .append(",\n");
+        if (k.hasProjection())
+            sb.append("  \"projection_dim\": ").append(k.projectionDim()).append(",\n");
+        sb.append("  \"bos_token_id\": 49406,\n  \"eos_token_id\": 49407,\n  \"pad_token_id\": ")
+                .append(tower.padId())
+                .append(",\n");
+        sb.append("  \"torch_dtype\": \"")
+                .append(type == TensorType.F32 ? "float32" : type == TensorType.F16 ? "float16" : "bfloat16")
+                .append("\"\n}\n");
         return sb.toString();
     }
 
@@ -133,7 +162,8 @@ public final class ExtractCommand implements Callable<Integer> {
     private static void write(TextTower.Tensor t, TensorType type, WritableByteChannel out) throws IOException {
         boolean raw = !t.transposed() && t.values().dtype().name().equals(type.name());
         if (raw) {
-            SafetensorsWriter.writeFully(out, t.values().segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
+            SafetensorsWriter.writeFully(
+                    out, t.values().segment().asByteBuffer().order(ByteOrder.LITTLE_ENDIAN));
             return;
         }
         long n = t.elements();

@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import sdclip.cli.option.PromptSyntaxOptions;
 import sdclip.model.json.Json;
 import sdclip.model.prompt.A1111Chunker;
@@ -18,9 +19,19 @@ import sdclip.model.tokenizer.ClipTokenizer;
 final class PromptChunks {
     private PromptChunks() {}
 
-    static void print(List<String> texts, ClipTokenizer tok, PromptSyntaxOptions syntax, EmbeddingFiles embeddings, int padId, boolean json, PrintWriter out) {
-        A1111Chunker a1111 = syntax.syntax() == PromptSyntax.A1111 ? new A1111Chunker(tok, padId, embeddings.inversions()) : null;
-        ComfyChunker comfy = a1111 == null ? new ComfyChunker(tok, padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS) : null;
+    static void print(
+            List<String> texts,
+            ClipTokenizer tok,
+            PromptSyntaxOptions syntax,
+            EmbeddingFiles embeddings,
+            int padId,
+            boolean json,
+            PrintWriter out) {
+        A1111Chunker a1111 =
+                syntax.syntax() == PromptSyntax.A1111 ? new A1111Chunker(tok, padId, embeddings.inversions()) : null;
+        ComfyChunker comfy = a1111 == null
+                ? new ComfyChunker(tok, padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS)
+                : null;
         for (String text : texts) {
             List<Chunk> chunks = a1111 != null ? a1111.chunk(text) : comfy.chunk(text);
             if (json) out.println(json(text, chunks, tok, syntax.name()));
@@ -40,7 +51,11 @@ final class PromptChunks {
     }
 
     private static String json(String text, List<Chunk> chunks, ClipTokenizer tok, String syntax) {
-        StringBuilder sb = new StringBuilder("{\"text\": ").append(Json.quote(text)).append(", \"syntax\": \"").append(syntax).append("\", \"chunks\": [");
+        StringBuilder sb = new StringBuilder("{\"text\": ")
+                .append(Json.quote(text))
+                .append(", \"syntax\": \"")
+                .append(syntax)
+                .append("\", \"chunks\": [");
         for (int c = 0; c < chunks.size(); c++) {
             Chunk chunk = chunks.get(c);
             sb.append(c > 0 ? ", " : "").append("{\"ids\": [");
@@ -55,7 +70,14 @@ final class PromptChunks {
             for (int i = 0; i < Chunk.LENGTH; i++) {
                 EmbeddingSlot s = chunk.slot(i);
                 if (s == null) continue;
-                sb.append(first ? "" : ", ").append("{\"position\": ").append(i).append(", \"name\": ").append(Json.quote(s.name())).append(", \"vector\": ").append(s.index()).append('}');
+                sb.append(first ? "" : ", ")
+                        .append("{\"position\": ")
+                        .append(i)
+                        .append(", \"name\": ")
+                        .append(Json.quote(s.name()))
+                        .append(", \"vector\": ")
+                        .append(s.index())
+                        .append('}');
                 first = false;
             }
             sb.append("]}");
@@ -76,7 +98,8 @@ final class PromptChunks {
                 String weight = chunk.weight(i) == 1f ? "" : String.format(Locale.ROOT, "  x%s", chunk.weight(i));
                 out.printf("  %3d  %6d  %s%s%n", i, chunk.id(i), tokens.get(i), weight);
             }
-            if (end < Chunk.LENGTH - 1) out.printf("  %d-%d  padding (%d)%n", end + 1, Chunk.LENGTH - 1, chunk.id(Chunk.LENGTH - 1));
+            if (end < Chunk.LENGTH - 1)
+                out.printf("  %d-%d  padding (%d)%n", end + 1, Chunk.LENGTH - 1, chunk.id(Chunk.LENGTH - 1));
         }
     }
 }

@@ -14,6 +14,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.regex.Pattern;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -32,15 +33,19 @@ import sdclip.model.hub.RepoId;
  * {@code sdclip pull}: downloads a Hugging Face model into the local hub cache, the one command
  * that uses the network. Afterwards {@code --model org/name} finds it offline.
  */
-@Command(name = "pull", mixinStandardHelpOptions = true,
+@Command(
+        name = "pull",
+        mixinStandardHelpOptions = true,
         description = {
             // One short line per place: picocli breaks long lines at '.' and '/', inside the paths.
             "Download a Hugging Face model (org/name) into the local hub cache.",
             "Cache: $HF_HUB_CACHE, else $HUGGINGFACE_HUB_CACHE, else $HF_HOME/hub,",
             "else $XDG_CACHE_HOME/huggingface/hub, else ~/.cache/huggingface/hub.",
-            "Server: $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN if set."})
+            "Server: $HF_ENDPOINT (default https://huggingface.co), with $HF_TOKEN if set."
+        })
 public final class PullCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
     @Parameters(paramLabel = "ORG/NAME[@REVISION]", description = "The model id.")
     String model;
@@ -48,10 +53,15 @@ public final class PullCommand implements Callable<Integer> {
     @Option(names = "--revision", paramLabel = "R", description = "Branch, tag or commit (default: main).")
     String revision;
 
-    @Option(names = "--include", paramLabel = "GLOB", description = "Only files matching this pattern (fnmatch: * also matches /; repeatable), e.g. 'text_encoder/*' or '*.json'.")
+    @Option(
+            names = "--include",
+            paramLabel = "GLOB",
+            description =
+                    "Only files matching this pattern (fnmatch: * also matches /; repeatable), e.g. 'text_encoder/*' or '*.json'.")
     List<String> include = new ArrayList<>();
 
-    @Mixin QuietOption quiet;
+    @Mixin
+    QuietOption quiet;
 
     @Override
     public Integer call() throws Exception {
@@ -63,20 +73,34 @@ public final class PullCommand implements Callable<Integer> {
         HubCache cache = HubCache.fromEnvironment(env);
         PrintWriter out = spec.commandLine().getOut();
         try (HttpClient http = HubDownloader.client()) {
-            HubDownloader hub = new HubDownloader(http, endpoint, env.get("HF_TOKEN"), cache, new DownloadProgress(spec.commandLine().getErr(), quiet.quiet()),
+            HubDownloader hub = new HubDownloader(
+                    http,
+                    endpoint,
+                    env.get("HF_TOKEN"),
+                    cache,
+                    new DownloadProgress(spec.commandLine().getErr(), quiet.quiet()),
                     HubDownloader.stallLimit(env));
             HubDownloader.RepoInfo info = hub.info(id);
             List<String> files = info.files().stream().filter(this::included).toList();
             if (files.isEmpty())
-                throw new IllegalArgumentException(id + " at " + info.commit() + ": none of its " + info.files().size() + " file(s) matches --include " + String.join(" ", include));
+                throw new IllegalArgumentException(id + " at " + info.commit() + ": none of its "
+                        + info.files().size() + " file(s) matches --include " + String.join(" ", include));
             int width = files.stream().mapToInt(String::length).max().orElse(0);
             for (String f : files) {
                 HubDownloader.Fetched got = hub.fetch(id, info.commit(), f);
-                String how = !got.downloaded() ? "already in the cache" : got.resumedAt() > 0 ? "resumed at " + DownloadProgress.size(got.resumedAt()) : "downloaded";
+                String how = !got.downloaded()
+                        ? "already in the cache"
+                        : got.resumedAt() > 0 ? "resumed at " + DownloadProgress.size(got.resumedAt()) : "downloaded";
                 out.printf(Locale.ROOT, "%-" + width + "s  %10s  %s%n", f, DownloadProgress.size(got.bytes()), how);
             }
             if (!id.revisionIsCommit()) writeRef(cache.ref(id, id.revision()), info.commit());
-            out.printf(Locale.ROOT, "%s: commit %s, %d file(s) in %s%n", id, info.commit(), files.size(), cache.snapshot(id, info.commit()));
+            out.printf(
+                    Locale.ROOT,
+                    "%s: commit %s, %d file(s) in %s%n",
+                    id,
+                    info.commit(),
+                    files.size(),
+                    cache.snapshot(id, info.commit()));
             out.flush();
         }
         return 0;
@@ -115,7 +139,10 @@ public final class PullCommand implements Callable<Integer> {
             else if (c == '?') re.append('.');
             else if (c == '[' && g.indexOf(']', i + 2) > 0) {
                 int end = g.indexOf(']', i + 2);
-                String set = g.substring(i + 1, end).replace("\\", "\\\\").replace("[", "\\[").replace("&", "\\&");
+                String set = g.substring(i + 1, end)
+                        .replace("\\", "\\\\")
+                        .replace("[", "\\[")
+                        .replace("&", "\\&");
                 if (set.startsWith("!")) set = "^" + set.substring(1);
                 else if (set.startsWith("^")) set = "\\" + set;
                 re.append('[').append(set).append(']');
@@ -126,14 +153,16 @@ public final class PullCommand implements Callable<Integer> {
     }
 
     static boolean offline(String value) {
-        return value != null && List.of("1", "ON", "YES", "TRUE").contains(value.strip().toUpperCase(Locale.ROOT));
+        return value != null
+                && List.of("1", "ON", "YES", "TRUE").contains(value.strip().toUpperCase(Locale.ROOT));
     }
 
     private static URI endpoint(String value) {
         String v = value == null || value.isBlank() ? "https://huggingface.co" : value.strip();
         try {
             URI u = URI.create(v);
-            if ((u.getScheme() == null || !u.getScheme().matches("https?")) || u.getHost() == null) throw new IllegalArgumentException();
+            if ((u.getScheme() == null || !u.getScheme().matches("https?")) || u.getHost() == null)
+                throw new IllegalArgumentException();
             return u;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("HF_ENDPOINT is not an http(s) address: " + v);
@@ -143,7 +172,8 @@ public final class PullCommand implements Callable<Integer> {
     /** {@code refs/<revision>} = commit, written beside and renamed into place. */
     private static void writeRef(Path ref, String commit) throws IOException {
         Files.createDirectories(ref.getParent());
-        Path tmp = ref.resolveSibling("." + ref.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+        Path tmp = ref.resolveSibling(
+                "." + ref.getFileName() + ".tmp-" + ProcessHandle.current().pid());
         Files.writeString(tmp, commit, StandardCharsets.UTF_8);
         Files.move(tmp, ref, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,43 +28,71 @@ import sdclip.model.TextEncoder;
  * experiment this project grew from (SD 1.5's encoder with ViT-L/14's projection against
  * ViT-L/14 itself).
  */
-@Command(name = "similarity", mixinStandardHelpOptions = true,
+@Command(
+        name = "similarity",
+        mixinStandardHelpOptions = true,
         description = "Cosine similarity of two models' text embeddings, per prompt and on average.")
 public final class SimilarityCommand implements Callable<Integer> {
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--model", required = true, paramLabel = "A", description = "The first model: " + ModelPaths.FORMS + ".")
+    @Option(
+            names = "--model",
+            required = true,
+            paramLabel = "A",
+            description = "The first model: " + ModelPaths.FORMS + ".")
     Path model;
 
-    @Option(names = "--projection", paramLabel = "P", description = "A CLIP file or folder whose text projection A borrows (SD 1.x has none).")
+    @Option(
+            names = "--projection",
+            paramLabel = "P",
+            description = "A CLIP file or folder whose text projection A borrows (SD 1.x has none).")
     Path projection;
 
-    @Option(names = "--against", required = true, paramLabel = "B", description = "The second model, in any form --model takes.")
+    @Option(
+            names = "--against",
+            required = true,
+            paramLabel = "B",
+            description = "The second model, in any form --model takes.")
     Path against;
 
     @Option(names = "--against-projection", paramLabel = "Q", description = "A text projection for B to borrow.")
     Path againstProjection;
 
-    @Option(names = "--against-heads", paramLabel = "N[,N]", split = ",", description = "Attention heads of B (default: config.json, else width / 64).")
+    @Option(
+            names = "--against-heads",
+            paramLabel = "N[,N]",
+            split = ",",
+            description = "Attention heads of B (default: config.json, else width / 64).")
     int[] againstHeads;
 
-    @Option(names = "--encoder", paramLabel = "1|2", description = "Which text encoder of an SDXL model (default: its pooled encoder, 2).")
+    @Option(
+            names = "--encoder",
+            paramLabel = "1|2",
+            description = "Which text encoder of an SDXL model (default: its pooled encoder, 2).")
     Integer encoder;
 
-    @Mixin ModelOptions modelOptions;
+    @Mixin
+    ModelOptions modelOptions;
 
-    @Mixin Prompts prompts;
+    @Mixin
+    Prompts prompts;
 
-    @Mixin PromptSyntaxOptions syntax;
+    @Mixin
+    PromptSyntaxOptions syntax;
 
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
     @Override
     public Integer call() throws Exception {
-        model = modelPaths.resolve(model); projection = modelPaths.resolve(projection); against = modelPaths.resolve(against); againstProjection = modelPaths.resolve(againstProjection);
+        model = modelPaths.resolve(model);
+        projection = modelPaths.resolve(projection);
+        against = modelPaths.resolve(against);
+        againstProjection = modelPaths.resolve(againstProjection);
         int which = OptionChecks.encoder("--encoder", encoder);
         syntax.check();
         OptionChecks.headValues("--against-heads", againstHeads);
@@ -80,7 +109,9 @@ public final class SimilarityCommand implements Callable<Integer> {
             b = embeds(encB, texts, against, which);
             dimB = b.length / texts.size();
         }
-        if (dimA != dimB) throw new IllegalArgumentException("text embeddings differ in size: " + model + " gives " + dimA + ", " + against + " gives " + dimB);
+        if (dimA != dimB)
+            throw new IllegalArgumentException(
+                    "text embeddings differ in size: " + model + " gives " + dimA + ", " + against + " gives " + dimB);
         double[] cos = new double[texts.size()];
         double mean = 0;
         for (int n = 0; n < texts.size(); n++) {
@@ -102,9 +133,17 @@ public final class SimilarityCommand implements Callable<Integer> {
     static String json(List<String> texts, double[] cos, double mean) {
         StringBuilder sb = new StringBuilder("{\"results\": [");
         for (int n = 0; n < texts.size(); n++) {
-            sb.append(n > 0 ? ", " : "").append("{\"text\": ").append(JsonWriter.string(texts.get(n))).append(", \"cosine\": ").append(JsonWriter.number(cos[n])).append('}');
+            sb.append(n > 0 ? ", " : "")
+                    .append("{\"text\": ")
+                    .append(JsonWriter.string(texts.get(n)))
+                    .append(", \"cosine\": ")
+                    .append(JsonWriter.number(cos[n]))
+                    .append('}');
         }
-        return sb.append("], \"mean\": ").append(JsonWriter.number(mean)).append('}').toString();
+        return sb.append("], \"mean\": ")
+                .append(JsonWriter.number(mean))
+                .append('}')
+                .toString();
     }
 
     /**
@@ -114,10 +153,16 @@ public final class SimilarityCommand implements Callable<Integer> {
     private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(texts, EncodeRequest.pooledOnly().encoder(count == 1 ? 0 : which != 0 ? which : count)
-                .prompts(syntax.options(modelPaths, spec.commandLine().getErr())).progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet())));
+        var e = enc.encode(
+                texts,
+                EncodeRequest.pooledOnly()
+                        .encoder(count == 1 ? 0 : which != 0 ? which : count)
+                        .prompts(syntax.options(modelPaths, spec.commandLine().getErr()))
+                        .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet())));
         if (!e.has("text_embeds")) {
-            throw new IllegalArgumentException(path + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
+            throw new IllegalArgumentException(
+                    path
+                            + ": this text encoder has no text projection; borrow one with --projection / --against-projection (a CLIP model)");
         }
         return e.textEmbeds().floats();
     }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -14,20 +15,38 @@ import sdclip.engine.DType;
 import sdclip.model.synth.FormulaModel;
 
 /** {@code sdclip synth}: writes the full-size formula model. */
-@Command(name = "synth", mixinStandardHelpOptions = true,
-        description = "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file.")
+@Command(
+        name = "synth",
+        mixinStandardHelpOptions = true,
+        description =
+                "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file.")
 public final class SynthCommand implements Callable<Integer> {
-    enum Dtype { f32, f16 }
+    enum Dtype {
+        f32,
+        f16
+    }
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Option(names = "--output", required = true, paramLabel = "FILE", description = "The .safetensors file to write (atomically).")
+    @Option(
+            names = "--output",
+            required = true,
+            paramLabel = "FILE",
+            description = "The .safetensors file to write (atomically).")
     Path output;
 
-    @Option(names = "--dtype", defaultValue = "f32", description = "f32 (exact, 494 MB) or f16 (247 MB; rounds the layer-norm weights) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--dtype",
+            defaultValue = "f32",
+            description =
+                    "f32 (exact, 494 MB) or f16 (247 MB; rounds the layer-norm weights) (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
-    @Option(names = "--vision", description = "Write a whole CLIP ViT-L/14 model instead: the text tower plus a vision tower (image 224, patch 14, width 1024, 16 heads, 24 layers, MLP 4096, projection 768); 1.7 GB in F32.")
+    @Option(
+            names = "--vision",
+            description =
+                    "Write a whole CLIP ViT-L/14 model instead: the text tower plus a vision tower (image 224, patch 14, width 1024, 16 heads, 24 layers, MLP 4096, projection 768); 1.7 GB in F32.")
     boolean vision;
 
     @Override

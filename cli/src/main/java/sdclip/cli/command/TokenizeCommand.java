@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -17,30 +18,52 @@ import sdclip.cli.output.StandardOutput;
 import sdclip.model.tokenizer.ClipTokenizer;
 
 /** {@code sdclip tokenize}: prompts to CLIP token ids, as the reference tokenizer gives them. */
-@Command(name = "tokenize", mixinStandardHelpOptions = true,
+@Command(
+        name = "tokenize",
+        mixinStandardHelpOptions = true,
         description = "Tokenize prompts exactly as CLIP does: ids with start and end tokens, truncated to 77.")
 public final class TokenizeCommand implements Callable<Integer> {
 
-    enum Pad { eos, zero, none }
+    enum Pad {
+        eos,
+        zero,
+        none
+    }
 
-    @Spec CommandSpec spec;
+    @Spec
+    CommandSpec spec;
 
-    @Mixin Prompts prompts;
+    @Mixin
+    Prompts prompts;
 
-    @Mixin PromptSyntaxOptions syntax;
+    @Mixin
+    PromptSyntaxOptions syntax;
 
-    @Mixin ModelPaths modelPaths;
+    @Mixin
+    ModelPaths modelPaths;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: $SDCLIP_TOKENIZER).")
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "PATH",
+            description =
+                    "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
-    @Option(names = "--json", description = "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}; with --syntax a1111 or comfy {\"text\", \"syntax\", \"chunks\": [{\"ids\", \"weights\", \"tokens\", \"embeddings\"}]}.")
+    @Option(
+            names = "--json",
+            description =
+                    "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}; with --syntax a1111 or comfy {\"text\", \"syntax\", \"chunks\": [{\"ids\", \"weights\", \"tokens\", \"embeddings\"}]}.")
     boolean json;
 
     @Option(names = "--no-truncate", description = "Keep every id instead of cutting to 77.")
     boolean noTruncate;
 
-    @Option(names = "--pad", defaultValue = "none", paramLabel = "eos|zero|none", description = "With --syntax a1111 or comfy: what follows a chunk's end token (eos, the default, or zero). Otherwise: pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
+    @Option(
+            names = "--pad",
+            defaultValue = "none",
+            paramLabel = "eos|zero|none",
+            description =
+                    "With --syntax a1111 or comfy: what follows a chunk's end token (eos, the default, or zero). Otherwise: pad to 77 with the end token (eos: SD 1.x, SDXL encoder 1, HF CLIP), 0 (zero: SD 2.x, OpenCLIP) or not at all (none, the default).")
     Pad pad;
 
     @Override
@@ -54,19 +77,34 @@ public final class TokenizeCommand implements Callable<Integer> {
         };
         PrintWriter out = spec.commandLine().getOut();
         if (!syntax.plain()) {
-            PromptChunks.print(texts, tok, syntax, syntax.embeddings(modelPaths, spec.commandLine().getErr()), pad == Pad.zero ? 0 : tok.endId(), json, out);
+            PromptChunks.print(
+                    texts,
+                    tok,
+                    syntax,
+                    syntax.embeddings(modelPaths, spec.commandLine().getErr()),
+                    pad == Pad.zero ? 0 : tok.endId(),
+                    json,
+                    out);
             return 0;
         }
         syntax.check();
         for (String text : texts) {
             int[] ids = tok.encode(text);
-            if (!noTruncate || padId >= 0) ids = tok.fit(ids, noTruncate ? Math.max(ids.length, ClipTokenizer.CONTEXT_LENGTH) : ClipTokenizer.CONTEXT_LENGTH, padId);
+            if (!noTruncate || padId >= 0)
+                ids = tok.fit(
+                        ids,
+                        noTruncate ? Math.max(ids.length, ClipTokenizer.CONTEXT_LENGTH) : ClipTokenizer.CONTEXT_LENGTH,
+                        padId);
             List<String> tokens = tok.tokens(ids);
             if (json) {
-                StringBuilder sb = new StringBuilder("{\"text\": ").append(JsonWriter.string(text)).append(", \"ids\": [");
-                for (int i = 0; i < ids.length; i++) sb.append(i > 0 ? ", " : "").append(ids[i]);
+                StringBuilder sb = new StringBuilder("{\"text\": ")
+                        .append(JsonWriter.string(text))
+                        .append(", \"ids\": [");
+                for (int i = 0; i < ids.length; i++)
+                    sb.append(i > 0 ? ", " : "").append(ids[i]);
                 sb.append("], \"tokens\": [");
-                for (int i = 0; i < tokens.size(); i++) sb.append(i > 0 ? ", " : "").append(JsonWriter.string(tokens.get(i)));
+                for (int i = 0; i < tokens.size(); i++)
+                    sb.append(i > 0 ? ", " : "").append(JsonWriter.string(tokens.get(i)));
                 out.println(sb.append("]}"));
             } else {
                 out.println(JsonWriter.string(text) + "  (" + ids.length + " ids)");

@@ -2,6 +2,7 @@ package sdclip.cli.hub;
 
 import java.io.PrintWriter;
 import java.util.Locale;
+
 import sdclip.cli.Environment;
 
 /**
@@ -41,8 +42,15 @@ public final class DownloadProgress {
         shown = true;
         double seconds = Math.max(1e-9, (now - start) / 1e9), rate = (done - resumedAt) / seconds;
         int width = 30, filled = total > 0 ? (int) Math.min(width, width * done / total) : 0;
-        err.printf(Locale.ROOT, "\r[%s%s] %s / %s  %s/s  %s   ", "#".repeat(filled), ".".repeat(width - filled),
-                size(done), total > 0 ? size(total) : "?", size((long) rate), file);
+        err.printf(
+                Locale.ROOT,
+                "\r[%s%s] %s / %s  %s/s  %s   ",
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                size(done),
+                total > 0 ? size(total) : "?",
+                size((long) rate),
+                file);
         err.flush();
     }
 

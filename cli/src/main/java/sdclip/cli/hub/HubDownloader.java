@@ -28,6 +28,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.regex.Pattern;
+
 import sdclip.cli.ErrorLine;
 import sdclip.model.hub.HubCache;
 import sdclip.model.hub.RepoId;
@@ -59,7 +60,13 @@ public final class HubDownloader {
     /** How long a body may send nothing before the download is given up (kept, to resume). */
     private final Duration stallLimit;
 
-    public HubDownloader(HttpClient http, URI endpoint, String token, HubCache cache, DownloadProgress progress, Duration stallLimit) {
+    public HubDownloader(
+            HttpClient http,
+            URI endpoint,
+            String token,
+            HubCache cache,
+            DownloadProgress progress,
+            Duration stallLimit) {
         this.http = http;
         this.endpoint = endpoint;
         this.token = token == null || token.isBlank() ? null : token.strip();
@@ -77,11 +84,15 @@ public final class HubDownloader {
             double s = Double.parseDouble(v.strip());
             if (s >= 0.1 && s <= 86_400) return Duration.ofMillis(Math.round(s * 1000));
         }
-        throw new IllegalArgumentException("HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + v);
+        throw new IllegalArgumentException(
+                "HF_HUB_DOWNLOAD_TIMEOUT is not a number of seconds from 0.1 to 86400: " + v);
     }
 
     public static HttpClient client() {
-        return HttpClient.newBuilder().followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(20)).build();
+        return HttpClient.newBuilder()
+                .followRedirects(HttpClient.Redirect.NEVER)
+                .connectTimeout(Duration.ofSeconds(20))
+                .build();
     }
 
     /** The commit a revision names and the files it holds. */
@@ -115,9 +126,11 @@ public final class HubDownloader {
         String repoCommit = header(head, "X-Repo-Commit");
         if (repoCommit != null && !repoCommit.equals(commit))
             throw new IOException(url + ": the server answers for commit " + repoCommit + ", not " + commit);
-        String etag = normalizeEtag(Optional.ofNullable(header(head, "X-Linked-Etag")).orElse(header(head, "ETag")));
+        String etag =
+                normalizeEtag(Optional.ofNullable(header(head, "X-Linked-Etag")).orElse(header(head, "ETag")));
         if (etag == null || !ETAG.matcher(etag).matches())
-            throw new IOException(url + ": no usable ETag (got " + etag + "), so the file cannot be named in the cache");
+            throw new IOException(
+                    url + ": no usable ETag (got " + etag + "), so the file cannot be named in the cache");
         URI location = redirect(head) ? url.resolve(header(head, "Location")) : url;
 
         Path blob = cache.blob(id, etag);
@@ -128,7 +141,8 @@ public final class HubDownloader {
         return result;
     }
 
-    private Fetched download(URI location, Path blob, String etag, String file) throws IOException, InterruptedException {
+    private Fetched download(URI location, Path blob, String etag, String file)
+            throws IOException, InterruptedException {
         Files.createDirectories(blob.getParent());
         Path partial = blob.resolveSibling(etag + ".incomplete");
         long have = Files.isRegularFile(partial) ? Files.size(partial) : 0;
@@ -136,7 +150,10 @@ public final class HubDownloader {
         try {
             r = send("GET", location, have > 0 ? Map.of("Range", "bytes=" + have + "-") : Map.of(), true);
         } catch (IOException e) {
-            throw new IOException(file + ": " + e.getMessage() + (have > 0 ? "; the part is kept in " + partial + ", pull again to resume" : ""), e);
+            throw new IOException(
+                    file + ": " + e.getMessage()
+                            + (have > 0 ? "; the part is kept in " + partial + ", pull again to resume" : ""),
+                    e);
         }
         long total;
         if (r.statusCode() == 416) { // the partial file already holds every byte
@@ -146,7 +163,9 @@ public final class HubDownloader {
             check(r, file);
             boolean append = r.statusCode() == 206;
             if (!append) have = 0;
-            total = append ? contentRangeTotal(r) : r.headers().firstValueAsLong("Content-Length").orElse(-1);
+            total = append
+                    ? contentRangeTotal(r)
+                    : r.headers().firstValueAsLong("Content-Length").orElse(-1);
             copy(r, partial, append, have, total, file);
         }
         long size = Files.size(partial);
@@ -156,18 +175,24 @@ public final class HubDownloader {
                     + " (two pulls at once?); it was deleted, pull again");
         }
         if (total >= 0 && size != total)
-            throw new IOException(file + ": the download stopped at " + size + " of " + total + " bytes; the part is kept in " + partial + ", pull again to resume");
+            throw new IOException(file + ": the download stopped at " + size + " of " + total
+                    + " bytes; the part is kept in " + partial + ", pull again to resume");
         verify(partial, etag, file);
         Files.move(partial, blob, StandardCopyOption.ATOMIC_MOVE);
         return new Fetched(file, size, true, have);
     }
 
-    private void copy(HttpResponse<InputStream> r, Path partial, boolean append, long have, long total, String file) throws IOException {
+    private void copy(HttpResponse<InputStream> r, Path partial, boolean append, long have, long total, String file)
+            throws IOException {
         progress.begin(file, have, total);
         long done = have;
         StallGuard in = new StallGuard(r.body(), stallLimit);
-        try (in; OutputStream out = Files.newOutputStream(partial, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (in;
+                OutputStream out = Files.newOutputStream(
+                        partial,
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE,
+                        append ? StandardOpenOption.APPEND : StandardOpenOption.TRUNCATE_EXISTING)) {
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) {
                 out.write(buf, 0, n);
@@ -176,8 +201,10 @@ public final class HubDownloader {
             }
         } catch (IOException e) {
             String why = in.stalled() ? quiet() : ErrorLine.describe(e);
-            throw new IOException(file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why
-                    + "); the part is kept in " + partial + ", pull again to resume", e);
+            throw new IOException(
+                    file + ": the download broke off at " + done + (total >= 0 ? " of " + total : "") + " bytes (" + why
+                            + "); the part is kept in " + partial + ", pull again to resume",
+                    e);
         } finally {
             progress.end();
         }
@@ -192,12 +219,14 @@ public final class HubDownloader {
 
     /** Checks the content against its etag: sha256 for LFS files, git's blob sha1 for the rest. */
     private static void verify(Path partial, String etag, String file) throws IOException {
-        String algorithm = SHA256.matcher(etag).matches() ? "SHA-256" : SHA1.matcher(etag).matches() ? "SHA-1" : null;
+        String algorithm =
+                SHA256.matcher(etag).matches() ? "SHA-256" : SHA1.matcher(etag).matches() ? "SHA-1" : null;
         if (algorithm == null) return; // an etag that is no hash cannot be checked
         String got = digest(partial, algorithm);
         if (!got.equals(etag)) {
             Files.deleteIfExists(partial);
-            throw new IOException(file + ": checksum mismatch (" + algorithm.toLowerCase(Locale.ROOT) + " " + got + ", expected " + etag + "); the download was deleted");
+            throw new IOException(file + ": checksum mismatch (" + algorithm.toLowerCase(Locale.ROOT) + " " + got
+                    + ", expected " + etag + "); the download was deleted");
         }
     }
 
@@ -205,7 +234,8 @@ public final class HubDownloader {
         try (InputStream in = Files.newInputStream(file)) {
             MessageDigest md = MessageDigest.getInstance(algorithm);
             // git names a blob by sha1("blob <size>\0" + content).
-            if (algorithm.equals("SHA-1")) md.update(("blob " + Files.size(file) + "\0").getBytes(StandardCharsets.US_ASCII));
+            if (algorithm.equals("SHA-1"))
+                md.update(("blob " + Files.size(file) + "\0").getBytes(StandardCharsets.US_ASCII));
             byte[] buf = new byte[1 << 16];
             for (int n; (n = in.read(buf)) > 0; ) md.update(buf, 0, n);
             return HexFormat.of().formatHex(md.digest());
@@ -223,7 +253,8 @@ public final class HubDownloader {
         try {
             Files.createSymbolicLink(pointer, target);
         } catch (UnsupportedOperationException | FileSystemException e) {
-            Path tmp = pointer.resolveSibling(pointer.getFileName() + ".tmp-" + ProcessHandle.current().pid());
+            Path tmp = pointer.resolveSibling(
+                    pointer.getFileName() + ".tmp-" + ProcessHandle.current().pid());
             Files.copy(blob, tmp, StandardCopyOption.REPLACE_EXISTING);
             Files.move(tmp, pointer, StandardCopyOption.ATOMIC_MOVE);
         }
@@ -239,18 +270,22 @@ public final class HubDownloader {
             if (t instanceof UnresolvedAddressException) return "unknown host " + uri.getHost();
         }
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t.getMessage() != null && !t.getMessage().isBlank()) return t.getMessage().replace('\n', ' ');
+            if (t.getMessage() != null && !t.getMessage().isBlank())
+                return t.getMessage().replace('\n', ' ');
         }
         if (e instanceof ConnectException) return "connection refused";
         return e.getClass().getSimpleName();
     }
 
     /** Sends a request, following redirects; the token goes only to the endpoint's own origin. */
-    private HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers, boolean followAll) throws IOException {
+    private HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers, boolean followAll)
+            throws IOException {
         URI current = uri;
         for (int hop = 0; hop < 10; hop++) {
-            HttpRequest.Builder b = HttpRequest.newBuilder(current).method(method, HttpRequest.BodyPublishers.noBody())
-                    .header("User-Agent", "sdclip").header("Accept-Encoding", "identity");
+            HttpRequest.Builder b = HttpRequest.newBuilder(current)
+                    .method(method, HttpRequest.BodyPublishers.noBody())
+                    .header("User-Agent", "sdclip")
+                    .header("Accept-Encoding", "identity");
             if (token != null && sameOrigin(current, endpoint)) b.header("Authorization", "Bearer " + token);
             headers.forEach(b::header);
             b.timeout(stallLimit); // until the headers; StallGuard watches the body
@@ -286,7 +321,8 @@ public final class HubDownloader {
 
     private static boolean redirect(HttpResponse<?> r) {
         int s = r.statusCode();
-        return (s == 301 || s == 302 || s == 303 || s == 307 || s == 308) && r.headers().firstValue("Location").isPresent();
+        return (s == 301 || s == 302 || s == 303 || s == 307 || s == 308)
+                && r.headers().firstValue("Location").isPresent();
     }
 
     private void check(HttpResponse<?> r, String what) throws IOException {
@@ -312,7 +348,9 @@ public final class HubDownloader {
         }
     }
 
-    private static String header(HttpResponse<?> r, String name) { return r.headers().firstValue(name).orElse(null); }
+    private static String header(HttpResponse<?> r, String name) {
+        return r.headers().firstValue(name).orElse(null);
+    }
 
     /** Drops a weak marker and the quotes: {@code W/"abc"} is {@code abc}. */
     static String normalizeEtag(String etag) {
@@ -329,7 +367,9 @@ public final class HubDownloader {
     }
 
     private static boolean sameOrigin(URI a, URI b) {
-        return Objects.equals(a.getScheme(), b.getScheme()) && Objects.equals(a.getHost(), b.getHost()) && a.getPort() == b.getPort();
+        return Objects.equals(a.getScheme(), b.getScheme())
+                && Objects.equals(a.getHost(), b.getHost())
+                && a.getPort() == b.getPort();
     }
 
     /** A repository path as the server listed it, refused when it would leave the snapshot folder. */
@@ -345,7 +385,11 @@ public final class HubDownloader {
         StringBuilder sb = new StringBuilder();
         for (byte b : s.getBytes(StandardCharsets.UTF_8)) {
             char c = (char) (b & 0xff);
-            if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || "-._~".indexOf(c) >= 0 || (keepSlash && c == '/')) sb.append(c);
+            if ((c >= 'a' && c <= 'z')
+                    || (c >= 'A' && c <= 'Z')
+                    || (c >= '0' && c <= '9')
+                    || "-._~".indexOf(c) >= 0
+                    || (keepSlash && c == '/')) sb.append(c);
             else sb.append('%').append(HexFormat.of().withUpperCase().toHexDigits(b));
         }
         return sb.toString();

@@ -16,9 +16,11 @@ import java.util.concurrent.atomic.AtomicLong;
 final class StallGuard extends FilterInputStream {
     /** {@link #waitingSince} once the watchdog has claimed a read that waited too long. */
     private static final long CLAIMED = Long.MIN_VALUE;
+
     private final long limitNanos;
     /** When the read in progress began, 0 when none is waiting, or {@link #CLAIMED}. */
     private final AtomicLong waitingSince = new AtomicLong();
+
     private volatile boolean stalled;
     private final Thread watchdog;
 
@@ -26,11 +28,14 @@ final class StallGuard extends FilterInputStream {
         super(body);
         this.limitNanos = limit.toNanos();
         long tick = Math.max(10, Math.min(1000, limit.toMillis() / 4));
-        this.watchdog = Thread.ofPlatform().daemon().name("sdclip-download-watchdog").start(() -> watch(tick));
+        this.watchdog =
+                Thread.ofPlatform().daemon().name("sdclip-download-watchdog").start(() -> watch(tick));
     }
 
     /** {@return whether the stream was closed because the server went quiet} */
-    boolean stalled() { return stalled; }
+    boolean stalled() {
+        return stalled;
+    }
 
     private void watch(long tickMillis) {
         try {
@@ -39,7 +44,10 @@ final class StallGuard extends FilterInputStream {
                 long since = waitingSince.get();
                 // Claimed only if that same read is still waiting: one that returned meanwhile
                 // has reset the value, and the swap fails.
-                if (since != 0 && since != CLAIMED && System.nanoTime() - since > limitNanos && waitingSince.compareAndSet(since, CLAIMED)) {
+                if (since != 0
+                        && since != CLAIMED
+                        && System.nanoTime() - since > limitNanos
+                        && waitingSince.compareAndSet(since, CLAIMED)) {
                     stalled = true;
                     in.close(); // wakes the waiting read with an IOException
                     return;

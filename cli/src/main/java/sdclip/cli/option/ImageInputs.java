@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import sdclip.model.image.ImageDecoder;
@@ -24,17 +25,27 @@ import sdclip.model.image.ImageDecoder;
 public final class ImageInputs {
     static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
 
-    @Option(names = "--images", paramLabel = "FILE", description = "A file listing image paths, one per line (relative to the file's folder).")
+    @Option(
+            names = "--images",
+            paramLabel = "FILE",
+            description = "A file listing image paths, one per line (relative to the file's folder).")
     Path list;
 
-    @Parameters(paramLabel = "IMAGE", arity = "0..*", description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
+    @Parameters(
+            paramLabel = "IMAGE",
+            arity = "0..*",
+            description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
     List<Path> images = new ArrayList<>();
 
     /** {@return the image files and folders given as arguments, as typed} */
-    public List<Path> given() { return images; }
+    public List<Path> given() {
+        return images;
+    }
 
     /** The {@code --images} list file, or null. */
-    public Path list() { return list; }
+    public Path list() {
+        return list;
+    }
 
     /** An image: the path to read, and the name to print (the path as the user wrote it, on the command line or in the list file). */
     public record Image(Path path, String name) {}
@@ -74,8 +85,10 @@ public final class ImageInputs {
         }
         List<Path> found = files.stream().filter(ImageInputs::isImage).toList();
         // A folder given as input that yields nothing is a mistake worth naming, not a silent skip.
-        if (found.isEmpty()) throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)" + skipped(files));
-        for (Path f : found) out.add(new Image(f, written.resolve(f.getFileName()).toString()));
+        if (found.isEmpty())
+            throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)" + skipped(files));
+        for (Path f : found)
+            out.add(new Image(f, written.resolve(f.getFileName()).toString()));
     }
 
     /** The images in formats not read (WebP, TIFF) among a folder's files, as a clause, or nothing. */

@@ -5,6 +5,7 @@ import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -17,9 +18,11 @@ import sdclip.model.TextEncoder;
 /** Options every command that runs a model shares, checked before any work. */
 public final class ModelOptions {
     /** Why this JVM computes on the portable backend, and what would make it faster. */
-    static final String PORTABLE_NOTE = "the Vector API module is not available (start java with --add-modules jdk.incubator.vector for speed)";
+    static final String PORTABLE_NOTE =
+            "the Vector API module is not available (start java with --add-modules jdk.incubator.vector for speed)";
     /** What OpenCL needs from the java command line. */
-    public static final String NATIVE_ACCESS_HINT = "OpenCL needs native access: start java with --enable-native-access=ALL-UNNAMED (./sdclip and java -jar sdclip.jar do)";
+    public static final String NATIVE_ACCESS_HINT =
+            "OpenCL needs native access: start java with --enable-native-access=ALL-UNNAMED (./sdclip and java -jar sdclip.jar do)";
 
     /**
      * The engine logs its backend choices at INFO through java.util.logging, whose default
@@ -32,30 +35,53 @@ public final class ModelOptions {
         ENGINE_LOG.setLevel(Level.WARNING);
     }
 
-    @Spec(Spec.Target.MIXEE) CommandSpec command;
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
 
-    @Option(names = "--tokenizer", paramLabel = "PATH", description = "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: the model's tokenizer/ folder, then $SDCLIP_TOKENIZER).")
+    @Option(
+            names = "--tokenizer",
+            paramLabel = "PATH",
+            description =
+                    "bpe_simple_vocab_16e6.txt.gz, a vocab.json, or a folder with vocab.json + merges.txt (default: the model's tokenizer/ folder, then $SDCLIP_TOKENIZER).")
     Path tokenizer;
 
-    @Mixin HeadsOption heads;
+    @Mixin
+    HeadsOption heads;
 
-    @Option(names = "--backend", defaultValue = "cpu", paramLabel = "NAME", description = "cpu (Vector API; portable when java runs without jdk.incubator.vector), portable (plain Java, any JVM, slower), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--backend",
+            defaultValue = "cpu",
+            paramLabel = "NAME",
+            description =
+                    "cpu (Vector API; portable when java runs without jdk.incubator.vector), portable (plain Java, any JVM, slower), reference (scalar, slow), opencl (first GPU, else first device), opencl:P:D, or auto (an OpenCL GPU if any, else cpu) (default: ${DEFAULT-VALUE}).")
     String backend;
 
-    @Option(names = "--threads", paramLabel = "N", description = "CPU worker threads; 0 (the default) for every processor, more than there are is capped.")
+    @Option(
+            names = "--threads",
+            paramLabel = "N",
+            description = "CPU worker threads; 0 (the default) for every processor, more than there are is capped.")
     int threads;
 
-    @Mixin QuietOption quiet;
+    @Mixin
+    QuietOption quiet;
 
     private boolean capNoted, noted;
 
-    public Path tokenizer() { return tokenizer; }
+    public Path tokenizer() {
+        return tokenizer;
+    }
 
-    public String backend() { return backend; }
+    public String backend() {
+        return backend;
+    }
 
-    public int threads() { return threads; }
+    public int threads() {
+        return threads;
+    }
 
-    public boolean quiet() { return quiet.quiet(); }
+    public boolean quiet() {
+        return quiet.quiet();
+    }
 
     /**
      * Opens {@code model} with these options, checked first: values that cannot mean anything
@@ -79,20 +105,26 @@ public final class ModelOptions {
             noted = true;
             command.commandLine().getErr().println("sdclip: " + PORTABLE_NOTE + "; using the portable backend");
         }
-        return TextEncoder.Options.defaults().withTokenizer(tokenizer).withHeads(heads.values()).withDevice(device(backend))
-                .withThreads(cappedThreads(command.commandLine().getErr())).withProjection(projection);
+        return TextEncoder.Options.defaults()
+                .withTokenizer(tokenizer)
+                .withHeads(heads.values())
+                .withDevice(device(backend))
+                .withThreads(cappedThreads(command.commandLine().getErr()))
+                .withProjection(projection);
     }
 
     /** {@code --threads} is not negative. */
     void checkThreads() {
-        if (threads < 0) throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
+        if (threads < 0)
+            throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
     }
 
     /** 0 means every processor; more threads than processors only contend, so they are capped with a note. */
     int cappedThreads(PrintWriter err) {
         int processors = Runtime.getRuntime().availableProcessors();
         if (threads <= processors) return threads;
-        if (!capNoted) err.println("sdclip: --threads " + threads + " capped to the " + processors + " available processor(s)");
+        if (!capNoted)
+            err.println("sdclip: --threads " + threads + " capped to the " + processors + " available processor(s)");
         capNoted = true;
         return processors;
     }

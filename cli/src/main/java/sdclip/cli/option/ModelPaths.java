@@ -2,6 +2,7 @@ package sdclip.cli.option;
 
 import java.io.File;
 import java.nio.file.Path;
+
 import picocli.CommandLine.Option;
 import sdclip.cli.Environment;
 import sdclip.model.hub.ModelLocator;
@@ -14,10 +15,15 @@ import sdclip.model.hub.RepoId;
  */
 public final class ModelPaths {
     /** The forms every model argument takes, for the options' help. */
-    public static final String FORMS = "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers or Hugging Face folder, "
-            + "a Hugging Face id org/name[@revision] from the hub cache, or a model name (see --models-dir)";
+    public static final String FORMS =
+            "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers or Hugging Face folder, "
+                    + "a Hugging Face id org/name[@revision] from the hub cache, or a model name (see --models-dir)";
 
-    @Option(names = "--models-dir", paramLabel = "DIR", description = "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) and --embeddings names are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
+    @Option(
+            names = "--models-dir",
+            paramLabel = "DIR",
+            description =
+                    "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) and --embeddings names are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
     Path modelsDir;
 
     /** The path {@code typed} means; null stays null. */
@@ -30,7 +36,8 @@ public final class ModelPaths {
             String slashed = text.replace(File.separatorChar, '/');
             if (!RepoId.looksLikeId(slashed) || e.getMessage().contains(" is ambiguous")) throw e;
             RepoId id = RepoId.parse(slashed);
-            String pull = "sdclip pull " + id.repo() + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
+            String pull = "sdclip pull " + id.repo()
+                    + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
             throw new IllegalArgumentException(e.getMessage() + "; '" + pull + "' downloads it", e);
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Pattern;
+
 import sdclip.cli.UsageException;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
@@ -28,15 +29,16 @@ public final class OptionChecks {
     public static void encoderExists(String flag, int number, Checkpoint c) {
         int count = c.encoders().size();
         if (number > count) {
-            throw new UsageException(flag + " " + number + ": " + c.path() + " has " + count + " text encoder" + (count == 1 ? "" : "s")
-                    + (count == 1 ? " (leave out " + flag + ")" : " (1 to " + count + ")"));
+            throw new UsageException(flag + " " + number + ": " + c.path() + " has " + count + " text encoder"
+                    + (count == 1 ? "" : "s") + (count == 1 ? " (leave out " + flag + ")" : " (1 to " + count + ")"));
         }
     }
 
     /** Head counts are positive. */
     public static void headValues(String flag, int[] heads) {
         if (heads == null) return;
-        for (int h : heads) if (h < 1) throw new UsageException(flag + " " + joined(heads) + ": every value must be positive");
+        for (int h : heads)
+            if (h < 1) throw new UsageException(flag + " " + joined(heads) + ": every value must be positive");
     }
 
     /**
@@ -51,8 +53,8 @@ public final class OptionChecks {
             encoders = c.encoders().size();
         }
         if (heads.length != encoders) {
-            throw new UsageException(flag + " " + joined(heads) + " gives " + heads.length + " value(s) but " + model + " has "
-                    + encoders + " text encoder(s); give one per encoder");
+            throw new UsageException(flag + " " + joined(heads) + " gives " + heads.length + " value(s) but " + model
+                    + " has " + encoders + " text encoder(s); give one per encoder");
         }
     }
 
@@ -61,7 +63,8 @@ public final class OptionChecks {
      * usage error (leaving the option out infers the count).
      */
     public static int visionHeads(int n) {
-        if (n < 1) throw new UsageException("--vision-heads " + n + ": give a positive count (leave it out to infer it)");
+        if (n < 1)
+            throw new UsageException("--vision-heads " + n + ": give a positive count (leave it out to infer it)");
         return n;
     }
 
@@ -82,7 +85,8 @@ public final class OptionChecks {
             try {
                 TextEncoder.describeConditioning(t, k); // the library's one clip-skip rule
             } catch (IllegalArgumentException e) {
-                throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers + " layers (at most " + most + ")");
+                throw new UsageException("--clip-skip " + k + ": " + t.label() + " of " + c.path() + " has " + layers
+                        + " layers (at most " + most + ")");
             }
         }
     }

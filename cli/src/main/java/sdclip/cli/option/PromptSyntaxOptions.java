@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
@@ -17,27 +18,43 @@ import sdclip.model.prompt.PromptSyntax;
 
 /** {@code --syntax}, {@code --emphasis} and {@code --embeddings}: how prompts are read, shared by the commands that take prompts. */
 public final class PromptSyntaxOptions {
-    @Option(names = "--syntax", defaultValue = "plain", paramLabel = "plain|a1111|comfy", converter = SyntaxConverter.class,
-            description = "Prompt syntax: plain (exact CLIP, truncated to 77 tokens), a1111 (AUTOMATIC1111: (x), [x], (x:w), BREAK, 75-token chunks) or comfy (ComfyUI: (x), (x:w), embedding:NAME) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--syntax",
+            defaultValue = "plain",
+            paramLabel = "plain|a1111|comfy",
+            converter = SyntaxConverter.class,
+            description =
+                    "Prompt syntax: plain (exact CLIP, truncated to 77 tokens), a1111 (AUTOMATIC1111: (x), [x], (x:w), BREAK, 75-token chunks) or comfy (ComfyUI: (x), (x:w), embedding:NAME) (default: ${DEFAULT-VALUE}).")
     PromptSyntax syntax;
 
-    @Option(names = "--emphasis", defaultValue = "original", paramLabel = "original|no-norm", converter = EmphasisConverter.class,
-            description = "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--emphasis",
+            defaultValue = "original",
+            paramLabel = "original|no-norm",
+            converter = EmphasisConverter.class,
+            description =
+                    "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: ${DEFAULT-VALUE}).")
     Emphasis emphasis;
 
-    @Option(names = "--embeddings", paramLabel = "DIR|FILE|NAME",
-            description = "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them), or a name in the embeddings folders of --models-dir; the trigger is the file name without extension. A folder's files that are not embeddings are skipped with a warning. Repeatable; needs --syntax a1111 or comfy.")
+    @Option(
+            names = "--embeddings",
+            paramLabel = "DIR|FILE|NAME",
+            description =
+                    "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them), or a name in the embeddings folders of --models-dir; the trigger is the file name without extension. A folder's files that are not embeddings are skipped with a warning. Repeatable; needs --syntax a1111 or comfy.")
     List<Path> embeddings = new ArrayList<>();
 
     /** Read once per run, so a command that encodes twice warns once. */
     private EmbeddingFiles loaded;
 
     /** {@return the {@code --embeddings} as given: files, folders, or names (which are no paths)} */
-    public List<Path> embeddingPaths() { return embeddings; }
+    public List<Path> embeddingPaths() {
+        return embeddings;
+    }
 
     /** Refuses {@code --embeddings} without a syntax: a usage error, before any work. */
     public void check() {
-        if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty()) throw new UsageException("--embeddings needs --syntax a1111 or comfy");
+        if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty())
+            throw new UsageException("--embeddings needs --syntax a1111 or comfy");
     }
 
     /** The library's options, with the embeddings read ({@link #embeddings}). */
@@ -55,19 +72,27 @@ public final class PromptSyntaxOptions {
         List<Path> resolved = new ArrayList<>();
         for (Path p : embeddings) resolved.add(paths.resolveEmbedding(p));
         loaded = EmbeddingFiles.load(resolved);
-        for (EmbeddingFiles.Skipped s : loaded.skipped()) err.println("sdclip: skipped " + s.file() + ": " + s.reason());
+        for (EmbeddingFiles.Skipped s : loaded.skipped())
+            err.println("sdclip: skipped " + s.file() + ": " + s.reason());
         return loaded;
     }
 
-    public PromptSyntax syntax() { return syntax; }
+    public PromptSyntax syntax() {
+        return syntax;
+    }
 
-    public boolean plain() { return syntax == PromptSyntax.PLAIN; }
+    public boolean plain() {
+        return syntax == PromptSyntax.PLAIN;
+    }
 
     /** The syntax as the command line spells it. */
-    public String name() { return syntax.name().toLowerCase(Locale.ROOT); }
+    public String name() {
+        return syntax.name().toLowerCase(Locale.ROOT);
+    }
 
     static final class SyntaxConverter implements ITypeConverter<PromptSyntax> {
-        @Override public PromptSyntax convert(String value) {
+        @Override
+        public PromptSyntax convert(String value) {
             return switch (value) {
                 case "plain" -> PromptSyntax.PLAIN;
                 case "a1111" -> PromptSyntax.A1111;
@@ -78,7 +103,8 @@ public final class PromptSyntaxOptions {
     }
 
     static final class EmphasisConverter implements ITypeConverter<Emphasis> {
-        @Override public Emphasis convert(String value) {
+        @Override
+        public Emphasis convert(String value) {
             return switch (value) {
                 case "original" -> Emphasis.ORIGINAL;
                 case "no-norm" -> Emphasis.NO_NORM;

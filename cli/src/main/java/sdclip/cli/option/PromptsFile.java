@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
 import picocli.CommandLine.Option;
 import sdclip.cli.UsageException;
 import sdclip.model.json.Json;
@@ -31,11 +32,17 @@ import sdclip.model.json.JsonException;
  * </ul>
  */
 public final class PromptsFile {
-    @Option(names = "--prompts", paramLabel = "FILE", description = "Read prompts from a .txt (line i is prompt i, empty lines included), .json (array of strings or {\"text\": ...}) or .jsonl ({\"text\": ...} per line) file; - for standard input.")
+    @Option(
+            names = "--prompts",
+            paramLabel = "FILE",
+            description =
+                    "Read prompts from a .txt (line i is prompt i, empty lines included), .json (array of strings or {\"text\": ...}) or .jsonl ({\"text\": ...} per line) file; - for standard input.")
     Path file;
 
     /** The file, or null when not given. */
-    public Path path() { return file; }
+    public Path path() {
+        return file;
+    }
 
     /** The prompts, in order: {@code texts} first, then the file's; none at all is a usage error. */
     public List<String> read(List<String> texts) throws IOException {
@@ -44,13 +51,17 @@ public final class PromptsFile {
             boolean stdin = file.toString().equals("-");
             String name = stdin ? "standard input" : file.toString();
             String text = decode(stdin ? System.in.readAllBytes() : readFile(file), name);
-            String lower = file.getFileName() == null ? "" : file.getFileName().toString().toLowerCase(Locale.ROOT);
+            String lower = file.getFileName() == null
+                    ? ""
+                    : file.getFileName().toString().toLowerCase(Locale.ROOT);
             if (stdin) out.addAll(firstLineIsObject(text) ? jsonl(text, name) : lines(text));
             else if (lower.endsWith(".jsonl")) out.addAll(jsonl(text, name));
             else if (lower.endsWith(".json")) out.addAll(jsonArray(text, name));
             else out.addAll(lines(text));
         }
-        if (out.isEmpty()) throw new UsageException("no prompts: give TEXT arguments or --prompts FILE" + (file != null ? " (" + file + " holds none)" : ""));
+        if (out.isEmpty())
+            throw new UsageException("no prompts: give TEXT arguments or --prompts FILE"
+                    + (file != null ? " (" + file + " holds none)" : ""));
         return out;
     }
 
@@ -66,8 +77,12 @@ public final class PromptsFile {
     /** Strict UTF-8, without a leading byte-order mark. */
     static String decode(byte[] bytes, String name) throws IOException {
         try {
-            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(bytes)).toString();
+            String s = StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
             return s.startsWith("\uFEFF") ? s.substring(1) : s;
         } catch (CharacterCodingException e) {
             throw new IOException(name + ": not UTF-8 text");
@@ -89,7 +104,11 @@ public final class PromptsFile {
 
     /** A first line that parses as an object, not one that merely starts with a brace ({@code {red|blue} car} is text). */
     private static boolean firstLineIsObject(String text) {
-        return text.lines().filter(l -> !l.isBlank()).findFirst().map(PromptsFile::isObject).orElse(false);
+        return text.lines()
+                .filter(l -> !l.isBlank())
+                .findFirst()
+                .map(PromptsFile::isObject)
+                .orElse(false);
     }
 
     private static boolean isObject(String line) {
@@ -120,7 +139,8 @@ public final class PromptsFile {
         } catch (JsonException e) {
             throw new IOException(name + ": " + e.getMessage());
         }
-        if (!(parsed instanceof List<?> items)) throw new IOException(name + ": expected a JSON array of prompts, found " + Json.describe(parsed));
+        if (!(parsed instanceof List<?> items))
+            throw new IOException(name + ": expected a JSON array of prompts, found " + Json.describe(parsed));
         List<String> out = new ArrayList<>();
         for (int i = 0; i < items.size(); i++) out.add(promptOf(items.get(i), name + ": item " + (i + 1)));
         return out;

@@ -7,5 +7,7 @@ public final class QuietOption {
     @Option(names = "--quiet", description = "No progress bar.")
     boolean quiet;
 
-    public boolean quiet() { return quiet; }
+    public boolean quiet() {
+        return quiet;
+    }
 }

@@ -7,19 +7,33 @@ import sdclip.model.image.Preprocess;
 
 /** Options of the commands that run a vision tower. */
 public final class VisionOptions {
-    enum Pipeline { openai, hf }
+    enum Pipeline {
+        openai,
+        hf
+    }
 
-    @Mixin VisionHeadsOption visionHeads;
+    @Mixin
+    VisionHeadsOption visionHeads;
 
-    @Option(names = "--preprocess", defaultValue = "openai", paramLabel = "openai|hf", description = "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
+    @Option(
+            names = "--preprocess",
+            defaultValue = "openai",
+            paramLabel = "openai|hf",
+            description =
+                    "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
     Pipeline preprocess;
 
     /** 0 when not given: the library infers it. */
-    public int visionHeads() { return visionHeads.count(); }
+    public int visionHeads() {
+        return visionHeads.count();
+    }
 
     public ImageEncoder.Options options(ModelOptions model) {
         model.checkThreads();
-        return ImageEncoder.Options.defaults().withVisionHeads(visionHeads.count()).withDevice(ModelOptions.device(model.backend)).withThreads(model.threads)
+        return ImageEncoder.Options.defaults()
+                .withVisionHeads(visionHeads.count())
+                .withDevice(ModelOptions.device(model.backend))
+                .withThreads(model.threads)
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
     }
 }

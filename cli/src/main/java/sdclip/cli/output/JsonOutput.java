@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
 import java.util.List;
+
 import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
 import sdclip.model.json.Json;
@@ -28,6 +29,7 @@ final class JsonOutput implements ResultWriter {
     private final Path target;
     /** Raw values laid out like a safetensors body, read back by {@link #text}. */
     private final StagedChannel spool;
+
     private final Writer stdout;
     private final TensorLayout layout;
     private boolean finished;
@@ -38,7 +40,12 @@ final class JsonOutput implements ResultWriter {
         this.stdout = stdout;
         this.layout = new TensorLayout(specs, prompts, 0);
         Path near = stdout != null ? Path.of(System.getProperty("java.io.tmpdir"), "sdclip-json") : target;
-        this.spool = StagedChannel.open(near, stdout != null ? near.getParent() : target, null, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        this.spool = StagedChannel.open(
+                near,
+                stdout != null ? near.getParent() : target,
+                null,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE);
     }
 
     @Override
@@ -61,7 +68,10 @@ final class JsonOutput implements ResultWriter {
         Path tmp = null;
         try {
             tmp = TempFiles.newFile(target);
-            try (Writer w = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(tmp, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16)) {
+            try (Writer w = new BufferedWriter(
+                    new OutputStreamWriter(
+                            Files.newOutputStream(tmp, StandardOpenOption.WRITE), StandardCharsets.UTF_8),
+                    1 << 16)) {
                 text(w);
             }
             SafetensorsWriter.moveAtomically(tmp, target);
@@ -81,7 +91,8 @@ final class JsonOutput implements ResultWriter {
         ByteBuffer buf = ByteBuffer.allocate(1 << 16).order(ByteOrder.LITTLE_ENDIAN);
         for (int i = 0; i < layout.specs.size(); i++) {
             TensorSpec s = layout.specs.get(i);
-            w.write((i > 0 ? ", " : "") + Json.quote(s.name()) + ": {\"dtype\": \"" + s.dtype() + "\", \"shape\": " + Arrays.toString(s.shape()) + ", \"data\": [");
+            w.write((i > 0 ? ", " : "") + Json.quote(s.name()) + ": {\"dtype\": \"" + s.dtype() + "\", \"shape\": "
+                    + Arrays.toString(s.shape()) + ", \"data\": [");
             long position = layout.offset(i), end = position + s.bytes();
             boolean firstValue = true;
             while (position < end) {

@@ -1,6 +1,7 @@
 package sdclip.cli.output;
 
 import java.util.Locale;
+
 import sdclip.model.json.Json;
 
 /**
@@ -12,10 +13,14 @@ public final class JsonWriter {
     private JsonWriter() {}
 
     /** {@code v} as {@link Double#toString}, or {@code null} when NaN or infinite. */
-    public static String number(double v) { return Double.isFinite(v) ? Double.toString(v) : "null"; }
+    public static String number(double v) {
+        return Double.isFinite(v) ? Double.toString(v) : "null";
+    }
 
     /** {@code v} as {@link Float#toString} (the shortest float spelling), or {@code null} when NaN or infinite. */
-    public static String number(float v) { return Float.isFinite(v) ? Float.toString(v) : "null"; }
+    public static String number(float v) {
+        return Float.isFinite(v) ? Float.toString(v) : "null";
+    }
 
     /** {@code v} with a fixed number of decimals, or {@code null} when NaN or infinite. */
     public static String number(double v, int decimals) {
@@ -23,5 +28,7 @@ public final class JsonWriter {
     }
 
     /** {@code s} as a JSON string literal. */
-    public static String string(String s) { return Json.quote(s); }
+    public static String string(String s) {
+        return Json.quote(s);
+    }
 }

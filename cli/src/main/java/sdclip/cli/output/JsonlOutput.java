@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
@@ -31,7 +32,8 @@ final class JsonlOutput implements ResultWriter {
     private boolean finished;
 
     /** To {@code target}, or to {@code stdout} when it is non-null; each object's {@code labelKey} holds its label. */
-    JsonlOutput(Path target, Writer stdout, List<TensorSpec> specs, String labelKey, List<String> labels) throws IOException {
+    JsonlOutput(Path target, Writer stdout, List<TensorSpec> specs, String labelKey, List<String> labels)
+            throws IOException {
         this.target = target;
         this.specs = specs;
         this.labelKey = labelKey;
@@ -45,7 +47,9 @@ final class JsonlOutput implements ResultWriter {
         Path t = null;
         try {
             t = TempFiles.newFile(target);
-            this.out = new BufferedWriter(new OutputStreamWriter(Files.newOutputStream(t, StandardOpenOption.WRITE), StandardCharsets.UTF_8), 1 << 16);
+            this.out = new BufferedWriter(
+                    new OutputStreamWriter(Files.newOutputStream(t, StandardOpenOption.WRITE), StandardCharsets.UTF_8),
+                    1 << 16);
         } catch (IOException e) {
             if (t != null) TempFiles.delete(t);
             throw WriteErrors.cannotWrite(target, e);

@@ -8,6 +8,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
+
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
@@ -22,6 +23,7 @@ final class NpyOutput implements ResultWriter {
     private final Path target;
     /** The file being filled; null when writing to standard output. */
     private final StagedChannel file;
+
     private final OutputStream stdout;
     private final TensorLayout layout;
     private final TensorSpec spec;
@@ -34,11 +36,16 @@ final class NpyOutput implements ResultWriter {
         if (t.shape().length > 1) shape.setLength(shape.length() - 2);
         else if (t.shape().length == 1) shape.setLength(shape.length() - 1);
         shape.append(')');
-        String header = "{'descr': '" + (t.dtype().equals("F32") ? "<f4" : "<i8") + "', 'fortran_order': False, 'shape': " + shape + ", }";
+        String header = "{'descr': '" + (t.dtype().equals("F32") ? "<f4" : "<i8")
+                + "', 'fortran_order': False, 'shape': " + shape + ", }";
         int total = 10 + header.length() + 1;
         header = header + " ".repeat((64 - total % 64) % 64) + "\n";
         ByteBuffer head = ByteBuffer.allocate(10 + header.length()).order(ByteOrder.LITTLE_ENDIAN);
-        head.put((byte) 0x93).put("NUMPY".getBytes(StandardCharsets.US_ASCII)).put((byte) 1).put((byte) 0).putShort((short) header.length());
+        head.put((byte) 0x93)
+                .put("NUMPY".getBytes(StandardCharsets.US_ASCII))
+                .put((byte) 1)
+                .put((byte) 0)
+                .putShort((short) header.length());
         head.put(header.getBytes(StandardCharsets.US_ASCII));
         return head.array();
     }

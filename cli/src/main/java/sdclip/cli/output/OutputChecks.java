@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+
 import sdclip.cli.UsageException;
 
 /**
@@ -21,13 +22,19 @@ public final class OutputChecks {
 
     private OutputChecks() {}
 
-    public static Input input(String what, Path path) { return new Input(what, path); }
+    public static Input input(String what, Path path) {
+        return new Input(what, path);
+    }
 
     /** Several inputs of one kind ("input image", "embeddings"), as {@link #file} takes them. */
-    public static Input[] inputs(String what, List<Path> paths) { return paths.stream().map(p -> new Input(what, p)).toArray(Input[]::new); }
+    public static Input[] inputs(String what, List<Path> paths) {
+        return paths.stream().map(p -> new Input(what, p)).toArray(Input[]::new);
+    }
 
     /** Joins input lists for {@link #file}. */
-    public static Input[] all(Input[]... groups) { return Stream.of(groups).flatMap(Stream::of).toArray(Input[]::new); }
+    public static Input[] all(Input[]... groups) {
+        return Stream.of(groups).flatMap(Stream::of).toArray(Input[]::new);
+    }
 
     /**
      * Checks a file output. {@code formats} are the extensions the command writes, and {@code -}
@@ -35,7 +42,9 @@ public final class OutputChecks {
      */
     public static void file(Path output, List<String> formats, Input... inputs) throws IOException {
         if (formats.contains("-") && OutputFiles.isStdout(output)) return;
-        String name = output.getFileName() == null ? "" : output.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name = output.getFileName() == null
+                ? ""
+                : output.getFileName().toString().toLowerCase(Locale.ROOT);
         if (formats.stream().noneMatch(f -> !f.equals("-") && name.endsWith(f))) {
             throw new UsageException(output + ": unknown output format (use " + describe(formats) + ")");
         }
@@ -53,7 +62,8 @@ public final class OutputChecks {
     /** ".safetensors, .npy or .json, or - for standard output". */
     static String describe(List<String> formats) {
         List<String> files = formats.stream().filter(f -> !f.equals("-")).toList();
-        String list = files.size() == 1 ? files.getFirst()
+        String list = files.size() == 1
+                ? files.getFirst()
                 : String.join(", ", files.subList(0, files.size() - 1)) + " or " + files.getLast();
         return formats.contains("-") ? list + ", or - for standard output" : list;
     }
@@ -68,9 +78,11 @@ public final class OutputChecks {
         for (Input in : inputs) {
             Path p = in.path();
             if (p == null || p.toString().equals("-") || !Files.exists(p)) continue;
-            if (Files.isSameFile(output, p)) throw new UsageException(output + ": is the " + in.what() + "; writing it would replace it");
+            if (Files.isSameFile(output, p))
+                throw new UsageException(output + ": is the " + in.what() + "; writing it would replace it");
             if (Files.isDirectory(p) && out.startsWith(p.toAbsolutePath().normalize())) {
-                throw new UsageException(output + ": is a file of the " + in.what() + " folder " + p + "; writing it would replace it");
+                throw new UsageException(
+                        output + ": is a file of the " + in.what() + " folder " + p + "; writing it would replace it");
             }
         }
     }
@@ -82,7 +94,8 @@ public final class OutputChecks {
     private static void writableFolder(Path output) throws IOException {
         Path dir = output.toAbsolutePath().getParent();
         if (!Files.isDirectory(dir)) throw new IOException("cannot write " + output + ": no folder " + dir);
-        if (!Files.isWritable(dir)) throw new IOException("cannot write " + output + ": folder " + dir + " is not writable");
+        if (!Files.isWritable(dir))
+            throw new IOException("cannot write " + output + ": folder " + dir + " is not writable");
         try {
             TempFiles.delete(TempFiles.newFile(output));
         } catch (IOException e) {

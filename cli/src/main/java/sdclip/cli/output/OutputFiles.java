@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+
 import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
 import sdclip.model.safetensors.SafetensorsWriter;
@@ -25,9 +26,14 @@ import sdclip.model.safetensors.SafetensorsWriter;
 public final class OutputFiles {
     /** An output format, by file extension; {@code -} (standard output) takes jsonl, json or npy. */
     public enum Format {
-        SAFETENSORS, NPY, JSON, JSONL;
+        SAFETENSORS,
+        NPY,
+        JSON,
+        JSONL;
 
-        String extension() { return "." + name().toLowerCase(Locale.ROOT); }
+        String extension() {
+            return "." + name().toLowerCase(Locale.ROOT);
+        }
 
         /** The format of {@code file}'s extension, or null. */
         static Format of(Path file) {
@@ -43,23 +49,32 @@ public final class OutputFiles {
     public static final List<String> EXTENSIONS = List.of(".safetensors", ".npy", ".json", ".jsonl", "-");
 
     /** True when {@code output} means standard output. */
-    public static boolean isStdout(Path output) { return output != null && output.toString().equals("-"); }
+    public static boolean isStdout(Path output) {
+        return output != null && output.toString().equals("-");
+    }
 
     /** The format of {@code output}: its extension, or {@code format} (default jsonl) for standard output. */
     public static Format format(Path output, String format) {
         if (isStdout(output)) {
-            Format f = format == null ? Format.JSONL : switch (format.toLowerCase(Locale.ROOT)) {
-                case "jsonl" -> Format.JSONL;
-                case "json" -> Format.JSON;
-                case "npy" -> Format.NPY;
-                default -> throw new IllegalArgumentException("--format " + format + ": standard output takes jsonl, json or npy");
-            };
+            Format f = format == null
+                    ? Format.JSONL
+                    : switch (format.toLowerCase(Locale.ROOT)) {
+                        case "jsonl" -> Format.JSONL;
+                        case "json" -> Format.JSON;
+                        case "npy" -> Format.NPY;
+                        default ->
+                            throw new IllegalArgumentException(
+                                    "--format " + format + ": standard output takes jsonl, json or npy");
+                    };
             return f;
         }
         Format f = Format.of(output);
-        if (f == null) throw new IllegalArgumentException(output + ": unknown output format (use .safetensors, .npy, .json or .jsonl, or - for standard output)");
+        if (f == null)
+            throw new IllegalArgumentException(output
+                    + ": unknown output format (use .safetensors, .npy, .json or .jsonl, or - for standard output)");
         if (format != null && !format.equalsIgnoreCase(f.name())) {
-            throw new IllegalArgumentException("--format " + format + " disagrees with " + output + "; --format is for --output -");
+            throw new IllegalArgumentException(
+                    "--format " + format + " disagrees with " + output + "; --format is for --output -");
         }
         return f;
     }
@@ -69,8 +84,10 @@ public final class OutputFiles {
         Path dir = output.toAbsolutePath().getParent();
         FileStore store = Files.getFileStore(dir);
         long free = store.getUsableSpace();
-        if (bytes > free && store.getTotalSpace() > 0) { // pseudo file systems (/proc) report no sizes: let the write say why
-            throw new IOException("cannot write " + output + ": it needs " + size(bytes) + " and " + dir + " has " + size(free) + " free");
+        if (bytes > free
+                && store.getTotalSpace() > 0) { // pseudo file systems (/proc) report no sizes: let the write say why
+            throw new IOException("cannot write " + output + ": it needs " + size(bytes) + " and " + dir + " has "
+                    + size(free) + " free");
         }
     }
 
@@ -127,12 +144,25 @@ public final class OutputFiles {
      * Opens the writer: to {@code output}, or to standard output ({@code out} for text, the raw
      * stream for .npy); a .jsonl object carries its label under {@code labelKey}.
      */
-    public static ResultWriter open(Format format, Path output, PrintWriter out, List<TensorSpec> specs, String labelKey, List<String> labels, Map<String, String> metadata) throws IOException {
+    public static ResultWriter open(
+            Format format,
+            Path output,
+            PrintWriter out,
+            List<TensorSpec> specs,
+            String labelKey,
+            List<String> labels,
+            Map<String, String> metadata)
+            throws IOException {
         boolean stdout = isStdout(output);
         long n = labels.size();
         return switch (format) {
             case SAFETENSORS -> new SafetensorsOutput(output, specs, n, metadata);
-            case NPY -> new NpyOutput(stdout ? null : output, stdout ? new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16) : null, specs.getFirst(), n);
+            case NPY ->
+                new NpyOutput(
+                        stdout ? null : output,
+                        stdout ? new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16) : null,
+                        specs.getFirst(),
+                        n);
             case JSON -> new JsonOutput(stdout ? null : output, stdout ? out : null, specs, n);
             case JSONL -> new JsonlOutput(stdout ? null : output, stdout ? out : null, specs, labelKey, labels);
         };
@@ -206,15 +236,27 @@ public final class OutputFiles {
      * object per item, its label from {@code labels} under {@code labelKey}. Items are every
      * tensor's outer axis, except hidden states ({@code [L+1, M, ...]}), whose items are the second.
      */
-    public static void write(Encoding e, Path file, PrintWriter out, String npyTensor, String labelKey, List<String> labels, Map<String, String> metadata) throws IOException {
+    public static void write(
+            Encoding e,
+            Path file,
+            PrintWriter out,
+            String npyTensor,
+            String labelKey,
+            List<String> labels,
+            Map<String, String> metadata)
+            throws IOException {
         Format format = format(file, null);
         List<TensorSpec> specs = new ArrayList<>();
         e.tensors().forEach((name, t) -> {
             int items = name.endsWith("hidden_states") ? 1 : 0;
-            if (format != Format.NPY || name.equals(npyTensor)) specs.add(new TensorSpec(name, t.dtype(), t.shape(), items, null));
+            if (format != Format.NPY || name.equals(npyTensor))
+                specs.add(new TensorSpec(name, t.dtype(), t.shape(), items, null));
         });
-        if (specs.isEmpty()) throw new IllegalArgumentException("no tensor \"" + npyTensor + "\" here; there are " + String.join(", ", e.tensors().keySet()));
-        if (!isStdout(file)) checkSpace(file, estimate(format, specs, labels)); // the folder was checked before the work (OutputChecks)
+        if (specs.isEmpty())
+            throw new IllegalArgumentException("no tensor \"" + npyTensor + "\" here; there are "
+                    + String.join(", ", e.tensors().keySet()));
+        if (!isStdout(file))
+            checkSpace(file, estimate(format, specs, labels)); // the folder was checked before the work (OutputChecks)
         try (ResultWriter w = open(format, file, out, specs, labelKey, labels, metadata)) {
             w.write(0, e);
             w.finish();

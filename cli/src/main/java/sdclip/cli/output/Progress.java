@@ -3,6 +3,7 @@ package sdclip.cli.output;
 import java.io.PrintWriter;
 import java.util.Locale;
 import java.util.function.LongSupplier;
+
 import sdclip.model.ProgressListener;
 
 /**
@@ -30,11 +31,18 @@ public final class Progress implements ProgressListener {
     /** Whether the hook that ends an open line on Ctrl-C or SIGTERM is registered: with the first bar drawn. */
     private static boolean hooked;
 
-    public Progress(PrintWriter err, boolean quiet) { this(err, quiet, "prompts"); }
+    public Progress(PrintWriter err, boolean quiet) {
+        this(err, quiet, "prompts");
+    }
 
     /** Counts {@code unit} ("prompts", "images") done. */
     public Progress(PrintWriter err, boolean quiet, String unit) {
-        this(err, !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY")), unit, System::nanoTime, delayNanos(System.getenv("SDCLIP_PROGRESS_DELAY_MS")));
+        this(
+                err,
+                !quiet && "1".equals(System.getenv("SDCLIP_STDERR_TTY")),
+                unit,
+                System::nanoTime,
+                delayNanos(System.getenv("SDCLIP_PROGRESS_DELAY_MS")));
     }
 
     Progress(PrintWriter err, boolean enabled, String unit, LongSupplier clock, long showAfterNanos) {
@@ -107,9 +115,20 @@ public final class Progress implements ProgressListener {
     /** {@code [#####.....] 120/2000 prompts  18.5/s  102 s left}. */
     static String line(int done, int total, String unit, double perSecond, double secondsLeft) {
         int width = 30, filled = (int) ((long) width * Math.min(done, total) / total);
-        String left = done >= total ? "done" : Double.isFinite(secondsLeft) ? String.format(Locale.ROOT, "%.0f s left", secondsLeft) : "";
+        String left = done >= total
+                ? "done"
+                : Double.isFinite(secondsLeft) ? String.format(Locale.ROOT, "%.0f s left", secondsLeft) : "";
         String speed = Double.isFinite(perSecond) ? String.format(Locale.ROOT, "%.1f/s", perSecond) : "";
-        return String.format(Locale.ROOT, "[%s%s] %d/%d %s  %s  %s", "#".repeat(filled), ".".repeat(width - filled), done, total, unit, speed, left);
+        return String.format(
+                Locale.ROOT,
+                "[%s%s] %d/%d %s  %s  %s",
+                "#".repeat(filled),
+                ".".repeat(width - filled),
+                done,
+                total,
+                unit,
+                speed,
+                left);
     }
 
     /**
@@ -143,7 +162,8 @@ public final class Progress implements ProgressListener {
                 perSecond = dt > 0 ? done / dt : Double.NaN;
             } else if (dt > 0) {
                 double recent = (done - lastDone) / dt;
-                perSecond = updates == 1 ? recent : perSecond + (1 - Math.exp(-dt / TAU_SECONDS)) * (recent - perSecond);
+                perSecond =
+                        updates == 1 ? recent : perSecond + (1 - Math.exp(-dt / TAU_SECONDS)) * (recent - perSecond);
                 settle(recent, dt);
             } else {
                 return; // same instant: keep the old reference point, the next interval includes these steps
@@ -166,7 +186,9 @@ public final class Progress implements ProgressListener {
         }
 
         /** Steps per second lately; NaN before the first update. */
-        double perSecond() { return perSecond; }
+        double perSecond() {
+            return perSecond;
+        }
 
         /** Seconds until {@code total} at the recent rate; NaN until the rate is stable. */
         double secondsLeft(int total) {

@@ -9,5 +9,7 @@ import java.io.IOException;
 public final class ReaderGoneException extends IOException {
     private static final long serialVersionUID = 1L;
 
-    ReaderGoneException(String message, IOException cause) { super(message, cause); }
+    ReaderGoneException(String message, IOException cause) {
+        super(message, cause);
+    }
 }

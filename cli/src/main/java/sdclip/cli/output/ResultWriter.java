@@ -1,6 +1,7 @@
 package sdclip.cli.output;
 
 import java.io.IOException;
+
 import sdclip.model.Encoding;
 
 /**
@@ -15,5 +16,6 @@ public interface ResultWriter extends AutoCloseable {
     void finish() throws IOException;
 
     /** Discards an unfinished output and its temporary files. */
-    @Override void close();
+    @Override
+    void close();
 }

@@ -8,6 +8,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
 import sdclip.model.json.Json;
@@ -28,18 +29,32 @@ final class SafetensorsOutput implements ResultWriter {
     static byte[] header(List<TensorSpec> specs, Map<String, String> metadata) {
         StringBuilder sb = new StringBuilder("{\"__metadata__\":{");
         int k = 0;
-        for (var m : metadata.entrySet()) sb.append(k++ > 0 ? "," : "").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
+        for (var m : metadata.entrySet())
+            sb.append(k++ > 0 ? "," : "")
+                    .append(Json.quote(m.getKey()))
+                    .append(':')
+                    .append(Json.quote(m.getValue()));
         sb.append('}');
         long offset = 0;
         for (TensorSpec s : specs) {
-            sb.append(',').append(Json.quote(s.name())).append(":{\"dtype\":\"").append(s.dtype()).append("\",\"shape\":[");
-            for (int i = 0; i < s.shape().length; i++) sb.append(i > 0 ? "," : "").append(s.shape()[i]);
-            sb.append("],\"data_offsets\":[").append(offset).append(',').append(offset + s.bytes()).append("]}");
+            sb.append(',')
+                    .append(Json.quote(s.name()))
+                    .append(":{\"dtype\":\"")
+                    .append(s.dtype())
+                    .append("\",\"shape\":[");
+            for (int i = 0; i < s.shape().length; i++)
+                sb.append(i > 0 ? "," : "").append(s.shape()[i]);
+            sb.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + s.bytes())
+                    .append("]}");
             offset += s.bytes();
         }
         byte[] json = sb.append('}').toString().getBytes(StandardCharsets.UTF_8);
         if (json.length > SafetensorsFile.MAX_HEADER_BYTES - 8) {
-            throw new IllegalArgumentException("a safetensors header of " + json.length + " bytes is more than readers accept (" + SafetensorsFile.MAX_HEADER_BYTES + ")");
+            throw new IllegalArgumentException("a safetensors header of " + json.length
+                    + " bytes is more than readers accept (" + SafetensorsFile.MAX_HEADER_BYTES + ")");
         }
         int padded = (json.length + 7) / 8 * 8;
         ByteBuffer head = ByteBuffer.allocate(8 + padded).order(ByteOrder.LITTLE_ENDIAN);
@@ -48,7 +63,8 @@ final class SafetensorsOutput implements ResultWriter {
         return head.array();
     }
 
-    SafetensorsOutput(Path target, List<TensorSpec> specs, long prompts, Map<String, String> metadata) throws IOException {
+    SafetensorsOutput(Path target, List<TensorSpec> specs, long prompts, Map<String, String> metadata)
+            throws IOException {
         this.target = target;
         byte[] head = header(specs, metadata);
         this.layout = new TensorLayout(specs, prompts, head.length);

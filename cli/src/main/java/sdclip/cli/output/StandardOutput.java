@@ -25,10 +25,14 @@ public final class StandardOutput extends PrintWriter {
     }
 
     /** Over {@code out}, flushing at each println. */
-    public StandardOutput(OutputStream out) { this(new Recorder(out)); }
+    public StandardOutput(OutputStream out) {
+        this(new Recorder(out));
+    }
 
     /** The process's standard output. */
-    public static StandardOutput open() { return new StandardOutput(new FileOutputStream(FileDescriptor.out)); }
+    public static StandardOutput open() {
+        return new StandardOutput(new FileOutputStream(FileDescriptor.out));
+    }
 
     /**
      * Flushes {@code w} and throws {@link #failed} when a write to it failed, so a closed pipe
@@ -60,9 +64,12 @@ public final class StandardOutput extends PrintWriter {
     private static final class Recorder extends FilterOutputStream {
         IOException error;
 
-        Recorder(OutputStream out) { super(out); }
+        Recorder(OutputStream out) {
+            super(out);
+        }
 
-        @Override public void write(byte[] b, int off, int len) throws IOException {
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
             try {
                 out.write(b, off, len);
             } catch (IOException e) {
@@ -71,9 +78,13 @@ public final class StandardOutput extends PrintWriter {
             }
         }
 
-        @Override public void write(int b) throws IOException { write(new byte[] {(byte) b}, 0, 1); }
+        @Override
+        public void write(int b) throws IOException {
+            write(new byte[] {(byte) b}, 0, 1);
+        }
 
-        @Override public void flush() throws IOException {
+        @Override
+        public void flush() throws IOException {
             try {
                 out.flush();
             } catch (IOException e) {

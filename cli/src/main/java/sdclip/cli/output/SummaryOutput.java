@@ -4,6 +4,7 @@ import java.io.PrintWriter;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
@@ -31,7 +32,12 @@ public final class SummaryOutput implements ResultWriter {
             if (t.isFloat()) for (float v : t.floats()) squares[i] += (double) v * v;
             if (firstPrompt == 0) {
                 StringBuilder sb = new StringBuilder();
-                for (int k = 0; k < Math.min(4, t.size()); k++) sb.append(k > 0 ? ", " : "").append(t.isFloat() ? String.format(Locale.ROOT, "%.5f", t.floats()[k]) : String.valueOf(t.longs()[k]));
+                for (int k = 0; k < Math.min(4, t.size()); k++)
+                    sb.append(k > 0 ? ", " : "")
+                            .append(
+                                    t.isFloat()
+                                            ? String.format(Locale.ROOT, "%.5f", t.floats()[k])
+                                            : String.valueOf(t.longs()[k]));
                 first[i] = sb.toString();
             }
         }
@@ -41,9 +47,17 @@ public final class SummaryOutput implements ResultWriter {
     public void finish() {
         for (int i = 0; i < specs.size(); i++) {
             TensorSpec s = specs.get(i);
-            String norm = s.dtype().equals("F32") ? String.format(Locale.ROOT, "  norm %.4f", Math.sqrt(squares[i])) : "";
-            out.printf(Locale.ROOT, "%-30s %-4s %-20s%s  first [%s%s]%n", s.name(), s.dtype(), Arrays.toString(s.shape()), norm,
-                    first[i] == null ? "" : first[i], s.elements() > 4 ? ", ..." : "");
+            String norm =
+                    s.dtype().equals("F32") ? String.format(Locale.ROOT, "  norm %.4f", Math.sqrt(squares[i])) : "";
+            out.printf(
+                    Locale.ROOT,
+                    "%-30s %-4s %-20s%s  first [%s%s]%n",
+                    s.name(),
+                    s.dtype(),
+                    Arrays.toString(s.shape()),
+                    norm,
+                    first[i] == null ? "" : first[i],
+                    s.elements() > 4 ? ", ..." : "");
         }
         out.printf("%d prompt(s)%n", prompts);
         out.flush();

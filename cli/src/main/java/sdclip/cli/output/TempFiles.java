@@ -34,18 +34,25 @@ public final class TempFiles {
     private TempFiles() {}
 
     /** A new empty file beside {@code target}, named {@code .TARGET.PID-N.tmp}. */
-    static Path newFile(Path target) throws IOException { return create(target, false, false); }
+    static Path newFile(Path target) throws IOException {
+        return create(target, false, false);
+    }
 
     /** A new empty file beside {@code target} that a nested atomic writer will replace (its temporary sits beside it). */
-    static Path newFileForNestedWriter(Path target) throws IOException { return create(target, false, true); }
+    static Path newFileForNestedWriter(Path target) throws IOException {
+        return create(target, false, true);
+    }
 
     /** A new empty folder beside {@code target}, which a nested atomic writer may write into. */
-    public static Path newFolder(Path target) throws IOException { return create(target, true, true); }
+    public static Path newFolder(Path target) throws IOException {
+        return create(target, true, true);
+    }
 
     private static Path create(Path target, boolean folder, boolean withNested) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         for (int attempt = 0; ; attempt++) {
-            Path tmp = dir.resolve("." + target.getFileName() + "." + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + ".tmp");
+            Path tmp = dir.resolve("." + target.getFileName() + "."
+                    + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + ".tmp");
             synchronized (TempFiles.class) {
                 if (stopping) throw new IOException("stopping: the process is shutting down");
                 live.add(tmp);
@@ -107,7 +114,8 @@ public final class TempFiles {
             Path dir = tmp.getParent();
             String nested = "." + tmp.getFileName();
             try (Stream<Path> s = Files.list(dir)) {
-                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(nested)).toList()) Files.deleteIfExists(p);
+                for (Path p : s.filter(p -> p.getFileName().toString().startsWith(nested))
+                        .toList()) Files.deleteIfExists(p);
             }
         } catch (IOException | RuntimeException e) {
             // best effort: nothing more can be done while stopping

@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.util.List;
+
 import sdclip.model.Encoding;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
@@ -36,10 +37,14 @@ final class TensorLayout {
     }
 
     /** The byte just past the last tensor. */
-    long end() { return end; }
+    long end() {
+        return end;
+    }
 
     /** The byte where tensor {@code i} starts. */
-    long offset(int i) { return offsets[i]; }
+    long offset(int i) {
+        return offsets[i];
+    }
 
     /** Writes every tensor's rows of this batch into place. */
     void write(FileChannel ch, int first, Encoding batch) throws IOException {

@@ -20,8 +20,10 @@ public final class WriteErrors {
     /** The one-line error for a failure while writing {@code target}; an error already told that way is kept. */
     public static IOException cannotWrite(Path target, IOException e) {
         if (e.getMessage() != null && e.getMessage().startsWith("cannot write ")) return e;
-        boolean full = e.getMessage() != null && e.getMessage().toLowerCase(Locale.ROOT).contains(DISK_FULL);
-        return new IOException("cannot write " + target + ": " + (full ? "the disk is full (" + DISK_FULL + ")" : reason(e)), e);
+        boolean full = e.getMessage() != null
+                && e.getMessage().toLowerCase(Locale.ROOT).contains(DISK_FULL);
+        return new IOException(
+                "cannot write " + target + ": " + (full ? "the disk is full (" + DISK_FULL + ")" : reason(e)), e);
     }
 
     static String reason(IOException e) {
@@ -29,7 +31,8 @@ public final class WriteErrors {
         if (r == null || r.isBlank()) {
             if (e instanceof AccessDeniedException) r = "permission denied";
             else if (e instanceof NoSuchFileException) r = "no such file or folder";
-            else if (e instanceof FileSystemException) r = e.getClass().getSimpleName().replace("Exception", "").toLowerCase(Locale.ROOT);
+            else if (e instanceof FileSystemException)
+                r = e.getClass().getSimpleName().replace("Exception", "").toLowerCase(Locale.ROOT);
             else r = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
         }
         return r.isEmpty() ? r : Character.toLowerCase(r.charAt(0)) + r.substring(1);

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import sdclip.model.json.Json;
 
@@ -13,12 +14,14 @@ import sdclip.model.json.Json;
 class CommandJsonTest {
     @Test
     void commandJsonWithNonFiniteNumbersParses() {
-        Map<String, Object> sim = Json.parseObject(SimilarityCommand.json(List.of("a", "b\""), new double[] {0.25, Double.NaN}, Double.NaN));
+        Map<String, Object> sim = Json.parseObject(
+                SimilarityCommand.json(List.of("a", "b\""), new double[] {0.25, Double.NaN}, Double.NaN));
         List<?> results = (List<?>) sim.get("results");
         assertEquals(0.25, ((Number) ((Map<?, ?>) results.get(0)).get("cosine")).doubleValue());
         assertEquals("b\"", ((Map<?, ?>) results.get(1)).get("text"));
         assertEquals(Json.NULL, ((Map<?, ?>) results.get(1)).get("cosine"));
-        List<BenchCommand.Result> rs = List.of(new BenchCommand.Result(BenchCommand.WORKLOADS.get(0), 1.23456, Double.POSITIVE_INFINITY, 5),
+        List<BenchCommand.Result> rs = List.of(
+                new BenchCommand.Result(BenchCommand.WORKLOADS.get(0), 1.23456, Double.POSITIVE_INFINITY, 5),
                 new BenchCommand.Result(BenchCommand.WORKLOADS.get(2), Double.NaN, 2.0, 7));
         String line = BenchCommand.json(rs, 12.345, Double.NaN, 2, "cpu \"x\"", Path.of("m.safetensors"));
         assertTrue(line.contains("\"ms_per_prompt\": 1.235, \"gflops\": null"), line); // the fixed decimals stay

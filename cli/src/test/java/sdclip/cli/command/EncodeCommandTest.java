@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+
 import org.junit.jupiter.api.Test;
 import sdclip.model.TensorSpec;
 import sdclip.model.TextOutput;
@@ -16,9 +17,14 @@ class EncodeCommandTest {
     @Test
     void onlyPooledTensorsTakeTheFastPath() {
         Function<String, TensorSpec> spec = n -> new TensorSpec(n, "F32", new long[] {1, 8}, 0, null);
-        assertTrue(EncodeCommand.requestFor(List.of(spec.apply("input_ids"), spec.apply("pooled_output"), spec.apply("encoder2.text_embeds"))).isPooledOnly());
-        assertFalse(EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).isPooledOnly());
-        assertEquals(Set.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT),
-                EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning"))).outputs());
+        assertTrue(EncodeCommand.requestFor(List.of(
+                        spec.apply("input_ids"), spec.apply("pooled_output"), spec.apply("encoder2.text_embeds")))
+                .isPooledOnly());
+        assertFalse(EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning")))
+                .isPooledOnly());
+        assertEquals(
+                Set.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT),
+                EncodeCommand.requestFor(List.of(spec.apply("pooled_output"), spec.apply("encoder1.conditioning")))
+                        .outputs());
     }
 }

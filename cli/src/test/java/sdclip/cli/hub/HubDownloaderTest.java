@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The downloader's checksums (the downloads themselves are PullCommandTest's, against a loopback hub). */
 class HubDownloaderTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     @Test
     void gitBlobIdsAreGitsOwn() throws IOException {

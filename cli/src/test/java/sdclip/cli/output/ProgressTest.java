@@ -7,6 +7,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.List;
 import java.util.function.LongSupplier;
+
 import org.junit.jupiter.api.Test;
 
 /** The progress bar's time left, on a fake clock: the recent rate, not the average since start-up. */
@@ -17,9 +18,14 @@ class ProgressTest {
     static final class FakeClock implements LongSupplier {
         long now = 1_000 * S;
 
-        @Override public long getAsLong() { return now; }
+        @Override
+        public long getAsLong() {
+            return now;
+        }
 
-        void advance(double seconds) { now += Math.round(seconds * S); }
+        void advance(double seconds) {
+            now += Math.round(seconds * S);
+        }
     }
 
     @Test
@@ -58,7 +64,9 @@ class ProgressTest {
         assertEquals(10, rate.perSecond(), 10 * 0.05, "within 5% of the new speed after 16 s (tau 3 s)");
         assertTrue(rate.perSecond() > 10, "still converging from above");
         double sinceStart = done / (50 * 0.2 + 20 * 0.8);
-        assertTrue(Math.abs(rate.perSecond() - 10) < Math.abs(sinceStart - 10) / 5, "much closer than the average since start, " + sinceStart);
+        assertTrue(
+                Math.abs(rate.perSecond() - 10) < Math.abs(sinceStart - 10) / 5,
+                "much closer than the average since start, " + sinceStart);
     }
 
     @Test
@@ -85,13 +93,21 @@ class ProgressTest {
             clock.advance(0.5);
             p.progress(done, 100);
         }
-        List<String> draws = List.of(sink.toString().split("\r", -1)).subList(1, sink.toString().split("\r", -1).length);
+        List<String> draws = List.of(sink.toString().split("\r", -1))
+                .subList(1, sink.toString().split("\r", -1).length);
         // Updates at 0.5 s .. 5 s: the first at 2 s (40/100), then every one (0.5 s apart), the last ends the line.
         assertEquals(7, draws.size(), sink.toString());
-        assertTrue(draws.getFirst().startsWith("[############..................] 40/100 prompts  20.0/s  3 s left"), draws.getFirst());
-        assertTrue(draws.getLast().startsWith("[##############################] 100/100 prompts  20.0/s  done"), draws.getLast());
+        assertTrue(
+                draws.getFirst().startsWith("[############..................] 40/100 prompts  20.0/s  3 s left"),
+                draws.getFirst());
+        assertTrue(
+                draws.getLast().startsWith("[##############################] 100/100 prompts  20.0/s  done"),
+                draws.getLast());
         assertTrue(draws.getLast().endsWith("\n"));
-        assertEquals("[..............................] 8/2000 prompts  1.6/s  ", Progress.line(8, 2000, "prompts", 1.6, Double.NaN), "no time left claimed yet");
+        assertEquals(
+                "[..............................] 8/2000 prompts  1.6/s  ",
+                Progress.line(8, 2000, "prompts", 1.6, Double.NaN),
+                "no time left claimed yet");
         StringWriter fast = new StringWriter();
         Progress q = new Progress(new PrintWriter(fast), true, "prompts", clock, 0);
         for (int done = 1; done <= 50; done++) {
@@ -132,9 +148,12 @@ class ProgressTest {
                 continue;
             }
             if (firstShown < 0) firstShown = batch;
-            assertTrue(left <= 1.25 * truth, "batch " + batch + ": " + left + " s left claimed, " + truth + " s in truth");
+            assertTrue(
+                    left <= 1.25 * truth, "batch " + batch + ": " + left + " s left claimed, " + truth + " s in truth");
         }
-        assertTrue(firstShown > warmUp.length && firstShown < 30, "shown once the speed settled, within a few seconds: batch " + firstShown);
+        assertTrue(
+                firstShown > warmUp.length && firstShown < 30,
+                "shown once the speed settled, within a few seconds: batch " + firstShown);
     }
 
     @Test

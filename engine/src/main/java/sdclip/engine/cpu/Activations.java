@@ -41,7 +41,9 @@ final class Activations {
         ScalarMath.gelu(a, i, to); // the tail, rounding as the lanes
     }
 
-    static float gelu(float x) { return ScalarMath.gelu(x); }
+    static float gelu(float x) {
+        return ScalarMath.gelu(x);
+    }
 
     /** erfc(|x| / sqrt 2); the exponent -x^2/2 + p is formed from x with one rounding (fma). */
     private static FloatVector erfcOfXOverSqrt2(FloatVector x) {
@@ -69,5 +71,4 @@ final class Activations {
         for (int i = 0; i < L; i++) s += v.lane(i); // lane by lane: toArray() allocated per call
         return s;
     }
-
 }

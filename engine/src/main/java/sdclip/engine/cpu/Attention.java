@@ -1,6 +1,7 @@
 package sdclip.engine.cpu;
 
 import java.util.Arrays;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -25,7 +26,16 @@ final class Attention {
     /** Queries per block. */
     static final int QB = 4;
 
-    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, boolean causal, Gemm.Scratch scratch) {
+    static void head(
+            float[] qkv,
+            float[] out,
+            int b,
+            int h,
+            int seq,
+            int heads,
+            int headDim,
+            boolean causal,
+            Gemm.Scratch scratch) {
         int width = heads * headDim, stride = 3 * width;
         int base = b * seq * stride, q0 = h * headDim, k0 = width + q0, v0 = 2 * width + q0;
         int padded = (seq + L - 1) / L * L;
@@ -45,7 +55,8 @@ final class Attention {
                 for (; j + 3 * L < n; j += 4 * L) head.scoreBlock4(qi, j);
                 for (int q = 0; q < QB; q++) head.scores1(qi + q * stride, j, n, q * padded);
             } else {
-                for (int q = 0; q < queries; q++) head.scores1(qi + q * stride, 0, causal ? i + q + 1 : seq, q * padded);
+                for (int q = 0; q < queries; q++)
+                    head.scores1(qi + q * stride, 0, causal ? i + q + 1 : seq, q * padded);
             }
             for (int q = 0; q < queries; q++) softmax(scores, q * padded, causal ? i + q + 1 : seq);
             int oi = (b * seq + i) * width + q0, vi = base + v0;
@@ -55,7 +66,8 @@ final class Attention {
             } else if (queries == QB) {
                 head.values4(vi, oi, 0, seq);
             } else {
-                for (int q = 0; q < queries; q++) head.values1(vi, oi + q * width, q * padded, 0, causal ? i + q + 1 : seq, true);
+                for (int q = 0; q < queries; q++)
+                    head.values1(vi, oi + q * width, q * padded, 0, causal ? i + q + 1 : seq, true);
             }
         }
     }
@@ -70,7 +82,16 @@ final class Attention {
         private int padded, headDim, stride, width;
         private float scale;
 
-        Head set(float[] qkv, float[] out, float[] kt, float[] scores, int padded, int headDim, int stride, int width, float scale) {
+        Head set(
+                float[] qkv,
+                float[] out,
+                float[] kt,
+                float[] scores,
+                int padded,
+                int headDim,
+                int stride,
+                int width,
+                float scale) {
             this.qkv = qkv;
             this.out = out;
             this.kt = kt;
@@ -102,7 +123,8 @@ final class Attention {
             }
             for (; j < n; j += L) {
                 FloatVector acc = FloatVector.zero(S);
-                for (int d = 0; d < headDim; d++) acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
+                for (int d = 0; d < headDim; d++)
+                    acc = FloatVector.fromArray(S, kt, d * padded + j).fma(FloatVector.broadcast(S, qkv[qi + d]), acc);
                 acc.mul(scale).intoArray(scores, s0 + j);
             }
         }
@@ -120,19 +142,43 @@ final class Attention {
                 FloatVector k0 = FloatVector.fromArray(S, kt, r), k1 = FloatVector.fromArray(S, kt, r + L);
                 FloatVector k2 = FloatVector.fromArray(S, kt, r + 2 * L), k3 = FloatVector.fromArray(S, kt, r + 3 * L);
                 FloatVector q = FloatVector.broadcast(S, qkv[x]);
-                a0 = k0.fma(q, a0); a1 = k1.fma(q, a1); a2 = k2.fma(q, a2); a3 = k3.fma(q, a3);
+                a0 = k0.fma(q, a0);
+                a1 = k1.fma(q, a1);
+                a2 = k2.fma(q, a2);
+                a3 = k3.fma(q, a3);
                 q = FloatVector.broadcast(S, qkv[x + stride]);
-                b0 = k0.fma(q, b0); b1 = k1.fma(q, b1); b2 = k2.fma(q, b2); b3 = k3.fma(q, b3);
+                b0 = k0.fma(q, b0);
+                b1 = k1.fma(q, b1);
+                b2 = k2.fma(q, b2);
+                b3 = k3.fma(q, b3);
                 q = FloatVector.broadcast(S, qkv[x + 2 * stride]);
-                c0 = k0.fma(q, c0); c1 = k1.fma(q, c1); c2 = k2.fma(q, c2); c3 = k3.fma(q, c3);
+                c0 = k0.fma(q, c0);
+                c1 = k1.fma(q, c1);
+                c2 = k2.fma(q, c2);
+                c3 = k3.fma(q, c3);
                 q = FloatVector.broadcast(S, qkv[x + 3 * stride]);
-                e0 = k0.fma(q, e0); e1 = k1.fma(q, e1); e2 = k2.fma(q, e2); e3 = k3.fma(q, e3);
+                e0 = k0.fma(q, e0);
+                e1 = k1.fma(q, e1);
+                e2 = k2.fma(q, e2);
+                e3 = k3.fma(q, e3);
             }
             int p = padded;
-            a0.mul(scale).intoArray(scores, j); a1.mul(scale).intoArray(scores, j + L); a2.mul(scale).intoArray(scores, j + 2 * L); a3.mul(scale).intoArray(scores, j + 3 * L);
-            b0.mul(scale).intoArray(scores, p + j); b1.mul(scale).intoArray(scores, p + j + L); b2.mul(scale).intoArray(scores, p + j + 2 * L); b3.mul(scale).intoArray(scores, p + j + 3 * L);
-            c0.mul(scale).intoArray(scores, 2 * p + j); c1.mul(scale).intoArray(scores, 2 * p + j + L); c2.mul(scale).intoArray(scores, 2 * p + j + 2 * L); c3.mul(scale).intoArray(scores, 2 * p + j + 3 * L);
-            e0.mul(scale).intoArray(scores, 3 * p + j); e1.mul(scale).intoArray(scores, 3 * p + j + L); e2.mul(scale).intoArray(scores, 3 * p + j + 2 * L); e3.mul(scale).intoArray(scores, 3 * p + j + 3 * L);
+            a0.mul(scale).intoArray(scores, j);
+            a1.mul(scale).intoArray(scores, j + L);
+            a2.mul(scale).intoArray(scores, j + 2 * L);
+            a3.mul(scale).intoArray(scores, j + 3 * L);
+            b0.mul(scale).intoArray(scores, p + j);
+            b1.mul(scale).intoArray(scores, p + j + L);
+            b2.mul(scale).intoArray(scores, p + j + 2 * L);
+            b3.mul(scale).intoArray(scores, p + j + 3 * L);
+            c0.mul(scale).intoArray(scores, 2 * p + j);
+            c1.mul(scale).intoArray(scores, 2 * p + j + L);
+            c2.mul(scale).intoArray(scores, 2 * p + j + 2 * L);
+            c3.mul(scale).intoArray(scores, 2 * p + j + 3 * L);
+            e0.mul(scale).intoArray(scores, 3 * p + j);
+            e1.mul(scale).intoArray(scores, 3 * p + j + L);
+            e2.mul(scale).intoArray(scores, 3 * p + j + 2 * L);
+            e3.mul(scale).intoArray(scores, 3 * p + j + 3 * L);
         }
 
         /**
@@ -165,7 +211,9 @@ final class Attention {
             }
             for (; d < upper; d += L) {
                 FloatVector acc = fresh ? FloatVector.zero(S) : FloatVector.fromArray(S, out, oi + d);
-                for (int k = from; k < to; k++) acc = FloatVector.fromArray(S, qkv, vi + k * stride + d).fma(FloatVector.broadcast(S, scores[s0 + k]), acc);
+                for (int k = from; k < to; k++)
+                    acc = FloatVector.fromArray(S, qkv, vi + k * stride + d)
+                            .fma(FloatVector.broadcast(S, scores[s0 + k]), acc);
                 acc.intoArray(out, oi + d);
             }
             for (; d < headDim; d++) {
@@ -184,20 +232,45 @@ final class Attention {
             for (int k = from; k < to; k++) {
                 int v = vi + k * stride + d;
                 FloatVector v0 = FloatVector.fromArray(S, qkv, v), v1 = FloatVector.fromArray(S, qkv, v + L);
-                FloatVector v2 = FloatVector.fromArray(S, qkv, v + 2 * L), v3 = FloatVector.fromArray(S, qkv, v + 3 * L);
+                FloatVector v2 = FloatVector.fromArray(S, qkv, v + 2 * L),
+                        v3 = FloatVector.fromArray(S, qkv, v + 3 * L);
                 FloatVector x = FloatVector.broadcast(S, scores[k]);
-                a0 = v0.fma(x, a0); a1 = v1.fma(x, a1); a2 = v2.fma(x, a2); a3 = v3.fma(x, a3);
+                a0 = v0.fma(x, a0);
+                a1 = v1.fma(x, a1);
+                a2 = v2.fma(x, a2);
+                a3 = v3.fma(x, a3);
                 x = FloatVector.broadcast(S, scores[p + k]);
-                b0 = v0.fma(x, b0); b1 = v1.fma(x, b1); b2 = v2.fma(x, b2); b3 = v3.fma(x, b3);
+                b0 = v0.fma(x, b0);
+                b1 = v1.fma(x, b1);
+                b2 = v2.fma(x, b2);
+                b3 = v3.fma(x, b3);
                 x = FloatVector.broadcast(S, scores[2 * p + k]);
-                c0 = v0.fma(x, c0); c1 = v1.fma(x, c1); c2 = v2.fma(x, c2); c3 = v3.fma(x, c3);
+                c0 = v0.fma(x, c0);
+                c1 = v1.fma(x, c1);
+                c2 = v2.fma(x, c2);
+                c3 = v3.fma(x, c3);
                 x = FloatVector.broadcast(S, scores[3 * p + k]);
-                e0 = v0.fma(x, e0); e1 = v1.fma(x, e1); e2 = v2.fma(x, e2); e3 = v3.fma(x, e3);
+                e0 = v0.fma(x, e0);
+                e1 = v1.fma(x, e1);
+                e2 = v2.fma(x, e2);
+                e3 = v3.fma(x, e3);
             }
-            a0.intoArray(out, oi); a1.intoArray(out, oi + L); a2.intoArray(out, oi + 2 * L); a3.intoArray(out, oi + 3 * L);
-            b0.intoArray(out, oi + w); b1.intoArray(out, oi + w + L); b2.intoArray(out, oi + w + 2 * L); b3.intoArray(out, oi + w + 3 * L);
-            c0.intoArray(out, oi + 2 * w); c1.intoArray(out, oi + 2 * w + L); c2.intoArray(out, oi + 2 * w + 2 * L); c3.intoArray(out, oi + 2 * w + 3 * L);
-            e0.intoArray(out, oi + 3 * w); e1.intoArray(out, oi + 3 * w + L); e2.intoArray(out, oi + 3 * w + 2 * L); e3.intoArray(out, oi + 3 * w + 3 * L);
+            a0.intoArray(out, oi);
+            a1.intoArray(out, oi + L);
+            a2.intoArray(out, oi + 2 * L);
+            a3.intoArray(out, oi + 3 * L);
+            b0.intoArray(out, oi + w);
+            b1.intoArray(out, oi + w + L);
+            b2.intoArray(out, oi + w + 2 * L);
+            b3.intoArray(out, oi + w + 3 * L);
+            c0.intoArray(out, oi + 2 * w);
+            c1.intoArray(out, oi + 2 * w + L);
+            c2.intoArray(out, oi + 2 * w + 2 * L);
+            c3.intoArray(out, oi + 2 * w + 3 * L);
+            e0.intoArray(out, oi + 3 * w);
+            e1.intoArray(out, oi + 3 * w + L);
+            e2.intoArray(out, oi + 3 * w + 2 * L);
+            e3.intoArray(out, oi + 3 * w + 3 * L);
         }
 
         /** Outputs of four consecutive queries (the first at {@code oi}, score rows 0..3): sums over keys [from, to) from zero. */
@@ -222,7 +295,8 @@ final class Attention {
             for (int q = 0; q < QB; q++) {
                 for (int dd = d; dd < headDim; dd++) {
                     float acc = 0;
-                    for (int k = from; k < to; k++) acc = Math.fma(scores[q * padded + k], qkv[vi + k * stride + dd], acc);
+                    for (int k = from; k < to; k++)
+                        acc = Math.fma(scores[q * padded + k], qkv[vi + k * stride + dd], acc);
                     out[oi + q * width + dd] = acc;
                 }
             }
@@ -241,7 +315,8 @@ final class Attention {
         float max = Float.NEGATIVE_INFINITY;
         for (j = from; j < to; j++) max = Math.max(max, s[j]);
         FloatVector m = FloatVector.broadcast(S, max);
-        for (j = from; j < upper; j += L) VectorMath.exp(FloatVector.fromArray(S, s, j).sub(m)).intoArray(s, j);
+        for (j = from; j < upper; j += L)
+            VectorMath.exp(FloatVector.fromArray(S, s, j).sub(m)).intoArray(s, j);
         for (; j < to; j++) s[j] = VectorMath.exp(s[j] - max);
         float sum = 0;
         for (j = from; j < to; j++) sum += s[j];

@@ -5,6 +5,7 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.Activation;
@@ -34,7 +35,9 @@ public final class CpuBackend extends HeapBackend {
     private float[] packedRows = new float[0];
 
     /** A backend using every available processor. */
-    public CpuBackend() { this(Runtime.getRuntime().availableProcessors()); }
+    public CpuBackend() {
+        this(Runtime.getRuntime().availableProcessors());
+    }
 
     public CpuBackend(int threads) {
         this.pool = new WorkerPool(threads);
@@ -42,12 +45,19 @@ public final class CpuBackend extends HeapBackend {
         for (int i = 0; i < threads; i++) scratch[i] = new Gemm.Scratch();
     }
 
-    @Override public String name() { return "cpu"; }
+    @Override
+    public String name() {
+        return "cpu";
+    }
 
-    @Override public int threads() { return pool.threads(); }
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
 
     /** Released activations by size, handed out again: forward passes repeat their shapes. */
     private final Map<Integer, ArrayDeque<HeapActivation>> free = new HashMap<>();
+
     private long freeFloats;
     /**
      * At most this many floats wait for reuse (24 MB: one batch-8 SD 1.5 forward's activations,
@@ -62,7 +72,8 @@ public final class CpuBackend extends HeapBackend {
         }
     }
 
-    @Override public Activation allocate(int size) {
+    @Override
+    public Activation allocate(int size) {
         synchronized (free) {
             ArrayDeque<HeapActivation> q = free.get(size);
             if (q != null && !q.isEmpty()) {
@@ -73,7 +84,8 @@ public final class CpuBackend extends HeapBackend {
         return new HeapActivation(size);
     }
 
-    @Override public void release(Activation a) {
+    @Override
+    public void release(Activation a) {
         HeapActivation h = (HeapActivation) a;
         synchronized (free) {
             if (freeFloats + h.size() > MAX_FREE_FLOATS) return; // let the GC have it
@@ -82,7 +94,8 @@ public final class CpuBackend extends HeapBackend {
         }
     }
 
-    @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+    @Override
+    public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         PackedLinear l;
         synchronized (arena) {
             l = new PackedLinear(weightRows, biasRows, in, arena);
@@ -110,7 +123,14 @@ public final class CpuBackend extends HeapBackend {
         HeapEmbedding embedding;
         Range body;
 
-        void clear() { x = y = null; ids = null; linear = null; norm = null; embedding = null; body = null; }
+        void clear() {
+            x = y = null;
+            ids = null;
+            linear = null;
+            norm = null;
+            embedding = null;
+            body = null;
+        }
     }
 
     /** A body over {@code [from, to)} of the op's rows or elements. */
@@ -119,18 +139,31 @@ public final class CpuBackend extends HeapBackend {
     }
 
     private final Op op = new Op();
-    private final WorkerPool.Task chunkTask = (t, w) -> op.body.run(op, Math.min(op.n, t * op.chunk), Math.min(op.n, (t + 1) * op.chunk));
+    private final WorkerPool.Task chunkTask =
+            (t, w) -> op.body.run(op, Math.min(op.n, t * op.chunk), Math.min(op.n, (t + 1) * op.chunk));
     private final WorkerPool.Task packTask = (blk, w) -> Gemm.packBlock(op.x, op.rows, op.linear.in, op.packed, blk);
     private final WorkerPool.Task panelTask = (t, w) -> {
         int panels = op.linear.panels;
-        Gemm.panels(op.linear, (int) ((long) t * panels / op.tasks), (int) ((long) (t + 1) * panels / op.tasks), op.packed, op.rows, op.y, scratchOf(w));
+        Gemm.panels(
+                op.linear,
+                (int) ((long) t * panels / op.tasks),
+                (int) ((long) (t + 1) * panels / op.tasks),
+                op.packed,
+                op.rows,
+                op.y,
+                scratchOf(w));
     };
-    private final WorkerPool.Task embedTask = (row, w) -> embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
-    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, op.causal, scratchOf(w));
+    private final WorkerPool.Task embedTask = (row, w) ->
+            embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
+    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(
+            op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, op.causal, scratchOf(w));
 
-    private Gemm.Scratch scratchOf(int worker) { return scratch[worker]; }
+    private Gemm.Scratch scratchOf(int worker) {
+        return scratch[worker];
+    }
 
-    @Override public void linear(Linear w, Activation x, int rows, Activation y) {
+    @Override
+    public void linear(Linear w, Activation x, int rows, Activation y) {
         PackedLinear p = (PackedLinear) w;
         synchronized (pool) {
             int size = Gemm.packedSize(rows, p.in);
@@ -151,7 +184,8 @@ public final class CpuBackend extends HeapBackend {
         }
     }
 
-    @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
+    @Override
+    public void layerNorm(Norm n, Activation x, int rows, Activation y) {
         HeapNorm p = (HeapNorm) n;
         synchronized (pool) {
             op.norm = p;
@@ -181,29 +215,37 @@ public final class CpuBackend extends HeapBackend {
         FloatVector vInv = FloatVector.broadcast(S, inv);
         for (i = 0; i < upper; i += L) {
             FloatVector c = FloatVector.fromArray(S, x, off + i).sub(m).mul(vInv);
-            c.fma(FloatVector.fromArray(S, p.gamma, i), FloatVector.fromArray(S, p.beta, i)).intoArray(y, off + i);
+            c.fma(FloatVector.fromArray(S, p.gamma, i), FloatVector.fromArray(S, p.beta, i))
+                    .intoArray(y, off + i);
         }
         for (; i < d; i++) y[off + i] = (x[off + i] - mean) * inv * p.gamma[i] + p.beta[i];
     }
 
-    @Override public void quickGelu(Activation x, int n) {
+    @Override
+    public void quickGelu(Activation x, int n) {
         forChunks(HeapActivation.of(x), null, n, (o, from, to) -> Activations.quickGelu(o.x, from, to));
     }
 
-    @Override public void gelu(Activation x, int n) {
+    @Override
+    public void gelu(Activation x, int n) {
         forChunks(HeapActivation.of(x), null, n, (o, from, to) -> Activations.gelu(o.x, from, to));
     }
 
-    @Override public void add(Activation acc, Activation x, int n) {
+    @Override
+    public void add(Activation acc, Activation x, int n) {
         forChunks(HeapActivation.of(acc), HeapActivation.of(x), n, (o, from, to) -> {
             float[] a = o.x, b = o.y;
             int i = from, upper = from + S.loopBound(to - from);
-            for (; i < upper; i += L) FloatVector.fromArray(S, a, i).add(FloatVector.fromArray(S, b, i)).intoArray(a, i);
+            for (; i < upper; i += L)
+                FloatVector.fromArray(S, a, i)
+                        .add(FloatVector.fromArray(S, b, i))
+                        .intoArray(a, i);
             for (; i < to; i++) a[i] += b[i];
         });
     }
 
-    @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
+    @Override
+    public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         synchronized (pool) {
@@ -221,11 +263,15 @@ public final class CpuBackend extends HeapBackend {
         p.tokens.copyTo((long) ids[row] * d, o, row * d, d);
         p.positions.copyTo((long) (row % seq) * d, pos, 0, d);
         int i = 0, upper = S.loopBound(d);
-        for (; i < upper; i += L) FloatVector.fromArray(S, o, row * d + i).add(FloatVector.fromArray(S, pos, i)).intoArray(o, row * d + i);
+        for (; i < upper; i += L)
+            FloatVector.fromArray(S, o, row * d + i)
+                    .add(FloatVector.fromArray(S, pos, i))
+                    .intoArray(o, row * d + i);
         for (; i < d; i++) o[row * d + i] += pos[i];
     }
 
-    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
+    @Override
+    public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         synchronized (pool) {
             op.x = HeapActivation.of(qkv);
             op.y = HeapActivation.of(out);
@@ -269,7 +315,8 @@ public final class CpuBackend extends HeapBackend {
         }
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         pool.close();
         arena.close();
     }

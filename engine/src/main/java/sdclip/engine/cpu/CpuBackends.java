@@ -11,5 +11,7 @@ public final class CpuBackends {
     private CpuBackends() {}
 
     /** A new Vector API backend on {@code threads} threads. */
-    public static Backend create(int threads) { return new CpuBackend(threads); }
+    public static Backend create(int threads) {
+        return new CpuBackend(threads);
+    }
 }

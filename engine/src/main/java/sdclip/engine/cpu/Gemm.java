@@ -3,6 +3,7 @@ package sdclip.engine.cpu;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
+
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.BF16Weights;
@@ -39,6 +40,7 @@ final class Gemm {
     static final class Scratch {
         /** The current panel block as F32. A heap array: the kernel's loads from a MemorySegment measured 35% slower. */
         final float[] block = new float[KC * NR];
+
         final short[] bits = new short[KC * NR];
         float[] tile = new float[0];
         float[] scores = new float[0];
@@ -64,13 +66,21 @@ final class Gemm {
         private short[] packRow = new short[0], packPanel = new short[0];
         private int[] packRowWords = new int[0], packPanelWords = new int[0];
 
-        short[] packRow(int in) { return packRow.length >= in ? packRow : (packRow = new short[in]); }
+        short[] packRow(int in) {
+            return packRow.length >= in ? packRow : (packRow = new short[in]);
+        }
 
-        short[] packPanel(int in) { return packPanel.length >= in * NR ? packPanel : (packPanel = new short[in * NR]); }
+        short[] packPanel(int in) {
+            return packPanel.length >= in * NR ? packPanel : (packPanel = new short[in * NR]);
+        }
 
-        int[] packRowWords(int in) { return packRowWords.length >= in ? packRowWords : (packRowWords = new int[in]); }
+        int[] packRowWords(int in) {
+            return packRowWords.length >= in ? packRowWords : (packRowWords = new int[in]);
+        }
 
-        int[] packPanelWords(int in) { return packPanelWords.length >= in * NR ? packPanelWords : (packPanelWords = new int[in * NR]); }
+        int[] packPanelWords(int in) {
+            return packPanelWords.length >= in * NR ? packPanelWords : (packPanelWords = new int[in * NR]);
+        }
     }
 
     /** Floats the {@link #packBlock} blocks need for {@code rows} rows of {@code in} inputs. */
@@ -143,82 +153,201 @@ final class Gemm {
     }
 
     /** 12 rows x 2 vectors: 24 accumulators; A is packed [k][MR], B is the panel block [k][NR], C a tile of NR-float rows. */
-    private static void kernel12(float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51, c60, c61, c70, c71, c80, c81, c90, c91, c100, c101, c110, c111;
+    private static void kernel12(
+            float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
+        FloatVector c00,
+                c01,
+                c10,
+                c11,
+                c20,
+                c21,
+                c30,
+                c31,
+                c40,
+                c41,
+                c50,
+                c51,
+                c60,
+                c61,
+                c70,
+                c71,
+                c80,
+                c81,
+                c90,
+                c91,
+                c100,
+                c101,
+                c110,
+                c111;
         if (first) {
             FloatVector v0 = FloatVector.fromArray(S, bias, n0), v1 = FloatVector.fromArray(S, bias, n0 + L);
-            c00 = v0; c01 = v1; c10 = v0; c11 = v1; c20 = v0; c21 = v1; c30 = v0; c31 = v1; c40 = v0; c41 = v1; c50 = v0; c51 = v1; c60 = v0; c61 = v1; c70 = v0; c71 = v1; c80 = v0; c81 = v1; c90 = v0; c91 = v1; c100 = v0; c101 = v1; c110 = v0; c111 = v1;
+            c00 = v0;
+            c01 = v1;
+            c10 = v0;
+            c11 = v1;
+            c20 = v0;
+            c21 = v1;
+            c30 = v0;
+            c31 = v1;
+            c40 = v0;
+            c41 = v1;
+            c50 = v0;
+            c51 = v1;
+            c60 = v0;
+            c61 = v1;
+            c70 = v0;
+            c71 = v1;
+            c80 = v0;
+            c81 = v1;
+            c90 = v0;
+            c91 = v1;
+            c100 = v0;
+            c101 = v1;
+            c110 = v0;
+            c111 = v1;
         } else {
-            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR); c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
-            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR); c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
-            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR); c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
-            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR); c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
-            c40 = FloatVector.fromArray(S, c, c0 + 4 * NR); c41 = FloatVector.fromArray(S, c, c0 + 4 * NR + L);
-            c50 = FloatVector.fromArray(S, c, c0 + 5 * NR); c51 = FloatVector.fromArray(S, c, c0 + 5 * NR + L);
-            c60 = FloatVector.fromArray(S, c, c0 + 6 * NR); c61 = FloatVector.fromArray(S, c, c0 + 6 * NR + L);
-            c70 = FloatVector.fromArray(S, c, c0 + 7 * NR); c71 = FloatVector.fromArray(S, c, c0 + 7 * NR + L);
-            c80 = FloatVector.fromArray(S, c, c0 + 8 * NR); c81 = FloatVector.fromArray(S, c, c0 + 8 * NR + L);
-            c90 = FloatVector.fromArray(S, c, c0 + 9 * NR); c91 = FloatVector.fromArray(S, c, c0 + 9 * NR + L);
-            c100 = FloatVector.fromArray(S, c, c0 + 10 * NR); c101 = FloatVector.fromArray(S, c, c0 + 10 * NR + L);
-            c110 = FloatVector.fromArray(S, c, c0 + 11 * NR); c111 = FloatVector.fromArray(S, c, c0 + 11 * NR + L);
+            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR);
+            c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
+            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR);
+            c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR);
+            c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR);
+            c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
+            c40 = FloatVector.fromArray(S, c, c0 + 4 * NR);
+            c41 = FloatVector.fromArray(S, c, c0 + 4 * NR + L);
+            c50 = FloatVector.fromArray(S, c, c0 + 5 * NR);
+            c51 = FloatVector.fromArray(S, c, c0 + 5 * NR + L);
+            c60 = FloatVector.fromArray(S, c, c0 + 6 * NR);
+            c61 = FloatVector.fromArray(S, c, c0 + 6 * NR + L);
+            c70 = FloatVector.fromArray(S, c, c0 + 7 * NR);
+            c71 = FloatVector.fromArray(S, c, c0 + 7 * NR + L);
+            c80 = FloatVector.fromArray(S, c, c0 + 8 * NR);
+            c81 = FloatVector.fromArray(S, c, c0 + 8 * NR + L);
+            c90 = FloatVector.fromArray(S, c, c0 + 9 * NR);
+            c91 = FloatVector.fromArray(S, c, c0 + 9 * NR + L);
+            c100 = FloatVector.fromArray(S, c, c0 + 10 * NR);
+            c101 = FloatVector.fromArray(S, c, c0 + 10 * NR + L);
+            c110 = FloatVector.fromArray(S, c, c0 + 11 * NR);
+            c111 = FloatVector.fromArray(S, c, c0 + 11 * NR + L);
         }
         for (int k = 0; k < kc; k++) {
             int bk = k * NR;
             int ak = a0 + k * MR;
             FloatVector w0 = FloatVector.fromArray(S, b, bk), w1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector x;
-            x = FloatVector.broadcast(S, a[ak + 0]); c00 = w0.fma(x, c00); c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(S, a[ak + 1]); c10 = w0.fma(x, c10); c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(S, a[ak + 2]); c20 = w0.fma(x, c20); c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(S, a[ak + 3]); c30 = w0.fma(x, c30); c31 = w1.fma(x, c31);
-            x = FloatVector.broadcast(S, a[ak + 4]); c40 = w0.fma(x, c40); c41 = w1.fma(x, c41);
-            x = FloatVector.broadcast(S, a[ak + 5]); c50 = w0.fma(x, c50); c51 = w1.fma(x, c51);
-            x = FloatVector.broadcast(S, a[ak + 6]); c60 = w0.fma(x, c60); c61 = w1.fma(x, c61);
-            x = FloatVector.broadcast(S, a[ak + 7]); c70 = w0.fma(x, c70); c71 = w1.fma(x, c71);
-            x = FloatVector.broadcast(S, a[ak + 8]); c80 = w0.fma(x, c80); c81 = w1.fma(x, c81);
-            x = FloatVector.broadcast(S, a[ak + 9]); c90 = w0.fma(x, c90); c91 = w1.fma(x, c91);
-            x = FloatVector.broadcast(S, a[ak + 10]); c100 = w0.fma(x, c100); c101 = w1.fma(x, c101);
-            x = FloatVector.broadcast(S, a[ak + 11]); c110 = w0.fma(x, c110); c111 = w1.fma(x, c111);
+            x = FloatVector.broadcast(S, a[ak + 0]);
+            c00 = w0.fma(x, c00);
+            c01 = w1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = w0.fma(x, c10);
+            c11 = w1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = w0.fma(x, c20);
+            c21 = w1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = w0.fma(x, c30);
+            c31 = w1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[ak + 4]);
+            c40 = w0.fma(x, c40);
+            c41 = w1.fma(x, c41);
+            x = FloatVector.broadcast(S, a[ak + 5]);
+            c50 = w0.fma(x, c50);
+            c51 = w1.fma(x, c51);
+            x = FloatVector.broadcast(S, a[ak + 6]);
+            c60 = w0.fma(x, c60);
+            c61 = w1.fma(x, c61);
+            x = FloatVector.broadcast(S, a[ak + 7]);
+            c70 = w0.fma(x, c70);
+            c71 = w1.fma(x, c71);
+            x = FloatVector.broadcast(S, a[ak + 8]);
+            c80 = w0.fma(x, c80);
+            c81 = w1.fma(x, c81);
+            x = FloatVector.broadcast(S, a[ak + 9]);
+            c90 = w0.fma(x, c90);
+            c91 = w1.fma(x, c91);
+            x = FloatVector.broadcast(S, a[ak + 10]);
+            c100 = w0.fma(x, c100);
+            c101 = w1.fma(x, c101);
+            x = FloatVector.broadcast(S, a[ak + 11]);
+            c110 = w0.fma(x, c110);
+            c111 = w1.fma(x, c111);
         }
-        c00.intoArray(c, c0 + 0 * NR); c01.intoArray(c, c0 + 0 * NR + L);
-        c10.intoArray(c, c0 + 1 * NR); c11.intoArray(c, c0 + 1 * NR + L);
-        c20.intoArray(c, c0 + 2 * NR); c21.intoArray(c, c0 + 2 * NR + L);
-        c30.intoArray(c, c0 + 3 * NR); c31.intoArray(c, c0 + 3 * NR + L);
-        c40.intoArray(c, c0 + 4 * NR); c41.intoArray(c, c0 + 4 * NR + L);
-        c50.intoArray(c, c0 + 5 * NR); c51.intoArray(c, c0 + 5 * NR + L);
-        c60.intoArray(c, c0 + 6 * NR); c61.intoArray(c, c0 + 6 * NR + L);
-        c70.intoArray(c, c0 + 7 * NR); c71.intoArray(c, c0 + 7 * NR + L);
-        c80.intoArray(c, c0 + 8 * NR); c81.intoArray(c, c0 + 8 * NR + L);
-        c90.intoArray(c, c0 + 9 * NR); c91.intoArray(c, c0 + 9 * NR + L);
-        c100.intoArray(c, c0 + 10 * NR); c101.intoArray(c, c0 + 10 * NR + L);
-        c110.intoArray(c, c0 + 11 * NR); c111.intoArray(c, c0 + 11 * NR + L);
+        c00.intoArray(c, c0 + 0 * NR);
+        c01.intoArray(c, c0 + 0 * NR + L);
+        c10.intoArray(c, c0 + 1 * NR);
+        c11.intoArray(c, c0 + 1 * NR + L);
+        c20.intoArray(c, c0 + 2 * NR);
+        c21.intoArray(c, c0 + 2 * NR + L);
+        c30.intoArray(c, c0 + 3 * NR);
+        c31.intoArray(c, c0 + 3 * NR + L);
+        c40.intoArray(c, c0 + 4 * NR);
+        c41.intoArray(c, c0 + 4 * NR + L);
+        c50.intoArray(c, c0 + 5 * NR);
+        c51.intoArray(c, c0 + 5 * NR + L);
+        c60.intoArray(c, c0 + 6 * NR);
+        c61.intoArray(c, c0 + 6 * NR + L);
+        c70.intoArray(c, c0 + 7 * NR);
+        c71.intoArray(c, c0 + 7 * NR + L);
+        c80.intoArray(c, c0 + 8 * NR);
+        c81.intoArray(c, c0 + 8 * NR + L);
+        c90.intoArray(c, c0 + 9 * NR);
+        c91.intoArray(c, c0 + 9 * NR + L);
+        c100.intoArray(c, c0 + 10 * NR);
+        c101.intoArray(c, c0 + 10 * NR + L);
+        c110.intoArray(c, c0 + 11 * NR);
+        c111.intoArray(c, c0 + 11 * NR + L);
     }
 
     /** 4 rows x 2 vectors: 8 accumulators, for a last block of at most 4 rows; otherwise as {@link #kernel12}. */
-    private static void kernel4(float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
+    private static void kernel4(
+            float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
         if (first) {
             FloatVector v0 = FloatVector.fromArray(S, bias, n0), v1 = FloatVector.fromArray(S, bias, n0 + L);
-            c00 = v0; c01 = v1; c10 = v0; c11 = v1; c20 = v0; c21 = v1; c30 = v0; c31 = v1;
+            c00 = v0;
+            c01 = v1;
+            c10 = v0;
+            c11 = v1;
+            c20 = v0;
+            c21 = v1;
+            c30 = v0;
+            c31 = v1;
         } else {
-            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR); c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
-            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR); c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
-            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR); c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
-            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR); c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
+            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR);
+            c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
+            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR);
+            c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
+            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR);
+            c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
+            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR);
+            c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
         }
         for (int k = 0; k < kc; k++) {
             int bk = k * NR;
             int ak = a0 + k * MR; // the first 4 rows of a 12-row block
             FloatVector w0 = FloatVector.fromArray(S, b, bk), w1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector x;
-            x = FloatVector.broadcast(S, a[ak + 0]); c00 = w0.fma(x, c00); c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(S, a[ak + 1]); c10 = w0.fma(x, c10); c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(S, a[ak + 2]); c20 = w0.fma(x, c20); c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(S, a[ak + 3]); c30 = w0.fma(x, c30); c31 = w1.fma(x, c31);
+            x = FloatVector.broadcast(S, a[ak + 0]);
+            c00 = w0.fma(x, c00);
+            c01 = w1.fma(x, c01);
+            x = FloatVector.broadcast(S, a[ak + 1]);
+            c10 = w0.fma(x, c10);
+            c11 = w1.fma(x, c11);
+            x = FloatVector.broadcast(S, a[ak + 2]);
+            c20 = w0.fma(x, c20);
+            c21 = w1.fma(x, c21);
+            x = FloatVector.broadcast(S, a[ak + 3]);
+            c30 = w0.fma(x, c30);
+            c31 = w1.fma(x, c31);
         }
-        c00.intoArray(c, c0 + 0 * NR); c01.intoArray(c, c0 + 0 * NR + L);
-        c10.intoArray(c, c0 + 1 * NR); c11.intoArray(c, c0 + 1 * NR + L);
-        c20.intoArray(c, c0 + 2 * NR); c21.intoArray(c, c0 + 2 * NR + L);
-        c30.intoArray(c, c0 + 3 * NR); c31.intoArray(c, c0 + 3 * NR + L);
+        c00.intoArray(c, c0 + 0 * NR);
+        c01.intoArray(c, c0 + 0 * NR + L);
+        c10.intoArray(c, c0 + 1 * NR);
+        c11.intoArray(c, c0 + 1 * NR + L);
+        c20.intoArray(c, c0 + 2 * NR);
+        c21.intoArray(c, c0 + 2 * NR + L);
+        c30.intoArray(c, c0 + 3 * NR);
+        c31.intoArray(c, c0 + 3 * NR + L);
     }
 }

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+
 import sdclip.engine.Weights;
 import sdclip.engine.support.PanelWeights;
 
@@ -27,7 +28,8 @@ final class PackedLinear extends PanelWeights {
      * Fills panel {@code p}: reads its {@code NR} weight rows in bulk, transposes them in a heap
      * buffer, writes the panel with one bulk copy. Panels are independent, so they pack in parallel.
      */
-    void packPanel(int p, List<Weights> weightRows, short[] rowBuf, short[] panelBuf, int[] rowWords, int[] panelWords) {
+    void packPanel(
+            int p, List<Weights> weightRows, short[] rowBuf, short[] panelBuf, int[] rowWords, int[] panelWords) {
         boolean wide = dtype.bytes() == 4;
         int n0 = p * Gemm.NR;
         if (wide) Arrays.fill(panelWords, 0, in * Gemm.NR, 0);
@@ -49,7 +51,5 @@ final class PackedLinear extends PanelWeights {
         else MemorySegment.copy(panelBuf, 0, packed, Weights.I16_LE, dst * 2, in * Gemm.NR);
     }
 
-    private static final ValueLayout.OfInt I32_LE =
-            ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-
+    private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 }

@@ -50,5 +50,7 @@ final class VectorMath {
     }
 
     /** The scalar form, rounding as the vector one: {@link ScalarMath#exp(float)}. */
-    static float exp(float x) { return ScalarMath.exp(x); }
+    static float exp(float x) {
+        return ScalarMath.exp(x);
+    }
 }

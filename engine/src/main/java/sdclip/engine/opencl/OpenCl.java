@@ -4,6 +4,7 @@ import static org.jocl.CL.*;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -17,15 +18,34 @@ public final class OpenCl {
     private OpenCl() {}
 
     /** What to install when there is no OpenCL runtime. */
-    public static final String INSTALL_HINT = "install an OpenCL ICD loader and a driver (on Debian: ocl-icd-opencl-dev, and pocl-opencl-icd for a CPU device; "
-            + "for NVIDIA GPUs the driver's libnvidia-opencl with an ICD file)";
+    public static final String INSTALL_HINT =
+            "install an OpenCL ICD loader and a driver (on Debian: ocl-icd-opencl-dev, and pocl-opencl-icd for a CPU device; "
+                    + "for NVIDIA GPUs the driver's libnvidia-opencl with an ICD file)";
 
     /** One OpenCL device and what sdclip needs to know of it. */
-    public record Device(int platform, int index, String platformName, String name, String vendor, boolean gpu,
-                         long globalMemory, int computeUnits, long maxWorkGroupSize, cl_platform_id platformId, cl_device_id id) {
+    public record Device(
+            int platform,
+            int index,
+            String platformName,
+            String name,
+            String vendor,
+            boolean gpu,
+            long globalMemory,
+            int computeUnits,
+            long maxWorkGroupSize,
+            cl_platform_id platformId,
+            cl_device_id id) {
         public String describe() {
-            return String.format("opencl:%d:%d  %s  [%s, %s]  %d compute units, %d MiB, max work-group %d",
-                    platform, index, name, platformName, gpu ? "GPU" : "CPU/other", computeUnits, globalMemory >> 20, maxWorkGroupSize);
+            return String.format(
+                    "opencl:%d:%d  %s  [%s, %s]  %d compute units, %d MiB, max work-group %d",
+                    platform,
+                    index,
+                    name,
+                    platformName,
+                    gpu ? "GPU" : "CPU/other",
+                    computeUnits,
+                    globalMemory >> 20,
+                    maxWorkGroupSize);
         }
     }
 
@@ -55,9 +75,18 @@ public final class OpenCl {
                 String platformName = platformString(platforms[p], CL_PLATFORM_NAME);
                 for (int d = 0; d < ids.length; d++) {
                     long type = deviceLong(ids[d], CL_DEVICE_TYPE);
-                    out.add(new Device(p, d, platformName, deviceString(ids[d], CL_DEVICE_NAME), deviceString(ids[d], CL_DEVICE_VENDOR),
-                            (type & CL_DEVICE_TYPE_GPU) != 0, deviceLong(ids[d], CL_DEVICE_GLOBAL_MEM_SIZE),
-                            (int) deviceInt(ids[d], CL_DEVICE_MAX_COMPUTE_UNITS), deviceSize(ids[d], CL_DEVICE_MAX_WORK_GROUP_SIZE), platforms[p], ids[d]));
+                    out.add(new Device(
+                            p,
+                            d,
+                            platformName,
+                            deviceString(ids[d], CL_DEVICE_NAME),
+                            deviceString(ids[d], CL_DEVICE_VENDOR),
+                            (type & CL_DEVICE_TYPE_GPU) != 0,
+                            deviceLong(ids[d], CL_DEVICE_GLOBAL_MEM_SIZE),
+                            (int) deviceInt(ids[d], CL_DEVICE_MAX_COMPUTE_UNITS),
+                            deviceSize(ids[d], CL_DEVICE_MAX_WORK_GROUP_SIZE),
+                            platforms[p],
+                            ids[d]));
                 }
             }
             return out;
@@ -73,9 +102,11 @@ public final class OpenCl {
     public static Device select(String spec) {
         List<Device> all = devices();
         if (all.isEmpty()) throw new DeviceException("no OpenCL platform or device found: " + INSTALL_HINT);
-        if (spec.equals("opencl")) return all.stream().filter(Device::gpu).findFirst().orElse(all.getFirst());
+        if (spec.equals("opencl"))
+            return all.stream().filter(Device::gpu).findFirst().orElse(all.getFirst());
         String[] parts = spec.split(":");
-        if (parts.length != 3) throw new IllegalArgumentException("backend \"" + spec + "\": expected opencl or opencl:PLATFORM:DEVICE");
+        if (parts.length != 3)
+            throw new IllegalArgumentException("backend \"" + spec + "\": expected opencl or opencl:PLATFORM:DEVICE");
         int p, d;
         try {
             p = Integer.parseInt(parts[1]);
@@ -83,9 +114,15 @@ public final class OpenCl {
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("backend \"" + spec + "\": platform and device must be numbers");
         }
-        return all.stream().filter(x -> x.platform() == p && x.index() == d).findFirst()
+        return all.stream()
+                .filter(x -> x.platform() == p && x.index() == d)
+                .findFirst()
                 .orElseThrow(() -> new DeviceException("no OpenCL device " + spec + "; present: "
-                        + String.join(", ", all.stream().map(x -> "opencl:" + x.platform() + ":" + x.index()).toList())));
+                        + String.join(
+                                ", ",
+                                all.stream()
+                                        .map(x -> "opencl:" + x.platform() + ":" + x.index())
+                                        .toList())));
     }
 
     /** A clGet*Info call: (value size, value, size returned). */

@@ -15,6 +15,7 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import org.jocl.CL;
 import org.jocl.CLException;
 import org.jocl.Pointer;
@@ -54,6 +55,7 @@ public final class OpenClBackend implements Backend {
     private final Set<cl_mem> live = Collections.newSetFromMap(new IdentityHashMap<>());
     /** Released activation buffers by size in floats, handed out again by {@link #allocate}. */
     private final Map<Integer, ArrayDeque<cl_mem>> free = new HashMap<>();
+
     private final int ts, wg;
     private boolean closed;
 
@@ -70,7 +72,8 @@ public final class OpenClBackend implements Backend {
 
     private record ClNorm(cl_mem gamma, cl_mem beta, int dim, float eps) implements Norm {}
 
-    private record ClEmbedding(cl_mem tokens, cl_mem positions, DType dtype, int vocab, int context, int dim) implements Embedding {}
+    private record ClEmbedding(cl_mem tokens, cl_mem positions, DType dtype, int vocab, int context, int dim)
+            implements Embedding {}
 
     /** Opens {@code opencl} (first GPU, else first device) or {@code opencl:P:D}. */
     public OpenClBackend(String spec) {
@@ -97,10 +100,22 @@ public final class OpenClBackend implements Backend {
         try {
             clBuildProgram(program, 0, null, options, null, null);
         } catch (CLException e) {
-            throw new DeviceException("OpenCL program failed to build on " + device.name() + ": " + buildLog().replace('\n', ' '));
+            throw new DeviceException("OpenCL program failed to build on " + device.name() + ": "
+                    + buildLog().replace('\n', ' '));
         }
-        for (String k : new String[] {"linear_f32", "linear_f16", "linear_bf16", "layer_norm", "quick_gelu", "gelu", "add",
-                "embed_f32", "embed_f16", "embed_bf16", "attention"}) {
+        for (String k : new String[] {
+            "linear_f32",
+            "linear_f16",
+            "linear_bf16",
+            "layer_norm",
+            "quick_gelu",
+            "gelu",
+            "add",
+            "embed_f32",
+            "embed_f16",
+            "embed_bf16",
+            "attention"
+        }) {
             kernels.put(k, clCreateKernel(program, k, null));
         }
     }
@@ -128,24 +143,37 @@ public final class OpenClBackend implements Backend {
         return new String(b, StandardCharsets.UTF_8).strip();
     }
 
-    public OpenCl.Device device() { return device; }
+    public OpenCl.Device device() {
+        return device;
+    }
 
-    @Override public String name() { return "opencl:" + device.platform() + ":" + device.index() + " (" + device.name() + ")"; }
+    @Override
+    public String name() {
+        return "opencl:" + device.platform() + ":" + device.index() + " (" + device.name() + ")";
+    }
 
-    @Override public int threads() { return device.computeUnits(); }
+    @Override
+    public int threads() {
+        return device.computeUnits();
+    }
 
     /** A buffer of {@code size} floats: a released one of that size when there is one (forward passes repeat their shapes). */
-    @Override public synchronized Activation allocate(int size) {
+    @Override
+    public synchronized Activation allocate(int size) {
         requireOpen();
         ArrayDeque<cl_mem> pool = free.get(size);
-        cl_mem m = pool == null || pool.isEmpty() ? created(clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4L, size * 4L), null, null)) : pool.pop();
+        cl_mem m = pool == null || pool.isEmpty()
+                ? created(clCreateBuffer(context, CL_MEM_READ_WRITE, Math.max(4L, size * 4L), null, null))
+                : pool.pop();
         return new ClActivation(size, m);
     }
 
     /** Pools the buffer for the next {@link #allocate} of its size; after {@link #close}, only forgets it (close freed it). */
-    @Override public synchronized void release(Activation a) {
+    @Override
+    public synchronized void release(Activation a) {
         ClActivation c = (ClActivation) a;
-        if (c.mem != null && !closed) free.computeIfAbsent(c.size(), k -> new ArrayDeque<>()).push(c.mem);
+        if (c.mem != null && !closed)
+            free.computeIfAbsent(c.size(), k -> new ArrayDeque<>()).push(c.mem);
         c.mem = null;
     }
 
@@ -155,7 +183,9 @@ public final class OpenClBackend implements Backend {
     }
 
     /** Device buffers this backend holds now (weights, activations out or pooled); 0 once closed. */
-    synchronized int liveBuffers() { return live.size(); }
+    synchronized int liveBuffers() {
+        return live.size();
+    }
 
     private void requireOpen() {
         if (closed) throw new IllegalStateException("the OpenCL backend on " + device.name() + " is closed");
@@ -168,19 +198,43 @@ public final class OpenClBackend implements Backend {
         return m;
     }
 
-    @Override public synchronized void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
+    @Override
+    public synchronized void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
         requireOpen();
-        if (count > 0) clEnqueueWriteBuffer(queue, mem(dst), CL_TRUE, dstOff * 4L, count * 4L, Pointer.to(src).withByteOffset(srcOff * 4L), 0, null, null);
+        if (count > 0)
+            clEnqueueWriteBuffer(
+                    queue,
+                    mem(dst),
+                    CL_TRUE,
+                    dstOff * 4L,
+                    count * 4L,
+                    Pointer.to(src).withByteOffset(srcOff * 4L),
+                    0,
+                    null,
+                    null);
     }
 
-    @Override public synchronized void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
+    @Override
+    public synchronized void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
         requireOpen();
-        if (count > 0) clEnqueueReadBuffer(queue, mem(src), CL_TRUE, srcOff * 4L, count * 4L, Pointer.to(dst).withByteOffset(dstOff * 4L), 0, null, null);
+        if (count > 0)
+            clEnqueueReadBuffer(
+                    queue,
+                    mem(src),
+                    CL_TRUE,
+                    srcOff * 4L,
+                    count * 4L,
+                    Pointer.to(dst).withByteOffset(dstOff * 4L),
+                    0,
+                    null,
+                    null);
     }
 
-    @Override public synchronized void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
+    @Override
+    public synchronized void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
         requireOpen();
-        if (count > 0) clEnqueueCopyBuffer(queue, mem(src), mem(dst), srcOff * 4L, dstOff * 4L, count * 4L, 0, null, null);
+        if (count > 0)
+            clEnqueueCopyBuffer(queue, mem(src), mem(dst), srcOff * 4L, dstOff * 4L, count * 4L, 0, null, null);
     }
 
     /** A read-only device buffer holding the given blocks' bytes back to back, uploaded in chunks (little heap). */
@@ -188,7 +242,8 @@ public final class OpenClBackend implements Backend {
         long total = blocks.stream().mapToLong(MemorySegment::byteSize).sum();
         requireOpen();
         cl_mem m = created(clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, total), null, null));
-        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(UPLOAD_CHUNK, Math.max(4, total))).order(ByteOrder.LITTLE_ENDIAN);
+        ByteBuffer chunk = ByteBuffer.allocateDirect((int) Math.min(UPLOAD_CHUNK, Math.max(4, total)))
+                .order(ByteOrder.LITTLE_ENDIAN);
         MemorySegment staging = MemorySegment.ofBuffer(chunk);
         long offset = 0;
         for (MemorySegment block : blocks) {
@@ -218,26 +273,40 @@ public final class OpenClBackend implements Backend {
         return b.array();
     }
 
-    @Override public synchronized Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+    @Override
+    public synchronized Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         int out = LinearShapes.outRows(weightRows, biasRows, in);
         DType dtype = weightRows.getFirst().dtype();
-        for (Weights w : weightRows) if (w.dtype() != dtype) throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
+        for (Weights w : weightRows)
+            if (w.dtype() != dtype)
+                throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
         cl_mem w = upload(weightRows.stream().map(Weights::segment).toList());
-        cl_mem b = biasRows.isEmpty() ? uploadFloats(List.of(Weights.ofFloats(new float[out])), out) : uploadFloats(biasRows, out);
+        cl_mem b = biasRows.isEmpty()
+                ? uploadFloats(List.of(Weights.ofFloats(new float[out])), out)
+                : uploadFloats(biasRows, out);
         return new ClLinear(w, b, dtype, in, out);
     }
 
-    @Override public synchronized Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
+    @Override
+    public synchronized Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
         LinearShapes.requireSize("layer norm weight", gamma, dim);
         LinearShapes.requireSize("layer norm bias", beta, dim);
         return new ClNorm(uploadFloats(List.of(gamma), dim), uploadFloats(List.of(beta), dim), dim, eps);
     }
 
-    @Override public synchronized Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
+    @Override
+    public synchronized Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
         LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
         LinearShapes.requireSize("position embedding", positions, (long) context * dim);
-        if (tokens.dtype() != positions.dtype()) throw new IllegalArgumentException("token and position embeddings differ in dtype");
-        return new ClEmbedding(upload(List.of(tokens.segment())), upload(List.of(positions.segment())), tokens.dtype(), vocab, context, dim);
+        if (tokens.dtype() != positions.dtype())
+            throw new IllegalArgumentException("token and position embeddings differ in dtype");
+        return new ClEmbedding(
+                upload(List.of(tokens.segment())),
+                upload(List.of(positions.segment())),
+                tokens.dtype(),
+                vocab,
+                context,
+                dim);
     }
 
     private cl_kernel kernel(String name, Object... args) {
@@ -257,7 +326,9 @@ public final class OpenClBackend implements Backend {
         clEnqueueNDRangeKernel(queue, k, global.length, null, global, local, 0, null, null);
     }
 
-    private static long roundUp(long n, long m) { return (n + m - 1) / m * m; }
+    private static long roundUp(long n, long m) {
+        return (n + m - 1) / m * m;
+    }
 
     private static String suffix(DType d) {
         return switch (d) {
@@ -267,50 +338,78 @@ public final class OpenClBackend implements Backend {
         };
     }
 
-    @Override public synchronized void linear(Linear w, Activation x, int rows, Activation y) {
+    @Override
+    public synchronized void linear(Linear w, Activation x, int rows, Activation y) {
         ClLinear l = (ClLinear) w;
-        run(kernel("linear_" + suffix(l.dtype), mem(x), l.w, l.bias, mem(y), rows, l.in, l.out),
-                new long[] {roundUp(l.out, ts), roundUp(rows, ts)}, new long[] {ts, ts});
+        run(
+                kernel("linear_" + suffix(l.dtype), mem(x), l.w, l.bias, mem(y), rows, l.in, l.out),
+                new long[] {roundUp(l.out, ts), roundUp(rows, ts)},
+                new long[] {ts, ts});
     }
 
-    @Override public synchronized void layerNorm(Norm n, Activation x, int rows, Activation y) {
+    @Override
+    public synchronized void layerNorm(Norm n, Activation x, int rows, Activation y) {
         ClNorm p = (ClNorm) n;
         requireOpen();
-        if (rows > 0) run(kernel("layer_norm", mem(x), mem(y), p.gamma, p.beta, p.dim, p.eps), new long[] {(long) rows * wg}, new long[] {wg});
+        if (rows > 0)
+            run(
+                    kernel("layer_norm", mem(x), mem(y), p.gamma, p.beta, p.dim, p.eps),
+                    new long[] {(long) rows * wg},
+                    new long[] {wg});
     }
 
-    @Override public synchronized void quickGelu(Activation x, int n) { elementwise("quick_gelu", n, mem(x), n); }
+    @Override
+    public synchronized void quickGelu(Activation x, int n) {
+        elementwise("quick_gelu", n, mem(x), n);
+    }
 
-    @Override public synchronized void gelu(Activation x, int n) { elementwise("gelu", n, mem(x), n); }
+    @Override
+    public synchronized void gelu(Activation x, int n) {
+        elementwise("gelu", n, mem(x), n);
+    }
 
-    @Override public synchronized void add(Activation acc, Activation x, int n) { elementwise("add", n, mem(acc), mem(x), n); }
+    @Override
+    public synchronized void add(Activation acc, Activation x, int n) {
+        elementwise("add", n, mem(acc), mem(x), n);
+    }
 
     private void elementwise(String name, int n, Object... args) {
         requireOpen();
         if (n > 0) run(kernel(name, args), new long[] {roundUp(n, 64)}, null);
     }
 
-    @Override public synchronized void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
+    @Override
+    public synchronized void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         ClEmbedding p = (ClEmbedding) e;
         requireOpen();
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
-        cl_mem idBuf = clCreateBuffer(context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) batch * seq * 4, Pointer.to(ids), null);
+        cl_mem idBuf = clCreateBuffer(
+                context, CL_MEM_READ_ONLY | CL_MEM_COPY_HOST_PTR, (long) batch * seq * 4, Pointer.to(ids), null);
         try {
-            run(kernel("embed_" + suffix(p.dtype), idBuf, p.tokens, p.positions, mem(out), seq, p.dim),
-                    new long[] {roundUp(p.dim, 64), (long) batch * seq}, null);
+            run(
+                    kernel("embed_" + suffix(p.dtype), idBuf, p.tokens, p.positions, mem(out), seq, p.dim),
+                    new long[] {roundUp(p.dim, 64), (long) batch * seq},
+                    null);
             clFinish(queue);
         } finally {
             clReleaseMemObject(idBuf);
         }
     }
 
-    @Override public synchronized void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
+    @Override
+    public synchronized void attention(
+            Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         requireOpen();
-        if (headDim > HD_MAX) throw new IllegalArgumentException("head dimension " + headDim + " exceeds the OpenCL kernel's " + HD_MAX);
-        run(kernel("attention", mem(qkv), mem(out), seq, heads, headDim, causal ? 1 : 0), new long[] {seq, heads, batch}, null);
+        if (headDim > HD_MAX)
+            throw new IllegalArgumentException("head dimension " + headDim + " exceeds the OpenCL kernel's " + HD_MAX);
+        run(
+                kernel("attention", mem(qkv), mem(out), seq, heads, headDim, causal ? 1 : 0),
+                new long[] {seq, heads, batch},
+                null);
     }
 
-    @Override public synchronized void close() {
+    @Override
+    public synchronized void close() {
         if (closed) return;
         closed = true;
         live.forEach(CL::clReleaseMemObject); // pooled and unreleased activations too

@@ -1,6 +1,7 @@
 package sdclip.engine.portable;
 
 import java.util.Arrays;
+
 import sdclip.engine.support.ScalarMath;
 
 /**
@@ -14,7 +15,16 @@ import sdclip.engine.support.ScalarMath;
 final class Attention {
     private Attention() {}
 
-    static void head(float[] qkv, float[] out, int b, int h, int seq, int heads, int headDim, boolean causal, Gemm.Scratch scratch) {
+    static void head(
+            float[] qkv,
+            float[] out,
+            int b,
+            int h,
+            int seq,
+            int heads,
+            int headDim,
+            boolean causal,
+            Gemm.Scratch scratch) {
         int width = heads * headDim, stride = 3 * width;
         int base = b * seq * stride, q0 = h * headDim, k0 = width + q0, v0 = 2 * width + q0;
         float[][] kt = scratch.keys(headDim, seq), vr = scratch.valueRows(seq, headDim);

@@ -6,6 +6,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.List;
+
 import sdclip.engine.BF16Weights;
 import sdclip.engine.DType;
 import sdclip.engine.F16Weights;
@@ -27,7 +28,6 @@ final class PackedPanels extends PanelWeights {
     PackedPanels(List<Weights> weightRows, List<Weights> biasRows, int in, Arena arena) {
         super(weightRows, biasRows, in, Gemm.NR, arena);
     }
-
 
     /** Fills panel {@code p} from the weight rows (transposed through {@code rowBuf}); panels pack in parallel. */
     void packPanel(int p, List<Weights> weightRows, int[] rowBuf, int[] panelBuf) {
@@ -57,7 +57,8 @@ final class PackedPanels extends PanelWeights {
     void block(int p, int k0, int kc, float[][] block, short[] bits) {
         long start = ((long) p * in + k0) * Gemm.NR;
         if (dtype == DType.F32) {
-            for (int k = 0; k < kc; k++) MemorySegment.copy(packed, F32, (start + (long) k * Gemm.NR) * 4, block[k], 0, Gemm.NR);
+            for (int k = 0; k < kc; k++)
+                MemorySegment.copy(packed, F32, (start + (long) k * Gemm.NR) * 4, block[k], 0, Gemm.NR);
             return;
         }
         MemorySegment.copy(packed, I16, start * 2, bits, 0, kc * Gemm.NR);

@@ -3,6 +3,7 @@ package sdclip.engine.portable;
 import java.lang.foreign.Arena;
 import java.util.Arrays;
 import java.util.List;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
@@ -36,11 +37,18 @@ public final class PortableBackend extends HeapBackend {
         for (int i = 0; i < threads; i++) scratch[i] = new Gemm.Scratch();
     }
 
-    @Override public String name() { return "portable"; }
+    @Override
+    public String name() {
+        return "portable";
+    }
 
-    @Override public int threads() { return pool.threads(); }
+    @Override
+    public int threads() {
+        return pool.threads();
+    }
 
-    @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+    @Override
+    public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
         PackedPanels l;
         synchronized (arena) {
             l = new PackedPanels(weightRows, biasRows, in, arena);
@@ -55,7 +63,8 @@ public final class PortableBackend extends HeapBackend {
      * has only three, and rows are split too until every thread has about two tasks. Each task
      * widens its panel's weights once per run, so runs stay at 8 rows or more.
      */
-    @Override public void linear(Linear w, Activation x, int rows, Activation y) {
+    @Override
+    public void linear(Linear w, Activation x, int rows, Activation y) {
         PackedPanels p = (PackedPanels) w;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
         if (rows == 0) return;
@@ -67,12 +76,14 @@ public final class PortableBackend extends HeapBackend {
         });
     }
 
-    @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
+    @Override
+    public void layerNorm(Norm n, Activation x, int rows, Activation y) {
         HeapNorm p = (HeapNorm) n;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
         int tasks = Math.min(Math.min(pool.threads(), rows), Math.max(1, (int) ((long) rows * p.dim / MIN_CHUNK)));
         pool.run(tasks, (t, worker) -> {
-            for (int r = rows * t / tasks; r < rows * (t + 1) / tasks; r++) layerNormRow(in, out, r * p.dim, p, scratch[worker].sums(LANES));
+            for (int r = rows * t / tasks; r < rows * (t + 1) / tasks; r++)
+                layerNormRow(in, out, r * p.dim, p, scratch[worker].sums(LANES));
         });
     }
 
@@ -106,24 +117,28 @@ public final class PortableBackend extends HeapBackend {
         for (int i = upper; i < d; i++) y[off + i] = (x[off + i] - mean) * inv * p.gamma[i] + p.beta[i];
     }
 
-    @Override public void quickGelu(Activation x, int n) {
+    @Override
+    public void quickGelu(Activation x, int n) {
         float[] a = HeapActivation.of(x);
         forChunks(n, (from, to) -> ScalarMath.quickGelu(a, from, to));
     }
 
-    @Override public void gelu(Activation x, int n) {
+    @Override
+    public void gelu(Activation x, int n) {
         float[] a = HeapActivation.of(x);
         forChunks(n, (from, to) -> ScalarMath.gelu(a, from, to));
     }
 
-    @Override public void add(Activation acc, Activation x, int n) {
+    @Override
+    public void add(Activation acc, Activation x, int n) {
         float[] a = HeapActivation.of(acc), b = HeapActivation.of(x);
         forChunks(n, (from, to) -> {
             for (int i = from; i < to; i++) a[i] += b[i];
         });
     }
 
-    @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
+    @Override
+    public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         float[] o = HeapActivation.of(out);
@@ -136,9 +151,13 @@ public final class PortableBackend extends HeapBackend {
         });
     }
 
-    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
+    @Override
+    public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
-        pool.run(batch * heads, (t, worker) -> Attention.head(in, o, t / heads, t % heads, seq, heads, headDim, causal, scratch[worker]));
+        pool.run(
+                batch * heads,
+                (t, worker) ->
+                        Attention.head(in, o, t / heads, t % heads, seq, heads, headDim, causal, scratch[worker]));
     }
 
     private interface Range {
@@ -152,7 +171,8 @@ public final class PortableBackend extends HeapBackend {
         pool.run(tasks, (t, worker) -> body.run(Math.min(n, t * chunk), Math.min(n, (t + 1) * chunk)));
     }
 
-    @Override public void close() {
+    @Override
+    public void close() {
         pool.close();
         arena.close();
     }

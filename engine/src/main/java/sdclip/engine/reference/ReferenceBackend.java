@@ -1,6 +1,7 @@
 package sdclip.engine.reference;
 
 import java.util.List;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
@@ -35,22 +36,32 @@ public final class ReferenceBackend extends HeapBackend {
 
     private record RefNorm(Weights gamma, Weights beta, int dim, float eps) implements Norm {}
 
-    @Override public String name() { return "reference"; }
+    @Override
+    public String name() {
+        return "reference";
+    }
 
-    @Override public int threads() { return 1; }
+    @Override
+    public int threads() {
+        return 1;
+    }
 
-    @Override public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
-        return new RefLinear(List.copyOf(weightRows), List.copyOf(biasRows), in, LinearShapes.outRows(weightRows, biasRows, in));
+    @Override
+    public Linear prepareLinear(List<Weights> weightRows, List<Weights> biasRows, int in) {
+        return new RefLinear(
+                List.copyOf(weightRows), List.copyOf(biasRows), in, LinearShapes.outRows(weightRows, biasRows, in));
     }
 
     /** Keeps the stored values and reads them in place: the oracle shares no preparation with the fast backends. */
-    @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
+    @Override
+    public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
         LinearShapes.requireSize("layer norm weight", gamma, dim);
         LinearShapes.requireSize("layer norm bias", beta, dim);
         return new RefNorm(gamma, beta, dim, eps);
     }
 
-    @Override public void linear(Linear w, Activation x, int rows, Activation y) {
+    @Override
+    public void linear(Linear w, Activation x, int rows, Activation y) {
         RefLinear l = (RefLinear) w;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
         for (int r = 0; r < rows; r++) {
@@ -62,7 +73,8 @@ public final class ReferenceBackend extends HeapBackend {
         }
     }
 
-    @Override public void layerNorm(Norm n, Activation x, int rows, Activation y) {
+    @Override
+    public void layerNorm(Norm n, Activation x, int rows, Activation y) {
         RefNorm p = (RefNorm) n;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
         int d = p.dim;
@@ -83,12 +95,14 @@ public final class ReferenceBackend extends HeapBackend {
         }
     }
 
-    @Override public void quickGelu(Activation x, int n) {
+    @Override
+    public void quickGelu(Activation x, int n) {
         float[] a = HeapActivation.of(x);
         for (int i = 0; i < n; i++) a[i] = (float) Erf.quickGelu(a[i]);
     }
 
-    @Override public void gelu(Activation x, int n) {
+    @Override
+    public void gelu(Activation x, int n) {
         float[] a = HeapActivation.of(x);
         for (int i = 0; i < n; i++) a[i] = (float) Erf.gelu(a[i]);
     }
@@ -105,12 +119,14 @@ public final class ReferenceBackend extends HeapBackend {
         for (int i = 0; i < n; i++) a[off + i] = (float) (e[i] / sum);
     }
 
-    @Override public void add(Activation acc, Activation x, int n) {
+    @Override
+    public void add(Activation acc, Activation x, int n) {
         float[] a = HeapActivation.of(acc), b = HeapActivation.of(x);
         for (int i = 0; i < n; i++) a[i] += b[i];
     }
 
-    @Override public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
+    @Override
+    public void embed(Embedding e, int[] ids, int batch, int seq, Activation out) {
         HeapEmbedding p = (HeapEmbedding) e;
         LinearShapes.checkIds(ids, batch, seq, p.vocab, p.context);
         float[] o = HeapActivation.of(out);
@@ -118,13 +134,15 @@ public final class ReferenceBackend extends HeapBackend {
             for (int t = 0; t < seq; t++) {
                 long tok = (long) ids[b * seq + t] * p.dim, pos = (long) t * p.dim;
                 int row = (b * seq + t) * p.dim;
-                for (int i = 0; i < p.dim; i++) o[row + i] = (float) ((double) p.tokens.get(tok + i) + p.positions.get(pos + i));
+                for (int i = 0; i < p.dim; i++)
+                    o[row + i] = (float) ((double) p.tokens.get(tok + i) + p.positions.get(pos + i));
             }
         }
     }
 
     /** Written as the two products around a masked softmax, one head at a time. */
-    @Override public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
+    @Override
+    public void attention(Activation qkv, int batch, int seq, int heads, int headDim, boolean causal, Activation out) {
         float[] in = HeapActivation.of(qkv), o = HeapActivation.of(out);
         int width = heads * headDim, stride = 3 * width;
         double scale = 1 / Math.sqrt(headDim);
@@ -132,9 +150,12 @@ public final class ReferenceBackend extends HeapBackend {
             for (int h = 0; h < heads; h++) {
                 int q0 = h * headDim, k0 = width + h * headDim, v0 = 2 * width + h * headDim;
                 float[] scores = new float[seq * seq];
-                for (int i = 0; i < seq; i++) {            // S = Q K^T * scale + mask
+                for (int i = 0; i < seq; i++) { // S = Q K^T * scale + mask
                     for (int j = 0; j < seq; j++) {
-                        if (causal && j > i) { scores[i * seq + j] = Float.NEGATIVE_INFINITY; continue; }
+                        if (causal && j > i) {
+                            scores[i * seq + j] = Float.NEGATIVE_INFINITY;
+                            continue;
+                        }
                         double s = 0;
                         for (int d = 0; d < headDim; d++) {
                             s += (double) in[(b * seq + i) * stride + q0 + d] * in[(b * seq + j) * stride + k0 + d];
@@ -143,10 +164,11 @@ public final class ReferenceBackend extends HeapBackend {
                     }
                 }
                 for (int i = 0; i < seq; i++) softmaxRow(scores, i * seq, seq);
-                for (int i = 0; i < seq; i++) {            // O = P V
+                for (int i = 0; i < seq; i++) { // O = P V
                     for (int d = 0; d < headDim; d++) {
                         double s = 0;
-                        for (int j = 0; j < seq; j++) s += (double) scores[i * seq + j] * in[(b * seq + j) * stride + v0 + d];
+                        for (int j = 0; j < seq; j++)
+                            s += (double) scores[i * seq + j] * in[(b * seq + j) * stride + v0 + d];
                         o[(b * seq + i) * width + h * headDim + d] = (float) s;
                     }
                 }
@@ -154,5 +176,6 @@ public final class ReferenceBackend extends HeapBackend {
         }
     }
 
-    @Override public void close() {}
+    @Override
+    public void close() {}
 }

@@ -13,6 +13,7 @@ public final class HeapActivation extends Activation {
 
     public static float[] of(Activation a) {
         if (a instanceof HeapActivation h) return h.data;
-        throw new IllegalArgumentException("activation belongs to another backend: " + a.getClass().getSimpleName());
+        throw new IllegalArgumentException(
+                "activation belongs to another backend: " + a.getClass().getSimpleName());
     }
 }

@@ -25,7 +25,10 @@ public abstract class HeapBackend implements Backend {
             this.eps = eps;
         }
 
-        @Override public int dim() { return dim; }
+        @Override
+        public int dim() {
+            return dim;
+        }
     }
 
     /** Token {@code [vocab, dim]} and position {@code [context, dim]} tables, read in place. */
@@ -41,28 +44,44 @@ public abstract class HeapBackend implements Backend {
             this.dim = dim;
         }
 
-        @Override public int vocab() { return vocab; }
+        @Override
+        public int vocab() {
+            return vocab;
+        }
 
-        @Override public int context() { return context; }
+        @Override
+        public int context() {
+            return context;
+        }
 
-        @Override public int dim() { return dim; }
+        @Override
+        public int dim() {
+            return dim;
+        }
     }
 
-    @Override public Activation allocate(int size) { return new HeapActivation(size); }
+    @Override
+    public Activation allocate(int size) {
+        return new HeapActivation(size);
+    }
 
-    @Override public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
+    @Override
+    public void write(float[] src, int srcOff, Activation dst, int dstOff, int count) {
         System.arraycopy(src, srcOff, HeapActivation.of(dst), dstOff, count);
     }
 
-    @Override public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
+    @Override
+    public void read(Activation src, int srcOff, float[] dst, int dstOff, int count) {
         System.arraycopy(HeapActivation.of(src), srcOff, dst, dstOff, count);
     }
 
-    @Override public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
+    @Override
+    public void copy(Activation src, int srcOff, Activation dst, int dstOff, int count) {
         System.arraycopy(HeapActivation.of(src), srcOff, HeapActivation.of(dst), dstOff, count);
     }
 
-    @Override public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
+    @Override
+    public Norm prepareNorm(Weights gamma, Weights beta, int dim, float eps) {
         LinearShapes.requireSize("layer norm weight", gamma, dim);
         LinearShapes.requireSize("layer norm bias", beta, dim);
         float[] g = new float[dim], b = new float[dim];
@@ -71,7 +90,8 @@ public abstract class HeapBackend implements Backend {
         return new HeapNorm(g, b, dim, eps);
     }
 
-    @Override public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
+    @Override
+    public Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
         LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
         LinearShapes.requireSize("position embedding", positions, (long) context * dim);
         return new HeapEmbedding(tokens, positions, vocab, context, dim);

@@ -3,6 +3,7 @@ package sdclip.engine.support;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
+
 import sdclip.engine.Backend;
 import sdclip.engine.DType;
 import sdclip.engine.Weights;
@@ -28,7 +29,8 @@ public abstract class PanelWeights implements Backend.Linear {
         this.panels = (out + nr - 1) / nr;
         this.dtype = weightRows.getFirst().dtype();
         for (Weights w : weightRows) {
-            if (w.dtype() != dtype) throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
+            if (w.dtype() != dtype)
+                throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
         }
         long cols = (long) panels * nr;
         this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
@@ -54,7 +56,13 @@ public abstract class PanelWeights implements Backend.Linear {
         throw new IndexOutOfBoundsException("output row " + row + " of " + out);
     }
 
-    @Override public int in() { return in; }
+    @Override
+    public int in() {
+        return in;
+    }
 
-    @Override public int out() { return out; }
+    @Override
+    public int out() {
+        return out;
+    }
 }

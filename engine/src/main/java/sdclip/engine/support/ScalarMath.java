@@ -16,6 +16,7 @@ public final class ScalarMath {
 
     /** exp's constants, shared with the vector form. */
     public static final float LOG2E = 1.44269504f, LN2_HI = 0.693145751953125f, LN2_LO = 1.42860677e-6f;
+
     public static final float MAGIC = 12582912f; // 1.5 * 2^23: adding it rounds to an integer in the low bits
     public static final float MIN = -87.3f, MAX = 88.3f;
     public static final float C2 = 1f / 2, C3 = 1f / 6, C4 = 1f / 24, C5 = 1f / 120, C6 = 1f / 720, C7 = 1f / 5040;
@@ -57,8 +58,25 @@ public final class ScalarMath {
     public static float gelu(float x) {
         float z = Math.abs(x) * INV_SQRT2;
         float t = 1 / (1 + 0.5f * z);
-        float p = -1.26551223f + t * (1.00002368f + t * (0.37409196f + t * (0.09678418f + t * (-0.18628806f
-                + t * (0.27886807f + t * (-1.13520398f + t * (1.48851587f + t * (-0.82215223f + t * 0.17087277f))))))));
+        float p = -1.26551223f
+                + t
+                        * (1.00002368f
+                                + t
+                                        * (0.37409196f
+                                                + t
+                                                        * (0.09678418f
+                                                                + t
+                                                                        * (-0.18628806f
+                                                                                + t
+                                                                                        * (0.27886807f
+                                                                                                + t
+                                                                                                        * (-1.13520398f
+                                                                                                                + t
+                                                                                                                        * (1.48851587f
+                                                                                                                                + t
+                                                                                                                                        * (-0.82215223f
+                                                                                                                                                + t
+                                                                                                                                                        * 0.17087277f))))))));
         float e = t * exp(Math.fma(-0.5f * x, x, p)); // erfc(|x| / sqrt 2)
         return 0.5f * x * (x < 0 ? e : 2 - e);
     }

@@ -35,12 +35,15 @@ public final class WorkerPool implements AutoCloseable {
         this.workers = new Thread[threads - 1];
         for (int i = 0; i < workers.length; i++) {
             int worker = i + 1;
-            workers[i] = Thread.ofPlatform().daemon().name("sdclip-worker-" + worker).unstarted(() -> loop(worker));
+            workers[i] =
+                    Thread.ofPlatform().daemon().name("sdclip-worker-" + worker).unstarted(() -> loop(worker));
             workers[i].start();
         }
     }
 
-    public int threads() { return threads; }
+    public int threads() {
+        return threads;
+    }
 
     /** Runs {@code task(0..tasks-1)} across the pool; rethrows the first failure. */
     public synchronized void run(int tasks, Task body) {
@@ -59,7 +62,8 @@ public final class WorkerPool implements AutoCloseable {
         for (Thread w : workers) LockSupport.unpark(w);
         work(0);
         for (int spins = 0; running.get() > 0; spins++) {
-            if (spins < 2_000) Thread.onSpinWait(); else LockSupport.park(this);
+            if (spins < 2_000) Thread.onSpinWait();
+            else LockSupport.park(this);
         }
         task = null;
         Throwable f = failure;
@@ -83,7 +87,8 @@ public final class WorkerPool implements AutoCloseable {
         int seen = 0;
         while (true) {
             for (int spins = 0; generation == seen && !closed; spins++) {
-                if (spins < 20_000) Thread.onSpinWait(); else LockSupport.park(this);
+                if (spins < 20_000) Thread.onSpinWait();
+                else LockSupport.park(this);
             }
             if (closed) return;
             seen = generation;

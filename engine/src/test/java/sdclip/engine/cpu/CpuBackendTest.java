@@ -1,6 +1,7 @@
 package sdclip.engine.cpu;
 
 import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import sdclip.engine.Backend;
 import sdclip.engine.BackendContractTest;
@@ -9,7 +10,10 @@ import sdclip.engine.BackendContractTest;
 class CpuBackendTest extends BackendContractTest {
     private static final CpuBackend CPU1 = new CpuBackend(1), CPU2 = new CpuBackend(2);
 
-    @Override protected List<Backend> fast() { return List.of(CPU1, CPU2); }
+    @Override
+    protected List<Backend> fast() {
+        return List.of(CPU1, CPU2);
+    }
 
     @AfterAll
     static void close() {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import org.junit.jupiter.api.Test;
 import sdclip.engine.Activation;
 
@@ -20,7 +21,8 @@ class CpuPoolTest {
             for (int i = 0; i < fit + 3; i++) all.add(b.allocate(size));
             assertEquals(0, b.pooledFloats());
             for (Activation a : all) b.release(a);
-            assertEquals((long) fit * size, b.pooledFloats(), "the first " + fit + " are kept, the 3 past the cap are not");
+            assertEquals(
+                    (long) fit * size, b.pooledFloats(), "the first " + fit + " are kept, the 3 past the cap are not");
             Activation reused = b.allocate(size);
             assertSame(all.get(fit - 1), reused, "the last one kept comes back first");
             assertEquals((long) (fit - 1) * size, b.pooledFloats());

@@ -1,6 +1,7 @@
 package sdclip.engine.opencl;
 
 import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import sdclip.engine.Backend;
@@ -18,7 +19,10 @@ class OpenClBackendTest extends BackendContractTest {
         cl = new OpenClBackend(OpenClSupport.requireDevice());
     }
 
-    @Override protected List<Backend> fast() { return List.of(cl); }
+    @Override
+    protected List<Backend> fast() {
+        return List.of(cl);
+    }
 
     @AfterAll
     static void close() {

@@ -31,9 +31,11 @@ class OpenClSelectionTest {
     void closeReleasesAndIsIdempotent() {
         OpenClBackend b = new OpenClBackend(OpenClSupport.requireDevice());
         assertEquals(0, b.liveBuffers());
-        Backend.Linear l = b.prepareLinear(Weights.ofFloats(new float[] {1, 2, 3, 4, 5, 6}), Weights.ofFloats(new float[3]), 3, 2);
+        Backend.Linear l =
+                b.prepareLinear(Weights.ofFloats(new float[] {1, 2, 3, 4, 5, 6}), Weights.ofFloats(new float[3]), 3, 2);
         assertEquals(2, b.liveBuffers(), "weight and bias");
-        Backend.Embedding e = b.prepareEmbedding(Weights.ofFloats(new float[10 * 2]), Weights.ofFloats(new float[4 * 2]), 10, 4, 2);
+        Backend.Embedding e =
+                b.prepareEmbedding(Weights.ofFloats(new float[10 * 2]), Weights.ofFloats(new float[4 * 2]), 10, 4, 2);
         assertEquals(4, b.liveBuffers(), "plus token and position tables");
         Activation a = b.allocate(10), kept = b.allocate(2), y = b.allocate(3);
         assertEquals(7, b.liveBuffers());
@@ -60,7 +62,9 @@ class OpenClSelectionTest {
         assertTrue(closed.getMessage().contains("is closed"), closed.getMessage());
         assertThrows(IllegalStateException.class, () -> b.read(kept, 0, new float[2], 0, 2));
         assertThrows(IllegalStateException.class, () -> b.linear(l, kept, 1, y));
-        assertThrows(IllegalStateException.class, () -> b.prepareNorm(Weights.ofFloats(new float[2]), Weights.ofFloats(new float[2]), 2, 1e-5f));
+        assertThrows(
+                IllegalStateException.class,
+                () -> b.prepareNorm(Weights.ofFloats(new float[2]), Weights.ofFloats(new float[2]), 2, 1e-5f));
         b.release(kept); // after close: nothing left to free, and nothing pooled
         assertEquals(0, b.liveBuffers());
     }

@@ -1,6 +1,7 @@
 package sdclip.engine.opencl;
 
 import java.util.List;
+
 import org.junit.jupiter.api.Assumptions;
 
 /** Finds an OpenCL device for tests: skips with the reason when there is none, fails instead under CI. */
@@ -17,7 +18,8 @@ public final class OpenClSupport {
             why = e.getMessage();
         }
         why = "OpenCL tests need a device: " + why + " (" + OpenCl.INSTALL_HINT + ")";
-        if ("true".equalsIgnoreCase(System.getenv("CI"))) throw new IllegalStateException(why + "; CI must have one (.ci/run installs PoCL)");
+        if ("true".equalsIgnoreCase(System.getenv("CI")))
+            throw new IllegalStateException(why + "; CI must have one (.ci/run installs PoCL)");
         Assumptions.assumeTrue(false, why);
         return null;
     }

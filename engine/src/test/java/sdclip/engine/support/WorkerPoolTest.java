@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.concurrent.atomic.AtomicIntegerArray;
+
 import org.junit.jupiter.api.Test;
 
 class WorkerPoolTest {
@@ -27,8 +28,11 @@ class WorkerPoolTest {
     @Test
     void rethrowsATaskFailureAndStaysUsable() {
         try (WorkerPool pool = new WorkerPool(2)) {
-            IllegalStateException e = assertThrows(IllegalStateException.class,
-                    () -> pool.run(100, (t, w) -> { if (t == 57) throw new IllegalStateException("task 57"); }));
+            IllegalStateException e = assertThrows(
+                    IllegalStateException.class,
+                    () -> pool.run(100, (t, w) -> {
+                        if (t == 57) throw new IllegalStateException("task 57");
+                    }));
             assertEquals("task 57", e.getMessage());
             AtomicIntegerArray hits = new AtomicIntegerArray(10);
             pool.run(10, (t, w) -> hits.incrementAndGet(t));

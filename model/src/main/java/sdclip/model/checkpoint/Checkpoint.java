@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
 import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorStore;
@@ -39,10 +40,14 @@ public final class Checkpoint implements AutoCloseable {
 
         private final String id;
 
-        Family(String id) { this.id = id; }
+        Family(String id) {
+            this.id = id;
+        }
 
         /** {@return the lower-case name messages and files use, e.g. {@code sdxl-refiner}} */
-        public String id() { return id; }
+        public String id() {
+            return id;
+        }
     }
 
     /** Where SD3 and Flux single files keep their T5 encoder, which sdclip lists but does not run. */
@@ -54,6 +59,7 @@ public final class Checkpoint implements AutoCloseable {
     private final List<TextTower> encoders;
     /** How to build the vision tower (built on first use, so a text-only caller never pays for it), or null. */
     private final VisionTower.Builder vision;
+
     private VisionTower visionTower;
     private final List<TensorStore> stores;
     private int t5Tensors;
@@ -69,16 +75,24 @@ public final class Checkpoint implements AutoCloseable {
     }
 
     /** {@return the file or folder as given to {@link #open}} */
-    public Path path() { return path; }
+    public Path path() {
+        return path;
+    }
 
     /** {@return the family recognised from the keys} */
-    public Family family() { return family; }
+    public Family family() {
+        return family;
+    }
 
     /** {@return how the checkpoint is stored, one phrase, e.g. {@code sd1 single file} or {@code diffusers}} */
-    public String layout() { return layout; }
+    public String layout() {
+        return layout;
+    }
 
     /** {@return the text encoders in order (SDXL: CLIP-L first); empty for a CLIP vision model} */
-    public List<TextTower> encoders() { return encoders; }
+    public List<TextTower> encoders() {
+        return encoders;
+    }
 
     /**
      * One text encoder.
@@ -89,13 +103,16 @@ public final class Checkpoint implements AutoCloseable {
      */
     public TextTower encoder(int number) {
         if (number < 1 || number > encoders.size()) {
-            throw new IllegalArgumentException("text encoder " + number + " requested, but " + path + " has " + encoders(encoders.size()));
+            throw new IllegalArgumentException(
+                    "text encoder " + number + " requested, but " + path + " has " + encoders(encoders.size()));
         }
         return encoders.get(number - 1);
     }
 
     /** {@return whether the checkpoint holds a CLIP vision tower (resolved only on {@link #visionTower()})} */
-    public boolean hasVisionTower() { return vision != null; }
+    public boolean hasVisionTower() {
+        return vision != null;
+    }
 
     /**
      * The CLIP vision tower, resolved and checked in full on first call; null when the checkpoint
@@ -120,13 +137,19 @@ public final class Checkpoint implements AutoCloseable {
      * @throws SafetensorsException when a file is malformed or holds no tower sdclip recognises
      * @throws HeadCountException   when a head count given does not divide its encoder's width
      */
-    public static Checkpoint open(Path path, int[] heads) throws IOException { return open(path, heads, 0); }
+    public static Checkpoint open(Path path, int[] heads) throws IOException {
+        return open(path, heads, 0);
+    }
 
     /** {@return how many tensors the T5 encoder under {@link #T5_PREFIX} has (SD3, Flux); 0 when there is none} */
-    public int t5Tensors() { return t5Tensors; }
+    public int t5Tensors() {
+        return t5Tensors;
+    }
 
     /** {@return the T5 encoder's parameter count (elements of its tensors); 0 when there is none} */
-    public long t5Parameters() { return t5Parameters; }
+    public long t5Parameters() {
+        return t5Parameters;
+    }
 
     /**
      * The tensors of a single-file checkpoint, as stored (every tensor, not only the text
@@ -136,11 +159,14 @@ public final class Checkpoint implements AutoCloseable {
      * @throws IllegalStateException for a folder checkpoint, which has one store per file
      */
     public TensorStore store() {
-        if (stores.size() != 1 || Files.isDirectory(path)) throw new IllegalStateException(path + " is a folder checkpoint, not one file");
+        if (stores.size() != 1 || Files.isDirectory(path))
+            throw new IllegalStateException(path + " is a folder checkpoint, not one file");
         return stores.getFirst();
     }
 
-    private static String encoders(int n) { return n + (n == 1 ? " text encoder" : " text encoders"); }
+    private static String encoders(int n) {
+        return n + (n == 1 ? " text encoder" : " text encoders");
+    }
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a
@@ -165,9 +191,12 @@ public final class Checkpoint implements AutoCloseable {
         if (visionHeads < 0) throw new IllegalArgumentException("vision heads must be positive, got " + visionHeads);
         List<TensorStore> stores = new ArrayList<>();
         try {
-            Checkpoint c = Files.isDirectory(path) ? openFolder(path, heads, visionHeads, stores) : openFile(path, heads, visionHeads, stores);
+            Checkpoint c = Files.isDirectory(path)
+                    ? openFolder(path, heads, visionHeads, stores)
+                    : openFile(path, heads, visionHeads, stores);
             if (heads != null && heads.length > c.encoders.size()) {
-                throw new IllegalArgumentException(heads.length + " head counts given for " + encoders(c.encoders.size()) + " in " + path);
+                throw new IllegalArgumentException(
+                        heads.length + " head counts given for " + encoders(c.encoders.size()) + " in " + path);
             }
             if (visionHeads > 0) c.visionTower(); // a given count is checked now, as the text encoders' are
             return c;
@@ -198,9 +227,12 @@ public final class Checkpoint implements AutoCloseable {
      * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
      *                              neither format; the message names the file
      */
-    public static TensorStore openTensors(Path file) throws IOException { return TensorFiles.open(file); }
+    public static TensorStore openTensors(Path file) throws IOException {
+        return TensorFiles.open(file);
+    }
 
-    private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
+    private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores)
+            throws IOException {
         TensorStore s = openStore(file, stores);
         Checkpoint c = new Checkpoint(file, SingleFileLayouts.recognise(file, s, heads, visionHeads), stores);
         for (String n : s.names()) {
@@ -211,10 +243,16 @@ public final class Checkpoint implements AutoCloseable {
         return c;
     }
 
-    private static Checkpoint openFolder(Path dir, int[] heads, int visionHeads, List<TensorStore> stores) throws IOException {
-        Recognised r = DiffusersFolder.isDiffusers(dir) ? DiffusersFolder.read(dir, heads, stores) : HfModelFolder.read(dir, heads, visionHeads, stores);
+    private static Checkpoint openFolder(Path dir, int[] heads, int visionHeads, List<TensorStore> stores)
+            throws IOException {
+        Recognised r = DiffusersFolder.isDiffusers(dir)
+                ? DiffusersFolder.read(dir, heads, stores)
+                : HfModelFolder.read(dir, heads, visionHeads, stores);
         return new Checkpoint(dir, r, stores);
     }
 
-    @Override public void close() { stores.forEach(TensorStore::close); }
+    @Override
+    public void close() {
+        stores.forEach(TensorStore::close);
+    }
 }

@@ -13,14 +13,26 @@ package sdclip.model.checkpoint;
  * @param activation    the MLP activation
  * @param layerNormEps  epsilon added to the variance in every layer norm (1e-5)
  */
-public record ClipTextConfig(int width, int heads, int layers, int mlpWidth, int vocabSize, int contextLength,
-                             int projectionDim, HiddenAct activation, float layerNormEps) {
+public record ClipTextConfig(
+        int width,
+        int heads,
+        int layers,
+        int mlpWidth,
+        int vocabSize,
+        int contextLength,
+        int projectionDim,
+        HiddenAct activation,
+        float layerNormEps) {
 
     /** {@return the size of one attention head, {@code width / heads}} */
-    public int headDim() { return width / heads; }
+    public int headDim() {
+        return width / heads;
+    }
 
     /** {@return whether the tower has a text projection ({@code projectionDim > 0})} */
-    public boolean hasProjection() { return projectionDim > 0; }
+    public boolean hasProjection() {
+        return projectionDim > 0;
+    }
 
     /** {@return the number of parameters of the tower (embeddings, blocks, final norm, projection)} */
     public long parameterCount() {

@@ -15,23 +15,41 @@ package sdclip.model.checkpoint;
  * @param activation    the MLP activation
  * @param layerNormEps  epsilon added to the variance in every layer norm (1e-5)
  */
-public record ClipVisionConfig(int imageSize, int patchSize, int width, int heads, int layers, int mlpWidth,
-                               int projectionDim, HiddenAct activation, float layerNormEps) {
+public record ClipVisionConfig(
+        int imageSize,
+        int patchSize,
+        int width,
+        int heads,
+        int layers,
+        int mlpWidth,
+        int projectionDim,
+        HiddenAct activation,
+        float layerNormEps) {
 
     /** {@return patches per side, {@code imageSize / patchSize}} */
-    public int grid() { return imageSize / patchSize; }
+    public int grid() {
+        return imageSize / patchSize;
+    }
 
     /** {@return tokens per image T: the class token and {@code grid^2} patches} */
-    public int positions() { return grid() * grid() + 1; }
+    public int positions() {
+        return grid() * grid() + 1;
+    }
 
     /** {@return values in one flattened patch, {@code 3 * patchSize^2} (channel, ky, kx)} */
-    public int patchValues() { return 3 * patchSize * patchSize; }
+    public int patchValues() {
+        return 3 * patchSize * patchSize;
+    }
 
     /** {@return the size of one attention head, {@code width / heads}} */
-    public int headDim() { return width / heads; }
+    public int headDim() {
+        return width / heads;
+    }
 
     /** {@return whether the tower has a visual projection ({@code projectionDim > 0})} */
-    public boolean hasProjection() { return projectionDim > 0; }
+    public boolean hasProjection() {
+        return projectionDim > 0;
+    }
 
     /** {@return the number of parameters (patch and position embeddings, class token, norms, blocks, projection)} */
     public long parameterCount() {

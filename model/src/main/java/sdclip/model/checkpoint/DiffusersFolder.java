@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint.Family;
 import sdclip.model.safetensors.TensorStore;
@@ -21,7 +22,9 @@ final class DiffusersFolder {
 
     /** Whether {@code dir} looks like a diffusers folder rather than a single Hugging Face model. */
     static boolean isDiffusers(Path dir) {
-        return Files.isDirectory(dir.resolve("text_encoder")) || Files.isDirectory(dir.resolve("text_encoder_2")) || Files.isRegularFile(dir.resolve("model_index.json"));
+        return Files.isDirectory(dir.resolve("text_encoder"))
+                || Files.isDirectory(dir.resolve("text_encoder_2"))
+                || Files.isRegularFile(dir.resolve("model_index.json"));
     }
 
     /** Reads {@code dir}'s text encoders in order, opening their weights into {@code stores}. */
@@ -38,14 +41,20 @@ final class DiffusersFolder {
             Path enc = dir.resolve(folder);
             if (!Files.isDirectory(enc)) continue;
             Path weights = HfModelFolder.modelFile(enc);
-            if (weights == null) throw new ModelFormatException(enc, "no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
+            if (weights == null)
+                throw new ModelFormatException(
+                        enc, "no model.safetensors, model.fp16.safetensors or pytorch_model.bin here");
             Map<String, Object> config = HfConfig.readConfig(enc.resolve("config.json"));
             TensorStore s = Checkpoint.openStore(weights, stores);
             int index = towers.size();
             String prefix = StoreKeys.hfPrefix(s);
             Integer given = TowerBuilders.heads(heads, index);
-            TextTower.Builder b = TowerBuilders.hfTower(s, prefix != null ? prefix : "text_model.", s.has("text_projection.weight") ? "text_projection.weight" : null,
-                    given, folder);
+            TextTower.Builder b = TowerBuilders.hfTower(
+                    s,
+                    prefix != null ? prefix : "text_model.",
+                    s.has("text_projection.weight") ? "text_projection.weight" : null,
+                    given,
+                    folder);
             b.configHeads = HfConfig.intOr(config, "num_attention_heads");
             HfConfig.applyConfig(b, config);
             Path tok = dir.resolve(folder.equals("text_encoder") ? "tokenizer" : "tokenizer_2");
@@ -54,7 +63,8 @@ final class DiffusersFolder {
             if (xl) b.conditioning = TextTower.Conditioning.RAW_PENULTIMATE;
             towers.add(b.build());
         }
-        if (towers.isEmpty()) throw new ModelFormatException(dir, "a diffusers folder without text_encoder/ or text_encoder_2/");
+        if (towers.isEmpty())
+            throw new ModelFormatException(dir, "a diffusers folder without text_encoder/ or text_encoder_2/");
         Family family;
         if (towers.size() == 2) family = Family.SDXL;
         else if (xl || !Files.isDirectory(dir.resolve("text_encoder"))) family = Family.SDXL_REFINER;

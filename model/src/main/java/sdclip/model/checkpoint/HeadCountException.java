@@ -29,5 +29,7 @@ public final class HeadCountException extends IllegalArgumentException {
     }
 
     /** {@return whether the count was the vision tower's, else a text encoder's} */
-    public boolean vision() { return vision; }
+    public boolean vision() {
+        return vision;
+    }
 }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+
 import sdclip.model.ModelFormatException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;

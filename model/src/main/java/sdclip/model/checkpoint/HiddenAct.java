@@ -9,10 +9,14 @@ public enum HiddenAct {
 
     private final String id;
 
-    HiddenAct(String id) { this.id = id; }
+    HiddenAct(String id) {
+        this.id = id;
+    }
 
     /** {@return the name config.json's {@code hidden_act} uses: {@code quick_gelu} or {@code gelu}} */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 
     /**
      * The activation config.json names.

@@ -2,6 +2,7 @@ package sdclip.model.checkpoint;
 
 import java.util.ArrayList;
 import java.util.List;
+
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 
@@ -43,12 +44,16 @@ record LayoutRule(Checkpoint.Family family, String layout, List<Need> needs, Lis
 
     /** Some key starts with {@code prefix}. */
     record Prefix(String prefix) implements Need {
-        public boolean metBy(TensorStore s) { return StoreKeys.hasPrefix(s, prefix); }
+        public boolean metBy(TensorStore s) {
+            return StoreKeys.hasPrefix(s, prefix);
+        }
     }
 
     /** The key {@code name} itself is there. */
     record Key(String name) implements Need {
-        public boolean metBy(TensorStore s) { return s.has(name); }
+        public boolean metBy(TensorStore s) {
+            return s.has(name);
+        }
     }
 
     /** The tensor {@code name} is 2-D and {@code width} wide (its second dimension): tells towers of one naming apart. */
@@ -60,13 +65,19 @@ record LayoutRule(Checkpoint.Family family, String layout, List<Need> needs, Lis
     }
 
     /** {@return a need for some key under {@code prefix}} */
-    static Need prefix(String prefix) { return new Prefix(prefix); }
+    static Need prefix(String prefix) {
+        return new Prefix(prefix);
+    }
 
     /** {@return a need for the key {@code name}} */
-    static Need key(String name) { return new Key(name); }
+    static Need key(String name) {
+        return new Key(name);
+    }
 
     /** {@return a need for a 2-D tensor {@code name} that is {@code width} wide} */
-    static Need width(String name, long width) { return new Width(name, width); }
+    static Need width(String name, long width) {
+        return new Width(name, width);
+    }
 
     /**
      * One text tower of a layout.
@@ -79,29 +90,53 @@ record LayoutRule(Checkpoint.Family family, String layout, List<Need> needs, Lis
      * @param conditioning how the family's conditioning is taken from it
      * @param clipSkip     the family's default clip skip
      */
-    record TowerRule(Naming naming, boolean openClip, String prefix, String projection, String label, TextTower.Conditioning conditioning, int clipSkip) {
+    record TowerRule(
+            Naming naming,
+            boolean openClip,
+            String prefix,
+            String projection,
+            String label,
+            TextTower.Conditioning conditioning,
+            int clipSkip) {
 
         /** {@return an OpenAI-trained tower in Hugging Face naming} */
         static TowerRule hf(String prefix, String projection, String label) {
-            return new TowerRule(Naming.HUGGING_FACE, false, prefix, projection, label, TextTower.Conditioning.FINAL_NORM, 1);
+            return new TowerRule(
+                    Naming.HUGGING_FACE, false, prefix, projection, label, TextTower.Conditioning.FINAL_NORM, 1);
         }
 
         /** {@return an OpenAI-trained tower in OpenAI naming, its projection {@code <prefix>text_projection}} */
         static TowerRule openAi(String prefix, String label) {
-            return new TowerRule(Naming.OPENAI, false, prefix, prefix + "text_projection", label, TextTower.Conditioning.FINAL_NORM, 1);
+            return new TowerRule(
+                    Naming.OPENAI,
+                    false,
+                    prefix,
+                    prefix + "text_projection",
+                    label,
+                    TextTower.Conditioning.FINAL_NORM,
+                    1);
         }
 
         /** {@return an OpenCLIP-trained tower in OpenAI naming, its projection {@code <prefix>text_projection}} */
-        static TowerRule openClip(String prefix, String label) { return openAi(prefix, label).trainedByOpenClip(); }
+        static TowerRule openClip(String prefix, String label) {
+            return openAi(prefix, label).trainedByOpenClip();
+        }
 
         /** {@return this tower, trained by OpenCLIP} */
-        TowerRule trainedByOpenClip() { return new TowerRule(naming, true, prefix, projection, label, conditioning, clipSkip); }
+        TowerRule trainedByOpenClip() {
+            return new TowerRule(naming, true, prefix, projection, label, conditioning, clipSkip);
+        }
 
         /** {@return this tower, conditioning from the raw penultimate block (SDXL, SD3)} */
-        TowerRule penultimate() { return new TowerRule(naming, openClip, prefix, projection, label, TextTower.Conditioning.RAW_PENULTIMATE, clipSkip); }
+        TowerRule penultimate() {
+            return new TowerRule(
+                    naming, openClip, prefix, projection, label, TextTower.Conditioning.RAW_PENULTIMATE, clipSkip);
+        }
 
         /** {@return this tower with default clip skip {@code k}} */
-        TowerRule clipSkip(int k) { return new TowerRule(naming, openClip, prefix, projection, label, conditioning, k); }
+        TowerRule clipSkip(int k) {
+            return new TowerRule(naming, openClip, prefix, projection, label, conditioning, k);
+        }
 
         /** Resolves and checks the tower in {@code s}. */
         TextTower build(TensorStore s, Integer heads) {

@@ -9,8 +9,12 @@ public enum Naming {
 
     private final String id;
 
-    Naming(String id) { this.id = id; }
+    Naming(String id) {
+        this.id = id;
+    }
 
     /** {@return the short name sdclip shows for this naming: {@code huggingface} or {@code openai}} */
-    public String id() { return id; }
+    public String id() {
+        return id;
+    }
 }

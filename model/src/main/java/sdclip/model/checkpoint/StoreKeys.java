@@ -2,6 +2,7 @@ package sdclip.model.checkpoint;
 
 import java.util.Map;
 import java.util.TreeMap;
+
 import sdclip.model.safetensors.TensorStore;
 
 /** What a tensor store's key names say: which prefixes it holds, and a summary of them for messages. */
@@ -37,8 +38,15 @@ final class StoreKeys {
         StringBuilder sb = new StringBuilder();
         int shown = 0;
         for (var e : counts.entrySet()) {
-            if (shown++ == 8) { sb.append(", ..."); break; }
-            sb.append(shown > 1 ? ", " : "").append(e.getKey()).append(" (").append(e.getValue()).append(')');
+            if (shown++ == 8) {
+                sb.append(", ...");
+                break;
+            }
+            sb.append(shown > 1 ? ", " : "")
+                    .append(e.getKey())
+                    .append(" (")
+                    .append(e.getValue())
+                    .append(')');
         }
         return sb.toString();
     }

@@ -4,6 +4,7 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Map;
+
 import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -31,7 +32,9 @@ public final class TextTower {
      */
     public record Tensor(String name, long[] shape, Weights values, String source, boolean transposed) {
         /** {@return the number of elements, the product of {@link #shape}} */
-        public long elements() { return Arrays.stream(shape).reduce(1, Math::multiplyExact); }
+        public long elements() {
+            return Arrays.stream(shape).reduce(1, Math::multiplyExact);
+        }
 
         /**
          * Copies elements {@code [from, from + count)} in HF layout (row-major over {@link #shape}), widened to F32,
@@ -86,22 +89,32 @@ public final class TextTower {
     }
 
     /** {@return what messages call this tower, e.g. {@code CLIP-L text encoder}, {@code encoder 2 (OpenCLIP bigG)}} */
-    public String label() { return label; }
+    public String label() {
+        return label;
+    }
 
     /**
      * {@return the key prefix of this tower's stored tensors, e.g. {@code cond_stage_model.transformer.text_model.};
      * empty when they sit at the top of the file}
      */
-    public String prefix() { return prefix; }
+    public String prefix() {
+        return prefix;
+    }
 
     /** {@return how the stored tensors are named} */
-    public Naming naming() { return naming; }
+    public Naming naming() {
+        return naming;
+    }
 
     /** {@return the tower's shape, read from its tensors} */
-    public ClipTextConfig config() { return config; }
+    public ClipTextConfig config() {
+        return config;
+    }
 
     /** {@return the canonical tensors by HF name, in HF order: embeddings, layers, final norm, projection} */
-    public Map<String, Tensor> tensors() { return tensors; }
+    public Map<String, Tensor> tensors() {
+        return tensors;
+    }
 
     /**
      * One canonical tensor.
@@ -124,22 +137,36 @@ public final class TextTower {
      * @return its values as stored
      * @throws IllegalArgumentException when the tower has no tensor of that name
      */
-    public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
+    public Weights weights(String canonicalName) {
+        return tensor(canonicalName).values();
+    }
 
     /** {@return the pad id of this tower's tokenization: 49407 for OpenAI CLIP-L, 0 for OpenCLIP towers} */
-    public int padId() { return padId; }
+    public int padId() {
+        return padId;
+    }
 
     /** {@return the clip skip the family uses when the request gives none: 1 (last layer), 2 for SD 2.x} */
-    public int defaultClipSkip() { return defaultClipSkip; }
+    public int defaultClipSkip() {
+        return defaultClipSkip;
+    }
 
     /** {@return how the family's UNet conditioning is taken from this tower} */
-    public Conditioning conditioning() { return conditioning; }
+    public Conditioning conditioning() {
+        return conditioning;
+    }
 
     /** {@return the folder of this tower's own tokenizer (diffusers {@code tokenizer/}), or null when it has none} */
-    public Path tokenizerFolder() { return tokenizerFolder; }
+    public Path tokenizerFolder() {
+        return tokenizerFolder;
+    }
 
     /** {@return the name of the dtype the tower's weights are stored in (of its token embedding), e.g. {@code F16}} */
-    public String dtype() { return store.info(tensor("text_model.embeddings.token_embedding.weight").source()).type().name(); }
+    public String dtype() {
+        return store.info(tensor("text_model.embeddings.token_embedding.weight").source())
+                .type()
+                .name();
+    }
 
     /**
      * The canonical name prefix of one transformer layer.
@@ -147,7 +174,9 @@ public final class TextTower {
      * @param l the layer index, from 0
      * @return {@code text_model.encoder.layers.<l>.}
      */
-    public static String layer(int l) { return "text_model.encoder.layers." + l + "."; }
+    public static String layer(int l) {
+        return "text_model.encoder.layers." + l + ".";
+    }
 
     /** Describes where a tower is and how it is stored; {@link #build()} resolves and checks every tensor. */
     static final class Builder {
@@ -158,15 +187,22 @@ public final class TextTower {
         String projection;
         /** The head count the caller gave, else the one config.json gives; either may be null. */
         Integer heads, configHeads;
+
         HiddenAct activation = HiddenAct.QUICK_GELU;
         float layerNormEps = 1e-5f;
         int padId = 49407, defaultClipSkip = 1;
         Conditioning conditioning = Conditioning.FINAL_NORM;
         Path tokenizerFolder;
 
-        Builder conditioning(Conditioning c) { conditioning = c; return this; }
+        Builder conditioning(Conditioning c) {
+            conditioning = c;
+            return this;
+        }
 
-        Builder clipSkip(int k) { defaultClipSkip = k; return this; }
+        Builder clipSkip(int k) {
+            defaultClipSkip = k;
+            return this;
+        }
 
         TextTower build() {
             TowerTensors t = new TowerTensors(store, prefix, label);
@@ -179,13 +215,24 @@ public final class TextTower {
             t.put("text_model.embeddings.position_embedding.weight", pos.name(), context, width);
             TowerTensors.Layers stack = t.putLayers(TextTower::layer, width, hf);
             int layers = stack.count(), mlp = stack.mlp();
-            t.put("text_model.final_layer_norm.weight", prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"), width);
+            t.put(
+                    "text_model.final_layer_norm.weight",
+                    prefix + (hf ? "final_layer_norm.weight" : "ln_final.weight"),
+                    width);
             t.put("text_model.final_layer_norm.bias", prefix + (hf ? "final_layer_norm.bias" : "ln_final.bias"), width);
-            int projectionDim = projection == null ? 0 : t.putProjection("text_projection.weight", projection, store.require(projection), width, "text");
-            if (heads != null && (heads < 1 || width % heads != 0)) throw new HeadCountException(store.path(), label, heads, width, false);
+            int projectionDim = projection == null
+                    ? 0
+                    : t.putProjection("text_projection.weight", projection, store.require(projection), width, "text");
+            if (heads != null && (heads < 1 || width % heads != 0))
+                throw new HeadCountException(store.path(), label, heads, width, false);
             int h = heads != null ? heads : configHeads != null ? configHeads : Math.max(1, width / 64);
-            if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), label + ": " + h + " heads do not divide the width " + width);
-            return new TextTower(this, new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps), t.tensors());
+            if (h < 1 || width % h != 0)
+                throw new SafetensorsException(
+                        store.path(), label + ": " + h + " heads do not divide the width " + width);
+            return new TextTower(
+                    this,
+                    new ClipTextConfig(width, h, layers, mlp, vocab, context, projectionDim, activation, layerNormEps),
+                    t.tensors());
         }
     }
 }

@@ -1,6 +1,7 @@
 package sdclip.model.checkpoint;
 
 import java.util.Map;
+
 import sdclip.model.safetensors.TensorStore;
 
 /** Builders for a store's towers by how they are named and trained; the layout readers fill in the rest. */

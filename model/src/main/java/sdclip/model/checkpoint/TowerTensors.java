@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.TreeSet;
 import java.util.function.IntFunction;
+
 import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -23,6 +24,7 @@ final class TowerTensors {
     private final String prefix;
     /** What messages call the tower, e.g. {@code CLIP-L text encoder}, {@code vision tower}. */
     private final String owner;
+
     private final Map<String, TextTower.Tensor> out = new LinkedHashMap<>();
 
     TowerTensors(TensorStore store, String prefix, String owner) {
@@ -32,10 +34,14 @@ final class TowerTensors {
     }
 
     /** {@return the canonical tensors collected so far, in the order they were put} */
-    Map<String, TextTower.Tensor> tensors() { return out; }
+    Map<String, TextTower.Tensor> tensors() {
+        return out;
+    }
 
     /** Adds a canonical tensor built by the caller (a projection, kept transposed or not). */
-    void put(TextTower.Tensor t) { out.put(t.name(), t); }
+    void put(TextTower.Tensor t) {
+        out.put(t.name(), t);
+    }
 
     /** Checks stored tensor {@code name} has {@code shape} and adds it as {@code canonical}. */
     void put(String canonical, String name, long... shape) {
@@ -54,7 +60,8 @@ final class TowerTensors {
      */
     Layers putLayers(IntFunction<String> canonical, int width, boolean hf) {
         int layers = countLayers(hf ? "encoder.layers." : "transformer.resblocks.");
-        if (layers == 0) throw new SafetensorsException(store.path(), owner + " under \"" + prefix + "\" has no transformer layers");
+        if (layers == 0)
+            throw new SafetensorsException(store.path(), owner + " under \"" + prefix + "\" has no transformer layers");
         TensorInfo fc1 = need(hf ? "encoder.layers.0.mlp.fc1.weight" : "transformer.resblocks.0.mlp.c_fc.weight", 2);
         int mlp = toInt(fc1, 0);
         for (int l = 0; l < layers; l++) putLayer(canonical.apply(l), l, width, mlp, hf);
@@ -82,12 +89,27 @@ final class TowerTensors {
             TensorInfo b = check(s + "attn.in_proj_bias", 3L * width);
             Weights wv = store.weights(w.name()), bv = store.weights(b.name());
             for (int i = 0; i < 3; i++) {
-                String wn = c + "self_attn." + parts[i] + "_proj.weight", bn = c + "self_attn." + parts[i] + "_proj.bias";
-                out.put(wn, new TextTower.Tensor(wn, new long[] {width, width}, wv.slice((long) i * width * width, (long) width * width), w.name(), false));
-                out.put(bn, new TextTower.Tensor(bn, new long[] {width}, bv.slice((long) i * width, width), b.name(), false));
+                String wn = c + "self_attn." + parts[i] + "_proj.weight",
+                        bn = c + "self_attn." + parts[i] + "_proj.bias";
+                out.put(
+                        wn,
+                        new TextTower.Tensor(
+                                wn,
+                                new long[] {width, width},
+                                wv.slice((long) i * width * width, (long) width * width),
+                                w.name(),
+                                false));
+                out.put(
+                        bn,
+                        new TextTower.Tensor(
+                                bn, new long[] {width}, bv.slice((long) i * width, width), b.name(), false));
             }
         }
-        put(c + "self_attn.out_proj.weight", s + (hf ? "self_attn.out_proj.weight" : "attn.out_proj.weight"), width, width);
+        put(
+                c + "self_attn.out_proj.weight",
+                s + (hf ? "self_attn.out_proj.weight" : "attn.out_proj.weight"),
+                width,
+                width);
         put(c + "self_attn.out_proj.bias", s + (hf ? "self_attn.out_proj.bias" : "attn.out_proj.bias"), width);
         put(c + "layer_norm2.weight", s + (hf ? "layer_norm2.weight" : "ln_2.weight"), width);
         put(c + "layer_norm2.bias", s + (hf ? "layer_norm2.bias" : "ln_2.bias"), width);
@@ -100,15 +122,20 @@ final class TowerTensors {
     /** {@return stored tensor {@code prefix + suffix}}, checked to have {@code rank} dimensions. */
     TensorInfo need(String suffix, int rank) {
         TensorInfo t = info(prefix + suffix);
-        if (t.rank() != rank) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ", expected " + rank + " dimensions");
+        if (t.rank() != rank)
+            throw new SafetensorsException(
+                    store.path(), t.name(), "has shape " + t.shapeString() + ", expected " + rank + " dimensions");
         return t;
     }
 
     /** {@return stored tensor {@code name}}, checked to exist in a dtype sdclip computes with. */
     TensorInfo info(String name) {
         TensorInfo t = store.info(name);
-        if (t == null) throw new SafetensorsException(store.path(), name, "is missing (" + owner + " under \"" + prefix + "\")");
-        if (t.type().computeType() == null) throw new SafetensorsException(store.path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
+        if (t == null)
+            throw new SafetensorsException(store.path(), name, "is missing (" + owner + " under \"" + prefix + "\")");
+        if (t.type().computeType() == null)
+            throw new SafetensorsException(
+                    store.path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
         return t;
     }
 
@@ -116,8 +143,13 @@ final class TowerTensors {
     TensorInfo check(String name, long... shape) {
         TensorInfo t = info(name);
         if (!Arrays.equals(t.shape(), shape)) {
-            boolean transposed = shape.length == 2 && t.rank() == 2 && t.shape()[0] == shape[1] && t.shape()[1] == shape[0];
-            throw new SafetensorsException(store.path(), name, "has shape " + t.shapeString() + ", expected " + Arrays.toString(shape) + (transposed ? " (transposed?)" : ""));
+            boolean transposed =
+                    shape.length == 2 && t.rank() == 2 && t.shape()[0] == shape[1] && t.shape()[1] == shape[0];
+            throw new SafetensorsException(
+                    store.path(),
+                    name,
+                    "has shape " + t.shapeString() + ", expected " + Arrays.toString(shape)
+                            + (transposed ? " (transposed?)" : ""));
         }
         return t;
     }
@@ -125,7 +157,11 @@ final class TowerTensors {
     /** {@return dimension {@code dim} of {@code t}}, checked to be a usable model size. */
     int toInt(TensorInfo t, int dim) {
         long d = t.shape()[dim];
-        if (d <= 0 || d > Integer.MAX_VALUE) throw new SafetensorsException(store.path(), t.name(), "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
+        if (d <= 0 || d > Integer.MAX_VALUE)
+            throw new SafetensorsException(
+                    store.path(),
+                    t.name(),
+                    "has shape " + t.shapeString() + ": dimension " + d + " cannot be a model size");
         return (int) d;
     }
 
@@ -154,11 +190,14 @@ final class TowerTensors {
      * @return the projection's output size P
      */
     int putProjection(String canonical, String name, TensorInfo p, int width, String kind) {
-        if (p.rank() != 2) throw new SafetensorsException(store.path(), name, "has shape " + p.shapeString() + ", expected a matrix");
+        if (p.rank() != 2)
+            throw new SafetensorsException(store.path(), name, "has shape " + p.shapeString() + ", expected a matrix");
         boolean openAi = !name.endsWith(".weight");
         int pw = toInt(p, openAi ? 0 : 1);
         int projectionDim = toInt(p, openAi ? 1 : 0);
-        if (pw != width) throw new SafetensorsException(store.path(), name, "has shape " + p.shapeString() + " but the " + kind + " width is " + width);
+        if (pw != width)
+            throw new SafetensorsException(
+                    store.path(), name, "has shape " + p.shapeString() + " but the " + kind + " width is " + width);
         put(new TextTower.Tensor(canonical, new long[] {projectionDim, width}, store.weights(name), name, openAi));
         return projectionDim;
     }

@@ -2,6 +2,7 @@ package sdclip.model.checkpoint;
 
 import java.util.Collections;
 import java.util.Map;
+
 import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -25,7 +26,12 @@ public final class VisionTower {
     private final ClipVisionConfig config;
     private final Map<String, TextTower.Tensor> tensors;
 
-    private VisionTower(TensorStore store, String prefix, Naming naming, ClipVisionConfig config, Map<String, TextTower.Tensor> tensors) {
+    private VisionTower(
+            TensorStore store,
+            String prefix,
+            Naming naming,
+            ClipVisionConfig config,
+            Map<String, TextTower.Tensor> tensors) {
         this.store = store;
         this.prefix = prefix;
         this.naming = naming;
@@ -34,16 +40,24 @@ public final class VisionTower {
     }
 
     /** {@return where the tower's tensors start in the file: {@code vision_model.} or {@code visual.}} */
-    public String prefix() { return prefix; }
+    public String prefix() {
+        return prefix;
+    }
 
     /** {@return how the tower's tensors are named in the file} */
-    public Naming naming() { return naming; }
+    public Naming naming() {
+        return naming;
+    }
 
     /** {@return the tower's shape, from its tensors (and config.json, and the heads override)} */
-    public ClipVisionConfig config() { return config; }
+    public ClipVisionConfig config() {
+        return config;
+    }
 
     /** {@return the canonical tensors in HF order: embeddings, pre-norm, layers, post-norm, projection} */
-    public Map<String, TextTower.Tensor> tensors() { return tensors; }
+    public Map<String, TextTower.Tensor> tensors() {
+        return tensors;
+    }
 
     /**
      * A canonical tensor.
@@ -65,10 +79,14 @@ public final class VisionTower {
      * @return the values in their stored dtype, a view of the mapped file
      * @throws IllegalArgumentException when the tower has no tensor of that name
      */
-    public Weights weights(String canonicalName) { return tensor(canonicalName).values(); }
+    public Weights weights(String canonicalName) {
+        return tensor(canonicalName).values();
+    }
 
     /** {@return the dtype the tower's weights are stored in (its patch embedding's), e.g. {@code F16}} */
-    public String dtype() { return store.info(tensor(PATCH).source()).type().name(); }
+    public String dtype() {
+        return store.info(tensor(PATCH).source()).type().name();
+    }
 
     /** Canonical name of the patch embedding, {@code [W, 3, P, P]}. */
     public static final String PATCH = "vision_model.embeddings.patch_embedding.weight";
@@ -79,13 +97,16 @@ public final class VisionTower {
      * @param l the block index, from 0
      * @return e.g. {@code vision_model.encoder.layers.0.}
      */
-    public static String layer(int l) { return "vision_model.encoder.layers." + l + "."; }
+    public static String layer(int l) {
+        return "vision_model.encoder.layers." + l + ".";
+    }
 
     /** Describes where a vision tower is and how it is stored; {@link #build()} resolves and checks every tensor. */
     static final class Builder {
         TensorStore store;
         /** {@code vision_model.} (HF) or {@code visual.} (OpenAI), after any outer prefix. */
         String prefix = "vision_model.";
+
         Naming naming = Naming.HUGGING_FACE;
         /** Full name of the projection tensor, or null; OpenAI orientation is [W, P]. */
         String projection;
@@ -93,6 +114,7 @@ public final class VisionTower {
         Integer heads, configHeads;
         /** Null: QuickGELU, except for OpenCLIP's ViT-H and ViT-bigG widths (GELU). */
         HiddenAct activation;
+
         float layerNormEps = 1e-5f;
 
         VisionTower build() {
@@ -101,31 +123,51 @@ public final class VisionTower {
             TensorInfo conv = t.need(hf ? "embeddings.patch_embedding.weight" : "conv1.weight", 4);
             int width = t.toInt(conv, 0), patch = t.toInt(conv, 2);
             if (conv.shape()[1] != 3 || conv.shape()[3] != patch) {
-                throw new SafetensorsException(store.path(), conv.name(), "has shape " + conv.shapeString() + ", expected [width, 3, patch, patch]");
+                throw new SafetensorsException(
+                        store.path(),
+                        conv.name(),
+                        "has shape " + conv.shapeString() + ", expected [width, 3, patch, patch]");
             }
             TensorInfo pos = t.need(hf ? "embeddings.position_embedding.weight" : "positional_embedding", 2);
             int positions = t.toInt(pos, 0);
             int grid = (int) Math.round(Math.sqrt(positions - 1));
             if (positions < 2 || grid * grid != positions - 1) {
-                throw new SafetensorsException(store.path(), pos.name(), "has " + positions + " positions; a square patch grid plus a class token is n^2 + 1");
+                throw new SafetensorsException(
+                        store.path(),
+                        pos.name(),
+                        "has " + positions + " positions; a square patch grid plus a class token is n^2 + 1");
             }
             t.put(PATCH, conv.name(), width, 3, patch, patch);
-            t.put("vision_model.embeddings.class_embedding", prefix + (hf ? "embeddings.class_embedding" : "class_embedding"), width);
+            t.put(
+                    "vision_model.embeddings.class_embedding",
+                    prefix + (hf ? "embeddings.class_embedding" : "class_embedding"),
+                    width);
             t.put("vision_model.embeddings.position_embedding.weight", pos.name(), positions, width);
             t.put("vision_model.pre_layrnorm.weight", prefix + (hf ? "pre_layrnorm.weight" : "ln_pre.weight"), width);
             t.put("vision_model.pre_layrnorm.bias", prefix + (hf ? "pre_layrnorm.bias" : "ln_pre.bias"), width);
             TowerTensors.Layers stack = t.putLayers(VisionTower::layer, width, hf);
             int layers = stack.count(), mlp = stack.mlp();
-            t.put("vision_model.post_layernorm.weight", prefix + (hf ? "post_layernorm.weight" : "ln_post.weight"), width);
+            t.put(
+                    "vision_model.post_layernorm.weight",
+                    prefix + (hf ? "post_layernorm.weight" : "ln_post.weight"),
+                    width);
             t.put("vision_model.post_layernorm.bias", prefix + (hf ? "post_layernorm.bias" : "ln_post.bias"), width);
-            int projectionDim = projection == null ? 0 : t.putProjection("visual_projection.weight", projection, t.info(projection), width, "vision");
+            int projectionDim = projection == null
+                    ? 0
+                    : t.putProjection("visual_projection.weight", projection, t.info(projection), width, "vision");
             // OpenCLIP's ViT-H/14 (1280) and ViT-bigG/14 (1664) have 16 heads of 80 and 104 and exact GELU.
             boolean openClipBig = !hf && (width == 1280 || width == 1664);
-            if (heads != null && (heads < 1 || width % heads != 0)) throw new HeadCountException(store.path(), "vision tower", heads, width, true);
-            int h = heads != null ? heads : configHeads != null ? configHeads : openClipBig ? 16 : Math.max(1, width / 64);
-            if (h < 1 || width % h != 0) throw new SafetensorsException(store.path(), "vision tower: " + h + " heads do not divide the width " + width);
+            if (heads != null && (heads < 1 || width % heads != 0))
+                throw new HeadCountException(store.path(), "vision tower", heads, width, true);
+            int h = heads != null
+                    ? heads
+                    : configHeads != null ? configHeads : openClipBig ? 16 : Math.max(1, width / 64);
+            if (h < 1 || width % h != 0)
+                throw new SafetensorsException(
+                        store.path(), "vision tower: " + h + " heads do not divide the width " + width);
             HiddenAct act = activation != null ? activation : openClipBig ? HiddenAct.GELU : HiddenAct.QUICK_GELU;
-            ClipVisionConfig cfg = new ClipVisionConfig(grid * patch, patch, width, h, layers, mlp, projectionDim, act, layerNormEps);
+            ClipVisionConfig cfg =
+                    new ClipVisionConfig(grid * patch, patch, width, h, layers, mlp, projectionDim, act, layerNormEps);
             return new VisionTower(store, prefix, naming, cfg, t.tensors());
         }
     }

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Set;
+
 import sdclip.model.pickle.TorchCheckpoint;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
@@ -75,7 +76,8 @@ public final class TensorFiles {
         try {
             return format.open(file);
         } catch (SafetensorsException e) {
-            throw new SafetensorsException(file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
+            throw new SafetensorsException(
+                    file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
         }
     }
 

@@ -24,7 +24,9 @@ public final class HubCache {
      *
      * @param root the cache folder (the one holding {@code models--*} folders)
      */
-    public HubCache(Path root) { this.root = root; }
+    public HubCache(Path root) {
+        this.root = root;
+    }
 
     /**
      * The cache the environment names: {@code HF_HUB_CACHE}, else {@code HUGGINGFACE_HUB_CACHE},
@@ -49,7 +51,9 @@ public final class HubCache {
      *
      * @return the cache folder
      */
-    public Path root() { return root; }
+    public Path root() {
+        return root;
+    }
 
     /**
      * Returns {@code <root>/models--<org>--<name>}.
@@ -57,7 +61,9 @@ public final class HubCache {
      * @param id a repository (its revision is ignored)
      * @return {@code <root>/models--<org>--<name>}
      */
-    public Path repoFolder(RepoId id) { return root.resolve(id.cacheFolderName()); }
+    public Path repoFolder(RepoId id) {
+        return root.resolve(id.cacheFolderName());
+    }
 
     /**
      * Returns {@code blobs/<etag>} of the repository.
@@ -66,7 +72,9 @@ public final class HubCache {
      * @param etag the file's blob id (sha256 for LFS files, git sha1 otherwise)
      * @return {@code blobs/<etag>} of the repository
      */
-    public Path blob(RepoId id, String etag) { return repoFolder(id).resolve("blobs").resolve(etag); }
+    public Path blob(RepoId id, String etag) {
+        return repoFolder(id).resolve("blobs").resolve(etag);
+    }
 
     /**
      * Returns {@code snapshots/<commit>} of the repository.
@@ -75,7 +83,9 @@ public final class HubCache {
      * @param commit a full commit hash
      * @return {@code snapshots/<commit>} of the repository
      */
-    public Path snapshot(RepoId id, String commit) { return repoFolder(id).resolve("snapshots").resolve(commit); }
+    public Path snapshot(RepoId id, String commit) {
+        return repoFolder(id).resolve("snapshots").resolve(commit);
+    }
 
     /**
      * Returns {@code refs/<revision>} of the repository.
@@ -84,7 +94,9 @@ public final class HubCache {
      * @param revision a branch or tag name
      * @return {@code refs/<revision>} of the repository
      */
-    public Path ref(RepoId id, String revision) { return repoFolder(id).resolve("refs").resolve(revision); }
+    public Path ref(RepoId id, String revision) {
+        return repoFolder(id).resolve("refs").resolve(revision);
+    }
 
     /**
      * The snapshot folder of a model id: the commit {@code refs/<revision>} names, or the
@@ -100,7 +112,8 @@ public final class HubCache {
     public Path resolve(RepoId id) {
         Path repo = repoFolder(id);
         if (!Files.isDirectory(repo))
-            throw new IllegalArgumentException("Hugging Face model " + id.repo() + " is not in the hub cache " + root + " (no " + id.cacheFolderName() + " there)");
+            throw new IllegalArgumentException("Hugging Face model " + id.repo() + " is not in the hub cache " + root
+                    + " (no " + id.cacheFolderName() + " there)");
         List<String> snapshots = children(repo.resolve("snapshots"));
         String rev = id.revision();
         if (id.revisionIsCommit()) return existing(id, rev, snapshots, "");
@@ -110,23 +123,29 @@ public final class HubCache {
             return existing(id, commit, snapshots, " (refs/" + rev + " names it)");
         }
         if (rev.matches("[0-9a-f]{7,39}")) {
-            List<String> matches = snapshots.stream().filter(s -> s.startsWith(rev)).toList();
+            List<String> matches =
+                    snapshots.stream().filter(s -> s.startsWith(rev)).toList();
             if (matches.size() == 1) return repo.resolve("snapshots").resolve(matches.getFirst());
             if (matches.size() > 1)
-                throw new IllegalArgumentException("Hugging Face model " + id + " is ambiguous in " + repo + ": snapshots " + String.join(", ", matches) + " all start with " + rev);
+                throw new IllegalArgumentException("Hugging Face model " + id + " is ambiguous in " + repo
+                        + ": snapshots " + String.join(", ", matches) + " all start with " + rev);
         }
-        if (rev.equals(RepoId.DEFAULT_REVISION) && snapshots.size() == 1) return repo.resolve("snapshots").resolve(snapshots.getFirst());
+        if (rev.equals(RepoId.DEFAULT_REVISION) && snapshots.size() == 1)
+            return repo.resolve("snapshots").resolve(snapshots.getFirst());
         if (rev.equals(RepoId.DEFAULT_REVISION) && snapshots.size() > 1)
-            throw new IllegalArgumentException("Hugging Face model " + id.repo() + " is ambiguous in " + repo + ": no refs/main and "
-                    + snapshots.size() + " snapshots (" + String.join(", ", snapshots) + "); name one as " + id.repo() + "@COMMIT");
-        throw new IllegalArgumentException("Hugging Face model " + id.repo() + " has no revision '" + rev + "' in the hub cache " + repo
-                + " (refs: " + listOrNone(children(repo.resolve("refs"))) + "; snapshots: " + listOrNone(snapshots) + ")");
+            throw new IllegalArgumentException("Hugging Face model " + id.repo() + " is ambiguous in " + repo
+                    + ": no refs/main and " + snapshots.size() + " snapshots (" + String.join(", ", snapshots)
+                    + "); name one as " + id.repo() + "@COMMIT");
+        throw new IllegalArgumentException("Hugging Face model " + id.repo() + " has no revision '" + rev
+                + "' in the hub cache " + repo + " (refs: " + listOrNone(children(repo.resolve("refs")))
+                + "; snapshots: " + listOrNone(snapshots) + ")");
     }
 
     private Path existing(RepoId id, String commit, List<String> snapshots, String why) {
         if (snapshots.contains(commit)) return snapshot(id, commit);
-        throw new IllegalArgumentException("Hugging Face model " + id + ": snapshot " + commit + why + " is missing from "
-                + repoFolder(id).resolve("snapshots") + " (snapshots: " + listOrNone(snapshots) + ")");
+        throw new IllegalArgumentException(
+                "Hugging Face model " + id + ": snapshot " + commit + why + " is missing from "
+                        + repoFolder(id).resolve("snapshots") + " (snapshots: " + listOrNone(snapshots) + ")");
     }
 
     private static String read(Path ref) {
@@ -140,13 +159,18 @@ public final class HubCache {
     private static List<String> children(Path dir) {
         if (!Files.isDirectory(dir)) return List.of();
         try (Stream<Path> s = Files.list(dir)) {
-            return s.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted().toList();
+            return s.map(p -> p.getFileName().toString())
+                    .filter(n -> !n.startsWith("."))
+                    .sorted()
+                    .toList();
         } catch (IOException e) {
             throw new UncheckedIOException(dir + ": " + e.getMessage(), e);
         }
     }
 
-    private static String listOrNone(List<String> names) { return names.isEmpty() ? "none" : String.join(", ", names); }
+    private static String listOrNone(List<String> names) {
+        return names.isEmpty() ? "none" : String.join(", ", names);
+    }
 
     private static String first(Map<String, String> env, String... names) {
         for (String n : names) {
@@ -157,7 +181,8 @@ public final class HubCache {
     }
 
     private static Path expand(String path) {
-        if (path.equals("~") || path.startsWith("~/")) return Path.of(System.getProperty("user.home") + path.substring(1));
+        if (path.equals("~") || path.startsWith("~/"))
+            return Path.of(System.getProperty("user.home") + path.substring(1));
         return Path.of(path);
     }
 }

@@ -34,8 +34,13 @@ public final class ModelLocator {
 
     /** The folders searched under each models folder (besides the folder itself), ComfyUI's and A1111's. */
     public static final List<String> FOLDERS = List.of(
-            "models/checkpoints", "models/clip", "models/text_encoders", "models/Stable-diffusion",
-            "models/diffusers", "models/embeddings", "embeddings");
+            "models/checkpoints",
+            "models/clip",
+            "models/text_encoders",
+            "models/Stable-diffusion",
+            "models/diffusers",
+            "models/embeddings",
+            "embeddings");
 
     /** The folders searched for textual inversion names: A1111's (at its root, or under models/) and ComfyUI's. */
     public static final List<String> EMBEDDING_FOLDERS = List.of("embeddings", "models/embeddings");
@@ -52,10 +57,12 @@ public final class ModelLocator {
      * @param noun what is named, for messages
      * @param anyFolder whether any folder of that name counts (an embeddings subfolder), not only a model folder
      */
-    private record Lookup(List<String> folders, boolean withRoot, List<String> extensions, String noun, boolean anyFolder) {}
+    private record Lookup(
+            List<String> folders, boolean withRoot, List<String> extensions, String noun, boolean anyFolder) {}
 
     private static final Lookup MODEL = new Lookup(FOLDERS, true, EXTENSIONS, "model", false);
-    private static final Lookup EMBEDDING = new Lookup(EMBEDDING_FOLDERS, false, EMBEDDING_EXTENSIONS, "embedding", true);
+    private static final Lookup EMBEDDING =
+            new Lookup(EMBEDDING_FOLDERS, false, EMBEDDING_EXTENSIONS, "embedding", true);
 
     private final HubCache hub;
     private final List<Path> modelsDirs;
@@ -69,7 +76,9 @@ public final class ModelLocator {
      * @param modelsDir a models folder that replaces {@code SDCLIP_MODELS}, or null
      */
     public ModelLocator(Map<String, String> env, Path modelsDir) {
-        this(HubCache.fromEnvironment(env), modelsDir != null ? List.of(modelsDir) : splitPaths(env.get("SDCLIP_MODELS")));
+        this(
+                HubCache.fromEnvironment(env),
+                modelsDir != null ? List.of(modelsDir) : splitPaths(env.get("SDCLIP_MODELS")));
     }
 
     /**
@@ -88,14 +97,18 @@ public final class ModelLocator {
      *
      * @return the hub cache ids resolve in
      */
-    public HubCache hubCache() { return hub; }
+    public HubCache hubCache() {
+        return hub;
+    }
 
     /**
      * Returns the models folders bare names are looked up in (empty when none is set).
      *
      * @return the models folders bare names are looked up in (empty when none is set)
      */
-    public List<Path> modelsDirs() { return modelsDirs; }
+    public List<Path> modelsDirs() {
+        return modelsDirs;
+    }
 
     /**
      * The path a model argument means.
@@ -115,11 +128,14 @@ public final class ModelLocator {
                 return hub.resolve(RepoId.parse(slashed));
             } catch (IllegalArgumentException notInHub) {
                 String hubMiss = notInHub.getMessage();
-                if (!named) throw new IllegalArgumentException("no file or folder " + argument + ", and " + hubMiss, notInHub);
+                if (!named)
+                    throw new IllegalArgumentException("no file or folder " + argument + ", and " + hubMiss, notInHub);
                 try {
                     return byName(argument, MODEL);
                 } catch (IllegalArgumentException notNamed) {
-                    throw new IllegalArgumentException("no file or folder " + argument + ", " + hubMiss + ", and " + notNamed.getMessage(), notNamed);
+                    throw new IllegalArgumentException(
+                            "no file or folder " + argument + ", " + hubMiss + ", and " + notNamed.getMessage(),
+                            notNamed);
                 }
             }
         }
@@ -149,7 +165,8 @@ public final class ModelLocator {
             return byName(argument, lookup);
         } catch (IllegalArgumentException notNamed) {
             if (notNamed instanceof Ambiguous) throw notNamed;
-            throw new IllegalArgumentException("no file or folder " + argument + ", and " + notNamed.getMessage(), notNamed);
+            throw new IllegalArgumentException(
+                    "no file or folder " + argument + ", and " + notNamed.getMessage(), notNamed);
         }
     }
 
@@ -182,10 +199,15 @@ public final class ModelLocator {
             throw new Ambiguous(lookup.noun() + " name " + name + " is ambiguous: " + String.join(", ", all));
         }
         String where = searched.isEmpty()
-                ? (lookup.withRoot() ? "none of the models folders " + modelsDirs + " exists" : "no " + String.join(" or ", lookup.folders()) + " folder in " + modelsDirs)
-                : "looked in " + String.join(", ", searched.stream().map(Path::toString).toList()) + ", with or without "
+                ? (lookup.withRoot()
+                        ? "none of the models folders " + modelsDirs + " exists"
+                        : "no " + String.join(" or ", lookup.folders()) + " folder in " + modelsDirs)
+                : "looked in "
+                        + String.join(
+                                ", ", searched.stream().map(Path::toString).toList()) + ", with or without "
                         + String.join(" ", lookup.extensions()) + ", and one subfolder deep";
-        throw new IllegalArgumentException("no " + lookup.noun() + " named " + name + " in the models folders (" + where + ")");
+        throw new IllegalArgumentException(
+                "no " + lookup.noun() + " named " + name + " in the models folders (" + where + ")");
     }
 
     /** The existing folders to search under one models folder: itself (for models), then the lookup's folders. */
@@ -197,7 +219,8 @@ public final class ModelLocator {
             Path p = dir.resolve(f);
             if (Files.isDirectory(p)) out.add(p);
             // The models folder itself may be the one given: checkpoints/ directly under it.
-            if (f.startsWith("models/") && Files.isDirectory(dir.resolve(f.substring(7)))) out.add(dir.resolve(f.substring(7)));
+            if (f.startsWith("models/") && Files.isDirectory(dir.resolve(f.substring(7))))
+                out.add(dir.resolve(f.substring(7)));
         }
         return out.stream().distinct().toList();
     }
@@ -226,7 +249,8 @@ public final class ModelLocator {
     }
 
     private static boolean isModelFolder(Path dir) {
-        return Files.exists(dir.resolve("model_index.json")) || Files.exists(dir.resolve("config.json"))
+        return Files.exists(dir.resolve("model_index.json"))
+                || Files.exists(dir.resolve("config.json"))
                 || Files.isDirectory(dir.resolve("text_encoder"));
     }
 
@@ -249,6 +273,8 @@ public final class ModelLocator {
     private static final class Ambiguous extends IllegalArgumentException {
         private static final long serialVersionUID = 1L;
 
-        Ambiguous(String message) { super(message); }
+        Ambiguous(String message) {
+            super(message);
+        }
     }
 }

@@ -43,17 +43,25 @@ final class CenterCrop {
     public static DecodedImage apply(DecodedImage image, int crop, Preprocess mode) {
         if (crop <= 0) throw new IllegalArgumentException("crop size must be positive: " + crop);
         int left = offset(image.width(), crop, mode), top = offset(image.height(), crop, mode);
-        if (image.mode() == PixelMode.I) return image.withPixels(crop, crop, null, window(image.wideSamples(), image.width(), image.height(), left, top, crop));
+        if (image.mode() == PixelMode.I)
+            return image.withPixels(
+                    crop, crop, null, window(image.wideSamples(), image.width(), image.height(), left, top, crop));
         byte[] out = new byte[crop * crop * image.channels()];
         copyWindow(image.samples(), out, image.width(), image.height(), image.channels(), left, top, crop);
         return image.withPixels(crop, crop, out, null);
     }
 
-    private static void copyWindow(Object src, Object dst, int width, int height, int channels, int left, int top, int crop) {
+    private static void copyWindow(
+            Object src, Object dst, int width, int height, int channels, int left, int top, int crop) {
         int x0 = Math.max(0, left), x1 = Math.min(width, left + crop);
         if (x1 <= x0) return;
         for (int y = Math.max(0, top); y < Math.min(height, top + crop); y++) {
-            System.arraycopy(src, (y * width + x0) * channels, dst, ((y - top) * crop + (x0 - left)) * channels, (x1 - x0) * channels);
+            System.arraycopy(
+                    src,
+                    (y * width + x0) * channels,
+                    dst,
+                    ((y - top) * crop + (x0 - left)) * channels,
+                    (x1 - x0) * channels);
         }
     }
 

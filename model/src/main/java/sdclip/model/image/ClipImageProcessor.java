@@ -33,10 +33,14 @@ public final class ClipImageProcessor {
     }
 
     /** {@return the output side in pixels} */
-    public int size() { return size; }
+    public int size() {
+        return size;
+    }
 
     /** {@return which reference this processor reproduces} */
-    public Preprocess mode() { return mode; }
+    public Preprocess mode() {
+        return mode;
+    }
 
     /**
      * Decodes the file ({@link ImageDecoder#decode}) and preprocesses it.
@@ -78,7 +82,8 @@ public final class ClipImageProcessor {
         long pixels = (long) target[0] * target[1];
         if (target[0] > 0 && target[1] > 0 && pixels <= ImageDecoder.MAX_PIXELS) return null;
         return "is " + image.width() + " x " + image.height() + ": resized to a short side of " + size + " it would be "
-                + target[0] + " x " + target[1] + ", more than " + ImageDecoder.MAX_PIXELS / 1_000_000 + " megapixels; crop it first";
+                + target[0] + " x " + target[1] + ", more than " + ImageDecoder.MAX_PIXELS / 1_000_000
+                + " megapixels; crop it first";
     }
 
     /**
@@ -95,6 +100,7 @@ public final class ClipImageProcessor {
         work = ImageResizer.resize(work, target[0], target[1]);
         work = RgbConverter.toRgb(CenterCrop.apply(work, size, mode));
         byte[] u8 = PixelNormalizer.channelFirst(work);
-        return new PreprocessedImage(size, u8, PixelNormalizer.normalize(u8, mode), image.width(), image.height(), image.mode());
+        return new PreprocessedImage(
+                size, u8, PixelNormalizer.normalize(u8, mode), image.width(), image.height(), image.mode());
     }
 }

@@ -25,14 +25,17 @@ public record DecodedImage(int width, int height, PixelMode mode, byte[] samples
      */
     public DecodedImage {
         Objects.requireNonNull(mode, "mode");
-        if (width <= 0 || height <= 0) throw new IllegalArgumentException("image size must be positive: " + width + " x " + height);
+        if (width <= 0 || height <= 0)
+            throw new IllegalArgumentException("image size must be positive: " + width + " x " + height);
         long n = (long) width * height * mode.channels();
         if (mode == PixelMode.I) {
-            if (wideSamples == null || wideSamples.length != n || samples != null) throw new IllegalArgumentException("mode I needs " + n + " wide samples only");
+            if (wideSamples == null || wideSamples.length != n || samples != null)
+                throw new IllegalArgumentException("mode I needs " + n + " wide samples only");
         } else if (samples == null || samples.length != n || wideSamples != null) {
             throw new IllegalArgumentException("mode " + mode.pillowName() + " needs " + n + " byte samples only");
         }
-        if ((mode == PixelMode.P) != (palette != null)) throw new IllegalArgumentException("a palette goes with mode P only");
+        if ((mode == PixelMode.P) != (palette != null))
+            throw new IllegalArgumentException("a palette goes with mode P only");
         if (palette != null && palette.length != 256) throw new IllegalArgumentException("a palette has 256 entries");
     }
 
@@ -83,7 +86,9 @@ public record DecodedImage(int width, int height, PixelMode mode, byte[] samples
     }
 
     /** {@return samples per pixel, as the mode has them} */
-    public int channels() { return mode.channels(); }
+    public int channels() {
+        return mode.channels();
+    }
 
     /**
      * One 8-bit sample (not for mode I).
@@ -93,5 +98,7 @@ public record DecodedImage(int width, int height, PixelMode mode, byte[] samples
      * @param c the channel, from 0
      * @return the unsigned sample, 0 to 255
      */
-    public int sample(int x, int y, int c) { return samples[(y * width + x) * mode.channels() + c] & 0xff; }
+    public int sample(int x, int y, int c) {
+        return samples[(y * width + x) * mode.channels() + c] & 0xff;
+    }
 }

@@ -2,6 +2,7 @@ package sdclip.model.image;
 
 import java.util.Arrays;
 import javax.imageio.metadata.IIOMetadata;
+
 import org.w3c.dom.Element;
 
 /**
@@ -11,19 +12,28 @@ import org.w3c.dom.Element;
 record GifFirstFrame(int screenWidth, int screenHeight, int left, int top, int fill) {
 
     static GifFirstFrame of(IIOMetadata stream, IIOMetadata image) {
-        Element screen = stream == null ? null : MetadataTree.child(stream.getAsTree("javax_imageio_gif_stream_1.0"), "LogicalScreenDescriptor");
+        Element screen = stream == null
+                ? null
+                : MetadataTree.child(stream.getAsTree("javax_imageio_gif_stream_1.0"), "LogicalScreenDescriptor");
         var tree = image.getAsTree("javax_imageio_gif_image_1.0");
         Element descriptor = MetadataTree.child(tree, "ImageDescriptor");
         Element control = MetadataTree.child(tree, "GraphicControlExtension");
         boolean transparent = control != null && "TRUE".equalsIgnoreCase(control.getAttribute("transparentColorFlag"));
-        return new GifFirstFrame(MetadataTree.intAttribute(screen, "logicalScreenWidth", 0), MetadataTree.intAttribute(screen, "logicalScreenHeight", 0),
-                MetadataTree.intAttribute(descriptor, "imageLeftPosition", 0), MetadataTree.intAttribute(descriptor, "imageTopPosition", 0),
+        return new GifFirstFrame(
+                MetadataTree.intAttribute(screen, "logicalScreenWidth", 0),
+                MetadataTree.intAttribute(screen, "logicalScreenHeight", 0),
+                MetadataTree.intAttribute(descriptor, "imageLeftPosition", 0),
+                MetadataTree.intAttribute(descriptor, "imageTopPosition", 0),
                 transparent ? MetadataTree.intAttribute(control, "transparentColorIndex", 0) : 0);
     }
 
-    int canvasWidth(int frameWidth) { return Math.max(screenWidth, left + frameWidth); }
+    int canvasWidth(int frameWidth) {
+        return Math.max(screenWidth, left + frameWidth);
+    }
 
-    int canvasHeight(int frameHeight) { return Math.max(screenHeight, top + frameHeight); }
+    int canvasHeight(int frameHeight) {
+        return Math.max(screenHeight, top + frameHeight);
+    }
 
     /** The frame's indices placed on the canvas. */
     byte[] onCanvas(byte[] frame, int frameWidth, int frameHeight) {
@@ -31,7 +41,8 @@ record GifFirstFrame(int screenWidth, int screenHeight, int left, int top, int f
         if (w == frameWidth && h == frameHeight) return frame;
         byte[] canvas = new byte[w * h];
         Arrays.fill(canvas, (byte) fill);
-        for (int y = 0; y < frameHeight; y++) System.arraycopy(frame, y * frameWidth, canvas, (top + y) * w + left, frameWidth);
+        for (int y = 0; y < frameHeight; y++)
+            System.arraycopy(frame, y * frameWidth, canvas, (top + y) * w + left, frameWidth);
         return canvas;
     }
 }

@@ -94,7 +94,8 @@ public final class ImageDecoder {
         if (other != null) throw new ImageException(input.name(), unsupported(other));
         try (ImageInputStream in = input.open()) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
-            if (!readers.hasNext()) throw new ImageException(input.name(), "is not an image (no PNG, JPEG, BMP or GIF signature)");
+            if (!readers.hasNext())
+                throw new ImageException(input.name(), "is not an image (no PNG, JPEG, BMP or GIF signature)");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, false);
@@ -123,7 +124,9 @@ public final class ImageDecoder {
     }
 
     private record FileInput(Path file) implements Input {
-        public String name() { return file.toString(); }
+        public String name() {
+            return file.toString();
+        }
 
         public void check() {
             if (!Files.isRegularFile(file)) throw new ImageException(name(), "no such file");
@@ -147,14 +150,18 @@ public final class ImageDecoder {
                 if (ch.size() < suffix.length) return false;
                 ByteBuffer tail = ByteBuffer.allocate(suffix.length);
                 ch.position(ch.size() - suffix.length);
-                while (tail.hasRemaining() && ch.read(tail) > 0) { /* fill */ }
+                while (tail.hasRemaining() && ch.read(tail) > 0) {
+                    /* fill */
+                }
                 return Arrays.equals(tail.array(), suffix);
             } catch (IOException e) {
                 return false;
             }
         }
 
-        public ImageInputStream open() throws IOException { return new FileImageInputStream(file.toFile()); }
+        public ImageInputStream open() throws IOException {
+            return new FileImageInputStream(file.toFile());
+        }
     }
 
     private record BytesInput(byte[] data, String name) implements Input {
@@ -162,14 +169,19 @@ public final class ImageDecoder {
             if (data.length == 0) throw new ImageException(name, "is empty (0 bytes)");
         }
 
-        public byte[] head(int n) { return Arrays.copyOf(data, Math.min(n, data.length)); }
+        public byte[] head(int n) {
+            return Arrays.copyOf(data, Math.min(n, data.length));
+        }
 
         public boolean endsWith(byte[] suffix) {
-            return data.length >= suffix.length && Arrays.equals(data, data.length - suffix.length, data.length, suffix, 0, suffix.length);
+            return data.length >= suffix.length
+                    && Arrays.equals(data, data.length - suffix.length, data.length, suffix, 0, suffix.length);
         }
 
         // In memory, not ImageIO.createImageInputStream: that one caches to a temporary file by default.
-        public ImageInputStream open() { return new MemoryCacheImageInputStream(new ByteArrayInputStream(data)); }
+        public ImageInputStream open() {
+            return new MemoryCacheImageInputStream(new ByteArrayInputStream(data));
+        }
     }
 
     /**
@@ -180,7 +192,9 @@ public final class ImageDecoder {
      * @param file the file
      * @return {@code "WebP"}, {@code "TIFF"} or null
      */
-    public static String unsupportedFormat(Path file) { return unsupportedFormat(new FileInput(file).head(12)); }
+    public static String unsupportedFormat(Path file) {
+        return unsupportedFormat(new FileInput(file).head(12));
+    }
 
     private static String unsupportedFormat(byte[] head) {
         int n = head.length;
@@ -209,7 +223,11 @@ public final class ImageDecoder {
             width = reader.getWidth(0);
             height = reader.getHeight(0);
         } catch (IOException | RuntimeException e) {
-            throw new ImageException(file, "is a corrupt " + format.toUpperCase(Locale.ROOT) + " file: cannot read its header (" + describe(e) + ")", e);
+            throw new ImageException(
+                    file,
+                    "is a corrupt " + format.toUpperCase(Locale.ROOT) + " file: cannot read its header (" + describe(e)
+                            + ")",
+                    e);
         }
         checkSize(file, width, height);
         List<String> warnings = new ArrayList<>();
@@ -224,14 +242,17 @@ public final class ImageDecoder {
             for (String w : warnings) {
                 // libjpeg warns and fills in gray where Pillow raises "image file is truncated".
                 if (w.toLowerCase(Locale.ROOT).contains("premature end")) {
-                    throw new ImageException(file, (input.endsWith(JPEG_EOI) ? "is corrupt" : "is truncated") + " (" + w + ")");
+                    throw new ImageException(
+                            file, (input.endsWith(JPEG_EOI) ? "is corrupt" : "is truncated") + " (" + w + ")");
                 }
             }
             return image;
         } catch (ImageException e) {
             throw e;
         } catch (IOException | RuntimeException e) {
-            String what = hasCause(e, EOFException.class) || format.equals("png") && !input.endsWith(PNG_IEND) ? "is truncated" : "is corrupt";
+            String what = hasCause(e, EOFException.class) || format.equals("png") && !input.endsWith(PNG_IEND)
+                    ? "is truncated"
+                    : "is corrupt";
             throw new ImageException(file, what + " (" + format.toUpperCase(Locale.ROOT) + ": " + describe(e) + ")", e);
         }
     }
@@ -239,7 +260,10 @@ public final class ImageDecoder {
     static void checkSize(String file, long width, long height) {
         if (width <= 0 || height <= 0) throw new ImageException(file, "has no pixels (" + width + " x " + height + ")");
         if (width * height > MAX_PIXELS) {
-            throw new ImageException(file, "claims " + width + " x " + height + " pixels, more than the limit of " + MAX_PIXELS / 1_000_000 + " megapixels; refused before decoding");
+            throw new ImageException(
+                    file,
+                    "claims " + width + " x " + height + " pixels, more than the limit of " + MAX_PIXELS / 1_000_000
+                            + " megapixels; refused before decoding");
         }
     }
 
@@ -248,29 +272,47 @@ public final class ImageDecoder {
         BufferedImage img = reader.read(0);
         Raster r = img.getRaster();
         int w = r.getWidth(), h = r.getHeight();
-        RasterSamples.SampleMap to8 = header.bitDepth() == 16 ? RasterSamples.SampleMap.HIGH_BYTE : RasterSamples.SampleMap.SAME;
+        RasterSamples.SampleMap to8 =
+                header.bitDepth() == 16 ? RasterSamples.SampleMap.HIGH_BYTE : RasterSamples.SampleMap.SAME;
         return switch (header.colorType()) {
-            case "Grayscale" -> switch (header.bitDepth()) {
-                case 16 -> DecodedImage.ofWide(w, h, RasterSamples.ints(r));
-                case 1 -> DecodedImage.of(w, h, PixelMode.BILEVEL, RasterSamples.bytes(r, 1, (b, v) -> v * 255));
-                default -> DecodedImage.of(w, h, PixelMode.L, RasterSamples.bytes(r, 1, RasterSamples.SampleMap.scaled(new int[] {header.bitDepth()})));
-            };
+            case "Grayscale" ->
+                switch (header.bitDepth()) {
+                    case 16 -> DecodedImage.ofWide(w, h, RasterSamples.ints(r));
+                    case 1 -> DecodedImage.of(w, h, PixelMode.BILEVEL, RasterSamples.bytes(r, 1, (b, v) -> v * 255));
+                    default ->
+                        DecodedImage.of(
+                                w, h, PixelMode.L, RasterSamples.bytes(r, 1, RasterSamples.SampleMap.scaled(new int[] {
+                                    header.bitDepth()
+                                })));
+                };
             case "RGB" -> DecodedImage.of(w, h, PixelMode.RGB, RasterSamples.bytes(r, 3, to8));
             case "GrayAlpha" -> DecodedImage.of(w, h, PixelMode.LA, RasterSamples.bytes(r, 2, to8));
             case "RGBAlpha" -> DecodedImage.of(w, h, PixelMode.RGBA, RasterSamples.bytes(r, 4, to8));
-            case "Palette" -> DecodedImage.ofPalette(w, h, RasterSamples.bytes(r, 1, RasterSamples.SampleMap.SAME),
-                    RasterSamples.palette((IndexColorModel) img.getColorModel(), header.paletteEntries()));
+            case "Palette" ->
+                DecodedImage.ofPalette(
+                        w,
+                        h,
+                        RasterSamples.bytes(r, 1, RasterSamples.SampleMap.SAME),
+                        RasterSamples.palette((IndexColorModel) img.getColorModel(), header.paletteEntries()));
             default -> throw new ImageException(file, "has an unknown PNG colour type " + header.colorType());
         };
     }
 
     private static DecodedImage jpeg(String file, ImageReader reader) throws IOException {
         int components = JpegHeader.components(reader.getImageMetadata(0));
-        if (components == 4) throw new ImageException(file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
-        if (components != 1 && components != 3) throw new ImageException(file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
+        if (components == 4)
+            throw new ImageException(
+                    file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
+        if (components != 1 && components != 3)
+            throw new ImageException(
+                    file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
         Raster r = reader.read(0).getRaster();
         PixelMode mode = components == 1 ? PixelMode.L : PixelMode.RGB;
-        return DecodedImage.of(r.getWidth(), r.getHeight(), mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.SAME));
+        return DecodedImage.of(
+                r.getWidth(),
+                r.getHeight(),
+                mode,
+                RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.SAME));
     }
 
     private static DecodedImage bmp(ImageReader reader) throws IOException {
@@ -290,15 +332,21 @@ public final class ImageDecoder {
         }
         // The JDK turns an exact 256-entry gray ramp palette into a gray image: Pillow's L as well.
         PixelMode mode = cm.getNumColorComponents() == 1 ? PixelMode.L : cm.hasAlpha() ? PixelMode.RGBA : PixelMode.RGB;
-        return DecodedImage.of(w, h, mode, RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.scaled(cm.getComponentSize())));
+        return DecodedImage.of(
+                w,
+                h,
+                mode,
+                RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.scaled(cm.getComponentSize())));
     }
 
     private static DecodedImage gif(String file, ImageReader reader) throws IOException {
         GifFirstFrame layout = GifFirstFrame.of(reader.getStreamMetadata(), reader.getImageMetadata(0));
         checkSize(file, layout.canvasWidth(reader.getWidth(0)), layout.canvasHeight(reader.getHeight(0)));
         BufferedImage img = reader.read(0);
-        if (!(img.getColorModel() instanceof IndexColorModel icm)) throw new ImageException(file, "is a GIF without a palette");
-        byte[] indices = layout.onCanvas(RasterSamples.bytes(img.getRaster(), 1, RasterSamples.SampleMap.SAME), img.getWidth(), img.getHeight());
+        if (!(img.getColorModel() instanceof IndexColorModel icm))
+            throw new ImageException(file, "is a GIF without a palette");
+        byte[] indices = layout.onCanvas(
+                RasterSamples.bytes(img.getRaster(), 1, RasterSamples.SampleMap.SAME), img.getWidth(), img.getHeight());
         int w = layout.canvasWidth(img.getWidth()), h = layout.canvasHeight(img.getHeight());
         if (RasterSamples.isGrayRamp(icm, icm.getMapSize())) return DecodedImage.of(w, h, PixelMode.L, indices);
         return DecodedImage.ofPalette(w, h, indices, RasterSamples.palette(icm, icm.getMapSize()));
@@ -306,18 +354,25 @@ public final class ImageDecoder {
 
     /** The IEND chunk a whole PNG ends with (length 0, type, fixed CRC); the EOI marker of a whole JPEG. */
     private static final byte[] PNG_IEND = {0, 0, 0, 0, 'I', 'E', 'N', 'D', (byte) 0xae, 0x42, 0x60, (byte) 0x82};
+
     private static final byte[] JPEG_EOI = {(byte) 0xff, (byte) 0xd9};
 
     private static String describe(Throwable e) {
-        StringBuilder s = new StringBuilder(String.valueOf(e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
+        StringBuilder s = new StringBuilder(String.valueOf(
+                e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName()));
         for (Throwable c = e.getCause(); c != null && c != c.getCause(); c = c.getCause()) {
-            s.append(": ").append(c.getMessage() != null ? c.getMessage() : c.getClass().getSimpleName());
+            s.append(": ")
+                    .append(
+                            c.getMessage() != null
+                                    ? c.getMessage()
+                                    : c.getClass().getSimpleName());
         }
         return s.toString();
     }
 
     private static boolean hasCause(Throwable e, Class<? extends Throwable> type) {
-        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause()) if (type.isInstance(c)) return true;
+        for (Throwable c = e; c != null; c = c.getCause() == c ? null : c.getCause())
+            if (type.isInstance(c)) return true;
         return false;
     }
 }

@@ -1,6 +1,7 @@
 package sdclip.model.image;
 
 import java.nio.file.Path;
+
 import sdclip.engine.SdclipException;
 
 /** An image that cannot be decoded or is refused; the message starts with the file (or the name given for bytes) and is one line. */

@@ -18,12 +18,28 @@ final class ImageResizer {
      * @throws IllegalArgumentException when a target side is not positive
      */
     public static DecodedImage resize(DecodedImage image, int newWidth, int newHeight) {
-        if (newWidth <= 0 || newHeight <= 0) throw new IllegalArgumentException("target size must be positive: " + newWidth + " x " + newHeight);
+        if (newWidth <= 0 || newHeight <= 0)
+            throw new IllegalArgumentException("target size must be positive: " + newWidth + " x " + newHeight);
         int w = image.width(), h = image.height(), ch = image.channels();
-        if (w == newWidth && h == newHeight) return image.withPixels(w, h, cloneOrNull(image.samples()), image.wideSamples() == null ? null : image.wideSamples().clone());
+        if (w == newWidth && h == newHeight)
+            return image.withPixels(
+                    w,
+                    h,
+                    cloneOrNull(image.samples()),
+                    image.wideSamples() == null ? null : image.wideSamples().clone());
         return switch (image.mode()) {
-            case P, BILEVEL -> image.withPixels(newWidth, newHeight, NearestResampler.resize(image.samples(), w, h, ch, newWidth, newHeight), null);
-            case I -> image.withPixels(newWidth, newHeight, null, BicubicResampler.resize(image.wideSamples(), w, h, newWidth, newHeight));
+            case P, BILEVEL ->
+                image.withPixels(
+                        newWidth,
+                        newHeight,
+                        NearestResampler.resize(image.samples(), w, h, ch, newWidth, newHeight),
+                        null);
+            case I ->
+                image.withPixels(
+                        newWidth,
+                        newHeight,
+                        null,
+                        BicubicResampler.resize(image.wideSamples(), w, h, newWidth, newHeight));
             case LA, RGBA -> {
                 byte[] s = image.samples().clone();
                 Premultiplied.premultiply(s, ch);
@@ -31,7 +47,12 @@ final class ImageResizer {
                 Premultiplied.unpremultiply(out, ch);
                 yield image.withPixels(newWidth, newHeight, out, null);
             }
-            case L, RGB -> image.withPixels(newWidth, newHeight, BicubicResampler.resize(image.samples(), w, h, ch, newWidth, newHeight), null);
+            case L, RGB ->
+                image.withPixels(
+                        newWidth,
+                        newHeight,
+                        BicubicResampler.resize(image.samples(), w, h, ch, newWidth, newHeight),
+                        null);
         };
     }
 
@@ -52,5 +73,7 @@ final class ImageResizer {
         return width <= height ? new int[] {n, newLong} : new int[] {newLong, n};
     }
 
-    private static byte[] cloneOrNull(byte[] a) { return a == null ? null : a.clone(); }
+    private static byte[] cloneOrNull(byte[] a) {
+        return a == null ? null : a.clone();
+    }
 }

@@ -19,7 +19,8 @@ final class MetadataTree {
     /** How many child elements have this name. */
     static int children(Node parent, String name) {
         int count = 0;
-        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling()) if (name.equals(n.getNodeName())) count++;
+        for (Node n = parent.getFirstChild(); n != null; n = n.getNextSibling())
+            if (name.equals(n.getNodeName())) count++;
         return count;
     }
 

@@ -17,7 +17,8 @@ final class NearestResampler {
             if (rows[y] < 0) continue;
             for (int x = 0; x < newWidth; x++) {
                 if (columns[x] < 0) continue;
-                System.arraycopy(src, (rows[y] * width + columns[x]) * channels, dst, (y * newWidth + x) * channels, channels);
+                System.arraycopy(
+                        src, (rows[y] * width + columns[x]) * channels, dst, (y * newWidth + x) * channels, channels);
             }
         }
         return dst;

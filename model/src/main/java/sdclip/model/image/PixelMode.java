@@ -26,8 +26,12 @@ public enum PixelMode {
     }
 
     /** {@return the name Pillow gives this mode ("1", "L", "RGBA", ...)} */
-    public String pillowName() { return pillowName; }
+    public String pillowName() {
+        return pillowName;
+    }
 
     /** {@return samples per pixel: 1 to 4} */
-    public int channels() { return channels; }
+    public int channels() {
+        return channels;
+    }
 }

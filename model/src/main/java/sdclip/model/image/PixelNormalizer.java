@@ -23,7 +23,9 @@ final class PixelNormalizer {
      * @throws IllegalArgumentException when the image is not in mode RGB
      */
     public static byte[] channelFirst(DecodedImage rgb) {
-        if (rgb.mode() != PixelMode.RGB) throw new IllegalArgumentException("expected an RGB image, got " + rgb.mode().pillowName());
+        if (rgb.mode() != PixelMode.RGB)
+            throw new IllegalArgumentException(
+                    "expected an RGB image, got " + rgb.mode().pillowName());
         int n = rgb.width() * rgb.height();
         byte[] s = rgb.samples(), out = new byte[3 * n];
         for (int p = 0; p < n; p++) for (int c = 0; c < 3; c++) out[c * n + p] = s[p * 3 + c];
@@ -39,7 +41,8 @@ final class PixelNormalizer {
      * @throws IllegalArgumentException when the length is not a multiple of 3
      */
     public static float[] normalize(byte[] channelFirst, Preprocess mode) {
-        if (channelFirst.length % 3 != 0) throw new IllegalArgumentException("not three equal channels: " + channelFirst.length);
+        if (channelFirst.length % 3 != 0)
+            throw new IllegalArgumentException("not three equal channels: " + channelFirst.length);
         int n = channelFirst.length / 3;
         float[] out = new float[channelFirst.length];
         for (int i = 0; i < out.length; i++) {

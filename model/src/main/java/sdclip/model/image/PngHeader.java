@@ -1,6 +1,7 @@
 package sdclip.model.image;
 
 import javax.imageio.metadata.IIOMetadata;
+
 import org.w3c.dom.Element;
 import org.w3c.dom.Node;
 

@@ -12,7 +12,8 @@ package sdclip.model.image;
  * @param sourceHeight the decoded image's height in pixels
  * @param sourceMode   the decoded image's Pillow mode
  */
-public record PreprocessedImage(int size, byte[] pixelU8, float[] pixelValues, int sourceWidth, int sourceHeight, PixelMode sourceMode) {
+public record PreprocessedImage(
+        int size, byte[] pixelU8, float[] pixelValues, int sourceWidth, int sourceHeight, PixelMode sourceMode) {
     /**
      * Checks the two arrays' lengths; they are kept, not copied.
      *
@@ -20,6 +21,7 @@ public record PreprocessedImage(int size, byte[] pixelU8, float[] pixelValues, i
      */
     public PreprocessedImage {
         int n = 3 * size * size;
-        if (pixelU8.length != n || pixelValues.length != n) throw new IllegalArgumentException("expected [3, " + size + ", " + size + "] tensors");
+        if (pixelU8.length != n || pixelValues.length != n)
+            throw new IllegalArgumentException("expected [3, " + size + ", " + size + "] tensors");
     }
 }

@@ -35,7 +35,8 @@ final class RasterSamples {
      */
     static int[] palette(IndexColorModel cm, int entries) {
         int[] out = new int[256];
-        for (int i = 0; i < 256; i++) out[i] = i < Math.min(entries, cm.getMapSize()) ? cm.getRGB(i) & 0xffffff : i * 0x010101;
+        for (int i = 0; i < 256; i++)
+            out[i] = i < Math.min(entries, cm.getMapSize()) ? cm.getRGB(i) & 0xffffff : i * 0x010101;
         return out;
     }
 

@@ -18,7 +18,10 @@ import java.util.Map;
 public final class Json {
     /** The JSON {@code null}. */
     public static final Object NULL = new Object() {
-        @Override public String toString() { return "null"; }
+        @Override
+        public String toString() {
+            return "null";
+        }
     };
 
     private final String text;
@@ -37,7 +40,9 @@ public final class Json {
      * @return the value, typed as the class comment says
      * @throws JsonException when the text is not valid JSON, with what and the character offset
      */
-    public static Object parse(String text) { return parse(text, 64); }
+    public static Object parse(String text) {
+        return parse(text, 64);
+    }
 
     /**
      * Parses one JSON value with a nesting limit.
@@ -108,7 +113,10 @@ public final class Json {
         pos++;
         Map<String, Object> map = new LinkedHashMap<>();
         skipSpace();
-        if (peek() == '}') { pos++; return map; }
+        if (peek() == '}') {
+            pos++;
+            return map;
+        }
         while (true) {
             skipSpace();
             if (peek() != '"') throw error("expected a string key");
@@ -130,7 +138,10 @@ public final class Json {
         pos++;
         List<Object> list = new ArrayList<>();
         skipSpace();
-        if (peek() == ']') { pos++; return Collections.unmodifiableList(list); }
+        if (peek() == ']') {
+            pos++;
+            return Collections.unmodifiableList(list);
+        }
         while (true) {
             skipSpace();
             list.add(value(depth));
@@ -149,7 +160,9 @@ public final class Json {
             if (pos >= text.length()) throw error("unterminated string");
             char c = text.charAt(pos);
             if (c == '"') {
-                String s = sb == null ? text.substring(start, pos) : sb.append(text, start, pos).toString();
+                String s = sb == null
+                        ? text.substring(start, pos)
+                        : sb.append(text, start, pos).toString();
                 pos++;
                 return s;
             }
@@ -225,9 +238,13 @@ public final class Json {
         return value;
     }
 
-    private static boolean isDigit(char c) { return c >= '0' && c <= '9'; }
+    private static boolean isDigit(char c) {
+        return c >= '0' && c <= '9';
+    }
 
-    private char peek() { return pos < text.length() ? text.charAt(pos) : '\0'; }
+    private char peek() {
+        return pos < text.length() ? text.charAt(pos) : '\0';
+    }
 
     private char next() {
         if (pos >= text.length()) throw error("unexpected end of JSON");

@@ -11,5 +11,7 @@ public final class JsonException extends SdclipException {
      *
      * @param message what is wrong and, from the parser, at which character offset
      */
-    public JsonException(String message) { super(message); }
+    public JsonException(String message) {
+        super(message);
+    }
 }

@@ -2,6 +2,7 @@ package sdclip.model.pickle;
 
 import java.nio.file.Path;
 import java.util.Map;
+
 import sdclip.model.safetensors.TensorType;
 
 /**
@@ -13,7 +14,16 @@ final class Globals {
     private Globals() {}
 
     /** What calling an allowed global does. */
-    enum Kind { ORDERED_DICT, SET, TORCH_SIZE, REBUILD_TENSOR, REBUILD_PARAMETER, PARAMETER_DICT, STORAGE, PLACEHOLDER }
+    enum Kind {
+        ORDERED_DICT,
+        SET,
+        TORCH_SIZE,
+        REBUILD_TENSOR,
+        REBUILD_PARAMETER,
+        PARAMETER_DICT,
+        STORAGE,
+        PLACEHOLDER
+    }
 
     private static final Map<String, Kind> ALLOWED = Map.ofEntries(
             Map.entry("collections.OrderedDict", Kind.ORDERED_DICT),
@@ -36,7 +46,8 @@ final class Globals {
             Map.entry("ByteStorage", TensorType.U8), Map.entry("BoolStorage", TensorType.BOOL));
 
     /** Protocol 2 writes some Python 3 modules under their Python 2 names, as Python 3's unpickler maps them back. */
-    private static final Map<String, String> PYTHON3_MODULES = Map.of("__builtin__", "builtins", "commands", "subprocess", "copy_reg", "copyreg", "cPickle", "pickle");
+    private static final Map<String, String> PYTHON3_MODULES =
+            Map.of("__builtin__", "builtins", "commands", "subprocess", "copy_reg", "copyreg", "cPickle", "pickle");
 
     /** The global {@code module.name}, or a refusal of the file naming it. */
     static PythonGlobal resolve(Path file, String module, String name) {
@@ -44,7 +55,10 @@ final class Globals {
         if (kind(g) == null) {
             String written = module + "." + name;
             String also = written.equals(g.toString()) ? "" : " (" + g + " in Python 3)";
-            throw new PickleException(file, "names the Python global " + printable(written) + printable(also) + ", which is not on the allow-list (nothing was run)");
+            throw new PickleException(
+                    file,
+                    "names the Python global " + printable(written) + printable(also)
+                            + ", which is not on the allow-list (nothing was run)");
         }
         return g;
     }
@@ -55,7 +69,8 @@ final class Globals {
         Kind k = ALLOWED.get(q);
         if (k != null) return k;
         if (g.module().equals("torch") && STORAGES.containsKey(g.name())) return Kind.STORAGE;
-        if (g.module().equals("pytorch_lightning") || g.module().startsWith("pytorch_lightning.")) return Kind.PLACEHOLDER;
+        if (g.module().equals("pytorch_lightning") || g.module().startsWith("pytorch_lightning."))
+            return Kind.PLACEHOLDER;
         return null;
     }
 

@@ -1,6 +1,7 @@
 package sdclip.model.pickle;
 
 import java.nio.file.Path;
+
 import sdclip.model.ModelFormatException;
 
 /**

@@ -73,10 +73,14 @@ final class PickleMachine {
     }
 
     /** Where the machine stopped: the byte after STOP. */
-    long position() { return pos; }
+    long position() {
+        return pos;
+    }
 
     /** Every tensor built so far, for the container to check against its storages. */
-    List<TorchTensor> tensors() { return tensors; }
+    List<TorchTensor> tensors() {
+        return tensors;
+    }
 
     private void step(int op) {
         switch (op) {
@@ -101,24 +105,59 @@ final class PickleMachine {
             case ']' -> push(new ArrayList<>());
             case 'l' -> push(new ArrayList<>(popMark()));
             case 'a' -> list(peekBelow(1)).add(pop());
-            case 'e' -> { List<Object> items = popMark(); list(peek()).addAll(items); }
+            case 'e' -> {
+                List<Object> items = popMark();
+                list(peek()).addAll(items);
+            }
             case '}' -> push(new LinkedHashMap<>());
-            case 'd' -> { Map<Object, Object> m = new LinkedHashMap<>(); putPairs(m, popMark()); push(m); }
-            case 's' -> { Object v = pop(), k = pop(); dict(peek()).put(key(k), v); }
-            case 'u' -> { List<Object> items = popMark(); putPairs(dict(peek()), items); }
+            case 'd' -> {
+                Map<Object, Object> m = new LinkedHashMap<>();
+                putPairs(m, popMark());
+                push(m);
+            }
+            case 's' -> {
+                Object v = pop(), k = pop();
+                dict(peek()).put(key(k), v);
+            }
+            case 'u' -> {
+                List<Object> items = popMark();
+                putPairs(dict(peek()), items);
+            }
             case 0x8f -> push(new LinkedHashSet<>());
-            case 0x90 -> { List<Object> items = popMark(); addKeys(set(peek()), items); }
-            case 0x91 -> { Set<Object> s = new LinkedHashSet<>(); addKeys(s, popMark()); push(s); }
+            case 0x90 -> {
+                List<Object> items = popMark();
+                addKeys(set(peek()), items);
+            }
+            case 0x91 -> {
+                Set<Object> s = new LinkedHashSet<>();
+                addKeys(s, popMark());
+                push(s);
+            }
             case 'p', 'q', 'r', 0x94 -> memo.put(memoIndex(op), peek());
             case 'g', 'h', 'j' -> push(memoGet(memoIndex(op)));
             case 'c' -> push(Globals.resolve(file, line(), line()));
-            case 0x93 -> { Object name = pop(), module = pop(); push(Globals.resolve(file, text(module, "module"), text(name, "name"))); }
-            case 'R' -> { Object args = pop(); push(call(pop(), tuple(args, "REDUCE arguments"), "REDUCE")); }
-            case 0x81 -> { Object args = pop(); push(call(pop(), tuple(args, "NEWOBJ arguments"), "NEWOBJ")); }
+            case 0x93 -> {
+                Object name = pop(), module = pop();
+                push(Globals.resolve(file, text(module, "module"), text(name, "name")));
+            }
+            case 'R' -> {
+                Object args = pop();
+                push(call(pop(), tuple(args, "REDUCE arguments"), "REDUCE"));
+            }
+            case 0x81 -> {
+                Object args = pop();
+                push(call(pop(), tuple(args, "NEWOBJ arguments"), "NEWOBJ"));
+            }
             case 0x92 -> newObjectEx();
-            case 'i' -> { PythonGlobal g = Globals.resolve(file, line(), line()); push(call(g, popMark(), "INST")); }
+            case 'i' -> {
+                PythonGlobal g = Globals.resolve(file, line(), line());
+                push(call(g, popMark(), "INST"));
+            }
             case 'o' -> object();
-            case 'b' -> { Object state = pop(); build(peek(), state); }
+            case 'b' -> {
+                Object state = pop();
+                build(peek(), state);
+            }
             case 'P' -> push(persistentLoad(line()));
             case 'Q' -> push(persistentLoad(pop()));
             default -> throw fail("uses pickle opcode " + opcodeName(op) + ", which this reader does not support");
@@ -136,7 +175,10 @@ final class PickleMachine {
             case 0x8a -> bigInteger(u8());
             case 0x8b -> bigInteger(length(littleEndian(4) & 0xFFFFFFFFL, "LONG4"));
             case 'F' -> parseFloat(line());
-            case 'I' -> { String s = line(); yield s.equals("00") ? Boolean.FALSE : s.equals("01") ? Boolean.TRUE : parseInt(s); }
+            case 'I' -> {
+                String s = line();
+                yield s.equals("00") ? Boolean.FALSE : s.equals("01") ? Boolean.TRUE : parseInt(s);
+            }
             default -> parseInt(line()); // 'L'
         };
     }
@@ -167,8 +209,16 @@ final class PickleMachine {
 
     private String string(int op) {
         return switch (op) {
-            case 'S' -> { String s = PickleText.quoted(line()); if (s == null) throw fail("has a malformed STRING"); yield s; }
-            case 'V' -> { String s = PickleText.rawUnicode(line()); if (s == null) throw fail("has a malformed UNICODE string"); yield s; }
+            case 'S' -> {
+                String s = PickleText.quoted(line());
+                if (s == null) throw fail("has a malformed STRING");
+                yield s;
+            }
+            case 'V' -> {
+                String s = PickleText.rawUnicode(line());
+                if (s == null) throw fail("has a malformed UNICODE string");
+                yield s;
+            }
             case 'T' -> utf8(take(length(littleEndian(4), "BINSTRING")));
             case 'U', 0x8c -> utf8(take(u8()));
             case 'X' -> utf8(take(length(littleEndian(4) & 0xFFFFFFFFL, "BINUNICODE")));
@@ -184,7 +234,9 @@ final class PickleMachine {
         };
     }
 
-    private static String utf8(byte[] b) { return new String(b, StandardCharsets.UTF_8); }
+    private static String utf8(byte[] b) {
+        return new String(b, StandardCharsets.UTF_8);
+    }
 
     // ---- containers
 
@@ -215,8 +267,14 @@ final class PickleMachine {
             for (Object o : t) count = keyNodes(o, count + 1);
             return count;
         }
-        if (k == null || k instanceof String || k instanceof Long || k instanceof Boolean || k instanceof Double || k instanceof BigInteger
-                || k instanceof PythonGlobal || k instanceof Placeholder) return count + 1;
+        if (k == null
+                || k instanceof String
+                || k instanceof Long
+                || k instanceof Boolean
+                || k instanceof Double
+                || k instanceof BigInteger
+                || k instanceof PythonGlobal
+                || k instanceof Placeholder) return count + 1;
         throw fail("uses a " + describe(k) + " as a dict key or set element (unhashable)");
     }
 
@@ -228,24 +286,39 @@ final class PickleMachine {
 
     private void newObjectEx() {
         Object kwargs = pop(), args = pop(), cls = pop();
-        if (!(kwargs instanceof Map<?, ?> kw)) throw fail("has NEWOBJ_EX keyword arguments that are a " + describe(kwargs));
-        if (!kw.isEmpty() && !(cls instanceof PythonGlobal g && Globals.kind(g) == Globals.Kind.PLACEHOLDER)) throw fail("passes keyword arguments to " + describe(cls));
+        if (!(kwargs instanceof Map<?, ?> kw))
+            throw fail("has NEWOBJ_EX keyword arguments that are a " + describe(kwargs));
+        if (!kw.isEmpty() && !(cls instanceof PythonGlobal g && Globals.kind(g) == Globals.Kind.PLACEHOLDER))
+            throw fail("passes keyword arguments to " + describe(cls));
         push(call(cls, tuple(args, "NEWOBJ_EX arguments"), "NEWOBJ_EX"));
     }
 
     // ---- calls: the only behaviours an allowed global has
 
     private Object call(Object callable, List<?> args, String how) {
-        if (!(callable instanceof PythonGlobal g)) throw fail(how + " calls a " + describe(callable) + ", which is not a class or function");
+        if (!(callable instanceof PythonGlobal g))
+            throw fail(how + " calls a " + describe(callable) + ", which is not a class or function");
         return switch (Globals.kind(g)) {
             case ORDERED_DICT -> orderedDict(args);
-            case SET -> { Set<Object> s = new LinkedHashSet<>(); if (!args.isEmpty()) addKeys(s, iterable(args.getFirst())); yield s; }
-            case TORCH_SIZE -> args.isEmpty() ? new Tuple() : new Tuple(iterable(args.getFirst()).toArray());
+            case SET -> {
+                Set<Object> s = new LinkedHashSet<>();
+                if (!args.isEmpty()) addKeys(s, iterable(args.getFirst()));
+                yield s;
+            }
+            case TORCH_SIZE ->
+                args.isEmpty()
+                        ? new Tuple()
+                        : new Tuple(iterable(args.getFirst()).toArray());
             case REBUILD_TENSOR -> rebuildTensor(args);
-            case REBUILD_PARAMETER -> { if (args.isEmpty() || !(args.getFirst() instanceof TorchTensor t)) throw fail("rebuilds a parameter from something other than a tensor"); yield t; }
+            case REBUILD_PARAMETER -> {
+                if (args.isEmpty() || !(args.getFirst() instanceof TorchTensor t))
+                    throw fail("rebuilds a parameter from something other than a tensor");
+                yield t;
+            }
             case PARAMETER_DICT -> new ParameterMap();
             case PLACEHOLDER -> new Placeholder(g.toString());
-            case STORAGE -> throw fail("calls the storage class " + g + " directly (storages come only as persistent ids)");
+            case STORAGE ->
+                throw fail("calls the storage class " + g + " directly (storages come only as persistent ids)");
         };
     }
 
@@ -253,7 +326,8 @@ final class PickleMachine {
         Map<Object, Object> m = new LinkedHashMap<>();
         if (args.isEmpty()) return m;
         for (Object pair : iterable(args.getFirst())) {
-            if (!(pair instanceof List<?> p) || p.size() != 2) throw fail("builds an OrderedDict from something other than pairs");
+            if (!(pair instanceof List<?> p) || p.size() != 2)
+                throw fail("builds an OrderedDict from something other than pairs");
             m.put(key(p.get(0)), p.get(1));
         }
         return m;
@@ -261,20 +335,24 @@ final class PickleMachine {
 
     /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
     private TorchTensor rebuildTensor(List<?> args) {
-        if (args.size() < 4 || args.size() > 7 || !(args.get(0) instanceof TorchStorage storage)) throw fail("calls _rebuild_tensor_v2 with unexpected arguments");
+        if (args.size() < 4 || args.size() > 7 || !(args.get(0) instanceof TorchStorage storage))
+            throw fail("calls _rebuild_tensor_v2 with unexpected arguments");
         if (!(args.get(1) instanceof Long offset)) throw fail("gives a tensor a storage offset that is not an integer");
         long[] shape = longs(args.get(2), "size"), stride = longs(args.get(3), "stride");
-        if (shape.length != stride.length) throw fail("gives a tensor " + shape.length + " dimensions but " + stride.length + " strides");
+        if (shape.length != stride.length)
+            throw fail("gives a tensor " + shape.length + " dimensions but " + stride.length + " strides");
         TorchTensor t = new TorchTensor(storage, offset, shape, stride);
         tensors.add(t);
         return t;
     }
 
     private long[] longs(Object o, String what) {
-        if (!(o instanceof Tuple t)) throw fail("gives a tensor a " + what + " that is a " + describe(o) + ", not a tuple");
+        if (!(o instanceof Tuple t))
+            throw fail("gives a tensor a " + what + " that is a " + describe(o) + ", not a tuple");
         long[] out = new long[t.size()];
         for (int i = 0; i < out.length; i++) {
-            if (!(t.get(i) instanceof Long v)) throw fail("gives a tensor a " + what + " with a " + describe(t.get(i)) + " in it");
+            if (!(t.get(i) instanceof Long v))
+                throw fail("gives a tensor a " + what + " with a " + describe(t.get(i)) + " in it");
             out[i] = v;
         }
         return out;
@@ -299,16 +377,22 @@ final class PickleMachine {
 
     // ---- stack, marks, memo
 
-    private void push(Object o) { stack.add(o); }
+    private void push(Object o) {
+        stack.add(o);
+    }
 
-    private int fence() { return markCount == 0 ? 0 : marks[markCount - 1]; }
+    private int fence() {
+        return markCount == 0 ? 0 : marks[markCount - 1];
+    }
 
     private Object pop() {
         if (stack.size() <= fence()) throw fail("pops an empty stack");
         return stack.removeLast();
     }
 
-    private Object peek() { return peekBelow(0); }
+    private Object peek() {
+        return peekBelow(0);
+    }
 
     private Object peekBelow(int depth) {
         if (stack.size() - depth <= fence()) throw fail("reads an empty stack");
@@ -334,7 +418,11 @@ final class PickleMachine {
             case 'q', 'h' -> u8();
             case 'r', 'j' -> littleEndian(4) & 0xFFFFFFFFL;
             case 0x94 -> memo.size();
-            default -> { Object v = PickleText.integer(line()); if (!(v instanceof Long l)) throw fail("has a malformed memo index"); yield l; }
+            default -> {
+                Object v = PickleText.integer(line());
+                if (!(v instanceof Long l)) throw fail("has a malformed memo index");
+                yield l;
+            }
         };
     }
 
@@ -426,7 +514,9 @@ final class PickleMachine {
 
     /** A length argument, checked against the bytes left before anything is allocated. */
     private long length(long n, String what) {
-        if (n < 0 || n > end - pos) throw fail("has a " + what + " of " + (n < 0 ? Long.toUnsignedString(n) : n) + " bytes, past the end of the pickle");
+        if (n < 0 || n > end - pos)
+            throw fail("has a " + what + " of " + (n < 0 ? Long.toUnsignedString(n) : n)
+                    + " bytes, past the end of the pickle");
         return n;
     }
 
@@ -447,12 +537,16 @@ final class PickleMachine {
         long limit = Math.min(end, pos + MAX_LINE);
         for (long p = pos; p < limit; p++) {
             if (data.get(ValueLayout.JAVA_BYTE, p) == '\n') {
-                String s = new String(data.asSlice(pos, p - pos).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
+                String s = new String(
+                        data.asSlice(pos, p - pos).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.ISO_8859_1);
                 pos = p + 1;
                 return s;
             }
         }
-        throw fail(limit == end ? "ends inside a text argument (truncated?)" : "has a text argument over " + MAX_LINE + " bytes");
+        throw fail(
+                limit == end
+                        ? "ends inside a text argument (truncated?)"
+                        : "has a text argument over " + MAX_LINE + " bytes");
     }
 
     private static String opcodeName(int op) {

@@ -25,7 +25,9 @@ final class PickleText {
 
     /** A STRING argument: a Python repr in single or double quotes; null when malformed. */
     static String quoted(String line) {
-        if (line.length() < 2 || line.charAt(0) != line.charAt(line.length() - 1) || (line.charAt(0) != '\'' && line.charAt(0) != '"')) return null;
+        if (line.length() < 2
+                || line.charAt(0) != line.charAt(line.length() - 1)
+                || (line.charAt(0) != '\'' && line.charAt(0) != '"')) return null;
         String s = line.substring(1, line.length() - 1);
         ByteArrayOutputStream out = new ByteArrayOutputStream(s.length());
         for (int i = 0; i < s.length(); i++) {
@@ -50,7 +52,8 @@ final class PickleText {
                 default -> {
                     if (e < '0' || e > '7') return null;
                     int v = 0, n = 0;
-                    for (; n < 3 && i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '7'; n++) v = v * 8 + s.charAt(i++) - '0';
+                    for (; n < 3 && i < s.length() && s.charAt(i) >= '0' && s.charAt(i) <= '7'; n++)
+                        v = v * 8 + s.charAt(i++) - '0';
                     i--;
                     out.write(v & 0xff);
                 }

@@ -5,5 +5,8 @@ package sdclip.model.pickle;
  * {@code pytorch_lightning} callback or a numpy scalar: only the class name is kept.
  */
 public record Placeholder(String type) {
-    @Override public String toString() { return "<" + type + ">"; }
+    @Override
+    public String toString() {
+        return "<" + type + ">";
+    }
 }

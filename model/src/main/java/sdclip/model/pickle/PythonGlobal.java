@@ -6,5 +6,8 @@ package sdclip.model.pickle;
  * by their class.
  */
 public record PythonGlobal(String module, String name) {
-    @Override public String toString() { return module + "." + name; }
+    @Override
+    public String toString() {
+        return module + "." + name;
+    }
 }

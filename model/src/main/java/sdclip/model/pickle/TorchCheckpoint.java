@@ -9,6 +9,7 @@ import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
+
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
@@ -51,7 +52,8 @@ public final class TorchCheckpoint implements TensorStore {
     /** The state dict of an open torch file; the checkpoint takes over closing it. */
     public static TorchCheckpoint of(TorchFile file) {
         if (!(file.root() instanceof Map<?, ?> top)) {
-            throw new PickleException(file.path(), "holds a " + PickleMachine.describe(file.root()) + ", not a dict of tensors");
+            throw new PickleException(
+                    file.path(), "holds a " + PickleMachine.describe(file.root()) + ", not a dict of tensors");
         }
         Map<String, TorchTensor> tensors = new LinkedHashMap<>();
         flatten(file.path(), stateDict(top), "", tensors, new IdentityHashMap<>(), 0);
@@ -59,10 +61,14 @@ public final class TorchCheckpoint implements TensorStore {
     }
 
     /** True when the file looks like a torch checkpoint (see {@link TorchFile#isTorchFile}). */
-    public static boolean isTorchFile(Path path) { return TorchFile.isTorchFile(path); }
+    public static boolean isTorchFile(Path path) {
+        return TorchFile.isTorchFile(path);
+    }
 
     /** True when the file starts like a torch checkpoint, whatever its name (see {@link TorchFile#startsLikeTorch}). */
-    public static boolean startsLikeTorch(Path path) { return TorchFile.startsLikeTorch(path); }
+    public static boolean startsLikeTorch(Path path) {
+        return TorchFile.startsLikeTorch(path);
+    }
 
     /** {@code state_dict} (as deep as it nests), else {@code model}, else the top level itself. */
     private static Map<?, ?> stateDict(Map<?, ?> top) {
@@ -72,14 +78,23 @@ public final class TorchCheckpoint implements TensorStore {
         return m;
     }
 
-    private static void flatten(Path path, Map<?, ?> dict, String prefix, Map<String, TorchTensor> out, Map<Object, Boolean> seen, int depth) {
-        if (depth > MAX_DEPTH) throw new PickleException(path, "nests its state dict more than " + MAX_DEPTH + " levels deep");
-        if (seen.put(dict, Boolean.TRUE) != null) throw new PickleException(path, "holds the same dict twice in its state dict");
+    private static void flatten(
+            Path path,
+            Map<?, ?> dict,
+            String prefix,
+            Map<String, TorchTensor> out,
+            Map<Object, Boolean> seen,
+            int depth) {
+        if (depth > MAX_DEPTH)
+            throw new PickleException(path, "nests its state dict more than " + MAX_DEPTH + " levels deep");
+        if (seen.put(dict, Boolean.TRUE) != null)
+            throw new PickleException(path, "holds the same dict twice in its state dict");
         for (var e : dict.entrySet()) {
             if (!(e.getKey() instanceof String || e.getKey() instanceof Long)) continue;
             String name = prefix + e.getKey();
             if (e.getValue() instanceof TorchTensor t) {
-                if (out.putIfAbsent(name, t) != null) throw new PickleException(path, "has two tensors named " + Globals.printable(name));
+                if (out.putIfAbsent(name, t) != null)
+                    throw new PickleException(path, "has two tensors named " + Globals.printable(name));
             } else if (e.getValue() instanceof Map<?, ?> inner) {
                 flatten(path, inner, name + ".", out, seen, depth + 1);
             }
@@ -91,7 +106,12 @@ public final class TorchCheckpoint implements TensorStore {
         Map<String, String> out = new LinkedHashMap<>();
         for (var e : top.entrySet()) {
             Object v = e.getValue();
-            if (e.getKey() instanceof String k && (v instanceof String || v instanceof Long || v instanceof BigInteger || v instanceof Double || v instanceof Boolean)) {
+            if (e.getKey() instanceof String k
+                    && (v instanceof String
+                            || v instanceof Long
+                            || v instanceof BigInteger
+                            || v instanceof Double
+                            || v instanceof Boolean)) {
                 out.put(k, v.toString());
             }
         }
@@ -105,21 +125,39 @@ public final class TorchCheckpoint implements TensorStore {
     }
 
     /** The torch file underneath, for its whole object tree. */
-    public TorchFile file() { return file; }
+    public TorchFile file() {
+        return file;
+    }
 
-    @Override public Path path() { return file.path(); }
+    @Override
+    public Path path() {
+        return file.path();
+    }
 
-    @Override public Set<String> names() { return tensors.keySet(); }
+    @Override
+    public Set<String> names() {
+        return tensors.keySet();
+    }
 
-    @Override public TensorInfo info(String name) { return infos.get(name); }
+    @Override
+    public TensorInfo info(String name) {
+        return infos.get(name);
+    }
 
-    @Override public MemorySegment bytes(String name) {
+    @Override
+    public MemorySegment bytes(String name) {
         TorchTensor t = tensors.get(name);
         if (t == null) throw new SafetensorsException(path(), name, "is missing");
         return t.bytes();
     }
 
-    @Override public Map<String, String> metadata() { return metadata; }
+    @Override
+    public Map<String, String> metadata() {
+        return metadata;
+    }
 
-    @Override public void close() { file.close(); }
+    @Override
+    public void close() {
+        file.close();
+    }
 }

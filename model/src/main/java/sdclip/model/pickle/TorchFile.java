@@ -33,7 +33,23 @@ import java.util.regex.Pattern;
 public final class TorchFile implements AutoCloseable {
     private static final Set<String> EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
     /** PROTO 2, LONG1 of 10 bytes: the legacy format's magic number 0x1950a86a20f9469cfc6c. */
-    private static final byte[] LEGACY_START = {(byte) 0x80, 2, (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19};
+    private static final byte[] LEGACY_START = {
+        (byte) 0x80,
+        2,
+        (byte) 0x8a,
+        10,
+        0x6c,
+        (byte) 0xfc,
+        (byte) 0x9c,
+        0x46,
+        (byte) 0xf9,
+        0x20,
+        0x6a,
+        (byte) 0xa8,
+        0x50,
+        0x19
+    };
+
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
     /** Storage keys are plain names (torch writes decimal numbers); nothing that could leave the archive's data folder. */
@@ -85,7 +101,8 @@ public final class TorchFile implements AutoCloseable {
      * a torch file (a zip archive or the legacy magic number); false when it cannot be read.
      */
     public static boolean isTorchFile(Path path) {
-        String name = path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
+        String name =
+                path.getFileName() == null ? "" : path.getFileName().toString().toLowerCase(Locale.ROOT);
         int dot = name.lastIndexOf('.');
         return dot >= 0 && EXTENSIONS.contains(name.substring(dot)) && startsLikeTorch(path);
     }
@@ -107,13 +124,18 @@ public final class TorchFile implements AutoCloseable {
     }
 
     /** The file this was opened from, for messages. */
-    public Path path() { return path; }
+    public Path path() {
+        return path;
+    }
 
     /** The unpickled object, as plain Java values (see the class comment). */
-    public Object root() { return root; }
+    public Object root() {
+        return root;
+    }
 
     /** Unmaps the file; tensors' bytes are invalid afterwards. */
-    @Override public void close() {
+    @Override
+    public void close() {
         if (arena.scope().isAlive()) arena.close();
     }
 
@@ -123,16 +145,20 @@ public final class TorchFile implements AutoCloseable {
         ZipArchive zip = ZipArchive.read(path, file, arena);
         String prefix = archivePrefix(path, zip);
         ZipArchive.Entry order = zip.entry(prefix + "byteorder");
-        if (order != null && !text(zip.data(order)).equals("little")) throw new PickleException(path, "was saved big-endian (byteorder " + Globals.printable(text(zip.data(order))) + ")");
+        if (order != null && !text(zip.data(order)).equals("little"))
+            throw new PickleException(
+                    path, "was saved big-endian (byteorder " + Globals.printable(text(zip.data(order))) + ")");
         MemorySegment pickle = zip.data(zip.entry(prefix + "data.pkl"));
         Map<String, TorchStorage> storages = new LinkedHashMap<>();
         PickleMachine machine = new PickleMachine(path, pickle, 0, pickle.byteSize(), pid -> {
             TorchStorage s = storage(path, pid, 5, storages);
-            if (zip.entry(prefix + "data/" + s.key) == null) throw new PickleException(path, "refers to storage " + s.key + ", which is not in the archive");
+            if (zip.entry(prefix + "data/" + s.key) == null)
+                throw new PickleException(path, "refers to storage " + s.key + ", which is not in the archive");
             return s;
         });
         Object root = machine.run();
-        for (TorchStorage s : storages.values()) s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
+        for (TorchStorage s : storages.values())
+            s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
         for (TorchStorage s : storages.values()) s.bind(path, zip.data(zip.entry(prefix + "data/" + s.key)));
         prepare(path, machine.tensors(), arena, file.byteSize());
         return root;
@@ -144,32 +170,52 @@ public final class TorchFile implements AutoCloseable {
         for (String name : zip.entries().keySet()) {
             int slash = name.indexOf('/');
             if (slash > 0 && name.substring(slash).equals("/data.pkl")) {
-                if (found != null) throw new PickleException(path, "holds two pickles (" + Globals.printable(found) + "data.pkl and " + Globals.printable(name) + ")");
+                if (found != null)
+                    throw new PickleException(
+                            path,
+                            "holds two pickles (" + Globals.printable(found) + "data.pkl and " + Globals.printable(name)
+                                    + ")");
                 found = name.substring(0, slash + 1);
             }
         }
-        if (found == null) throw new PickleException(path, "is a zip archive without a <folder>/data.pkl (not a torch checkpoint)");
+        if (found == null)
+            throw new PickleException(path, "is a zip archive without a <folder>/data.pkl (not a torch checkpoint)");
         return found;
     }
 
     private static String text(MemorySegment bytes) {
-        return new String(bytes.asSlice(0, Math.min(bytes.byteSize(), 64)).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8).strip();
+        return new String(
+                        bytes.asSlice(0, Math.min(bytes.byteSize(), 64)).toArray(ValueLayout.JAVA_BYTE),
+                        StandardCharsets.UTF_8)
+                .strip();
     }
 
     // ---- legacy format: magic, protocol, sys info, the object, the storage keys, then each storage
 
     private static Object readLegacy(Path path, MemorySegment file, Arena arena) {
-        if (file.byteSize() < LEGACY_START.length || MemorySegment.mismatch(file, 0, LEGACY_START.length, MemorySegment.ofArray(LEGACY_START), 0, LEGACY_START.length) != -1) {
-            throw new PickleException(path, "is neither a torch zip archive nor a legacy torch file (unknown magic number)");
+        if (file.byteSize() < LEGACY_START.length
+                || MemorySegment.mismatch(
+                                file,
+                                0,
+                                LEGACY_START.length,
+                                MemorySegment.ofArray(LEGACY_START),
+                                0,
+                                LEGACY_START.length)
+                        != -1) {
+            throw new PickleException(
+                    path, "is neither a torch zip archive nor a legacy torch file (unknown magic number)");
         }
         PickleMachine header = new PickleMachine(path, file, 0, file.byteSize(), null);
         if (!LEGACY_MAGIC.equals(header.run())) throw new PickleException(path, "has a broken legacy magic number");
         header = new PickleMachine(path, file, header.position(), file.byteSize(), null);
-        if (!Long.valueOf(LEGACY_PROTOCOL).equals(header.run())) throw new PickleException(path, "uses a legacy protocol other than 1001");
+        if (!Long.valueOf(LEGACY_PROTOCOL).equals(header.run()))
+            throw new PickleException(path, "uses a legacy protocol other than 1001");
         header = new PickleMachine(path, file, header.position(), file.byteSize(), null);
-        if (header.run() instanceof Map<?, ?> sys && Boolean.FALSE.equals(sys.get("little_endian"))) throw new PickleException(path, "was saved big-endian");
+        if (header.run() instanceof Map<?, ?> sys && Boolean.FALSE.equals(sys.get("little_endian")))
+            throw new PickleException(path, "was saved big-endian");
         Map<String, TorchStorage> storages = new LinkedHashMap<>();
-        PickleMachine machine = new PickleMachine(path, file, header.position(), file.byteSize(), pid -> storage(path, pid, 6, storages));
+        PickleMachine machine = new PickleMachine(
+                path, file, header.position(), file.byteSize(), pid -> storage(path, pid, 6, storages));
         Object root = machine.run();
         PickleMachine keys = new PickleMachine(path, file, machine.position(), file.byteSize(), null);
         bindLegacy(path, file, keys.run(), keys.position(), storages);
@@ -178,23 +224,33 @@ public final class TorchFile implements AutoCloseable {
     }
 
     /** After the keys: for each, its element count (int64) and its bytes; each must match what the pickle claimed. */
-    private static void bindLegacy(Path path, MemorySegment file, Object keys, long at, Map<String, TorchStorage> storages) {
-        if (!(keys instanceof List<?> list)) throw new PickleException(path, "has no list of storage keys after the object");
+    private static void bindLegacy(
+            Path path, MemorySegment file, Object keys, long at, Map<String, TorchStorage> storages) {
+        if (!(keys instanceof List<?> list))
+            throw new PickleException(path, "has no list of storage keys after the object");
         Set<String> seen = new HashSet<>();
         for (Object k : list) {
             TorchStorage s = k instanceof String key ? storages.get(key) : null;
             if (s == null) throw new PickleException(path, "lists a storage key that no tensor uses");
             if (!seen.add(s.key)) throw new PickleException(path, "lists storage " + s.key + " twice");
-            if (file.byteSize() - at < 8) throw new PickleException(path, "ends before storage " + s.key + " (truncated?)");
+            if (file.byteSize() - at < 8)
+                throw new PickleException(path, "ends before storage " + s.key + " (truncated?)");
             long count = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
-            if (count != s.elements) throw new PickleException(path, "storage " + s.key + " holds " + count + " elements but the pickle claims " + s.elements);
+            if (count != s.elements)
+                throw new PickleException(
+                        path, "storage " + s.key + " holds " + count + " elements but the pickle claims " + s.elements);
             long bytes = s.claimedBytes();
-            if (bytes < 0 || bytes > file.byteSize() - at - 8) throw new PickleException(path, "storage " + s.key + " of " + s.elements + " " + s.type + " elements runs past the end of the file (truncated?)");
+            if (bytes < 0 || bytes > file.byteSize() - at - 8)
+                throw new PickleException(
+                        path,
+                        "storage " + s.key + " of " + s.elements + " " + s.type
+                                + " elements runs past the end of the file (truncated?)");
             s.bind(path, file.asSlice(at + 8, bytes));
             at += 8 + bytes;
         }
         for (TorchStorage s : storages.values()) {
-            if (!s.bound()) throw new PickleException(path, "refers to storage " + s.key + ", which is not in the file");
+            if (!s.bound())
+                throw new PickleException(path, "refers to storage " + s.key + ", which is not in the file");
         }
     }
 
@@ -205,18 +261,27 @@ public final class TorchFile implements AutoCloseable {
         if (!(pid instanceof Tuple t) || t.size() != arity || !"storage".equals(t.get(0))) {
             throw new PickleException(path, "has a persistent id that is not a storage reference");
         }
-        if (!(t.get(1) instanceof PythonGlobal cls) || Globals.storageType(cls) == null) throw new PickleException(path, "has a storage whose class is not a known storage type");
+        if (!(t.get(1) instanceof PythonGlobal cls) || Globals.storageType(cls) == null)
+            throw new PickleException(path, "has a storage whose class is not a known storage type");
         if (!(t.get(2) instanceof String key) || !STORAGE_KEY.matcher(key).matches()) {
-            throw new PickleException(path, "has storage key \"" + (t.get(2) instanceof String s ? Globals.printable(s) : PickleMachine.describe(t.get(2)))
-                    + "\", which does not name an entry inside the archive");
+            throw new PickleException(
+                    path,
+                    "has storage key \""
+                            + (t.get(2) instanceof String s ? Globals.printable(s) : PickleMachine.describe(t.get(2)))
+                            + "\", which does not name an entry inside the archive");
         }
-        if (!(t.get(3) instanceof String)) throw new PickleException(path, "storage " + key + " has no device location");
-        if (!(t.get(4) instanceof Long elements) || elements < 0) throw new PickleException(path, "storage " + key + " has no valid element count");
-        if (arity == 6 && t.get(5) != null) throw new PickleException(path, "storage " + key + " is a storage view (torch before 1.0), which is not read");
+        if (!(t.get(3) instanceof String))
+            throw new PickleException(path, "storage " + key + " has no device location");
+        if (!(t.get(4) instanceof Long elements) || elements < 0)
+            throw new PickleException(path, "storage " + key + " has no valid element count");
+        if (arity == 6 && t.get(5) != null)
+            throw new PickleException(
+                    path, "storage " + key + " is a storage view (torch before 1.0), which is not read");
         TorchStorage s = new TorchStorage(key, Globals.storageType(cls), elements);
         TorchStorage seen = storages.putIfAbsent(key, s);
         if (seen == null) return s;
-        if (seen.type != s.type || seen.elements != s.elements) throw new PickleException(path, "storage " + key + " is referred to with two different types or sizes");
+        if (seen.type != s.type || seen.elements != s.elements)
+            throw new PickleException(path, "storage " + key + " is referred to with two different types or sizes");
         return seen;
     }
 
@@ -230,7 +295,11 @@ public final class TorchFile implements AutoCloseable {
         for (TorchTensor t : tensors) {
             t.check(path);
             copies += t.copyBytes();
-            if (copies > fileSize) throw new PickleException(path, "has strided tensors whose contiguous copies would exceed the file's size (" + fileSize + " bytes)");
+            if (copies > fileSize)
+                throw new PickleException(
+                        path,
+                        "has strided tensors whose contiguous copies would exceed the file's size (" + fileSize
+                                + " bytes)");
         }
         for (TorchTensor t : tensors) t.bind(arena);
     }

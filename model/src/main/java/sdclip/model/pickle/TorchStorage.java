@@ -2,6 +2,7 @@ package sdclip.model.pickle;
 
 import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
+
 import sdclip.model.safetensors.TensorType;
 
 /**
@@ -20,7 +21,9 @@ final class TorchStorage {
         this.elements = elements;
     }
 
-    int elementBytes() { return type.bits() / 8; }
+    int elementBytes() {
+        return type.bits() / 8;
+    }
 
     /** The byte size the pickle claims, or -1 when it overflows. */
     long claimedBytes() {
@@ -30,8 +33,11 @@ final class TorchStorage {
     /** Refuses a storage whose real size is not exactly the claimed size. */
     void checkSize(Path file, long realBytes) {
         if (realBytes != claimedBytes()) {
-            throw new PickleException(file, "storage " + Globals.printable(key) + " claims " + elements + " " + type + " elements ("
-                    + (claimedBytes() < 0 ? "more than 2^63" : claimedBytes()) + " bytes) but holds " + realBytes + " bytes");
+            throw new PickleException(
+                    file,
+                    "storage " + Globals.printable(key) + " claims " + elements + " " + type + " elements ("
+                            + (claimedBytes() < 0 ? "more than 2^63" : claimedBytes()) + " bytes) but holds "
+                            + realBytes + " bytes");
         }
     }
 
@@ -41,7 +47,11 @@ final class TorchStorage {
         data = bytes;
     }
 
-    boolean bound() { return data != null; }
+    boolean bound() {
+        return data != null;
+    }
 
-    MemorySegment data() { return data; }
+    MemorySegment data() {
+        return data;
+    }
 }

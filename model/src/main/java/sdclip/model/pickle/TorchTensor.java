@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
+
 import sdclip.model.safetensors.TensorType;
 
 /**
@@ -27,19 +28,29 @@ public final class TorchTensor {
     }
 
     /** The element type, from the storage class (FloatStorage: F32, HalfStorage: F16, ...). */
-    public TensorType type() { return storage.type; }
+    public TensorType type() {
+        return storage.type;
+    }
 
     /** The shape, outermost dimension first. */
-    public long[] shape() { return shape.clone(); }
+    public long[] shape() {
+        return shape.clone();
+    }
 
     /** Strides in elements, as torch saved them. */
-    public long[] stride() { return stride.clone(); }
+    public long[] stride() {
+        return stride.clone();
+    }
 
     /** Offset into the storage, in elements. */
-    public long storageOffset() { return offset; }
+    public long storageOffset() {
+        return offset;
+    }
 
     /** The key of the storage this tensor views. */
-    public String storageKey() { return storage.key; }
+    public String storageKey() {
+        return storage.key;
+    }
 
     /** The number of elements (1 for a scalar). */
     public long elements() {
@@ -49,7 +60,9 @@ public final class TorchTensor {
     }
 
     /** The tensor's bytes, little-endian, row-major. */
-    public MemorySegment bytes() { return bytes; }
+    public MemorySegment bytes() {
+        return bytes;
+    }
 
     /** True when the view is row-major without gaps (dimensions of size 1 have any stride). */
     public boolean isContiguous() {
@@ -66,20 +79,27 @@ public final class TorchTensor {
         long elements = 1, last = offset;
         try {
             for (int i = 0; i < shape.length; i++) {
-                if (shape[i] < 0 || stride[i] < 0) throw new PickleException(file, "tensor on storage " + key() + " has a negative size or stride");
+                if (shape[i] < 0 || stride[i] < 0)
+                    throw new PickleException(file, "tensor on storage " + key() + " has a negative size or stride");
                 elements = Math.multiplyExact(elements, shape[i]);
                 if (shape[i] > 0) last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, stride[i]));
             }
         } catch (ArithmeticException e) {
             throw new PickleException(file, "tensor on storage " + key() + " has a size or stride that overflows");
         }
-        if (offset < 0) throw new PickleException(file, "tensor on storage " + key() + " has a negative storage offset");
+        if (offset < 0)
+            throw new PickleException(file, "tensor on storage " + key() + " has a negative storage offset");
         if (elements > 0 && last >= storage.elements) {
-            throw new PickleException(file, "tensor of shape " + Arrays.toString(shape) + " at offset " + offset + " reaches element " + last
-                    + " of storage " + key() + ", which has " + storage.elements);
+            throw new PickleException(
+                    file,
+                    "tensor of shape " + Arrays.toString(shape) + " at offset " + offset + " reaches element " + last
+                            + " of storage " + key() + ", which has " + storage.elements);
         }
         if (elements > storage.elements) {
-            throw new PickleException(file, "tensor of shape " + Arrays.toString(shape) + " has more elements than its storage " + key() + " (overlapping strides)");
+            throw new PickleException(
+                    file,
+                    "tensor of shape " + Arrays.toString(shape) + " has more elements than its storage " + key()
+                            + " (overlapping strides)");
         }
     }
 
@@ -123,15 +143,22 @@ public final class TorchTensor {
         for (long j = 0, e = from; j < n; j++, e += step, at += size) {
             switch (size) {
                 case 1 -> out.set(ValueLayout.JAVA_BYTE, at, src.get(ValueLayout.JAVA_BYTE, e));
-                case 2 -> out.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, e * 2));
+                case 2 ->
+                    out.set(ValueLayout.JAVA_SHORT_UNALIGNED, at, src.get(ValueLayout.JAVA_SHORT_UNALIGNED, e * 2));
                 case 4 -> out.set(ValueLayout.JAVA_INT_UNALIGNED, at, src.get(ValueLayout.JAVA_INT_UNALIGNED, e * 4));
-                default -> out.set(ValueLayout.JAVA_LONG_UNALIGNED, at, src.get(ValueLayout.JAVA_LONG_UNALIGNED, e * 8));
+                default ->
+                    out.set(ValueLayout.JAVA_LONG_UNALIGNED, at, src.get(ValueLayout.JAVA_LONG_UNALIGNED, e * 8));
             }
         }
         return at;
     }
 
-    private String key() { return Globals.printable(storage.key); }
+    private String key() {
+        return Globals.printable(storage.key);
+    }
 
-    @Override public String toString() { return "tensor " + type() + Arrays.toString(shape); }
+    @Override
+    public String toString() {
+        return "tensor " + type() + Arrays.toString(shape);
+    }
 }

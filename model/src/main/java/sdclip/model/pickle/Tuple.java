@@ -7,9 +7,17 @@ import java.util.RandomAccess;
 final class Tuple extends AbstractList<Object> implements RandomAccess {
     private final Object[] items;
 
-    Tuple(Object... items) { this.items = items; }
+    Tuple(Object... items) {
+        this.items = items;
+    }
 
-    @Override public Object get(int index) { return items[index]; }
+    @Override
+    public Object get(int index) {
+        return items[index];
+    }
 
-    @Override public int size() { return items.length; }
+    @Override
+    public int size() {
+        return items.length;
+    }
 }

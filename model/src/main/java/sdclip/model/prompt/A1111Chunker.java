@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Objects;
+
 import sdclip.model.tokenizer.ClipTokenizer;
 
 /**
@@ -66,7 +67,8 @@ public final class A1111Chunker {
      */
     public A1111Chunker(ClipTokenizer tokenizer, int padId, List<TextualInversion> embeddings, int commaBacktrack) {
         this.tokenizer = Objects.requireNonNull(tokenizer, "tokenizer");
-        if (commaBacktrack < 0 || commaBacktrack > Chunk.CAPACITY) throw new IllegalArgumentException("comma backtrack " + commaBacktrack + " is not in 0.." + Chunk.CAPACITY);
+        if (commaBacktrack < 0 || commaBacktrack > Chunk.CAPACITY)
+            throw new IllegalArgumentException("comma backtrack " + commaBacktrack + " is not in 0.." + Chunk.CAPACITY);
         this.padId = padId;
         this.commaBacktrack = commaBacktrack;
         this.comma = tokenizer.encode(",")[1];
@@ -124,7 +126,10 @@ public final class A1111Chunker {
                 int token = tokens[position];
                 if (token == comma) {
                     lastComma = open.size;
-                } else if (commaBacktrack != 0 && open.size == Chunk.CAPACITY && lastComma != -1 && open.size - lastComma <= commaBacktrack) {
+                } else if (commaBacktrack != 0
+                        && open.size == Chunk.CAPACITY
+                        && lastComma != -1
+                        && open.size - lastComma <= commaBacktrack) {
                     ChunkBuilder tail = open.cutFrom(lastComma + 1);
                     close();
                     open = tail;
@@ -138,7 +143,11 @@ public final class A1111Chunker {
                 }
                 int n = trigger.embedding().vectors();
                 if (open.size + n > Chunk.CAPACITY) close();
-                for (int i = 0; i < n; i++) open.add(Chunk.SLOT_ID, weight, new EmbeddingSlot(trigger.embedding().name(), i));
+                for (int i = 0; i < n; i++)
+                    open.add(
+                            Chunk.SLOT_ID,
+                            weight,
+                            new EmbeddingSlot(trigger.embedding().name(), i));
                 position += trigger.ids().length;
             }
         }

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+
 import sdclip.model.PromptException;
 
 /**
@@ -33,12 +34,13 @@ final class A1111Parser {
      * {@code re_attention} of A1111 1.6 and later, whose weight may have whitespace around it
      * ({@code (x: 1.2)}, {@code (x :0.7 )}), with Python's Unicode {@code \s} and {@code \d}.
      */
-    private static final Pattern ATTENTION = Pattern.compile(
-            "\\\\\\(|\\\\\\)|\\\\\\[|\\\\]|\\\\\\\\|\\\\|\\(|\\[|:" + PythonText.SPACE_CLASS + "*([+-]?[.\\p{Nd}]+)"
-                    + PythonText.SPACE_CLASS + "*\\)|\\)|]|[^\\\\()\\[\\]:]+|:");
+    private static final Pattern ATTENTION =
+            Pattern.compile("\\\\\\(|\\\\\\)|\\\\\\[|\\\\]|\\\\\\\\|\\\\|\\(|\\[|:" + PythonText.SPACE_CLASS
+                    + "*([+-]?[.\\p{Nd}]+)" + PythonText.SPACE_CLASS + "*\\)|\\)|]|[^\\\\()\\[\\]:]+|:");
     /** {@code re_break}: {@code \s*\bBREAK\b\s*} with Python's {@code \s} and {@code \w}. */
-    private static final Pattern BREAK = Pattern.compile(
-            PythonText.SPACE_CLASS + "*(?<!" + PythonText.WORD_CLASS + ")BREAK(?!" + PythonText.WORD_CLASS + ")" + PythonText.SPACE_CLASS + "*");
+    private static final Pattern BREAK = Pattern.compile(PythonText.SPACE_CLASS + "*(?<!" + PythonText.WORD_CLASS
+            + ")BREAK(?!" + PythonText.WORD_CLASS + ")" + PythonText.SPACE_CLASS + "*");
+
     private static final double ROUND = 1.1, SQUARE = 1 / 1.1;
     private static final String BREAK_TEXT = "BREAK";
     private static final double BREAK_MARK = -1;
@@ -48,7 +50,10 @@ final class A1111Parser {
         String text;
         double weight;
 
-        Part(String text, double weight) { this.text = text; this.weight = weight; }
+        Part(String text, double weight) {
+            this.text = text;
+            this.weight = weight;
+        }
     }
 
     /**
@@ -73,8 +78,9 @@ final class A1111Parser {
             } else if (text.equals("[")) {
                 square.add(res.size());
             } else if (weight != null && !round.isEmpty()) {
-                double w = PythonText.parseFloat(weight).orElseThrow(
-                        () -> new PromptException("prompt weight '" + weight + "' is not a number (at " + m.start() + " in the prompt)"));
+                double w = PythonText.parseFloat(weight)
+                        .orElseThrow(() -> new PromptException(
+                                "prompt weight '" + weight + "' is not a number (at " + m.start() + " in the prompt)"));
                 multiply(res, round.removeLast(), w);
             } else if (text.equals(")") && !round.isEmpty()) {
                 multiply(res, round.removeLast(), ROUND);
@@ -100,7 +106,11 @@ final class A1111Parser {
             }
         }
         List<PromptPart> out = new ArrayList<>(res.size());
-        for (Part p : res) out.add(p.text.equals(BREAK_TEXT) && p.weight == BREAK_MARK ? Break.INSTANCE : new Fragment(p.text, p.weight));
+        for (Part p : res)
+            out.add(
+                    p.text.equals(BREAK_TEXT) && p.weight == BREAK_MARK
+                            ? Break.INSTANCE
+                            : new Fragment(p.text, p.weight));
         return List.copyOf(out);
     }
 

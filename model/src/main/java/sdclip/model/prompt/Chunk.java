@@ -26,7 +26,8 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
     /** Checks the lengths and copies the arrays. */
     public Chunk {
         if (ids.length != LENGTH || weights.length != LENGTH || slots.length != LENGTH)
-            throw new IllegalArgumentException("a chunk has " + LENGTH + " positions, not " + ids.length + "/" + weights.length + "/" + slots.length);
+            throw new IllegalArgumentException("a chunk has " + LENGTH + " positions, not " + ids.length + "/"
+                    + weights.length + "/" + slots.length);
         ids = ids.clone();
         weights = weights.clone();
         slots = slots.clone();
@@ -52,13 +53,22 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
     }
 
     /** {@return a copy of the {@value #LENGTH} token ids} */
-    @Override public int[] ids() { return ids.clone(); }
+    @Override
+    public int[] ids() {
+        return ids.clone();
+    }
 
     /** {@return a copy of the {@value #LENGTH} weights} */
-    @Override public float[] weights() { return weights.clone(); }
+    @Override
+    public float[] weights() {
+        return weights.clone();
+    }
 
     /** {@return a copy of the {@value #LENGTH} embedding slots, {@code null} where none} */
-    @Override public EmbeddingSlot[] slots() { return slots.clone(); }
+    @Override
+    public EmbeddingSlot[] slots() {
+        return slots.clone();
+    }
 
     /**
      * The token id at a position.
@@ -66,7 +76,9 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
      * @param position the position, 0 to {@value #LENGTH} - 1
      * @return the id ({@value #SLOT_ID} at an embedding slot)
      */
-    public int id(int position) { return ids[position]; }
+    public int id(int position) {
+        return ids[position];
+    }
 
     /**
      * The weight at a position.
@@ -74,7 +86,9 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
      * @param position the position, 0 to {@value #LENGTH} - 1
      * @return the weight, 1 for start, end and padding
      */
-    public float weight(int position) { return weights[position]; }
+    public float weight(int position) {
+        return weights[position];
+    }
 
     /**
      * The embedding slot at a position.
@@ -82,7 +96,9 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
      * @param position the position, 0 to {@value #LENGTH} - 1
      * @return the slot, or {@code null} where the position holds a token
      */
-    public EmbeddingSlot slot(int position) { return slots[position]; }
+    public EmbeddingSlot slot(int position) {
+        return slots[position];
+    }
 
     /** {@return whether any position holds an embedding slot} */
     public boolean hasSlots() {
@@ -99,7 +115,10 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
     /** Equal ids, weights (bit for bit) and slots. */
     @Override
     public boolean equals(Object o) {
-        return o instanceof Chunk c && Arrays.equals(ids, c.ids) && Arrays.equals(weights, c.weights) && Arrays.equals(slots, c.slots);
+        return o instanceof Chunk c
+                && Arrays.equals(ids, c.ids)
+                && Arrays.equals(weights, c.weights)
+                && Arrays.equals(slots, c.slots);
     }
 
     /** A hash of the contents, consistent with {@link #equals}. */
@@ -140,10 +159,12 @@ public record Chunk(int[] ids, float[] weights, EmbeddingSlot[] slots) {
         int k = 0;
         for (List<Chunk> p : prompts) k = Math.max(k, p.size());
         int count = k;
-        return prompts.stream().map(p -> {
-            Chunk[] out = new Chunk[count];
-            for (int i = 0; i < count; i++) out[i] = i < p.size() ? p.get(i) : empty;
-            return List.of(out);
-        }).toList();
+        return prompts.stream()
+                .map(p -> {
+                    Chunk[] out = new Chunk[count];
+                    for (int i = 0; i < count; i++) out[i] = i < p.size() ? p.get(i) : empty;
+                    return List.of(out);
+                })
+                .toList();
     }
 }

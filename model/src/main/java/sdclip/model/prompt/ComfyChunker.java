@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.regex.Pattern;
+
 import sdclip.model.tokenizer.ClipTokenizer;
 
 /**
@@ -49,7 +50,8 @@ public final class ComfyChunker {
 
     private static final String IDENTIFIER = "embedding:";
     private static final int MAX_WORD_LENGTH = 8;
-    private static final Pattern EMBEDDING_SPLIT = Pattern.compile("(?<=" + PythonText.SPACE_CLASS + ")" + Pattern.quote(IDENTIFIER));
+    private static final Pattern EMBEDDING_SPLIT =
+            Pattern.compile("(?<=" + PythonText.SPACE_CLASS + ")" + Pattern.quote(IDENTIFIER));
     private static final Pattern NAME_END = Pattern.compile("[<\\[]");
     private static final List<String> EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
 
@@ -116,7 +118,9 @@ public final class ComfyChunker {
 
     /** Consecutive positions that stay together when fewer than 8. */
     private record Group(int[] ids, EmbeddingSlot[] slots, float weight) {
-        int size() { return ids.length; }
+        int size() {
+            return ids.length;
+        }
     }
 
     private void segmentGroups(String segment, float weight, List<Group> groups) {

@@ -21,7 +21,8 @@ public final class ComfyWeighting {
      * @return a new array
      */
     public static float[] apply(float[] z, float[] zEmpty, float[] weights) {
-        if (z.length != zEmpty.length) throw new IllegalArgumentException("z has " + z.length + " values, zEmpty " + zEmpty.length);
+        if (z.length != zEmpty.length)
+            throw new IllegalArgumentException("z has " + z.length + " values, zEmpty " + zEmpty.length);
         if (weights.length == 0 || z.length % weights.length != 0)
             throw new IllegalArgumentException(z.length + " values are not " + weights.length + " rows");
         int width = z.length / weights.length;

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
+
 import sdclip.model.ModelFormatException;
 import sdclip.model.PromptException;
 import sdclip.model.format.TensorFiles;
@@ -57,7 +58,8 @@ public final class EmbeddingFiles {
      * @param token a diffusers file's stored token, else null
      * @param inFolder whether it was found in a folder (left out where it does not fit) rather than named
      */
-    private record Entry(String name, String token, Path file, boolean inFolder, int vectors, Map<String, Table> tables) {}
+    private record Entry(
+            String name, String token, Path file, boolean inFolder, int vectors, Map<String, Table> tables) {}
 
     /**
      * A file found in a folder that was left out.
@@ -83,7 +85,9 @@ public final class EmbeddingFiles {
     }
 
     /** {@return an empty set of embeddings} */
-    public static EmbeddingFiles none() { return new EmbeddingFiles(List.of(), List.of()); }
+    public static EmbeddingFiles none() {
+        return new EmbeddingFiles(List.of(), List.of());
+    }
 
     /**
      * Reads embedding files and folders.
@@ -128,7 +132,9 @@ public final class EmbeddingFiles {
     /** The embedding files under a folder, in path order; a linked folder counts as its target. */
     private static List<Path> filesUnder(Path folder) throws IOException {
         try (Stream<Path> walk = Files.walk(folder, FileVisitOption.FOLLOW_LINKS)) {
-            return walk.filter(f -> Files.isRegularFile(f) && extension(f) != null).sorted().toList();
+            return walk.filter(f -> Files.isRegularFile(f) && extension(f) != null)
+                    .sorted()
+                    .toList();
         } catch (UncheckedIOException e) {
             // The walk throws mid-stream, wrapped; a loop of links is the likely case.
             IOException cause = e.getCause();
@@ -140,13 +146,19 @@ public final class EmbeddingFiles {
     }
 
     /** {@return the files found in folders that were left out as not textual inversions, in path order} */
-    public List<Skipped> skipped() { return skipped; }
+    public List<Skipped> skipped() {
+        return skipped;
+    }
 
     /** {@return the triggers and vector counts, for the chunkers: each file's stem, then any diffusers token} */
-    public List<TextualInversion> inversions() { return inversions; }
+    public List<TextualInversion> inversions() {
+        return inversions;
+    }
 
     /** {@return whether there are no embeddings} */
-    public boolean isEmpty() { return byName.isEmpty(); }
+    public boolean isEmpty() {
+        return byName.isEmpty();
+    }
 
     /**
      * The vectors of an embedding for one text encoder, {@code [n, width]} row-major.
@@ -170,7 +182,8 @@ public final class EmbeddingFiles {
     private static Table fit(Entry e, int encoder, int encoders, int width) {
         Table t = table(e, encoder - 1, encoders, width);
         if (t.width() != width) {
-            throw new PromptException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder " + encoder + " has width " + width);
+            throw new PromptException(e.file() + ": embedding vectors have width " + t.width() + " but text encoder "
+                    + encoder + " has width " + width);
         }
         return t;
     }
@@ -203,7 +216,8 @@ public final class EmbeddingFiles {
         Map<String, Table> tables = e.tables();
         if (tables.containsKey(SINGLE)) {
             if (encoders == 2) {
-                throw new PromptException(e.file() + ": holds one table of width " + tables.get(SINGLE).width()
+                throw new PromptException(e.file() + ": holds one table of width "
+                        + tables.get(SINGLE).width()
                         + "; a model with two text encoders (SDXL) needs clip_l and clip_g");
             }
             return tables.get(SINGLE);
@@ -211,12 +225,17 @@ public final class EmbeddingFiles {
         if (encoders == 2) {
             String key = encoder == 0 ? CLIP_L : CLIP_G;
             Table t = tables.get(key);
-            if (t == null) throw new PromptException(e.file() + ": has no " + key + " table for text encoder " + (encoder + 1) + " (an SDXL model needs clip_l and clip_g)");
+            if (t == null)
+                throw new PromptException(e.file() + ": has no " + key + " table for text encoder " + (encoder + 1)
+                        + " (an SDXL model needs clip_l and clip_g)");
             return t;
         }
         for (Table t : tables.values()) if (t.width() == width) return t;
         Table first = tables.values().iterator().next();
-        return tables.values().stream().filter(t -> t.key().equals(CLIP_L)).findFirst().orElse(first);
+        return tables.values().stream()
+                .filter(t -> t.key().equals(CLIP_L))
+                .findFirst()
+                .orElse(first);
     }
 
     private static String extension(Path p) {
@@ -234,30 +253,44 @@ public final class EmbeddingFiles {
             Set<String> names = new TreeSet<>(store.names());
             Map<String, Table> tables = new LinkedHashMap<>();
             String token = null;
-            List<String> a1111 = names.stream().filter(n -> n.startsWith(A1111_PREFIX)).toList();
+            List<String> a1111 =
+                    names.stream().filter(n -> n.startsWith(A1111_PREFIX)).toList();
             if (!a1111.isEmpty()) {
-                if (a1111.size() != 1) throw new PromptException(file + ": string_to_param holds " + a1111.size() + " tensors, expected one");
+                if (a1111.size() != 1)
+                    throw new PromptException(
+                            file + ": string_to_param holds " + a1111.size() + " tensors, expected one");
                 tables.put(SINGLE, table(store, a1111.getFirst(), SINGLE));
             } else if (names.contains("emb_params")) {
                 tables.put(SINGLE, table(store, "emb_params", SINGLE));
             } else if (names.contains(CLIP_L) || names.contains(CLIP_G)) {
-                for (String key : List.of(CLIP_L, CLIP_G)) if (names.contains(key)) tables.put(key, table(store, key, key));
+                for (String key : List.of(CLIP_L, CLIP_G))
+                    if (names.contains(key)) tables.put(key, table(store, key, key));
             } else if (names.size() == 1 && !isParameterName(names.iterator().next())) {
                 token = names.iterator().next();
                 tables.put(SINGLE, table(store, token, SINGLE));
             } else {
-                throw new PromptException(file + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
-                        + (names.isEmpty() ? "no tensors" : String.join(", ", names.stream().limit(8).toList())) + ")");
+                throw new PromptException(file
+                        + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
+                        + (names.isEmpty()
+                                ? "no tensors"
+                                : String.join(", ", names.stream().limit(8).toList())) + ")");
             }
-            int vectors = tables.values().iterator().next().values().length / tables.values().iterator().next().width();
+            int vectors = tables.values().iterator().next().values().length
+                    / tables.values().iterator().next().width();
             for (Table t : tables.values()) {
                 int n = t.values().length / t.width();
-                if (n != vectors) throw new PromptException(file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but " + t.key() + " has " + n);
+                if (n != vectors)
+                    throw new PromptException(
+                            file + ": " + tables.keySet().iterator().next() + " has " + vectors + " vectors but "
+                                    + t.key() + " has " + n);
             }
-            if (vectors < 1 || vectors > Chunk.CAPACITY) throw new PromptException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
+            if (vectors < 1 || vectors > Chunk.CAPACITY)
+                throw new PromptException(file + ": " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
             return new Entry(stem, token, file, inFolder, vectors, Map.copyOf(tables));
         } catch (FileSystemException e) { // its message is the bare path
-            String why = e instanceof AccessDeniedException ? "permission denied" : e.getReason() != null ? e.getReason() : "cannot be read";
+            String why = e instanceof AccessDeniedException
+                    ? "permission denied"
+                    : e.getReason() != null ? e.getReason() : "cannot be read";
             throw new IOException(file + ": " + why, e);
         } catch (IllegalArgumentException | ModelFormatException e) {
             // Readable, but not an embedding: a prompt problem, named by the file.
@@ -282,7 +315,8 @@ public final class EmbeddingFiles {
         TensorInfo info = store.require(name);
         long[] shape = info.shape();
         if (shape.length < 1 || shape.length > 2 || shape[shape.length - 1] < 1) {
-            throw new PromptException(store.path() + ": tensor " + name + " has shape " + info.shapeString() + ", expected [D] or [n, D]");
+            throw new PromptException(store.path() + ": tensor " + name + " has shape " + info.shapeString()
+                    + ", expected [D] or [n, D]");
         }
         int width = Math.toIntExact(shape[shape.length - 1]);
         return new Table(key, width, store.floats(name));

@@ -11,18 +11,36 @@ final class PythonText {
     private PythonText() {}
 
     /** A regex class of the characters Python's {@code str.isspace} accepts (Unicode 15). */
-    static final String SPACE_CLASS = "[\\t\\n\\x0B\\f\\r\\x1C-\\x1F \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
+    static final String SPACE_CLASS =
+            "[\\t\\n\\x0B\\f\\r\\x1C-\\x1F \\x85\\xA0\\u1680\\u2000-\\u200A\\u2028\\u2029\\u202F\\u205F\\u3000]";
     /** A regex class approximating Python's {@code \w} for {@code str}: letters, numbers, underscore. */
     static final String WORD_CLASS = "[\\p{L}\\p{N}_]";
 
-    private static final Pattern FLOAT = Pattern.compile(
-            "[+-]?(?:(?:\\d(?:_?\\d)*)?\\.\\d(?:_?\\d)*|\\d(?:_?\\d)*\\.?)(?:[eE][+-]?\\d(?:_?\\d)*)?");
+    private static final Pattern FLOAT =
+            Pattern.compile("[+-]?(?:(?:\\d(?:_?\\d)*)?\\.\\d(?:_?\\d)*|\\d(?:_?\\d)*\\.?)(?:[eE][+-]?\\d(?:_?\\d)*)?");
     private static final Pattern SPECIAL = Pattern.compile("([+-]?)(inf|infinity|nan)", Pattern.CASE_INSENSITIVE);
 
     /** Python's {@code str.isspace} for one code point. */
     static boolean isSpace(int cp) {
         return switch (cp) {
-            case '\t', '\n', 0x0B, '\f', '\r', 0x1C, 0x1D, 0x1E, 0x1F, ' ', 0x85, 0xA0, 0x1680, 0x2028, 0x2029, 0x202F, 0x205F, 0x3000 -> true;
+            case '\t',
+                    '\n',
+                    0x0B,
+                    '\f',
+                    '\r',
+                    0x1C,
+                    0x1D,
+                    0x1E,
+                    0x1F,
+                    ' ',
+                    0x85,
+                    0xA0,
+                    0x1680,
+                    0x2028,
+                    0x2029,
+                    0x202F,
+                    0x205F,
+                    0x3000 -> true;
             default -> cp >= 0x2000 && cp <= 0x200A;
         };
     }
@@ -41,7 +59,8 @@ final class PythonText {
         String t = strip(s);
         for (int i = 0; i < t.length(); ) {
             int cp = t.codePointAt(i);
-            if (Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER) ascii.append((char) ('0' + Character.digit(cp, 10)));
+            if (Character.getType(cp) == Character.DECIMAL_DIGIT_NUMBER)
+                ascii.append((char) ('0' + Character.digit(cp, 10)));
             else ascii.appendCodePoint(cp);
             i += Character.charCount(cp);
         }

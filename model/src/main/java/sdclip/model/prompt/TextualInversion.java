@@ -17,6 +17,7 @@ public record TextualInversion(String name, int vectors) {
         Objects.requireNonNull(name, "name");
         if (name.isBlank()) throw new IllegalArgumentException("embedding name is blank");
         if (vectors < 1 || vectors > Chunk.CAPACITY)
-            throw new IllegalArgumentException("embedding " + name + " has " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
+            throw new IllegalArgumentException(
+                    "embedding " + name + " has " + vectors + " vectors; a chunk holds 1 to " + Chunk.CAPACITY);
     }
 }

@@ -6,6 +6,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.tokenizer.ClipTokenizer;
 
 /**
@@ -35,7 +36,8 @@ final class Triggers {
         List<Trigger> candidates = byFirst.get(tokens[offset]);
         if (candidates == null) return null;
         for (Trigger t : candidates) {
-            if (offset + t.ids.length <= tokens.length && Arrays.equals(tokens, offset, offset + t.ids.length, t.ids, 0, t.ids.length)) return t;
+            if (offset + t.ids.length <= tokens.length
+                    && Arrays.equals(tokens, offset, offset + t.ids.length, t.ids, 0, t.ids.length)) return t;
         }
         return null;
     }

@@ -1,6 +1,7 @@
 package sdclip.model.safetensors;
 
 import java.nio.file.Path;
+
 import sdclip.model.ModelFormatException;
 
 /** A file that is not valid safetensors, or lacks what is asked of it; the message names file and tensor. */

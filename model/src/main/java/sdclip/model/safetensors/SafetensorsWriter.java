@@ -19,6 +19,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import sdclip.model.json.Json;
 
 /**
@@ -79,7 +80,8 @@ public final class SafetensorsWriter {
         long count = 1;
         for (long d : shape) count = Math.multiplyExact(count, d);
         long bits = Math.multiplyExact(count, (long) type.bits());
-        if (bits % 8 != 0) throw new IllegalArgumentException(name + ": " + count + " values of " + type + " are not whole bytes");
+        if (bits % 8 != 0)
+            throw new IllegalArgumentException(name + ": " + count + " values of " + type + " are not whole bytes");
         if (!names.add(name)) throw new IllegalArgumentException("duplicate tensor " + name);
         entries.add(new Entry(name, type, shape.clone(), bits / 8, data));
         return this;
@@ -110,7 +112,8 @@ public final class SafetensorsWriter {
      */
     public static void writeSegment(WritableByteChannel out, MemorySegment bytes) throws IOException {
         long size = bytes.byteSize(), chunk = 1L << 24;
-        for (long at = 0; at < size; at += chunk) writeFully(out, bytes.asSlice(at, Math.min(chunk, size - at)).asByteBuffer());
+        for (long at = 0; at < size; at += chunk)
+            writeFully(out, bytes.asSlice(at, Math.min(chunk, size - at)).asByteBuffer());
     }
 
     /**
@@ -160,15 +163,26 @@ public final class SafetensorsWriter {
         if (!metadata.isEmpty()) {
             sb.append("\"__metadata__\":{");
             int i = 0;
-            for (var m : metadata.entrySet()) sb.append(i++ > 0 ? "," : "").append(Json.quote(m.getKey())).append(':').append(Json.quote(m.getValue()));
+            for (var m : metadata.entrySet())
+                sb.append(i++ > 0 ? "," : "")
+                        .append(Json.quote(m.getKey()))
+                        .append(':')
+                        .append(Json.quote(m.getValue()));
             sb.append('}');
         }
         long offset = 0;
         for (Entry e : entries) {
             if (sb.length() > 1) sb.append(',');
-            sb.append(Json.quote(e.name)).append(":{\"dtype\":\"").append(e.type.name()).append("\",\"shape\":[");
+            sb.append(Json.quote(e.name))
+                    .append(":{\"dtype\":\"")
+                    .append(e.type.name())
+                    .append("\",\"shape\":[");
             for (int i = 0; i < e.shape.length; i++) sb.append(i > 0 ? "," : "").append(e.shape[i]);
-            sb.append("],\"data_offsets\":[").append(offset).append(',').append(offset + e.bytes).append("]}");
+            sb.append("],\"data_offsets\":[")
+                    .append(offset)
+                    .append(',')
+                    .append(offset + e.bytes)
+                    .append("]}");
             offset += e.bytes;
         }
         return sb.append('}').toString();
@@ -194,13 +208,15 @@ public final class SafetensorsWriter {
             head.putLong(padded).put(header);
             while (head.hasRemaining()) head.put((byte) ' ');
             head.flip();
-            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+            try (FileChannel ch =
+                    FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
                 writeFully(ch, head);
                 for (Entry e : entries) {
                     long before = ch.position();
                     e.data.writeTo(ch);
                     if (ch.position() - before != e.bytes) {
-                        throw new IOException(target + ": tensor " + e.name + " wrote " + (ch.position() - before) + " bytes, expected " + e.bytes);
+                        throw new IOException(target + ": tensor " + e.name + " wrote " + (ch.position() - before)
+                                + " bytes, expected " + e.bytes);
                     }
                 }
                 ch.force(false);

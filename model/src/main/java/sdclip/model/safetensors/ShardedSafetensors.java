@@ -10,6 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
 
@@ -41,20 +42,27 @@ public final class ShardedSafetensors implements TensorStore {
         } catch (JsonException e) {
             throw new SafetensorsException(index, "is not a valid index: " + e.getMessage());
         }
-        if (!(root.get("weight_map") instanceof Map<?, ?> map)) throw new SafetensorsException(index, "has no \"weight_map\" object");
+        if (!(root.get("weight_map") instanceof Map<?, ?> map))
+            throw new SafetensorsException(index, "has no \"weight_map\" object");
         Map<String, SafetensorsFile> files = new LinkedHashMap<>();
         Map<String, SafetensorsFile> byTensor = new LinkedHashMap<>();
         try {
             for (var e : map.entrySet()) {
                 if (!(e.getValue() instanceof String file) || file.contains("/") || file.contains("\\")) {
-                    throw new SafetensorsException(index, "maps " + e.getKey() + " to " + e.getValue() + ", expected a file name beside the index");
+                    throw new SafetensorsException(
+                            index,
+                            "maps " + e.getKey() + " to " + e.getValue() + ", expected a file name beside the index");
                 }
                 SafetensorsFile shard = files.get(file);
                 if (shard == null) {
                     shard = SafetensorsFile.open(index.resolveSibling(file));
                     files.put(file, shard);
                 }
-                if (shard.info((String) e.getKey()) == null) throw new SafetensorsException(shard.path(), (String) e.getKey(), "is listed in " + index.getFileName() + " but missing from the shard");
+                if (shard.info((String) e.getKey()) == null)
+                    throw new SafetensorsException(
+                            shard.path(),
+                            (String) e.getKey(),
+                            "is listed in " + index.getFileName() + " but missing from the shard");
                 byTensor.put((String) e.getKey(), shard);
             }
         } catch (RuntimeException | IOException e) {
@@ -64,24 +72,36 @@ public final class ShardedSafetensors implements TensorStore {
         return new ShardedSafetensors(index, Collections.unmodifiableMap(byTensor), new ArrayList<>(files.values()));
     }
 
-    @Override public Path path() { return index; }
+    @Override
+    public Path path() {
+        return index;
+    }
 
-    @Override public Set<String> names() { return byTensor.keySet(); }
+    @Override
+    public Set<String> names() {
+        return byTensor.keySet();
+    }
 
-    @Override public TensorInfo info(String name) {
+    @Override
+    public TensorInfo info(String name) {
         SafetensorsFile f = byTensor.get(name);
         return f == null ? null : f.info(name);
     }
 
-    @Override public MemorySegment bytes(String name) {
+    @Override
+    public MemorySegment bytes(String name) {
         SafetensorsFile f = byTensor.get(name);
         if (f == null) throw new SafetensorsException(index, name, "is missing");
         return f.bytes(name);
     }
 
-    @Override public Map<String, String> metadata() {
+    @Override
+    public Map<String, String> metadata() {
         return shards.isEmpty() ? Map.of() : shards.getFirst().metadata();
     }
 
-    @Override public void close() { shards.forEach(SafetensorsFile::close); }
+    @Override
+    public void close() {
+        shards.forEach(SafetensorsFile::close);
+    }
 }

@@ -20,19 +20,37 @@ public record TensorInfo(String name, TensorType type, long[] shape, long begin,
     }
 
     /** {@return the size of its data in bytes} */
-    public long bytes() { return end - begin; }
-
-    /** {@return the number of dimensions} */
-    public int rank() { return shape.length; }
-
-    /** {@return the shape as messages print it, e.g. {@code [49408, 768]}} */
-    public String shapeString() { return Arrays.toString(shape); }
-
-    @Override public boolean equals(Object o) {
-        return o instanceof TensorInfo t && t.name.equals(name) && t.type == type && Arrays.equals(t.shape, shape) && t.begin == begin && t.end == end;
+    public long bytes() {
+        return end - begin;
     }
 
-    @Override public int hashCode() { return name.hashCode(); }
+    /** {@return the number of dimensions} */
+    public int rank() {
+        return shape.length;
+    }
 
-    @Override public String toString() { return name + " " + type + shapeString(); }
+    /** {@return the shape as messages print it, e.g. {@code [49408, 768]}} */
+    public String shapeString() {
+        return Arrays.toString(shape);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorInfo t
+                && t.name.equals(name)
+                && t.type == type
+                && Arrays.equals(t.shape, shape)
+                && t.begin == begin
+                && t.end == end;
+    }
+
+    @Override
+    public int hashCode() {
+        return name.hashCode();
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + type + shapeString();
+    }
 }

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.Set;
+
 import sdclip.engine.Weights;
 
 /**
@@ -47,7 +48,9 @@ public interface TensorStore extends AutoCloseable {
      * @param name the tensor's name
      * @return true when the store holds it
      */
-    default boolean has(String name) { return info(name) != null; }
+    default boolean has(String name) {
+        return info(name) != null;
+    }
 
     /**
      * A tensor as weights the engine computes with, read in place.
@@ -59,7 +62,8 @@ public interface TensorStore extends AutoCloseable {
     default Weights weights(String name) {
         TensorInfo t = require(name);
         if (t.type().computeType() == null) {
-            throw new SafetensorsException(path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
+            throw new SafetensorsException(
+                    path(), name, "has dtype " + t.type() + "; sdclip computes with F32, F16 or BF16 only");
         }
         return Weights.of(t.type().computeType(), bytes(name));
     }
@@ -73,10 +77,13 @@ public interface TensorStore extends AutoCloseable {
      */
     default long[] longs(String name) {
         TensorInfo t = require(name);
-        if (t.type() != TensorType.I64) throw new SafetensorsException(path(), name, "has dtype " + t.type() + ", expected I64");
-        if (t.elements() > Integer.MAX_VALUE - 8) throw new SafetensorsException(path(), name, "is too large to read into memory");
+        if (t.type() != TensorType.I64)
+            throw new SafetensorsException(path(), name, "has dtype " + t.type() + ", expected I64");
+        if (t.elements() > Integer.MAX_VALUE - 8)
+            throw new SafetensorsException(path(), name, "is too large to read into memory");
         long[] out = new long[(int) t.elements()];
-        MemorySegment.copy(bytes(name), ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
+        MemorySegment.copy(
+                bytes(name), ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), 0, out, 0, out.length);
         return out;
     }
 
@@ -89,7 +96,8 @@ public interface TensorStore extends AutoCloseable {
      */
     default float[] floats(String name) {
         Weights w = weights(name);
-        if (w.size() > Integer.MAX_VALUE - 8) throw new SafetensorsException(path(), name, "is too large to read into memory");
+        if (w.size() > Integer.MAX_VALUE - 8)
+            throw new SafetensorsException(path(), name, "is too large to read into memory");
         float[] out = new float[(int) w.size()];
         w.copyTo(0, out, 0, out.length);
         return out;

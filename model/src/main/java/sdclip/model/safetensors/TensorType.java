@@ -2,8 +2,6 @@ package sdclip.model.safetensors;
 
 import sdclip.engine.DType;
 
-
-
 /**
  * Every dtype the safetensors format defines, with its size in bits. The constant names are the strings headers
  * use; sdclip computes only with {@link #F32}, {@link #F16} and {@link #BF16}.
@@ -50,10 +48,14 @@ public enum TensorType {
 
     private final int bits;
 
-    TensorType(int bits) { this.bits = bits; }
+    TensorType(int bits) {
+        this.bits = bits;
+    }
 
     /** {@return the size of one element in bits (4 and 6 for the packed float formats)} */
-    public int bits() { return bits; }
+    public int bits() {
+        return bits;
+    }
 
     /** {@return the engine dtype this computes as, or null when sdclip does not compute with it} */
     public DType computeType() {

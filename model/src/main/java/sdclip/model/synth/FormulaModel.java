@@ -7,6 +7,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
 import sdclip.engine.DType;
 import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.model.safetensors.TensorType;
@@ -49,7 +50,9 @@ public final class FormulaModel {
          * @param i    the element's row-major index, from 0
          * @return {@code offset + scale * u(seed, i)}
          */
-        public double value(long seed, long i) { return offset + scale * u(seed, i); }
+        public double value(long seed, long i) {
+            return offset + scale * u(seed, i);
+        }
     }
 
     /** {@return every tensor of the text model, in HF CLIPTextModelWithProjection order} */
@@ -160,7 +163,9 @@ public final class FormulaModel {
      * @throws IOException              when the file cannot be written
      * @throws IllegalArgumentException for {@link DType#BF16}
      */
-    public static void write(Path file, DType dtype) throws IOException { write(file, dtype, false); }
+    public static void write(Path file, DType dtype) throws IOException {
+        write(file, dtype, false);
+    }
 
     /**
      * Writes the text model, or with {@code vision} a whole CLIP ViT-L/14 {@code CLIPModel} (text
@@ -174,7 +179,9 @@ public final class FormulaModel {
      */
     public static void write(Path file, DType dtype, boolean vision) throws IOException {
         if (dtype == DType.BF16) throw new IllegalArgumentException("the formula model is written in F32 or F16");
-        SafetensorsWriter w = new SafetensorsWriter().metadata("format", "pt").metadata("sdclip", "formula model (shared/reference README section 4)");
+        SafetensorsWriter w = new SafetensorsWriter()
+                .metadata("format", "pt")
+                .metadata("sdclip", "formula model (shared/reference README section 4)");
         TensorType type = dtype == DType.F32 ? TensorType.F32 : TensorType.F16;
         int size = dtype.bytes();
         List<Spec> specs = new ArrayList<>(tensors());

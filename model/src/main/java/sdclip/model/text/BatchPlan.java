@@ -35,5 +35,4 @@ final class BatchPlan {
         batch++;
         return true;
     }
-
 }

@@ -6,6 +6,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.IntConsumer;
+
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
 
@@ -96,7 +97,9 @@ public final class Batches {
             }
             results.add(encoders.get(e).run(ids, pooled, batch.size()));
         }
-        return results.size() == 1 ? results.getFirst() : SdxlMerge.merge(results.get(0), results.get(1), merge == Merge.SD3);
+        return results.size() == 1
+                ? results.getFirst()
+                : SdxlMerge.merge(results.get(0), results.get(1), merge == Merge.SD3);
     }
 
     /** The first end token, or the last position when there is none. */
@@ -108,9 +111,15 @@ public final class Batches {
 
     /** Checks pre-tokenized rows: exactly the context length, ids inside the vocabulary. */
     public static void checkRow(int[] row, int n, int context, int vocab) {
-        if (row.length != context) throw new IllegalArgumentException("row " + n + " has " + row.length + " ids, expected " + context);
-        for (int id : row) if (id < 0 || id >= vocab) throw new IllegalArgumentException("row " + n + ": token id " + id + " outside the vocabulary of " + vocab);
+        if (row.length != context)
+            throw new IllegalArgumentException("row " + n + " has " + row.length + " ids, expected " + context);
+        for (int id : row)
+            if (id < 0 || id >= vocab)
+                throw new IllegalArgumentException(
+                        "row " + n + ": token id " + id + " outside the vocabulary of " + vocab);
     }
 
-    static String shape(long[] s) { return Arrays.toString(s); }
+    static String shape(long[] s) {
+        return Arrays.toString(s);
+    }
 }

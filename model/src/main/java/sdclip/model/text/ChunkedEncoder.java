@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+
 import sdclip.model.HostTensor;
 import sdclip.model.ProgressListener;
 import sdclip.model.TensorSpec;
@@ -78,8 +79,16 @@ public final class ChunkedEncoder {
      * @param batchSize chunks per forward pass
      * @param sd3 whether two encoders join as SD3's (its pooled vector) rather than SDXL's
      */
-    public ChunkedEncoder(List<Tower> towers, int encoders, PromptSyntax syntax, Emphasis emphasis, EmbeddingFiles embeddings, int batchSize, boolean sd3) {
-        if (syntax == PromptSyntax.PLAIN) throw new IllegalArgumentException("the chunked encoder takes the A1111 or ComfyUI syntax");
+    public ChunkedEncoder(
+            List<Tower> towers,
+            int encoders,
+            PromptSyntax syntax,
+            Emphasis emphasis,
+            EmbeddingFiles embeddings,
+            int batchSize,
+            boolean sd3) {
+        if (syntax == PromptSyntax.PLAIN)
+            throw new IllegalArgumentException("the chunked encoder takes the A1111 or ComfyUI syntax");
         this.sd3 = sd3;
         this.towers = List.copyOf(towers);
         this.encoders = encoders;
@@ -88,7 +97,8 @@ public final class ChunkedEncoder {
         this.batchSize = Math.max(1, batchSize);
         // Up front, before any encoding: a misfit from a folder drops out, a named one is refused.
         Map<Integer, Integer> widths = new LinkedHashMap<>();
-        for (Tower t : towers) widths.put(t.index() + 1, t.transformer().config().width());
+        for (Tower t : towers)
+            widths.put(t.index() + 1, t.transformer().config().width());
         this.embeddings = embeddings.fitting(encoders, widths);
     }
 
@@ -127,10 +137,14 @@ public final class ChunkedEncoder {
             List<TensorSpec> s = new ArrayList<>();
             s.add(new TensorSpec("input_ids", "I64", new long[] {n, (long) k * Chunk.LENGTH}, 0, null));
             s.add(new TensorSpec("pooled_index", "I64", new long[] {n}, 0, null));
-            if (conditioning) s.add(new TensorSpec("conditioning", "F32", new long[] {n, (long) k * Chunk.LENGTH, cfg.width()}, 0, null));
+            if (conditioning)
+                s.add(new TensorSpec(
+                        "conditioning", "F32", new long[] {n, (long) k * Chunk.LENGTH, cfg.width()}, 0, null));
             if (pooled) {
                 s.add(new TensorSpec("pooled_output", "F32", new long[] {n, cfg.width()}, 0, null));
-                if (t.transformer().projectionDim() > 0) s.add(new TensorSpec("text_embeds", "F32", new long[] {n, t.transformer().projectionDim()}, 0, null));
+                if (t.transformer().projectionDim() > 0)
+                    s.add(new TensorSpec(
+                            "text_embeds", "F32", new long[] {n, t.transformer().projectionDim()}, 0, null));
             }
             each.add(s);
         }
@@ -159,7 +173,14 @@ public final class ChunkedEncoder {
      * @throws IOException as the sink throws
      * @throws IllegalArgumentException when a prompt needs more than {@code k} chunks
      */
-    public void stream(List<String> prompts, int k, int clipSkip, boolean conditioning, boolean pooled, Batches.Consumer sink, ProgressListener progress)
+    public void stream(
+            List<String> prompts,
+            int k,
+            int clipSkip,
+            boolean conditioning,
+            boolean pooled,
+            Batches.Consumer sink,
+            ProgressListener progress)
             throws IOException {
         List<Cutter> cutters = towers.stream().map(this::cutter).toList();
         List<Encoded> empties = new ArrayList<>();
@@ -171,17 +192,23 @@ public final class ChunkedEncoder {
             for (int e = 0; e < cutters.size(); e++) group.add(new ArrayList<>());
             int end = first, chunks = 0;
             while (end < n && chunks < batchSize) {
-                for (int e = 0; e < cutters.size(); e++) group.get(e).add(cutters.get(e).chunker().apply(prompts.get(end)));
+                for (int e = 0; e < cutters.size(); e++)
+                    group.get(e).add(cutters.get(e).chunker().apply(prompts.get(end)));
                 int count = group.getFirst().getLast().size();
                 for (List<List<Chunk>> g : group) {
-                    if (g.getLast().size() != count) throw new IllegalStateException("the text encoders cut prompt " + end + " into different numbers of chunks");
+                    if (g.getLast().size() != count)
+                        throw new IllegalStateException(
+                                "the text encoders cut prompt " + end + " into different numbers of chunks");
                 }
-                if (count > k) throw new IllegalArgumentException("prompt " + end + " needs " + count + " chunks, more than the " + k + " given");
+                if (count > k)
+                    throw new IllegalArgumentException(
+                            "prompt " + end + " needs " + count + " chunks, more than the " + k + " given");
                 chunks += conditioning ? Math.max(count, 1) : 1;
                 end++;
             }
             List<Map<String, HostTensor>> out = new ArrayList<>();
-            for (int e = 0; e < cutters.size(); e++) out.add(encode(cutters.get(e), empties.get(e), group.get(e), k, clipSkip, conditioning, pooled));
+            for (int e = 0; e < cutters.size(); e++)
+                out.add(encode(cutters.get(e), empties.get(e), group.get(e), k, clipSkip, conditioning, pooled));
             sink.accept(first, out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1)));
             first = end;
             progress.progress(first, n);
@@ -194,7 +221,8 @@ public final class ChunkedEncoder {
             A1111Chunker a = new A1111Chunker(t.tokenizer(), padId, embeddings.inversions());
             return new Cutter(t, a::chunk, a.emptyChunk());
         }
-        ComfyChunker c = new ComfyChunker(t.tokenizer(), padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS);
+        ComfyChunker c =
+                new ComfyChunker(t.tokenizer(), padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS);
         return new Cutter(t, c::chunk, c.emptyChunk());
     }
 
@@ -202,11 +230,20 @@ public final class ChunkedEncoder {
      * One encoder, one group of prompts: their real chunks encoded (only the first of each when
      * no conditioning is asked), then laid out with the empty chunk's encoding as padding to k.
      */
-    private Map<String, HostTensor> encode(Cutter c, Encoded empty, List<List<Chunk>> prompts, int k, int clipSkip, boolean conditioning, boolean pooled) {
+    private Map<String, HostTensor> encode(
+            Cutter c,
+            Encoded empty,
+            List<List<Chunk>> prompts,
+            int k,
+            int clipSkip,
+            boolean conditioning,
+            boolean pooled) {
         Tower t = c.tower();
         ClipTextConfig cfg = t.transformer().config();
         int n = prompts.size(), context = Chunk.LENGTH, w = cfg.width();
-        if (cfg.contextLength() != context) throw new IllegalArgumentException(t.tower().label() + " has a context of " + cfg.contextLength() + ", not " + context);
+        if (cfg.contextLength() != context)
+            throw new IllegalArgumentException(
+                    t.tower().label() + " has a context of " + cfg.contextLength() + ", not " + context);
         int used = conditioning ? k : 1;
         // The chunks to run; where[p][i] is chunk i of prompt p in the run, or -1 for padding.
         List<Chunk> run = new ArrayList<>();
@@ -255,7 +292,8 @@ public final class ChunkedEncoder {
                 int at = where[p][0];
                 Encoded from = at < 0 ? empty : e;
                 System.arraycopy(from.pooled()[Math.max(at, 0)], 0, po, p * w, w);
-                if (embeds != null) System.arraycopy(from.textEmbeds()[Math.max(at, 0)], 0, embeds, p * projection, projection);
+                if (embeds != null)
+                    System.arraycopy(from.textEmbeds()[Math.max(at, 0)], 0, embeds, p * projection, projection);
             }
             out.put("pooled_output", HostTensor.of(po, n, w));
             if (embeds != null) out.put("text_embeds", HostTensor.of(embeds, n, projection));
@@ -266,7 +304,9 @@ public final class ChunkedEncoder {
     /** One chunk's weighted rows; an unweighted chunk is left as it is (both weightings would return it unchanged). */
     private float[] weigh(float[] z, float[] zEmpty, Chunk chunk) {
         if (!chunk.isWeighted()) return z;
-        return syntax == PromptSyntax.A1111 ? emphasis.apply(z, chunk.weights()) : ComfyWeighting.apply(z, zEmpty, chunk.weights());
+        return syntax == PromptSyntax.A1111
+                ? emphasis.apply(z, chunk.weights())
+                : ComfyWeighting.apply(z, zEmpty, chunk.weights());
     }
 
     /** Per chunk of a run: its conditioning {@code [77 * D]}, pooled output and text embeds, null where not asked. */
@@ -292,22 +332,26 @@ public final class ChunkedEncoder {
                         EmbeddingSlot slot = chunk.slot(j);
                         if (slot == null) continue;
                         float[] table = embeddings.vectors(slot.name(), t.index() + 1, encoders, w);
-                        overrides[b * context + j] = Arrays.copyOfRange(table, slot.index() * w, (slot.index() + 1) * w);
+                        overrides[b * context + j] =
+                                Arrays.copyOfRange(table, slot.index() * w, (slot.index() + 1) * w);
                     }
                 }
             }
             TextTransformer.Result r = tf.forward(ids, batch, pooledIndex, req, overrides);
             for (int b = 0; b < batch; b++) {
-                if (r.conditioning() != null) cond[b0 + b] = Arrays.copyOfRange(r.conditioning(), b * context * w, (b + 1) * context * w);
+                if (r.conditioning() != null)
+                    cond[b0 + b] = Arrays.copyOfRange(r.conditioning(), b * context * w, (b + 1) * context * w);
                 if (r.pooled() != null) po[b0 + b] = Arrays.copyOfRange(r.pooled(), b * w, (b + 1) * w);
-                if (r.textEmbeds() != null) embeds[b0 + b] = Arrays.copyOfRange(r.textEmbeds(), b * projection, (b + 1) * projection);
+                if (r.textEmbeds() != null)
+                    embeds[b0 + b] = Arrays.copyOfRange(r.textEmbeds(), b * projection, (b + 1) * projection);
             }
         }
         return new Encoded(cond, po, embeds);
     }
 
     /** The same conditioning layer as the plain path, by the one clip-skip rule ({@link ConditioningLayer}). */
-    private static TextTransformer.Request request(TextTower tower, int clipSkip, boolean conditioning, boolean pooled) {
+    private static TextTransformer.Request request(
+            TextTower tower, int clipSkip, boolean conditioning, boolean pooled) {
         ConditioningLayer c = ConditioningLayer.of(tower, clipSkip);
         return new TextTransformer.Request(false, false, conditioning ? c.layer() : -1, c.normed(), pooled);
     }

@@ -22,14 +22,16 @@ public record ConditioningLayer(int layer, int layers, boolean normed, int clipS
         boolean raw = tower.conditioning() == TextTower.Conditioning.RAW_PENULTIMATE;
         int skip = k > 0 ? k : raw ? 2 : tower.defaultClipSkip();
         if (skip > layers + 1) {
-            throw new IllegalArgumentException("clip skip " + skip + " is out of range for " + tower.label() + ", which has "
-                    + layers + " layers (1 to " + (layers + 1) + ")");
+            throw new IllegalArgumentException("clip skip " + skip + " is out of range for " + tower.label()
+                    + ", which has " + layers + " layers (1 to " + (layers + 1) + ")");
         }
         return new ConditioningLayer(layers + 1 - skip, layers, !raw, skip);
     }
 
     /** Whether this conditioning is exactly {@code last_hidden_state} (the last block, normed). */
-    public boolean isLastHiddenState() { return normed && layer == layers; }
+    public boolean isLastHiddenState() {
+        return normed && layer == layers;
+    }
 
     /** E.g. {@code final_norm(hidden_states[L])} or {@code hidden_states[L-1] (no final norm)}. */
     public String describe() {

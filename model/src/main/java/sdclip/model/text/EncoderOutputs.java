@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.EncodeRequest;
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
@@ -27,19 +28,32 @@ public final class EncoderOutputs {
         this.request = request;
         this.conditioning = ConditioningLayer.of(tower, request.clipSkip());
         boolean pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
-        this.pass = new TextTransformer.Request(request.wants(TextOutput.HIDDEN_STATES), request.wants(TextOutput.LAST_HIDDEN_STATE),
-                request.wants(TextOutput.CONDITIONING) ? conditioning.layer() : -1, conditioning.normed(), pooled);
+        this.pass = new TextTransformer.Request(
+                request.wants(TextOutput.HIDDEN_STATES),
+                request.wants(TextOutput.LAST_HIDDEN_STATE),
+                request.wants(TextOutput.CONDITIONING) ? conditioning.layer() : -1,
+                conditioning.normed(),
+                pooled);
     }
 
-    public ClipTextConfig config() { return transformer.config(); }
+    public ClipTextConfig config() {
+        return transformer.config();
+    }
 
     /** Whether every position of every row is needed (false: the pooled-only path). */
-    public boolean fullSequence() { return pass.needsFullSequence(); }
+    public boolean fullSequence() {
+        return pass.needsFullSequence();
+    }
 
     /** The tensor names of a batch, in order. */
     List<String> names() {
         List<String> names = new ArrayList<>(List.of("input_ids", "pooled_index"));
-        for (TextOutput o : List.of(TextOutput.CONDITIONING, TextOutput.LAST_HIDDEN_STATE, TextOutput.POOLED_OUTPUT, TextOutput.TEXT_EMBEDS, TextOutput.HIDDEN_STATES)) {
+        for (TextOutput o : List.of(
+                TextOutput.CONDITIONING,
+                TextOutput.LAST_HIDDEN_STATE,
+                TextOutput.POOLED_OUTPUT,
+                TextOutput.TEXT_EMBEDS,
+                TextOutput.HIDDEN_STATES)) {
             if (!request.wants(o) || (o == TextOutput.TEXT_EMBEDS && transformer.projectionDim() == 0)) continue;
             names.add(o.id());
         }
@@ -52,17 +66,27 @@ public final class EncoderOutputs {
         long context = cfg.contextLength(), w = cfg.width();
         List<TensorSpec> specs = new ArrayList<>();
         for (String name : names()) {
-            specs.add(switch (name) {
-                case "input_ids" -> new TensorSpec(name, "I64", new long[] {n, context}, 0, null);
-                case "pooled_index" -> new TensorSpec(name, "I64", new long[] {n}, 0, null);
-                case "conditioning" -> new TensorSpec(name, "F32", new long[] {n, context, w}, 0, null);
-                case "last_hidden_state" -> new TensorSpec(name, "F32", new long[] {n, context, w}, 0,
-                        request.wants(TextOutput.CONDITIONING) && conditioning.isLastHiddenState() ? "conditioning" : null);
-                case "pooled_output" -> new TensorSpec(name, "F32", new long[] {n, w}, 0, null);
-                case "text_embeds" -> new TensorSpec(name, "F32", new long[] {n, transformer.projectionDim()}, 0, null);
-                case "hidden_states" -> new TensorSpec(name, "F32", new long[] {cfg.layers() + 1, n, context, w}, 1, null);
-                default -> throw new IllegalStateException(name);
-            });
+            specs.add(
+                    switch (name) {
+                        case "input_ids" -> new TensorSpec(name, "I64", new long[] {n, context}, 0, null);
+                        case "pooled_index" -> new TensorSpec(name, "I64", new long[] {n}, 0, null);
+                        case "conditioning" -> new TensorSpec(name, "F32", new long[] {n, context, w}, 0, null);
+                        case "last_hidden_state" ->
+                            new TensorSpec(
+                                    name,
+                                    "F32",
+                                    new long[] {n, context, w},
+                                    0,
+                                    request.wants(TextOutput.CONDITIONING) && conditioning.isLastHiddenState()
+                                            ? "conditioning"
+                                            : null);
+                        case "pooled_output" -> new TensorSpec(name, "F32", new long[] {n, w}, 0, null);
+                        case "text_embeds" ->
+                            new TensorSpec(name, "F32", new long[] {n, transformer.projectionDim()}, 0, null);
+                        case "hidden_states" ->
+                            new TensorSpec(name, "F32", new long[] {cfg.layers() + 1, n, context, w}, 1, null);
+                        default -> throw new IllegalStateException(name);
+                    });
         }
         return specs;
     }
@@ -74,16 +98,18 @@ public final class EncoderOutputs {
         TextTransformer.Result r = transformer.forward(ids, batch, pooledIndex, pass);
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (String name : names()) {
-            out.put(name, switch (name) {
-                case "input_ids" -> HostTensor.ofLongs(widen(ids), batch, context);
-                case "pooled_index" -> HostTensor.ofLongs(widen(pooledIndex), batch);
-                case "conditioning" -> HostTensor.of(r.conditioning(), batch, context, w);
-                case "last_hidden_state" -> HostTensor.of(r.lastHiddenState(), batch, context, w);
-                case "pooled_output" -> HostTensor.of(r.pooled(), batch, w);
-                case "text_embeds" -> HostTensor.of(r.textEmbeds(), batch, transformer.projectionDim());
-                case "hidden_states" -> HostTensor.of(stack(r.hiddenStates()), layers + 1, batch, context, w);
-                default -> throw new IllegalStateException(name);
-            });
+            out.put(
+                    name,
+                    switch (name) {
+                        case "input_ids" -> HostTensor.ofLongs(widen(ids), batch, context);
+                        case "pooled_index" -> HostTensor.ofLongs(widen(pooledIndex), batch);
+                        case "conditioning" -> HostTensor.of(r.conditioning(), batch, context, w);
+                        case "last_hidden_state" -> HostTensor.of(r.lastHiddenState(), batch, context, w);
+                        case "pooled_output" -> HostTensor.of(r.pooled(), batch, w);
+                        case "text_embeds" -> HostTensor.of(r.textEmbeds(), batch, transformer.projectionDim());
+                        case "hidden_states" -> HostTensor.of(stack(r.hiddenStates()), layers + 1, batch, context, w);
+                        default -> throw new IllegalStateException(name);
+                    });
         }
         return out;
     }

@@ -3,6 +3,7 @@ package sdclip.model.text;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
 
@@ -22,8 +23,9 @@ public final class OutputAssembly implements Batches.Consumer {
         this.n = n;
         for (TensorSpec s : specs) {
             if (s.elements() > Integer.MAX_VALUE - 8) {
-                throw new IllegalArgumentException(n + " prompts give " + s.name() + " " + Batches.shape(s.shape()) + ", " + s.elements()
-                        + " values, more than one Java array holds; encode them in parts, or stream them to a sink");
+                throw new IllegalArgumentException(
+                        n + " prompts give " + s.name() + " " + Batches.shape(s.shape()) + ", " + s.elements()
+                                + " values, more than one Java array holds; encode them in parts, or stream them to a sink");
             }
         }
     }
@@ -37,8 +39,11 @@ public final class OutputAssembly implements Batches.Consumer {
         }
         for (TensorSpec s : specs) {
             HostTensor part = batch.get(s.name());
-            HostTensor all = whole.computeIfAbsent(s.name(), k -> s.dtype().equals("F32")
-                    ? HostTensor.of(new float[(int) s.elements()], s.shape()) : HostTensor.ofLongs(new long[(int) s.elements()], s.shape()));
+            HostTensor all = whole.computeIfAbsent(
+                    s.name(),
+                    k -> s.dtype().equals("F32")
+                            ? HostTensor.of(new float[(int) s.elements()], s.shape())
+                            : HostTensor.ofLongs(new long[(int) s.elements()], s.shape()));
             int row = (int) s.rowElements();
             for (int block = 0; block < s.blocks(); block++) {
                 int from = block * count * row, to = (block * n + first) * row;
@@ -53,7 +58,10 @@ public final class OutputAssembly implements Batches.Consumer {
         Map<String, HostTensor> out = new LinkedHashMap<>();
         for (TensorSpec s : specs) {
             HostTensor t = whole.get(s.name());
-            if (t == null) t = s.dtype().equals("F32") ? HostTensor.of(new float[0], s.shape()) : HostTensor.ofLongs(new long[0], s.shape()); // no prompts
+            if (t == null)
+                t = s.dtype().equals("F32")
+                        ? HostTensor.of(new float[0], s.shape())
+                        : HostTensor.ofLongs(new long[0], s.shape()); // no prompts
             out.put(s.name(), t);
         }
         return out;

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+
 import sdclip.model.ModelFormatException;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
@@ -29,7 +30,8 @@ public final class ProjectionLoan {
         List<TextTower> encoders = borrower.encoders();
         for (TextTower tower : encoders) {
             TextTower.Tensor projection = tower.tensors().get("text_projection.weight");
-            boolean fits = lent != null && lent.config().width() == tower.config().width();
+            boolean fits =
+                    lent != null && lent.config().width() == tower.config().width();
             if (fits && (projection == null || encoders.size() == 1)) {
                 projection = lent.tensor("text_projection.weight");
                 fitted = true;
@@ -49,9 +51,12 @@ public final class ProjectionLoan {
      * @throws IOException when the lender has no text projection
      */
     public static ProjectionLoan of(Checkpoint borrower, Checkpoint lender, Path lenderPath) throws IOException {
-        TextTower lent = lender == null ? null : lender.encoders().stream()
-                .filter(t -> t.config().hasProjection()).findFirst()
-                .orElseThrow(() -> new ModelFormatException(lenderPath, "has no text projection to borrow"));
+        TextTower lent = lender == null
+                ? null
+                : lender.encoders().stream()
+                        .filter(t -> t.config().hasProjection())
+                        .findFirst()
+                        .orElseThrow(() -> new ModelFormatException(lenderPath, "has no text projection to borrow"));
         return new ProjectionLoan(borrower, lenderPath, lent);
     }
 
@@ -61,7 +66,9 @@ public final class ProjectionLoan {
      * @param encoder the encoder's index, from 0
      * @return the lent projection where it goes, else the encoder's own, or null when it has none
      */
-    public TextTower.Tensor projection(int encoder) { return projections.get(encoder); }
+    public TextTower.Tensor projection(int encoder) {
+        return projections.get(encoder);
+    }
 
     /**
      * Checks that some encoder took the lent projection (always so without a loan).
@@ -70,8 +77,12 @@ public final class ProjectionLoan {
      */
     public void requireFitted() throws IOException {
         if (fitted) return;
-        List<String> widths = borrower.encoders().stream().map(t -> t.label() + " has width " + t.config().width()).toList();
-        throw new ModelFormatException(lenderPath, "its text projection takes width " + lent.config().width()
-                + " but, in " + borrower.path() + ", " + String.join(" and ", widths));
+        List<String> widths = borrower.encoders().stream()
+                .map(t -> t.label() + " has width " + t.config().width())
+                .toList();
+        throw new ModelFormatException(
+                lenderPath,
+                "its text projection takes width " + lent.config().width() + " but, in " + borrower.path() + ", "
+                        + String.join(" and ", widths));
     }
 }

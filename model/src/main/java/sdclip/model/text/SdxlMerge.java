@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+
 import sdclip.model.HostTensor;
 import sdclip.model.TensorSpec;
 
@@ -17,7 +18,8 @@ import sdclip.model.TensorSpec;
  * {@code text_embeds}.
  */
 final class SdxlMerge {
-    private static final List<String> FROM_ENCODER_2 = List.of("input_ids", "pooled_index", "pooled_output", "text_embeds");
+    private static final List<String> FROM_ENCODER_2 =
+            List.of("input_ids", "pooled_index", "pooled_output", "text_embeds");
 
     private SdxlMerge() {}
 
@@ -33,8 +35,11 @@ final class SdxlMerge {
             out.add(new TensorSpec("conditioning", "F32", shape, 0, null));
         }
         if (sd3) {
-            TensorSpec l = find(e1, "pooled_output"), g = find(e2, "text_embeds") != null ? find(e2, "text_embeds") : find(e2, "pooled_output");
-            if (l != null && g != null) out.add(new TensorSpec("pooled_output", "F32", new long[] {l.shape()[0], l.shape()[1] + g.shape()[1]}, 0, null));
+            TensorSpec l = find(e1, "pooled_output"),
+                    g = find(e2, "text_embeds") != null ? find(e2, "text_embeds") : find(e2, "pooled_output");
+            if (l != null && g != null)
+                out.add(new TensorSpec(
+                        "pooled_output", "F32", new long[] {l.shape()[0], l.shape()[1] + g.shape()[1]}, 0, null));
         } else {
             for (TensorSpec s : e2) {
                 if (s.name().equals("pooled_output") || s.name().equals("text_embeds")) out.add(s);
@@ -53,9 +58,9 @@ final class SdxlMerge {
      */
     private static void prefixed(List<TensorSpec> out, List<TensorSpec> specs, String prefix, List<String> topLevel) {
         for (TensorSpec s : specs) {
-            String copyOf = s.name().equals("conditioning") ? "conditioning"
-                    : topLevel.contains(s.name()) ? s.name()
-                    : s.copyOf() != null ? prefix + s.copyOf() : null;
+            String copyOf = s.name().equals("conditioning")
+                    ? "conditioning"
+                    : topLevel.contains(s.name()) ? s.name() : s.copyOf() != null ? prefix + s.copyOf() : null;
             out.add(new TensorSpec(prefix + s.name(), s.dtype(), s.shape(), s.batchAxis(), copyOf));
         }
     }
@@ -67,10 +72,12 @@ final class SdxlMerge {
         HostTensor a = e1.get("conditioning"), b = e2.get("conditioning");
         if (a != null) out.put("conditioning", sideBySide(a, b));
         if (sd3) {
-            HostTensor l = e1.get("pooled_output"), g = e2.containsKey("text_embeds") ? e2.get("text_embeds") : e2.get("pooled_output");
+            HostTensor l = e1.get("pooled_output"),
+                    g = e2.containsKey("text_embeds") ? e2.get("text_embeds") : e2.get("pooled_output");
             if (l != null && g != null) out.put("pooled_output", rowsSideBySide(l, g));
         } else {
-            for (String name : List.of("pooled_output", "text_embeds")) if (e2.containsKey(name)) out.put(name, e2.get(name));
+            for (String name : List.of("pooled_output", "text_embeds"))
+                if (e2.containsKey(name)) out.put(name, e2.get(name));
         }
         e1.forEach((name, t) -> out.put("encoder1." + name, t));
         e2.forEach((name, t) -> out.put("encoder2." + name, t));
@@ -79,12 +86,17 @@ final class SdxlMerge {
 
     /** {@code [N, 77, D1]} and {@code [N, 77, D2]} as {@code [N, 77, D1 + D2]}. */
     private static HostTensor sideBySide(HostTensor a, HostTensor b) {
-        return HostTensor.of(joinRows(a, b, (int) a.shape()[2], (int) b.shape()[2]), a.shape()[0], a.shape()[1], a.shape()[2] + b.shape()[2]);
+        return HostTensor.of(
+                joinRows(a, b, (int) a.shape()[2], (int) b.shape()[2]),
+                a.shape()[0],
+                a.shape()[1],
+                a.shape()[2] + b.shape()[2]);
     }
 
     /** {@code [N, D1]} and {@code [N, D2]} as {@code [N, D1 + D2]}. */
     private static HostTensor rowsSideBySide(HostTensor a, HostTensor b) {
-        return HostTensor.of(joinRows(a, b, (int) a.shape()[1], (int) b.shape()[1]), a.shape()[0], a.shape()[1] + b.shape()[1]);
+        return HostTensor.of(
+                joinRows(a, b, (int) a.shape()[1], (int) b.shape()[1]), a.shape()[0], a.shape()[1] + b.shape()[1]);
     }
 
     /** Each row of {@code a} (width d1) followed by the same row of {@code b} (width d2). */

@@ -18,18 +18,31 @@ import sdclip.model.transformer.Projection;
 public final class TextTransformer {
 
     /** What one forward pass must produce. */
-    public record Request(boolean hiddenStates, boolean lastHiddenState, int conditioningLayer, boolean conditioningNormed, boolean pooled) {
-        public boolean needsFullSequence() { return hiddenStates || lastHiddenState || conditioningLayer >= 0; }
+    public record Request(
+            boolean hiddenStates,
+            boolean lastHiddenState,
+            int conditioningLayer,
+            boolean conditioningNormed,
+            boolean pooled) {
+        public boolean needsFullSequence() {
+            return hiddenStates || lastHiddenState || conditioningLayer >= 0;
+        }
     }
 
     /** Outputs of one batch; arrays are {@code [batch, 77, width]} row-major, absent ones null. */
-    public record Result(float[][] hiddenStates, float[] lastHiddenState, float[] conditioning, float[] pooled, float[] textEmbeds) {}
+    public record Result(
+            float[][] hiddenStates,
+            float[] lastHiddenState,
+            float[] conditioning,
+            float[] pooled,
+            float[] textEmbeds) {}
 
     private final Backend backend;
     private final ClipTextConfig cfg;
     private final Backend.Embedding embedding;
     /** The position table, read again where {@link #forward(int[], int, int[], Request, float[][])} overrides token rows. */
     private final Weights positions;
+
     private final EncoderLayers layers;
     private final Backend.Norm finalNorm;
     /** The text projection, or null. */
@@ -41,17 +54,29 @@ public final class TextTransformer {
         int w = cfg.width();
         float eps = cfg.layerNormEps();
         this.positions = tower.weights("text_model.embeddings.position_embedding.weight");
-        this.embedding = backend.prepareEmbedding(tower.weights("text_model.embeddings.token_embedding.weight"),
-                positions, cfg.vocabSize(), cfg.contextLength(), w);
+        this.embedding = backend.prepareEmbedding(
+                tower.weights("text_model.embeddings.token_embedding.weight"),
+                positions,
+                cfg.vocabSize(),
+                cfg.contextLength(),
+                w);
         this.layers = new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), tower::weights, TextTower::layer, true);
-        this.finalNorm = backend.prepareNorm(tower.weights("text_model.final_layer_norm.weight"), tower.weights("text_model.final_layer_norm.bias"), w, eps);
+        this.finalNorm = backend.prepareNorm(
+                tower.weights("text_model.final_layer_norm.weight"),
+                tower.weights("text_model.final_layer_norm.bias"),
+                w,
+                eps);
         this.projection = Projection.prepare(backend, projection, w);
     }
 
-    public ClipTextConfig config() { return cfg; }
+    public ClipTextConfig config() {
+        return cfg;
+    }
 
     /** Output size of the projection in use (the tower's own or a borrowed one), 0 without. */
-    public int projectionDim() { return projection == null ? 0 : projection.dim(); }
+    public int projectionDim() {
+        return projection == null ? 0 : projection.dim();
+    }
 
     /**
      * Runs {@code batch} rows of {@code 77} ids. {@code pooledIndex[b]} is the position pooled
@@ -93,13 +118,16 @@ public final class TextTransformer {
     /** Writes {@code vector + position[t]} (one float32 add, as the backends' embed) over the overridden rows of {@code x}. */
     private void override(float[][] overrides, int batch, int seq, Activation x) {
         int context = cfg.contextLength(), w = cfg.width();
-        if (overrides.length != batch * context) throw new IllegalArgumentException(overrides.length + " overrides for " + batch + " rows of " + context);
+        if (overrides.length != batch * context)
+            throw new IllegalArgumentException(overrides.length + " overrides for " + batch + " rows of " + context);
         float[] position = new float[w], row = new float[w];
         for (int b = 0; b < batch; b++) {
             for (int t = 0; t < seq; t++) {
                 float[] vector = overrides[b * context + t];
                 if (vector == null) continue;
-                if (vector.length != w) throw new IllegalArgumentException("an embedding vector of " + vector.length + " values for width " + w);
+                if (vector.length != w)
+                    throw new IllegalArgumentException(
+                            "an embedding vector of " + vector.length + " values for width " + w);
                 positions.copyTo((long) t * w, position, 0, w);
                 for (int i = 0; i < w; i++) row[i] = vector[i] + position[i];
                 backend.write(row, 0, x, (b * seq + t) * w, w);

@@ -3,6 +3,7 @@ package sdclip.model.text;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
+
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.tokenizer.ClipTokenizer;
 

@@ -17,7 +17,9 @@ final class BytePairEncoder {
     private final Vocabulary vocab;
     private final ConcurrentHashMap<String, int[]> cache = new ConcurrentHashMap<>();
 
-    BytePairEncoder(Vocabulary vocab) { this.vocab = vocab; }
+    BytePairEncoder(Vocabulary vocab) {
+        this.vocab = vocab;
+    }
 
     int[] encode(String piece) {
         if (piece.length() > CACHEABLE_LENGTH) return merge(piece);

@@ -43,10 +43,12 @@ public final class ClipTokenizer {
     public static ClipTokenizer load(Path path) throws IOException {
         if (Files.isDirectory(path)) {
             Path vocabJson = path.resolve("vocab.json"), merges = path.resolve("merges.txt");
-            if (Files.isRegularFile(vocabJson) && Files.isRegularFile(merges)) return new ClipTokenizer(Vocabulary.huggingFace(vocabJson, merges));
+            if (Files.isRegularFile(vocabJson) && Files.isRegularFile(merges))
+                return new ClipTokenizer(Vocabulary.huggingFace(vocabJson, merges));
             Path gz = path.resolve("bpe_simple_vocab_16e6.txt.gz");
             if (Files.isRegularFile(gz)) return new ClipTokenizer(Vocabulary.openAi(gz));
-            throw new IOException(path + ": no tokenizer here (expected vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz)");
+            throw new IOException(
+                    path + ": no tokenizer here (expected vocab.json and merges.txt, or bpe_simple_vocab_16e6.txt.gz)");
         }
         if (!Files.isRegularFile(path)) throw new IOException(path + ": no such tokenizer file or folder");
         String name = path.getFileName().toString();
@@ -70,20 +72,29 @@ public final class ClipTokenizer {
      */
     public static ClipTokenizer locate(Path explicit, Path modelFolder) throws IOException {
         if (explicit != null) return load(explicit);
-        if (modelFolder != null && Files.isDirectory(modelFolder.resolve("tokenizer"))) return load(modelFolder.resolve("tokenizer"));
+        if (modelFolder != null && Files.isDirectory(modelFolder.resolve("tokenizer")))
+            return load(modelFolder.resolve("tokenizer"));
         String env = System.getenv("SDCLIP_TOKENIZER");
         if (env != null && !env.isBlank()) return load(Path.of(env));
-        throw new IOException("no CLIP vocabulary: no tokenizer path given, no tokenizer/ folder beside the model, and SDCLIP_TOKENIZER is not set; get " + WHERE_TO_GET);
+        throw new IOException(
+                "no CLIP vocabulary: no tokenizer path given, no tokenizer/ folder beside the model, and SDCLIP_TOKENIZER is not set; get "
+                        + WHERE_TO_GET);
     }
 
     /** {@return the id of {@code <|startoftext|>} (49406 in CLIP's vocabulary)} */
-    public int startId() { return vocab.startId; }
+    public int startId() {
+        return vocab.startId;
+    }
 
     /** {@return the id of {@code <|endoftext|>} (49407 in CLIP's vocabulary)} */
-    public int endId() { return vocab.endId; }
+    public int endId() {
+        return vocab.endId;
+    }
 
     /** {@return the number of ids, including the start and end tokens (49408 for CLIP)} */
-    public int vocabularySize() { return vocab.tokens.length; }
+    public int vocabularySize() {
+        return vocab.tokens.length;
+    }
 
     /**
      * The vocabulary string of an id.
@@ -93,7 +104,8 @@ public final class ClipTokenizer {
      * @throws IllegalArgumentException when the id is not in the vocabulary
      */
     public String token(int id) {
-        if (id < 0 || id >= vocab.tokens.length || vocab.tokens[id] == null) throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
+        if (id < 0 || id >= vocab.tokens.length || vocab.tokens[id] == null)
+            throw new IllegalArgumentException("token id " + id + " is not in the vocabulary");
         return vocab.tokens[id];
     }
 
@@ -103,7 +115,9 @@ public final class ClipTokenizer {
      * @param text any text
      * @return the cleaned, lower-cased text
      */
-    public String normalize(String text) { return TextCleaner.clean(text); }
+    public String normalize(String text) {
+        return TextCleaner.clean(text);
+    }
 
     /**
      * The pre-tokens of the cleaned text: the pieces BPE encodes one by one.
@@ -111,7 +125,9 @@ public final class ClipTokenizer {
      * @param text any text
      * @return words, numbers and punctuation runs of the cleaned text, in order; empty for blank text
      */
-    public List<String> pieces(String text) { return PreTokenizer.pieces(normalize(text)); }
+    public List<String> pieces(String text) {
+        return PreTokenizer.pieces(normalize(text));
+    }
 
     /**
      * Tokenizes without a length limit. A literal {@code <|startoftext|>} or {@code <|endoftext|>} in the text
@@ -131,7 +147,8 @@ public final class ClipTokenizer {
                 case PreTokenizer.END -> new int[] {vocab.endId};
                 default -> bpe.encode(piece);
             };
-            if (n + part.length + 1 > ids.length) ids = Arrays.copyOf(ids, Math.max(ids.length * 2, n + part.length + 1));
+            if (n + part.length + 1 > ids.length)
+                ids = Arrays.copyOf(ids, Math.max(ids.length * 2, n + part.length + 1));
             System.arraycopy(part, 0, ids, n, part.length);
             n += part.length;
         }
@@ -190,7 +207,8 @@ public final class ClipTokenizer {
             for (int i = 0; i < t.length(); i++) {
                 char c = t.charAt(i);
                 int b = c < Vocabulary.ByteLevel.CHAR_TO_BYTE.length ? Vocabulary.ByteLevel.CHAR_TO_BYTE[c] : -1;
-                if (b < 0) throw new IllegalStateException("token " + id + " holds a character outside the byte alphabet");
+                if (b < 0)
+                    throw new IllegalStateException("token " + id + " holds a character outside the byte alphabet");
                 bytes.write(b);
             }
         }

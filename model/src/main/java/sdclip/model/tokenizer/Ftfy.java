@@ -115,10 +115,12 @@ final class Ftfy {
 
     private static String strictUtf8(byte[] bytes) {
         try {
-            return StandardCharsets.UTF_8.newDecoder()
+            return StandardCharsets.UTF_8
+                    .newDecoder()
                     .onMalformedInput(CodingErrorAction.REPORT)
                     .onUnmappableCharacter(CodingErrorAction.REPORT)
-                    .decode(ByteBuffer.wrap(bytes)).toString();
+                    .decode(ByteBuffer.wrap(bytes))
+                    .toString();
         } catch (CharacterCodingException e) {
             return null;
         }
@@ -139,13 +141,28 @@ final class Ftfy {
     }
 
     private static final Map<Character, String> LIGATURES = Map.ofEntries(
-            Map.entry('\u0132', "IJ"), Map.entry('\u0133', "ij"), Map.entry('\u0149', "\u02BCn"),
-            Map.entry('\u01F1', "DZ"), Map.entry('\u01F2', "Dz"), Map.entry('\u01F3', "dz"),
-            Map.entry('\u01C4', "D\u017D"), Map.entry('\u01C5', "D\u017E"), Map.entry('\u01C6', "d\u017E"),
-            Map.entry('\u01C7', "LJ"), Map.entry('\u01C8', "Lj"), Map.entry('\u01C9', "lj"),
-            Map.entry('\u01CA', "NJ"), Map.entry('\u01CB', "Nj"), Map.entry('\u01CC', "nj"),
-            Map.entry('\uFB00', "ff"), Map.entry('\uFB01', "fi"), Map.entry('\uFB02', "fl"),
-            Map.entry('\uFB03', "ffi"), Map.entry('\uFB04', "ffl"), Map.entry('\uFB05', "\u017Ft"), Map.entry('\uFB06', "st"));
+            Map.entry('\u0132', "IJ"),
+            Map.entry('\u0133', "ij"),
+            Map.entry('\u0149', "\u02BCn"),
+            Map.entry('\u01F1', "DZ"),
+            Map.entry('\u01F2', "Dz"),
+            Map.entry('\u01F3', "dz"),
+            Map.entry('\u01C4', "D\u017D"),
+            Map.entry('\u01C5', "D\u017E"),
+            Map.entry('\u01C6', "d\u017E"),
+            Map.entry('\u01C7', "LJ"),
+            Map.entry('\u01C8', "Lj"),
+            Map.entry('\u01C9', "lj"),
+            Map.entry('\u01CA', "NJ"),
+            Map.entry('\u01CB', "Nj"),
+            Map.entry('\u01CC', "nj"),
+            Map.entry('\uFB00', "ff"),
+            Map.entry('\uFB01', "fi"),
+            Map.entry('\uFB02', "fl"),
+            Map.entry('\uFB03', "ffi"),
+            Map.entry('\uFB04', "ffl"),
+            Map.entry('\uFB05', "\u017Ft"),
+            Map.entry('\uFB06', "st"));
 
     static String fixLatinLigatures(String s) {
         return translate(s, c -> LIGATURES.get(c));
@@ -164,11 +181,19 @@ final class Ftfy {
     }
 
     static String uncurlQuotes(String s) {
-        return translate(s, c -> (c == '\u02BC' || (c >= '\u2018' && c <= '\u201B')) ? "'" : (c >= '\u201C' && c <= '\u201F') ? "\"" : null);
+        return translate(
+                s,
+                c -> (c == '\u02BC' || (c >= '\u2018' && c <= '\u201B'))
+                        ? "'"
+                        : (c >= '\u201C' && c <= '\u201F') ? "\"" : null);
     }
 
     static String fixLineBreaks(String s) {
-        return s.replace("\r\n", "\n").replace('\r', '\n').replace('\u2028', '\n').replace('\u2029', '\n').replace('\u0085', '\n');
+        return s.replace("\r\n", "\n")
+                .replace('\r', '\n')
+                .replace('\u2028', '\n')
+                .replace('\u2029', '\n')
+                .replace('\u0085', '\n');
     }
 
     /** Lone surrogates become U+FFFD (Java strings already pair the valid ones). */
@@ -176,7 +201,8 @@ final class Ftfy {
         StringBuilder out = null;
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean lone = Character.isHighSurrogate(c) ? !(i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
+            boolean lone = Character.isHighSurrogate(c)
+                    ? !(i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1)))
                     : Character.isLowSurrogate(c) && !(i > 0 && Character.isHighSurrogate(s.charAt(i - 1)));
             if (lone && out == null) out = new StringBuilder(s.length()).append(s, 0, i);
             if (out != null) out.append(lone ? '\uFFFD' : c);
@@ -206,8 +232,17 @@ final class Ftfy {
 
     /** Removes C0 controls but tab, newline, form feed and CR; DEL; U+206A..U+206F; BOM; U+FFF9..U+FFFC. */
     static String removeControlChars(String s) {
-        return translate(s, c -> (c <= 0x08 || c == 0x0B || (c >= 0x0E && c <= 0x1F) || c == 0x7F
-                || (c >= '\u206A' && c <= '\u206F') || c == '\uFEFF' || (c >= '\uFFF9' && c <= '\uFFFC')) ? "" : null);
+        return translate(
+                s,
+                c -> (c <= 0x08
+                                || c == 0x0B
+                                || (c >= 0x0E && c <= 0x1F)
+                                || c == 0x7F
+                                || (c >= '\u206A' && c <= '\u206F')
+                                || c == '\uFEFF'
+                                || (c >= '\uFFF9' && c <= '\uFFFC'))
+                        ? ""
+                        : null);
     }
 
     private interface CharMap {
@@ -241,7 +276,9 @@ final class Ftfy {
             }
         }
 
-        static int byteOf(char c) { return BYTE_OF[c]; }
+        static int byteOf(char c) {
+            return BYTE_OF[c];
+        }
 
         /** The bytes, or null when a character has none. */
         static byte[] encode(String s) {

@@ -3,6 +3,7 @@ package sdclip.model.tokenizer;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.util.Locale;
+
 import org.jsoup.nodes.Entities;
 
 /**
@@ -24,7 +25,10 @@ final class HtmlUnescape {
         int copied = 0;
         for (int i = amp; i >= 0 && i < s.length(); i = s.indexOf('&', i)) {
             int end = referenceEnd(s, i);
-            if (end < 0) { i++; continue; }
+            if (end < 0) {
+                i++;
+                continue;
+            }
             out.append(s, copied, i).append(replace(s.substring(i + 1, end)));
             copied = end;
             i = end;
@@ -98,8 +102,12 @@ final class HtmlUnescape {
     }
 
     private static boolean invalidCodePoint(int c) {
-        return (c >= 0x1 && c <= 0x8) || c == 0xB || (c >= 0xE && c <= 0x1F) || (c >= 0x7F && c <= 0x9F)
-                || (c >= 0xFDD0 && c <= 0xFDEF) || (c & 0xFFFE) == 0xFFFE;
+        return (c >= 0x1 && c <= 0x8)
+                || c == 0xB
+                || (c >= 0xE && c <= 0x1F)
+                || (c >= 0x7F && c <= 0x9F)
+                || (c >= 0xFDD0 && c <= 0xFDEF)
+                || (c & 0xFFFE) == 0xFFFE;
     }
 
     /**

@@ -27,7 +27,8 @@ final class PreTokenizer {
                 // end set by contractionEnd
             } else if (Character.isLetter(cp)) {
                 end = i;
-                while (end < n && Character.isLetter(text.codePointAt(end))) end += Character.charCount(text.codePointAt(end));
+                while (end < n && Character.isLetter(text.codePointAt(end)))
+                    end += Character.charCount(text.codePointAt(end));
             } else if (isNumber(cp)) {
                 end = i + Character.charCount(cp);
             } else if (isSpace(cp)) {

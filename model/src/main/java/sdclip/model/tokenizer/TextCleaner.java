@@ -41,7 +41,16 @@ final class TextCleaner {
 
     /** Python's {@code str.isspace()} (what {@code \s} means in {@code re} str patterns). */
     static boolean isPythonSpace(int c) {
-        return (c >= 0x09 && c <= 0x0D) || (c >= 0x1C && c <= 0x20) || c == 0x85 || c == 0xA0 || c == 0x1680
-                || (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+        return (c >= 0x09 && c <= 0x0D)
+                || (c >= 0x1C && c <= 0x20)
+                || c == 0x85
+                || c == 0xA0
+                || c == 0x1680
+                || (c >= 0x2000 && c <= 0x200A)
+                || c == 0x2028
+                || c == 0x2029
+                || c == 0x202F
+                || c == 0x205F
+                || c == 0x3000;
     }
 }

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.ZipException;
+
 import sdclip.model.ModelFormatException;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
@@ -35,9 +36,11 @@ final class Vocabulary {
     final Map<String, Integer> ids;
     /** (left << 32 | right) -> rank; the merged id is {@link #mergedIds}[rank]. */
     final Map<Long, Integer> ranks;
+
     final int[] mergedIds;
     /** Id of each byte's character, alone and with {@code </w>}. */
     final int[] byteIds = new int[256], byteEndIds = new int[256];
+
     final int startId, endId;
     final String source;
 
@@ -47,7 +50,8 @@ final class Vocabulary {
         int size = ids.values().stream().mapToInt(Integer::intValue).max().orElse(-1) + 1;
         this.tokens = new String[size];
         ids.forEach((t, id) -> {
-            if (id < 0) throw new IllegalArgumentException(source + ": negative id " + id + " for token " + Json.quote(t));
+            if (id < 0)
+                throw new IllegalArgumentException(source + ": negative id " + id + " for token " + Json.quote(t));
             tokens[id] = t;
         });
         char[] byteChars = ByteLevel.BYTE_TO_CHAR;
@@ -69,7 +73,8 @@ final class Vocabulary {
 
     private int require(String token) {
         Integer id = ids.get(token);
-        if (id == null) throw new IllegalArgumentException(source + ": the vocabulary has no token " + Json.quote(token));
+        if (id == null)
+            throw new IllegalArgumentException(source + ": the vocabulary has no token " + Json.quote(token));
         return id;
     }
 
@@ -82,7 +87,8 @@ final class Vocabulary {
     /** OpenAI's gzip file: a header line, then one merge per line; ids follow from the merges. */
     static Vocabulary openAi(Path gz) throws IOException {
         List<String> lines = new ArrayList<>(OPENAI_MERGES);
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
+        try (BufferedReader r = new BufferedReader(
+                new InputStreamReader(new GZIPInputStream(Files.newInputStream(gz)), StandardCharsets.UTF_8))) {
             r.readLine(); // header
             for (String line; lines.size() < OPENAI_MERGES && (line = r.readLine()) != null; ) lines.add(line);
         } catch (ZipException e) {
@@ -92,7 +98,8 @@ final class Vocabulary {
         }
         List<String[]> merges = new ArrayList<>(lines.size());
         for (String line : lines) merges.add(splitMerge(line, gz, merges.size() + 2));
-        if (merges.size() < OPENAI_MERGES) throw new ModelFormatException(gz, merges.size() + " merges, expected " + OPENAI_MERGES);
+        if (merges.size() < OPENAI_MERGES)
+            throw new ModelFormatException(gz, merges.size() + " merges, expected " + OPENAI_MERGES);
         Map<String, Integer> ids = new HashMap<>();
         char[] byteChars = ByteLevel.VOCAB_ORDER;
         for (char c : byteChars) ids.put(String.valueOf(c), ids.size());
@@ -115,7 +122,10 @@ final class Vocabulary {
         Map<String, Integer> ids = new HashMap<>(json.size() * 2);
         for (var e : json.entrySet()) {
             if (!(e.getValue() instanceof Long id) || id < 0 || id > Integer.MAX_VALUE) {
-                throw new ModelFormatException(vocabJson, "token " + Json.quote(e.getKey()) + " has id " + e.getValue() + ", expected a non-negative integer");
+                throw new ModelFormatException(
+                        vocabJson,
+                        "token " + Json.quote(e.getKey()) + " has id " + e.getValue()
+                                + ", expected a non-negative integer");
             }
             ids.put(e.getKey(), id.intValue());
         }
@@ -154,7 +164,8 @@ final class Vocabulary {
     private static String[] splitMerge(String line, Path file, int lineNo) throws IOException {
         int space = line.indexOf(' ');
         if (space <= 0 || space == line.length() - 1 || line.indexOf(' ', space + 1) >= 0) {
-            throw new ModelFormatException(file, "line " + lineNo + " is not a merge of two tokens: " + Json.quote(line));
+            throw new ModelFormatException(
+                    file, "line " + lineNo + " is not a merge of two tokens: " + Json.quote(line));
         }
         return new String[] {line.substring(0, space), line.substring(space + 1)};
     }
@@ -163,6 +174,7 @@ final class Vocabulary {
     static final class ByteLevel {
         /** The 256 characters in vocabulary order: printable Latin-1 bytes first, then the rest shifted past U+0100. */
         static final char[] VOCAB_ORDER = new char[256];
+
         static final char[] BYTE_TO_CHAR = new char[256];
         static final int[] CHAR_TO_BYTE = new int[512];
 

@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import java.util.function.IntFunction;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
@@ -29,7 +30,9 @@ public final class EncoderLayers {
             return new Shape(c.layers(), c.width(), c.mlpWidth(), c.heads(), c.activation(), c.layerNormEps());
         }
 
-        int headDim() { return width / heads; }
+        int headDim() {
+            return width / heads;
+        }
     }
 
     /**
@@ -39,7 +42,13 @@ public final class EncoderLayers {
      */
     public record Buffers(Activation x, Activation h, Activation attn, Activation qkv, Activation mlp) {}
 
-    private record Layer(Backend.Norm ln1, Backend.Linear qkv, Backend.Linear out, Backend.Norm ln2, Backend.Linear fc1, Backend.Linear fc2) {}
+    private record Layer(
+            Backend.Norm ln1,
+            Backend.Linear qkv,
+            Backend.Linear out,
+            Backend.Norm ln2,
+            Backend.Linear fc1,
+            Backend.Linear fc2) {}
 
     private final Backend backend;
     private final Shape shape;
@@ -53,7 +62,12 @@ public final class EncoderLayers {
      * @param prefix  the canonical name prefix of layer l, e.g. {@code text_model.encoder.layers.<l>.}
      * @param causal  whether attention is masked to earlier positions (text) or not (vision)
      */
-    public EncoderLayers(Backend backend, Shape shape, Function<String, Weights> weights, IntFunction<String> prefix, boolean causal) {
+    public EncoderLayers(
+            Backend backend,
+            Shape shape,
+            Function<String, Weights> weights,
+            IntFunction<String> prefix,
+            boolean causal) {
         this.backend = backend;
         this.shape = shape;
         this.causal = causal;
@@ -68,17 +82,26 @@ public final class EncoderLayers {
                 qkvB.add(weights.apply(p + "self_attn." + x + "_proj.bias"));
             }
             layers[l] = new Layer(
-                    backend.prepareNorm(weights.apply(p + "layer_norm1.weight"), weights.apply(p + "layer_norm1.bias"), w, eps),
+                    backend.prepareNorm(
+                            weights.apply(p + "layer_norm1.weight"), weights.apply(p + "layer_norm1.bias"), w, eps),
                     backend.prepareLinear(qkvW, qkvB, w),
-                    backend.prepareLinear(weights.apply(p + "self_attn.out_proj.weight"), weights.apply(p + "self_attn.out_proj.bias"), w, w),
-                    backend.prepareNorm(weights.apply(p + "layer_norm2.weight"), weights.apply(p + "layer_norm2.bias"), w, eps),
+                    backend.prepareLinear(
+                            weights.apply(p + "self_attn.out_proj.weight"),
+                            weights.apply(p + "self_attn.out_proj.bias"),
+                            w,
+                            w),
+                    backend.prepareNorm(
+                            weights.apply(p + "layer_norm2.weight"), weights.apply(p + "layer_norm2.bias"), w, eps),
                     backend.prepareLinear(weights.apply(p + "mlp.fc1.weight"), weights.apply(p + "mlp.fc1.bias"), m, w),
-                    backend.prepareLinear(weights.apply(p + "mlp.fc2.weight"), weights.apply(p + "mlp.fc2.bias"), w, m));
+                    backend.prepareLinear(
+                            weights.apply(p + "mlp.fc2.weight"), weights.apply(p + "mlp.fc2.bias"), w, m));
         }
     }
 
     /** {@return the number of blocks} */
-    public int count() { return layers.length; }
+    public int count() {
+        return layers.length;
+    }
 
     /** {@return the buffers for a pass over {@code rows} rows}; give them back with {@link #release}. */
     public Buffers allocate(int rows) {

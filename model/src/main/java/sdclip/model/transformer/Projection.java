@@ -1,6 +1,7 @@
 package sdclip.model.transformer;
 
 import java.util.List;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
@@ -26,14 +27,17 @@ public final class Projection {
     public static Projection prepare(Backend backend, TextTower.Tensor tensor, int width) {
         if (tensor == null) return null;
         int dim = (int) tensor.shape()[0];
-        if (!tensor.transposed()) return new Projection(backend, backend.prepareLinear(List.of(tensor.values()), List.of(), width), dim);
+        if (!tensor.transposed())
+            return new Projection(backend, backend.prepareLinear(List.of(tensor.values()), List.of(), width), dim);
         float[] rows = new float[Math.toIntExact(tensor.elements())];
         tensor.copyTo(0, rows, 0, rows.length);
         return new Projection(backend, backend.prepareLinear(List.of(Weights.ofFloats(rows)), List.of(), width), dim);
     }
 
     /** {@return the output size P} */
-    public int dim() { return dim; }
+    public int dim() {
+        return dim;
+    }
 
     /** {@return {@code pooled @ projection^T}, {@code [batch, P]}, one linear over the whole batch} */
     public float[] apply(Activation pooled, int batch) {

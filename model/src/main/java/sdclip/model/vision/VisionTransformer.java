@@ -2,6 +2,7 @@ package sdclip.model.vision;
 
 import java.util.Arrays;
 import java.util.List;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
@@ -48,15 +49,30 @@ public final class VisionTransformer {
         this.patch = backend.prepareLinear(List.of(tower.weights(VisionTower.PATCH)), List.of(), cfg.patchValues());
         float[] table = new float[2 * w]; // row 0: the class embedding, row 1: zeros (patch positions)
         tower.tensor("vision_model.embeddings.class_embedding").copyTo(0, table, 0, w);
-        this.classAndPositions = backend.prepareEmbedding(Weights.ofFloats(table),
-                tower.weights("vision_model.embeddings.position_embedding.weight"), 2, cfg.positions(), w);
-        this.preNorm = backend.prepareNorm(tower.weights("vision_model.pre_layrnorm.weight"), tower.weights("vision_model.pre_layrnorm.bias"), w, eps);
-        this.layers = new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), tower::weights, VisionTower::layer, false);
-        this.postNorm = backend.prepareNorm(tower.weights("vision_model.post_layernorm.weight"), tower.weights("vision_model.post_layernorm.bias"), w, eps);
+        this.classAndPositions = backend.prepareEmbedding(
+                Weights.ofFloats(table),
+                tower.weights("vision_model.embeddings.position_embedding.weight"),
+                2,
+                cfg.positions(),
+                w);
+        this.preNorm = backend.prepareNorm(
+                tower.weights("vision_model.pre_layrnorm.weight"),
+                tower.weights("vision_model.pre_layrnorm.bias"),
+                w,
+                eps);
+        this.layers =
+                new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), tower::weights, VisionTower::layer, false);
+        this.postNorm = backend.prepareNorm(
+                tower.weights("vision_model.post_layernorm.weight"),
+                tower.weights("vision_model.post_layernorm.bias"),
+                w,
+                eps);
         this.projection = Projection.prepare(backend, tower.tensors().get("visual_projection.weight"), w);
     }
 
-    public ClipVisionConfig config() { return cfg; }
+    public ClipVisionConfig config() {
+        return cfg;
+    }
 
     /**
      * Runs {@code batch} images of normalised pixels, {@code [batch, 3, S, S]} row-major
@@ -65,7 +81,8 @@ public final class VisionTransformer {
     public Result forward(float[] pixels, int offset, int batch, Request req) {
         int s = cfg.imageSize();
         if (offset < 0 || pixels.length - offset < (long) batch * 3 * s * s) {
-            throw new IllegalArgumentException("pixels hold fewer than " + batch + " images of [3, " + s + ", " + s + "]");
+            throw new IllegalArgumentException(
+                    "pixels hold fewer than " + batch + " images of [3, " + s + ", " + s + "]");
         }
         EncoderLayers.Buffers buffers = layers.allocate(batch * cfg.positions());
         try {

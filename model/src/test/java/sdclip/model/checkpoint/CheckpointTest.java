@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.UnaryOperator;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.EncodeRequest;
@@ -28,9 +29,12 @@ import sdclip.testdata.Seeded;
 
 /** Family recognition on every reference file (expectations from models.json), and broken checkpoints. */
 class CheckpointTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
-    static Path ref(String p) { return ModelConformanceTest.ref(p); }
+    static Path ref(String p) {
+        return ModelConformanceTest.ref(p);
+    }
 
     @Test
     void recognisesEveryReferenceFile() throws IOException {
@@ -43,8 +47,10 @@ class CheckpointTest {
                 new Want("tiny-sd15-legacy", Checkpoint.Family.SD1, Naming.HUGGING_FACE),
                 new Want("tiny-sd21", Checkpoint.Family.SD2, Naming.OPENAI));
         for (Want w : wants) {
-            @SuppressWarnings("unchecked") Map<String, Object> m = (Map<String, Object>) models.get(w.key);
-            @SuppressWarnings("unchecked") Map<String, Object> text = (Map<String, Object>) m.get("text");
+            @SuppressWarnings("unchecked")
+            Map<String, Object> m = (Map<String, Object>) models.get(w.key);
+            @SuppressWarnings("unchecked")
+            Map<String, Object> text = (Map<String, Object>) m.get("text");
             int heads = ((Long) text.get("heads")).intValue();
             try (Checkpoint c = Checkpoint.open(ref("models/" + m.get("file")), new int[] {heads})) {
                 assertEquals(w.family, c.family(), w.key);
@@ -67,9 +73,15 @@ class CheckpointTest {
         }
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-sdxl.safetensors"), new int[] {2, 3})) {
             assertEquals(Checkpoint.Family.SDXL, c.family());
-            assertEquals(List.of(32, 48), c.encoders().stream().map(t -> t.config().width()).toList());
-            assertEquals(List.of(HiddenAct.QUICK_GELU, HiddenAct.GELU), c.encoders().stream().map(t -> t.config().activation()).toList());
-            assertEquals(List.of(49407, 0), c.encoders().stream().map(TextTower::padId).toList());
+            assertEquals(
+                    List.of(32, 48),
+                    c.encoders().stream().map(t -> t.config().width()).toList());
+            assertEquals(
+                    List.of(HiddenAct.QUICK_GELU, HiddenAct.GELU),
+                    c.encoders().stream().map(t -> t.config().activation()).toList());
+            assertEquals(
+                    List.of(49407, 0),
+                    c.encoders().stream().map(TextTower::padId).toList());
         }
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-sd15-diffusers"), null)) {
             assertEquals(Checkpoint.Family.SD1, c.family());
@@ -110,18 +122,26 @@ class CheckpointTest {
         try (Checkpoint c = Checkpoint.open(ref("models/tiny-sd15-diffusers"), new int[] {2})) {
             assertEquals(2, c.encoders().getFirst().config().heads(), "--heads beats config.json");
         }
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {4, 4}));
+        IllegalArgumentException e = assertThrows(
+                IllegalArgumentException.class,
+                () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {4, 4}));
         assertTrue(e.getMessage().contains("1 text encoder"), e.getMessage());
-        HeadCountException bad = assertThrows(HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {5}));
-        assertEquals(ref("models/tiny-sd15.safetensors") + ": CLIP-L text encoder: 5 heads do not divide the width 64", bad.getMessage());
+        HeadCountException bad = assertThrows(
+                HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-sd15.safetensors"), new int[] {5}));
+        assertEquals(
+                ref("models/tiny-sd15.safetensors") + ": CLIP-L text encoder: 5 heads do not divide the width 64",
+                bad.getMessage());
         assertEquals(false, bad.vision());
     }
 
     /** A count the caller gives is the caller's mistake (HeadCountException); one config.json gives is the file's. */
     @Test
     void givenHeadsThatDoNotDivideAreTheCallersMistake() throws IOException {
-        HeadCountException vision = assertThrows(HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-clip.safetensors"), null, 5));
-        assertEquals(ref("models/tiny-clip.safetensors") + ": vision tower: 5 heads do not divide the width 64", vision.getMessage());
+        HeadCountException vision = assertThrows(
+                HeadCountException.class, () -> Checkpoint.open(ref("models/tiny-clip.safetensors"), null, 5));
+        assertEquals(
+                ref("models/tiny-clip.safetensors") + ": vision tower: 5 heads do not divide the width 64",
+                vision.getMessage());
         assertTrue(vision.vision());
         Path copy = dir.resolve("sd15-diffusers");
         for (String f : List.of("model_index.json", "text_encoder/model.safetensors")) {
@@ -129,9 +149,13 @@ class CheckpointTest {
             Files.copy(ref("models/tiny-sd15-diffusers/" + f), copy.resolve(f));
         }
         String config = Files.readString(ref("models/tiny-sd15-diffusers/text_encoder/config.json"));
-        Files.writeString(copy.resolve("text_encoder/config.json"), config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
+        Files.writeString(
+                copy.resolve("text_encoder/config.json"),
+                config.replace("\"num_attention_heads\": 4", "\"num_attention_heads\": 5"));
         SafetensorsException file = assertThrows(SafetensorsException.class, () -> Checkpoint.open(copy, null));
-        assertEquals(copy.resolve("text_encoder/model.safetensors") + ": text_encoder: 5 heads do not divide the width 64", file.getMessage());
+        assertEquals(
+                copy.resolve("text_encoder/model.safetensors") + ": text_encoder: 5 heads do not divide the width 64",
+                file.getMessage());
         try (Checkpoint c = Checkpoint.open(copy, new int[] {2})) {
             assertEquals(2, c.encoders().getFirst().config().heads(), "a given count replaces the file's");
         }
@@ -141,9 +165,12 @@ class CheckpointTest {
     void wrongHeadsChangeTheOutputs() throws IOException {
         // Heads matter: the inferred 1 head gives different activations than the file's true 4.
         var prompts = List.of("a photo of a cat");
-        try (TextEncoder one = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu"));
-             TextEncoder four = TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4))) {
-            float[] a = one.encode(prompts).get("pooled_output").floats(), b = four.encode(prompts).get("pooled_output").floats();
+        try (TextEncoder one =
+                        TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu"));
+                TextEncoder four =
+                        TextEncoder.open(ref("models/tiny-sd15.safetensors"), ModelConformanceTest.options("cpu", 4))) {
+            float[] a = one.encode(prompts).get("pooled_output").floats(),
+                    b = four.encode(prompts).get("pooled_output").floats();
             assertTrue(Seeded.relativeError(a, b) > 1e-3);
         }
     }
@@ -151,11 +178,19 @@ class CheckpointTest {
     @Test
     void pooledOnlyPathEqualsTheFullPath() throws IOException {
         for (String backend : List.of("cpu", "reference")) {
-            try (TextEncoder enc = TextEncoder.open(ref("models/tiny-sd21.safetensors"), ModelConformanceTest.options(backend, 4).withBatchSize(5))) {
+            try (TextEncoder enc = TextEncoder.open(
+                    ref("models/tiny-sd21.safetensors"),
+                    ModelConformanceTest.options(backend, 4).withBatchSize(5))) {
                 List<String> prompts = ModelConformanceTest.prompts();
                 Encoding full = enc.encode(prompts), fast = enc.encode(prompts, EncodeRequest.pooledOnly());
-                assertArrayEquals(full.get("pooled_output").floats(), fast.get("pooled_output").floats(), backend);
-                assertArrayEquals(full.get("text_embeds").floats(), fast.get("text_embeds").floats(), backend);
+                assertArrayEquals(
+                        full.get("pooled_output").floats(),
+                        fast.get("pooled_output").floats(),
+                        backend);
+                assertArrayEquals(
+                        full.get("text_embeds").floats(),
+                        fast.get("text_embeds").floats(),
+                        backend);
                 assertTrue(!fast.has("conditioning") && !fast.has("last_hidden_state"));
             }
         }
@@ -168,7 +203,15 @@ class CheckpointTest {
             Map<String, TensorInfo> infos = new LinkedHashMap<>();
             for (String n : src.names()) infos.put(n, src.info(n));
             SafetensorsWriter w = new SafetensorsWriter();
-            change.apply(infos).forEach((n, t) -> w.add(n, t.type(), t.shape(), ch -> SafetensorsWriter.writeFully(ch, src.bytes(src.names().contains(n) ? n : t.name()).asByteBuffer())));
+            change.apply(infos)
+                    .forEach((n, t) -> w.add(
+                            n,
+                            t.type(),
+                            t.shape(),
+                            ch -> SafetensorsWriter.writeFully(
+                                    ch,
+                                    src.bytes(src.names().contains(n) ? n : t.name())
+                                            .asByteBuffer())));
             w.write(out);
         }
         return out;
@@ -177,24 +220,39 @@ class CheckpointTest {
     @Test
     void brokenTextEncodersAreErrorsNamingFileAndTensor() throws IOException {
         String layer1 = "cond_stage_model.transformer.text_model.encoder.layers.1.";
-        Path missing = mutated("missing.safetensors", m -> { m.remove(layer1 + "mlp.fc2.weight"); return m; });
+        Path missing = mutated("missing.safetensors", m -> {
+            m.remove(layer1 + "mlp.fc2.weight");
+            return m;
+        });
         SafetensorsException e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(missing, null));
-        assertTrue(e.getMessage().contains(missing.toString()) && e.getMessage().contains(layer1 + "mlp.fc2.weight") && e.getMessage().contains("missing"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(missing.toString())
+                        && e.getMessage().contains(layer1 + "mlp.fc2.weight")
+                        && e.getMessage().contains("missing"),
+                e.getMessage());
 
         Path transposed = mutated("transposed.safetensors", m -> {
             TensorInfo t = m.get(layer1 + "mlp.fc1.weight");
-            m.put(t.name(), new TensorInfo(t.name(), t.type(), new long[] {t.shape()[1], t.shape()[0]}, t.begin(), t.end()));
+            m.put(
+                    t.name(),
+                    new TensorInfo(t.name(), t.type(), new long[] {t.shape()[1], t.shape()[0]}, t.begin(), t.end()));
             return m;
         });
         e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(transposed, null));
-        assertTrue(e.getMessage().contains(layer1 + "mlp.fc1.weight") && e.getMessage().contains("transposed"), e.getMessage());
+        assertTrue(
+                e.getMessage().contains(layer1 + "mlp.fc1.weight")
+                        && e.getMessage().contains("transposed"),
+                e.getMessage());
 
         Path none = mutated("none.safetensors", m -> {
             m.keySet().removeIf(k -> k.startsWith("cond_stage_model."));
             return m;
         });
         e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(none, null));
-        assertTrue(e.getMessage().contains("no CLIP text encoder") && e.getMessage().contains("model.diffusion_model."), e.getMessage());
+        assertTrue(
+                e.getMessage().contains("no CLIP text encoder")
+                        && e.getMessage().contains("model.diffusion_model."),
+                e.getMessage());
     }
 
     @Test

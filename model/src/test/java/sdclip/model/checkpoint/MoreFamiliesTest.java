@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.safetensors.SafetensorsException;
@@ -16,7 +17,8 @@ import sdclip.model.safetensors.TensorType;
 
 /** The SDXL refiner (synthetic, full width), and files with a torch extension that are not torch files. */
 class MoreFamiliesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     /** An OpenCLIP tower under conditioner.embedders.0.model. of width 1280 (one layer, small vocabulary and MLP, zeros). */
     @Test
@@ -74,7 +76,9 @@ class MoreFamiliesTest {
         for (String name : new String[] {"model.ckpt", "model.pt", "model.pth", "pytorch_model.bin"}) {
             Path f = Files.write(dir.resolve(name), "<html>not a checkpoint</html>".getBytes());
             SafetensorsException e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(f, null));
-            assertEquals(f + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file", e.getMessage());
+            assertEquals(
+                    f + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file",
+                    e.getMessage());
         }
         // A safetensors file named .bin is read as what it is.
         Path st = dir.resolve("renamed.bin");

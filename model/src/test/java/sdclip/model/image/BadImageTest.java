@@ -21,12 +21,14 @@ import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Every bad file is one {@link ImageException}: the path first, one line, the problem said. */
 class BadImageTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private String refused(Path file, String... words) {
         ImageException e = assertThrows(ImageException.class, () -> ImageDecoder.decode(file));
@@ -58,7 +60,9 @@ class BadImageTest {
 
     @Test
     void textIsNotAnImage() throws IOException {
-        refused(Files.writeString(dir.resolve("notes.png"), "a photo of a cat\n", StandardCharsets.UTF_8), "not an image");
+        refused(
+                Files.writeString(dir.resolve("notes.png"), "a photo of a cat\n", StandardCharsets.UTF_8),
+                "not an image");
     }
 
     @Test
@@ -82,8 +86,11 @@ class BadImageTest {
     @Test
     void hugeHeaderIsRefusedBeforeDecoding() throws IOException {
         // 20000 x 20000 = 400 megapixels; the IDAT is garbage, so decoding it would fail otherwise.
-        byte[] png = RawPng.header(20000, 20000, 8, 2).chunk("IDAT", new byte[] {1, 2, 3, 4}).end();
-        String m = refused(Files.write(dir.resolve("bomb.png"), png), "20000 x 20000", "100 megapixels", "before decoding");
+        byte[] png = RawPng.header(20000, 20000, 8, 2)
+                .chunk("IDAT", new byte[] {1, 2, 3, 4})
+                .end();
+        String m = refused(
+                Files.write(dir.resolve("bomb.png"), png), "20000 x 20000", "100 megapixels", "before decoding");
         assertFalse(m.contains("corrupt"), m);
     }
 
@@ -112,12 +119,17 @@ class BadImageTest {
     void otherFormatsAreNamed() throws IOException {
         Path tif = dir.resolve("a.tif");
         assertTrue(ImageIO.write(noise(4, 4), "tiff", tif.toFile()));
-        assertEquals(tif + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(tif));
+        assertEquals(
+                tif + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(tif));
         assertEquals("TIFF", ImageDecoder.unsupportedFormat(tif));
         // WebP, which the JDK does not know at all, by its RIFF header (any extension).
-        Path webp = Files.write(dir.resolve("photo.png"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'});
-        assertEquals(webp + ": is a WebP image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(webp));
-        Path wave = Files.write(dir.resolve("sound.wav"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'A', 'V', 'E'});
+        Path webp =
+                Files.write(dir.resolve("photo.png"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'});
+        assertEquals(
+                webp + ": is a WebP image, an unsupported format (PNG, JPEG, BMP and GIF are supported)",
+                refused(webp));
+        Path wave =
+                Files.write(dir.resolve("sound.wav"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'A', 'V', 'E'});
         assertNull(ImageDecoder.unsupportedFormat(wave));
         refused(wave, "not an image");
     }
@@ -130,7 +142,10 @@ class BadImageTest {
         ImageIO.write(new BufferedImage(20000, 1, BufferedImage.TYPE_INT_RGB), "png", thin.toFile());
         ClipImageProcessor p = ClipImageProcessor.of(224, Preprocess.OPENAI);
         ImageException e = assertThrows(ImageException.class, () -> p.process(thin));
-        assertTrue(e.getMessage().startsWith(thin + ": is 20000 x 1: resized to a short side of 224") && e.getMessage().contains("megapixels"), e.getMessage());
+        assertTrue(
+                e.getMessage().startsWith(thin + ": is 20000 x 1: resized to a short side of 224")
+                        && e.getMessage().contains("megapixels"),
+                e.getMessage());
         Path fine = dir.resolve("fine.png");
         ImageIO.write(new BufferedImage(600, 2, BufferedImage.TYPE_INT_RGB), "png", fine.toFile());
         assertTrue(p.process(fine).pixelU8().length == 3 * 224 * 224);
@@ -139,6 +154,8 @@ class BadImageTest {
     @Test
     void processorPassesTheExceptionThrough() throws IOException {
         Path bad = Files.writeString(dir.resolve("x.jpg"), "nope");
-        assertThrows(ImageException.class, () -> ClipImageProcessor.of(224, Preprocess.OPENAI).process(bad));
+        assertThrows(
+                ImageException.class,
+                () -> ClipImageProcessor.of(224, Preprocess.OPENAI).process(bad));
     }
 }

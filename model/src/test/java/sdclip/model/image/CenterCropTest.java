@@ -50,7 +50,8 @@ class CenterCropTest {
         // 6 x 2, crop 4: columns cropped at round(2 / 2) = 1, rows padded 1 before and 1 after.
         byte[] px = new byte[12];
         for (int i = 0; i < 12; i++) px[i] = (byte) (i + 1);
-        byte[] out = CenterCrop.apply(DecodedImage.of(6, 2, PixelMode.L, px), 4, Preprocess.OPENAI).samples();
+        byte[] out = CenterCrop.apply(DecodedImage.of(6, 2, PixelMode.L, px), 4, Preprocess.OPENAI)
+                .samples();
         assertArrayEquals(new byte[] {0, 0, 0, 0, 2, 3, 4, 5, 8, 9, 10, 11, 0, 0, 0, 0}, out);
     }
 
@@ -61,15 +62,19 @@ class CenterCropTest {
         palette[7] = 0xffffff;
         DecodedImage p = CenterCrop.apply(DecodedImage.ofPalette(1, 1, new byte[] {7}, palette), 2, Preprocess.OPENAI);
         DecodedImage rgb = RgbConverter.toRgb(p);
-        assertArrayEquals(new int[] {0x12, 0x34, 0x56}, new int[] {rgb.sample(1, 1, 0), rgb.sample(1, 1, 1), rgb.sample(1, 1, 2)});
+        assertArrayEquals(
+                new int[] {0x12, 0x34, 0x56},
+                new int[] {rgb.sample(1, 1, 0), rgb.sample(1, 1, 1), rgb.sample(1, 1, 2)});
         assertEquals(0xff, rgb.sample(0, 0, 0));
-        DecodedImage rgba = CenterCrop.apply(DecodedImage.of(1, 1, PixelMode.RGBA, new byte[] {9, 9, 9, 9}), 2, Preprocess.HF);
+        DecodedImage rgba =
+                CenterCrop.apply(DecodedImage.of(1, 1, PixelMode.RGBA, new byte[] {9, 9, 9, 9}), 2, Preprocess.HF);
         assertArrayEquals(new byte[] {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9, 9, 9, 9}, rgba.samples());
     }
 
     @Test
     void wideImagesCropInModeI() {
         DecodedImage img = DecodedImage.ofWide(3, 1, new int[] {1000, 2000, 3000});
-        assertArrayEquals(new int[] {2000}, CenterCrop.apply(img, 1, Preprocess.OPENAI).wideSamples());
+        assertArrayEquals(
+                new int[] {2000}, CenterCrop.apply(img, 1, Preprocess.OPENAI).wideSamples());
     }
 }

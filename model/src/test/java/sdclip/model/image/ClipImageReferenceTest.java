@@ -8,6 +8,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -19,7 +20,14 @@ import sdclip.testdata.ReferenceData;
 class ClipImageReferenceTest {
     static final int S = 224, PLANE = S * S, ROW = 3 * PLANE;
     /** Row order of expected/images.json. */
-    static final List<String> IMAGES = List.of("astronaut.png", "chelsea.png", "chelsea_q90.jpg", "coffee.png", "CLIP.png", "gray_100x60.png", "rgba_300x500.png");
+    static final List<String> IMAGES = List.of(
+            "astronaut.png",
+            "chelsea.png",
+            "chelsea_q90.jpg",
+            "coffee.png",
+            "CLIP.png",
+            "gray_100x60.png",
+            "rgba_300x500.png");
 
     static Path root;
     static TensorStore expected;
@@ -47,7 +55,8 @@ class ClipImageReferenceTest {
     }
 
     static PreprocessedImage process(String name) {
-        return ClipImageProcessor.of(S, Preprocess.OPENAI).process(root.resolve("images").resolve(name));
+        return ClipImageProcessor.of(S, Preprocess.OPENAI)
+                .process(root.resolve("images").resolve(name));
     }
 
     @Test
@@ -56,9 +65,13 @@ class ClipImageReferenceTest {
             if (name.endsWith(".jpg")) continue;
             int m = IMAGES.indexOf(name);
             PreprocessedImage p = process(name);
-            assertTrue(Arrays.equals(expectedU8(m), p.pixelU8()), name + ": pixel_u8 differs in " + differing(expectedU8(m), p.pixelU8()) + " samples");
+            assertTrue(
+                    Arrays.equals(expectedU8(m), p.pixelU8()),
+                    name + ": pixel_u8 differs in " + differing(expectedU8(m), p.pixelU8()) + " samples");
             float[] want = Arrays.copyOfRange(pixelValues, m * ROW, (m + 1) * ROW);
-            assertTrue(maxAbs(want, p.pixelValues()) <= 1e-6, name + ": pixel_values max diff " + maxAbs(want, p.pixelValues()));
+            assertTrue(
+                    maxAbs(want, p.pixelValues()) <= 1e-6,
+                    name + ": pixel_values max diff " + maxAbs(want, p.pixelValues()));
         }
     }
 
@@ -82,7 +95,9 @@ class ClipImageReferenceTest {
         // Measured with the JDK 25 decoder (IJG libjpeg 6b, ISLOW, fancy upsampling): identical to
         // libjpeg-turbo on this 4:2:0 file, so any difference is a regression.
         assertEquals(new Stats(0, 0, 300 * 451 * 3), Stats.of(want, ours.samples()));
-        assertEquals(new Stats(0, 0, ROW), Stats.of(expectedU8(2), process("chelsea_q90.jpg").pixelU8()));
+        assertEquals(
+                new Stats(0, 0, ROW),
+                Stats.of(expectedU8(2), process("chelsea_q90.jpg").pixelU8()));
     }
 
     record Stats(int maxAbs, int differing, int total) {
@@ -98,7 +113,9 @@ class ClipImageReferenceTest {
         }
     }
 
-    static int differing(byte[] a, byte[] b) { return Stats.of(a, b).differing(); }
+    static int differing(byte[] a, byte[] b) {
+        return Stats.of(a, b).differing();
+    }
 
     static double maxAbs(float[] a, float[] b) {
         double m = 0;

@@ -22,6 +22,7 @@ import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.ImageEncoder;
@@ -36,7 +37,8 @@ import sdclip.testdata.ReferenceData;
  * and the same embeddings through the encoder.
  */
 class ImageBytesTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private static void assertSameImage(DecodedImage file, DecodedImage bytes, String what) {
         assertEquals(file.width(), bytes.width(), what);
@@ -53,8 +55,11 @@ class ImageBytesTest {
         try (Stream<Path> s = Files.list(ReferenceData.require("images"))) {
             s.sorted().forEach(all::add);
         }
-        all.add(Files.write(dir.resolve("gray16.png"), RawPng.header(2, 1, 16, 0).rows(new byte[][] {{0x00, 0x64, 0x12, 0x34}})));
-        all.add(Files.write(dir.resolve("rgb16.png"), RawPng.header(1, 2, 16, 2).rows(new byte[][] {{1, 2, 3, 4, 5, 6}, {(byte) 0xff, 0, 0x7f, 1, 0, 2}})));
+        all.add(Files.write(
+                dir.resolve("gray16.png"), RawPng.header(2, 1, 16, 0).rows(new byte[][] {{0x00, 0x64, 0x12, 0x34}})));
+        all.add(Files.write(dir.resolve("rgb16.png"), RawPng.header(1, 2, 16, 2).rows(new byte[][] {
+            {1, 2, 3, 4, 5, 6}, {(byte) 0xff, 0, 0x7f, 1, 0, 2}
+        })));
         BufferedImage noise = noise(40, 30);
         for (String format : List.of("gif", "bmp")) {
             Path p = dir.resolve("noise." + format);
@@ -75,43 +80,67 @@ class ImageBytesTest {
     void badBytesAreRefusedInTheFilesWords() throws IOException {
         byte[] jpg = write(noise(64, 64), "jpeg"), png = write(noise(64, 64), "png");
         byte[] chelsea = Files.readAllBytes(ReferenceData.require("images/chelsea_q90.jpg"));
-        byte[] corruptEnd = Arrays.copyOf(jpg, jpg.length / 2 + 2); // half the data, then the end marker: corrupt, not truncated
+        byte[] corruptEnd =
+                Arrays.copyOf(jpg, jpg.length / 2 + 2); // half the data, then the end marker: corrupt, not truncated
         corruptEnd[corruptEnd.length - 2] = (byte) 0xff;
         corruptEnd[corruptEnd.length - 1] = (byte) 0xd9;
-        List<byte[]> bad = List.of(new byte[0], "a photo of a cat\n".getBytes(StandardCharsets.UTF_8),
-                Arrays.copyOf(jpg, jpg.length / 2), Arrays.copyOf(chelsea, chelsea.length * 2 / 3), Arrays.copyOf(png, png.length / 2),
-                Arrays.copyOf(jpg, 200), corruptEnd, cmykJpeg(),
-                new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'}, write(noise(4, 4), "tiff"),
-                RawPng.header(20000, 20000, 8, 2).chunk("IDAT", new byte[] {1, 2, 3, 4}).end());
+        List<byte[]> bad = List.of(
+                new byte[0],
+                "a photo of a cat\n".getBytes(StandardCharsets.UTF_8),
+                Arrays.copyOf(jpg, jpg.length / 2),
+                Arrays.copyOf(chelsea, chelsea.length * 2 / 3),
+                Arrays.copyOf(png, png.length / 2),
+                Arrays.copyOf(jpg, 200),
+                corruptEnd,
+                cmykJpeg(),
+                new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'},
+                write(noise(4, 4), "tiff"),
+                RawPng.header(20000, 20000, 8, 2)
+                        .chunk("IDAT", new byte[] {1, 2, 3, 4})
+                        .end());
         for (int i = 0; i < bad.size(); i++) {
             Path file = Files.write(dir.resolve("bad" + i), bad.get(i));
-            String fromFile = assertThrows(ImageException.class, () -> ImageDecoder.decode(file), "case " + i).getMessage();
+            String fromFile = assertThrows(ImageException.class, () -> ImageDecoder.decode(file), "case " + i)
+                    .getMessage();
             byte[] data = bad.get(i);
-            String fromBytes = assertThrows(ImageException.class, () -> ImageDecoder.decode(data, "s3a://bucket/x.jpg"), "case " + i).getMessage();
+            String fromBytes = assertThrows(
+                            ImageException.class, () -> ImageDecoder.decode(data, "s3a://bucket/x.jpg"), "case " + i)
+                    .getMessage();
             assertTrue(fromFile.startsWith(file + ": "), fromFile);
-            assertEquals(fromFile.substring(file.toString().length()), fromBytes.substring("s3a://bucket/x.jpg".length()), "case " + i);
+            assertEquals(
+                    fromFile.substring(file.toString().length()),
+                    fromBytes.substring("s3a://bucket/x.jpg".length()),
+                    "case " + i);
         }
         ClipImageProcessor p = ClipImageProcessor.of(224, Preprocess.OPENAI);
         byte[] thin = write(new BufferedImage(20000, 1, BufferedImage.TYPE_INT_RGB), "png");
-        assertTrue(assertThrows(ImageException.class, () -> p.process(thin, "thin")).getMessage().startsWith("thin: is 20000 x 1: resized"));
+        assertTrue(assertThrows(ImageException.class, () -> p.process(thin, "thin"))
+                .getMessage()
+                .startsWith("thin: is 20000 x 1: resized"));
     }
 
     @Test
     void bytesEncodeAsTheirFiles() throws IOException {
         List<Path> files = images();
         for (Preprocess mode : Preprocess.values()) {
-            ImageEncoder.Options options = ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2).withBatchSize(3).withPreprocess(mode);
+            ImageEncoder.Options options = ImageEncoder.Options.defaults()
+                    .withVisionHeads(4)
+                    .withThreads(2)
+                    .withBatchSize(3)
+                    .withPreprocess(mode);
             try (ImageEncoder enc = ImageEncoder.open(ReferenceData.require("models/tiny-clip.safetensors"), options)) {
                 ImageRequest request = ImageRequest.of(ImageOutput.IMAGE_EMBEDS, ImageOutput.PIXEL_VALUES);
                 float[] fromFiles = enc.encode(files, request).imageEmbeds().floats();
                 int per = 3 * 224 * 224;
                 float[] pixels = new float[files.size() * per];
                 for (int i = 0; i < files.size(); i++) {
-                    PreprocessedImage fromFile = enc.preprocess(files.get(i)), fromBytes = enc.preprocess(Files.readAllBytes(files.get(i)), "x");
+                    PreprocessedImage fromFile = enc.preprocess(files.get(i)),
+                            fromBytes = enc.preprocess(Files.readAllBytes(files.get(i)), "x");
                     assertArrayEquals(fromFile.pixelU8(), fromBytes.pixelU8(), files.get(i) + " " + mode);
                     System.arraycopy(fromBytes.pixelValues(), 0, pixels, i * per, per);
                 }
-                assertArrayEquals(fromFiles, enc.encode(pixels, request).imageEmbeds().floats(), mode.toString());
+                assertArrayEquals(
+                        fromFiles, enc.encode(pixels, request).imageEmbeds().floats(), mode.toString());
             }
         }
     }

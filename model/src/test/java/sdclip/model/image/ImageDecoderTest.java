@@ -15,12 +15,14 @@ import javax.imageio.ImageIO;
 import javax.imageio.ImageWriteParam;
 import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Each format and bit depth decodes into Pillow's mode with the raw samples. */
 class ImageDecoderTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     private Path write(String name, byte[] data) throws IOException {
         return Files.write(dir.resolve(name), data);
@@ -34,7 +36,8 @@ class ImageDecoderTest {
 
     private static BufferedImage rgbGradient(int w, int h) {
         BufferedImage img = new BufferedImage(w, h, BufferedImage.TYPE_INT_RGB);
-        for (int y = 0; y < h; y++) for (int x = 0; x < w; x++) img.setRGB(x, y, (x * 255 / w) << 16 | (y * 255 / h) << 8 | 128);
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) img.setRGB(x, y, (x * 255 / w) << 16 | (y * 255 / h) << 8 | 128);
         return img;
     }
 
@@ -54,41 +57,51 @@ class ImageDecoderTest {
     @Test
     void pngGrayDepthsFollowPillow() throws IOException {
         // 1-bit gray is mode "1"; 2-bit gray is L scaled by 0x55.
-        DecodedImage one = ImageDecoder.decode(write("g1.png", RawPng.header(3, 1, 1, 0).rows(new byte[][] {bytes(0b10100000)})));
+        DecodedImage one =
+                ImageDecoder.decode(write("g1.png", RawPng.header(3, 1, 1, 0).rows(new byte[][] {bytes(0b10100000)})));
         assertEquals(PixelMode.BILEVEL, one.mode());
         assertArrayEquals(bytes(255, 0, 255), one.samples());
-        DecodedImage two = ImageDecoder.decode(write("g2.png", RawPng.header(4, 1, 2, 0).rows(new byte[][] {bytes(0b00011011)})));
+        DecodedImage two =
+                ImageDecoder.decode(write("g2.png", RawPng.header(4, 1, 2, 0).rows(new byte[][] {bytes(0b00011011)})));
         assertEquals(PixelMode.L, two.mode());
         assertArrayEquals(bytes(0, 0x55, 0xaa, 0xff), two.samples());
-        DecodedImage four = ImageDecoder.decode(write("g4.png", RawPng.header(2, 1, 4, 0).rows(new byte[][] {bytes(0x1f)})));
+        DecodedImage four =
+                ImageDecoder.decode(write("g4.png", RawPng.header(2, 1, 4, 0).rows(new byte[][] {bytes(0x1f)})));
         assertArrayEquals(bytes(0x11, 0xff), four.samples());
     }
 
     @Test
     void sixteenBitPngs() throws IOException {
         // Gray 16 opens as mode I (0..65535) and converts to RGB clamped; colour 16 keeps the high byte.
-        DecodedImage gray = ImageDecoder.decode(write("g16.png", RawPng.header(2, 1, 16, 0).rows(new byte[][] {bytes(0x00, 0x64, 0x12, 0x34)})));
+        DecodedImage gray = ImageDecoder.decode(write(
+                "g16.png", RawPng.header(2, 1, 16, 0).rows(new byte[][] {bytes(0x00, 0x64, 0x12, 0x34)})));
         assertEquals(PixelMode.I, gray.mode());
         assertArrayEquals(new int[] {100, 0x1234}, gray.wideSamples());
         DecodedImage rgb = RgbConverter.toRgb(gray);
         assertArrayEquals(bytes(100, 100, 100, 255, 255, 255), rgb.samples());
-        DecodedImage rgb16 = ImageDecoder.decode(write("c16.png", RawPng.header(1, 1, 16, 2).rows(new byte[][] {bytes(0x12, 0xff, 0x34, 0x00, 0xab, 0x80)})));
+        DecodedImage rgb16 = ImageDecoder.decode(write(
+                "c16.png", RawPng.header(1, 1, 16, 2).rows(new byte[][] {bytes(0x12, 0xff, 0x34, 0x00, 0xab, 0x80)})));
         assertEquals(PixelMode.RGB, rgb16.mode());
         assertArrayEquals(bytes(0x12, 0x34, 0xab), rgb16.samples());
-        DecodedImage la16 = ImageDecoder.decode(write("la16.png", RawPng.header(1, 1, 16, 4).rows(new byte[][] {bytes(0x40, 0x01, 0x80, 0xff)})));
+        DecodedImage la16 = ImageDecoder.decode(write(
+                "la16.png", RawPng.header(1, 1, 16, 4).rows(new byte[][] {bytes(0x40, 0x01, 0x80, 0xff)})));
         assertEquals(PixelMode.LA, la16.mode());
         assertArrayEquals(bytes(0x40, 0x80), la16.samples());
-        DecodedImage rgba16 = ImageDecoder.decode(write("rgba16.png", RawPng.header(1, 1, 16, 6).rows(new byte[][] {bytes(1, 0, 2, 0, 3, 0, 4, 0)})));
+        DecodedImage rgba16 = ImageDecoder.decode(write(
+                "rgba16.png", RawPng.header(1, 1, 16, 6).rows(new byte[][] {bytes(1, 0, 2, 0, 3, 0, 4, 0)})));
         assertArrayEquals(bytes(1, 2, 3, 4), rgba16.samples());
     }
 
     @Test
     void pngGrayAlphaAndTransparencyChunks() throws IOException {
-        DecodedImage la = ImageDecoder.decode(write("la.png", RawPng.header(2, 1, 8, 4).rows(new byte[][] {bytes(10, 0, 200, 255)})));
+        DecodedImage la = ImageDecoder.decode(write(
+                "la.png", RawPng.header(2, 1, 8, 4).rows(new byte[][] {bytes(10, 0, 200, 255)})));
         assertEquals(PixelMode.LA, la.mode());
         assertArrayEquals(bytes(10, 0, 200, 255), la.samples());
         // tRNS on an RGB image: the JDK adds an alpha band, Pillow keeps mode RGB and the colours.
-        byte[] trns = RawPng.header(2, 1, 8, 2).chunk("tRNS", bytes(0, 1, 0, 2, 0, 3)).rows(new byte[][] {bytes(1, 2, 3, 9, 9, 9)});
+        byte[] trns = RawPng.header(2, 1, 8, 2)
+                .chunk("tRNS", bytes(0, 1, 0, 2, 0, 3))
+                .rows(new byte[][] {bytes(1, 2, 3, 9, 9, 9)});
         DecodedImage rgb = ImageDecoder.decode(write("trns.png", trns));
         assertEquals(PixelMode.RGB, rgb.mode());
         assertArrayEquals(bytes(1, 2, 3, 9, 9, 9), rgb.samples());
@@ -96,13 +109,20 @@ class ImageDecoderTest {
 
     @Test
     void pngPaletteIsModePWithEntriesPastThePlteOnTheGrayRamp() throws IOException {
-        byte[] png = RawPng.header(3, 1, 8, 3).chunk("PLTE", bytes(255, 0, 0, 0, 255, 0)).chunk("tRNS", bytes(0)).rows(new byte[][] {bytes(0, 1, 5)});
+        byte[] png = RawPng.header(3, 1, 8, 3)
+                .chunk("PLTE", bytes(255, 0, 0, 0, 255, 0))
+                .chunk("tRNS", bytes(0))
+                .rows(new byte[][] {bytes(0, 1, 5)});
         DecodedImage p = ImageDecoder.decode(write("p.png", png));
         assertEquals(PixelMode.P, p.mode());
         assertArrayEquals(bytes(0, 1, 5), p.samples());
-        assertArrayEquals(bytes(255, 0, 0, 0, 255, 0, 5, 5, 5), RgbConverter.toRgb(p).samples());
-        byte[] p2 = RawPng.header(4, 1, 2, 3).chunk("PLTE", bytes(0, 0, 0, 9, 9, 9, 1, 2, 3, 4, 5, 6)).rows(new byte[][] {bytes(0b00011011)});
-        assertArrayEquals(bytes(0, 1, 2, 3), ImageDecoder.decode(write("p2.png", p2)).samples());
+        assertArrayEquals(
+                bytes(255, 0, 0, 0, 255, 0, 5, 5, 5), RgbConverter.toRgb(p).samples());
+        byte[] p2 = RawPng.header(4, 1, 2, 3)
+                .chunk("PLTE", bytes(0, 0, 0, 9, 9, 9, 1, 2, 3, 4, 5, 6))
+                .rows(new byte[][] {bytes(0b00011011)});
+        assertArrayEquals(
+                bytes(0, 1, 2, 3), ImageDecoder.decode(write("p2.png", p2)).samples());
     }
 
     @Test
@@ -144,13 +164,15 @@ class ImageDecoderTest {
         assertArrayEquals(png.samples(), rgb.samples());
         byte[] r = new byte[256], gr = new byte[256], b = new byte[256];
         for (int i = 0; i < 256; i++) r[i] = gr[i] = b[i] = (byte) i;
-        BufferedImage ramp = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, gr, b));
+        BufferedImage ramp =
+                new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, gr, b));
         ramp.getRaster().setSample(1, 1, 0, 77);
         DecodedImage gray = ImageDecoder.decode(write("g.bmp", ramp, "bmp"));
         assertEquals(PixelMode.L, gray.mode());
         assertEquals(77, gray.sample(1, 1, 0));
         r[3] = 100;
-        BufferedImage pal = new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, gr, b));
+        BufferedImage pal =
+                new BufferedImage(4, 2, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, gr, b));
         pal.getRaster().setSample(0, 0, 0, 3);
         DecodedImage p = ImageDecoder.decode(write("p.bmp", pal, "bmp"));
         assertEquals(PixelMode.P, p.mode());
@@ -162,13 +184,15 @@ class ImageDecoderTest {
         // 16 x 16: the JDK's GIF reader loses the last pixel of some tiny (3 x 2) images it wrote.
         byte[] r = new byte[256], g = new byte[256], b = new byte[256];
         for (int i = 0; i < 256; i++) r[i] = g[i] = b[i] = (byte) i;
-        BufferedImage ramp = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, g, b));
+        BufferedImage ramp =
+                new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, g, b));
         ramp.getRaster().setSample(2, 1, 0, 200);
         DecodedImage gray = ImageDecoder.decode(write("g.gif", ramp, "gif"));
         assertEquals(PixelMode.L, gray.mode());
         assertEquals(200, gray.sample(2, 1, 0));
         g[200] = 0;
-        BufferedImage pal = new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, g, b));
+        BufferedImage pal =
+                new BufferedImage(16, 16, BufferedImage.TYPE_BYTE_INDEXED, new IndexColorModel(8, 256, r, g, b));
         pal.getRaster().setSample(2, 1, 0, 200);
         DecodedImage p = ImageDecoder.decode(write("p.gif", pal, "gif"));
         assertEquals(PixelMode.P, p.mode());
@@ -184,7 +208,10 @@ class ImageDecoderTest {
             byte[] data = switch (name) {
                 case "g16.png" -> RawPng.header(2, 1, 16, 0).rows(new byte[][] {bytes(0x00, 0x64, 0x12, 0x34)});
                 case "g1.png" -> RawPng.header(3, 1, 1, 0).rows(new byte[][] {bytes(0b10100000)});
-                default -> RawPng.header(3, 1, 8, 3).chunk("PLTE", bytes(255, 0, 0, 0, 255, 0)).rows(new byte[][] {bytes(0, 1, 1)});
+                default ->
+                    RawPng.header(3, 1, 8, 3)
+                            .chunk("PLTE", bytes(255, 0, 0, 0, 255, 0))
+                            .rows(new byte[][] {bytes(0, 1, 1)});
             };
             PreprocessedImage out = clip.process(write(name, data));
             assertEquals(3 * 8 * 8, out.pixelU8().length);

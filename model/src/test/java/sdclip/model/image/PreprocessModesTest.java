@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 import sdclip.testdata.ReferenceData;
 
@@ -24,14 +25,16 @@ class PreprocessModesTest {
         for (String image : new String[] {"chelsea.png", "gray_100x60.png"}) {
             PreprocessedImage openai = run(image, Preprocess.OPENAI), hf = run(image, Preprocess.HF);
             assertArrayEquals(openai.pixelU8(), hf.pixelU8(), image);
-            for (int i = 0; i < openai.pixelValues().length; i++) assertEquals(openai.pixelValues()[i], hf.pixelValues()[i], 1e-6, image);
+            for (int i = 0; i < openai.pixelValues().length; i++)
+                assertEquals(openai.pixelValues()[i], hf.pixelValues()[i], 1e-6, image);
         }
     }
 
     @Test
     void hfDropsAlphaBeforeResizingSoHiddenColoursShow() {
         // rgba_300x500's transparent block stores magenta: OPENAI (premultiplied) shows black, HF magenta.
-        PreprocessedImage openai = run("rgba_300x500.png", Preprocess.OPENAI), hf = run("rgba_300x500.png", Preprocess.HF);
+        PreprocessedImage openai = run("rgba_300x500.png", Preprocess.OPENAI),
+                hf = run("rgba_300x500.png", Preprocess.HF);
         int magentaHf = 0, magentaOpenai = 0;
         for (int p = 0; p < PLANE; p++) {
             if (isMagenta(hf.pixelU8(), p)) magentaHf++;
@@ -47,7 +50,8 @@ class PreprocessModesTest {
         byte[] rgb = new byte[635 * 224 * 3];
         for (int i = 0; i < rgb.length; i++) rgb[i] = (byte) (i / 3 % 635);
         DecodedImage wide = DecodedImage.of(635, 224, PixelMode.RGB, rgb);
-        byte[] openai = ClipImageProcessor.of(S, Preprocess.OPENAI).process(wide).pixelU8();
+        byte[] openai =
+                ClipImageProcessor.of(S, Preprocess.OPENAI).process(wide).pixelU8();
         byte[] hf = ClipImageProcessor.of(S, Preprocess.HF).process(wide).pixelU8();
         assertEquals((byte) 206, openai[0]);
         assertEquals((byte) 205, hf[0]);
@@ -57,7 +61,8 @@ class PreprocessModesTest {
     void normalisationIsFloat32AsTorchAndNumpyDoIt() {
         byte[] u8 = new byte[3 * 256];
         for (int c = 0; c < 3; c++) for (int v = 0; v < 256; v++) u8[c * 256 + v] = (byte) v;
-        float[] openai = PixelNormalizer.normalize(u8, Preprocess.OPENAI), hf = PixelNormalizer.normalize(u8, Preprocess.HF);
+        float[] openai = PixelNormalizer.normalize(u8, Preprocess.OPENAI),
+                hf = PixelNormalizer.normalize(u8, Preprocess.HF);
         for (int c = 0; c < 3; c++) {
             for (int v = 0; v < 256; v++) {
                 float x = v / 255f;
@@ -68,9 +73,13 @@ class PreprocessModesTest {
         }
     }
 
-    private static double mean(int c) { return new double[] {0.48145466, 0.4578275, 0.40821073}[c]; }
+    private static double mean(int c) {
+        return new double[] {0.48145466, 0.4578275, 0.40821073}[c];
+    }
 
-    private static double std(int c) { return new double[] {0.26862954, 0.26130258, 0.27577711}[c]; }
+    private static double std(int c) {
+        return new double[] {0.26862954, 0.26130258, 0.27577711}[c];
+    }
 
     private static boolean isMagenta(byte[] chw, int p) {
         return (chw[p] & 0xff) > 200 && (chw[PLANE + p] & 0xff) < 50 && (chw[2 * PLANE + p] & 0xff) > 200;

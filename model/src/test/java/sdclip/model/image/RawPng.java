@@ -18,7 +18,15 @@ final class RawPng {
     /** Signature and IHDR. */
     static RawPng header(int width, int height, int bitDepth, int colorType) {
         RawPng p = new RawPng();
-        p.chunk("IHDR", ByteBuffer.allocate(13).putInt(width).putInt(height).put((byte) bitDepth).put((byte) colorType).put(new byte[3]).array());
+        p.chunk(
+                "IHDR",
+                ByteBuffer.allocate(13)
+                        .putInt(width)
+                        .putInt(height)
+                        .put((byte) bitDepth)
+                        .put((byte) colorType)
+                        .put(new byte[3])
+                        .array());
         return p;
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 
 import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
 
 /** Pillow's BICUBIC and NEAREST resize and the premultiplied-alpha path, on small images. */
@@ -80,7 +81,10 @@ class ResamplingTest {
             for (int x = 0; x < 5; x++) {
                 int a = out.sample(x, y, 3);
                 assertEquals(0, out.sample(x, y, 1), "no green anywhere");
-                if (a == 0) assertArrayEquals(new int[] {0, 0, 0}, new int[] {out.sample(x, y, 0), out.sample(x, y, 1), out.sample(x, y, 2)});
+                if (a == 0)
+                    assertArrayEquals(
+                            new int[] {0, 0, 0},
+                            new int[] {out.sample(x, y, 0), out.sample(x, y, 1), out.sample(x, y, 2)});
                 else assertEquals(0, out.sample(x, y, 0), "no red bleeds into visible pixels at x=" + x);
             }
         }
@@ -113,7 +117,8 @@ class ResamplingTest {
         assertArrayEquals(bytes(0, 2), out.samples());
         assertEquals(palette, out.palette());
         DecodedImage bits = DecodedImage.of(2, 1, PixelMode.BILEVEL, bytes(0, 255));
-        assertArrayEquals(bytes(0, 0, 255, 255, 255), ImageResizer.resize(bits, 5, 1).samples());
+        assertArrayEquals(
+                bytes(0, 0, 255, 255, 255), ImageResizer.resize(bits, 5, 1).samples());
     }
 
     @Test

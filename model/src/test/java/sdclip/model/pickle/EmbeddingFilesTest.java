@@ -10,6 +10,7 @@ import java.nio.ByteOrder;
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
+
 import org.junit.jupiter.api.Test;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.TensorType;

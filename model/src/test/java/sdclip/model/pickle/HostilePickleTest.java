@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,22 +31,26 @@ class HostilePickleTest {
     }
 
     @ParameterizedTest
-    @CsvSource(delimiter = '|', value = {
-        "evil-os-system.ckpt          | Python global posix.system",
-        "evil-eval-in-state-dict.ckpt | Python global __builtin__.eval (builtins.eval in Python 3)",
-        "evil-subprocess.pt           | Python global commands.call (subprocess.call in Python 3)",
-        "evil-storage-path.ckpt       | storage key \"../../../../tmp/escape\"",
-        "evil-huge-numel.ckpt         | claims 2147483647 F32 elements (8589934588 bytes) but holds 16 bytes",
-        "truncated.ckpt               | truncated",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "evil-os-system.ckpt          | Python global posix.system",
+                "evil-eval-in-state-dict.ckpt | Python global __builtin__.eval (builtins.eval in Python 3)",
+                "evil-subprocess.pt           | Python global commands.call (subprocess.call in Python 3)",
+                "evil-storage-path.ckpt       | storage key \"../../../../tmp/escape\"",
+                "evil-huge-numel.ckpt         | claims 2147483647 F32 elements (8589934588 bytes) but holds 16 bytes",
+                "truncated.ckpt               | truncated",
+            })
     void refusedWithAOneLineMessage(String name, String problem) {
         Path file = ReferenceData.require("pickles/" + name);
         for (int i = 0; i < 2; i++) {
             boolean asStore = i == 1;
-            PickleException e = assertTimeoutPreemptively(Duration.ofSeconds(5), () -> assertThrows(PickleException.class, () -> {
-                if (asStore) TorchCheckpoint.open(file).close();
-                else TorchFile.open(file).close();
-            }));
+            PickleException e = assertTimeoutPreemptively(
+                    Duration.ofSeconds(5),
+                    () -> assertThrows(PickleException.class, () -> {
+                        if (asStore) TorchCheckpoint.open(file).close();
+                        else TorchFile.open(file).close();
+                    }));
             assertTrue(e.getMessage().startsWith(file + ": "), e.getMessage());
             assertTrue(e.getMessage().contains(problem), e.getMessage());
             assertFalse(e.getMessage().contains("\n"), e.getMessage());

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
+
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -31,10 +32,17 @@ import sdclip.testdata.ReferenceData;
  */
 class PickleFuzzTest {
     static final int ITERATIONS = Integer.getInteger("sdclip.fuzz.iterations", 1000);
-    static final String OPCODES = "(.012FILNPRSVabcdeghijlopqrstuGJKMQTUXBC})]\u0080\u0081\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096";
+    static final String OPCODES =
+            "(.012FILNPRSVabcdeghijlopqrstuGJKMQTUXBC})]\u0080\u0081\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096";
 
     @ParameterizedTest
-    @ValueSource(strings = {"models/tiny-sd15.ckpt", "models/tiny-sd15-torch-legacy.ckpt", "embeddings/redfox-a1111.pt", "embeddings/learned_embeds.bin"})
+    @ValueSource(
+            strings = {
+                "models/tiny-sd15.ckpt",
+                "models/tiny-sd15-torch-legacy.ckpt",
+                "embeddings/redfox-a1111.pt",
+                "embeddings/learned_embeds.bin"
+            })
     void mutatedFilesOpenOrFailCleanly(String seedFile) throws IOException {
         byte[] seed = Files.readAllBytes(ReferenceData.require(seedFile));
         long[][] hot = hotRegions(seed);
@@ -47,7 +55,10 @@ class PickleFuzzTest {
                 try {
                     openAndTouch(name, bytes);
                 } catch (PickleException e) {
-                    assertTrue(e.getMessage().startsWith(name + ": ") && e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f), "iteration " + it + ": " + e.getMessage());
+                    assertTrue(
+                            e.getMessage().startsWith(name + ": ")
+                                    && e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f),
+                            "iteration " + it + ": " + e.getMessage());
                 } catch (Throwable t) {
                     fail(seedFile + " iteration " + it + ": " + t, t);
                 } finally {
@@ -79,7 +90,10 @@ class PickleFuzzTest {
                         assertTrue(c.encoders().size() == 1, "iteration " + it);
                     }
                 } catch (PickleException | SafetensorsException | IOException | IllegalArgumentException e) {
-                    assertTrue(e.getMessage() != null && e.getMessage().contains(file.toString()) && !e.getMessage().contains("\n"),
+                    assertTrue(
+                            e.getMessage() != null
+                                    && e.getMessage().contains(file.toString())
+                                    && !e.getMessage().contains("\n"),
                             seedFile + " iteration " + it + ": the message names the file: " + e.getMessage());
                 } catch (Throwable t) {
                     fail(seedFile + " iteration " + it + ": " + t, t);
@@ -94,7 +108,9 @@ class PickleFuzzTest {
         try (TorchCheckpoint c = TorchCheckpoint.of(TorchFile.read(name, bytes))) {
             for (String t : c.names()) {
                 MemorySegment b = c.bytes(t);
-                if (b.byteSize() != c.info(t).bytes()) fail(t + " has " + b.byteSize() + " bytes, its info says " + c.info(t).bytes());
+                if (b.byteSize() != c.info(t).bytes())
+                    fail(t + " has " + b.byteSize() + " bytes, its info says "
+                            + c.info(t).bytes());
                 if (b.byteSize() > 0) b.get(ValueLayout.JAVA_BYTE, b.byteSize() - 1);
             }
         }
@@ -107,7 +123,9 @@ class PickleFuzzTest {
         int cd = b.getInt(f.length - 22 + 16);
         List<long[]> regions = new ArrayList<>();
         regions.add(new long[] {cd, f.length});
-        for (int p = cd; p + 46 <= f.length && b.getInt(p) == 0x02014b50; p += 46 + b.getShort(p + 28) + b.getShort(p + 30) + b.getShort(p + 32)) {
+        for (int p = cd;
+                p + 46 <= f.length && b.getInt(p) == 0x02014b50;
+                p += 46 + b.getShort(p + 28) + b.getShort(p + 30) + b.getShort(p + 32)) {
             int local = b.getInt(p + 42), data = local + 30 + b.getShort(local + 26) + b.getShort(local + 28);
             String entry = new String(f, p + 46, b.getShort(p + 28), StandardCharsets.UTF_8);
             if (entry.endsWith("/data.pkl")) regions.addFirst(new long[] {data, data + b.getInt(p + 24)});
@@ -119,12 +137,24 @@ class PickleFuzzTest {
     /** Mutates {@code seed} in place (recording what to undo) or returns a changed copy or a truncated view. */
     static MemorySegment mutate(byte[] seed, long[][] hot, SplittableRandom rnd, List<int[]> undo) {
         switch (rnd.nextInt(8)) {
-            case 0 -> { for (int k = 1 + rnd.nextInt(4); k > 0; k--) { int at = hotPosition(hot, rnd); set(seed, at, seed[at] ^ (1 << rnd.nextInt(8)), undo); } }
+            case 0 -> {
+                for (int k = 1 + rnd.nextInt(4); k > 0; k--) {
+                    int at = hotPosition(hot, rnd);
+                    set(seed, at, seed[at] ^ (1 << rnd.nextInt(8)), undo);
+                }
+            }
             case 1 -> set(seed, hotPosition(hot, rnd), OPCODES.charAt(rnd.nextInt(OPCODES.length())), undo);
-            case 2 -> { return MemorySegment.ofArray(seed).asSlice(0, rnd.nextInt(seed.length)); }
+            case 2 -> {
+                return MemorySegment.ofArray(seed).asSlice(0, rnd.nextInt(seed.length));
+            }
             case 3 -> field(seed, hotPosition(hot, rnd), 4, rnd, undo);
             case 4 -> field(seed, hotPosition(hot, rnd), 8, rnd, undo);
-            case 5 -> { for (int k = 1 + rnd.nextInt(8); k > 0; k--) { int at = rnd.nextInt(seed.length); set(seed, at, seed[at] ^ (1 << rnd.nextInt(8)), undo); } }
+            case 5 -> {
+                for (int k = 1 + rnd.nextInt(8); k > 0; k--) {
+                    int at = rnd.nextInt(seed.length);
+                    set(seed, at, seed[at] ^ (1 << rnd.nextInt(8)), undo);
+                }
+            }
             case 6 -> { // a byte inserted or deleted where parsing happens: everything after it shifts
                 int at = hotPosition(hot, rnd);
                 byte[] out = new byte[seed.length + (rnd.nextBoolean() ? 1 : -1)];
@@ -137,14 +167,27 @@ class PickleFuzzTest {
                 }
                 return MemorySegment.ofArray(out);
             }
-            default -> { for (int k = 0; k < 3; k++) set(seed, hotPosition(hot, rnd), rnd.nextInt(256), undo); }
+            default -> {
+                for (int k = 0; k < 3; k++) set(seed, hotPosition(hot, rnd), rnd.nextInt(256), undo);
+            }
         }
         return MemorySegment.ofArray(seed);
     }
 
     /** A little-endian length or offset overwritten with a value near the old one or at a boundary. */
     static void field(byte[] b, int at, int width, SplittableRandom rnd, List<int[]> undo) {
-        long[] boundaries = {0, 1, -1, Integer.MAX_VALUE, 0x80000000L, 0xFFFFFFFFL, Long.MAX_VALUE, Long.MIN_VALUE, b.length, b.length * 2L};
+        long[] boundaries = {
+            0,
+            1,
+            -1,
+            Integer.MAX_VALUE,
+            0x80000000L,
+            0xFFFFFFFFL,
+            Long.MAX_VALUE,
+            Long.MIN_VALUE,
+            b.length,
+            b.length * 2L
+        };
         long old = 0;
         for (int i = 0; i < width && at + i < b.length; i++) old |= (long) (b[at + i] & 0xff) << (8 * i);
         long v = rnd.nextBoolean() ? boundaries[rnd.nextInt(boundaries.length)] : old + rnd.nextInt(-64, 65);

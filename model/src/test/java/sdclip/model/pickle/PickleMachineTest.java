@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -26,7 +27,9 @@ class PickleMachineTest {
         return new PickleMachine(FILE, MemorySegment.ofArray(pickle), 0, pickle.length, null).run();
     }
 
-    static Object run(String hex) { return run(HexFormat.of().parseHex(hex)); }
+    static Object run(String hex) {
+        return run(HexFormat.of().parseHex(hex));
+    }
 
     static PickleException refused(String hex) {
         return assertThrows(PickleException.class, () -> run(hex));
@@ -50,7 +53,9 @@ class PickleMachineTest {
     @ValueSource(ints = {0, 1, 2, 3, 4, 5})
     void samePythonObjectInEveryProtocol(int protocol) {
         Map<?, ?> m = assertInstanceOf(Map.class, run(PYTHON[protocol]));
-        assertEquals(List.of("a", "b", "big", "neg", "f", "s", "l", "t", "n", "y", "set", "od", "m1", "m2"), List.copyOf(m.keySet()));
+        assertEquals(
+                List.of("a", "b", "big", "neg", "f", "s", "l", "t", "n", "y", "set", "od", "m1", "m2"),
+                List.copyOf(m.keySet()));
         assertEquals(1L, m.get("a"));
         assertEquals(-2L, m.get("b"));
         assertEquals(1L << 40, m.get("big"));
@@ -69,14 +74,18 @@ class PickleMachineTest {
 
     @Test
     void dictOfIntsByHand() {
-        // PROTO 2, EMPTY_DICT, BINPUT 0, MARK, BINUNICODE "a", BININT1 1, SHORT_BINUNICODE "b", BININT2 515, BINUNICODE "c", BININT -1, SETITEMS, STOP
-        Map<?, ?> m = assertInstanceOf(Map.class, run("80027d71002858010000006" + "14b01" + "8c01624d0302" + "5801000000634affffffff" + "752e"));
+        // PROTO 2, EMPTY_DICT, BINPUT 0, MARK, BINUNICODE "a", BININT1 1, SHORT_BINUNICODE "b", BININT2 515, BINUNICODE
+        // "c", BININT -1, SETITEMS, STOP
+        Map<?, ?> m = assertInstanceOf(
+                Map.class,
+                run("80027d71002858010000006" + "14b01" + "8c01624d0302" + "5801000000634affffffff" + "752e"));
         assertEquals(Map.of("a", 1L, "b", 515L, "c", -1L), m);
     }
 
     @Test
     void memoPutAndGet() {
-        // EMPTY_LIST, BINPUT 3, EMPTY_LIST, BINGET 3, APPEND, LONG_BINPUT 9, LONG_BINGET 9, TUPLE2, STOP: ([[]] , [[]]) with the inner list shared
+        // EMPTY_LIST, BINPUT 3, EMPTY_LIST, BINGET 3, APPEND, LONG_BINPUT 9, LONG_BINGET 9, TUPLE2, STOP: ([[]] , [[]])
+        // with the inner list shared
         List<?> t = assertInstanceOf(List.class, run("5d71035d6803617209000000" + "6a09000000862e"));
         assertEquals(2, t.size());
         assertSame(t.get(0), t.get(1));
@@ -91,7 +100,9 @@ class PickleMachineTest {
         assertTrue(e.getMessage().startsWith("test.pkl: "), e.getMessage());
         assertTrue(e.getMessage().contains("os.system"), e.getMessage());
         // STACK_GLOBAL 'builtins' 'getattr'
-        assertTrue(refused("80048c086275696c74696e738c07676574617474729329522e").getMessage().contains("builtins.getattr"));
+        assertTrue(refused("80048c086275696c74696e738c07676574617474729329522e")
+                .getMessage()
+                .contains("builtins.getattr"));
         // INST '__builtin__ eval' (protocol 0): Python 3 reads it as builtins.eval
         e = refused("28" + hex("i__builtin__\neval\n") + "2e");
         assertTrue(e.getMessage().contains("__builtin__.eval (builtins.eval in Python 3)"), e.getMessage());
@@ -133,5 +144,7 @@ class PickleMachineTest {
         assertTrue(refused(b.toString()).getMessage().contains("pickle bomb"));
     }
 
-    static String hex(String ascii) { return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.ISO_8859_1)); }
+    static String hex(String ascii) {
+        return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.ISO_8859_1));
+    }
 }

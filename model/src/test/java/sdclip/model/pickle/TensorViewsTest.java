@@ -14,14 +14,19 @@ import java.nio.file.Path;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 
 /** Hand-built torch archives: a transposed F32 view is copied row-major; views may not multiply a storage. */
 class TensorViewsTest {
     /** The arguments of _rebuild_tensor_v2 for a [64, 64] view with stride (1, 64) of storage "0" (4096 F32), left on the stack. */
-    static final String TRANSPOSED_ARGS = "28" + "28" + "5807000000" + hex("storage") + hex("ctorch\nFloatStorage\n") + "5801000000" + hex("0")
-            + "5803000000" + hex("cpu") + "4d0010" + "74" + "51" // ('storage', FloatStorage, '0', 'cpu', 4096) BINPERSID
-            + "4b00" + "4b404b4086" + "4b014b4086" + "89" + hex("ccollections\nOrderedDict\n") + "2952" + "74"; // offset, size, stride, False, OrderedDict()
+    static final String TRANSPOSED_ARGS =
+            "28" + "28" + "5807000000" + hex("storage") + hex("ctorch\nFloatStorage\n") + "5801000000" + hex("0")
+                    + "5803000000" + hex("cpu") + "4d0010" + "74"
+                    + "51" // ('storage', FloatStorage, '0', 'cpu', 4096) BINPERSID
+                    + "4b00" + "4b404b4086" + "4b014b4086" + "89" + hex("ccollections\nOrderedDict\n") + "2952"
+                    + "74"; // offset, size, stride, False, OrderedDict()
+
     static final String REBUILD = hex("ctorch._utils\n_rebuild_tensor_v2\n") + "7100";
 
     static byte[] archive(String pickleHex) {
@@ -37,11 +42,13 @@ class TensorViewsTest {
     void aTransposedViewIsCopiedRowMajor() {
         // {'w': _rebuild_tensor_v2(*args)}
         String pickle = "8002" + "7d" + "5801000000" + hex("w") + REBUILD + TRANSPOSED_ARGS + "52" + "73" + "2e";
-        try (TorchCheckpoint c = TorchCheckpoint.of(TorchFile.read(Path.of("views.pt"), MemorySegment.ofArray(archive(pickle))))) {
+        try (TorchCheckpoint c =
+                TorchCheckpoint.of(TorchFile.read(Path.of("views.pt"), MemorySegment.ofArray(archive(pickle))))) {
             assertArrayEquals(new long[] {64, 64}, c.info("w").shape());
             float[] got = c.bytes("w").toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
             float[] want = new float[4096];
-            for (int i = 0; i < 64; i++) for (int j = 0; j < 64; j++) want[i * 64 + j] = i + 64 * j; // w[i][j] = storage[i * 1 + j * 64]
+            for (int i = 0; i < 64; i++)
+                for (int j = 0; j < 64; j++) want[i * 64 + j] = i + 64 * j; // w[i][j] = storage[i * 1 + j * 64]
             assertArrayEquals(want, got);
             assertFalse(c.bytes("w").isMapped());
         }
@@ -49,11 +56,17 @@ class TensorViewsTest {
 
     @Test
     void manyStridedViewsOfOneStorageAreRefused() {
-        // [view, view, ... 100 times]: each a fresh tensor from the memo, each needing a 16 KB copy of the same 16 KB storage
-        String pickle = "8002" + "5d" + "28" + REBUILD + TRANSPOSED_ARGS + "7101" + "52" + "68006801 52".replace(" ", "").repeat(99) + "65" + "2e";
-        PickleException e = assertThrows(PickleException.class, () -> TorchFile.read(Path.of("views.pt"), MemorySegment.ofArray(archive(pickle))));
+        // [view, view, ... 100 times]: each a fresh tensor from the memo, each needing a 16 KB copy of the same 16 KB
+        // storage
+        String pickle = "8002" + "5d" + "28" + REBUILD + TRANSPOSED_ARGS + "7101" + "52"
+                + "68006801 52".replace(" ", "").repeat(99) + "65" + "2e";
+        PickleException e = assertThrows(
+                PickleException.class,
+                () -> TorchFile.read(Path.of("views.pt"), MemorySegment.ofArray(archive(pickle))));
         assertTrue(e.getMessage().contains("exceed the file's size"), e.getMessage());
     }
 
-    static String hex(String ascii) { return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.ISO_8859_1)); }
+    static String hex(String ascii) {
+        return HexFormat.of().formatHex(ascii.getBytes(StandardCharsets.ISO_8859_1));
+    }
 }

@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -89,9 +90,11 @@ class TorchCheckpointTest {
         Path empty = Files.write(dir.resolve("empty.ckpt"), new byte[0]);
         Path text = Files.writeString(dir.resolve("text.pt"), "hello\n");
         Path renamed = Files.copy(ReferenceData.require("models/tiny-sd15.safetensors"), dir.resolve("renamed.ckpt"));
-        Path zip = Files.write(dir.resolve("plain.bin"), TestZips.write(Map.of("readme.txt", new byte[] {'x'}), false, false));
+        Path zip = Files.write(
+                dir.resolve("plain.bin"), TestZips.write(Map.of("readme.txt", new byte[] {'x'}), false, false));
         for (Path p : new Path[] {empty, text, renamed, zip, dir.resolve("missing.ckpt"), dir}) {
-            PickleException e = assertThrows(PickleException.class, () -> TorchCheckpoint.open(p).close());
+            PickleException e = assertThrows(
+                    PickleException.class, () -> TorchCheckpoint.open(p).close());
             assertTrue(e.getMessage().startsWith(p + ": "), e.getMessage());
         }
         assertFalse(TorchCheckpoint.isTorchFile(renamed), "a renamed safetensors file is not a torch file");

@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sdclip.model.tokenizer.ClipTokenizer;
@@ -64,7 +65,9 @@ class A1111ChunkerTest {
     void exactly75TokensIsOneChunk() {
         List<Chunk> chunks = chunker().chunk(words("a", 75));
         assertEquals(1, chunks.size());
-        assertArrayEquals(concat(new int[] {START}, repeat(A, 75), new int[] {END}), chunks.get(0).ids());
+        assertArrayEquals(
+                concat(new int[] {START}, repeat(A, 75), new int[] {END}),
+                chunks.get(0).ids());
     }
 
     @Test
@@ -80,7 +83,9 @@ class A1111ChunkerTest {
         // comma at 55: when the 76th token arrives, 75 - 55 = 20 <= 20, so the 19 tokens after it move
         List<Chunk> chunks = chunker().chunk(words("a", 55) + ", " + words("b", 30));
         assertEquals(2, chunks.size());
-        assertArrayEquals(wrapped(END, concat(repeat(A, 55), new int[] {COMMA})), chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 55), new int[] {COMMA})),
+                chunks.get(0).ids());
         assertArrayEquals(wrapped(END, repeat(B, 30)), chunks.get(1).ids());
     }
 
@@ -88,21 +93,28 @@ class A1111ChunkerTest {
     void commaTwentyOneBackDoesNot() {
         List<Chunk> chunks = chunker().chunk(words("a", 54) + ", " + words("b", 30));
         assertEquals(2, chunks.size());
-        assertArrayEquals(wrapped(END, concat(repeat(A, 54), new int[] {COMMA}, repeat(B, 20))), chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 54), new int[] {COMMA}, repeat(B, 20))),
+                chunks.get(0).ids());
         assertArrayEquals(wrapped(END, repeat(B, 10)), chunks.get(1).ids());
     }
 
     @Test
     void backtrackCanBeTurnedOff() {
-        List<Chunk> chunks = new A1111Chunker(tokenizer, END, List.of(), 0).chunk(words("a", 55) + ", " + words("b", 30));
-        assertArrayEquals(wrapped(END, concat(repeat(A, 55), new int[] {COMMA}, repeat(B, 19))), chunks.get(0).ids());
+        List<Chunk> chunks =
+                new A1111Chunker(tokenizer, END, List.of(), 0).chunk(words("a", 55) + ", " + words("b", 30));
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 55), new int[] {COMMA}, repeat(B, 19))),
+                chunks.get(0).ids());
     }
 
     @Test
     void movedTokensKeepTheirWeights() {
         List<Chunk> chunks = chunker().chunk(words("a", 60) + ", (" + words("b", 20) + ":1.5)");
         assertEquals(2, chunks.size());
-        assertArrayEquals(wrapped(END, concat(repeat(A, 60), new int[] {COMMA})), chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 60), new int[] {COMMA})),
+                chunks.get(0).ids());
         assertArrayEquals(wrapped(END, repeat(B, 20)), chunks.get(1).ids());
         for (int i = 1; i <= 20; i++) assertEquals(1.5f, chunks.get(1).weight(i));
         assertEquals(1f, chunks.get(1).weight(21));
@@ -115,7 +127,9 @@ class A1111ChunkerTest {
         // tokens close chunk 2 at 75 without backtracking to it
         List<Chunk> chunks = chunker().chunk(words("a", 75) + ", " + words("b", 75));
         assertEquals(3, chunks.size());
-        assertArrayEquals(wrapped(END, concat(new int[] {COMMA}, repeat(B, 74))), chunks.get(1).ids());
+        assertArrayEquals(
+                wrapped(END, concat(new int[] {COMMA}, repeat(B, 74))),
+                chunks.get(1).ids());
         assertArrayEquals(wrapped(END, B), chunks.get(2).ids());
     }
 
@@ -155,7 +169,8 @@ class A1111ChunkerTest {
     void breakInBracketsIsTheWordWithANegativeWeight() {
         List<Chunk> chunks = chunker().chunk("(a BREAK b)");
         assertEquals(1, chunks.size());
-        assertArrayEquals(wrapped(END, A, tokenizer.encode("break")[1], B), chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, A, tokenizer.encode("break")[1], B), chunks.get(0).ids());
         assertEquals(-1.1f, chunks.get(0).weight(2));
     }
 
@@ -173,7 +188,9 @@ class A1111ChunkerTest {
         int[] written = zero.chunk("a <|endoftext|> b").get(0).ids();
         assertArrayEquals(new int[] {START, A, END, 0, 0}, Arrays.copyOf(written, 5));
         // a full chunk keeps its closing end token
-        assertArrayEquals(concat(new int[] {START}, repeat(A, 75), new int[] {END}), zero.chunk(words("a", 75)).get(0).ids());
+        assertArrayEquals(
+                concat(new int[] {START}, repeat(A, 75), new int[] {END}),
+                zero.chunk(words("a", 75)).get(0).ids());
     }
 
     @Test
@@ -238,8 +255,12 @@ class A1111ChunkerTest {
         List<Chunk> chunks = c.chunk(words("a", 60) + ", " + words("a", 10) + " redfox-a1111 " + words("a", 5));
         assertEquals(2, chunks.size());
         assertEquals(false, chunks.get(0).hasSlots());
-        assertArrayEquals(wrapped(END, concat(repeat(A, 60), new int[] {COMMA})), chunks.get(0).ids());
-        assertArrayEquals(wrapped(END, concat(repeat(A, 10), new int[] {0, 0}, repeat(A, 5))), chunks.get(1).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 60), new int[] {COMMA})),
+                chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 10), new int[] {0, 0}, repeat(A, 5))),
+                chunks.get(1).ids());
         assertEquals(new EmbeddingSlot("redfox-a1111", 0), chunks.get(1).slot(11));
         assertEquals(new EmbeddingSlot("redfox-a1111", 1), chunks.get(1).slot(12));
     }

@@ -16,6 +16,7 @@ import static sdclip.model.prompt.A1111ChunkerTest.wrapped;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.List;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -61,9 +62,13 @@ class ComfyChunkerTest {
     @EnumSource(Grouping.class)
     void noCommaBacktrackAndNoBreak(Grouping g) {
         List<Chunk> chunks = chunker(g).chunk(words("a", 55) + ", " + words("b", 30));
-        assertArrayEquals(wrapped(END, concat(repeat(A, 55), new int[] {267}, repeat(B, 19))), chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, concat(repeat(A, 55), new int[] {267}, repeat(B, 19))),
+                chunks.get(0).ids());
         int breakWord = tokenizer.encode("break")[1];
-        assertArrayEquals(wrapped(END, A, breakWord, B), chunker(g).chunk("a BREAK b").get(0).ids());
+        assertArrayEquals(
+                wrapped(END, A, breakWord, B),
+                chunker(g).chunk("a BREAK b").get(0).ids());
     }
 
     @ParameterizedTest
@@ -81,7 +86,9 @@ class ComfyChunkerTest {
         int[] written = zero.chunk("a <|endoftext|> b").get(0).ids();
         assertArrayEquals(new int[] {START, A, END, B, END, 0}, Arrays.copyOf(written, 6));
         // the closing end of a full chunk; a split large group is start + 75 + end
-        assertArrayEquals(concat(new int[] {START}, repeat(A, 75), new int[] {END}), zero.chunk(words("a", 76)).get(0).ids());
+        assertArrayEquals(
+                concat(new int[] {START}, repeat(A, 75), new int[] {END}),
+                zero.chunk(words("a", 76)).get(0).ids());
     }
 
     @Test
@@ -107,11 +114,16 @@ class ComfyChunkerTest {
         List<Chunk> chunks = chunker(Grouping.WORDS).chunk(words("a", 74) + " redfox-a1111");
         int[] word = Arrays.copyOfRange(tokenizer.encode("redfox-a1111"), 1, 9);
         assertEquals(2, chunks.size());
-        assertArrayEquals(concat(new int[] {START}, repeat(A, 74), new int[] {word[0], END}), chunks.get(0).ids());
-        assertArrayEquals(wrapped(END, Arrays.copyOfRange(word, 1, 8)), chunks.get(1).ids());
+        assertArrayEquals(
+                concat(new int[] {START}, repeat(A, 74), new int[] {word[0], END}),
+                chunks.get(0).ids());
+        assertArrayEquals(
+                wrapped(END, Arrays.copyOfRange(word, 1, 8)), chunks.get(1).ids());
         // SEGMENTS: in one segment the 76 tokens split at 75 whatever the words
         List<Chunk> segment = chunker(Grouping.SEGMENTS).chunk(words("a", 74) + " redfoxes");
-        assertArrayEquals(concat(new int[] {START}, repeat(A, 74), new int[] {1893, END}), segment.get(0).ids());
+        assertArrayEquals(
+                concat(new int[] {START}, repeat(A, 74), new int[] {1893, END}),
+                segment.get(0).ids());
         assertArrayEquals(wrapped(END, 24145), segment.get(1).ids());
     }
 
@@ -126,18 +138,21 @@ class ComfyChunkerTest {
         assertEquals(1.3f, chunk.weight(2));
         assertEquals(1f, chunk.weight(4));
         // the file name with its extension, and trailing commas kept as text
-        assertEquals(chunk.slot(2), c.chunk("a embedding:redfox-a1111.pt b").get(0).slot(2));
+        assertEquals(
+                chunk.slot(2), c.chunk("a embedding:redfox-a1111.pt b").get(0).slot(2));
         Chunk comma = c.chunk("a embedding:redfox-a1111, b").get(0);
         assertArrayEquals(wrapped(END, A, 0, 0, 267, B), comma.ids());
         // an unknown embedding is dropped
-        assertArrayEquals(wrapped(END, A, B), c.chunk("a embedding:nothing b").get(0).ids());
+        assertArrayEquals(
+                wrapped(END, A, B), c.chunk("a embedding:nothing b").get(0).ids());
     }
 
     @Test
     void segmentsEndTheEmbeddingNameAtAngleOrSquareBracket() {
         ComfyChunker c = chunker(Grouping.SEGMENTS, new TextualInversion("redfox-a1111", 2));
         Chunk chunk = c.chunk("embedding:redfox-a1111[b]").get(0);
-        assertArrayEquals(wrapped(END, concat(new int[] {0, 0}, Arrays.copyOfRange(tokenizer.encode("[b]"), 1, 4))), chunk.ids());
+        assertArrayEquals(
+                wrapped(END, concat(new int[] {0, 0}, Arrays.copyOfRange(tokenizer.encode("[b]"), 1, 4))), chunk.ids());
         // not after whitespace: no embedding
         assertFalse(c.chunk("a,embedding:redfox-a1111").get(0).hasSlots());
     }

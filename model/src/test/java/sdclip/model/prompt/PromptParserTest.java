@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -75,9 +76,30 @@ class PromptParserTest {
                 Arguments.of("((a: 1.5 ))", parts("a", 1.6500000000000001)),
                 Arguments.of("a : 1.2) b", parts("a : 1.2) b", 1.0)),
                 Arguments.of("(a: b)", parts("a: b", 1.1)),
-                Arguments.of("(masterpiece: 1.2), (fog :0.7 ), [blurry]", parts("masterpiece", 1.2, ", ", 1.0, "fog ", 0.7, ", ", 1.0, "blurry", DOWN)),
-                Arguments.of("a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).", parts("a ", 1.0, "house", 1.5730000000000004, " ", 1.1,
-                        "on", 1.0, " a ", 1.1, "hill", 0.55, ", sun, ", 1.1, "sky", 1.4641000000000006, ".", 1.1)));
+                Arguments.of(
+                        "(masterpiece: 1.2), (fog :0.7 ), [blurry]",
+                        parts("masterpiece", 1.2, ", ", 1.0, "fog ", 0.7, ", ", 1.0, "blurry", DOWN)),
+                Arguments.of(
+                        "a (((house:1.3)) [on] a (hill:0.5), sun, (((sky))).",
+                        parts(
+                                "a ",
+                                1.0,
+                                "house",
+                                1.5730000000000004,
+                                " ",
+                                1.1,
+                                "on",
+                                1.0,
+                                " a ",
+                                1.1,
+                                "hill",
+                                0.55,
+                                ", sun, ",
+                                1.1,
+                                "sky",
+                                1.4641000000000006,
+                                ".",
+                                1.1)));
     }
 
     static Stream<Arguments> comfy() {
@@ -103,8 +125,22 @@ class PromptParserTest {
                 Arguments.of("(a: 2 )", parts("a", 2.0)),
                 Arguments.of("(a:+.5)", parts("a", 0.5)),
                 Arguments.of("(a)(b)", parts("a", 1.1, "b", 1.1)),
-                Arguments.of("foo ((((lol (cat:666) attack:100)))) baz", parts("foo ", 1.0, "lol ", 100.0, "cat", 666.0, " attack", 100.0, " baz", 1.0)),
-                Arguments.of("foo ((((lol (cat:666) attack):100))) baz", parts("foo ", 1.0, "lol ", 110.00000000000001, "cat", 666.0, " attack", 110.00000000000001, " baz", 1.0)));
+                Arguments.of(
+                        "foo ((((lol (cat:666) attack:100)))) baz",
+                        parts("foo ", 1.0, "lol ", 100.0, "cat", 666.0, " attack", 100.0, " baz", 1.0)),
+                Arguments.of(
+                        "foo ((((lol (cat:666) attack):100))) baz",
+                        parts(
+                                "foo ",
+                                1.0,
+                                "lol ",
+                                110.00000000000001,
+                                "cat",
+                                666.0,
+                                " attack",
+                                110.00000000000001,
+                                " baz",
+                                1.0)));
     }
 
     @ParameterizedTest(name = "a1111 {0}")

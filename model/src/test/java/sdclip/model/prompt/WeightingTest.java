@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.Random;
+
 import org.junit.jupiter.api.Test;
 
 /** {@link Emphasis} and {@link ComfyWeighting} against float64 computations written from the formulas. */
@@ -35,7 +36,8 @@ class WeightingTest {
             double scale = (before / z.length) / (after / z.length);
             for (int i = 0; i < z.length; i++) {
                 double expected = weighted[i] * scale;
-                assertEquals(expected, out[i], 1e-5 * Math.max(1, Math.abs(expected)), "trial " + trial + " value " + i);
+                assertEquals(
+                        expected, out[i], 1e-5 * Math.max(1, Math.abs(expected)), "trial " + trial + " value " + i);
             }
             double mean = 0;
             for (float v : out) mean += v;
@@ -84,7 +86,11 @@ class WeightingTest {
                     assertEquals(z[i], out[i], "rows of weight 1 are untouched");
                 } else {
                     double expected = ((double) z[i] - empty[i]) * w + empty[i];
-                    assertEquals(expected, out[i], 1e-6 * Math.max(1, Math.abs(z[i]) + Math.abs(empty[i])), "trial " + trial + " value " + i);
+                    assertEquals(
+                            expected,
+                            out[i],
+                            1e-6 * Math.max(1, Math.abs(z[i]) + Math.abs(empty[i])),
+                            "trial " + trial + " value " + i);
                 }
             }
         }
@@ -95,6 +101,7 @@ class WeightingTest {
         // (3 - 1) * 2 + 1 = 5; weight 0 gives the empty prompt's row
         float[] out = ComfyWeighting.apply(new float[] {3, 4, 3, 4}, new float[] {1, 1, 2, 2}, new float[] {2, 0});
         assertArrayEquals(new float[] {5, 7, 2, 2}, out);
-        assertThrows(IllegalArgumentException.class, () -> ComfyWeighting.apply(new float[4], new float[2], new float[2]));
+        assertThrows(
+                IllegalArgumentException.class, () -> ComfyWeighting.apply(new float[4], new float[2], new float[2]));
     }
 }

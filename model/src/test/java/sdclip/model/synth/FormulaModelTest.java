@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
@@ -48,25 +49,36 @@ class FormulaModelTest {
     @Test
     void buildingBlocksMatchTheTestVectors() throws IOException {
         @SuppressWarnings("unchecked")
-        List<Map<String, Object>> tensors = (List<Map<String, Object>>) Json.parseObject(Files.readString(ReferenceData.require("expected/full-sd15.weights.json"))).get("tensors");
+        List<Map<String, Object>> tensors = (List<Map<String, Object>>)
+                Json.parseObject(Files.readString(ReferenceData.require("expected/full-sd15.weights.json")))
+                        .get("tensors");
         assertEquals(6, tensors.size());
         try (SafetensorsFile f = SafetensorsFile.open(file)) {
             for (Map<String, Object> t : tensors) {
                 String name = (String) t.get("name");
                 long seed = FormulaModel.fnv1a64(name);
                 assertEquals(Long.parseUnsignedLong(((String) t.get("fnv1a64")).substring(2), 16), seed, name);
-                List<?> z = (List<?>) t.get("first_z"), u = (List<?>) t.get("first_u"), v = (List<?>) t.get("first_values");
+                List<?> z = (List<?>) t.get("first_z"),
+                        u = (List<?>) t.get("first_u"),
+                        v = (List<?>) t.get("first_values");
                 for (int i = 0; i < 4; i++) {
-                    assertEquals(Long.parseUnsignedLong(((String) z.get(i)).substring(2), 16), FormulaModel.z(seed, i), name + " z" + i);
+                    assertEquals(
+                            Long.parseUnsignedLong(((String) z.get(i)).substring(2), 16),
+                            FormulaModel.z(seed, i),
+                            name + " z" + i);
                     assertEquals(((Number) u.get(i)).doubleValue(), FormulaModel.u(seed, i), 0, name + " u" + i);
-                    assertEquals(((Number) v.get(i)).doubleValue(), f.weights(name).get(i), 0, name + " value " + i);
+                    assertEquals(
+                            ((Number) v.get(i)).doubleValue(), f.weights(name).get(i), 0, name + " value " + i);
                 }
                 float[] all = f.floats(name);
                 double sum = 0;
                 for (float x : all) sum += x;
                 assertEquals(((Number) t.get("count")).longValue(), all.length, name);
                 assertEquals(((Number) t.get("sum")).doubleValue(), sum, 0, name + " sum");
-                assertArrayEquals(((List<?>) t.get("shape")).stream().mapToLong(x -> (Long) x).toArray(), f.info(name).shape());
+                assertArrayEquals(
+                        ((List<?>) t.get("shape"))
+                                .stream().mapToLong(x -> (Long) x).toArray(),
+                        f.info(name).shape());
             }
         }
     }
@@ -87,14 +99,17 @@ class FormulaModelTest {
     @Test
     void fullSizeModelMatchesTheReferenceOnCpu() throws IOException {
         try (TextEncoder enc = TextEncoder.open(file, ModelConformanceTest.options("cpu"));
-             SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
+                SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
             ClipTextConfig c = enc.configs().getFirst();
             assertEquals(new ClipTextConfig(768, 12, 12, 3072, 49408, 77, 768, HiddenAct.QUICK_GELU, 1e-5f), c);
             Encoding e = enc.encode(prompts());
             assertArrayEquals(exp.longs("input_ids"), e.get("input_ids").longs());
             assertArrayEquals(exp.longs("pooled_index"), e.get("pooled_index").longs());
-            for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"}) within(e.get(name).floats(), exp.floats(name), name);
-            Encoding skip2 = enc.encode(prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
+            for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"})
+                within(e.get(name).floats(), exp.floats(name), name);
+            Encoding skip2 = enc.encode(
+                    prompts(), EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2));
             within(skip2.get("conditioning").floats(), exp.floats("penultimate_ln"), "penultimate_ln");
         }
     }
@@ -103,10 +118,12 @@ class FormulaModelTest {
     void fullSizeModelMatchesTheReferenceOnOpenCl() throws IOException {
         Assumptions.assumeTrue(ModelConformanceTest.backends().anyMatch("opencl"::equals), "no OpenCL device");
         try (TextEncoder enc = TextEncoder.open(file, ModelConformanceTest.options("opencl"));
-             SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
+                SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
             Encoding e = enc.encode(prompts());
             assertArrayEquals(exp.longs("input_ids"), e.get("input_ids").longs());
-            for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"}) within(e.get(name).floats(), exp.floats(name), name);
+            for (String name : new String[] {"last_hidden_state", "pooled_output", "text_embeds"})
+                within(e.get(name).floats(), exp.floats(name), name);
         }
     }
 
@@ -114,7 +131,8 @@ class FormulaModelTest {
     @Test
     void fullSizeModelMatchesTheReferenceOnTheReferenceBackend() throws IOException {
         try (TextEncoder enc = TextEncoder.open(file, ModelConformanceTest.options("reference"));
-             SafetensorsFile exp = SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
+                SafetensorsFile exp =
+                        SafetensorsFile.open(ReferenceData.require("expected/full-sd15.expected.safetensors"))) {
             Encoding e = enc.encode(prompts(), EncodeRequest.pooledOnly());
             within(e.get("pooled_output").floats(), exp.floats("pooled_output"), "pooled_output");
             within(e.get("text_embeds").floats(), exp.floats("text_embeds"), "text_embeds");

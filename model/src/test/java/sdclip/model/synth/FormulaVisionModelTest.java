@@ -14,8 +14,12 @@ class FormulaVisionModelTest {
         for (FormulaModel.Spec s : FormulaModel.visionTensors()) total += s.elements();
         ClipVisionConfig cfg = new ClipVisionConfig(224, 14, 1024, 16, 24, 4096, 768, HiddenAct.QUICK_GELU, 1e-5f);
         assertEquals(cfg.parameterCount(), total);
-        assertEquals(303_179_776L + 786_432L, total); // transformers' CLIPVisionModel ViT-L/14 (303,179,776) plus the projection
+        assertEquals(
+                303_179_776L + 786_432L,
+                total); // transformers' CLIPVisionModel ViT-L/14 (303,179,776) plus the projection
         assertEquals(24 * 16 + 8, FormulaModel.visionTensors().size());
-        assertEquals("vision_model.embeddings.patch_embedding.weight", FormulaModel.visionTensors().getFirst().name());
+        assertEquals(
+                "vision_model.embeddings.patch_embedding.weight",
+                FormulaModel.visionTensors().getFirst().name());
     }
 }

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.util.Arrays;
+
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import sdclip.model.checkpoint.Checkpoint;
@@ -26,8 +27,11 @@ class ConditioningLayerTest {
         "tiny-sdxl.safetensors, '2,3', 1, 3, 2, false",
         "tiny-sdxl.safetensors, '2,3', 2, 4, 2, false",
     })
-    void everyFamilyCountsFromTheEnd(String model, String heads, int encoder, int layers, int defaultK, boolean normed) throws IOException {
-        int[] h = heads.isEmpty() ? null : Arrays.stream(heads.split(",")).mapToInt(Integer::parseInt).toArray();
+    void everyFamilyCountsFromTheEnd(String model, String heads, int encoder, int layers, int defaultK, boolean normed)
+            throws IOException {
+        int[] h = heads.isEmpty()
+                ? null
+                : Arrays.stream(heads.split(",")).mapToInt(Integer::parseInt).toArray();
         try (Checkpoint c = Checkpoint.open(ReferenceData.require("models/" + model), h)) {
             TextTower t = c.encoder(encoder);
             ConditioningLayer byDefault = ConditioningLayer.of(t, 0);
@@ -39,10 +43,18 @@ class ConditioningLayerTest {
                 assertEquals(normed, l.normed());
                 assertEquals(normed && k == 1, l.isLastHiddenState());
             }
-            assertEquals(normed ? "final_norm(hidden_states[L])" : "hidden_states[L] (no final norm)", ConditioningLayer.of(t, 1).describe());
-            assertEquals(normed ? "final_norm(hidden_states[L-1])" : "hidden_states[L-1] (no final norm)", ConditioningLayer.of(t, 2).describe());
-            IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> ConditioningLayer.of(t, layers + 2));
-            assertTrue(e.getMessage().contains("clip skip " + (layers + 2)) && e.getMessage().contains("1 to " + (layers + 1)), e.getMessage());
+            assertEquals(
+                    normed ? "final_norm(hidden_states[L])" : "hidden_states[L] (no final norm)",
+                    ConditioningLayer.of(t, 1).describe());
+            assertEquals(
+                    normed ? "final_norm(hidden_states[L-1])" : "hidden_states[L-1] (no final norm)",
+                    ConditioningLayer.of(t, 2).describe());
+            IllegalArgumentException e =
+                    assertThrows(IllegalArgumentException.class, () -> ConditioningLayer.of(t, layers + 2));
+            assertTrue(
+                    e.getMessage().contains("clip skip " + (layers + 2))
+                            && e.getMessage().contains("1 to " + (layers + 1)),
+                    e.getMessage());
             assertFalse(e.getMessage().contains("--"), "no flags in library messages: " + e.getMessage());
         }
     }

@@ -9,13 +9,15 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
+
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.testdata.ReferenceData;
 
 /** Truncated and corrupt vocabulary files: one line naming the file, never a bare stream error. */
 class BrokenVocabularyTest {
-    @TempDir Path dir;
+    @TempDir
+    Path dir;
 
     static void assertNames(Path file, String reason, IOException e) {
         String m = e.getMessage();
@@ -59,7 +61,11 @@ class BrokenVocabularyTest {
 
     @Test
     void theIntactFilesStillLoad() throws IOException {
-        assertEquals(49408, ClipTokenizer.load(ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz")).vocabularySize());
-        assertEquals(49408, ClipTokenizer.load(ReferenceData.require("tokenizer/hf")).vocabularySize());
+        assertEquals(
+                49408,
+                ClipTokenizer.load(ReferenceData.require("tokenizer/bpe_simple_vocab_16e6.txt.gz"))
+                        .vocabularySize());
+        assertEquals(
+                49408, ClipTokenizer.load(ReferenceData.require("tokenizer/hf")).vocabularySize());
     }
 }

@@ -12,6 +12,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,9 +25,18 @@ import sdclip.model.json.Json;
  */
 class BytePairEncoderTest {
     static final List<String[]> MERGES = List.of(
-            new String[] {"a", "a"}, new String[] {"a", "b"}, new String[] {"aa", "a"}, new String[] {"b", "a</w>"},
-            new String[] {"ab", "ab"}, new String[] {"a", "a</w>"}, new String[] {"aa", "aa"}, new String[] {"c", "ab"},
-            new String[] {"b", "b"}, new String[] {"bb", "b</w>"}, new String[] {"aaa", "b"}, new String[] {"cab", "ba</w>"});
+            new String[] {"a", "a"},
+            new String[] {"a", "b"},
+            new String[] {"aa", "a"},
+            new String[] {"b", "a</w>"},
+            new String[] {"ab", "ab"},
+            new String[] {"a", "a</w>"},
+            new String[] {"aa", "aa"},
+            new String[] {"c", "ab"},
+            new String[] {"b", "b"},
+            new String[] {"bb", "b</w>"},
+            new String[] {"aaa", "b"},
+            new String[] {"cab", "ba</w>"});
 
     static Vocabulary vocab;
     static BytePairEncoder bpe;
@@ -40,7 +50,10 @@ class BytePairEncoderTest {
         ids.put("<|startoftext|>", ids.size());
         ids.put("<|endoftext|>", ids.size());
         StringBuilder json = new StringBuilder("{");
-        ids.forEach((t, id) -> json.append(json.length() > 1 ? "," : "").append(Json.quote(t)).append(':').append(id));
+        ids.forEach((t, id) -> json.append(json.length() > 1 ? "," : "")
+                .append(Json.quote(t))
+                .append(':')
+                .append(id));
         Files.writeString(dir.resolve("vocab.json"), json.append('}'));
         StringBuilder merges = new StringBuilder("#version: 0.2\n");
         for (String[] m : MERGES) merges.append(m[0]).append(' ').append(m[1]).append('\n');
@@ -59,14 +72,17 @@ class BytePairEncoderTest {
             int best = Integer.MAX_VALUE;
             for (int i = 0; i + 1 < word.size(); i++) {
                 for (int r = 0; r < MERGES.size(); r++) {
-                    if (MERGES.get(r)[0].equals(word.get(i)) && MERGES.get(r)[1].equals(word.get(i + 1))) best = Math.min(best, r);
+                    if (MERGES.get(r)[0].equals(word.get(i)) && MERGES.get(r)[1].equals(word.get(i + 1)))
+                        best = Math.min(best, r);
                 }
             }
             if (best == Integer.MAX_VALUE) break;
             String first = MERGES.get(best)[0], second = MERGES.get(best)[1];
             List<String> merged = new ArrayList<>();
             for (int i = 0; i < word.size(); ) {
-                if (i + 1 < word.size() && word.get(i).equals(first) && word.get(i + 1).equals(second)) {
+                if (i + 1 < word.size()
+                        && word.get(i).equals(first)
+                        && word.get(i + 1).equals(second)) {
                     merged.add(first + second);
                     i += 2;
                 } else {
@@ -89,7 +105,8 @@ class BytePairEncoderTest {
         // a a a a a a</w>: rank 0 (a,a) merges left to right -> aa aa a a</w>;
         // then rank 2 (aa,a) beats rank 5 (a,a</w>) and rank 6 (aa,aa) -> aa aaa a</w>; nothing left.
         assertEquals(List.of("aa", "aaa", "a</w>"), tokens(bpe.encode("aaaaaa")));
-        // c a b b a</w>: (a,b) r1 -> c ab b a</w>; (b,a</w>) r3 -> c ab ba</w>; (c,ab) r7 -> cab ba</w>; r11 -> cabba</w>.
+        // c a b b a</w>: (a,b) r1 -> c ab b a</w>; (b,a</w>) r3 -> c ab ba</w>; (c,ab) r7 -> cab ba</w>; r11 ->
+        // cabba</w>.
         assertEquals(List.of("cabba</w>"), tokens(bpe.encode("cabba")));
         assertEquals(List.of("x</w>"), tokens(bpe.encode("x")));
     }

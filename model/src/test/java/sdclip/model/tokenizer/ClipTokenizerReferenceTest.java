@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+
 import org.junit.jupiter.api.DynamicTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestFactory;
@@ -21,7 +22,14 @@ import sdclip.testdata.ReferenceData;
 /** Every case of {@code ../shared/reference/tokenizer/tokens.jsonl}, with both vocabulary forms. */
 class ClipTokenizerReferenceTest {
 
-    record Case(int line, String text, int[] ids, int[] truncated, String category, String normalized, List<String> pieces) {}
+    record Case(
+            int line,
+            String text,
+            int[] ids,
+            int[] truncated,
+            String category,
+            String normalized,
+            List<String> pieces) {}
 
     static List<Case> cases() throws IOException {
         Path file = ReferenceData.require("tokenizer/tokens.jsonl");
@@ -31,9 +39,16 @@ class ClipTokenizerReferenceTest {
             line++;
             if (l.isBlank()) continue;
             Map<String, Object> o = Json.parseObject(l);
-            @SuppressWarnings("unchecked") List<Object> pieces = (List<Object>) o.get("pieces");
-            cases.add(new Case(line, (String) o.get("text"), ints(o.get("ids")), o.containsKey("ids_truncated_77") ? ints(o.get("ids_truncated_77")) : null,
-                    (String) o.get("category"), (String) o.get("normalized"), pieces.stream().map(String.class::cast).toList()));
+            @SuppressWarnings("unchecked")
+            List<Object> pieces = (List<Object>) o.get("pieces");
+            cases.add(new Case(
+                    line,
+                    (String) o.get("text"),
+                    ints(o.get("ids")),
+                    o.containsKey("ids_truncated_77") ? ints(o.get("ids_truncated_77")) : null,
+                    (String) o.get("category"),
+                    (String) o.get("normalized"),
+                    pieces.stream().map(String.class::cast).toList()));
         }
         return cases;
     }
@@ -62,16 +77,19 @@ class ClipTokenizerReferenceTest {
 
     private Stream<DynamicTest> check(ClipTokenizer tok) throws IOException {
         assertEquals(286, cases().size(), "tokens.jsonl should hold 286 cases");
-        return cases().stream().map(c -> DynamicTest.dynamicTest("line " + c.line + " [" + c.category + "]", () -> {
-            int[] ids = tok.encode(c.text);
-            // normalized and pieces are diagnostics: they say where a mismatch starts.
-            String diagnosis = "text " + Json.quote(c.text) + "\n normalized expected " + Json.quote(c.normalized)
-                    + "\n normalized actual   " + Json.quote(tok.normalize(c.text))
-                    + "\n pieces expected " + c.pieces + "\n pieces actual   " + tok.pieces(c.text);
-            assertArrayEquals(c.ids, ids, diagnosis);
-            if (c.truncated != null) assertArrayEquals(c.truncated, tok.encode(c.text, 77, -1), "truncated: " + diagnosis);
-            else assertArrayEquals(c.ids, tok.encode(c.text, 77, -1));
-        }));
+        return cases().stream()
+                .map(c -> DynamicTest.dynamicTest("line " + c.line + " [" + c.category + "]", () -> {
+                    int[] ids = tok.encode(c.text);
+                    // normalized and pieces are diagnostics: they say where a mismatch starts.
+                    String diagnosis =
+                            "text " + Json.quote(c.text) + "\n normalized expected " + Json.quote(c.normalized)
+                                    + "\n normalized actual   " + Json.quote(tok.normalize(c.text))
+                                    + "\n pieces expected " + c.pieces + "\n pieces actual   " + tok.pieces(c.text);
+                    assertArrayEquals(c.ids, ids, diagnosis);
+                    if (c.truncated != null)
+                        assertArrayEquals(c.truncated, tok.encode(c.text, 77, -1), "truncated: " + diagnosis);
+                    else assertArrayEquals(c.ids, tok.encode(c.text, 77, -1));
+                }));
     }
 
     @Test
@@ -91,7 +109,8 @@ class ClipTokenizerReferenceTest {
             String normalized = tok.normalize(c.text);
             if (normalized.contains("<|")) continue;
             int[] ids = tok.encode(c.text);
-            String decoded = tok.decode(Arrays.copyOfRange(ids, 1, ids.length - 1)).strip();
+            String decoded =
+                    tok.decode(Arrays.copyOfRange(ids, 1, ids.length - 1)).strip();
             // Decoding loses only the spaces between punctuation runs and words; compare without spaces.
             assertEquals(normalized.replace(" ", ""), decoded.replace(" ", ""), "line " + c.line);
         }

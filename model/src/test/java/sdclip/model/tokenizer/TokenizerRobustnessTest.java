@@ -15,6 +15,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import sdclip.model.json.Json;
@@ -54,11 +55,11 @@ class TokenizerRobustnessTest {
             int len = rnd.nextInt(60);
             for (int i = 0; i < len; i++) {
                 switch (rnd.nextInt(6)) {
-                    case 0 -> sb.append((char) (0xD800 + rnd.nextInt(0x800)));          // lone surrogates
-                    case 1 -> sb.append((char) rnd.nextInt(0x20));                      // controls
-                    case 2 -> sb.append("&<>;#'\"|".charAt(rnd.nextInt(8)));             // markup
-                    case 3 -> sb.appendCodePoint(rnd.nextInt(0x110000));                 // anything
-                    case 4 -> sb.append((char) (0x80 + rnd.nextInt(0x80)));             // C1 and Latin-1
+                    case 0 -> sb.append((char) (0xD800 + rnd.nextInt(0x800))); // lone surrogates
+                    case 1 -> sb.append((char) rnd.nextInt(0x20)); // controls
+                    case 2 -> sb.append("&<>;#'\"|".charAt(rnd.nextInt(8))); // markup
+                    case 3 -> sb.appendCodePoint(rnd.nextInt(0x110000)); // anything
+                    case 4 -> sb.append((char) (0x80 + rnd.nextInt(0x80))); // C1 and Latin-1
                     default -> sb.append((char) ('a' + rnd.nextInt(26)));
                 }
             }
@@ -70,13 +71,15 @@ class TokenizerRobustnessTest {
     void pathologicalInputsStayLinear() {
         assertTimeoutPreemptively(Duration.ofSeconds(20), () -> {
             assertArrayEquals(new int[] {49406, 49407}, tok.encode(" ".repeat(100_000)));
-            checkWellFormed("a".repeat(1_000_000));                       // one huge BPE word
-            checkWellFormed("&amp;".repeat(100_000) + "lt;");              // nested entities
-            checkWellFormed("!".repeat(500_000) + "x");                    // one huge punctuation run
-            checkWellFormed("cafÃ© ".repeat(100_000));                    // mojibake everywhere
+            checkWellFormed("a".repeat(1_000_000)); // one huge BPE word
+            checkWellFormed("&amp;".repeat(100_000) + "lt;"); // nested entities
+            checkWellFormed("!".repeat(500_000) + "x"); // one huge punctuation run
+            checkWellFormed("cafÃ© ".repeat(100_000)); // mojibake everywhere
             StringBuilder mixed = new StringBuilder();
             SplittableRandom rnd = new SplittableRandom(9);
-            String[] words = {"photo ", "of ", "a ", "café ", "富士山 ", "😀", "(masterpiece:1.2), ", "&amp; ", "’s ", "\u0000", "\uD800"};
+            String[] words = {
+                "photo ", "of ", "a ", "café ", "富士山 ", "😀", "(masterpiece:1.2), ", "&amp; ", "’s ", "\u0000", "\uD800"
+            };
             while (mixed.length() < 1_000_000) mixed.append(words[rnd.nextInt(words.length)]);
             checkWellFormed(mixed.toString());
         });
@@ -96,7 +99,8 @@ class TokenizerRobustnessTest {
                         var c = cases.get((i + offset * 37) % cases.size());
                         int[] got = fresh.encode(c.text());
                         int at = Arrays.mismatch(c.ids(), got);
-                        if (at >= 0) return "thread " + offset + ": " + Json.quote(c.text()) + " differs first at id " + at;
+                        if (at >= 0)
+                            return "thread " + offset + ": " + Json.quote(c.text()) + " differs first at id " + at;
                     }
                     return null;
                 }));
