@@ -178,25 +178,11 @@ public final class OutputFiles {
      * and on SIGINT/SIGTERM), renamed into place when {@code body} returns.
      */
     public static void atomically(Path target, Body body) throws IOException {
-        Path tmp;
-        try {
-            tmp = TempFiles.newFile(target);
-        } catch (IOException e) {
-            throw WriteErrors.cannotWrite(target, e);
-        }
-        boolean done = false;
-        try {
+        staged(target, false, tmp -> {
             try (OutputStream out = new BufferedOutputStream(Files.newOutputStream(tmp), 1 << 16)) {
                 body.write(out);
             }
-            SafetensorsWriter.moveAtomically(tmp, target);
-            TempFiles.forget(tmp);
-            done = true;
-        } catch (IOException e) {
-            throw WriteErrors.cannotWrite(target, e);
-        } finally {
-            if (!done) TempFiles.delete(tmp);
-        }
+        });
     }
 
     /** Writes a whole file at the path it is given, as the library's writers do. */
@@ -211,9 +197,14 @@ public final class OutputFiles {
      * {@code target}, never a temporary.
      */
     public static void throughTemporary(Path target, FileBody body) throws IOException {
+        staged(target, true, body);
+    }
+
+    /** The body writes a registered temporary, renamed onto {@code target} when it returns; any failure names {@code target}. */
+    private static void staged(Path target, boolean nestedWriter, FileBody body) throws IOException {
         Path tmp;
         try {
-            tmp = TempFiles.newFileForNestedWriter(target);
+            tmp = nestedWriter ? TempFiles.newFileForNestedWriter(target) : TempFiles.newFile(target);
         } catch (IOException e) {
             throw WriteErrors.cannotWrite(target, e);
         }
