@@ -266,7 +266,7 @@ class InterruptTest {
         Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of())
                 .redirectErrorStream(true)
                 .start();
-        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                 .replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running");
         assertEquals(0, p.exitValue(), out);

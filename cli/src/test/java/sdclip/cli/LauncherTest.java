@@ -206,7 +206,7 @@ class LauncherTest {
         ProcessBuilder pb = builder(List.of("script", "-q", "-e", "-c", command, "/dev/null"))
                 .redirectErrorStream(true);
         pb.environment().put("SDCLIP_PROGRESS_DELAY_MS", "0"); // show from the first batch; the job is short
-        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
         Process p = pb.start();
         // Each read of the terminal, in order: what the launcher had passed on by then.
         List<String> reads = new ArrayList<>();

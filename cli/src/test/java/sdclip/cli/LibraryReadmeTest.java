@@ -3,12 +3,14 @@ package sdclip.cli;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -97,7 +99,7 @@ class LibraryReadmeTest {
 
     /** {@return this build's version, as the CLI reports it} */
     private static String version() throws IOException {
-        java.util.Properties p = new java.util.Properties();
+        java.util.Properties p = new Properties();
         try (var in = Main.class.getResourceAsStream("/sdclip-version.properties")) {
             p.load(in);
         }
@@ -130,8 +132,7 @@ class LibraryReadmeTest {
         try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar));
                 Stream<Path> files = Files.walk(classes)) {
             for (Path f : (Iterable<Path>) files.filter(Files::isRegularFile).sorted()::iterator) {
-                out.putNextEntry(
-                        new JarEntry(classes.relativize(f).toString().replace(java.io.File.separatorChar, '/')));
+                out.putNextEntry(new JarEntry(classes.relativize(f).toString().replace(File.separatorChar, '/')));
                 Files.copy(f, out);
                 out.closeEntry();
             }

@@ -536,7 +536,7 @@ class PromptSyntaxEncodeTest {
                 new byte[8]);
         Files.writeString(dir.resolve("broken.pt"), "");
         // One tensor whose key names a network weight, not a token: no trigger "lora_up.weight".
-        sdclip.testdata.RawSafetensors.write(
+        RawSafetensors.write(
                 dir.resolve("one-weight.safetensors"),
                 "{\"lora_up.weight\":{\"dtype\":\"F32\",\"shape\":[2,2],\"data_offsets\":[0,16]}}",
                 new byte[16]);

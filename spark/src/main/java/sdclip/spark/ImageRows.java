@@ -1,6 +1,7 @@
 package sdclip.spark;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 import org.apache.spark.sql.Row;
@@ -72,7 +73,6 @@ final class ImageRows {
             return;
         }
         int p = out.length / rows.size();
-        for (int i = 0; i < rows.size(); i++)
-            embeds[rows.get(i)] = java.util.Arrays.copyOfRange(out, i * p, (i + 1) * p);
+        for (int i = 0; i < rows.size(); i++) embeds[rows.get(i)] = Arrays.copyOfRange(out, i * p, (i + 1) * p);
     }
 }

@@ -13,6 +13,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
+import java.util.NoSuchElementException;
 
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -74,7 +75,7 @@ class BatchesTest {
             rows++;
         }
         assertEquals(1000, rows);
-        assertThrows(java.util.NoSuchElementException.class, out::next);
+        assertThrows(NoSuchElementException.class, out::next);
     }
 
     @Test

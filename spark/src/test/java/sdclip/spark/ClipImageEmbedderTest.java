@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -52,7 +53,7 @@ class ClipImageEmbedderTest {
         try (ImageEncoder enc = ImageEncoder.open(Path.of(Fixtures.clip()), o)) {
             float[] all = enc.encode(good).imageEmbeds().floats();
             int p = enc.config().projectionDim();
-            Map<String, float[]> out = new java.util.TreeMap<>();
+            Map<String, float[]> out = new TreeMap<>();
             for (int i = 0; i < good.size(); i++)
                 out.put(good.get(i).getFileName().toString(), Fixtures.slice(all, i, p));
             return out;
@@ -83,7 +84,7 @@ class ClipImageEmbedderTest {
                 "12 files; binaryFile lists no empty file (bad-empty.png): ClipScorerTest has empty bytes");
         Map<String, float[]> expected = library(Preprocess.OPENAI);
         assertEquals(8, expected.size());
-        Map<String, String> errors = new java.util.TreeMap<>();
+        Map<String, String> errors = new TreeMap<>();
         for (Row r : rows) {
             String name = Fixtures.name(r);
             if (expected.containsKey(name)) {

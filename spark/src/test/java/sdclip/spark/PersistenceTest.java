@@ -10,6 +10,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Arrays;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
@@ -186,9 +187,7 @@ class PersistenceTest {
         Pipeline loaded = Pipeline.load(saved("pipeline"));
         assertEquals(
                 List.of(ClipImageEmbedder.class, ClipTextEmbedder.class, ClipScorer.class),
-                java.util.Arrays.stream(loaded.getStages())
-                        .map(Object::getClass)
-                        .toList());
+                Arrays.stream(loaded.getStages()).map(Object::getClass).toList());
         PipelineModel fitted = p.fit(pairs);
         fitted.save(saved("fitted"));
         PipelineModel back = PipelineModel.load(saved("fitted"));

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -100,9 +101,7 @@ class TaskRetryTest {
         assertEquals(24, back.count());
         assertEquals(24, back.select("id").distinct().count(), "no duplicates");
         List<Row> got = Fixtures.sorted(
-                back.select(
-                                scored.columns()[0],
-                                java.util.Arrays.copyOfRange(scored.columns(), 1, scored.columns().length))
+                back.select(scored.columns()[0], Arrays.copyOfRange(scored.columns(), 1, scored.columns().length))
                         .collectAsList(),
                 "id");
         assertEquals(expected.toString(), got.toString());
