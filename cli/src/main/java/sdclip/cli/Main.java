@@ -37,7 +37,8 @@ import sdclip.model.checkpoint.HeadCountException;
         name = "sdclip",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "A pure-Java CLIP text encoder for Stable Diffusion checkpoints.",
+        description =
+                "A pure-Java CLIP engine for Stable Diffusion checkpoints: text conditioning and embeddings, image embeddings, CLIPScore.",
         subcommands = {
             InspectCommand.class,
             TokenizeCommand.class,
@@ -74,6 +75,21 @@ public final class Main {
     /** The shell's status for a program whose reader went away (128 + SIGPIPE), as `cmd | head` expects. */
     static final int BROKEN_PIPE = 141;
 
+    /** The shell's status for a program stopped by Ctrl-C (128 + SIGINT). */
+    static final int INTERRUPTED = 130;
+
+    /** Whether the JVM has begun to shut down (a signal, or System.exit elsewhere): hooks can no longer be added. */
+    static boolean shuttingDown() {
+        Thread probe = new Thread(() -> {});
+        try {
+            Runtime.getRuntime().addShutdownHook(probe);
+            Runtime.getRuntime().removeShutdownHook(probe);
+            return false;
+        } catch (IllegalStateException e) {
+            return true;
+        }
+    }
+
     /** Runs the command line with the given streams; returns the exit code. */
     public static int run(String[] args, PrintWriter out, PrintWriter err) {
         Main main = new Main();
@@ -85,6 +101,9 @@ public final class Main {
         cli.setParameterExceptionHandler((e, a) -> usage(
                 e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
+            // Ctrl-C or SIGTERM: the JVM is stopping and its hooks remove the temporaries; what failed
+            // meanwhile (a rename of a file just deleted) is the interrupt's doing, not an error to report.
+            if (shuttingDown()) return INTERRUPTED;
             Progress.endOpenLine(); // the error starts on a line of its own, not after a progress bar
             // A head count given that does not fit the model is the command line's mistake, found on opening it.
             if (e instanceof UsageException || e instanceof HeadCountException)

@@ -260,16 +260,23 @@ class InterruptTest {
                 "the bar's line is ended: " + e.substring(Math.max(0, e.length() - 200)));
     }
 
-    /** Ctrl-C before any bar was drawn: ending the (absent) progress line from the shutdown path says nothing. */
+    /**
+     * Ctrl-C before any bar was drawn or temporary made: the shutdown path ends the (absent)
+     * progress line silently and refuses a new temporary with an IOException, which the CLI, seeing
+     * the JVM stop, does not report.
+     */
     @Test
-    void endingTheProgressLineDuringShutdownIsSilent() throws Exception {
-        Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of())
+    void stoppingBeforeAnyBarOrTemporaryIsQuiet() throws Exception {
+        Process p = ChildCli.java(EndLineInShutdown.class.getName(), List.of(), dir.toString())
                 .redirectErrorStream(true)
                 .start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8)
                 .replace("WARNING: Using incubator modules: jdk.incubator.vector\n", "");
         assertTrue(p.waitFor(60, TimeUnit.SECONDS), "still running");
         assertEquals(0, p.exitValue(), out);
-        assertEquals("", out);
+        assertEquals("refused\n", out);
+        try (Stream<Path> left = Files.list(dir)) {
+            assertEquals(List.of(), left.toList(), "no temporary left");
+        }
     }
 }

@@ -319,4 +319,39 @@ class UsageErrorTest {
         assertEquals(1, r.code(), r.err());
         assertTrue(r.err().contains("missing.safetensors"), r.err());
     }
+
+    /** Options a command would ignore are refused: A1111's emphasis without its syntax, text-tower options on the vision tower. */
+    @Test
+    void optionsThatWouldBeIgnoredAreRefused() throws Exception {
+        usage(
+                encode(sd15(), "--heads", "4", "--emphasis", "no-norm", "a dog"),
+                "--emphasis is A1111's weighting",
+                "(see 'sdclip encode --help')");
+        usage(
+                encode(sd15(), "--heads", "4", "--syntax", "comfy", "--emphasis", "no-norm", "a dog"),
+                "--emphasis is A1111's weighting");
+        String clip = CliTest.ref("models/tiny-clip.safetensors"), img = CliTest.ref("images/CLIP.png");
+        usage(
+                CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--heads", "7", img),
+                "--heads is for text encoders",
+                "--vision-heads");
+        usage(
+                CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--tokenizer", "nope", img),
+                "--tokenizer is for text encoders");
+    }
+
+    /** A prompt that cannot be read says which it is, among many. */
+    @Test
+    void aBadPromptIsNamed() throws Exception {
+        CliTest.Run r = CliTest.run("tokenize", "--syntax", "a1111", "--tokenizer", CliTest.vocab(), "ok", "(x:1.2.3)");
+        assertEquals(1, r.code(), r.err());
+        assertEquals(
+                "sdclip: prompt 2 (\"(x:1.2.3)\"): weight '1.2.3' is not a number (at character 3)",
+                r.err().strip());
+        CliTest.Run e = encode(sd15(), "--heads", "4", "--syntax", "a1111", "ok", "fine", "(x:1.2.3)");
+        assertEquals(1, e.code(), e.err());
+        assertEquals(
+                "sdclip: prompt 3 (\"(x:1.2.3)\"): weight '1.2.3' is not a number (at character 3)",
+                e.err().strip());
+    }
 }

@@ -15,7 +15,8 @@ import sdclip.model.prompt.PromptSyntax;
  * <pre>{@code
  * EncodeRequest.of(TextOutput.CONDITIONING).clipSkip(2)           // "clip skip 2" conditioning
  * EncodeRequest.pooledOnly().encoder(2)                           // SDXL encoder 2's text_embeds, fast
- * EncodeRequest.standard().prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111))
+ * EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT)        // A1111 prompts: no hidden states there
+ *         .prompts(PromptOptions.plain().withSyntax(PromptSyntax.A1111))
  * }</pre>
  */
 public final class EncodeRequest {

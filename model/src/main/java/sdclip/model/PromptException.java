@@ -27,4 +27,17 @@ public final class PromptException extends SdclipException {
     public PromptException(String message, Throwable cause) {
         super(message, cause);
     }
+
+    /**
+     * This error, said of prompt {@code index} of a run: which prompt, and how it begins.
+     *
+     * @param index the prompt's position, from 0
+     * @param prompt the prompt
+     * @return a new exception whose message names the prompt first
+     */
+    public PromptException inPrompt(int index, String prompt) {
+        String start = prompt.length() > 40 ? prompt.substring(0, 40) + "..." : prompt;
+        return new PromptException(
+                "prompt " + (index + 1) + " (\"" + start.replace('\n', ' ') + "\"): " + getMessage(), this);
+    }
 }

@@ -1,5 +1,8 @@
 package sdclip.model;
 
+import java.util.Arrays;
+import java.util.Objects;
+
 /**
  * The name, dtype and shape an output tensor of a run will have, known before the run starts
  * ({@link TextEncoder#outputs}), so writers can lay a file out and write batches as they come.
@@ -42,5 +45,25 @@ public record TensorSpec(String name, String dtype, long[] shape, int batchAxis,
         long n = 1;
         for (int i = 0; i < batchAxis; i++) n *= shape[i];
         return n;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof TensorSpec t
+                && name.equals(t.name)
+                && dtype.equals(t.dtype)
+                && Arrays.equals(shape, t.shape)
+                && batchAxis == t.batchAxis
+                && Objects.equals(copyOf, t.copyOf);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, dtype, Arrays.hashCode(shape), batchAxis, copyOf);
+    }
+
+    @Override
+    public String toString() {
+        return name + " " + dtype + Arrays.toString(shape) + (copyOf != null ? " (copy of " + copyOf + ")" : "");
     }
 }

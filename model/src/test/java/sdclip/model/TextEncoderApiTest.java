@@ -241,4 +241,15 @@ class TextEncoderApiTest {
     private static TensorSpec spec(List<TensorSpec> specs, String name) {
         return specs.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
     }
+
+    /** Specs compare by value (shape included), and print their shape, not an array's identity. */
+    @Test
+    void tensorSpecsCompareAndPrintByValue() {
+        TensorSpec a = new TensorSpec("conditioning", "F32", new long[] {2, 77, 64}, 0, null);
+        TensorSpec b = new TensorSpec("conditioning", "F32", new long[] {2, 77, 64}, 0, null);
+        assertEquals(a, b);
+        assertEquals(a.hashCode(), b.hashCode());
+        assertNotEquals(a, new TensorSpec("conditioning", "F32", new long[] {3, 77, 64}, 0, null));
+        assertEquals("conditioning F32[2, 77, 64]", a.toString());
+    }
 }

@@ -47,7 +47,7 @@ import sdclip.model.synth.FormulaModel;
         name = "bench",
         mixinStandardHelpOptions = true,
         description =
-                "Measure the text encoder: ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
+                "Measure the text encoder (or with --vision the vision tower): ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
 public final class BenchCommand implements Callable<Integer> {
     enum Dtype {
         f32,

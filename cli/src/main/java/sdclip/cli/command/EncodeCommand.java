@@ -105,7 +105,7 @@ public final class EncodeCommand implements Callable<Integer> {
             names = "--tensors",
             paramLabel = "NAME",
             split = ",",
-            description = "The tensors to write (default: each distinct tensor once; see the README).")
+            description = "The tensors to write (default: each distinct tensor once; see docs/commands.md).")
     List<String> tensors;
 
     @Option(

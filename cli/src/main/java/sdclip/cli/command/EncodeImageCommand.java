@@ -85,6 +85,7 @@ public final class EncodeImageCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
+        modelOptions.refuseTextOptions("encode-image");
         checkOutput(); // usage errors before any image is read
         List<ImageInputs.Image> listed = inputs.read();
         List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();

@@ -6,6 +6,7 @@ import java.util.List;
 import java.util.Locale;
 
 import sdclip.cli.option.PromptSyntaxOptions;
+import sdclip.model.PromptException;
 import sdclip.model.json.Json;
 import sdclip.model.prompt.A1111Chunker;
 import sdclip.model.prompt.Chunk;
@@ -32,8 +33,14 @@ final class PromptChunks {
         ComfyChunker comfy = a1111 == null
                 ? new ComfyChunker(tok, padId, embeddings.inversions(), ComfyChunker.Grouping.SEGMENTS)
                 : null;
-        for (String text : texts) {
-            List<Chunk> chunks = a1111 != null ? a1111.chunk(text) : comfy.chunk(text);
+        for (int i = 0; i < texts.size(); i++) {
+            String text = texts.get(i);
+            List<Chunk> chunks;
+            try {
+                chunks = a1111 != null ? a1111.chunk(text) : comfy.chunk(text);
+            } catch (PromptException e) {
+                throw e.inPrompt(i, text);
+            }
             if (json) out.println(json(text, chunks, tok, syntax.name()));
             else text(text, chunks, tok, out);
         }

@@ -71,6 +71,17 @@ public final class ModelOptions {
         return tokenizer;
     }
 
+    /**
+     * Refuses the text-tower options ({@code --heads}, {@code --tokenizer}) where a command runs
+     * the vision tower alone: taken silently, they would seem to do something.
+     */
+    public void refuseTextOptions(String command) {
+        if (heads.values() != null || tokenizer != null) {
+            throw new UsageException((heads.values() != null ? "--heads" : "--tokenizer") + " is for text encoders; "
+                    + command + " runs the vision tower (its heads: --vision-heads)");
+        }
+    }
+
     public String backend() {
         return backend;
     }

@@ -29,11 +29,10 @@ public final class PromptSyntaxOptions {
 
     @Option(
             names = "--emphasis",
-            defaultValue = "original",
             paramLabel = "original|no-norm",
             converter = EmphasisConverter.class,
             description =
-                    "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: ${DEFAULT-VALUE}).")
+                    "A1111 weighting: original (weight each token's rows, then restore the chunk's mean) or no-norm (weight only) (default: original).")
     Emphasis emphasis;
 
     @Option(
@@ -51,16 +50,21 @@ public final class PromptSyntaxOptions {
         return embeddings;
     }
 
-    /** Refuses {@code --embeddings} without a syntax: a usage error, before any work. */
+    /** Refuses {@code --embeddings} without a syntax, and {@code --emphasis} without A1111's: usage errors, before any work. */
     public void check() {
         if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty())
             throw new UsageException("--embeddings needs --syntax a1111 or comfy");
+        if (syntax != PromptSyntax.A1111 && emphasis != null)
+            throw new UsageException("--emphasis is A1111's weighting: give it with --syntax a1111");
     }
 
     /** The library's options, with the embeddings read ({@link #embeddings}). */
     public PromptOptions options(ModelPaths paths, PrintWriter err) throws IOException {
         check();
-        return PromptOptions.plain().withSyntax(syntax).withEmphasis(emphasis).withEmbeddings(embeddings(paths, err));
+        return PromptOptions.plain()
+                .withSyntax(syntax)
+                .withEmphasis(emphasis != null ? emphasis : Emphasis.ORIGINAL)
+                .withEmbeddings(embeddings(paths, err));
     }
 
     /**

@@ -25,11 +25,7 @@ public final class TempFiles {
     private static final Set<Path> live = new LinkedHashSet<>();
     private static final Set<Path> nested = new LinkedHashSet<>();
     private static final long GRACE_MILLIS = 500;
-    private static boolean stopping;
-
-    static {
-        Runtime.getRuntime().addShutdownHook(new Thread(TempFiles::deleteAll, "sdclip-temp-cleanup"));
-    }
+    private static boolean stopping, hooked;
 
     private TempFiles() {}
 
@@ -54,6 +50,7 @@ public final class TempFiles {
             Path tmp = dir.resolve("." + target.getFileName() + "."
                     + ProcessHandle.current().pid() + "-" + System.nanoTime() % 1_000_000 + ".tmp");
             synchronized (TempFiles.class) {
+                hookOnce();
                 if (stopping) throw new IOException("stopping: the process is shutting down");
                 live.add(tmp);
                 if (withNested) nested.add(tmp);
@@ -67,6 +64,20 @@ public final class TempFiles {
                 forget(tmp);
                 throw e;
             }
+        }
+    }
+
+    /**
+     * Registers the cleanup hook with the first temporary. Ctrl-C may come first: then the JVM is
+     * already stopping, no hook can be added, and no temporary may be made.
+     */
+    private static void hookOnce() {
+        if (hooked) return;
+        hooked = true;
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(TempFiles::deleteAll, "sdclip-temp-cleanup"));
+        } catch (IllegalStateException shuttingDown) {
+            stopping = true;
         }
     }
 

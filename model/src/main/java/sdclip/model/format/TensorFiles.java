@@ -3,7 +3,6 @@ package sdclip.model.format;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
-import java.util.Set;
 
 import sdclip.model.pickle.TorchCheckpoint;
 import sdclip.model.safetensors.SafetensorsException;
@@ -18,7 +17,6 @@ import sdclip.model.safetensors.TensorStore;
  * one more {@link Format} and one more case in {@link #sniff}.
  */
 public final class TensorFiles {
-    private static final Set<String> TORCH_EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
 
     private TensorFiles() {}
 
@@ -61,18 +59,20 @@ public final class TensorFiles {
     }
 
     /**
-     * Opens one file's tensors in the format {@link #sniff} tells. A torch extension on a file
-     * that is neither torch nor safetensors is refused with one line.
+     * Opens one file's tensors in the format {@link #sniff} tells. A file not named
+     * {@code .safetensors} that is neither torch nor safetensors is refused with one line saying so.
      *
      * @param file the file
      * @return its tensors; the caller closes the store
      * @throws IOException          when the file is missing or unreadable
-     * @throws SafetensorsException when a safetensors file or index is malformed, or a torch extension is on
+     * @throws SafetensorsException when a safetensors file or index is malformed, or a file of another name is
      *                              neither format; the message names the file
      */
     public static TensorStore open(Path file) throws IOException {
         Format format = sniff(file);
-        if (format != Format.SAFETENSORS || !hasTorchExtension(file)) return format.open(file);
+        // A file named .safetensors keeps the reader's own detail; any other name (a .pt, or a
+        // picture given by mistake) that is not safetensors either is said to be neither.
+        if (format != Format.SAFETENSORS || isNamedSafetensors(file)) return format.open(file);
         try {
             return format.open(file);
         } catch (SafetensorsException e) {
@@ -81,9 +81,7 @@ public final class TensorFiles {
         }
     }
 
-    private static boolean hasTorchExtension(Path file) {
-        String name = file.getFileName().toString().toLowerCase(Locale.ROOT);
-        int dot = name.lastIndexOf('.');
-        return dot >= 0 && TORCH_EXTENSIONS.contains(name.substring(dot));
+    private static boolean isNamedSafetensors(Path file) {
+        return file.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".safetensors");
     }
 }

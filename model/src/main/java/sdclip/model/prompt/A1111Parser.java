@@ -80,7 +80,7 @@ final class A1111Parser {
             } else if (weight != null && !round.isEmpty()) {
                 double w = PythonText.parseFloat(weight)
                         .orElseThrow(() -> new PromptException(
-                                "prompt weight '" + weight + "' is not a number (at " + m.start() + " in the prompt)"));
+                                "weight '" + weight + "' is not a number (at character " + (m.start() + 1) + ")"));
                 multiply(res, round.removeLast(), w);
             } else if (text.equals(")") && !round.isEmpty()) {
                 multiply(res, round.removeLast(), ROUND);

@@ -10,6 +10,7 @@ import java.util.function.Function;
 
 import sdclip.model.HostTensor;
 import sdclip.model.ProgressListener;
+import sdclip.model.PromptException;
 import sdclip.model.TensorSpec;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
@@ -115,7 +116,8 @@ public final class ChunkedEncoder {
     public int chunksPerPrompt(List<String> prompts) {
         Cutter c = cutter(towers.getFirst());
         int k = 1;
-        for (String p : prompts) k = Math.max(k, c.chunker().apply(p).size());
+        for (int i = 0; i < prompts.size(); i++)
+            k = Math.max(k, cut(c, prompts, i).size());
         return k;
     }
 
@@ -192,8 +194,7 @@ public final class ChunkedEncoder {
             for (int e = 0; e < cutters.size(); e++) group.add(new ArrayList<>());
             int end = first, chunks = 0;
             while (end < n && chunks < batchSize) {
-                for (int e = 0; e < cutters.size(); e++)
-                    group.get(e).add(cutters.get(e).chunker().apply(prompts.get(end)));
+                for (int e = 0; e < cutters.size(); e++) group.get(e).add(cut(cutters.get(e), prompts, end));
                 int count = group.getFirst().getLast().size();
                 for (List<List<Chunk>> g : group) {
                     if (g.getLast().size() != count)
@@ -212,6 +213,15 @@ public final class ChunkedEncoder {
             sink.accept(first, out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1)));
             first = end;
             progress.progress(first, n);
+        }
+    }
+
+    /** Prompt {@code i} in chunks; a prompt that cannot be read says which it is. */
+    private static List<Chunk> cut(Cutter c, List<String> prompts, int i) {
+        try {
+            return c.chunker().apply(prompts.get(i));
+        } catch (PromptException e) {
+            throw e.inPrompt(i, prompts.get(i));
         }
     }
 
