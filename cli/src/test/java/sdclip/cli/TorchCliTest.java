@@ -68,6 +68,22 @@ class TorchCliTest {
                 n + " bytes");
     }
 
+    /** A legacy torch file whose object is an empty dict: magic, protocol, sys info, {}, no storage keys. */
+    @Test
+    void convertOfAFileWithNoTensorsFailsWithOneLine() throws IOException {
+        Path in = dir.resolve("empty.ckpt"), out = dir.resolve("empty.safetensors");
+        Files.write(
+                in,
+                java.util.HexFormat.of()
+                        .parseHex("80028a0a6cfc9c46f9206aa850192e" + "80024de9032e" + "80027d2e" + "80027d2e"
+                                + "80025d2e"));
+        CliTest.Run r = CliTest.run("convert", in.toString(), out.toString());
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains(in + ": holds no tensors"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(Files.exists(out), "no empty safetensors written");
+    }
+
     @Test
     void convertToF32WidensEveryHalfTensorExactly() throws IOException {
         Path out = dir.resolve("f32.safetensors");

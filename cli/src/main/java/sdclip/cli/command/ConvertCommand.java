@@ -85,6 +85,8 @@ public final class ConvertCommand implements Callable<Integer> {
             store = checkpoint != null ? checkpoint.store() : Checkpoint.openTensors(input);
             List<String> names =
                     checkpoint != null ? textEncoderNames(checkpoint, store) : new ArrayList<>(store.names());
+            if (names.isEmpty())
+                throw new IOException(input + ": holds no tensors; there is nothing to convert (no file was written)");
             SafetensorsWriter w = new SafetensorsWriter();
             if (!store.metadata().containsKey("format")) w.metadata("format", "pt");
             store.metadata().forEach(w::metadata); // global_step, epoch and the like, as strings

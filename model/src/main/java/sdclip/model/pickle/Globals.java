@@ -36,7 +36,9 @@ final class Globals {
             Map.entry("numpy.core.multiarray.scalar", Kind.PLACEHOLDER),
             Map.entry("numpy._core.multiarray.scalar", Kind.PLACEHOLDER),
             Map.entry("numpy.dtype", Kind.PLACEHOLDER),
-            Map.entry("_codecs.encode", Kind.PLACEHOLDER)); // the bytes of a numpy scalar
+            Map.entry("_codecs.encode", Kind.PLACEHOLDER), // the bytes of a numpy scalar
+            Map.entry("torch.device", Kind.PLACEHOLDER), // a device in a training checkpoint's extras
+            Map.entry("argparse.Namespace", Kind.PLACEHOLDER)); // hyper_parameters of a Lightning checkpoint
 
     private static final Map<String, TensorType> STORAGES = Map.ofEntries(
             Map.entry("FloatStorage", TensorType.F32), Map.entry("HalfStorage", TensorType.F16),

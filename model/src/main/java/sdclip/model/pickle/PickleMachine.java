@@ -13,6 +13,7 @@ import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 
 /**
@@ -34,6 +35,10 @@ final class PickleMachine {
     private static final int MAX_LONG_BYTES = 1024;
     /** Bounds the work of checking (and later hashing) one dict key or set element. */
     private static final int MAX_KEY_NODES = 256;
+    /** torch's own limit on a tensor's dimensions. */
+    static final int MAX_RANK = 64;
+    /** Distinct dict keys that may share one hash; real files have a handful at most. */
+    private static final int MAX_SAME_HASH = 256;
 
     private final Path file;
     private final MemorySegment data;
@@ -46,6 +51,10 @@ final class PickleMachine {
     private int markCount;
     private final Map<Long, Object> memo = new HashMap<>();
     private final List<TorchTensor> tensors = new ArrayList<>();
+    /** Every distinct dict key or set element so far, and how many share each hash (see {@link #key}). */
+    private final Map<Object, Boolean> distinctKeys = new HashMap<>();
+
+    private final Map<Integer, int[]> keysByHash = new HashMap<>();
     /** Values copied out of existing containers (set(list), OrderedDict(pairs), BUILD) so far may not exceed this, which the pickle's size bounds. */
     private long copyBudget;
 
@@ -255,9 +264,19 @@ final class PickleMachine {
         for (Object o : items) s.add(key(o));
     }
 
-    /** A dict key or set element: only hashable values, and small ones, so hashing is cheap and finite. */
+    /**
+     * A dict key or set element: only hashable values, and small ones, so hashing is cheap and
+     * finite. Tuples hash with a per-run seed and compare in a total order (see {@link Tuple}); for
+     * the other keys, whose hashes anyone can make collide (and which a dict's tree bins cannot
+     * order when their types differ), at most {@link #MAX_SAME_HASH} distinct keys may share a hash,
+     * so no bin of any dict grows past that: inserting a key stays bounded work.
+     */
     private Object key(Object k) {
         if (keyNodes(k, 0) > MAX_KEY_NODES) throw fail("has a dict key or set element too large to hash");
+        if (distinctKeys.putIfAbsent(k, Boolean.TRUE) == null
+                && ++keysByHash.computeIfAbsent(Objects.hashCode(k), h -> new int[1])[0] > MAX_SAME_HASH)
+            throw fail("has more than " + MAX_SAME_HASH
+                    + " different dict keys with the same hash (crafted to collide), which is refused");
         return k;
     }
 
@@ -338,6 +357,8 @@ final class PickleMachine {
         if (args.size() < 4 || args.size() > 7 || !(args.get(0) instanceof TorchStorage storage))
             throw fail("calls _rebuild_tensor_v2 with unexpected arguments");
         if (!(args.get(1) instanceof Long offset)) throw fail("gives a tensor a storage offset that is not an integer");
+        if (args.get(2) instanceof Tuple size && size.size() > MAX_RANK)
+            throw fail("gives a tensor " + size.size() + " dimensions (torch allows " + MAX_RANK + " at most)");
         long[] shape = longs(args.get(2), "size"), stride = longs(args.get(3), "stride");
         if (shape.length != stride.length)
             throw fail("gives a tensor " + shape.length + " dimensions but " + stride.length + " strides");

@@ -12,8 +12,12 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayDeque;
 import java.util.Arrays;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashSet;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -32,23 +36,15 @@ import java.util.regex.Pattern;
  */
 public final class TorchFile implements AutoCloseable {
     private static final Set<String> EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
-    /** PROTO 2, LONG1 of 10 bytes: the legacy format's magic number 0x1950a86a20f9469cfc6c. */
-    private static final byte[] LEGACY_START = {
-        (byte) 0x80,
-        2,
-        (byte) 0x8a,
-        10,
-        0x6c,
-        (byte) 0xfc,
-        (byte) 0x9c,
-        0x46,
-        (byte) 0xf9,
-        0x20,
-        0x6a,
-        (byte) 0xa8,
-        0x50,
-        0x19
+    /** LONG1 of 10 bytes: the legacy format's magic number 0x1950a86a20f9469cfc6c, after PROTO (and a FRAME from protocol 4). */
+    private static final byte[] LEGACY_MAGIC_BYTES = {
+        (byte) 0x8a, 10, 0x6c, (byte) 0xfc, (byte) 0x9c, 0x46, (byte) 0xf9, 0x20, 0x6a, (byte) 0xa8, 0x50, 0x19
     };
+    /** PROTO, FRAME with its 8-byte length, then the magic number. */
+    private static final int LEGACY_HEAD = 2 + 9 + LEGACY_MAGIC_BYTES.length;
+
+    /** Contiguous copies may exceed the file's size by this much: small expanded tensors (position_ids) of small files. */
+    private static final long COPY_SLACK = 1 << 20;
 
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
@@ -113,11 +109,11 @@ public final class TorchFile implements AutoCloseable {
      */
     public static boolean startsLikeTorch(Path path) {
         if (!Files.isRegularFile(path)) return false;
-        byte[] head = new byte[LEGACY_START.length];
+        byte[] head = new byte[LEGACY_HEAD];
         try (var in = Files.newInputStream(path)) {
             int n = in.readNBytes(head, 0, head.length);
             boolean zip = n >= 4 && head[0] == 'P' && head[1] == 'K' && head[2] == 3 && head[3] == 4;
-            return zip || (n == head.length && Arrays.equals(head, LEGACY_START));
+            return zip || legacyMagicAt(MemorySegment.ofArray(Arrays.copyOf(head, n))) >= 0;
         } catch (IOException e) {
             return false;
         }
@@ -160,7 +156,7 @@ public final class TorchFile implements AutoCloseable {
         for (TorchStorage s : storages.values())
             s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
         for (TorchStorage s : storages.values()) s.bind(path, zip.data(zip.entry(prefix + "data/" + s.key)));
-        prepare(path, machine.tensors(), arena, file.byteSize());
+        prepare(path, root, machine.tensors(), arena, file.byteSize());
         return root;
     }
 
@@ -193,15 +189,7 @@ public final class TorchFile implements AutoCloseable {
     // ---- legacy format: magic, protocol, sys info, the object, the storage keys, then each storage
 
     private static Object readLegacy(Path path, MemorySegment file, Arena arena) {
-        if (file.byteSize() < LEGACY_START.length
-                || MemorySegment.mismatch(
-                                file,
-                                0,
-                                LEGACY_START.length,
-                                MemorySegment.ofArray(LEGACY_START),
-                                0,
-                                LEGACY_START.length)
-                        != -1) {
+        if (legacyMagicAt(file) < 0) {
             throw new PickleException(
                     path, "is neither a torch zip archive nor a legacy torch file (unknown magic number)");
         }
@@ -219,8 +207,25 @@ public final class TorchFile implements AutoCloseable {
         Object root = machine.run();
         PickleMachine keys = new PickleMachine(path, file, machine.position(), file.byteSize(), null);
         bindLegacy(path, file, keys.run(), keys.position(), storages);
-        prepare(path, machine.tensors(), arena, file.byteSize());
+        prepare(path, root, machine.tensors(), arena, file.byteSize());
         return root;
+    }
+
+    /**
+     * Where the legacy magic number's LONG1 starts: after PROTO 2 to 5 and, from protocol 4, an
+     * optional FRAME; -1 when {@code head} does not start like a legacy torch file.
+     */
+    static int legacyMagicAt(MemorySegment head) {
+        long n = head.byteSize();
+        if (n < 2 || head.get(ValueLayout.JAVA_BYTE, 0) != (byte) 0x80) return -1;
+        int protocol = head.get(ValueLayout.JAVA_BYTE, 1);
+        if (protocol < 2 || protocol > 5) return -1;
+        int at = 2;
+        if (protocol >= 4 && n > at && head.get(ValueLayout.JAVA_BYTE, at) == (byte) 0x95) at += 9;
+        if (n < at + LEGACY_MAGIC_BYTES.length) return -1;
+        for (int i = 0; i < LEGACY_MAGIC_BYTES.length; i++)
+            if (head.get(ValueLayout.JAVA_BYTE, at + i) != LEGACY_MAGIC_BYTES[i]) return -1;
+        return at;
     }
 
     /** After the keys: for each, its element count (int64) and its bytes; each must match what the pickle claimed. */
@@ -256,6 +261,34 @@ public final class TorchFile implements AutoCloseable {
 
     // ---- shared by both formats
 
+    /** Each tensor's dotted name in the object (its first path), for messages; visits each container once. */
+    private static Map<TorchTensor, String> names(Object root) {
+        Map<TorchTensor, String> names = new IdentityHashMap<>();
+        Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        ArrayDeque<Map.Entry<Object, String>> todo = new ArrayDeque<>();
+        todo.add(Map.entry(root, ""));
+        while (!todo.isEmpty()) {
+            var e = todo.poll();
+            Object o = e.getKey();
+            String at = e.getValue();
+            if (o instanceof TorchTensor t) names.putIfAbsent(t, Globals.printable(at.isEmpty() ? "<root>" : at));
+            if (o == null || !(o instanceof Map<?, ?> || o instanceof Collection<?>) || !seen.add(o)) continue;
+            String prefix = at.isEmpty() ? "" : at.length() > 200 ? at : at + "."; // deep nesting: names stay short
+            if (o instanceof Map<?, ?> m) {
+                for (var kv : m.entrySet())
+                    if (kv.getValue() != null)
+                        todo.add(Map.entry(kv.getValue(), prefix.length() > 200 ? prefix : prefix + kv.getKey()));
+            } else {
+                int i = 0;
+                for (Object v : (Collection<?>) o) {
+                    if (v != null) todo.add(Map.entry(v, prefix.length() > 200 ? prefix : prefix + i));
+                    i++;
+                }
+            }
+        }
+        return names;
+    }
+
     /** A persistent id {@code ('storage', storage class, key, location, numel[, view metadata])}, one storage per key. */
     private static TorchStorage storage(Path path, Object pid, int arity, Map<String, TorchStorage> storages) {
         if (!(pid instanceof Tuple t) || t.size() != arity || !"storage".equals(t.get(0))) {
@@ -286,20 +319,34 @@ public final class TorchFile implements AutoCloseable {
     }
 
     /**
-     * Checks every tensor, then binds its bytes. Copies of strided views may not add up to more
-     * than the file holds: views that do not overlap never do, and many views of one storage
-     * must not multiply it.
+     * Checks every tensor, then binds its bytes. A tensor that fails its check keeps the refusal,
+     * which names it by its place in the object, for when its bytes are asked for (a state dict's
+     * tensors are, when the checkpoint opens; an optimizer's are not). Copies of strided or expanded views may not add up to more than the file holds
+     * (plus {@link #COPY_SLACK}): views that do not overlap never do, and many views of one
+     * storage must not multiply it.
      */
-    private static void prepare(Path path, List<TorchTensor> tensors, Arena arena, long fileSize) {
+    private static void prepare(Path path, Object root, List<TorchTensor> tensors, Arena arena, long fileSize) {
         long copies = 0;
+        Map<TorchTensor, String> names = null;
         for (TorchTensor t : tensors) {
-            t.check(path);
+            try {
+                t.check(path, () -> "");
+            } catch (PickleException unnamed) {
+                if (names == null) names = names(root);
+                Map<TorchTensor, String> n = names;
+                try {
+                    t.check(path, () -> n.getOrDefault(t, "on storage " + Globals.printable(t.storageKey())));
+                } catch (PickleException e) {
+                    t.refuse(e); // refused when its bytes are asked for: a tensor nobody reads never refuses the file
+                }
+                continue;
+            }
             copies += t.copyBytes();
-            if (copies > fileSize)
+            if (copies > fileSize + COPY_SLACK)
                 throw new PickleException(
                         path,
-                        "has strided tensors whose contiguous copies would exceed the file's size (" + fileSize
-                                + " bytes)");
+                        "has strided or expanded tensors whose contiguous copies would exceed the file's size ("
+                                + fileSize + " bytes) by more than " + COPY_SLACK + " bytes");
         }
         for (TorchTensor t : tensors) t.bind(arena);
     }

@@ -5,6 +5,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.file.Path;
 import java.util.Arrays;
+import java.util.function.Supplier;
 
 import sdclip.model.safetensors.TensorType;
 
@@ -19,6 +20,7 @@ public final class TorchTensor {
     private final long[] shape;
     private final long[] stride;
     private MemorySegment bytes;
+    private PickleException refusal;
 
     TorchTensor(TorchStorage storage, long offset, long[] shape, long[] stride) {
         this.storage = storage;
@@ -59,9 +61,20 @@ public final class TorchTensor {
         return n;
     }
 
-    /** The tensor's bytes, little-endian, row-major. */
+    /**
+     * The tensor's bytes, little-endian, row-major.
+     *
+     * @return the bytes
+     * @throws PickleException when the view does not fit its storage (the message names the tensor)
+     */
     public MemorySegment bytes() {
+        if (refusal != null) throw refusal;
         return bytes;
+    }
+
+    /** Marks a view that failed its check: its bytes are refused with {@code e}. */
+    void refuse(PickleException e) {
+        refusal = e;
     }
 
     /** True when the view is row-major without gaps (dimensions of size 1 have any stride). */
@@ -74,32 +87,30 @@ public final class TorchTensor {
         return true;
     }
 
-    /** Checks the view against the storage's real size (bound by now): in bounds, no overflow, no more elements than the storage has. */
-    void check(Path file) {
+    /**
+     * Checks the view against the storage's real size (bound by now): in bounds and no overflow.
+     * Views that repeat elements (an expanded tensor's stride 0) are read as torch reads them.
+     * {@code name} tells which tensor, for a refusal's message.
+     */
+    void check(Path file, Supplier<String> name) {
         long elements = 1, last = offset;
         try {
             for (int i = 0; i < shape.length; i++) {
                 if (shape[i] < 0 || stride[i] < 0)
-                    throw new PickleException(file, "tensor on storage " + key() + " has a negative size or stride");
+                    throw new PickleException(file, "tensor " + name.get() + " has a negative size or stride");
                 elements = Math.multiplyExact(elements, shape[i]);
                 if (shape[i] > 0) last = Math.addExact(last, Math.multiplyExact(shape[i] - 1, stride[i]));
             }
         } catch (ArithmeticException e) {
-            throw new PickleException(file, "tensor on storage " + key() + " has a size or stride that overflows");
+            throw new PickleException(file, "tensor " + name.get() + " has a size or stride that overflows");
         }
-        if (offset < 0)
-            throw new PickleException(file, "tensor on storage " + key() + " has a negative storage offset");
+        if (offset < 0) throw new PickleException(file, "tensor " + name.get() + " has a negative storage offset");
         if (elements > 0 && last >= storage.elements) {
             throw new PickleException(
                     file,
-                    "tensor of shape " + Arrays.toString(shape) + " at offset " + offset + " reaches element " + last
-                            + " of storage " + key() + ", which has " + storage.elements);
-        }
-        if (elements > storage.elements) {
-            throw new PickleException(
-                    file,
-                    "tensor of shape " + Arrays.toString(shape) + " has more elements than its storage " + key()
-                            + " (overlapping strides)");
+                    "tensor " + name.get() + " of shape " + Arrays.toString(shape) + " at offset " + offset
+                            + " needs element " + last + " but its storage holds " + storage.elements + " elements"
+                            + (elements > storage.elements ? " (it has more elements than its storage holds)" : ""));
         }
     }
 
@@ -110,6 +121,7 @@ public final class TorchTensor {
 
     /** Makes the checked view's bytes available: a slice of the storage when contiguous, else a row-major copy into {@code arena}. */
     void bind(Arena arena) {
+        if (refusal != null) return;
         int size = storage.elementBytes();
         long elements = elements();
         if (elements == 0) bytes = MemorySegment.ofArray(new byte[0]);
@@ -123,9 +135,8 @@ public final class TorchTensor {
         int rank = shape.length;
         long[] index = new long[rank];
         long rowLength = shape[rank - 1], rowStride = stride[rank - 1], at = 0;
+        long base = offset; // the row's first element, kept up to date as the index moves: linear in the rank
         while (true) {
-            long base = offset;
-            for (int i = 0; i < rank - 1; i++) base += index[i] * stride[i];
             if (rowStride == 1) {
                 MemorySegment.copy(src, base * size, out, at, rowLength * size);
                 at += rowLength * size;
@@ -133,8 +144,12 @@ public final class TorchTensor {
                 at = gather(src, base, rowStride, rowLength, size, out, at);
             }
             int d = rank - 2;
-            while (d >= 0 && ++index[d] == shape[d]) index[d--] = 0;
+            while (d >= 0 && ++index[d] == shape[d]) {
+                base -= (shape[d] - 1) * stride[d];
+                index[d--] = 0;
+            }
             if (d < 0) return out;
+            base += stride[d];
         }
     }
 

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
@@ -32,6 +33,9 @@ import sdclip.testdata.ReferenceData;
  */
 class PickleFuzzTest {
     static final int ITERATIONS = Integer.getInteger("sdclip.fuzz.iterations", 1000);
+    /** A generous bound on one mutated file (each takes milliseconds): an answer in bounded time. */
+    static final long PER_FILE_MS = 10_000;
+
     static final String OPCODES =
             "(.012FILNPRSVabcdeghijlopqrstuGJKMQTUXBC})]\u0080\u0081\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096";
 
@@ -52,6 +56,7 @@ class PickleFuzzTest {
             for (int it = 0; it < ITERATIONS; it++) {
                 List<int[]> undo = new ArrayList<>();
                 MemorySegment bytes = mutate(seed, hot, rnd, undo);
+                long started = System.nanoTime();
                 try {
                     openAndTouch(name, bytes);
                 } catch (PickleException e) {
@@ -64,6 +69,8 @@ class PickleFuzzTest {
                 } finally {
                     for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
                 }
+                long ms = (System.nanoTime() - started) / 1_000_000;
+                assertTrue(ms < PER_FILE_MS, seedFile + " iteration " + it + " took " + ms + " ms");
             }
         });
     }
@@ -203,5 +210,138 @@ class PickleFuzzTest {
     static void set(byte[] b, int at, int value, List<int[]> undo) {
         undo.add(new int[] {at, b[at]});
         b[at] = (byte) value;
+    }
+
+    /**
+     * Crafted shape 1: a dict of 80,000 tuple keys {@code (i, 31 * (80000 - i))} whose list hashes
+     * all collide. Inserting them must stay near-linear (bounded here by a generous 10 s hang bound).
+     */
+    @org.junit.jupiter.api.Test
+    void collidingTupleKeysAreNotQuadratic() {
+        int n = 80_000;
+        ByteBuffer b = ByteBuffer.allocate(16 + n * 12).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x80).put((byte) 2).put((byte) '}').put((byte) '(');
+        for (int i = 0; i < n; i++) {
+            b.put((byte) 'J')
+                    .putInt(i)
+                    .put((byte) 'J')
+                    .putInt(31 * (n - i))
+                    .put((byte) 0x86)
+                    .put((byte) 'N');
+        }
+        b.put((byte) 'u').put((byte) '.');
+        assertTrue(
+                new Tuple(1L, (long) (31 * (n - 1))).equals(new Tuple(1L, (long) (31 * (n - 1))))
+                        && java.util.List.of(0L, (long) 31 * n).hashCode()
+                                == java.util.List.of(1L, (long) 31 * (n - 1)).hashCode(),
+                "the keys' list hashes collide");
+        MemorySegment pickle = MemorySegment.ofArray(Arrays.copyOf(b.array(), b.position()));
+        Object dict = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> new PickleMachine(Path.of("collide.pkl"), pickle, 0, pickle.byteSize(), null).run());
+        assertTrue(dict instanceof java.util.Map<?, ?> m
+                && m.size() == n
+                && m.containsKey(new Tuple(7L, (long) 31 * (n - 7))));
+    }
+
+    /**
+     * Crafted shape 2: one transposed view of rank 150,000 (17 dimensions of 2, the rest 1) over a
+     * 512 KB storage. Refused at once for its rank, as torch refuses more than 64 dimensions.
+     */
+    @org.junit.jupiter.api.Test
+    void aViewOfHugeRankIsRefusedQuickly() {
+        int rank = 150_000, twos = 17;
+        StringBuilder size = new StringBuilder("28"), stride = new StringBuilder("28");
+        for (int i = 0; i < rank - twos; i++) {
+            size.append("4b01");
+            stride.append("4b00");
+        }
+        for (int k = 0; k < twos; k++) {
+            size.append("4b02");
+            stride.append("4a").append(String.format("%08x", Integer.reverseBytes(1 << k)));
+        }
+        size.append("74");
+        stride.append("74");
+        String pickle = "8002" + "7d" + "5801000000" + TensorViewsTest.hex("w") + TensorViewsTest.REBUILD + "28"
+                + "28" + "5807000000" + TensorViewsTest.hex("storage") + TensorViewsTest.hex("ctorch\nFloatStorage\n")
+                + "5801000000" + TensorViewsTest.hex("0") + "5803000000" + TensorViewsTest.hex("cpu") + "4a00000200"
+                + "74" + "51" + "4b00" + size + stride + "89" + TensorViewsTest.hex("ccollections\nOrderedDict\n")
+                + "2952" + "74" + "52" + "73" + "2e";
+        java.util.Map<String, byte[]> members = new java.util.LinkedHashMap<>();
+        members.put("rank/data.pkl", java.util.HexFormat.of().parseHex(pickle));
+        members.put("rank/data/0", new byte[4 << twos]);
+        MemorySegment file = MemorySegment.ofArray(TestZips.write(members, false, false));
+        PickleException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(
+                        PickleException.class, () -> TorchFile.read(Path.of("rank.pt"), file)));
+        assertTrue(e.getMessage().contains("150000 dimensions (torch allows 64 at most)"), e.getMessage());
+    }
+
+    /** A strided view of rank 64 (the most torch allows) is copied row-major, each row's start found incrementally. */
+    @org.junit.jupiter.api.Test
+    void aTransposedViewOfRank64IsCopiedCorrectly() {
+        int rank = 64, twos = 6;
+        StringBuilder size = new StringBuilder("28"), stride = new StringBuilder("28");
+        for (int i = 0; i < rank - twos; i++) {
+            size.append("4b01");
+            stride.append("4b00");
+        }
+        for (int k = 0; k < twos; k++) {
+            size.append("4b02");
+            stride.append("4b").append(String.format("%02x", 1 << k));
+        }
+        String pickle = "8002" + "7d" + "5801000000" + TensorViewsTest.hex("w") + TensorViewsTest.REBUILD + "28"
+                + "28" + "5807000000" + TensorViewsTest.hex("storage") + TensorViewsTest.hex("ctorch\nFloatStorage\n")
+                + "5801000000" + TensorViewsTest.hex("0") + "5803000000" + TensorViewsTest.hex("cpu") + "4b40"
+                + "74" + "51" + "4b00" + size + "74" + stride + "74" + "89"
+                + TensorViewsTest.hex("ccollections\nOrderedDict\n") + "2952" + "74" + "52" + "73" + "2e";
+        ByteBuffer storage = ByteBuffer.allocate(64 * 4).order(ByteOrder.LITTLE_ENDIAN);
+        for (int i = 0; i < 64; i++) storage.putFloat(i);
+        java.util.Map<String, byte[]> members = new java.util.LinkedHashMap<>();
+        members.put("rank/data.pkl", java.util.HexFormat.of().parseHex(pickle));
+        members.put("rank/data/0", storage.array());
+        try (TorchCheckpoint c = TorchCheckpoint.of(
+                TorchFile.read(Path.of("rank.pt"), MemorySegment.ofArray(TestZips.write(members, false, false))))) {
+            float[] got = c.bytes("w").toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+            for (int i = 0; i < 64; i++) {
+                int want = Integer.reverse(i) >>> (32 - twos); // the bits of the row-major index, reversed
+                org.junit.jupiter.api.Assertions.assertEquals(want, got[i], "element " + i);
+            }
+        }
+    }
+
+    /**
+     * Crafted shape 1b: 80,000 keys of two types (ints and strs) that all share one hash, which a
+     * dict's tree bins cannot order against each other: refused at once by the cap on keys that
+     * share a hash (on today's code it is quadratic), within the same generous hang bound.
+     */
+    @org.junit.jupiter.api.Test
+    void collidingKeysOfMixedTypesAreRefusedQuickly() {
+        int n = 80_000;
+        String[] blocks = {"Aa", "BB"}; // equal String hashes, so any sequence of blocks has one hash
+        int h = "AaAaAaAaAaAaAaAaAaAaAaAaAaAaAaAa".hashCode();
+        ByteBuffer b = ByteBuffer.allocate(16 + n * 40).order(ByteOrder.LITTLE_ENDIAN);
+        b.put((byte) 0x80).put((byte) 2).put((byte) '}').put((byte) '(');
+        for (int i = 0; i < n; i++) {
+            if (i % 2 == 0) {
+                long x = i + 1L;
+                long v = (x << 32) | ((x ^ h) & 0xFFFFFFFFL); // Long.hashCode(v) == h
+                b.put((byte) 0x8a).put((byte) 8).putLong(v);
+            } else {
+                StringBuilder k = new StringBuilder();
+                for (int bit = 0; bit < 16; bit++) k.append(blocks[(i >> bit) & 1]);
+                b.put((byte) 'X').putInt(32).put(k.toString().getBytes(StandardCharsets.US_ASCII));
+            }
+            b.put((byte) 'N');
+        }
+        b.put((byte) 'u').put((byte) '.');
+        MemorySegment pickle = MemorySegment.ofArray(Arrays.copyOf(b.array(), b.position()));
+        PickleException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(
+                        PickleException.class,
+                        () -> new PickleMachine(Path.of("mixed.pkl"), pickle, 0, pickle.byteSize(), null).run()));
+        assertTrue(e.getMessage().contains("dict keys with the same hash"), e.getMessage());
     }
 }

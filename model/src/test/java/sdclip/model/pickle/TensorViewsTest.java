@@ -1,6 +1,7 @@
 package sdclip.model.pickle;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -51,6 +52,20 @@ class TensorViewsTest {
                 for (int j = 0; j < 64; j++) want[i * 64 + j] = i + 64 * j; // w[i][j] = storage[i * 1 + j * 64]
             assertArrayEquals(want, got);
             assertFalse(c.bytes("w").isMapped());
+        }
+    }
+
+    /** An expanded tensor (stride 0, as {@code x.expand(8, 1024)} saves it) is read as torch.load gives it: the logical values. */
+    @Test
+    void anExpandedViewIsReadWithItsLogicalValues() {
+        String args = TRANSPOSED_ARGS.replace("4b004b404b4086" + "4b014b4086", "4b00" + "4b084d000486" + "4b004b0186");
+        String pickle = "8002" + "7d" + "5801000000" + hex("e") + REBUILD + args + "52" + "73" + "2e";
+        try (TorchCheckpoint c =
+                TorchCheckpoint.of(TorchFile.read(Path.of("views.pt"), MemorySegment.ofArray(archive(pickle))))) {
+            assertArrayEquals(new long[] {8, 1024}, c.info("e").shape());
+            float[] got = c.bytes("e").toArray(ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN));
+            for (int i = 0; i < 8; i++)
+                for (int j = 0; j < 1024; j++) assertEquals(j, got[i * 1024 + j], "e[" + i + "][" + j + "]");
         }
     }
 
