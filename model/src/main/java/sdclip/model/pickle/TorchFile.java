@@ -266,7 +266,7 @@ public final class TorchFile implements AutoCloseable {
         Map<TorchTensor, String> names = new IdentityHashMap<>();
         Set<Object> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         ArrayDeque<Map.Entry<Object, String>> todo = new ArrayDeque<>();
-        todo.add(Map.entry(root, ""));
+        if (root != null) todo.add(Map.entry(root, ""));
         while (!todo.isEmpty()) {
             var e = todo.poll();
             Object o = e.getKey();

@@ -10,12 +10,14 @@ import java.util.concurrent.ThreadLocalRandom;
  * As a dict key it hashes with a per-run random seed over the full bits of its elements, and it is
  * {@link Comparable} (a total order over the values a key may hold), so that even keys whose hashes
  * collide make a dict's bins balanced trees: no file can make inserting keys super-linear.
+ * Unlike other lists it equals only tuples (as in Python, {@code (1, 2) != [1, 2]}), which its
+ * hash, not a list's, requires.
  */
 final class Tuple extends AbstractList<Object> implements RandomAccess, Comparable<Tuple> {
     private static final long SEED = ThreadLocalRandom.current().nextLong() | 1;
     private final Object[] items;
+    /** The cached hash, 0 until computed (like String's: a benign race, recomputed to the same value). */
     private int hash;
-    private boolean hashed;
 
     Tuple(Object... items) {
         this.items = items;
@@ -38,11 +40,12 @@ final class Tuple extends AbstractList<Object> implements RandomAccess, Comparab
 
     @Override
     public int hashCode() {
-        if (!hashed) {
-            hash = (int) mix(deepHash(this));
-            hashed = true;
+        int h = hash;
+        if (h == 0) {
+            h = (int) mix(deepHash(this));
+            hash = h;
         }
-        return hash;
+        return h;
     }
 
     private static long deepHash(Object o) {
