@@ -4,9 +4,10 @@
  * ({@link sdclip.model.TextEncoder}, {@link sdclip.model.ImageEncoder}).
  *
  * <p>The API packages are exported to everyone (safetensors among them: callers read back the
- * files sdclip writes, and checkpoints expose their tensor stores); what only the command line
- * needs (finding models on disk and on the hub, JSON, the synthetic formula model) is exported
- * to {@code sdclip.cli} alone, so it is free to change.
+ * files sdclip writes, and checkpoints expose their tensor stores; hub among them: finding a
+ * model by Hugging Face id or by name, offline, as the command line does, which the Spark
+ * module's executors do too); what only the command line needs (JSON, the synthetic formula
+ * model) is exported to {@code sdclip.cli} alone, so it is free to change.
  */
 module sdclip.model {
     requires transitive sdclip.engine;
@@ -15,12 +16,11 @@ module sdclip.model {
 
     exports sdclip.model;
     exports sdclip.model.checkpoint;
+    exports sdclip.model.hub;
     exports sdclip.model.image;
     exports sdclip.model.prompt;
     exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
-    exports sdclip.model.hub to
-            sdclip.cli;
     exports sdclip.model.json to
             sdclip.cli;
     exports sdclip.model.synth to

@@ -225,7 +225,7 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
     void checkInput(StructType input) {
         column(input, "image", getImageCol(), DataTypes.BinaryType);
         column(input, "text", getTextCol(), DataTypes.StringType);
-        if (getTextModel() != null) ModelSpec.checkLocation("text model", getTextModel());
+        if (getTextModel() != null) Locations.check("text model", getTextModel());
     }
 
     @Override

@@ -271,7 +271,7 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
         if (getEmbeddings() != null) {
             if (getSyntax().equals("plain"))
                 throw new IllegalArgumentException("textual inversion embeddings need the a1111 or comfy syntax");
-            ModelSpec.checkLocation("embeddings", getEmbeddings());
+            Locations.check("embeddings", getEmbeddings());
         }
     }
 
@@ -294,7 +294,8 @@ public final class ClipTextEmbedder extends ClipTransformer<ClipTextEmbedder> {
     /** The conditioning's width when the driver can read the model's header and it has one text encoder; else 0. */
     private long conditioningWidth() {
         try {
-            var path = ModelSpec.path(getModel());
+            if (Locations.scheme(getModel()) != null && !"file".equals(Locations.scheme(getModel()))) return 0;
+            var path = Locations.local(getModel());
             if (!Files.exists(path)) return 0;
             try (Checkpoint c = Checkpoint.open(path, getHeads())) {
                 return c.encoders().size() == 1

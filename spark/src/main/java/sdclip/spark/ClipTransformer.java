@@ -266,8 +266,8 @@ public abstract sealed class ClipTransformer<T extends ClipTransformer<T>> exten
     ModelSpec modelSpec() {
         if (!isDefined(model))
             throw new IllegalArgumentException(getClass().getSimpleName() + " " + uid + ": no model (call setModel)");
-        ModelSpec.checkLocation("model", getModel());
-        if (getTokenizer() != null) ModelSpec.checkLocation("tokenizer", getTokenizer());
+        Locations.check("model", getModel());
+        if (getTokenizer() != null) Locations.check("tokenizer", getTokenizer());
         return new ModelSpec(getModel(), getTokenizer(), getHeads(), getVisionHeads(), getThreads());
     }
 

@@ -83,6 +83,11 @@ final class ModelCache {
         return new ArrayList<>(OPENS.keySet());
     }
 
+    /** Drops a key's entry without closing what it holds (a path whose file went away). */
+    static void forget(Object key) {
+        SLOTS.remove(key);
+    }
+
     /** Closes every model (at JVM shutdown). */
     static void closeAll() {
         for (Slot s : SLOTS.values()) s.close();

@@ -2,8 +2,6 @@ package sdclip.spark;
 
 import java.io.IOException;
 import java.io.Serializable;
-import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -18,8 +16,8 @@ import sdclip.model.image.Preprocess;
 
 /**
  * How to open a model on an executor: the params as given, small and serializable (this, not
- * the model, is what a task carries). Locations are local paths or {@code file:} URIs, resolved
- * on the executor, where the file must be.
+ * the model, is what a task carries). Locations are resolved on the executor ({@link Locations}:
+ * paths, Hadoop URIs copied there once, hub ids and model names).
  *
  * @param model       the model as set
  * @param tokenizer   the vocabulary, or null for the model's own
@@ -29,38 +27,6 @@ import sdclip.model.image.Preprocess;
  */
 record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, int threads) implements Serializable {
 
-    /** A URI scheme: two letters or more (one letter is a Windows drive), then {@code ://} or {@code :/}. */
-    private static final Pattern SCHEME = Pattern.compile("^([A-Za-z][A-Za-z0-9+.-]+):/.*");
-
-    /**
-     * Refuses, on the driver, a location no executor can open yet: a Hadoop filesystem URI other
-     * than {@code file:}. (A missing file is for the executors to report: the driver may not
-     * see their disks.)
-     */
-    static void checkLocation(String what, String location) {
-        if (location == null || location.isBlank()) throw new IllegalArgumentException("the " + what + " is empty");
-        var m = SCHEME.matcher(location);
-        if (m.matches() && !m.group(1).equalsIgnoreCase("file")) {
-            throw new IllegalArgumentException(
-                    "the " + what + " " + location + ": only local paths and file: URIs are read so far (not "
-                            + m.group(1) + ":); copy it to the same local path on every executor");
-        }
-    }
-
-    /** The local path a location names. */
-    static Path path(String location) {
-        checkLocation("model", location);
-        if (SCHEME.matcher(location).matches()) {
-            try {
-                return Path.of(new URI(location));
-            } catch (URISyntaxException | IllegalArgumentException e) {
-                throw new IllegalArgumentException(
-                        location + ": not a file: URI sdclip can read (" + e.getMessage() + ")", e);
-            }
-        }
-        return Path.of(location);
-    }
-
     /**
      * A file as the cache tells files apart: its real path, size and modification time, so a
      * model replaced at the same path is opened anew. A missing file keeps its path as given,
@@ -69,7 +35,7 @@ record ModelSpec(String model, String tokenizer, int[] heads, int visionHeads, i
     record FileId(String path, long size, long modified) {
         static FileId of(String location) {
             if (location == null) return null;
-            Path p = ModelSpec.path(location);
+            Path p = Locations.local(location);
             try {
                 Path real = p.toRealPath();
                 BasicFileAttributes a = Files.readAttributes(real, BasicFileAttributes.class);

@@ -9,7 +9,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.ObjectOutputStream;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -110,22 +109,6 @@ class BatchesTest {
             out.writeObject(new Batches(scorer.work(schema), 16, 3, 6, -1));
         }
         assertTrue(bytes.size() < 4096, "a task's function is " + bytes.size() + " bytes");
-    }
-
-    @Test
-    void locationsAreLocalPathsOrFileUris() {
-        assertEquals(Path.of("/models/clip.safetensors"), ModelSpec.path("file:///models/clip.safetensors"));
-        assertEquals(Path.of("/models/clip.safetensors"), ModelSpec.path("file:/models/clip.safetensors"));
-        assertEquals(Path.of("models/clip.safetensors"), ModelSpec.path("models/clip.safetensors"));
-        for (String remote : List.of("hdfs://nn:8020/models/clip.safetensors", "s3a://bucket/clip.safetensors")) {
-            IllegalArgumentException e = assertThrows(
-                    IllegalArgumentException.class,
-                    () -> new ClipImageEmbedder().setModel(remote).modelSpec());
-            assertTrue(e.getMessage().contains("only local paths and file: URIs"), e.getMessage());
-        }
-        IllegalArgumentException none =
-                assertThrows(IllegalArgumentException.class, () -> new ClipImageEmbedder().modelSpec());
-        assertTrue(none.getMessage().contains("no model"), none.getMessage());
     }
 
     @Test
