@@ -54,6 +54,15 @@ final class Fixtures {
         }
     }
 
+    /** The bad files of {@link #images}, sorted by name. */
+    static List<Path> bad(Path dir) throws IOException {
+        try (Stream<Path> s = Files.list(dir)) {
+            return s.filter(p -> p.getFileName().toString().startsWith("bad-"))
+                    .sorted()
+                    .toList();
+        }
+    }
+
     /**
      * Writes the test images into {@code dir}: the reference's seven, a 16-bit RGB PNG, and
      * four bad files named bad-*: text, a truncated JPEG (chelsea_q90.jpg cut at 60%), a CMYK

@@ -1,5 +1,7 @@
 package sdclip.spark;
 
+import java.util.Map;
+
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -12,11 +14,17 @@ final class SparkTests {
     private static SparkSession current;
     private static String currentMaster;
 
-    static synchronized SparkSession session(String master) {
+    static SparkSession session(String master) {
+        return session(master, Map.of());
+    }
+
+    /** A session on {@code master} with {@code conf} added to the usual settings. */
+    static synchronized SparkSession session(String master, Map<String, String> conf) {
         if (current != null && master.equals(currentMaster)) return current;
-        if (current != null) current.stop();
-        current = SparkSession.builder()
-                .master(master)
+        stop();
+        var builder = SparkSession.builder();
+        conf.forEach(builder::config);
+        current = builder.master(master)
                 .appName("sdclip-spark-tests")
                 .config("spark.driver.host", "127.0.0.1")
                 .config("spark.driver.bindAddress", "127.0.0.1")
@@ -26,6 +34,13 @@ final class SparkTests {
                 .getOrCreate();
         currentMaster = master;
         return current;
+    }
+
+    /** Stops the current session, if any. */
+    static synchronized void stop() {
+        if (current != null) current.stop();
+        current = null;
+        currentMaster = null;
     }
 
     /** The session most tests use. */
