@@ -7,6 +7,7 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
@@ -67,8 +68,22 @@ public final class ImageDecoder {
      *                        the message names the file
      */
     public static DecodedImage decode(Path file) {
+        return decode(file, false);
+    }
+
+    /**
+     * Decodes an image file, optionally turned upright by its Exif orientation as Pillow's
+     * {@code ImageOps.exif_transpose} does (JPEG files; other formats' orientation is not read).
+     *
+     * @param file          a PNG, JPEG, BMP or GIF file (a GIF's first frame)
+     * @param exifTranspose apply the orientation tag of a JPEG's Exif segment
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message names the file
+     */
+    public static DecodedImage decode(Path file, boolean exifTranspose) {
         Objects.requireNonNull(file, "file");
-        return decode(new FileInput(file));
+        return decode(new FileInput(file), exifTranspose);
     }
 
     /**
@@ -83,15 +98,32 @@ public final class ImageDecoder {
      *                        the message starts with {@code name}
      */
     public static DecodedImage decode(byte[] data, String name) {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(name, "name");
-        return decode(new BytesInput(data, name));
+        return decode(data, name, false);
     }
 
-    private static DecodedImage decode(Input input) {
+    /**
+     * Decodes an image held in memory, optionally turned upright by its Exif orientation, as
+     * {@link #decode(Path, boolean)} decodes the same bytes from a file.
+     *
+     * @param data          the encoded image: PNG, JPEG, BMP or GIF; not copied, not changed
+     * @param name          what the messages call it
+     * @param exifTranspose apply the orientation tag of a JPEG's Exif segment
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message starts with {@code name}
+     */
+    public static DecodedImage decode(byte[] data, String name, boolean exifTranspose) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(name, "name");
+        return decode(new BytesInput(data, name), exifTranspose);
+    }
+
+    private static DecodedImage decode(Input input, boolean exifTranspose) {
         input.check();
         String other = unsupportedFormat(input.head(12));
         if (other != null) throw new ImageException(input.name(), unsupported(other));
+        if (BmpDecoder.handles(input.head(34))) return BmpDecoder.decode(input.name(), input.bytes());
+        JpegHeader jpeg = jpegHeader(input);
         try (ImageInputStream in = input.open()) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext())
@@ -99,7 +131,7 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, false);
-                return read(input, reader);
+                return read(input, reader, jpeg, exifTranspose);
             } finally {
                 reader.dispose();
             }
@@ -121,6 +153,12 @@ public final class ImageDecoder {
         boolean endsWith(byte[] suffix);
 
         ImageInputStream open() throws IOException;
+
+        /** The bytes from the start, for a second pass of our own (JPEG markers). */
+        InputStream stream() throws IOException;
+
+        /** All the bytes, for a decoder of our own (some BMPs). */
+        byte[] bytes();
     }
 
     private record FileInput(Path file) implements Input {
@@ -162,6 +200,20 @@ public final class ImageDecoder {
         public ImageInputStream open() throws IOException {
             return new FileImageInputStream(file.toFile());
         }
+
+        public InputStream stream() throws IOException {
+            return Files.newInputStream(file);
+        }
+
+        public byte[] bytes() {
+            try {
+                if (Files.size(file) > Integer.MAX_VALUE - 16)
+                    throw new ImageException(name(), "is too large (over 2 GB)");
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
+            }
+        }
     }
 
     private record BytesInput(byte[] data, String name) implements Input {
@@ -181,6 +233,14 @@ public final class ImageDecoder {
         // In memory, not ImageIO.createImageInputStream: that one caches to a temporary file by default.
         public ImageInputStream open() {
             return new MemoryCacheImageInputStream(new ByteArrayInputStream(data));
+        }
+
+        public InputStream stream() {
+            return new ByteArrayInputStream(data);
+        }
+
+        public byte[] bytes() {
+            return data;
         }
     }
 
@@ -213,7 +273,8 @@ public final class ImageDecoder {
         return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)";
     }
 
-    private static DecodedImage read(Input input, ImageReader reader) throws IOException {
+    private static DecodedImage read(Input input, ImageReader reader, JpegHeader jpeg, boolean exifTranspose)
+            throws IOException {
         String file = input.name(), format = reader.getFormatName().toLowerCase(Locale.ROOT);
         if (!List.of("png", "jpeg", "jpg", "bmp", "gif").contains(format)) {
             throw new ImageException(file, unsupported(format.toUpperCase(Locale.ROOT)));
@@ -237,7 +298,7 @@ public final class ImageDecoder {
                 case "png" -> png(file, reader);
                 case "gif" -> gif(file, reader);
                 case "bmp" -> bmp(reader);
-                default -> jpeg(file, reader);
+                default -> jpeg(file, reader, jpeg, exifTranspose);
             };
             for (String w : warnings) {
                 // libjpeg warns and fills in gray where Pillow raises "image file is truncated".
@@ -298,21 +359,54 @@ public final class ImageDecoder {
         };
     }
 
-    private static DecodedImage jpeg(String file, ImageReader reader) throws IOException {
-        int components = JpegHeader.components(reader.getImageMetadata(0));
-        if (components == 4)
+    /**
+     * For a file that starts like a JPEG, our own walk over its markers (null for other files): it
+     * says what the file is and refuses, before the JDK's decoder sees it, what Pillow cannot
+     * decode or we cannot decode alike.
+     */
+    private static JpegHeader jpegHeader(Input input) {
+        byte[] head = input.head(3);
+        if (head.length < 3 || (head[0] & 0xff) != 0xff || (head[1] & 0xff) != 0xd8 || (head[2] & 0xff) != 0xff)
+            return null;
+        String file = input.name();
+        JpegHeader header;
+        try (InputStream in = input.stream()) {
+            header = JpegHeader.read(in);
+        } catch (JpegHeader.Malformed e) {
+            throw new ImageException(file, "is a corrupt JPEG file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        if (!header.complete())
+            throw new ImageException(file, "is truncated: the JPEG data ends before its EOI marker (premature end)");
+        int n = header.components();
+        if (header.precision() != 8)
             throw new ImageException(
-                    file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
-        if (components != 1 && components != 3)
+                    file, "is a " + header.precision() + "-bit JPEG; only 8-bit samples are supported");
+        if (n != 1 && n != 3 && n != 4)
             throw new ImageException(
-                    file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
-        Raster r = reader.read(0).getRaster();
-        PixelMode mode = components == 1 ? PixelMode.L : PixelMode.RGB;
-        return DecodedImage.of(
-                r.getWidth(),
-                r.getHeight(),
-                mode,
-                RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.SAME));
+                    file, "is a JPEG with " + n + " components; only 1 (gray), 3 (colour) or 4 (CMYK) are supported");
+        if (header.arithmetic())
+            throw new ImageException(file, "is an arithmetic-coded JPEG; only Huffman-coded JPEGs are supported");
+        checkSize(file, header.width(), header.height());
+        return header;
+    }
+
+    /**
+     * The JDK's libjpeg decodes to raw components, which {@link JpegSamples} turns into Pillow's
+     * samples: a raster read does no colour conversion and ignores ICC profiles, as Pillow does.
+     */
+    private static DecodedImage jpeg(String file, ImageReader reader, JpegHeader header, boolean exifTranspose)
+            throws IOException {
+        if (header == null) throw new ImageException(file, "is a corrupt JPEG file: no SOI marker");
+        Raster r = reader.readRaster(0, null);
+        if (r.getWidth() != header.width()
+                || r.getHeight() != header.height()
+                || r.getNumBands() != header.components())
+            throw new ImageException(file, "is a corrupt JPEG file: its frame and its decoded data disagree");
+        DecodedImage image =
+                DecodedImage.of(r.getWidth(), r.getHeight(), JpegSamples.mode(header), JpegSamples.of(r, header));
+        return exifTranspose ? ExifOrientation.apply(image, header.orientation()) : image;
     }
 
     private static DecodedImage bmp(ImageReader reader) throws IOException {
