@@ -36,22 +36,27 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * unpackers; Pillow opens 16-bit LA as RGBA with equal colours, which resizes and converts to the
  * same pixels as LA); palette is P (entries past the PLTE read as Pillow's gray ramp); a tRNS
  * chunk does not change the mode and its transparency is ignored.</li>
- * <li>JPEG: 1 component is L, 3 are RGB (YCbCr converted by the JDK's libjpeg; it differs from
- * libjpeg-turbo by a level or so on some pixels); CMYK and other component counts are refused.</li>
+ * <li>JPEG: read as Pillow reads it through libjpeg-turbo, without colour management (ICC
+ * profiles are ignored): 1 component is L, 3 are RGB, 4 are CMYK (YCCK converted, all four
+ * inverted as Pillow's {@code CMYK;I}); see {@code JpegSamples}. The frame and markers come from
+ * our own walk over the file ({@code JpegHeader}), not the JDK's metadata; a file that ends before
+ * its EOI marker is refused as truncated, as are 12-bit, arithmetic-coded and 2-component ones.</li>
  * <li>BMP: a palette of 2 entries black and white is "1", a palette {@code (i, i, i)} is L, other
  * palettes P; true colour is RGB, or RGBA when the file has an alpha mask; n-bit fields are scaled
- * {@code v * 255 / (2^n - 1)} as Pillow does.</li>
+ * {@code v * 255 / (2^n - 1)} as Pillow does. OS/2 2.x headers and RLE4/RLE8 go to our own
+ * decoder, {@code BmpDecoder} (Pillow's fixed RLE behaviour).</li>
  * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
  * P, or L when the palette is the gray ramp (Pillow's rule). The JDK's GIF reader was seen to drop
  * the last pixel of a 3 x 2 GIF it had written itself; larger images decode correctly.</li>
  * </ul>
  *
- * <p>EXIF orientation is ignored, as the reference does. Images whose header claims more than
+ * <p>EXIF orientation is ignored unless asked for ({@link #decode(Path, boolean)}: a JPEG's, as
+ * Pillow's {@code ImageOps.exif_transpose}). Images whose header claims more than
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
  * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
  * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
  * formats other than these four (WebP and TIFF are told by their first bytes,
- * {@link #unsupportedFormat}, and named), CMYK JPEGs.
+ * {@link #unsupportedFormat}, and named).
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
