@@ -70,7 +70,8 @@ record JpegHeader(
      * Walks a JPEG from its SOI marker to its EOI marker.
      *
      * @param in the file's bytes from the start; read to the EOI marker or the end (buffer it)
-     * @return the header; {@code complete} is false when the bytes end before EOI
+     * @return the header; {@code complete} is false when the bytes end before EOI (and then only that is
+     *     meaningful: the frame may not have been reached)
      * @throws Malformed   when there is no SOF before the first scan, or a segment is inconsistent
      * @throws IOException when reading fails
      */
@@ -98,8 +99,7 @@ record JpegHeader(
                 marker = nextMarker(in, scanned);
             }
         } catch (EOFException e) {
-            if (b.sof < 0) throw new Malformed("the file ends before its SOF marker");
-            return b.build(false);
+            return b.build(false); // cut short, possibly before its SOF (then the frame fields are unset)
         }
     }
 

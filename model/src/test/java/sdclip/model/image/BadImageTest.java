@@ -80,7 +80,8 @@ class BadImageTest {
     @Test
     void headerOnlyJpegIsRefused() throws IOException {
         byte[] jpg = encode(noise(64, 64), "jpeg");
-        refused(Files.write(dir.resolve("stub.jpg"), Arrays.copyOf(jpg, 200)));
+        refused(Files.write(dir.resolve("stub.jpg"), Arrays.copyOf(jpg, 200)), "truncated");
+        refused(Files.write(dir.resolve("soi.jpg"), Arrays.copyOf(jpg, 3)), "truncated");
     }
 
     @Test
