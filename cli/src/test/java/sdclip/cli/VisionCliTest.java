@@ -22,6 +22,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.cli.CliTest.Run;
 import sdclip.model.ClipScore;
+import sdclip.model.image.ClipImageProcessor;
+import sdclip.model.image.DecodedImage;
+import sdclip.model.image.ImageDecoder;
+import sdclip.model.image.Preprocess;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.testdata.Seeded;
@@ -409,6 +413,79 @@ class VisionCliTest {
         try (Stream<Path> left = Files.list(dir)) {
             assertTrue(left.noneMatch(p -> p.getFileName().toString().endsWith(".tmp")), "no temporary files left");
         }
+    }
+
+    /** A JPEG's bytes with an Exif APP1 segment (big-endian IFD0, orientation as one SHORT) after SOI. */
+    static byte[] withOrientation(byte[] jpeg, int orientation) {
+        byte[] tiff = {
+            'M', 'M', 0, 42, 0, 0, 0, 8, 0, 1, 0x01, 0x12, 0, 3, 0, 0, 0, 1, 0, (byte) orientation, 0, 0, 0, 0, 0, 0
+        };
+        int length = 2 + 6 + tiff.length;
+        byte[] out = new byte[jpeg.length + 2 + length];
+        out[0] = (byte) 0xff;
+        out[1] = (byte) 0xd8;
+        byte[] head = {(byte) 0xff, (byte) 0xe1, (byte) (length >> 8), (byte) length, 'E', 'x', 'i', 'f', 0, 0};
+        System.arraycopy(head, 0, out, 2, head.length);
+        System.arraycopy(tiff, 0, out, 2 + head.length, tiff.length);
+        System.arraycopy(jpeg, 2, out, 2 + head.length + tiff.length, jpeg.length - 2);
+        return out;
+    }
+
+    @Test
+    void exifTransposeTurnsJpegsUprightOnlyWhenAsked() throws IOException {
+        Path rotated = Files.write(
+                dir.resolve("rotated.jpg"),
+                withOrientation(Files.readAllBytes(Path.of(ref("images/chelsea_q90.jpg"))), 6));
+        for (String preprocess : List.of("openai", "hf")) {
+            float[][] pixels = new float[2][];
+            for (int t = 0; t < 2; t++) {
+                Path out = dir.resolve(preprocess + t + ".safetensors");
+                List<String> a = new ArrayList<>(List.of(
+                        "encode-image",
+                        "--model",
+                        ref(CLIP),
+                        "--vision-heads",
+                        "4",
+                        "--pixel-values",
+                        "--preprocess",
+                        preprocess,
+                        "--output",
+                        out.toString(),
+                        rotated.toString()));
+                if (t == 1) a.add(1, "--exif-transpose");
+                Run r = run(a.toArray(String[]::new));
+                assertEquals(0, r.code(), r.err());
+                try (SafetensorsFile got = SafetensorsFile.open(out)) {
+                    pixels[t] = got.floats("pixel_values");
+                }
+            }
+            Preprocess mode = preprocess.equals("hf") ? Preprocess.HF : Preprocess.OPENAI;
+            ClipImageProcessor clip = ClipImageProcessor.of(224, mode);
+            // Without the flag the orientation is ignored: the file's pixels as stored.
+            assertArrayEquals(
+                    clip.process(Path.of(ref("images/chelsea_q90.jpg"))).pixelValues(), pixels[0], preprocess);
+            // With it, the 451 x 300 photo is turned a quarter clockwise (orientation 6) to 300 x 451 first.
+            DecodedImage upright = ImageDecoder.decode(rotated, true);
+            assertEquals(300, upright.width());
+            assertArrayEquals(clip.process(upright).pixelValues(), pixels[1], preprocess);
+            assertFalse(Arrays.equals(pixels[0], pixels[1]), preprocess);
+        }
+        Run score = run(
+                "score",
+                "--model",
+                ref(CLIP),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--exif-transpose",
+                "--json",
+                "--text",
+                "a cat",
+                rotated.toString());
+        assertEquals(1, results(score).size());
     }
 
     @Test

@@ -49,18 +49,29 @@ public final class ImageEncoder implements AutoCloseable {
         private final int visionHeads, threads, batchSize;
         private final Device device;
         private final Preprocess preprocess;
+        private final boolean exifTranspose;
 
-        private Options(int visionHeads, Device device, int threads, int batchSize, Preprocess preprocess) {
+        private Options(
+                int visionHeads,
+                Device device,
+                int threads,
+                int batchSize,
+                Preprocess preprocess,
+                boolean exifTranspose) {
             this.visionHeads = visionHeads;
             this.device = device;
             this.threads = threads;
             this.batchSize = batchSize;
             this.preprocess = preprocess;
+            this.exifTranspose = exifTranspose;
         }
 
-        /** {@return heads inferred, the CPU on every processor, 8 images per pass, OpenAI's preprocessing} */
+        /**
+         * {@return heads inferred, the CPU on every processor, 8 images per pass, OpenAI's
+         * preprocessing, Exif orientation ignored}
+         */
         public static Options defaults() {
-            return new Options(0, Device.cpu(), 0, 8, Preprocess.OPENAI);
+            return new Options(0, Device.cpu(), 0, 8, Preprocess.OPENAI, false);
         }
 
         /** {@return heads of the vision tower, 0 to infer (config.json, else width / 64; 16 for OpenCLIP ViT-H/bigG)} */
@@ -88,6 +99,11 @@ public final class ImageEncoder implements AutoCloseable {
             return preprocess;
         }
 
+        /** {@return whether JPEGs are turned upright by their Exif orientation before preprocessing} */
+        public boolean exifTranspose() {
+            return exifTranspose;
+        }
+
         /**
          * A copy with another head count.
          *
@@ -95,7 +111,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @return the new options
          */
         public Options withVisionHeads(int h) {
-            return new Options(h, device, threads, batchSize, preprocess);
+            return new Options(h, device, threads, batchSize, preprocess, exifTranspose);
         }
 
         /**
@@ -105,7 +121,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @return the new options
          */
         public Options withDevice(Device d) {
-            return new Options(visionHeads, d, threads, batchSize, preprocess);
+            return new Options(visionHeads, d, threads, batchSize, preprocess, exifTranspose);
         }
 
         /**
@@ -115,7 +131,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @return the new options
          */
         public Options withThreads(int n) {
-            return new Options(visionHeads, device, n, batchSize, preprocess);
+            return new Options(visionHeads, device, n, batchSize, preprocess, exifTranspose);
         }
 
         /**
@@ -125,7 +141,7 @@ public final class ImageEncoder implements AutoCloseable {
          * @return the new options
          */
         public Options withBatchSize(int n) {
-            return new Options(visionHeads, device, threads, n, preprocess);
+            return new Options(visionHeads, device, threads, n, preprocess, exifTranspose);
         }
 
         /**
@@ -135,13 +151,25 @@ public final class ImageEncoder implements AutoCloseable {
          * @return the new options
          */
         public Options withPreprocess(Preprocess p) {
-            return new Options(visionHeads, device, threads, batchSize, p);
+            return new Options(visionHeads, device, threads, batchSize, p, exifTranspose);
+        }
+
+        /**
+         * A copy that applies (or ignores) Exif orientation, as Pillow's {@code ImageOps.exif_transpose}
+         * before either preprocessing. Off by default, as the references ignore it.
+         *
+         * @param on whether to turn JPEGs upright by their Exif orientation tag
+         * @return the new options
+         */
+        public Options withExifTranspose(boolean on) {
+            return new Options(visionHeads, device, threads, batchSize, preprocess, on);
         }
 
         @Override
         public String toString() {
             return "ImageEncoder.Options[visionHeads=" + visionHeads + ", device=" + device + ", threads=" + threads
-                    + ", batchSize=" + batchSize + ", preprocess=" + preprocess + "]";
+                    + ", batchSize=" + batchSize + ", preprocess=" + preprocess + ", exifTranspose=" + exifTranspose
+                    + "]";
         }
     }
 
@@ -156,7 +184,8 @@ public final class ImageEncoder implements AutoCloseable {
         this.checkpoint = checkpoint;
         this.backend = backend;
         this.transformer = new VisionTransformer(backend, checkpoint.visionTower());
-        this.processor = ClipImageProcessor.of(transformer.config().imageSize(), options.preprocess());
+        this.processor = ClipImageProcessor.of(transformer.config().imageSize(), options.preprocess())
+                .withExifTranspose(options.exifTranspose());
         this.batchSize = Math.max(1, options.batchSize());
         int threads = Math.max(1, backend.threads());
         this.decoders = Executors.newFixedThreadPool(threads, r -> {

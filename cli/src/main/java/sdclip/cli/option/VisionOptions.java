@@ -23,6 +23,12 @@ public final class VisionOptions {
                     "Image preprocessing to reproduce: OpenAI's _transform or Hugging Face's CLIPImageProcessor (default: ${DEFAULT-VALUE}).")
     Pipeline preprocess;
 
+    @Option(
+            names = "--exif-transpose",
+            description =
+                    "Turn JPEGs upright by their Exif orientation first, as Pillow's ImageOps.exif_transpose (default: ignored, as the references do).")
+    boolean exifTranspose;
+
     /** 0 when not given: the library infers it. */
     public int visionHeads() {
         return visionHeads.count();
@@ -34,6 +40,7 @@ public final class VisionOptions {
                 .withVisionHeads(visionHeads.count())
                 .withDevice(ModelOptions.device(model.backend))
                 .withThreads(model.threads)
-                .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI);
+                .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI)
+                .withExifTranspose(exifTranspose);
     }
 }

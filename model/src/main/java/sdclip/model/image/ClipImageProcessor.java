@@ -13,10 +13,12 @@ import java.util.Objects;
 public final class ClipImageProcessor {
     private final int size;
     private final Preprocess mode;
+    private final boolean exifTranspose;
 
-    private ClipImageProcessor(int size, Preprocess mode) {
+    private ClipImageProcessor(int size, Preprocess mode, boolean exifTranspose) {
         this.size = size;
         this.mode = mode;
+        this.exifTranspose = exifTranspose;
     }
 
     /**
@@ -29,7 +31,24 @@ public final class ClipImageProcessor {
      */
     public static ClipImageProcessor of(int size, Preprocess mode) {
         if (size <= 0) throw new IllegalArgumentException("size must be positive: " + size);
-        return new ClipImageProcessor(size, Objects.requireNonNull(mode, "mode"));
+        return new ClipImageProcessor(size, Objects.requireNonNull(mode, "mode"), false);
+    }
+
+    /**
+     * This processor, but turning each file upright by its Exif orientation first, as Pillow's
+     * {@code ImageOps.exif_transpose} does (JPEG files; see {@link ImageDecoder#decode(Path, boolean)}).
+     * Off by default: the references ignore the orientation.
+     *
+     * @param on whether to apply the orientation
+     * @return a processor with that setting
+     */
+    public ClipImageProcessor withExifTranspose(boolean on) {
+        return new ClipImageProcessor(size, mode, on);
+    }
+
+    /** {@return whether files are turned upright by their Exif orientation before preprocessing} */
+    public boolean exifTranspose() {
+        return exifTranspose;
     }
 
     /** {@return the output side in pixels} */
@@ -50,7 +69,7 @@ public final class ClipImageProcessor {
      * @throws ImageException when the file cannot be read or decoded; the message names it
      */
     public PreprocessedImage process(Path file) {
-        DecodedImage image = ImageDecoder.decode(file);
+        DecodedImage image = ImageDecoder.decode(file, exifTranspose);
         String tooLarge = tooLargeOnceResized(image);
         if (tooLarge != null) throw new ImageException(file, tooLarge);
         return process(image);
@@ -66,7 +85,7 @@ public final class ClipImageProcessor {
      * @throws ImageException when the bytes cannot be decoded; the message starts with {@code name}
      */
     public PreprocessedImage process(byte[] data, String name) {
-        DecodedImage image = ImageDecoder.decode(data, name);
+        DecodedImage image = ImageDecoder.decode(data, name, exifTranspose);
         String tooLarge = tooLargeOnceResized(image);
         if (tooLarge != null) throw new ImageException(name, tooLarge);
         return process(image);

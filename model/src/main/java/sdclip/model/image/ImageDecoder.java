@@ -7,6 +7,7 @@ import java.awt.image.Raster;
 import java.io.ByteArrayInputStream;
 import java.io.EOFException;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.SeekableByteChannel;
 import java.nio.file.Files;
@@ -35,22 +36,27 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * unpackers; Pillow opens 16-bit LA as RGBA with equal colours, which resizes and converts to the
  * same pixels as LA); palette is P (entries past the PLTE read as Pillow's gray ramp); a tRNS
  * chunk does not change the mode and its transparency is ignored.</li>
- * <li>JPEG: 1 component is L, 3 are RGB (YCbCr converted by the JDK's libjpeg; it differs from
- * libjpeg-turbo by a level or so on some pixels); CMYK and other component counts are refused.</li>
+ * <li>JPEG: read as Pillow reads it through libjpeg-turbo, without colour management (ICC
+ * profiles are ignored): 1 component is L, 3 are RGB, 4 are CMYK (YCCK converted, all four
+ * inverted as Pillow's {@code CMYK;I}); see {@code JpegSamples}. The frame and markers come from
+ * our own walk over the file ({@code JpegHeader}), not the JDK's metadata; a file that ends before
+ * its EOI marker is refused as truncated, as are 12-bit, arithmetic-coded and 2-component ones.</li>
  * <li>BMP: a palette of 2 entries black and white is "1", a palette {@code (i, i, i)} is L, other
  * palettes P; true colour is RGB, or RGBA when the file has an alpha mask; n-bit fields are scaled
- * {@code v * 255 / (2^n - 1)} as Pillow does.</li>
+ * {@code v * 255 / (2^n - 1)} as Pillow does. OS/2 2.x headers and RLE4/RLE8 go to our own
+ * decoder, {@code BmpDecoder} (Pillow's fixed RLE behaviour).</li>
  * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
  * P, or L when the palette is the gray ramp (Pillow's rule). The JDK's GIF reader was seen to drop
  * the last pixel of a 3 x 2 GIF it had written itself; larger images decode correctly.</li>
  * </ul>
  *
- * <p>EXIF orientation is ignored, as the reference does. Images whose header claims more than
+ * <p>EXIF orientation is ignored unless asked for ({@link #decode(Path, boolean)}: a JPEG's, as
+ * Pillow's {@code ImageOps.exif_transpose}). Images whose header claims more than
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
  * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
  * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
  * formats other than these four (WebP and TIFF are told by their first bytes,
- * {@link #unsupportedFormat}, and named), CMYK JPEGs.
+ * {@link #unsupportedFormat}, and named).
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
@@ -67,8 +73,22 @@ public final class ImageDecoder {
      *                        the message names the file
      */
     public static DecodedImage decode(Path file) {
+        return decode(file, false);
+    }
+
+    /**
+     * Decodes an image file, optionally turned upright by its Exif orientation as Pillow's
+     * {@code ImageOps.exif_transpose} does (JPEG files; other formats' orientation is not read).
+     *
+     * @param file          a PNG, JPEG, BMP or GIF file (a GIF's first frame)
+     * @param exifTranspose apply the orientation tag of a JPEG's Exif segment
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message names the file
+     */
+    public static DecodedImage decode(Path file, boolean exifTranspose) {
         Objects.requireNonNull(file, "file");
-        return decode(new FileInput(file));
+        return decode(new FileInput(file), exifTranspose);
     }
 
     /**
@@ -83,15 +103,32 @@ public final class ImageDecoder {
      *                        the message starts with {@code name}
      */
     public static DecodedImage decode(byte[] data, String name) {
-        Objects.requireNonNull(data, "data");
-        Objects.requireNonNull(name, "name");
-        return decode(new BytesInput(data, name));
+        return decode(data, name, false);
     }
 
-    private static DecodedImage decode(Input input) {
+    /**
+     * Decodes an image held in memory, optionally turned upright by its Exif orientation, as
+     * {@link #decode(Path, boolean)} decodes the same bytes from a file.
+     *
+     * @param data          the encoded image: PNG, JPEG, BMP or GIF; not copied, not changed
+     * @param name          what the messages call it
+     * @param exifTranspose apply the orientation tag of a JPEG's Exif segment
+     * @return the pixels
+     * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
+     *                        the message starts with {@code name}
+     */
+    public static DecodedImage decode(byte[] data, String name, boolean exifTranspose) {
+        Objects.requireNonNull(data, "data");
+        Objects.requireNonNull(name, "name");
+        return decode(new BytesInput(data, name), exifTranspose);
+    }
+
+    private static DecodedImage decode(Input input, boolean exifTranspose) {
         input.check();
         String other = unsupportedFormat(input.head(12));
         if (other != null) throw new ImageException(input.name(), unsupported(other));
+        if (BmpDecoder.handles(input.head(34))) return BmpDecoder.decode(input.name(), input.bytes());
+        JpegHeader jpeg = jpegHeader(input);
         try (ImageInputStream in = input.open()) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext())
@@ -99,7 +136,7 @@ public final class ImageDecoder {
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, false);
-                return read(input, reader);
+                return read(input, reader, jpeg, exifTranspose);
             } finally {
                 reader.dispose();
             }
@@ -121,6 +158,12 @@ public final class ImageDecoder {
         boolean endsWith(byte[] suffix);
 
         ImageInputStream open() throws IOException;
+
+        /** The bytes from the start, for a second pass of our own (JPEG markers). */
+        InputStream stream() throws IOException;
+
+        /** All the bytes, for a decoder of our own (some BMPs). */
+        byte[] bytes();
     }
 
     private record FileInput(Path file) implements Input {
@@ -162,6 +205,20 @@ public final class ImageDecoder {
         public ImageInputStream open() throws IOException {
             return new FileImageInputStream(file.toFile());
         }
+
+        public InputStream stream() throws IOException {
+            return Files.newInputStream(file);
+        }
+
+        public byte[] bytes() {
+            try {
+                if (Files.size(file) > Integer.MAX_VALUE - 16)
+                    throw new ImageException(name(), "is too large (over 2 GB)");
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
+            }
+        }
     }
 
     private record BytesInput(byte[] data, String name) implements Input {
@@ -181,6 +238,14 @@ public final class ImageDecoder {
         // In memory, not ImageIO.createImageInputStream: that one caches to a temporary file by default.
         public ImageInputStream open() {
             return new MemoryCacheImageInputStream(new ByteArrayInputStream(data));
+        }
+
+        public InputStream stream() {
+            return new ByteArrayInputStream(data);
+        }
+
+        public byte[] bytes() {
+            return data;
         }
     }
 
@@ -213,7 +278,8 @@ public final class ImageDecoder {
         return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)";
     }
 
-    private static DecodedImage read(Input input, ImageReader reader) throws IOException {
+    private static DecodedImage read(Input input, ImageReader reader, JpegHeader jpeg, boolean exifTranspose)
+            throws IOException {
         String file = input.name(), format = reader.getFormatName().toLowerCase(Locale.ROOT);
         if (!List.of("png", "jpeg", "jpg", "bmp", "gif").contains(format)) {
             throw new ImageException(file, unsupported(format.toUpperCase(Locale.ROOT)));
@@ -237,7 +303,7 @@ public final class ImageDecoder {
                 case "png" -> png(file, reader);
                 case "gif" -> gif(file, reader);
                 case "bmp" -> bmp(reader);
-                default -> jpeg(file, reader);
+                default -> jpeg(file, reader, jpeg, exifTranspose);
             };
             for (String w : warnings) {
                 // libjpeg warns and fills in gray where Pillow raises "image file is truncated".
@@ -298,21 +364,54 @@ public final class ImageDecoder {
         };
     }
 
-    private static DecodedImage jpeg(String file, ImageReader reader) throws IOException {
-        int components = JpegHeader.components(reader.getImageMetadata(0));
-        if (components == 4)
+    /**
+     * For a file that starts like a JPEG, our own walk over its markers (null for other files): it
+     * says what the file is and refuses, before the JDK's decoder sees it, what Pillow cannot
+     * decode or we cannot decode alike.
+     */
+    private static JpegHeader jpegHeader(Input input) {
+        byte[] head = input.head(3);
+        if (head.length < 3 || (head[0] & 0xff) != 0xff || (head[1] & 0xff) != 0xd8 || (head[2] & 0xff) != 0xff)
+            return null;
+        String file = input.name();
+        JpegHeader header;
+        try (InputStream in = input.stream()) {
+            header = JpegHeader.read(in);
+        } catch (JpegHeader.Malformed e) {
+            throw new ImageException(file, "is a corrupt JPEG file: " + e.getMessage(), e);
+        } catch (IOException e) {
+            throw new ImageException(file, "cannot be read: " + e.getMessage(), e);
+        }
+        if (!header.complete())
+            throw new ImageException(file, "is truncated: the JPEG data ends before its EOI marker (premature end)");
+        int n = header.components();
+        if (header.precision() != 8)
             throw new ImageException(
-                    file, "is a CMYK (4-component) JPEG; only grayscale and colour (YCbCr or RGB) JPEGs are supported");
-        if (components != 1 && components != 3)
+                    file, "is a " + header.precision() + "-bit JPEG; only 8-bit samples are supported");
+        if (n != 1 && n != 3 && n != 4)
             throw new ImageException(
-                    file, "is a JPEG with " + components + " components; only 1 (gray) or 3 (colour) are supported");
-        Raster r = reader.read(0).getRaster();
-        PixelMode mode = components == 1 ? PixelMode.L : PixelMode.RGB;
-        return DecodedImage.of(
-                r.getWidth(),
-                r.getHeight(),
-                mode,
-                RasterSamples.bytes(r, mode.channels(), RasterSamples.SampleMap.SAME));
+                    file, "is a JPEG with " + n + " components; only 1 (gray), 3 (colour) or 4 (CMYK) are supported");
+        if (header.arithmetic())
+            throw new ImageException(file, "is an arithmetic-coded JPEG; only Huffman-coded JPEGs are supported");
+        checkSize(file, header.width(), header.height());
+        return header;
+    }
+
+    /**
+     * The JDK's libjpeg decodes to raw components, which {@link JpegSamples} turns into Pillow's
+     * samples: a raster read does no colour conversion and ignores ICC profiles, as Pillow does.
+     */
+    private static DecodedImage jpeg(String file, ImageReader reader, JpegHeader header, boolean exifTranspose)
+            throws IOException {
+        if (header == null) throw new ImageException(file, "is a corrupt JPEG file: no SOI marker");
+        Raster r = reader.readRaster(0, null);
+        if (r.getWidth() != header.width()
+                || r.getHeight() != header.height()
+                || r.getNumBands() != header.components())
+            throw new ImageException(file, "is a corrupt JPEG file: its frame and its decoded data disagree");
+        DecodedImage image =
+                DecodedImage.of(r.getWidth(), r.getHeight(), JpegSamples.mode(header), JpegSamples.of(r, header));
+        return exifTranspose ? ExifOrientation.apply(image, header.orientation()) : image;
     }
 
     private static DecodedImage bmp(ImageReader reader) throws IOException {

@@ -3,7 +3,8 @@ package sdclip.model.image;
 /**
  * Resizes like Pillow's {@code Image.resize(size, BICUBIC)}: the same size is a copy; palette and
  * 1-bit images use NEAREST (Pillow forces it); LA and RGBA are resized premultiplied and
- * un-premultiplied after, so fully transparent pixels come out black; mode I uses the 32-bit path.
+ * un-premultiplied after, so fully transparent pixels come out black; mode I uses the 32-bit path;
+ * CMYK is four plain 8-bit channels.
  */
 final class ImageResizer {
     private ImageResizer() {}
@@ -47,7 +48,7 @@ final class ImageResizer {
                 Premultiplied.unpremultiply(out, ch);
                 yield image.withPixels(newWidth, newHeight, out, null);
             }
-            case L, RGB ->
+            case L, RGB, CMYK ->
                 image.withPixels(
                         newWidth,
                         newHeight,

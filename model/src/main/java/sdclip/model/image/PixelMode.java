@@ -15,7 +15,9 @@ public enum PixelMode {
     /** 8-bit palette indices with a 256-entry RGB palette. */
     P("P", 1),
     /** Pillow's "I": 32-bit integer gray (16-bit grayscale PNGs open in this mode). */
-    I("I", 1);
+    I("I", 1),
+    /** 8-bit cyan, magenta, yellow and black, as Pillow opens CMYK and YCCK JPEGs. */
+    CMYK("CMYK", 4);
 
     private final String pillowName;
     private final int channels;

@@ -2,8 +2,10 @@ package sdclip.model.image;
 
 /**
  * Pillow's {@code convert("RGB")}: alpha is dropped without compositing, gray is repeated, 1-bit
- * pixels are 0 or 255, palette indices are looked up, and mode I is clamped to 0..255 (Pillow's
- * {@code i2rgb}, so 16-bit gray PNGs saturate: that is what the reference does).
+ * pixels are 0 or 255, palette indices are looked up, mode I is clamped to 0..255 (Pillow's
+ * {@code i2rgb}, so 16-bit gray PNGs saturate: that is what the reference does), and CMYK is
+ * Pillow's {@code cmyk2rgb}: {@code nk - c * nk / 255} with {@code nk = 255 - k}, rounded as its
+ * MULDIV255 (no colour profile).
  */
 final class RgbConverter {
     private RgbConverter() {}
@@ -30,10 +32,21 @@ final class RgbConverter {
                 }
                 case I -> gray(rgb, o, Math.clamp(image.wideSamples()[p], 0, 255));
                 case BILEVEL -> gray(rgb, o, image.samples()[p] != 0 ? 255 : 0);
+                case CMYK -> {
+                    int at = p * 4, nk = 255 - (image.samples()[at + 3] & 0xff);
+                    for (int c = 0; c < 3; c++)
+                        rgb[o + c] = (byte) (nk - mulDiv255(image.samples()[at + c] & 0xff, nk));
+                }
                 default -> gray(rgb, o, image.samples()[p * ch] & 0xff); // L, LA
             }
         }
         return DecodedImage.of(image.width(), image.height(), PixelMode.RGB, rgb);
+    }
+
+    /** Pillow's MULDIV255: {@code a * b / 255} rounded, exact for 8-bit operands. */
+    private static int mulDiv255(int a, int b) {
+        int t = a * b + 128;
+        return (t + (t >> 8)) >> 8;
     }
 
     private static void gray(byte[] rgb, int o, int v) {

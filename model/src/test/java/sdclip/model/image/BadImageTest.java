@@ -80,7 +80,8 @@ class BadImageTest {
     @Test
     void headerOnlyJpegIsRefused() throws IOException {
         byte[] jpg = encode(noise(64, 64), "jpeg");
-        refused(Files.write(dir.resolve("stub.jpg"), Arrays.copyOf(jpg, 200)));
+        refused(Files.write(dir.resolve("stub.jpg"), Arrays.copyOf(jpg, 200)), "truncated");
+        refused(Files.write(dir.resolve("soi.jpg"), Arrays.copyOf(jpg, 3)), "truncated");
     }
 
     @Test
@@ -101,9 +102,11 @@ class BadImageTest {
     }
 
     @Test
-    void cmykJpegIsRefusedClearly() throws IOException {
+    void cmykJpegDecodesAsPillowOpensIt() throws IOException {
+        // The JDK writes a 4-channel raster as CMYK without an Adobe marker; Pillow inverts every
+        // 4-component JPEG (Adobe's polarity), so a sample written as v comes back near 255 - v.
         WritableRaster cmyk = Raster.createInterleavedRaster(DataBuffer.TYPE_BYTE, 16, 16, 4, null);
-        for (int i = 0; i < 16 * 16 * 4; i++) cmyk.getDataBuffer().setElem(i, i * 7);
+        for (int i = 0; i < 16 * 16 * 4; i++) cmyk.getDataBuffer().setElem(i, i % 4 == 3 ? 40 : 200);
         Path p = dir.resolve("cmyk.jpg");
         ImageWriter w = ImageIO.getImageWritersByFormatName("jpeg").next();
         try (ImageOutputStream out = ImageIO.createImageOutputStream(p.toFile())) {
@@ -112,7 +115,19 @@ class BadImageTest {
         } finally {
             w.dispose();
         }
-        refused(p, "cmyk");
+        DecodedImage d = ImageDecoder.decode(p);
+        assertEquals(PixelMode.CMYK, d.mode());
+        assertTrue(Math.abs(d.sample(5, 5, 0) - 55) <= 2 && Math.abs(d.sample(5, 5, 3) - 215) <= 2, "inverted");
+    }
+
+    @Test
+    void twelveBitAndOddComponentJpegsAreRefusedByTheirFrame() throws IOException {
+        byte[] jpg = encode(noise(16, 16), "jpeg");
+        int sof = 2;
+        while (!((jpg[sof] & 0xff) == 0xff && (jpg[sof + 1] & 0xff) == 0xc0)) sof++;
+        byte[] twelve = jpg.clone();
+        twelve[sof + 4] = 12; // the frame's sample precision
+        refused(Files.write(dir.resolve("twelve.jpg"), twelve), "12-bit jpeg");
     }
 
     @Test

@@ -92,8 +92,9 @@ class ClipImageReferenceTest {
         byte[] want = expected.bytes("jpeg_decoded_chelsea_q90_jpg").toArray(ValueLayout.JAVA_BYTE);
         assertEquals(451, ours.width());
         assertEquals(300, ours.height());
-        // Measured with the JDK 25 decoder (IJG libjpeg 6b, ISLOW, fancy upsampling): identical to
-        // libjpeg-turbo on this 4:2:0 file, so any difference is a regression.
+        // The JDK's libjpeg 6b (islow, fancy upsampling) gives the raw components and JpegSamples
+        // libjpeg's YCbCr tables: identical to libjpeg-turbo on this 4:2:0 file, so any difference
+        // is a regression.
         assertEquals(new Stats(0, 0, 300 * 451 * 3), Stats.of(want, ours.samples()));
         assertEquals(
                 new Stats(0, 0, ROW),
