@@ -46,7 +46,12 @@ public final class WebpDecoder {
         this.frameY = frame[3];
     }
 
-    /** {@return whether the bytes start as a WebP file does: {@code RIFF}, a size, {@code WEBP}} */
+    /**
+     * Whether the bytes start as a WebP file does: {@code RIFF}, a size, {@code WEBP}.
+     *
+     * @param head the file's first bytes (12 or more to be WebP)
+     * @return true for a WebP signature
+     */
     public static boolean isWebp(byte[] head) {
         return head.length >= 12
                 && fourcc(head, 0).equals("RIFF")
