@@ -101,7 +101,8 @@ class ArchitectureTest {
             row("sdclip.model.tokenizer", "sdclip.model.json"),
             row("sdclip.model.format", "sdclip.model.pickle", "sdclip.model.safetensors"),
             row("sdclip.model.synth", "sdclip.engine", "sdclip.model.safetensors"),
-            row("sdclip.model.image"),
+            row("sdclip.model.image", "sdclip.model.image.webp"),
+            row("sdclip.model.image.webp"),
             row("sdclip.model.json"));
 
     private static Map.Entry<String, List<String>> row(String pkg, String... mayUse) {

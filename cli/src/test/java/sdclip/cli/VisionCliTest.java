@@ -13,6 +13,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -812,37 +813,73 @@ class VisionCliTest {
         assertEquals(2, text.code());
     }
 
-    /** WebP and TIFF: told by their first bytes and named, whether given as files or found in a folder. */
+    /** A 3 x 2 lossy WebP (model/src/test/resources/webp/lossy-3x2.webp). */
+    private static final String WEBP_3X2 =
+            "5249464644000000574542505650382038000000b001009d012a0300020002003425004e801e950ecd0000fefd299840365c86e61fc9f2cea5179c629aca957f3fc6adcafbe7f44b4de00000";
+
+    /**
+     * TIFF: told by its first bytes and named, whether given as a file or found in a folder. WebP is
+     * read: folders include .webp files, and a broken one is named as a corrupt WebP file.
+     */
     @Test
-    void webpAndTiffAreNamedAsUnsupportedFormats() throws IOException {
-        byte[] webp = {
-            'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0,
-            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
-        };
+    void tiffIsNamedAsUnsupportedAndWebpIsRead() throws IOException {
         byte[] tiffLittle = {'I', 'I', '*', 0, 8, 0, 0, 0, 0, 0}, tiffBig = {'M', 'M', 0, '*', 0, 0, 0, 8, 0, 0};
-        Path photo = Files.write(dir.resolve("photo.webp"), webp),
-                scan = Files.write(dir.resolve("scan.tif"), tiffLittle),
+        Path scan = Files.write(dir.resolve("scan.tif"), tiffLittle),
                 mac = Files.write(dir.resolve("mac.tiff"), tiffBig);
         String good = ref("images/coffee.png");
-        for (Path bad : List.of(photo, scan, mac)) {
-            String format = bad == photo ? "WebP" : "TIFF";
+        for (Path bad : List.of(scan, mac)) {
             Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", good, bad.toString());
             assertEquals(1, r.code(), r.err());
             assertEquals(
-                    "sdclip: " + bad + ": is a " + format
-                            + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)\n",
+                    "sdclip: " + bad
+                            + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP, GIF and WebP are supported)\n",
                     r.err());
         }
-        Path webps = Files.createDirectory(dir.resolve("webps"));
-        Files.write(webps.resolve("b.webp"), webp);
-        Files.write(webps.resolve("a.webp"), webp);
-        Files.writeString(webps.resolve("notes.txt"), "not an image\n");
-        Run folder = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", webps.toString());
+        // A RIFF/WEBP file whose lossless stream has no valid prefix code: a corrupt WebP file, named.
+        byte[] brokenWebp = {
+            'R', 'I', 'F', 'F', 30, 0, 0, 0, 'W', 'E', 'B', 'P', 'V', 'P', '8', 'L', 17, 0, 0, 0, 0x2f, 0, 0, 0, 0, 0,
+            0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0
+        };
+        Path broken = Files.write(dir.resolve("broken.webp"), brokenWebp);
+        Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", good, broken.toString());
+        assertEquals(1, r.code(), r.err());
+        assertEquals(
+                "sdclip: " + broken + ": is a corrupt WebP file: its lossless data has an empty prefix code\n",
+                r.err());
+        Path tiffs = Files.createDirectory(dir.resolve("tiffs"));
+        Files.write(tiffs.resolve("b.tif"), tiffLittle);
+        Files.write(tiffs.resolve("a.tiff"), tiffBig);
+        Files.writeString(tiffs.resolve("notes.txt"), "not an image\n");
+        Run folder = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", tiffs.toString());
         assertEquals(1, folder.code(), folder.err());
         assertEquals(
-                "sdclip: " + webps
-                        + ": no images in this folder (PNG, JPEG, BMP, GIF); skipped 2 in unsupported formats: a.webp (WebP), b.webp (WebP)\n",
+                "sdclip: " + tiffs
+                        + ": no images in this folder (PNG, JPEG, BMP, GIF, WebP); skipped 2 in unsupported formats: a.tiff (TIFF), b.tif (TIFF)\n",
                 folder.err());
+        // A folder of WebP files is read like any other, in name order.
+        Path webps = Files.createDirectory(dir.resolve("webps"));
+        Files.write(webps.resolve("b.webp"), HexFormat.of().parseHex(WEBP_3X2));
+        Files.write(webps.resolve("a.WEBP"), HexFormat.of().parseHex(WEBP_3X2));
+        Files.writeString(webps.resolve("notes.txt"), "not an image\n");
+        Path out = dir.resolve("webps.jsonl");
+        Run read = run(
+                "encode-image",
+                "--model",
+                ref(CLIP),
+                "--vision-heads",
+                "4",
+                webps.toString(),
+                "--output",
+                out.toString());
+        assertEquals(0, read.code(), read.err());
+        List<String> lines = Files.readAllLines(out);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("{\"image\": \"" + webps.resolve("a.WEBP") + "\""), lines.get(0));
+        assertTrue(lines.get(1).startsWith("{\"image\": \"" + webps.resolve("b.webp") + "\""), lines.get(1));
+        // The same pixels give the same embedding.
+        assertEquals(
+                lines.get(0).substring(lines.get(0).indexOf(',')),
+                lines.get(1).substring(lines.get(1).indexOf(',')));
     }
 
     /** A folder that holds no images is named, not reported as "no images" in general. */
@@ -852,7 +889,7 @@ class VisionCliTest {
         Files.writeString(empty.resolve("notes.txt"), "not an image\n");
         Run r = run("encode-image", "--model", ref(CLIP), "--vision-heads", "4", empty.toString());
         assertEquals(1, r.code(), r.err());
-        assertEquals("sdclip: " + empty + ": no images in this folder (PNG, JPEG, BMP, GIF)\n", r.err());
+        assertEquals("sdclip: " + empty + ": no images in this folder (PNG, JPEG, BMP, GIF, WebP)\n", r.err());
     }
 
     /** A text tower whose width or embedding size does not fit the CLIP model: one clear line, exit 1. */

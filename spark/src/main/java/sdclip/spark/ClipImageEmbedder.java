@@ -21,7 +21,7 @@ import sdclip.model.image.Preprocess;
  * CLIP image embeddings of image bytes: {@code image_embeds}, {@code array<float>} of the
  * model's projection width, from a binary column (the {@code content} column of Spark's
  * {@code binaryFile} source, or a parquet bytes column). Images are decoded by sdclip's own
- * decoders from the bytes (PNG, JPEG, BMP, GIF), so the embeddings equal the library's
+ * decoders from the bytes (PNG, JPEG, BMP, GIF, WebP), so the embeddings equal the library's
  * ({@code sdclip encode-image}) for the same files, bit for bit. A row whose image cannot be
  * read gets a null embedding and the reason in the error column, starting with the row's
  * {@code path} when the input has that column.

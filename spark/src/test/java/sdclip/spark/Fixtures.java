@@ -45,7 +45,7 @@ final class Fixtures {
         return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz").toString();
     }
 
-    /** The images that decode (the reference's seven, an RGBA PNG among them, and a 16-bit RGB PNG), sorted by name. */
+    /** The images that decode (the reference's seven, an RGBA PNG among them, a 16-bit RGB PNG, a CMYK JPEG), sorted by name. */
     static List<Path> good(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(dir)) {
             return s.filter(p -> !p.getFileName().toString().startsWith("bad-"))
@@ -64,9 +64,10 @@ final class Fixtures {
     }
 
     /**
-     * Writes the test images into {@code dir}: the reference's seven, a 16-bit RGB PNG, and
-     * four bad files named bad-*: text, a truncated JPEG (chelsea_q90.jpg cut at 60%), a CMYK
-     * JPEG, an empty file.
+     * Writes the test images into {@code dir}: the reference's seven (an RGBA PNG among them), a
+     * 16-bit RGB PNG, a CMYK JPEG (no Adobe marker: Pillow reads it as inverted CMYK, and so does
+     * sdclip), and three bad files named bad-*: text, a truncated JPEG (chelsea_q90.jpg cut at
+     * 60%), an empty file.
      */
     static Path images(Path dir) throws IOException {
         try (Stream<Path> s = Files.list(ref("images"))) {
@@ -76,7 +77,7 @@ final class Fixtures {
         Files.writeString(dir.resolve("bad-text.png"), "not an image at all\n", StandardCharsets.UTF_8);
         byte[] jpg = Files.readAllBytes(ref("images/chelsea_q90.jpg"));
         Files.write(dir.resolve("bad-truncated.jpg"), Arrays.copyOf(jpg, jpg.length * 6 / 10));
-        cmyk(dir.resolve("bad-cmyk.jpg"));
+        cmyk(dir.resolve("cmyk.jpg"));
         Files.write(dir.resolve("bad-empty.png"), new byte[0]);
         return dir;
     }

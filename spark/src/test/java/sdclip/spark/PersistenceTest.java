@@ -207,7 +207,7 @@ class PersistenceTest {
         assertTrue(
                 errors.startsWith("content: is not an image")
                         && errors.contains("; text: prompt 1 (\"(noise:1.2.3)\"): weight '1.2.3' is not a number")
-                        && errors.endsWith("; content: is not an image (no PNG, JPEG, BMP or GIF signature)"),
+                        && errors.endsWith("; content: is not an image (no PNG, JPEG, BMP, GIF or WebP signature)"),
                 errors);
         assertEquals("text: no text (null); text: no text (null)", noText.getAs("error"));
     }

@@ -19,11 +19,11 @@ import sdclip.model.image.ImageDecoder;
  * Where images come from: the arguments (files, or folders whose image files are taken in name
  * order, not recursively) and {@code --images FILE} (one path per line, relative to the file's
  * folder; blank lines and lines starting with {@code #} skipped). A folder without image files
- * is an error naming it and the WebP and TIFF files it skipped. Outputs name each image as the
+ * is an error naming it and the TIFF files it skipped. Outputs name each image as the
  * user wrote it, not as resolved.
  */
 public final class ImageInputs {
-    static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif");
+    static final List<String> EXTENSIONS = List.of(".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp");
 
     @Option(
             names = "--images",
@@ -34,7 +34,7 @@ public final class ImageInputs {
     @Parameters(
             paramLabel = "IMAGE",
             arity = "0..*",
-            description = "Image files (PNG, JPEG, BMP, GIF) or folders of them.")
+            description = "Image files (PNG, JPEG, BMP, GIF, WebP) or folders of them.")
     List<Path> images = new ArrayList<>();
 
     /** {@return the image files and folders given as arguments, as typed} */
@@ -86,12 +86,12 @@ public final class ImageInputs {
         List<Path> found = files.stream().filter(ImageInputs::isImage).toList();
         // A folder given as input that yields nothing is a mistake worth naming, not a silent skip.
         if (found.isEmpty())
-            throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF)" + skipped(files));
+            throw new IOException(p + ": no images in this folder (PNG, JPEG, BMP, GIF, WebP)" + skipped(files));
         for (Path f : found)
             out.add(new Image(f, written.resolve(f.getFileName()).toString()));
     }
 
-    /** The images in formats not read (WebP, TIFF) among a folder's files, as a clause, or nothing. */
+    /** The images in formats not read (TIFF) among a folder's files, as a clause, or nothing. */
     private static String skipped(List<Path> files) {
         List<String> named = new ArrayList<>();
         for (Path f : files) {

@@ -24,9 +24,14 @@ import javax.imageio.stream.FileImageInputStream;
 import javax.imageio.stream.ImageInputStream;
 import javax.imageio.stream.MemoryCacheImageInputStream;
 
+import sdclip.model.image.webp.WebpDecoder;
+import sdclip.model.image.webp.WebpException;
+import sdclip.model.image.webp.WebpImage;
+
 /**
  * Decodes PNG, JPEG, BMP and GIF files with {@code javax.imageio}, taking the raw samples from the
- * raster (no colour management) into the mode Pillow opens the file in:
+ * raster (no colour management) into the mode Pillow opens the file in, and WebP files with
+ * sdclip's own decoder:
  *
  * <ul>
  * <li>PNG: gray 1-bit is "1"; gray 2 and 4-bit are L scaled by 0x55 and 0x11; gray 8-bit L;
@@ -48,6 +53,9 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * <li>GIF: the first frame only, on the logical screen (filled with the transparent index, else 0);
  * P, or L when the palette is the gray ramp (Pillow's rule). The JDK's GIF reader was seen to drop
  * the last pixel of a 3 x 2 GIF it had written itself; larger images decode correctly.</li>
+ * <li>WebP: lossy, lossless, with alpha, extended, an animation's first frame on its canvas;
+ * RGBA when the file says it has alpha, else RGB; bit-exact to Pillow through libwebp (fancy
+ * upsampling, no colour management).</li>
  * </ul>
  *
  * <p>EXIF orientation is ignored unless asked for ({@link #decode(Path, boolean)}: a JPEG's, as
@@ -55,8 +63,8 @@ import javax.imageio.stream.MemoryCacheImageInputStream;
  * {@link #MAX_PIXELS} pixels are refused before any pixel is decoded. Every failure is an
  * {@link ImageException} naming the file: truncated data (where the JDK's libjpeg would warn
  * "premature end" and fill in gray, Pillow raises, and so does this), corrupt data, zero size,
- * formats other than these four (WebP and TIFF are told by their first bytes,
- * {@link #unsupportedFormat}, and named).
+ * formats other than these five (TIFF is told by its first bytes, {@link #unsupportedFormat},
+ * and named).
  */
 public final class ImageDecoder {
     /** The largest image accepted, in pixels (100 megapixels). */
@@ -67,7 +75,7 @@ public final class ImageDecoder {
     /**
      * Decodes an image file in Pillow's mode for it.
      *
-     * @param file a PNG, JPEG, BMP or GIF file (a GIF's first frame)
+     * @param file a PNG, JPEG, BMP, GIF or WebP file (an animation's first frame)
      * @return the pixels
      * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
      *                        the message names the file
@@ -96,7 +104,7 @@ public final class ImageDecoder {
      * parquet column holds them), exactly as {@link #decode(Path)} decodes the same bytes from
      * a file: the same pixels, the same refusals.
      *
-     * @param data the encoded image: PNG, JPEG, BMP or GIF (a GIF's first frame); not copied, not changed
+     * @param data the encoded image: PNG, JPEG, BMP, GIF or WebP (an animation's first frame); not copied, not changed
      * @param name what the messages call it (a path or URI it came from, a row key)
      * @return the pixels
      * @throws ImageException for anything that is not a decodable image, or one over {@link #MAX_PIXELS};
@@ -125,14 +133,16 @@ public final class ImageDecoder {
 
     private static DecodedImage decode(Input input, boolean exifTranspose) {
         input.check();
-        String other = unsupportedFormat(input.head(12));
+        byte[] head = input.head(12);
+        if (WebpDecoder.isWebp(head)) return webp(input);
+        String other = unsupportedFormat(head);
         if (other != null) throw new ImageException(input.name(), unsupported(other));
         if (BmpDecoder.handles(input.head(34))) return BmpDecoder.decode(input.name(), input.bytes());
         JpegHeader jpeg = jpegHeader(input);
         try (ImageInputStream in = input.open()) {
             Iterator<ImageReader> readers = ImageIO.getImageReaders(in);
             if (!readers.hasNext())
-                throw new ImageException(input.name(), "is not an image (no PNG, JPEG, BMP or GIF signature)");
+                throw new ImageException(input.name(), "is not an image (no PNG, JPEG, BMP, GIF or WebP signature)");
             ImageReader reader = readers.next();
             try {
                 reader.setInput(in, true, false);
@@ -156,6 +166,9 @@ public final class ImageDecoder {
         byte[] head(int n);
 
         boolean endsWith(byte[] suffix);
+
+        /** All the bytes (for the WebP decoder, which reads from memory). */
+        byte[] bytes();
 
         ImageInputStream open() throws IOException;
 
@@ -202,6 +215,16 @@ public final class ImageDecoder {
             }
         }
 
+        public byte[] bytes() {
+            try {
+                if (Files.size(file) > Integer.MAX_VALUE - 8)
+                    throw new ImageException(name(), "is larger than 2 GB, more than a decodable WebP file can be");
+                return Files.readAllBytes(file);
+            } catch (IOException e) {
+                throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
+            }
+        }
+
         public ImageInputStream open() throws IOException {
             return new FileImageInputStream(file.toFile());
         }
@@ -235,6 +258,10 @@ public final class ImageDecoder {
                     && Arrays.equals(data, data.length - suffix.length, data.length, suffix, 0, suffix.length);
         }
 
+        public byte[] bytes() {
+            return data;
+        }
+
         // In memory, not ImageIO.createImageInputStream: that one caches to a temporary file by default.
         public ImageInputStream open() {
             return new MemoryCacheImageInputStream(new ByteArrayInputStream(data));
@@ -251,11 +278,11 @@ public final class ImageDecoder {
 
     /**
      * The name of an image format this decoder does not read, told by the file's first bytes:
-     * {@code WebP} ({@code RIFF....WEBP}) or {@code TIFF} ({@code II*\0} or {@code MM\0*});
-     * null for anything else, including a file that cannot be read.
+     * {@code TIFF} ({@code II*\0} or {@code MM\0*}); null for anything else, including a file that
+     * cannot be read.
      *
      * @param file the file
-     * @return {@code "WebP"}, {@code "TIFF"} or null
+     * @return {@code "TIFF"} or null
      */
     public static String unsupportedFormat(Path file) {
         return unsupportedFormat(new FileInput(file).head(12));
@@ -263,7 +290,6 @@ public final class ImageDecoder {
 
     private static String unsupportedFormat(byte[] head) {
         int n = head.length;
-        if (n == 12 && startsWith(head, "RIFF", 0) && startsWith(head, "WEBP", 8)) return "WebP";
         if (n >= 4 && (startsWith(head, "II*\0", 0) || startsWith(head, "MM\0*", 0))) return "TIFF";
         return null;
     }
@@ -275,7 +301,7 @@ public final class ImageDecoder {
 
     /** One wording for every format recognised but not read. */
     private static String unsupported(String format) {
-        return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP and GIF are supported)";
+        return "is a " + format + " image, an unsupported format (PNG, JPEG, BMP, GIF and WebP are supported)";
     }
 
     private static DecodedImage read(Input input, ImageReader reader, JpegHeader jpeg, boolean exifTranspose)
@@ -320,6 +346,24 @@ public final class ImageDecoder {
                     ? "is truncated"
                     : "is corrupt";
             throw new ImageException(file, what + " (" + format.toUpperCase(Locale.ROOT) + ": " + describe(e) + ")", e);
+        }
+    }
+
+    /** WebP: the container and headers first, the size bounded, then the pixels. */
+    private static DecodedImage webp(Input input) {
+        String file = input.name();
+        try {
+            WebpDecoder decoder = WebpDecoder.open(input.bytes());
+            checkSize(file, decoder.width(), decoder.height());
+            WebpImage image = decoder.decode();
+            return DecodedImage.of(
+                    image.width(), image.height(), image.alpha() ? PixelMode.RGBA : PixelMode.RGB, image.samples());
+        } catch (WebpException e) {
+            throw new ImageException(file, "is a corrupt WebP file: " + e.getMessage(), e);
+        } catch (ImageException e) {
+            throw e;
+        } catch (RuntimeException e) { // a decoder bug on hostile input: still one line (the fuzz test looks for these)
+            throw new ImageException(file, "is a corrupt WebP file (decoder error: " + describe(e) + ")", e);
         }
     }
 

@@ -135,14 +135,14 @@ class BadImageTest {
         Path tif = dir.resolve("a.tif");
         assertTrue(ImageIO.write(noise(4, 4), "tiff", tif.toFile()));
         assertEquals(
-                tif + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP and GIF are supported)", refused(tif));
+                tif + ": is a TIFF image, an unsupported format (PNG, JPEG, BMP, GIF and WebP are supported)",
+                refused(tif));
         assertEquals("TIFF", ImageDecoder.unsupportedFormat(tif));
-        // WebP, which the JDK does not know at all, by its RIFF header (any extension).
+        // A RIFF/WEBP header is read as WebP (any extension), so a bare one is a corrupt WebP file.
         Path webp =
                 Files.write(dir.resolve("photo.png"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'E', 'B', 'P'});
-        assertEquals(
-                webp + ": is a WebP image, an unsupported format (PNG, JPEG, BMP and GIF are supported)",
-                refused(webp));
+        assertEquals(webp + ": is a corrupt WebP file: its RIFF size is too small", refused(webp));
+        assertNull(ImageDecoder.unsupportedFormat(webp));
         Path wave =
                 Files.write(dir.resolve("sound.wav"), new byte[] {'R', 'I', 'F', 'F', 4, 0, 0, 0, 'W', 'A', 'V', 'E'});
         assertNull(ImageDecoder.unsupportedFormat(wave));
