@@ -167,15 +167,12 @@ public final class ImageDecoder {
 
         boolean endsWith(byte[] suffix);
 
-        /** All the bytes (for the WebP decoder, which reads from memory). */
-        byte[] bytes();
-
         ImageInputStream open() throws IOException;
 
         /** The bytes from the start, for a second pass of our own (JPEG markers). */
         InputStream stream() throws IOException;
 
-        /** All the bytes, for a decoder of our own (some BMPs). */
+        /** All the bytes, for a decoder of our own (WebP, some BMPs), which reads from memory. */
         byte[] bytes();
     }
 
@@ -218,7 +215,7 @@ public final class ImageDecoder {
         public byte[] bytes() {
             try {
                 if (Files.size(file) > Integer.MAX_VALUE - 8)
-                    throw new ImageException(name(), "is larger than 2 GB, more than a decodable WebP file can be");
+                    throw new ImageException(name(), "is too large (over 2 GB)");
                 return Files.readAllBytes(file);
             } catch (IOException e) {
                 throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
@@ -231,16 +228,6 @@ public final class ImageDecoder {
 
         public InputStream stream() throws IOException {
             return Files.newInputStream(file);
-        }
-
-        public byte[] bytes() {
-            try {
-                if (Files.size(file) > Integer.MAX_VALUE - 16)
-                    throw new ImageException(name(), "is too large (over 2 GB)");
-                return Files.readAllBytes(file);
-            } catch (IOException e) {
-                throw new ImageException(name(), "cannot be read: " + e.getMessage(), e);
-            }
         }
     }
 
@@ -271,9 +258,6 @@ public final class ImageDecoder {
             return new ByteArrayInputStream(data);
         }
 
-        public byte[] bytes() {
-            return data;
-        }
     }
 
     /**
