@@ -117,6 +117,31 @@ class ScheduleCliTest {
         assertFalse(Files.exists(dir.resolve("b.safetensors")));
     }
 
+    @Test
+    void similarityRefusesAScheduledPrompt() {
+        CliTest.Run r = run(
+                "similarity",
+                "--model",
+                ref("models/tiny-sd15.safetensors"),
+                "--heads",
+                "4",
+                "--against",
+                ref("models/tiny-sd15.safetensors"),
+                "--against-heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--syntax",
+                "a1111",
+                "ok",
+                "a [b|c]");
+        assertEquals(1, r.code());
+        assertEquals(
+                "sdclip: prompt 2 (\"a [b|c]\"): similarity compares one embedding per prompt, and this prompt has prompt"
+                        + " editing, alternation or AND (encode writes its schedule)",
+                r.err().strip());
+    }
+
     private static CliTest.Run encode(Path out, String... rest) {
         List<String> args = new java.util.ArrayList<>(List.of(
                 "encode",

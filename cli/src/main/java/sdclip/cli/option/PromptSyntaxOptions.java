@@ -11,11 +11,13 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 import sdclip.cli.UsageException;
+import sdclip.model.PromptException;
 import sdclip.model.PromptOptions;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
 import sdclip.model.prompt.PromptSchedule;
 import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.prompt.ScheduledPrompts;
 
 /** {@code --syntax}, {@code --emphasis} and {@code --embeddings}: how prompts are read, shared by the commands that take prompts. */
 public final class PromptSyntaxOptions {
@@ -68,6 +70,25 @@ public final class PromptSyntaxOptions {
             throw new UsageException("--steps is for A1111's prompt editing: give it with --syntax a1111");
         if (steps != null && (steps < 1 || steps > PromptSchedule.MAX_STEPS))
             throw new UsageException("--steps must be 1 to " + PromptSchedule.MAX_STEPS + ", not " + steps);
+    }
+
+    /**
+     * Refuses, naming it, an A1111 prompt with prompt editing, alternation or {@code AND}: a command
+     * that compares one embedding per prompt has no single text to encode for it.
+     *
+     * @param texts the prompts
+     * @param command the command, for the message
+     */
+    public void requireOneTextEach(List<String> texts, String command) {
+        if (syntax != PromptSyntax.A1111) return;
+        List<PromptSchedule> schedules = ScheduledPrompts.of(texts, steps()).schedules();
+        for (int i = 0; i < schedules.size(); i++) {
+            if (!schedules.get(i).isSingle())
+                throw new PromptException(
+                                command
+                                        + " compares one embedding per prompt, and this prompt has prompt editing, alternation or AND (encode writes its schedule)")
+                        .inPrompt(i, texts.get(i));
+        }
     }
 
     /** {@return whether {@code --steps} was given} */
