@@ -6,22 +6,29 @@ import java.util.Objects;
 
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
+import sdclip.model.prompt.PromptSchedule;
 import sdclip.model.prompt.PromptSyntax;
 
 /**
  * How a request's prompts are read ({@link EncodeRequest#prompts(PromptOptions)}): their syntax,
- * A1111's emphasis mode, and the textual inversion embeddings to recognise, as paths read at
- * encoding or as {@link EmbeddingFiles} already read (whose {@link EmbeddingFiles#skipped()}
- * the caller can report first). Immutable; start from {@link #plain()}.
+ * A1111's emphasis mode and sampling steps (for prompt editing, alternation and {@code AND}:
+ * {@link sdclip.model.prompt.PromptSchedule}), and the textual inversion embeddings to
+ * recognise, as paths read at encoding or as {@link EmbeddingFiles} already read (whose
+ * {@link EmbeddingFiles#skipped()} the caller can report first). Immutable; start from
+ * {@link #plain()}.
  */
 public final class PromptOptions {
     private final PromptSyntax syntax;
     private final Emphasis emphasis;
     private final List<Path> embeddings;
     private final EmbeddingFiles embeddingFiles;
+    private final int steps;
 
     private PromptOptions(
-            PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles) {
+            PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles, int steps) {
+        if (steps < 1 || steps > PromptSchedule.MAX_STEPS)
+            throw new IllegalArgumentException("steps " + steps + " is not in 1.." + PromptSchedule.MAX_STEPS);
+        this.steps = steps;
         this.syntax = Objects.requireNonNull(syntax, "syntax");
         this.emphasis = Objects.requireNonNull(emphasis, "emphasis");
         this.embeddingFiles = Objects.requireNonNull(embeddingFiles, "embeddingFiles");
@@ -52,7 +59,8 @@ public final class PromptOptions {
 
     /** {@return plain CLIP tokenization, no embeddings: what {@link EncodeRequest}s read by default} */
     public static PromptOptions plain() {
-        return new PromptOptions(PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none());
+        return new PromptOptions(
+                PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none(), PromptSchedule.DEFAULT_STEPS);
     }
 
     /**
@@ -62,7 +70,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withSyntax(PromptSyntax s) {
-        return new PromptOptions(s, emphasis, embeddings, embeddingFiles);
+        return new PromptOptions(s, emphasis, embeddings, embeddingFiles, steps);
     }
 
     /**
@@ -72,7 +80,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmphasis(Emphasis e) {
-        return new PromptOptions(syntax, e, embeddings, embeddingFiles);
+        return new PromptOptions(syntax, e, embeddings, embeddingFiles, steps);
     }
 
     /**
@@ -82,7 +90,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmbeddings(List<Path> paths) {
-        return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none());
+        return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none(), steps);
     }
 
     /**
@@ -92,7 +100,24 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmbeddings(EmbeddingFiles files) {
-        return new PromptOptions(syntax, emphasis, List.of(), files);
+        return new PromptOptions(syntax, emphasis, List.of(), files, steps);
+    }
+
+    /** {@return the sampling steps A1111's prompt editing and alternation are read for (default 20)} */
+    public int steps() {
+        return steps;
+    }
+
+    /**
+     * These options with another number of sampling steps, for A1111's prompt editing and
+     * alternation (the other syntaxes ignore it).
+     *
+     * @param n the steps, 1 to {@link PromptSchedule#MAX_STEPS}
+     * @return the new options
+     * @throws IllegalArgumentException for a count out of range
+     */
+    public PromptOptions withSteps(int n) {
+        return new PromptOptions(syntax, emphasis, embeddings, embeddingFiles, n);
     }
 
     /** {@return whether any embeddings are given, as paths or already read} */
@@ -102,6 +127,6 @@ public final class PromptOptions {
 
     @Override
     public String toString() {
-        return "PromptOptions[" + syntax + ", " + emphasis + ", " + embeddings + "]";
+        return "PromptOptions[" + syntax + ", " + emphasis + ", " + steps + " steps, " + embeddings + "]";
     }
 }

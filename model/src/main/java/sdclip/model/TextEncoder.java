@@ -16,12 +16,14 @@ import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.prompt.ScheduledPrompts;
 import sdclip.model.text.Batches;
 import sdclip.model.text.ChunkedEncoder;
 import sdclip.model.text.ConditioningLayer;
 import sdclip.model.text.EncoderOutputs;
 import sdclip.model.text.OutputAssembly;
 import sdclip.model.text.ProjectionLoan;
+import sdclip.model.text.ScheduleTensors;
 import sdclip.model.text.TextTransformer;
 import sdclip.model.text.TokenizerLookup;
 import sdclip.model.tokenizer.ClipTokenizer;
@@ -326,7 +328,13 @@ public final class TextEncoder implements AutoCloseable {
      * ({@link EncodeRequest#prompts(PromptOptions)}) each prompt is cut into 77-token chunks, each
      * encoded on its own: {@code conditioning [N, 77k, D]} where k is the most chunks any prompt
      * used, {@code chunks} I64 [N], {@code input_ids} I64 [N, 77k], and the pooled outputs of each
-     * prompt's first chunk (no hidden states there).
+     * prompt's first chunk (no hidden states there). With A1111's syntax, extra-network tags
+     * ({@code <lora:x:0.8>}) are removed first, and prompt editing, alternation and {@code AND}
+     * are read for {@link PromptOptions#steps()}: when any prompt has them, N counts rows, one per
+     * entry of each prompt's schedule ({@link ScheduledPrompts}; a text that repeats is encoded
+     * once), and {@code schedule_prompt}, {@code schedule_subprompt}, {@code schedule_end_step}
+     * (I64 [N]) and {@code subprompt_weight} (F32 [N]) say which row serves which prompt, sub-prompt
+     * and steps.
      *
      * @param prompts the prompts; may be empty
      * @param request the outputs, encoder, clip skip, prompt syntax and progress listener
@@ -383,12 +391,34 @@ public final class TextEncoder implements AutoCloseable {
                     sink -> b.run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size())));
         }
         ChunkedEncoder chunked = chunked(request);
-        int k = chunked.chunksPerPrompt(prompts);
+        // A1111: extra networks out, then AND and the schedule; a run with any of them has a row per entry.
+        List<String> texts = prompts;
+        ScheduledPrompts schedule = null;
+        if (request.prompts().syntax() == PromptSyntax.A1111) {
+            ScheduledPrompts s = ScheduledPrompts.of(prompts, request.prompts().steps());
+            texts = s.texts();
+            if (s.isScheduled()) schedule = s;
+        }
+        List<String> rows = texts;
+        int k = chunked.chunksPerPrompt(rows);
         boolean conditioning = request.wants(TextOutput.CONDITIONING),
                 pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
+        List<TensorSpec> specs = new ArrayList<>(chunked.specs(rows.size(), k, conditioning, pooled));
+        if (schedule == null)
+            return new Run(
+                    specs, sink -> chunked.stream(rows, k, request.clipSkip(), conditioning, pooled, sink, progress));
+        List<ScheduledPrompts.Row> entries = schedule.rows();
+        specs.addAll(ScheduleTensors.specs(rows.size()));
         return new Run(
-                chunked.specs(prompts.size(), k, conditioning, pooled),
-                sink -> chunked.stream(prompts, k, request.clipSkip(), conditioning, pooled, sink, progress));
+                specs,
+                sink -> chunked.stream(
+                        rows,
+                        k,
+                        request.clipSkip(),
+                        conditioning,
+                        pooled,
+                        (first, batch) -> sink.accept(first, ScheduleTensors.add(batch, entries, first)),
+                        progress));
     }
 
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */

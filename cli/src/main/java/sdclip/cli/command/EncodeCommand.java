@@ -32,6 +32,8 @@ import sdclip.model.TensorSpec;
 import sdclip.model.TextEncoder;
 import sdclip.model.TextOutput;
 import sdclip.model.json.Json;
+import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.prompt.ScheduledPrompts;
 
 /**
  * {@code sdclip encode}: the conditioning and embeddings a checkpoint gives prompts, written as
@@ -166,15 +168,22 @@ public final class EncodeCommand implements Callable<Integer> {
                     .clipSkip(skip)
                     .prompts(options)
                     .progress(progress);
-            // The names do not depend on the prompts (only shapes do): one prompt tells them without tokenizing the run
-            // again.
-            List<String> produced = enc.outputs(texts.subList(0, Math.min(1, texts.size())), request).stream()
-                    .map(TensorSpec::name)
-                    .toList();
+            // A1111 schedules: a row per schedule entry, labelled by its text (the library reads them the same way).
+            List<String> rows = texts;
+            if (syntax.syntax() == PromptSyntax.A1111) {
+                ScheduledPrompts s = ScheduledPrompts.of(texts, syntax.steps());
+                if (s.isScheduled()) rows = s.texts();
+            }
+            // The names depend on the prompts only through the schedule: one row tells them without tokenizing the
+            // run again.
+            List<String> produced =
+                    enc.outputs(rows == texts ? texts.subList(0, Math.min(1, texts.size())) : texts, request).stream()
+                            .map(TensorSpec::name)
+                            .toList();
             for (TensorSpec s : selected)
                 if (!produced.contains(s.name()))
                     throw new IllegalStateException(request + " does not produce " + s.name());
-            try (ResultWriter writer = writer(enc, texts, selected, fmt)) {
+            try (ResultWriter writer = writer(enc, texts, rows, selected, fmt)) {
                 enc.stream(texts, request, writer::write);
                 writer.finish();
             }
@@ -185,13 +194,15 @@ public final class EncodeCommand implements Callable<Integer> {
     }
 
     /** The summary on stdout, or the output file's writer after a check that its disk has room. */
-    private ResultWriter writer(TextEncoder enc, List<String> texts, List<TensorSpec> selected, OutputFiles.Format fmt)
+    private ResultWriter writer(
+            TextEncoder enc, List<String> texts, List<String> rows, List<TensorSpec> selected, OutputFiles.Format fmt)
             throws IOException {
         if (output == null) return new SummaryOutput(spec.commandLine().getOut(), selected, texts.size());
-        if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.estimate(fmt, selected, texts));
+        if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.estimate(fmt, selected, rows));
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
-        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", texts, meta);
+        if (syntax.syntax() == PromptSyntax.A1111) meta.put("steps", String.valueOf(syntax.steps()));
+        return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", rows, meta);
     }
 
     /**

@@ -347,6 +347,7 @@ public final class ScoreCommand implements Callable<Integer> {
                     .encoder(encoders == 1 ? 0 : number == 0 ? 1 : number)
                     .prompts(syntax.options(modelPaths, spec.commandLine().getErr()))
                     .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet()));
+            syntax.requireOneTextEach(captions, "score");
             var e = enc.encode(captions, req);
             if (!e.has("text_embeds"))
                 throw new IOException(tower + ": this text encoder has no text projection"

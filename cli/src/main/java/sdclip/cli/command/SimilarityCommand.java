@@ -97,6 +97,7 @@ public final class SimilarityCommand implements Callable<Integer> {
         syntax.check();
         OptionChecks.headValues("--against-heads", againstHeads);
         List<String> texts = prompts.read();
+        syntax.requireOneTextEach(texts, "similarity");
         TextEncoder.Options optsB = modelOptions.options(againstProjection).withHeads(againstHeads);
         OptionChecks.headCount("--against-heads", againstHeads, against);
         float[] a, b;

@@ -52,7 +52,7 @@ public final class TokenizeCommand implements Callable<Integer> {
     @Option(
             names = "--json",
             description =
-                    "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}; with --syntax a1111 or comfy {\"text\", \"syntax\", \"chunks\": [{\"ids\", \"weights\", \"tokens\", \"embeddings\"}]}.")
+                    "One JSON object per prompt and line: {\"text\", \"ids\", \"tokens\"}; with --syntax a1111 or comfy {\"text\", \"syntax\", \"chunks\": [{\"ids\", \"weights\", \"tokens\", \"embeddings\"}]}; an A1111 prompt with editing, alternation or AND (or any, with --steps) {\"text\", \"syntax\", \"steps\", \"subprompts\": [{\"text\", \"weight\", \"schedule\": [{\"end_at_step\", \"text\", \"chunks\"}]}]}.")
     boolean json;
 
     @Option(names = "--no-truncate", description = "Keep every id instead of cutting to 77.")
@@ -68,6 +68,7 @@ public final class TokenizeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        syntax.check();
         List<String> texts = prompts.read();
         ClipTokenizer tok = ClipTokenizer.locate(tokenizer, null);
         int padId = switch (pad) {
@@ -87,7 +88,6 @@ public final class TokenizeCommand implements Callable<Integer> {
                     out);
             return 0;
         }
-        syntax.check();
         for (String text : texts) {
             int[] ids = tok.encode(text);
             if (!noTruncate || padId >= 0)

@@ -11,10 +11,13 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.TypeConversionException;
 import sdclip.cli.UsageException;
+import sdclip.model.PromptException;
 import sdclip.model.PromptOptions;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.Emphasis;
+import sdclip.model.prompt.PromptSchedule;
 import sdclip.model.prompt.PromptSyntax;
+import sdclip.model.prompt.ScheduledPrompts;
 
 /** {@code --syntax}, {@code --emphasis} and {@code --embeddings}: how prompts are read, shared by the commands that take prompts. */
 public final class PromptSyntaxOptions {
@@ -42,6 +45,13 @@ public final class PromptSyntaxOptions {
                     "Textual inversion embeddings (.pt, .bin, .safetensors, or a folder of them), or a name in the embeddings folders of --models-dir; the trigger is the file name without extension. A folder's files that are not embeddings are skipped with a warning. Repeatable; needs --syntax a1111 or comfy.")
     List<Path> embeddings = new ArrayList<>();
 
+    @Option(
+            names = "--steps",
+            paramLabel = "N",
+            description =
+                    "With --syntax a1111: the sampling steps that prompt editing [from:to:when] and alternation [a|b] are read for (default: 20, as in A1111).")
+    Integer steps;
+
     /** Read once per run, so a command that encodes twice warns once. */
     private EmbeddingFiles loaded;
 
@@ -50,12 +60,45 @@ public final class PromptSyntaxOptions {
         return embeddings;
     }
 
-    /** Refuses {@code --embeddings} without a syntax, and {@code --emphasis} without A1111's: usage errors, before any work. */
+    /** Refuses {@code --embeddings} without a syntax, {@code --emphasis} and {@code --steps} without A1111's, and steps out of range: usage errors, before any work. */
     public void check() {
         if (syntax == PromptSyntax.PLAIN && !embeddings.isEmpty())
             throw new UsageException("--embeddings needs --syntax a1111 or comfy");
         if (syntax != PromptSyntax.A1111 && emphasis != null)
             throw new UsageException("--emphasis is A1111's weighting: give it with --syntax a1111");
+        if (steps != null && syntax != PromptSyntax.A1111)
+            throw new UsageException("--steps is for A1111's prompt editing: give it with --syntax a1111");
+        if (steps != null && (steps < 1 || steps > PromptSchedule.MAX_STEPS))
+            throw new UsageException("--steps must be 1 to " + PromptSchedule.MAX_STEPS + ", not " + steps);
+    }
+
+    /**
+     * Refuses, naming it, an A1111 prompt with prompt editing, alternation or {@code AND}: a command
+     * that compares one embedding per prompt has no single text to encode for it.
+     *
+     * @param texts the prompts
+     * @param command the command, for the message
+     */
+    public void requireOneTextEach(List<String> texts, String command) {
+        if (syntax != PromptSyntax.A1111) return;
+        List<PromptSchedule> schedules = ScheduledPrompts.of(texts, steps()).schedules();
+        for (int i = 0; i < schedules.size(); i++) {
+            if (!schedules.get(i).isSingle())
+                throw new PromptException(
+                                command
+                                        + " compares one embedding per prompt, and this prompt has prompt editing, alternation or AND (encode writes its schedule)")
+                        .inPrompt(i, texts.get(i));
+        }
+    }
+
+    /** {@return whether {@code --steps} was given} */
+    public boolean stepsGiven() {
+        return steps != null;
+    }
+
+    /** {@return {@code --steps}, or A1111's default of 20} */
+    public int steps() {
+        return steps != null ? steps : PromptSchedule.DEFAULT_STEPS;
     }
 
     /** The library's options, with the embeddings read ({@link #embeddings}). */
@@ -64,6 +107,7 @@ public final class PromptSyntaxOptions {
         return PromptOptions.plain()
                 .withSyntax(syntax)
                 .withEmphasis(emphasis != null ? emphasis : Emphasis.ORIGINAL)
+                .withSteps(steps())
                 .withEmbeddings(embeddings(paths, err));
     }
 

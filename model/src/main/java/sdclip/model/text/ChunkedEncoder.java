@@ -3,6 +3,8 @@ package sdclip.model.text;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
+import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -48,7 +50,7 @@ public final class ChunkedEncoder {
     /** CLIP's end token, where pooling happens. */
     private static final int END_ID = 49407;
     /** The tensor saying how many chunks each prompt used before padding. */
-    private static final String CHUNKS = "chunks";
+    static final String CHUNKS = "chunks";
 
     /**
      * One text encoder of the model.
@@ -193,8 +195,18 @@ public final class ChunkedEncoder {
             List<List<List<Chunk>>> group = new ArrayList<>();
             for (int e = 0; e < cutters.size(); e++) group.add(new ArrayList<>());
             int end = first, chunks = 0;
+            // A text met before in the group shares its chunks (the same list), so it is encoded once.
+            Map<String, Integer> seen = new HashMap<>();
             while (end < n && chunks < batchSize) {
-                for (int e = 0; e < cutters.size(); e++) group.get(e).add(cut(cutters.get(e), prompts, end));
+                Integer same = seen.putIfAbsent(prompts.get(end), end - first);
+                for (int e = 0; e < cutters.size(); e++) {
+                    List<List<Chunk>> g = group.get(e);
+                    g.add(same != null ? g.get(same) : cut(cutters.get(e), prompts, end));
+                }
+                if (same != null) {
+                    end++;
+                    continue;
+                }
                 int count = group.getFirst().getLast().size();
                 for (List<List<Chunk>> g : group) {
                     if (g.getLast().size() != count)
@@ -257,13 +269,21 @@ public final class ChunkedEncoder {
         int used = conditioning ? k : 1;
         // The chunks to run; where[p][i] is chunk i of prompt p in the run, or -1 for padding.
         List<Chunk> run = new ArrayList<>();
-        int[][] where = new int[n][used];
+        int[][] where = new int[n][];
+        Map<List<Chunk>, int[]> done = new IdentityHashMap<>(); // a repeated text's chunks run once
         for (int p = 0; p < n; p++) {
+            int[] known = done.get(prompts.get(p));
+            if (known != null) {
+                where[p] = known;
+                continue;
+            }
+            where[p] = new int[used];
             for (int i = 0; i < used; i++) {
                 boolean real = i < prompts.get(p).size();
                 where[p][i] = real ? run.size() : -1;
                 if (real) run.add(prompts.get(p).get(i));
             }
+            done.put(prompts.get(p), where[p]);
         }
         Encoded e = forward(t, run, clipSkip, conditioning, pooled);
 
