@@ -87,6 +87,7 @@ class ArchitectureTest {
                     "sdclip.model.checkpoint",
                     "sdclip.engine",
                     "sdclip.model.format",
+                    "sdclip.model.gguf",
                     "sdclip.model.json",
                     "sdclip.model.pickle",
                     "sdclip.model.safetensors"),
@@ -99,7 +100,8 @@ class ArchitectureTest {
             row("sdclip.model.pickle", "sdclip.model.safetensors"),
             row("sdclip.model.safetensors", "sdclip.engine", "sdclip.model.json"),
             row("sdclip.model.tokenizer", "sdclip.model.json"),
-            row("sdclip.model.format", "sdclip.model.pickle", "sdclip.model.safetensors"),
+            row("sdclip.model.format", "sdclip.model.gguf", "sdclip.model.pickle", "sdclip.model.safetensors"),
+            row("sdclip.model.gguf", "sdclip.engine", "sdclip.model.safetensors"),
             row("sdclip.model.synth", "sdclip.engine", "sdclip.model.safetensors"),
             row("sdclip.model.image"),
             row("sdclip.model.json"));
