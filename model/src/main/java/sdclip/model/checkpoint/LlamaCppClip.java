@@ -156,7 +156,8 @@ final class LlamaCppClip {
 
         @Override
         public MemorySegment bytes(String name) {
-            return file.bytes(require(name) != null ? stored.get(name) : name);
+            require(name);
+            return file.bytes(stored.get(name));
         }
 
         @Override
