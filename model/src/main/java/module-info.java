@@ -6,8 +6,8 @@
  * <p>The API packages are exported to everyone (safetensors among them: callers read back the
  * files sdclip writes, and checkpoints expose their tensor stores; hub among them: finding a
  * model by Hugging Face id or by name, offline, as the command line does, which the Spark
- * module's executors do too); what only the command line needs (JSON, the synthetic formula
- * model) is exported to {@code sdclip.cli} alone, so it is free to change.
+ * module's executors do too); what only the command line needs (JSON, GGUF details, the synthetic
+ * formula model) is exported to {@code sdclip.cli} alone, so it is free to change.
  */
 module sdclip.model {
     requires transitive sdclip.engine;
@@ -21,6 +21,8 @@ module sdclip.model {
     exports sdclip.model.prompt;
     exports sdclip.model.safetensors;
     exports sdclip.model.tokenizer;
+    exports sdclip.model.gguf to
+            sdclip.cli;
     exports sdclip.model.json to
             sdclip.cli;
     exports sdclip.model.synth to

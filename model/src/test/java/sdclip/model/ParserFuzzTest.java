@@ -17,16 +17,18 @@ import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import sdclip.model.checkpoint.Checkpoint;
+import sdclip.model.gguf.GgufFile;
 import sdclip.model.json.Json;
 import sdclip.model.json.JsonException;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.testdata.GgufFixtures;
 import sdclip.testdata.RawSafetensors;
 import sdclip.testdata.ReferenceData;
 
 /**
- * A seeded mutation fuzzer over the safetensors reader, checkpoint recognition and the JSON
- * parser: bounded iterations, and every outcome must be a success or a clean error (the
+ * A seeded mutation fuzzer over the safetensors and GGUF readers, checkpoint recognition and the
+ * JSON parser: bounded iterations, and every outcome must be a success or a clean error (the
  * exceptions the CLI turns into one line) with a message; never anything else, never a hang.
  */
 class ParserFuzzTest {
@@ -102,6 +104,50 @@ class ParserFuzzTest {
             }
         }
         return b;
+    }
+
+    @Test
+    void mutatedGgufFailsCleanly() throws IOException {
+        byte[] seed = GgufFixtures.bytes("quants.gguf");
+        int headerEnd;
+        try (GgufFile g = GgufFile.open(GgufFixtures.copy("quants.gguf", dir))) {
+            headerEnd = (int) (seed.length
+                    - g.tensors().values().stream().mapToLong(t -> t.bytes()).sum());
+        }
+        SplittableRandom rnd = new SplittableRandom(20250125);
+        Path file = dir.resolve("fuzz.gguf");
+        assertTimeoutPreemptively(Duration.ofMinutes(5), () -> {
+            for (int it = 0; it < ITERATIONS; it++) {
+                byte[] b = seed.clone();
+                switch (rnd.nextInt(4)) {
+                    case 0 -> { // flipped bits in the header
+                        for (int k = 1 + rnd.nextInt(4); k > 0; k--)
+                            b[rnd.nextInt(headerEnd)] ^= (byte) (1 << rnd.nextInt(8));
+                    }
+                    case 1 -> { // a random 64-bit count, length, dimension or offset
+                        int at = 8 + rnd.nextInt(headerEnd - 16);
+                        long v = rnd.nextBoolean() ? rnd.nextLong() : rnd.nextInt(-4, 1 << 16);
+                        for (int i = 0; i < 8; i++) b[at + i] = (byte) (v >>> (8 * i));
+                    }
+                    case 2 -> b = Arrays.copyOf(b, rnd.nextInt(b.length)); // truncated
+                    default -> { // a random 32-bit type, dimension count or value type
+                        int at = 4 + rnd.nextInt(headerEnd - 8);
+                        int v = rnd.nextInt(-2, 64);
+                        for (int i = 0; i < 4; i++) b[at + i] = (byte) (v >>> (8 * i));
+                    }
+                }
+                Files.write(file, b);
+                try (GgufFile g = GgufFile.open(file)) {
+                    for (String n : g.names()) g.bytes(n); // whatever opens must read, dequantized or not
+                } catch (ModelFormatException | IOException e) {
+                    assertTrue(
+                            e.getMessage() != null && e.getMessage().contains("fuzz.gguf"),
+                            "iteration " + it + ": the message names the file: " + e.getMessage());
+                } catch (Throwable t) {
+                    fail("iteration " + it + ": " + t, t);
+                }
+            }
+        });
     }
 
     @Test

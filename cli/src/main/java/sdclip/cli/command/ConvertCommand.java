@@ -31,13 +31,15 @@ import sdclip.model.safetensors.TensorType;
 
 /**
  * {@code sdclip convert}: a checkpoint's state dict (or only its text encoders, under their
- * original names) as one safetensors file. Tensor by tensor from the mapped input, written to a
+ * original names) as one safetensors file; a GGUF file's quantized tensors come out F32,
+ * dequantized exactly as ggml does. Tensor by tensor from the mapped input, written to a
  * temporary file beside the target and renamed into place; {@code keep} copies bytes exactly.
  */
 @Command(
         name = "convert",
         mixinStandardHelpOptions = true,
-        description = "Write a checkpoint (.ckpt, .pt, .pth, .bin or .safetensors) as a .safetensors file.")
+        description = "Write a checkpoint (.ckpt, .pt, .pth, .bin, .gguf or .safetensors) as a .safetensors file;"
+                + " GGUF's quantized tensors are dequantized to F32.")
 public final class ConvertCommand implements Callable<Integer> {
     enum Dtype {
         keep,
@@ -53,7 +55,7 @@ public final class ConvertCommand implements Callable<Integer> {
             index = "0",
             paramLabel = "IN",
             description =
-                    "The checkpoint file to read: .safetensors, .ckpt, .pt, .pth or .bin (a path, not an id or a name).")
+                    "The checkpoint file to read: .safetensors, .ckpt, .pt, .pth, .bin or .gguf (a path, not an id or a name).")
     Path input;
 
     @Parameters(

@@ -3,6 +3,8 @@ package sdclip.cli.command;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
@@ -21,6 +23,7 @@ import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.ClipVisionConfig;
 import sdclip.model.checkpoint.TextTower;
 import sdclip.model.checkpoint.VisionTower;
+import sdclip.model.safetensors.TensorStore;
 
 /** {@code sdclip inspect}: what a checkpoint holds, validated in full. */
 @Command(
@@ -111,6 +114,17 @@ public final class InspectCommand implements Callable<Integer> {
         VisionTower v = c.visionTower();
         if (v == null) sb.append("null");
         else vision(sb, v);
+        Map<String, Integer> types = ggufTypes(c);
+        if (types != null) {
+            sb.append(", \"tensor_types\": {");
+            int i = 0;
+            for (var e : types.entrySet())
+                sb.append(i++ > 0 ? ", " : "")
+                        .append(JsonWriter.string(e.getKey()))
+                        .append(": ")
+                        .append(e.getValue());
+            sb.append('}');
+        }
         if (c.t5Tensors() > 0) {
             sb.append(", \"t5\": {\"prefix\": ")
                     .append(JsonWriter.string(Checkpoint.T5_PREFIX))
@@ -156,6 +170,15 @@ public final class InspectCommand implements Callable<Integer> {
                 .append('}');
     }
 
+    /** How many tensors of a GGUF file each stored type holds (F16, Q8_0...); null for other formats. */
+    static Map<String, Integer> ggufTypes(Checkpoint c) {
+        if (!c.layout().endsWith("(gguf)")) return null;
+        TensorStore s = c.store();
+        Map<String, Integer> counts = new TreeMap<>();
+        for (String n : s.names()) counts.merge(s.storedType(n), 1, Integer::sum);
+        return counts;
+    }
+
     /** The default conditioning, by the same clip-skip rule {@code encode} uses. */
     static String conditioning(TextTower t) {
         return TextEncoder.describeConditioning(t, 0);
@@ -166,6 +189,15 @@ public final class InspectCommand implements Callable<Integer> {
         out.printf(
                 "  family   %s%n  layout   %s%n  vision   %s%n",
                 c.family().id(), c.layout(), c.hasVisionTower() ? "yes" : "no");
+        Map<String, Integer> types = ggufTypes(c);
+        if (types != null) {
+            StringBuilder line = new StringBuilder();
+            types.forEach((t, n) -> line.append(line.isEmpty() ? "" : ", ")
+                    .append(t)
+                    .append(' ')
+                    .append(n));
+            out.printf("  tensors  %d in GGUF: %s%n", c.store().names().size(), line);
+        }
         for (TextTower t : c.encoders()) {
             ClipTextConfig k = t.config();
             out.printf(

@@ -16,7 +16,7 @@ import sdclip.model.hub.RepoId;
 public final class ModelPaths {
     /** The forms every model argument takes, for the options' help. */
     public static final String FORMS =
-            "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a diffusers or Hugging Face folder, "
+            "a .safetensors file, an index.json, a .ckpt/.pt/.pth/.bin file, a .gguf file, a diffusers or Hugging Face folder, "
                     + "a Hugging Face id org/name[@revision] from the hub cache, or a model name (see --models-dir)";
 
     @Option(

@@ -7,6 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import sdclip.model.format.TensorFiles;
+import sdclip.model.gguf.GgufFile;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorStore;
 
@@ -62,6 +63,9 @@ public final class Checkpoint implements AutoCloseable {
 
     private VisionTower visionTower;
     private final List<TensorStore> stores;
+    /** A single file's tensors under the names the towers use (a llama.cpp CLIP file's renamed), or null. */
+    private TensorStore view;
+
     private int t5Tensors;
     private long t5Parameters;
 
@@ -153,15 +157,16 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * The tensors of a single-file checkpoint, as stored (every tensor, not only the text
-     * encoders'); valid until {@link #close()}.
+     * encoders'), under the names its towers use (a llama.cpp CLIP GGUF file's under Hugging Face
+     * names); valid until {@link #close()}.
      *
      * @return the file's tensor store
      * @throws IllegalStateException for a folder checkpoint, which has one store per file
      */
     public TensorStore store() {
-        if (stores.size() != 1 || Files.isDirectory(path))
+        if (stores.size() != 1 || Files.isDirectory(path) || view == null)
             throw new IllegalStateException(path + " is a folder checkpoint, not one file");
-        return stores.getFirst();
+        return view;
     }
 
     private static String encoders(int n) {
@@ -170,7 +175,8 @@ public final class Checkpoint implements AutoCloseable {
 
     /**
      * Opens a checkpoint: a {@code .safetensors} file, a {@code *.safetensors.index.json}, a
-     * PyTorch checkpoint ({@code .ckpt}, {@code .pt}, {@code .pth}, {@code .bin}), a diffusers
+     * PyTorch checkpoint ({@code .ckpt}, {@code .pt}, {@code .pth}, {@code .bin}), a GGUF file
+     * (stable-diffusion.cpp, Hugging Face names, or llama.cpp's CLIP layout), a diffusers
      * folder, or a Hugging Face model folder (safetensors or {@code pytorch_model.bin}).
      * {@code heads} overrides the head count per encoder (null or shorter: inferred, width / 64
      * unless config.json says otherwise); {@code visionHeads} the vision tower's (0: config.json,
@@ -234,7 +240,17 @@ public final class Checkpoint implements AutoCloseable {
     private static Checkpoint openFile(Path file, int[] heads, int visionHeads, List<TensorStore> stores)
             throws IOException {
         TensorStore s = openStore(file, stores);
-        Checkpoint c = new Checkpoint(file, SingleFileLayouts.recognise(file, s, heads, visionHeads), stores);
+        Recognised r;
+        if (s instanceof GgufFile g && LlamaCppClip.isClip(g)) {
+            s = new LlamaCppClip.Names(g);
+            r = LlamaCppClip.recognise(file, g, s, heads, visionHeads);
+        } else {
+            r = SingleFileLayouts.recognise(file, s, heads, visionHeads);
+            // stable-diffusion.cpp and Hugging Face-named GGUF files keep their checkpoints' names
+            if (s instanceof GgufFile) r = new Recognised(r.family(), r.layout() + " (gguf)", r.encoders(), r.vision());
+        }
+        Checkpoint c = new Checkpoint(file, r, stores);
+        c.view = s;
         for (String n : s.names()) {
             if (!n.startsWith(T5_PREFIX)) continue;
             c.t5Tensors++;

@@ -161,11 +161,13 @@ public final class TextTower {
         return tokenizerFolder;
     }
 
-    /** {@return the name of the dtype the tower's weights are stored in (of its token embedding), e.g. {@code F16}} */
+    /**
+     * {@return the name of the type the tower's weights are stored in (of layer 0's first MLP weight, which
+     * quantizing converters quantize even when they keep embeddings wider), e.g. {@code F16} or {@code Q8_0}}
+     */
     public String dtype() {
-        return store.info(tensor("text_model.embeddings.token_embedding.weight").source())
-                .type()
-                .name();
+        return store.storedType(
+                tensor("text_model.encoder.layers.0.mlp.fc1.weight").source());
     }
 
     /**

@@ -83,9 +83,12 @@ public final class VisionTower {
         return tensor(canonicalName).values();
     }
 
-    /** {@return the dtype the tower's weights are stored in (its patch embedding's), e.g. {@code F16}} */
+    /**
+     * {@return the name of the type the tower's weights are stored in (of layer 0's first MLP weight: llama.cpp
+     * keeps the patch embedding F16 whatever the rest), e.g. {@code F16} or {@code Q8_0}}
+     */
     public String dtype() {
-        return store.info(tensor(PATCH).source()).type().name();
+        return store.storedType(tensor(layer(0) + "mlp.fc1.weight").source());
     }
 
     /** Canonical name of the patch embedding, {@code [W, 3, P, P]}. */

@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
 
+import sdclip.model.gguf.GgufFile;
 import sdclip.model.pickle.TorchCheckpoint;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.SafetensorsFile;
@@ -13,7 +14,7 @@ import sdclip.model.safetensors.TensorStore;
 /**
  * The one place that tells a tensor file's format and opens it as a {@link TensorStore}: a
  * {@code *.safetensors.index.json} by its name, a PyTorch checkpoint (zip archive or legacy
- * pickle) by its first bytes whatever its name, anything else as safetensors. A new format is
+ * pickle) or a GGUF file by its first bytes whatever its name, anything else as safetensors. A new format is
  * one more {@link Format} and one more case in {@link #sniff}.
  */
 public final class TensorFiles {
@@ -26,6 +27,8 @@ public final class TensorFiles {
         SAFETENSORS_INDEX,
         /** A {@code torch.save} file, zip or legacy, read by a pickle reader that never executes anything. */
         TORCH,
+        /** A GGUF file (v2 or v3, little-endian): llama.cpp's and stable-diffusion.cpp's format, quantized or not. */
+        GGUF,
         /** One {@code .safetensors} file. */
         SAFETENSORS;
 
@@ -40,13 +43,14 @@ public final class TensorFiles {
             return switch (this) {
                 case SAFETENSORS_INDEX -> ShardedSafetensors.open(file);
                 case TORCH -> TorchCheckpoint.open(file);
+                case GGUF -> GgufFile.open(file);
                 case SAFETENSORS -> SafetensorsFile.open(file);
             };
         }
     }
 
     /**
-     * The format of {@code file}: an index by its name, torch by its first bytes, else safetensors.
+     * The format of {@code file}: an index by its name, torch or GGUF by its first bytes, else safetensors.
      *
      * @param file the file
      * @return its format; never null (what is not recognised is tried as safetensors)
@@ -55,6 +59,7 @@ public final class TensorFiles {
         if (file.getFileName().toString().endsWith(".index.json")) return Format.SAFETENSORS_INDEX;
         // By the first bytes, not the name: renamed files are common (a .ckpt saved as .safetensors and back).
         if (TorchCheckpoint.startsLikeTorch(file)) return Format.TORCH;
+        if (GgufFile.startsLikeGguf(file)) return Format.GGUF;
         return Format.SAFETENSORS;
     }
 

@@ -43,6 +43,19 @@ public interface TensorStore extends AutoCloseable {
     Map<String, String> metadata();
 
     /**
+     * The name of the type a tensor is stored in, which for most formats is its dtype; a GGUF
+     * file names its quantized types (e.g. {@code Q8_0}) here while {@link #info} shows the F32
+     * they are read as.
+     *
+     * @param name the tensor's name
+     * @return the stored type's name, e.g. {@code F16}
+     * @throws SafetensorsException when the tensor is missing
+     */
+    default String storedType(String name) {
+        return require(name).type().name();
+    }
+
+    /**
      * Whether a tensor is present.
      *
      * @param name the tensor's name
