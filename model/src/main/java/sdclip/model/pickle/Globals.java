@@ -1,6 +1,7 @@
 package sdclip.model.pickle;
 
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
 
 import sdclip.model.safetensors.TensorType;
@@ -40,12 +41,37 @@ final class Globals {
             Map.entry("torch.device", Kind.PLACEHOLDER), // a device in a training checkpoint's extras
             Map.entry("argparse.Namespace", Kind.PLACEHOLDER)); // hyper_parameters of a Lightning checkpoint
 
-    private static final Map<String, TensorType> STORAGES = Map.ofEntries(
-            Map.entry("FloatStorage", TensorType.F32), Map.entry("HalfStorage", TensorType.F16),
-            Map.entry("BFloat16Storage", TensorType.BF16), Map.entry("DoubleStorage", TensorType.F64),
-            Map.entry("LongStorage", TensorType.I64), Map.entry("IntStorage", TensorType.I32),
-            Map.entry("ShortStorage", TensorType.I16), Map.entry("CharStorage", TensorType.I8),
-            Map.entry("ByteStorage", TensorType.U8), Map.entry("BoolStorage", TensorType.BOOL));
+    /**
+     * A torch storage class: the element type its tensors are read as, null for a dtype sdclip does
+     * not read (complex, quantized: its tensors are refused when read), and its element size.
+     */
+    record StorageClass(String name, TensorType type, int elementBytes) {}
+
+    /** Every class torch pickles a storage as ({@code torch.storage._dtype_to_storage_type_map}). */
+    private static final Map<String, StorageClass> STORAGES = storages(
+            new StorageClass("FloatStorage", TensorType.F32, 4),
+            new StorageClass("HalfStorage", TensorType.F16, 2),
+            new StorageClass("BFloat16Storage", TensorType.BF16, 2),
+            new StorageClass("DoubleStorage", TensorType.F64, 8),
+            new StorageClass("LongStorage", TensorType.I64, 8),
+            new StorageClass("IntStorage", TensorType.I32, 4),
+            new StorageClass("ShortStorage", TensorType.I16, 2),
+            new StorageClass("CharStorage", TensorType.I8, 1),
+            new StorageClass("ByteStorage", TensorType.U8, 1),
+            new StorageClass("BoolStorage", TensorType.BOOL, 1),
+            new StorageClass("ComplexDoubleStorage", null, 16),
+            new StorageClass("ComplexFloatStorage", null, 8),
+            new StorageClass("QInt8Storage", null, 1),
+            new StorageClass("QUInt8Storage", null, 1),
+            new StorageClass("QInt32Storage", null, 4),
+            new StorageClass("QUInt4x2Storage", null, 1),
+            new StorageClass("QUInt2x4Storage", null, 1));
+
+    private static Map<String, StorageClass> storages(StorageClass... classes) {
+        Map<String, StorageClass> m = new HashMap<>();
+        for (StorageClass c : classes) m.put(c.name(), c);
+        return Map.copyOf(m);
+    }
 
     /** Protocol 2 writes some Python 3 modules under their Python 2 names, as Python 3's unpickler maps them back. */
     private static final Map<String, String> PYTHON3_MODULES =
@@ -76,8 +102,8 @@ final class Globals {
         return null;
     }
 
-    /** The element type of a storage class, or null when {@code g} is not one. */
-    static TensorType storageType(PythonGlobal g) {
+    /** The storage class {@code g} names, or null when it is not one. */
+    static StorageClass storageClass(PythonGlobal g) {
         return g.module().equals("torch") ? STORAGES.get(g.name()) : null;
     }
 

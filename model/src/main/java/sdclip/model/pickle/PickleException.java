@@ -11,6 +11,7 @@ import sdclip.model.ModelFormatException;
  */
 public final class PickleException extends ModelFormatException {
     private static final long serialVersionUID = 1L;
+    private final String problem;
 
     /**
      * A refused file.
@@ -20,5 +21,11 @@ public final class PickleException extends ModelFormatException {
      */
     public PickleException(Path file, String message) {
         super(file, message);
+        this.problem = message;
+    }
+
+    /** What is wrong, without the file name. */
+    String problem() {
+        return problem;
     }
 }

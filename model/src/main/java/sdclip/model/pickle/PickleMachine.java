@@ -22,7 +22,10 @@ import java.util.Set;
  * and builds plain Java values. Nothing is imported or executed: globals go through
  * {@link Globals}, and calling one only builds a dict, a set, a tensor view or a placeholder.
  * Every length is checked against the bytes left before anything is allocated, so what the
- * machine allocates is bounded by the size of the pickle.
+ * machine allocates is bounded by the size of the pickle, and one work budget bounds its time:
+ * every opcode run and every value it moves, copies or hashes is a step, and the steps may not
+ * exceed {@link #WORK_PER_BYTE} per byte read so far (plus {@link #WORK_FLOOR}), so any file ends
+ * in a value or a one-line refusal in time linear in its size.
  */
 final class PickleMachine {
     /** Turns a persistent id (for torch: a storage tuple) into a value. */
@@ -39,6 +42,14 @@ final class PickleMachine {
     static final int MAX_RANK = 64;
     /** Distinct dict keys that may share one hash; real files have a handful at most. */
     private static final int MAX_SAME_HASH = 256;
+    /**
+     * Work steps allowed per byte of pickle read so far. Real checkpoints take under 3 (each
+     * opcode is a step, each value a mark gathers another); what takes more does the same work
+     * again and again on values it built once (copies of one big list, a big key hashed anew).
+     */
+    static final long WORK_PER_BYTE = 32;
+    /** Steps allowed whatever the size, so that a small pickle is never cramped. */
+    static final long WORK_FLOOR = 1 << 16;
 
     private final Path file;
     private final MemorySegment data;
@@ -55,8 +66,9 @@ final class PickleMachine {
     private final Map<Object, Boolean> distinctKeys = new HashMap<>();
 
     private final Map<Integer, int[]> keysByHash = new HashMap<>();
-    /** Values copied out of existing containers (set(list), OrderedDict(pairs), BUILD) so far may not exceed this, which the pickle's size bounds. */
-    private long copyBudget;
+    private final long start;
+    /** Work steps so far (see {@link #charge}). */
+    private long work;
 
     /** A machine over {@code data[start, end)}; {@code persistent} may be null when no persistent ids are expected. */
     PickleMachine(Path file, MemorySegment data, long start, long end, PersistentLoader persistent) {
@@ -65,7 +77,7 @@ final class PickleMachine {
         this.pos = start;
         this.end = end;
         this.persistent = persistent;
-        this.copyBudget = 4 * (end - start) + 4096;
+        this.start = start;
     }
 
     /** Runs to the STOP opcode and returns the value on top of the stack. */
@@ -73,6 +85,7 @@ final class PickleMachine {
         while (true) {
             opcodeAt = pos;
             int op = u8();
+            charge(1);
             if (op == '.') {
                 if (stack.isEmpty()) throw fail("stops with an empty stack");
                 return stack.removeLast();
@@ -84,6 +97,11 @@ final class PickleMachine {
     /** Where the machine stopped: the byte after STOP. */
     long position() {
         return pos;
+    }
+
+    /** Work steps taken so far (see {@link #charge}). */
+    long work() {
+        return work;
     }
 
     /** Every tensor built so far, for the container to check against its storages. */
@@ -272,7 +290,10 @@ final class PickleMachine {
      * so no bin of any dict grows past that: inserting a key stays bounded work.
      */
     private Object key(Object k) {
-        if (keyNodes(k, 0) > MAX_KEY_NODES) throw fail("has a dict key or set element too large to hash");
+        // a tuple already used as a key (the same object again, from the memo) was checked then and keeps its hash
+        int nodes = k instanceof Tuple t && t.isHashed() ? 1 : keyNodes(k, 0);
+        if (nodes > MAX_KEY_NODES) throw fail("has a dict key or set element too large to hash");
+        charge(nodes); // hashing it, and comparing it with a key of the same hash
         if (distinctKeys.putIfAbsent(k, Boolean.TRUE) == null
                 && ++keysByHash.computeIfAbsent(Objects.hashCode(k), h -> new int[1])[0] > MAX_SAME_HASH)
             throw fail("has more than " + MAX_SAME_HASH
@@ -352,30 +373,43 @@ final class PickleMachine {
         return m;
     }
 
-    /** {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}. */
+    /**
+     * {@code _rebuild_tensor_v2(storage, storage_offset, size, stride, requires_grad, backward_hooks[, metadata])}.
+     * Arguments that make no tensor make one that is refused when its bytes are asked for, by its
+     * name: a broken tensor nobody reads (an optimizer's, a UNet's) never makes the file unreadable.
+     */
     private TorchTensor rebuildTensor(List<?> args) {
-        if (args.size() < 4 || args.size() > 7 || !(args.get(0) instanceof TorchStorage storage))
-            throw fail("calls _rebuild_tensor_v2 with unexpected arguments");
-        if (!(args.get(1) instanceof Long offset)) throw fail("gives a tensor a storage offset that is not an integer");
-        if (args.get(2) instanceof Tuple size && size.size() > MAX_RANK)
-            throw fail("gives a tensor " + size.size() + " dimensions (torch allows " + MAX_RANK + " at most)");
-        long[] shape = longs(args.get(2), "size"), stride = longs(args.get(3), "stride");
-        if (shape.length != stride.length)
-            throw fail("gives a tensor " + shape.length + " dimensions but " + stride.length + " strides");
-        TorchTensor t = new TorchTensor(storage, offset, shape, stride);
+        String problem = viewProblem(args);
+        TorchTensor t = problem == null
+                ? new TorchTensor(
+                        (TorchStorage) args.get(0), (Long) args.get(1), longs(args.get(2)), longs(args.get(3)))
+                : TorchTensor.refused(!args.isEmpty() && args.getFirst() instanceof TorchStorage s ? s : null, problem);
         tensors.add(t);
         return t;
     }
 
-    private long[] longs(Object o, String what) {
-        if (!(o instanceof Tuple t))
-            throw fail("gives a tensor a " + what + " that is a " + describe(o) + ", not a tuple");
-        long[] out = new long[t.size()];
-        for (int i = 0; i < out.length; i++) {
-            if (!(t.get(i) instanceof Long v))
-                throw fail("gives a tensor a " + what + " with a " + describe(t.get(i)) + " in it");
-            out[i] = v;
+    /** What is wrong with the arguments of {@code _rebuild_tensor_v2}, or null; bounded work (the rank is checked first). */
+    private static String viewProblem(List<?> args) {
+        if (args.size() < 4 || args.size() > 7)
+            return "is rebuilt from " + args.size() + " arguments (_rebuild_tensor_v2 takes 6 or 7)";
+        if (!(args.get(0) instanceof TorchStorage))
+            return "is rebuilt from a " + describe(args.get(0)) + " where its storage belongs";
+        if (!(args.get(1) instanceof Long)) return "has a storage offset that is a " + describe(args.get(1));
+        if (!(args.get(2) instanceof Tuple size)) return "has a size that is a " + describe(args.get(2));
+        if (size.size() > MAX_RANK) return "has " + size.size() + " dimensions (torch allows " + MAX_RANK + " at most)";
+        if (!(args.get(3) instanceof Tuple stride)) return "has a stride that is a " + describe(args.get(3));
+        if (stride.size() != size.size()) return "has " + size.size() + " dimensions but " + stride.size() + " strides";
+        for (int i = 0; i < size.size(); i++) {
+            if (!(size.get(i) instanceof Long)) return "has a size with a " + describe(size.get(i)) + " in it";
+            if (!(stride.get(i) instanceof Long)) return "has a stride with a " + describe(stride.get(i)) + " in it";
         }
+        return null;
+    }
+
+    private static long[] longs(Object tuple) {
+        Tuple t = (Tuple) tuple;
+        long[] out = new long[t.size()];
+        for (int i = 0; i < out.length; i++) out[i] = (Long) t.get(i);
         return out;
     }
 
@@ -429,6 +463,7 @@ final class PickleMachine {
         if (markCount == 0) throw fail("has no MARK to pop to");
         int m = marks[--markCount];
         List<Object> top = stack.subList(m, stack.size());
+        charge(top.size());
         List<Object> items = new ArrayList<>(top);
         top.clear();
         return items;
@@ -484,10 +519,18 @@ final class PickleMachine {
         return new ArrayList<>(c);
     }
 
-    /** Without this, a few bytes repeating set(big_list) would build without bound (a pickle bomb). */
-    private void charge(long values) {
-        copyBudget -= values;
-        if (copyBudget < 0) throw fail("builds far more values than its size accounts for (a pickle bomb?)");
+    /**
+     * Counts {@code steps} of work against the budget: {@link #WORK_PER_BYTE} per byte read so far
+     * plus {@link #WORK_FLOOR}. Without it a few bytes repeating set(big_list) or BUILD of a big
+     * dict would run without bound (a pickle bomb).
+     */
+    private void charge(long steps) {
+        work += steps;
+        long budget = WORK_PER_BYTE * (pos - start) + WORK_FLOOR;
+        if (work > budget)
+            throw fail("exceeds the reader's work budget (" + WORK_PER_BYTE + " steps per byte read; "
+                    + work + " steps after " + (pos - start)
+                    + " bytes): it repeats work on values it already built (a pickle bomb?)");
     }
 
     private String text(Object o, String what) {

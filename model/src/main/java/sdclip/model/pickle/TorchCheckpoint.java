@@ -20,9 +20,16 @@ import sdclip.model.safetensors.TensorStore;
  * or under {@code model}, nested dicts flattened to dotted names. Top-level scalars such as
  * {@code global_step} and {@code epoch} become metadata strings. In {@link #info} the byte
  * range is the tensor's within its storage (0 for a tensor copied to make it contiguous).
+ * Opening reads no tensor's bytes: a tensor that cannot be read (see {@link TorchTensor#bytes})
+ * is listed all the same and refused, by name, only when it is read, so a broken tensor no tower
+ * needs (a UNet's, an EMA copy's) never makes the text or vision towers unreadable. Such a
+ * tensor whose dtype or shape the pickle does not even give has no {@link #info}: asking for it
+ * is its refusal.
  */
 public final class TorchCheckpoint implements TensorStore {
     private static final int MAX_DEPTH = 64;
+    /** Longer dotted names are refused: real ones are under 300 characters, and each is built once per tensor. */
+    private static final int MAX_NAME = 4096;
 
     private final TorchFile file;
     private final Map<String, TorchTensor> tensors;
@@ -34,7 +41,9 @@ public final class TorchCheckpoint implements TensorStore {
         this.tensors = tensors;
         this.metadata = metadata;
         Map<String, TensorInfo> infos = new LinkedHashMap<>();
-        tensors.forEach((name, t) -> infos.put(name, info(name, t)));
+        tensors.forEach((name, t) -> {
+            if (t.isDescribed()) infos.put(name, info(name, t));
+        });
         this.infos = Collections.unmodifiableMap(infos);
     }
 
@@ -91,7 +100,14 @@ public final class TorchCheckpoint implements TensorStore {
             throw new PickleException(path, "holds the same dict twice in its state dict");
         for (var e : dict.entrySet()) {
             if (!(e.getKey() instanceof String || e.getKey() instanceof Long)) continue;
-            String name = prefix + e.getKey();
+            if (!(e.getValue() instanceof TorchTensor || e.getValue() instanceof Map<?, ?>)) continue;
+            String key = e.getKey().toString();
+            if (key.length() > MAX_NAME - prefix.length())
+                throw new PickleException(
+                        path,
+                        "has a state dict name over " + MAX_NAME + " characters ("
+                                + Globals.printable(prefix + key.substring(0, Math.min(key.length(), 200))) + ")");
+            String name = prefix + key;
             if (e.getValue() instanceof TorchTensor t) {
                 if (out.putIfAbsent(name, t) != null)
                     throw new PickleException(path, "has two tensors named " + Globals.printable(name));
@@ -118,9 +134,12 @@ public final class TorchCheckpoint implements TensorStore {
         return Collections.unmodifiableMap(out);
     }
 
+    /** Its entry from the pickle alone (no bytes read); the range is empty when its shape gives no size. */
     private static TensorInfo info(String name, TorchTensor t) {
-        long size = t.bytes().byteSize();
-        long begin = t.isContiguous() ? t.storageOffset() * (t.type().bits() / 8) : 0;
+        long size = Math.max(0, t.byteSize());
+        long begin = t.isContiguous() && t.problem() == null
+                ? t.storageOffset() * (t.type().bits() / 8)
+                : 0;
         return new TensorInfo(name, t.type(), t.shape(), begin, begin + size);
     }
 
@@ -139,9 +158,17 @@ public final class TorchCheckpoint implements TensorStore {
         return tensors.keySet();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * @throws PickleException when the tensor is there but its pickle gives no dtype sdclip reads
+     *     or no shape: the message says why, as reading it would
+     */
     @Override
     public TensorInfo info(String name) {
-        return infos.get(name);
+        TensorInfo i = infos.get(name);
+        if (i == null && tensors.get(name) instanceof TorchTensor t) t.bytes(); // throws its refusal
+        return i;
     }
 
     @Override

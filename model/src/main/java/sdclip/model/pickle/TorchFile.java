@@ -16,6 +16,7 @@ import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
@@ -23,6 +24,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import java.util.regex.Pattern;
 
 /**
@@ -32,7 +34,10 @@ import java.util.regex.Pattern;
  * {@code BigInteger}, {@code Double}, {@code Boolean}, {@code byte[]}, {@code null},
  * {@link TorchTensor}, {@link PythonGlobal} and {@link Placeholder}. The whole pickle is run
  * and every storage and tensor checked against the file before it opens; nothing in the file
- * is ever executed. The file stays mapped until {@link #close()}.
+ * is ever executed. What is wrong with one tensor or its storage (not in the file, another
+ * size, a view past its end, a dtype sdclip does not read, a persistent id that names no
+ * storage) refuses only that tensor, by name, when its bytes are asked for; what is wrong with
+ * the pickle or the container refuses the file. The file stays mapped until {@link #close()}.
  */
 public final class TorchFile implements AutoCloseable {
     private static final Set<String> EXTENSIONS = Set.of(".ckpt", ".pt", ".pth", ".bin");
@@ -44,7 +49,7 @@ public final class TorchFile implements AutoCloseable {
     private static final int LEGACY_HEAD = 2 + 9 + LEGACY_MAGIC_BYTES.length;
 
     /** Contiguous copies may exceed the file's size by this much: small expanded tensors (position_ids) of small files. */
-    private static final long COPY_SLACK = 1 << 20;
+    static final long COPY_SLACK = 1 << 20;
 
     private static final BigInteger LEGACY_MAGIC = new BigInteger("1950a86a20f9469cfc6c", 16);
     private static final long LEGACY_PROTOCOL = 1001;
@@ -145,17 +150,20 @@ public final class TorchFile implements AutoCloseable {
             throw new PickleException(
                     path, "was saved big-endian (byteorder " + Globals.printable(text(zip.data(order))) + ")");
         MemorySegment pickle = zip.data(zip.entry(prefix + "data.pkl"));
+        Map<String, ZipArchive.Entry> members = new HashMap<>(); // data/<key>, by key
+        String folder = prefix + "data/";
+        for (var e : zip.entries().entrySet())
+            if (e.getKey().startsWith(folder)) members.put(e.getKey().substring(folder.length()), e.getValue());
         Map<String, TorchStorage> storages = new LinkedHashMap<>();
-        PickleMachine machine = new PickleMachine(path, pickle, 0, pickle.byteSize(), pid -> {
-            TorchStorage s = storage(path, pid, 5, storages);
-            if (zip.entry(prefix + "data/" + s.key) == null)
-                throw new PickleException(path, "refers to storage " + s.key + ", which is not in the archive");
-            return s;
-        });
+        PickleMachine machine = new PickleMachine(path, pickle, 0, pickle.byteSize(), pid -> storage(pid, 5, storages));
         Object root = machine.run();
-        for (TorchStorage s : storages.values())
-            s.checkSize(path, zip.entry(prefix + "data/" + s.key).size()); // before inflating anything
-        for (TorchStorage s : storages.values()) s.bind(path, zip.data(zip.entry(prefix + "data/" + s.key)));
+        for (TorchStorage s : storages.values()) {
+            if (s.problem() != null) continue;
+            ZipArchive.Entry member = members.get(s.key);
+            if (member == null) s.fail("is not in the archive");
+            else if (s.sizeProblem(member.size()) != null) s.fail(s.sizeProblem(member.size())); // before inflating
+            else s.source(() -> zip.data(member));
+        }
         prepare(path, root, machine.tensors(), arena, file.byteSize());
         return root;
     }
@@ -202,8 +210,8 @@ public final class TorchFile implements AutoCloseable {
         if (header.run() instanceof Map<?, ?> sys && Boolean.FALSE.equals(sys.get("little_endian")))
             throw new PickleException(path, "was saved big-endian");
         Map<String, TorchStorage> storages = new LinkedHashMap<>();
-        PickleMachine machine = new PickleMachine(
-                path, file, header.position(), file.byteSize(), pid -> storage(path, pid, 6, storages));
+        PickleMachine machine =
+                new PickleMachine(path, file, header.position(), file.byteSize(), pid -> storage(pid, 6, storages));
         Object root = machine.run();
         PickleMachine keys = new PickleMachine(path, file, machine.position(), file.byteSize(), null);
         bindLegacy(path, file, keys.run(), keys.position(), storages);
@@ -228,35 +236,45 @@ public final class TorchFile implements AutoCloseable {
         return at;
     }
 
-    /** After the keys: for each, its element count (int64) and its bytes; each must match what the pickle claimed. */
+    /**
+     * After the keys: for each, its element count (int64) and its bytes. A storage of another
+     * count than the pickle claims is refused (its bytes are skipped by the file's count); where
+     * the walk cannot go on (a key no tensor uses, a key twice, the end of the file) the storages
+     * not reached are refused. Only their tensors are, when read.
+     */
     private static void bindLegacy(
             Path path, MemorySegment file, Object keys, long at, Map<String, TorchStorage> storages) {
         if (!(keys instanceof List<?> list))
             throw new PickleException(path, "has no list of storage keys after the object");
         Set<String> seen = new HashSet<>();
+        String lost = "is not in the file"; // for the storages the walk does not reach
         for (Object k : list) {
             TorchStorage s = k instanceof String key ? storages.get(key) : null;
-            if (s == null) throw new PickleException(path, "lists a storage key that no tensor uses");
-            if (!seen.add(s.key)) throw new PickleException(path, "lists storage " + s.key + " twice");
-            if (file.byteSize() - at < 8)
-                throw new PickleException(path, "ends before storage " + s.key + " (truncated?)");
-            long count = file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
-            if (count != s.elements)
-                throw new PickleException(
-                        path, "storage " + s.key + " holds " + count + " elements but the pickle claims " + s.elements);
-            long bytes = s.claimedBytes();
-            if (bytes < 0 || bytes > file.byteSize() - at - 8)
-                throw new PickleException(
-                        path,
-                        "storage " + s.key + " of " + s.elements + " " + s.type
-                                + " elements runs past the end of the file (truncated?)");
-            s.bind(path, file.asSlice(at + 8, bytes));
+            if (s == null) {
+                lost = "cannot be found: the file's list of storages names one that no tensor uses before it";
+                break;
+            }
+            if (!seen.add(s.key)) {
+                lost = "cannot be found: the file's list of storages names storage " + s.name() + " twice before it";
+                break;
+            }
+            long count = file.byteSize() - at < 8
+                    ? -1
+                    : file.get(ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN), at);
+            long bytes = count < 0 || count > Long.MAX_VALUE / s.elementBytes() ? -1 : count * s.elementBytes();
+            if (bytes < 0 || bytes > file.byteSize() - at - 8) {
+                s.fail("runs past the end of the file (truncated?)");
+                lost = "is past the end of the file (truncated?)";
+                break;
+            }
+            if (count != s.elements) s.fail("holds " + count + " elements but the pickle claims " + s.elements);
+            else {
+                MemorySegment bytesOfIt = file.asSlice(at + 8, bytes);
+                s.source(() -> bytesOfIt);
+            }
             at += 8 + bytes;
         }
-        for (TorchStorage s : storages.values()) {
-            if (!s.bound())
-                throw new PickleException(path, "refers to storage " + s.key + ", which is not in the file");
-        }
+        for (TorchStorage s : storages.values()) if (!s.bound()) s.fail(lost);
     }
 
     // ---- shared by both formats
@@ -277,7 +295,8 @@ public final class TorchFile implements AutoCloseable {
             if (o instanceof Map<?, ?> m) {
                 for (var kv : m.entrySet())
                     if (kv.getValue() != null)
-                        todo.add(Map.entry(kv.getValue(), prefix.length() > 200 ? prefix : prefix + kv.getKey()));
+                        todo.add(Map.entry(
+                                kv.getValue(), prefix.length() > 200 ? prefix : prefix + keyText(kv.getKey())));
             } else {
                 int i = 0;
                 for (Object v : (Collection<?>) o) {
@@ -289,65 +308,83 @@ public final class TorchFile implements AutoCloseable {
         return names;
     }
 
+    /**
+     * A key as it reads in a name, cut at 200 characters: building the names must not copy a huge
+     * key (one string in the memo, a key of a thousand dicts) once per dict.
+     */
+    private static String keyText(Object key) {
+        StringBuilder b = new StringBuilder();
+        appendKey(b, key);
+        return b.length() > 200 ? b.substring(0, 200) + "..." : b.toString();
+    }
+
+    private static void appendKey(StringBuilder b, Object key) {
+        if (b.length() > 200) return;
+        if (key instanceof Tuple t) {
+            b.append('(');
+            for (int i = 0; i < t.size() && b.length() <= 200; i++) {
+                if (i > 0) b.append(", ");
+                appendKey(b, t.get(i));
+            }
+            b.append(')');
+        } else {
+            String s = String.valueOf(key);
+            b.append(s, 0, Math.min(s.length(), 201));
+        }
+    }
+
     /** A persistent id {@code ('storage', storage class, key, location, numel[, view metadata])}, one storage per key. */
-    private static TorchStorage storage(Path path, Object pid, int arity, Map<String, TorchStorage> storages) {
-        if (!(pid instanceof Tuple t) || t.size() != arity || !"storage".equals(t.get(0))) {
-            throw new PickleException(path, "has a persistent id that is not a storage reference");
-        }
-        if (!(t.get(1) instanceof PythonGlobal cls) || Globals.storageType(cls) == null)
-            throw new PickleException(path, "has a storage whose class is not a known storage type");
+    private static TorchStorage storage(Object pid, int arity, Map<String, TorchStorage> storages) {
+        if (!(pid instanceof Tuple t) || t.size() != arity || !"storage".equals(t.get(0)))
+            return TorchStorage.broken("its persistent id is not a storage reference");
+        if (!(t.get(1) instanceof PythonGlobal g) || Globals.storageClass(g) == null)
+            return TorchStorage.broken(
+                    "its persistent id names " + PickleMachine.describe(t.get(1)) + " where a storage class belongs");
         if (!(t.get(2) instanceof String key) || !STORAGE_KEY.matcher(key).matches()) {
-            throw new PickleException(
-                    path,
-                    "has storage key \""
-                            + (t.get(2) instanceof String s ? Globals.printable(s) : PickleMachine.describe(t.get(2)))
-                            + "\", which does not name an entry inside the archive");
+            return TorchStorage.broken("its storage key \""
+                    + (t.get(2) instanceof String s ? Globals.printable(s) : PickleMachine.describe(t.get(2)))
+                    + "\" does not name an entry inside the archive");
         }
-        if (!(t.get(3) instanceof String))
-            throw new PickleException(path, "storage " + key + " has no device location");
+        if (!(t.get(3) instanceof String)) return TorchStorage.broken("its storage " + key + " has no device location");
         if (!(t.get(4) instanceof Long elements) || elements < 0)
-            throw new PickleException(path, "storage " + key + " has no valid element count");
+            return TorchStorage.broken("its storage " + key + " has no valid element count");
         if (arity == 6 && t.get(5) != null)
-            throw new PickleException(
-                    path, "storage " + key + " is a storage view (torch before 1.0), which is not read");
-        TorchStorage s = new TorchStorage(key, Globals.storageType(cls), elements);
+            return TorchStorage.broken(
+                    "its storage " + key + " is a storage view (torch before 1.0), which is not read");
+        TorchStorage s = new TorchStorage(key, Globals.storageClass(g), elements);
         TorchStorage seen = storages.putIfAbsent(key, s);
         if (seen == null) return s;
-        if (seen.type != s.type || seen.elements != s.elements)
-            throw new PickleException(path, "storage " + key + " is referred to with two different types or sizes");
+        if (seen.cls != s.cls || seen.elements != s.elements)
+            return TorchStorage.broken("its storage " + key + " is referred to with two different types or sizes");
         return seen;
     }
 
     /**
-     * Checks every tensor, then binds its bytes. A tensor that fails its check keeps the refusal,
-     * which names it by its place in the object, for when its bytes are asked for (a state dict's
-     * tensors are, when the checkpoint opens; an optimizer's are not). Copies of strided or expanded views may not add up to more than the file holds
-     * (plus {@link #COPY_SLACK}): views that do not overlap never do, and many views of one
-     * storage must not multiply it.
+     * Checks every tensor against its storage (bound by now, or found wrong), keeping what is
+     * wrong for when its bytes are asked for; copies are made then, of strided or expanded views,
+     * and all of them together may not exceed the file's size plus {@link #COPY_SLACK}: views that
+     * do not overlap never do, and many views of one storage must not multiply it.
      */
     private static void prepare(Path path, Object root, List<TorchTensor> tensors, Arena arena, long fileSize) {
-        long copies = 0;
-        Map<TorchTensor, String> names = null;
-        for (TorchTensor t : tensors) {
-            try {
-                t.check(path, () -> "");
-            } catch (PickleException unnamed) {
-                if (names == null) names = names(root);
-                Map<TorchTensor, String> n = names;
-                try {
-                    t.check(path, () -> n.getOrDefault(t, "on storage " + Globals.printable(t.storageKey())));
-                } catch (PickleException e) {
-                    t.refuse(e); // refused when its bytes are asked for: a tensor nobody reads never refuses the file
-                }
-                continue;
-            }
-            copies += t.copyBytes();
-            if (copies > fileSize + COPY_SLACK)
-                throw new PickleException(
-                        path,
-                        "has strided or expanded tensors whose contiguous copies would exceed the file's size ("
-                                + fileSize + " bytes) by more than " + COPY_SLACK + " bytes");
+        TorchTensor.Context context = new TorchTensor.Context(path, arena, fileSize + COPY_SLACK, new Names(root));
+        for (TorchTensor t : tensors) t.check(context);
+    }
+
+    /** Each tensor's dotted name in the object, found once, when a refusal first needs one. */
+    private static final class Names implements Function<TorchTensor, String> {
+        private final Object root;
+        private Map<TorchTensor, String> names;
+
+        Names(Object root) {
+            this.root = root;
         }
-        for (TorchTensor t : tensors) t.bind(arena);
+
+        @Override
+        public synchronized String apply(TorchTensor t) {
+            if (names == null) names = names(root);
+            String name = names.get(t);
+            if (name != null) return name;
+            return t.storageKey() == null ? "<outside the object>" : "on storage " + Globals.printable(t.storageKey());
+        }
     }
 }

@@ -7,7 +7,8 @@ import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * An immutable Python tuple; a distinct type so that lists (mutable, unhashable) are never dict keys.
- * As a dict key it hashes with a per-run random seed over the full bits of its elements, and it is
+ * As a dict key it hashes with a per-run random seed over the full bits of its numbers (strings by
+ * their own cached hash: a key of a huge string is not hashed anew each time), and it is
  * {@link Comparable} (a total order over the values a key may hold), so that even keys whose hashes
  * collide make a dict's bins balanced trees: no file can make inserting keys super-linear.
  * Unlike other lists it equals only tuples (as in Python, {@code (1, 2) != [1, 2]}), which its
@@ -48,6 +49,11 @@ final class Tuple extends AbstractList<Object> implements RandomAccess, Comparab
         return h;
     }
 
+    /** True once its hash is computed (and cached), as it is when it first becomes a key. */
+    boolean isHashed() {
+        return hash != 0;
+    }
+
     private static long deepHash(Object o) {
         return switch (o) {
             case null -> 0x9E3779B97F4A7C15L;
@@ -58,11 +64,7 @@ final class Tuple extends AbstractList<Object> implements RandomAccess, Comparab
             }
             case Long l -> mix(l ^ SEED);
             case Double d -> mix(Double.doubleToLongBits(d) ^ SEED) + 1;
-            case String s -> {
-                long h = SEED + 2;
-                for (int i = 0; i < s.length(); i++) h = mix(h ^ s.charAt(i));
-                yield h;
-            }
+            case String s -> mix(s.hashCode() ^ SEED) + 2;
             default -> mix(o.hashCode() ^ SEED) + 3;
         };
     }

@@ -22,6 +22,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sdclip.model.format.TensorFiles;
 import sdclip.model.safetensors.TensorStore;
+import sdclip.testdata.ReferenceData;
 
 /**
  * Legacy (pre-1.6) torch files as {@code torch.save} writes them at pickle protocols 2 to 5, built
@@ -122,29 +123,54 @@ class LegacyProtocolsTest {
         }
     }
 
-    /** A tensor claiming more than its storage: the message names the tensor and the problem, whatever the name of the file. */
+    /**
+     * The same file gets the same message whatever its extension (or none): the format is told by
+     * its first bytes. Three files: a tensor claiming more than its storage (refused when read,
+     * naming the tensor and the problem), a legacy file naming {@code posix.system} (refused at
+     * open) and a torch zip archive cut in half (refused at open).
+     */
     @ParameterizedTest
     @ValueSource(ints = {2, 4, 5})
-    void aRefusalNamesTheTensorWhateverTheExtension(int protocol, @TempDir Path dir) throws IOException {
-        byte[] bytes = checkpoint(protocol, new long[] {4, 3});
-        String first = null;
-        for (String name : List.of("bad.ckpt", "bad.pt", "bad.bin", "bad.safetensors", "bad")) {
-            Path file = dir.resolve(name);
-            Files.write(file, bytes);
-            Exception e = assertThrows(Exception.class, () -> {
-                try (TensorStore s = TensorFiles.open(file)) {
-                    s.names();
-                }
-            });
-            assertInstanceOf(PickleException.class, e, e.toString());
-            String message = e.getMessage();
-            assertTrue(message.startsWith(file + ": "), message);
-            String what = message.substring(file.toString().length());
-            assertTrue(what.contains("tensor state_dict.w of shape [4, 3]"), what);
-            assertTrue(what.contains("more elements than its storage holds"), what);
-            assertFalse(what.contains("not a PyTorch checkpoint") || what.contains("neither"), what);
-            if (first == null) first = what;
-            assertEquals(first, what, "the same message whatever the extension");
+    void theSameFileGetsTheSameMessageWhateverItsExtension(int protocol, @TempDir Path dir) throws IOException {
+        byte[] tooBig = checkpoint(protocol, new long[] {4, 3});
+        byte[] evil = TestPickles.legacy(
+                protocol,
+                new TestPickles(protocol)
+                        .global("posix", "system")
+                        .str("touch /tmp/sdclip-pwned")
+                        .op(0x85)
+                        .op('R'),
+                new String[0],
+                new byte[0][],
+                4);
+        byte[] zip = Files.readAllBytes(ReferenceData.require("models/tiny-sd15.ckpt"));
+        Map<byte[], String> files = new java.util.LinkedHashMap<>();
+        files.put(
+                tooBig,
+                "tensor state_dict.w of shape [4, 3] at offset 0 needs element 11 but its storage holds 6"
+                        + " elements (it has more elements than its storage holds)");
+        files.put(evil, "names the Python global posix.system, which is not on the allow-list (nothing was run)");
+        files.put(
+                java.util.Arrays.copyOf(zip, zip.length / 2),
+                "is not a complete zip archive (no end of central directory record; truncated?)");
+        for (var f : files.entrySet()) {
+            String first = null;
+            for (String name : List.of("bad.ckpt", "bad.pt", "bad.pth", "bad.bin", "bad.safetensors", "bad")) {
+                Path file = Files.write(dir.resolve(name), f.getKey());
+                Exception e = assertThrows(Exception.class, () -> {
+                    try (TensorStore s = TensorFiles.open(file)) {
+                        for (String t : s.names()) s.bytes(t);
+                    }
+                });
+                assertInstanceOf(PickleException.class, e, e.toString());
+                String message = e.getMessage();
+                assertTrue(message.startsWith(file + ": "), message);
+                String what = message.substring(file.toString().length());
+                assertTrue(what.contains(f.getValue()), what);
+                assertFalse(what.contains("not a PyTorch checkpoint") || what.contains("neither"), what);
+                if (first == null) first = what;
+                assertEquals(first, what, "the same message whatever the extension");
+            }
         }
     }
 

@@ -26,15 +26,17 @@ import sdclip.model.safetensors.SafetensorsException;
 import sdclip.testdata.ReferenceData;
 
 /**
- * A seeded mutation fuzzer over the torch reader: the reference checkpoints and embeddings with
- * bits flipped, opcodes and length fields overwritten, bytes inserted or deleted, or the file
- * cut short. Every case must open (and then every tensor's bytes be readable) or be refused
- * with a {@link PickleException} naming the file: never another exception, never a hang.
+ * A seeded mutation fuzzer over the torch reader: the reference checkpoints and embeddings, and
+ * the two crafted shapes that once hung it (80,000 colliding tuple keys, a view of rank 150,000),
+ * with bits flipped, opcodes and length fields overwritten, bytes inserted or deleted, or the file
+ * cut short. Every case must open (and then every tensor's bytes be readable) or be refused with
+ * a {@link PickleException} naming the file, each within {@link #PER_FILE}: never another
+ * exception, never a hang.
  */
 class PickleFuzzTest {
     static final int ITERATIONS = Integer.getInteger("sdclip.fuzz.iterations", 1000);
-    /** A generous bound on one mutated file (each takes milliseconds): an answer in bounded time. */
-    static final long PER_FILE_MS = 10_000;
+    /** A generous bound on one mutated file (each takes milliseconds), enforced on each: an answer in bounded time. */
+    static final Duration PER_FILE = Duration.ofSeconds(5);
 
     static final String OPCODES =
             "(.012FILNPRSVabcdeghijlopqrstuGJKMQTUXBC})]\u0080\u0081\u0085\u0086\u0087\u0088\u0089\u008a\u008b\u008c\u008d\u008e\u008f\u0090\u0091\u0092\u0093\u0094\u0095\u0096";
@@ -49,30 +51,39 @@ class PickleFuzzTest {
             })
     void mutatedFilesOpenOrFailCleanly(String seedFile) throws IOException {
         byte[] seed = Files.readAllBytes(ReferenceData.require(seedFile));
+        fuzz(seedFile, seed, new SplittableRandom(20261201L + seedFile.hashCode()), ITERATIONS);
+    }
+
+    /** The crafted hang shapes, mutated: each must still be an answer within the per-file bound. */
+    @ParameterizedTest
+    @ValueSource(strings = {"colliding-keys.pt", "rank-150000.pt"})
+    void mutatedHangShapesAnswerInBoundedTime(String shape) {
+        byte[] seed = shape.startsWith("colliding") ? inArchive(collidingKeys(80_000)) : hugeRankArchive();
+        fuzz(shape, seed, new SplittableRandom(20261203L + shape.hashCode()), Math.max(1, ITERATIONS / 10));
+    }
+
+    /** Mutates {@code seed} {@code iterations} times; each case opens and reads, or is refused cleanly, within {@link #PER_FILE}. */
+    static void fuzz(String seedName, byte[] seed, SplittableRandom rnd, int iterations) {
         long[][] hot = hotRegions(seed);
-        SplittableRandom rnd = new SplittableRandom(20261201L + seedFile.hashCode());
-        Path name = Path.of("fuzz-" + Path.of(seedFile).getFileName());
-        assertTimeoutPreemptively(Duration.ofMinutes(2), () -> {
-            for (int it = 0; it < ITERATIONS; it++) {
-                List<int[]> undo = new ArrayList<>();
-                MemorySegment bytes = mutate(seed, hot, rnd, undo);
-                long started = System.nanoTime();
-                try {
-                    openAndTouch(name, bytes);
-                } catch (PickleException e) {
-                    assertTrue(
-                            e.getMessage().startsWith(name + ": ")
-                                    && e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f),
-                            "iteration " + it + ": " + e.getMessage());
-                } catch (Throwable t) {
-                    fail(seedFile + " iteration " + it + ": " + t, t);
-                } finally {
-                    for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
-                }
-                long ms = (System.nanoTime() - started) / 1_000_000;
-                assertTrue(ms < PER_FILE_MS, seedFile + " iteration " + it + " took " + ms + " ms");
+        Path name = Path.of("fuzz-" + Path.of(seedName).getFileName());
+        for (int it = 0; it < iterations; it++) {
+            List<int[]> undo = new ArrayList<>();
+            MemorySegment bytes = mutate(seed, hot, rnd, undo);
+            try {
+                assertTimeoutPreemptively(PER_FILE, () -> openAndTouch(name, bytes), seedName + " iteration " + it);
+            } catch (PickleException e) {
+                assertTrue(
+                        e.getMessage().startsWith(name + ": ")
+                                && e.getMessage().chars().allMatch(c -> c >= 0x20 && c != 0x7f),
+                        "iteration " + it + ": " + e.getMessage());
+            } catch (AssertionError e) {
+                throw e;
+            } catch (Throwable t) {
+                fail(seedName + " iteration " + it + ": " + t, t);
+            } finally {
+                for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
             }
-        });
+        }
     }
 
     /**
@@ -87,28 +98,31 @@ class PickleFuzzTest {
         SplittableRandom rnd = new SplittableRandom(20261202L + seedFile.hashCode());
         Path file = dir.resolve("fuzz.ckpt");
         int iterations = Math.max(1, ITERATIONS / 5);
-        assertTimeoutPreemptively(Duration.ofMinutes(3), () -> {
-            for (int it = 0; it < iterations; it++) {
-                List<int[]> undo = new ArrayList<>();
-                MemorySegment bytes = mutate(seed, hot, rnd, undo);
-                try {
-                    Files.write(file, bytes.toArray(ValueLayout.JAVA_BYTE));
+        for (int it = 0; it < iterations; it++) {
+            List<int[]> undo = new ArrayList<>();
+            MemorySegment bytes = mutate(seed, hot, rnd, undo);
+            int iteration = it;
+            try {
+                Files.write(file, bytes.toArray(ValueLayout.JAVA_BYTE));
+                assertTimeoutPreemptively(PER_FILE, () -> {
                     try (Checkpoint c = Checkpoint.open(file, new int[] {4})) {
-                        assertTrue(c.encoders().size() == 1, "iteration " + it);
+                        assertTrue(c.encoders().size() == 1, "iteration " + iteration);
                     }
-                } catch (PickleException | SafetensorsException | IOException | IllegalArgumentException e) {
-                    assertTrue(
-                            e.getMessage() != null
-                                    && e.getMessage().contains(file.toString())
-                                    && !e.getMessage().contains("\n"),
-                            seedFile + " iteration " + it + ": the message names the file: " + e.getMessage());
-                } catch (Throwable t) {
-                    fail(seedFile + " iteration " + it + ": " + t, t);
-                } finally {
-                    for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
-                }
+                });
+            } catch (PickleException | SafetensorsException | IOException | IllegalArgumentException e) {
+                assertTrue(
+                        e.getMessage() != null
+                                && e.getMessage().contains(file.toString())
+                                && !e.getMessage().contains("\n"),
+                        seedFile + " iteration " + it + ": the message names the file: " + e.getMessage());
+            } catch (AssertionError e) {
+                throw e;
+            } catch (Throwable t) {
+                fail(seedFile + " iteration " + it + ": " + t, t);
+            } finally {
+                for (int i = undo.size() - 1; i >= 0; i--) seed[undo.get(i)[0]] = (byte) undo.get(i)[1];
             }
-        });
+        }
     }
 
     static void openAndTouch(Path name, MemorySegment bytes) {
@@ -219,6 +233,22 @@ class PickleFuzzTest {
     @org.junit.jupiter.api.Test
     void collidingTupleKeysAreNotQuadratic() {
         int n = 80_000;
+        assertTrue(
+                new Tuple(1L, (long) (31 * (n - 1))).equals(new Tuple(1L, (long) (31 * (n - 1))))
+                        && java.util.List.of(0L, (long) 31 * n).hashCode()
+                                == java.util.List.of(1L, (long) 31 * (n - 1)).hashCode(),
+                "the keys' list hashes collide");
+        MemorySegment pickle = MemorySegment.ofArray(collidingKeys(n));
+        Object dict = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> new PickleMachine(Path.of("collide.pkl"), pickle, 0, pickle.byteSize(), null).run());
+        assertTrue(dict instanceof java.util.Map<?, ?> m
+                && m.size() == n
+                && m.containsKey(new Tuple(7L, (long) 31 * (n - 7))));
+    }
+
+    /** {@code {(i, 31 * (n - i)): None for i in range(n)}}, one SETITEMS: keys whose list hashes all collide. */
+    static byte[] collidingKeys(int n) {
         ByteBuffer b = ByteBuffer.allocate(16 + n * 12).order(ByteOrder.LITTLE_ENDIAN);
         b.put((byte) 0x80).put((byte) 2).put((byte) '}').put((byte) '(');
         for (int i = 0; i < n; i++) {
@@ -230,26 +260,33 @@ class PickleFuzzTest {
                     .put((byte) 'N');
         }
         b.put((byte) 'u').put((byte) '.');
-        assertTrue(
-                new Tuple(1L, (long) (31 * (n - 1))).equals(new Tuple(1L, (long) (31 * (n - 1))))
-                        && java.util.List.of(0L, (long) 31 * n).hashCode()
-                                == java.util.List.of(1L, (long) 31 * (n - 1)).hashCode(),
-                "the keys' list hashes collide");
-        MemorySegment pickle = MemorySegment.ofArray(Arrays.copyOf(b.array(), b.position()));
-        Object dict = assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> new PickleMachine(Path.of("collide.pkl"), pickle, 0, pickle.byteSize(), null).run());
-        assertTrue(dict instanceof java.util.Map<?, ?> m
-                && m.size() == n
-                && m.containsKey(new Tuple(7L, (long) 31 * (n - 7))));
+        return Arrays.copyOf(b.array(), b.position());
+    }
+
+    /** A torch zip archive holding {@code pickle} as its data.pkl, and no storages. */
+    static byte[] inArchive(byte[] pickle) {
+        return TestZips.write(java.util.Map.of("collide/data.pkl", pickle), false, false);
     }
 
     /**
      * Crafted shape 2: one transposed view of rank 150,000 (17 dimensions of 2, the rest 1) over a
-     * 512 KB storage. Refused at once for its rank, as torch refuses more than 64 dimensions.
+     * 512 KB storage. The file opens at once, and the tensor is refused for its rank when read, as
+     * torch refuses more than 64 dimensions.
      */
     @org.junit.jupiter.api.Test
     void aViewOfHugeRankIsRefusedQuickly() {
+        MemorySegment file = MemorySegment.ofArray(hugeRankArchive());
+        PickleException e = assertTimeoutPreemptively(
+                Duration.ofSeconds(10),
+                () -> org.junit.jupiter.api.Assertions.assertThrows(
+                        PickleException.class, () -> openAndTouch(Path.of("rank.pt"), file)));
+        assertTrue(
+                e.getMessage().equals("rank.pt: tensor w has 150000 dimensions (torch allows 64 at most)"),
+                e.getMessage());
+    }
+
+    /** {@code {'w': <a view of rank 150,000 over a 512 KB storage>}} as a torch zip archive. */
+    static byte[] hugeRankArchive() {
         int rank = 150_000, twos = 17;
         StringBuilder size = new StringBuilder("28"), stride = new StringBuilder("28");
         for (int i = 0; i < rank - twos; i++) {
@@ -270,12 +307,7 @@ class PickleFuzzTest {
         java.util.Map<String, byte[]> members = new java.util.LinkedHashMap<>();
         members.put("rank/data.pkl", java.util.HexFormat.of().parseHex(pickle));
         members.put("rank/data/0", new byte[4 << twos]);
-        MemorySegment file = MemorySegment.ofArray(TestZips.write(members, false, false));
-        PickleException e = assertTimeoutPreemptively(
-                Duration.ofSeconds(10),
-                () -> org.junit.jupiter.api.Assertions.assertThrows(
-                        PickleException.class, () -> TorchFile.read(Path.of("rank.pt"), file)));
-        assertTrue(e.getMessage().contains("150000 dimensions (torch allows 64 at most)"), e.getMessage());
+        return TestZips.write(members, false, false);
     }
 
     /** A strided view of rank 64 (the most torch allows) is copied row-major, each row's start found incrementally. */

@@ -31,6 +31,19 @@ final class TestPickles {
         return this;
     }
 
+    /** The memo index the last {@link #memoize} stored (protocols 2 and 3, which number them). */
+    int lastMemo() {
+        return memo - 1;
+    }
+
+    /** Pushes memo entry {@code i} (BINGET or LONG_BINGET). */
+    TestPickles get(int i) {
+        if (i < 256) return op('h', i);
+        op('j');
+        le(i, 4);
+        return this;
+    }
+
     TestPickles str(String s) {
         byte[] b = s.getBytes(StandardCharsets.UTF_8);
         if (protocol >= 4 && b.length < 256) op(0x8c, b.length);
@@ -93,6 +106,13 @@ final class TestPickles {
      * storage keys, then each storage as an int64 element count and its bytes.
      */
     static byte[] legacy(int protocol, TestPickles main, String[] keys, byte[][] storages, int elementBytes) {
+        long[] counts = new long[storages.length];
+        for (int i = 0; i < counts.length; i++) counts[i] = storages[i].length / elementBytes;
+        return legacy(protocol, main, keys, storages, counts);
+    }
+
+    /** The same, each storage written after the element count {@code counts[i]} (which a broken file may get wrong). */
+    static byte[] legacy(int protocol, TestPickles main, String[] keys, byte[][] storages, long[] counts) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         TestPickles magic =
                 new TestPickles(protocol).op(0x8a, 10, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19);
@@ -114,10 +134,9 @@ final class TestPickles {
         TestPickles list = new TestPickles(protocol).op(']').memoize().op('(');
         for (String k : keys) list.str(k);
         out.writeBytes(list.op('e').bytes());
-        for (byte[] s : storages) {
-            long count = s.length / elementBytes;
-            for (int i = 0; i < 8; i++) out.write((int) (count >>> (8 * i)));
-            out.writeBytes(s);
+        for (int k = 0; k < storages.length; k++) {
+            for (int i = 0; i < 8; i++) out.write((int) (counts[k] >>> (8 * i)));
+            out.writeBytes(storages[k]);
         }
         return out.toByteArray();
     }
