@@ -11,6 +11,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import org.apache.logging.log4j.Level;
+import org.apache.logging.log4j.core.config.Configurator;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 
@@ -68,6 +70,7 @@ public final class ClipJob {
                 if (o.master() != null) b.master(o.master());
                 if (!o.verbose() && !conf.contains("spark.log.level")) b.config("spark.log.level", "WARN");
                 spark = b.getOrCreate();
+                if (!o.verbose()) quietTaskFailures();
             }
             JobRun.Result r = new JobRun(o, spark).run();
             print(out, r);
@@ -79,6 +82,17 @@ public final class ClipJob {
         } finally {
             if (own && spark != null) spark.stop();
         }
+    }
+
+    /**
+     * Without --verbose, a failed task is told once, in ClipJob's line: Spark's executor and
+     * scheduler would log its stack trace on this JVM's standard error first (in local mode).
+     */
+    private static void quietTaskFailures() {
+        for (String logger : List.of(
+                "org.apache.spark.executor.Executor",
+                "org.apache.spark.scheduler.TaskSetManager",
+                "org.apache.spark.util.Utils")) Configurator.setLevel(logger, Level.OFF);
     }
 
     /**

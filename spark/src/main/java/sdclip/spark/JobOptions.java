@@ -144,7 +144,7 @@ record JobOptions(
 
             Spark:
               --master URL          e.g. local[4] when run with java -cp; spark-submit's otherwise
-              --verbose             Spark's log and stack traces
+              --verbose             Spark's log (INFO), and stack traces of failures
               --help                this text
 
             Exit status: 0 done, 1 a failure (one line naming the file), 2 a usage error.

@@ -26,6 +26,8 @@ import org.apache.spark.sql.SparkSession;
  * {@link ClipJob}'s driver: plans the parts, checks the plan against the one an earlier run
  * left in the output folder, runs one Spark job over the parts not yet done (and for a top
  * fraction, a second over the scored rows), then writes the summary and {@code _SUCCESS}.
+ * A folder whose plan differs is refused once any part of it is done; before that (a job that
+ * failed at once), the new plan replaces the old.
  * Prints nothing: {@link ClipJob} does.
  */
 final class JobRun {
@@ -67,8 +69,26 @@ final class JobRun {
         root = fs.makeQualified(root);
 
         List<JobInputs.Part> parts = JobInputs.plan(o, conf);
+        String format = parts.getFirst().format();
+        for (JobInputs.Part p : parts) {
+            if (!p.format().equals(format))
+                throw new JobException(
+                        p.source() + ": " + p.format() + " input among " + format + " input; give one layout per job");
+        }
+        if (!format.equals("parquet")) {
+            for (String[] col : new String[][] {
+                {"--image-col", o.imageCol()},
+                {"--path-col", o.pathCol()},
+                {"--caption-col", o.captionCol()},
+                {"--key-col", o.keyCol()}
+            }) {
+                if (col[1] != null)
+                    throw new JobException(parts.getFirst().source() + ": " + col[0]
+                            + " is for parquet input, and this is " + format + " input");
+            }
+        }
         ParquetSamples.Columns columns = null;
-        if (parts.getFirst().format().equals("parquet")) {
+        if (format.equals("parquet")) {
             Path first = new Path(parts.getFirst().source());
             columns = ParquetSamples.columns(ParquetSamples.schema(first, conf), o, first.toString());
         }
@@ -177,6 +197,11 @@ final class JobRun {
             // Compare as JSON reads them: numbers and lists as Jackson gives them back.
             @SuppressWarnings("unchecked")
             Map<String, Object> now = JSON.readValue(JSON.writeValueAsBytes(plan), Map.class);
+            if (!now.equals(earlier) && !hasMarkers(fs, root)) {
+                // Nothing of the earlier job was computed (it failed at once, say on a wrong --model): start anew.
+                write(fs, root, file, plan);
+                return;
+            }
             if (!now.equals(earlier)) {
                 throw new JobException(file + ": this folder holds the output of another job ("
                         + difference(earlier, now) + "); rerun that job's command, or choose another --output");
@@ -188,6 +213,16 @@ final class JobRun {
                     root + ": exists and is not a ClipJob output folder (no _plan.json); choose another --output");
         fs.mkdirs(root);
         write(fs, root, file, plan);
+    }
+
+    /** Whether any part of the job in {@code root} is done (or scored, for a top fraction). */
+    private static boolean hasMarkers(FileSystem fs, Path root) throws IOException {
+        for (Path markers : List.of(new Path(root, "_parts"), new Path(root, "_scored/_parts"))) {
+            if (!fs.exists(markers)) continue;
+            for (FileStatus s : fs.listStatus(markers))
+                if (s.getPath().getName().endsWith(".json")) return true;
+        }
+        return false;
     }
 
     /** The first thing that differs between two plans, as words. */

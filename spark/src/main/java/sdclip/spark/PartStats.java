@@ -115,7 +115,7 @@ final class PartStats {
 
     /** A bin's range, {@code [from, to)}. */
     static String binName(int i) {
-        return String.format(java.util.Locale.ROOT, "[%.2f, %.2f)", -1 + i * BIN, -1 + (i + 1) * BIN);
+        return String.format(java.util.Locale.ROOT, "[%+.2f, %+.2f)", -1 + i * BIN, -1 + (i + 1) * BIN);
     }
 
     /** Reads {@link #toJson}'s output back. */

@@ -68,8 +68,11 @@ final class TopFraction {
         long n = rows.count();
         long k = kept(fraction, n);
         if (k == 0) return new Threshold(0, "", 0, 0, 0, n);
+        if (k - 1 > Integer.MAX_VALUE)
+            throw new IllegalArgumentException("--top-fraction " + fraction + " keeps " + k + " of " + n
+                    + " scored rows; at most " + Integer.MAX_VALUE + " can be kept (split the job)");
         List<Row> last = rows.orderBy(col("clip_cosine").desc(), col("key"), col("part"), col("row"))
-                .offset((int) Math.min(Integer.MAX_VALUE, k - 1))
+                .offset((int) (k - 1))
                 .limit(1)
                 .collectAsList();
         Row r = last.getFirst();

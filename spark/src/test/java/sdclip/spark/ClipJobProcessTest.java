@@ -80,6 +80,26 @@ class ClipJobProcessTest {
                 "local[1]");
         assertEquals(1, input[0]);
         assertEquals("ClipJob: " + missing + ": no such file or folder\n", input[2]);
+
+        // A model no task can open fails the job in one line, without the tasks' stack traces.
+        Path images = Files.createDirectories(dir.resolve("one-image"));
+        Files.copy(Fixtures.ref("images/chelsea.png"), images.resolve("chelsea.png"));
+        Path model = dir.resolve("missing.safetensors");
+        Object[] job = child(
+                List.of(),
+                "embed-images",
+                "--input",
+                images.toString(),
+                "--output",
+                dir.resolve("o2").toString(),
+                "--model",
+                model.toString(),
+                "--master",
+                "local[1]");
+        assertEquals(1, job[0]);
+        List<String> lines = ((String) job[2]).lines().toList();
+        assertEquals("ClipJob: " + model + ": no such file or folder", lines.getLast(), (String) job[2]);
+        assertTrue(lines.stream().noneMatch(l -> l.startsWith("\tat ")), (String) job[2]);
     }
 
     @Test
