@@ -100,7 +100,10 @@ final class JobRun {
         Broadcast<Map<String, String>> hadoop = broadcast(conf);
         ModelSpec spec = spec();
         BatchWork work = work();
-        List<JobInputs.Part> todo = missing(fs, computeRoot, parts);
+        // A top fraction scores every part first; once every kept part is written, the scored rows are gone and not
+        // needed.
+        List<JobInputs.Part> todo =
+                top && missing(fs, root, parts).isEmpty() ? List.of() : missing(fs, computeRoot, parts);
         int ran = todo.size();
         if (!todo.isEmpty()) {
             mkdirs(fs, computeRoot, top ? RowTables.Layout.SCORED : RowTables.Layout.PARTS);
@@ -112,9 +115,7 @@ final class JobRun {
         TopFraction.Threshold threshold = null;
         if (top) {
             List<JobInputs.Part> select = missing(fs, root, parts);
-            if (!select.isEmpty() || !fs.exists(new Path(root, "_SUCCESS"))) {
-                threshold = TopFraction.of(spark, scored.toString(), o.topFraction());
-            }
+            threshold = threshold(fs, root, scored);
             if (!select.isEmpty()) {
                 mkdirs(fs, root, RowTables.Layout.PARTS);
                 PartTask task = new PartTask(
@@ -135,9 +136,27 @@ final class JobRun {
         Map<String, Object> summary = summary(fs, root, parts, ran, threshold);
         write(fs, root, new Path(root, "_summary.json"), summary);
         write(fs, root, new Path(root, "_SUCCESS"), null);
-        if (top && threshold != null) fs.delete(scored, true);
+        if (top) fs.delete(scored, true);
         fs.delete(new Path(root, "_temporary"), true);
         return new Result(parts.size(), ran, summary);
+    }
+
+    /**
+     * The top fraction's threshold: found once over the scored rows and kept in
+     * {@code _threshold.json}, so a rerun (after the scored rows are gone) reads it back.
+     */
+    private TopFraction.Threshold threshold(FileSystem fs, Path root, Path scored) throws IOException {
+        Path file = new Path(root, "_threshold.json");
+        if (fs.exists(file)) {
+            try (InputStream in = fs.open(file)) {
+                return JSON.readValue(in, TopFraction.Threshold.class);
+            } catch (IOException e) {
+                throw new JobException(file + ": not a threshold sdclip can read (" + e.getMessage() + ")");
+            }
+        }
+        TopFraction.Threshold t = TopFraction.of(spark, scored.toString(), o.topFraction());
+        write(fs, root, file, t);
+        return t;
     }
 
     /** One Spark task per part, in part order. */
@@ -288,10 +307,8 @@ final class JobRun {
         if (o.minCosine() != null) s.put("min_cosine", o.minCosine());
         if (o.topFraction() != null) {
             s.put("top_fraction", o.topFraction());
-            if (threshold != null) {
-                s.put("top_fraction_kept", threshold.kept());
-                if (threshold.kept() > 0) s.put("top_fraction_cosine", threshold.cosine());
-            }
+            s.put("top_fraction_kept", threshold.kept());
+            if (threshold.kept() > 0) s.put("top_fraction_cosine", threshold.cosine());
         }
         return s;
     }

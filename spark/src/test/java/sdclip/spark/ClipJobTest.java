@@ -222,6 +222,40 @@ class ClipJobTest {
     }
 
     @Test
+    void perModelScoresAsTheScorerWithATextModel() throws IOException {
+        List<Row> rows = new ArrayList<>();
+        for (var e : files.entrySet())
+            rows.add(RowFactory.create(e.getKey(), Files.readAllBytes(e.getValue()), captions.get(e.getKey())));
+        Dataset<Row> pairs = SparkTests.local2()
+                .createDataFrame(
+                        rows,
+                        new StructType()
+                                .add("key", DataTypes.StringType)
+                                .add("content", DataTypes.BinaryType)
+                                .add("text", DataTypes.StringType));
+        Map<String, Row> want = new TreeMap<>();
+        for (Row r : setModel(new ClipScorer())
+                .setTextModel(Fixtures.sd15())
+                .transform(pairs)
+                .collectAsList()) want.put(r.getString(0), r);
+        Path out = dir.resolve("per-model");
+        ok("score", "--input", images.toString(), "--output", out.toString(), "--text-model", Fixtures.sd15());
+        Map<String, Row> got = rows(out);
+        assertEquals(want.keySet(), got.keySet());
+        int scored = 0;
+        for (String k : want.keySet()) {
+            Row w = want.get(k), g = got.get(k);
+            assertEquals(w.<Double>getAs("clip_cosine"), g.<Double>getAs("clip_cosine"), k);
+            assertEquals(w.<Double>getAs("clip_score"), g.<Double>getAs("clip_score"), k);
+            if (w.getAs("clip_cosine") != null) {
+                scored++;
+                assertFalse(w.getAs("clip_cosine").equals(expected.get(k)[0]), "another text tower, another cosine");
+            }
+        }
+        assertEquals(7, scored);
+    }
+
+    @Test
     void webdatasetShardsAreScoredAsTheFolder() throws IOException {
         Path shards = Files.createDirectories(dir.resolve("shards"));
         List<String> keys = new ArrayList<>(files.keySet());
@@ -242,14 +276,29 @@ class ClipJobTest {
                 }
             }
         }
+        // A third shard cut inside its second sample's image: the first sample, then one error row.
+        ByteArrayOutputStream cut = new ByteArrayOutputStream();
+        try (TarArchiveOutputStream tar = new TarArchiveOutputStream(cut)) {
+            add(tar, "x1.txt", "a cat".getBytes(StandardCharsets.UTF_8));
+            add(tar, "x1.png", Files.readAllBytes(files.get("chelsea")));
+            add(tar, "x2.txt", "a cat again".getBytes(StandardCharsets.UTF_8));
+            add(tar, "x2.png", Files.readAllBytes(files.get("chelsea")));
+        }
+        byte[] whole = cut.toByteArray();
+        Files.write(shards.resolve("00002.tar"), java.util.Arrays.copyOf(whole, whole.length - 2048));
         Path out = dir.resolve("tar-score");
-        ok("score", "--input", shards + "/{00000..00001}.tar", "--output", out.toString(), "--embeddings");
+        ok("score", "--input", shards + "/{00000..00002}.tar", "--output", out.toString(), "--embeddings");
         Map<String, Row> rows = rows(out);
+        Row x1 = rows.remove("x1"), x2 = rows.remove("x2");
+        assertArrayEquals((float[]) expected.get("chelsea")[1], Fixtures.floats(x1, "image_embeds"));
+        assertNull(x1.getAs("error"));
+        assertTrue(((String) x2.getAs("error")).matches(".*00002\\.tar: the tar ends inside an entry.*"), (String)
+                x2.getAs("error"));
         checkScores(rows, true);
         assertTrue(rows.get("chelsea")
                 .getString(rows.get("chelsea").fieldIndex("path"))
                 .endsWith("00001.tar#chelsea.png"));
-        assertEquals(2, summary(out).get("parts"), "one part per tar");
+        assertEquals(3, summary(out).get("parts"), "one part per tar");
     }
 
     static void add(TarArchiveOutputStream tar, String name, byte[] data) throws IOException {
@@ -434,18 +483,20 @@ class ClipJobTest {
 
         // --top-fraction 0.3 of 7 scored rows keeps ceil(2.1) = 3, across parts
         Path top = dir.resolve("top-fraction");
-        String printed = ok(
-                "score",
-                "--input",
-                images.toString(),
-                "--output",
-                top.toString(),
-                "--shard-size",
-                "4",
-                "--top-fraction",
-                "0.3",
-                "--format",
-                "clip-retrieval");
+        String[] topArgs = {
+            "score",
+            "--input",
+            images.toString(),
+            "--output",
+            top.toString(),
+            "--shard-size",
+            "4",
+            "--top-fraction",
+            "0.3",
+            "--format",
+            "clip-retrieval"
+        };
+        String printed = ok(topArgs);
         List<String> kept = new ArrayList<>();
         for (int part = 0; part < 3; part++)
             for (Row r : SparkTests.local2()
@@ -461,6 +512,12 @@ class ClipJobTest {
         assertEquals(scored.get(2).getValue()[0], s.get("top_fraction_cosine"));
         assertFalse(Files.exists(top.resolve("_scored")), "the scored rows are removed once done");
         assertTrue(printed.contains("top fraction 0.3: 3 rows kept"), printed);
+        // A rerun once done reads the threshold back (the scored rows are gone) and writes the same summary.
+        String again = ok(topArgs);
+        assertTrue(again.contains("3 parts, 0 computed by this run"), again);
+        Map<String, Object> s2 = summary(top);
+        s2.put("parts_run", s.get("parts_run"));
+        assertEquals(s, s2);
     }
 
     @Test
