@@ -227,6 +227,8 @@ final class JobInputs {
         String head = path.substring(0, m.start()), tail = path.substring(m.end());
         List<String> tails = expandBraces(tail);
         List<String> out = new ArrayList<>();
+        if ((b - a + 1) * tails.size() > MAX_EXPANSION)
+            throw new InputException(path + ": its ranges give over " + MAX_EXPANSION + " names");
         for (long n = a; n <= b; n++) {
             String num = String.format(Locale.ROOT, "%0" + width + "d", n);
             for (String t : tails) out.add(head + num + t);

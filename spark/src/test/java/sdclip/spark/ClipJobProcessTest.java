@@ -35,6 +35,8 @@ class ClipJobProcessTest {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         for (String a : ManagementFactory.getRuntimeMXBean().getInputArguments())
             if (!a.startsWith("-agentlib") && !a.startsWith("-javaagent")) cmd.add(a);
+        // Short runs: C1 only and the serial collector start Spark on less CPU (the suite shares two cores).
+        cmd.addAll(List.of("-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC"));
         cmd.addAll(jvm);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), ClipJob.class.getName()));
         cmd.addAll(List.of(args));
