@@ -248,8 +248,8 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
                 getTextCol());
     }
 
-    /** A batch's scores. */
-    private record Work(
+    /** A batch's scores; {@link ClipJob} takes the embeddings too, through {@link #pairs}. */
+    record Work(
             ModelSpec spec,
             String textModel,
             Preprocess preprocess,
@@ -259,8 +259,28 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
             int textAt,
             String textColumn)
             implements BatchWork {
+
+        /**
+         * Per row: the caption's and the image's raw embeddings and their cosine, or nulls and the
+         * reasons (the image's first).
+         */
+        record Pairs(float[][] texts, float[][] images, Double[] cosines, String[] errors) {}
+
         @Override
         public List<Result> run(List<Row> rows) {
+            Pairs p = pairs(rows);
+            List<Result> out = new ArrayList<>(rows.size());
+            for (int r = 0; r < rows.size(); r++) {
+                Double cos = p.cosines()[r];
+                out.add(
+                        cos == null
+                                ? new Result(new Object[] {null, null}, p.errors()[r])
+                                : new Result(new Object[] {cos, ClipScore.CLIPSCORE.pair(cos)}, null));
+            }
+            return out;
+        }
+
+        Pairs pairs(List<Row> rows) {
             ImageEncoder images = spec.imageEncoder(preprocess);
             TextEncoder texts = spec.textEncoder(textModel);
             int encoders = texts.configs().size();
@@ -269,14 +289,15 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
             String tower = textModel != null ? textModel : spec.model();
             TextRows.Encoded t = TextRows.encode(texts, rows, textAt, textColumn, request, "text_embeds", tower);
             ImageRows.Embedded i = ImageRows.embed(images, rows, imageAt, pathAt, imageColumn);
-            List<Result> out = new ArrayList<>(rows.size());
-            for (int r = 0; r < rows.size(); r++) {
+            int n = rows.size();
+            Double[] cosines = new Double[n];
+            String[] errors = new String[n];
+            for (int r = 0; r < n; r++) {
                 float[] x = t.values()[r], y = i.embeds()[r];
                 if (x == null || y == null) {
-                    String error = i.errors()[r] == null
+                    errors[r] = i.errors()[r] == null
                             ? t.errors()[r]
                             : t.errors()[r] == null ? i.errors()[r] : i.errors()[r] + "; " + t.errors()[r];
-                    out.add(new Result(new Object[] {null, null}, error));
                     continue;
                 }
                 if (x.length != y.length) {
@@ -284,10 +305,9 @@ public final class ClipScorer extends ClipTransformer<ClipScorer> {
                             "text embeddings have " + x.length + " values but " + spec.model() + "'s image embeddings "
                                     + y.length + "; the text tower must go through the CLIP model's text projection");
                 }
-                double cos = ClipScore.cosine(x, 0, y, 0, x.length);
-                out.add(new Result(new Object[] {cos, ClipScore.CLIPSCORE.pair(cos)}, null));
+                cosines[r] = ClipScore.cosine(x, 0, y, 0, x.length);
             }
-            return out;
+            return new Pairs(t.values(), i.embeds(), cosines, errors);
         }
     }
 }

@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * On local[2,3] (a task may fail twice and be retried): one partition's first attempt dies
  * after it has emitted some rows, mid-write of a parquet table. The table read back holds every
- * row once, with the same values and errors as a run without the failure. Runs last: it
+ * row once, with the same values and errors as a run without the failure; likewise a
+ * {@link ClipJob} part whose first attempt fails reading an input file. Runs last: it
  * restarts Spark on another master (a class after it would restart it on local[2]).
  */
 @Order(Integer.MAX_VALUE)
@@ -107,5 +108,63 @@ class TaskRetryTest {
         assertEquals(expected.toString(), got.toString());
         long errors = got.stream().filter(r -> r.getAs("error") != null).count();
         assertTrue(errors > 0 && errors < 24, "good and bad rows both: " + errors + " errors");
+    }
+
+    @Test
+    void aClipJobPartRetriedLeavesTheSameOutput() throws IOException {
+        SparkSession spark = SparkTests.session("local[2,3]");
+        TrapFileSystem.register(spark.sparkContext().hadoopConfiguration());
+        Path images = Files.createDirectories(dir.resolve("job-images"));
+        Fixtures.images(images);
+        try (var s = Files.list(images)) {
+            for (Path p : s.toList()) {
+                String name = p.getFileName().toString();
+                Files.writeString(
+                        images.resolve(name.substring(0, name.lastIndexOf('.')) + ".txt"), "a photo of " + name);
+            }
+        }
+        List<String> common = List.of(
+                "score",
+                "--input",
+                images.toString(),
+                "--shard-size",
+                "3",
+                "--model",
+                Fixtures.clip(),
+                "--tokenizer",
+                Fixtures.vocabulary(),
+                "--heads",
+                "4",
+                "--vision-heads",
+                "4",
+                "--embeddings",
+                "--batch-size",
+                "1");
+        Path clean = dir.resolve("job-clean"), retried = dir.resolve("job-retried");
+        List<String> a = new ArrayList<>(common);
+        a.addAll(List.of("--output", clean.toString()));
+        assertEquals(0, ClipJob.run(a.toArray(String[]::new), System.out, System.err, spark));
+        // Part 1's first attempt fails opening its third image, after writing two rows.
+        TrapFileSystem.failOnce = "bad-truncated.jpg";
+        List<String> b = new ArrayList<>(common);
+        b.addAll(List.of("--output", retried.toString()));
+        try {
+            assertEquals(0, ClipJob.run(b.toArray(String[]::new), System.out, System.err, spark));
+        } finally {
+            TrapFileSystem.failOnce = null;
+            TrapFileSystem.unregister(spark.sparkContext().hadoopConfiguration());
+        }
+        assertEquals(1, TrapFileSystem.FAILED.get(), "one attempt failed");
+        List<Row> x = Fixtures.sorted(spark.read().parquet(clean.toString()).collectAsList(), "key");
+        List<Row> y = Fixtures.sorted(spark.read().parquet(retried.toString()).collectAsList(), "key");
+        assertEquals(12, y.size());
+        assertEquals(x.toString(), y.toString());
+        try (var s = Files.list(retried.resolve("_parts"))) {
+            assertEquals(
+                    4,
+                    s.filter(p -> p.getFileName().toString().endsWith(".json")).count());
+        }
+        long errors = y.stream().filter(r -> r.getAs("error") != null).count();
+        assertEquals(4, errors, "the four bad images");
     }
 }
