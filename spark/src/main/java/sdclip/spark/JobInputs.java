@@ -29,7 +29,7 @@ import org.apache.hadoop.fs.RemoteIterator;
 final class JobInputs {
     private JobInputs() {}
 
-    /** Image extensions of the folder layout: what sdclip decodes, and WebP (its rows say why they have no result). */
+    /** Image extensions of the folder layout: what sdclip decodes. */
     static final List<String> IMAGE_EXTENSIONS = List.of("png", "jpg", "jpeg", "bmp", "gif", "webp");
 
     /** Webdataset image members, in the order one is preferred when a sample has several. */
