@@ -122,7 +122,9 @@ record JobOptions(
                                     file is one part
 
             Model:
-              --model MODEL         the CLIP model (a local path or file: URI, the same on every executor)
+              --model MODEL         the CLIP model: a path or file: URI (the same on every executor), a
+                                    Hadoop URI (hdfs://, s3a://: copied to each executor once), or a
+                                    Hugging Face id or model name found on the executors
               --tokenizer PATH      the vocabulary, if the model has none
               --heads N[,N]         text attention heads, for checkpoints without a config
               --vision-heads N      vision attention heads, for checkpoints without a config
