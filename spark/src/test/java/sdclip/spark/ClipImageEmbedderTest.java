@@ -18,7 +18,6 @@ import org.apache.spark.sql.types.DataTypes;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sdclip.model.ImageEncoder;
 import sdclip.model.image.Preprocess;
 
 /**
@@ -43,23 +42,6 @@ class ClipImageEmbedderTest {
                 .repartition(3);
     }
 
-    /** The library's embeddings of the good files, by file name. */
-    private static Map<String, float[]> library(Preprocess preprocess) throws IOException {
-        List<Path> good = Fixtures.good(dir);
-        ImageEncoder.Options o = ImageEncoder.Options.defaults()
-                .withVisionHeads(4)
-                .withThreads(2)
-                .withPreprocess(preprocess);
-        try (ImageEncoder enc = ImageEncoder.open(Path.of(Fixtures.clip()), o)) {
-            float[] all = enc.encode(good).imageEmbeds().floats();
-            int p = enc.config().projectionDim();
-            Map<String, float[]> out = new TreeMap<>();
-            for (int i = 0; i < good.size(); i++)
-                out.put(good.get(i).getFileName().toString(), Fixtures.slice(all, i, p));
-            return out;
-        }
-    }
-
     private static List<Row> run(ClipImageEmbedder e) {
         return Fixtures.sorted(
                 e.transform(images)
@@ -82,7 +64,7 @@ class ClipImageEmbedderTest {
                 11,
                 rows.size(),
                 "12 files; binaryFile lists no empty file (bad-empty.png): ClipScorerTest has empty bytes");
-        Map<String, float[]> expected = library(Preprocess.OPENAI);
+        Map<String, float[]> expected = Fixtures.imageEmbeds(dir, Preprocess.OPENAI);
         assertEquals(9, expected.size());
         Map<String, String> errors = new TreeMap<>();
         for (Row r : rows) {
@@ -114,7 +96,7 @@ class ClipImageEmbedderTest {
                 .setNormalize(true)
                 .setOutputCol("v")
                 .setErrorCol("why");
-        Map<String, float[]> expected = library(Preprocess.HF);
+        Map<String, float[]> expected = Fixtures.imageEmbeds(dir, Preprocess.HF);
         int checked = 0;
         for (Row r : run(e)) {
             float[] lib = expected.get(Fixtures.name(r));

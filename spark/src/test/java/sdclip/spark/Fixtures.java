@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.stream.Stream;
 import javax.imageio.IIOImage;
 import javax.imageio.ImageIO;
@@ -23,6 +25,8 @@ import javax.imageio.ImageWriter;
 import javax.imageio.stream.ImageOutputStream;
 
 import org.apache.spark.sql.Row;
+import sdclip.model.ImageEncoder;
+import sdclip.model.image.Preprocess;
 import sdclip.testdata.ReferenceData;
 
 /** The reference models and a folder of images, good and bad, shared by the tests. */
@@ -51,6 +55,23 @@ final class Fixtures {
             return s.filter(p -> !p.getFileName().toString().startsWith("bad-"))
                     .sorted()
                     .toList();
+        }
+    }
+
+    /** The library's image embeddings of the good files of {@code dir}, by file name. */
+    static Map<String, float[]> imageEmbeds(Path dir, Preprocess preprocess) throws IOException {
+        List<Path> good = good(dir);
+        ImageEncoder.Options o = ImageEncoder.Options.defaults()
+                .withVisionHeads(4)
+                .withThreads(2)
+                .withPreprocess(preprocess);
+        try (ImageEncoder enc = ImageEncoder.open(Path.of(clip()), o)) {
+            float[] all = enc.encode(good).imageEmbeds().floats();
+            int p = enc.config().projectionDim();
+            Map<String, float[]> out = new TreeMap<>();
+            for (int i = 0; i < good.size(); i++)
+                out.put(good.get(i).getFileName().toString(), slice(all, i, p));
+            return out;
         }
     }
 

@@ -20,7 +20,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import sdclip.model.ImageEncoder;
+import sdclip.model.image.Preprocess;
 
 /**
  * The transformers on a real multi-JVM cluster: a standalone master and worker on 127.0.0.1
@@ -113,7 +113,7 @@ class StandaloneClusterTest {
                 assertEquals(0, opens(), "the driver never opened the model");
 
                 // Again, collected: equal to the library's embeddings, and still one open per executor.
-                Map<String, float[]> library = library(images);
+                Map<String, float[]> library = Fixtures.imageEmbeds(images, Preprocess.OPENAI);
                 TreeSet<String> errors = new TreeSet<>();
                 for (Row r : out.select("path", "image_embeds", "error").collectAsList()) {
                     String name = Fixtures.name(r);
@@ -143,20 +143,6 @@ class StandaloneClusterTest {
             if (System.nanoTime() > end)
                 throw new AssertionError("fewer than " + n + " executors registered in 90 s\n" + cluster.logs());
             Thread.sleep(250);
-        }
-    }
-
-    private static Map<String, float[]> library(Path images) throws IOException {
-        List<Path> good = Fixtures.good(images);
-        ImageEncoder.Options o =
-                ImageEncoder.Options.defaults().withVisionHeads(4).withThreads(2);
-        try (ImageEncoder enc = ImageEncoder.open(Fixtures.ref("models/tiny-clip.safetensors"), o)) {
-            float[] all = enc.encode(good).imageEmbeds().floats();
-            int p = enc.config().projectionDim();
-            Map<String, float[]> out = new TreeMap<>();
-            for (int i = 0; i < good.size(); i++)
-                out.put(good.get(i).getFileName().toString(), Fixtures.slice(all, i, p));
-            return out;
         }
     }
 }
