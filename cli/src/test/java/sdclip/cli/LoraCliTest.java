@@ -176,4 +176,68 @@ class LoraCliTest {
         assertTrue(same.out().contains("\"mean\": 1.0") || same.out().contains("\"mean\": 0.99999"), same.out());
         assertFalse(changed.out().contains("\"mean\": 1.0"), changed.out());
     }
+
+    /**
+     * The full-size F16 formula model (SD 1.5's shapes) with a rank-8 F16 LoRA on all 72 linears,
+     * in a child JVM of 64 MB heap: the merged copies live off the heap, so it runs, and gives
+     * what this JVM gives.
+     */
+    @Test
+    void sixtyFourMegabytesOfHeapWithALoraOnTheFullSizeModel() throws Exception {
+        Path model = dir.resolve("full-f16.safetensors");
+        sdclip.model.synth.FormulaModel.write(model, sdclip.engine.DType.F16);
+        Seeded s = new Seeded(64);
+        SafetensorsWriter w = new SafetensorsWriter();
+        int width = sdclip.model.synth.FormulaModel.WIDTH, mlp = sdclip.model.synth.FormulaModel.MLP, r = 8;
+        for (int l = 0; l < sdclip.model.synth.FormulaModel.LAYERS; l++) {
+            for (String m : List.of(
+                    "self_attn_q_proj",
+                    "self_attn_k_proj",
+                    "self_attn_v_proj",
+                    "self_attn_out_proj",
+                    "mlp_fc1",
+                    "mlp_fc2")) {
+                int out = m.equals("mlp_fc1") ? mlp : width, in = m.equals("mlp_fc2") ? mlp : width;
+                String stem = "lora_te_text_model_encoder_layers_" + l + "_" + m;
+                w.addFloats(stem + ".lora_down.weight", new long[] {r, in}, s.normal(r * in, 0.02f));
+                w.addFloats(stem + ".lora_up.weight", new long[] {out, r}, s.normal(out * r, 0.02f));
+                w.addFloats(stem + ".alpha", new long[] {}, new float[] {4});
+            }
+        }
+        Path lora = dir.resolve("full-lora.safetensors");
+        w.write(lora);
+        Path out = dir.resolve("full.safetensors");
+        String err = StreamingTest.run(
+                ChildCli.command(
+                        List.of("-Xmx64m"),
+                        "encode",
+                        "--model",
+                        model.toString(),
+                        "--tokenizer",
+                        vocab(),
+                        "--quiet",
+                        "--threads",
+                        "2",
+                        "--lora",
+                        lora + ":0.8",
+                        "--tensors",
+                        "conditioning",
+                        "--output",
+                        out.toString(),
+                        "a photo of a cat"),
+                null,
+                300);
+        assertEquals("wrote " + out, err.strip().lines().toList().getLast()); // after the JVM's incubator note
+        try (TextEncoder enc =
+                        TextEncoder.open(model, TextEncoder.Options.defaults().withTokenizer(Path.of(vocab())));
+                SafetensorsFile f = SafetensorsFile.open(out)) {
+            float[] want = enc.encode(
+                            List.of("a photo of a cat"),
+                            EncodeRequest.of(sdclip.model.TextOutput.CONDITIONING)
+                                    .prompts(PromptOptions.plain().withLoras(List.of(new Lora(lora, 0.8)))))
+                    .conditioning()
+                    .floats();
+            assertArrayEquals(want, f.floats("conditioning"));
+        }
+    }
 }

@@ -396,16 +396,13 @@ public final class TextEncoder implements AutoCloseable {
         List<List<Lora>> stacks = NetworkTags.read(prompts, options).stacks();
         if (isPlain(options)) {
             List<Lora> stack = stacks.isEmpty() ? List.of() : stacks.getFirst();
-            return new Run(
-                    batches(request, transformers).specs(prompts.size()),
-                    sink -> withLoras(
-                            stack,
-                            request,
-                            ts -> batches(request, ts)
-                                    .run(
-                                            promptRows(prompts, request),
-                                            sink,
-                                            done -> progress.progress(done, prompts.size()))));
+            return new Run(batches(request, transformers).specs(prompts.size()), sink -> {
+                Batches.Rows rows = promptRows(prompts, request); // the vocabulary before any merging
+                withLoras(
+                        stack,
+                        request,
+                        ts -> batches(request, ts).run(rows, sink, done -> progress.progress(done, prompts.size())));
+            });
         }
         EmbeddingFiles embeddings =
                 options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
