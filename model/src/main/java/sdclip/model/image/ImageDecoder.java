@@ -257,7 +257,6 @@ public final class ImageDecoder {
         public InputStream stream() {
             return new ByteArrayInputStream(data);
         }
-
     }
 
     /**
