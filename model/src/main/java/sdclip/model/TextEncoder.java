@@ -352,7 +352,7 @@ public final class TextEncoder implements AutoCloseable {
      */
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
         Run run = plan(prompts, request);
-        OutputAssembly all = new OutputAssembly(run.specs(), prompts.size());
+        OutputAssembly all = new OutputAssembly(run.specs(), run.rows());
         run.into(all);
         return new Encoding(all.result());
     }
@@ -373,8 +373,8 @@ public final class TextEncoder implements AutoCloseable {
         plan(prompts, request).into((first, batch) -> sink.accept(first, new Encoding(batch)));
     }
 
-    /** A run laid out: the tensors it gives, and how to produce them batch by batch into a consumer. */
-    private record Run(List<TensorSpec> specs, RunBody body) {
+    /** A run laid out: its tensors, its rows (a scheduled run has one per schedule entry), and its body. */
+    private record Run(List<TensorSpec> specs, int rows, RunBody body) {
         void into(Batches.Consumer sink) throws IOException {
             body.run(sink);
         }
@@ -396,7 +396,7 @@ public final class TextEncoder implements AutoCloseable {
         List<List<Lora>> stacks = NetworkTags.read(prompts, options).stacks();
         if (isPlain(options)) {
             List<Lora> stack = stacks.isEmpty() ? List.of() : stacks.getFirst();
-            return new Run(batches(request, transformers).specs(prompts.size()), sink -> {
+            return new Run(batches(request, transformers).specs(prompts.size()), prompts.size(), sink -> {
                 Batches.Rows rows = promptRows(prompts, request); // the vocabulary before any merging
                 withLoras(
                         stack,
@@ -425,7 +425,7 @@ public final class TextEncoder implements AutoCloseable {
         List<TensorSpec> specs = new ArrayList<>(chunked.specs(rows.size(), k, conditioning, pooled));
         List<ScheduledPrompts.Row> entries = schedule == null ? null : schedule.rows();
         if (entries != null) specs.addAll(ScheduleTensors.specs(rows.size()));
-        return new Run(specs, sink -> {
+        return new Run(specs, rows.size(), sink -> {
             Batches.Consumer out = entries == null
                     ? sink
                     : (first, batch) -> sink.accept(first, ScheduleTensors.add(batch, entries, first));
