@@ -227,6 +227,18 @@ class LoraEncodeTest {
                 at += b.length;
             }
             assertArrayEquals(cond, all);
+            // Scheduled texts of a prompt with a tag are encoded with its LoRA, row by row.
+            Encoding scheduled =
+                    enc.encode(List.of("[a cat:a dog:0.5] <lora:detail:0.6>", "a fox"), request.prompts(o));
+            Encoding expected = encode(merged, m, a1111, request, List.of("a cat ", "a dog "));
+            Encoding fox = encode(m.path(), m, a1111, request, List.of("a fox"));
+            float[] rows = scheduled.conditioning().floats(),
+                    want = expected.conditioning().floats();
+            assertArrayEquals(want, java.util.Arrays.copyOfRange(rows, 0, want.length));
+            assertArrayEquals(
+                    fox.conditioning().floats(), java.util.Arrays.copyOfRange(rows, want.length, rows.length));
+            assertArrayEquals(
+                    new long[] {0, 0, 1}, scheduled.get("schedule_prompt").longs());
         }
     }
 
