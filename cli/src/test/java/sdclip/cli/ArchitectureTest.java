@@ -67,6 +67,7 @@ class ArchitectureTest {
                     "sdclip.engine",
                     "sdclip.model.checkpoint",
                     "sdclip.model.image",
+                    "sdclip.model.lora",
                     "sdclip.model.prompt",
                     "sdclip.model.safetensors",
                     "sdclip.model.text",
@@ -83,6 +84,13 @@ class ArchitectureTest {
             row("sdclip.model.vision", "sdclip.engine", "sdclip.model.checkpoint", "sdclip.model.transformer"),
             row("sdclip.model.transformer", "sdclip.engine", "sdclip.model.checkpoint"),
             row("sdclip.model.hub", "sdclip.model.checkpoint"),
+            row(
+                    "sdclip.model.lora",
+                    "sdclip.engine",
+                    "sdclip.model.checkpoint",
+                    "sdclip.model.format",
+                    "sdclip.model.json",
+                    "sdclip.model.safetensors"),
             row(
                     "sdclip.model.checkpoint",
                     "sdclip.engine",

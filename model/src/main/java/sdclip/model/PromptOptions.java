@@ -14,7 +14,9 @@ import sdclip.model.prompt.PromptSyntax;
  * A1111's emphasis mode and sampling steps (for prompt editing, alternation and {@code AND}:
  * {@link sdclip.model.prompt.PromptSchedule}), and the textual inversion embeddings to
  * recognise, as paths read at encoding or as {@link EmbeddingFiles} already read (whose
- * {@link EmbeddingFiles#skipped()} the caller can report first). Immutable; start from
+ * {@link EmbeddingFiles#skipped()} the caller can report first), and the LoRAs merged into the
+ * text encoder(s) ({@link #withLoras}; A1111's {@code <lora:...>} tags, found in
+ * {@link #withLoraFolders}). Immutable; start from
  * {@link #plain()}.
  */
 public final class PromptOptions {
@@ -23,9 +25,19 @@ public final class PromptOptions {
     private final List<Path> embeddings;
     private final EmbeddingFiles embeddingFiles;
     private final int steps;
+    private final List<Lora> loras;
+    private final List<Path> loraFolders;
 
     private PromptOptions(
-            PromptSyntax syntax, Emphasis emphasis, List<Path> embeddings, EmbeddingFiles embeddingFiles, int steps) {
+            PromptSyntax syntax,
+            Emphasis emphasis,
+            List<Path> embeddings,
+            EmbeddingFiles embeddingFiles,
+            int steps,
+            List<Lora> loras,
+            List<Path> loraFolders) {
+        this.loras = List.copyOf(loras);
+        this.loraFolders = List.copyOf(loraFolders);
         if (steps < 1 || steps > PromptSchedule.MAX_STEPS)
             throw new IllegalArgumentException("steps " + steps + " is not in 1.." + PromptSchedule.MAX_STEPS);
         this.steps = steps;
@@ -60,7 +72,13 @@ public final class PromptOptions {
     /** {@return plain CLIP tokenization, no embeddings: what {@link EncodeRequest}s read by default} */
     public static PromptOptions plain() {
         return new PromptOptions(
-                PromptSyntax.PLAIN, Emphasis.ORIGINAL, List.of(), EmbeddingFiles.none(), PromptSchedule.DEFAULT_STEPS);
+                PromptSyntax.PLAIN,
+                Emphasis.ORIGINAL,
+                List.of(),
+                EmbeddingFiles.none(),
+                PromptSchedule.DEFAULT_STEPS,
+                List.of(),
+                List.of());
     }
 
     /**
@@ -70,7 +88,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withSyntax(PromptSyntax s) {
-        return new PromptOptions(s, emphasis, embeddings, embeddingFiles, steps);
+        return new PromptOptions(s, emphasis, embeddings, embeddingFiles, steps, loras, loraFolders);
     }
 
     /**
@@ -80,7 +98,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmphasis(Emphasis e) {
-        return new PromptOptions(syntax, e, embeddings, embeddingFiles, steps);
+        return new PromptOptions(syntax, e, embeddings, embeddingFiles, steps, loras, loraFolders);
     }
 
     /**
@@ -90,7 +108,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmbeddings(List<Path> paths) {
-        return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none(), steps);
+        return new PromptOptions(syntax, emphasis, paths, EmbeddingFiles.none(), steps, loras, loraFolders);
     }
 
     /**
@@ -100,7 +118,7 @@ public final class PromptOptions {
      * @return the new options
      */
     public PromptOptions withEmbeddings(EmbeddingFiles files) {
-        return new PromptOptions(syntax, emphasis, List.of(), files, steps);
+        return new PromptOptions(syntax, emphasis, List.of(), files, steps, loras, loraFolders);
     }
 
     /** {@return the sampling steps A1111's prompt editing and alternation are read for (default 20)} */
@@ -117,7 +135,42 @@ public final class PromptOptions {
      * @throws IllegalArgumentException for a count out of range
      */
     public PromptOptions withSteps(int n) {
-        return new PromptOptions(syntax, emphasis, embeddings, embeddingFiles, n);
+        return new PromptOptions(syntax, emphasis, embeddings, embeddingFiles, n, loras, loraFolders);
+    }
+
+    /** {@return the LoRAs merged into the text encoder(s) for every prompt, in order; unmodifiable} */
+    public List<Lora> loras() {
+        return loras;
+    }
+
+    /**
+     * These options with other LoRAs, merged into the text encoder(s) for every prompt, whatever
+     * the syntax (as ComfyUI's {@code LoraLoader} with its {@code strength_clip}); with A1111's
+     * syntax, the ones a prompt's {@code <lora:...>} tags name are added after them, for that
+     * prompt. Stacked networks add.
+     *
+     * @param list the LoRAs, in order; may be empty, not null
+     * @return the new options
+     */
+    public PromptOptions withLoras(List<Lora> list) {
+        return new PromptOptions(syntax, emphasis, embeddings, embeddingFiles, steps, list, loraFolders);
+    }
+
+    /** {@return the folders A1111's {@code <lora:NAME>} tags are looked up in; unmodifiable} */
+    public List<Path> loraFolders() {
+        return loraFolders;
+    }
+
+    /**
+     * These options with other folders for the names of A1111's {@code <lora:NAME>} and
+     * {@code <lyco:NAME>} tags (by file name without extension, {@link Lora#find}). A tag whose
+     * network is in none of them is skipped ({@link TextEncoder#notes} says so).
+     *
+     * @param folders the folders, searched in order; may be empty, not null
+     * @return the new options
+     */
+    public PromptOptions withLoraFolders(List<Path> folders) {
+        return new PromptOptions(syntax, emphasis, embeddings, embeddingFiles, steps, loras, folders);
     }
 
     /** {@return whether any embeddings are given, as paths or already read} */
@@ -127,6 +180,7 @@ public final class PromptOptions {
 
     @Override
     public String toString() {
-        return "PromptOptions[" + syntax + ", " + emphasis + ", " + steps + " steps, " + embeddings + "]";
+        return "PromptOptions[" + syntax + ", " + emphasis + ", " + steps + " steps, " + embeddings
+                + (loras.isEmpty() ? "" : ", LoRAs " + loras) + "]";
     }
 }

@@ -14,6 +14,7 @@ import sdclip.engine.Device;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.ClipTextConfig;
 import sdclip.model.checkpoint.TextTower;
+import sdclip.model.lora.LoraFile;
 import sdclip.model.prompt.EmbeddingFiles;
 import sdclip.model.prompt.PromptSyntax;
 import sdclip.model.prompt.ScheduledPrompts;
@@ -179,16 +180,21 @@ public final class TextEncoder implements AutoCloseable {
     private final TokenizerLookup tokenizers;
 
     private final int batchSize;
+    /** The backend settings, for the backends of runs with LoRAs ({@link LoraTowers}). */
+    private final Options options;
+    /** Each encoder's projection, own or borrowed. */
+    private final ProjectionLoan loan;
 
     private TextEncoder(Checkpoint checkpoint, Checkpoint projectionSource, Backend backend, Options options)
             throws IOException {
+        this.options = options;
         this.checkpoint = checkpoint;
         this.projectionSource = projectionSource;
         this.backend = backend;
         this.batchSize = Math.max(1, options.batchSize());
         if (checkpoint.encoders().isEmpty())
             throw new ModelFormatException(checkpoint.path(), "has no text encoder (a CLIP vision model)");
-        ProjectionLoan loan = ProjectionLoan.of(checkpoint, projectionSource, options.projection());
+        this.loan = ProjectionLoan.of(checkpoint, projectionSource, options.projection());
         this.tokenizers = new TokenizerLookup(checkpoint.encoders(), options.tokenizer());
         for (int i = 0; i < checkpoint.encoders().size(); i++) {
             transformers.add(new TextTransformer(backend, checkpoint.encoders().get(i), loan.projection(i)));
@@ -346,7 +352,7 @@ public final class TextEncoder implements AutoCloseable {
      */
     public Encoding encode(List<String> prompts, EncodeRequest request) throws IOException {
         Run run = plan(prompts, request);
-        OutputAssembly all = new OutputAssembly(run.specs(), prompts.size());
+        OutputAssembly all = new OutputAssembly(run.specs(), run.rows());
         run.into(all);
         return new Encoding(all.result());
     }
@@ -367,8 +373,8 @@ public final class TextEncoder implements AutoCloseable {
         plan(prompts, request).into((first, batch) -> sink.accept(first, new Encoding(batch)));
     }
 
-    /** A run laid out: the tensors it gives, and how to produce them batch by batch into a consumer. */
-    private record Run(List<TensorSpec> specs, RunBody body) {
+    /** A run laid out: its tensors, its rows (a scheduled run has one per schedule entry), and its body. */
+    private record Run(List<TensorSpec> specs, int rows, RunBody body) {
         void into(Batches.Consumer sink) throws IOException {
             body.run(sink);
         }
@@ -380,45 +386,113 @@ public final class TextEncoder implements AutoCloseable {
 
     /**
      * Lays out a run: plain prompts through the batches, or a prompt syntax through the chunked
-     * encoder with k, the most chunks a prompt needs, counted here once.
+     * encoder with k, the most chunks a prompt needs, counted here once. A run with LoRAs is
+     * encoded in stretches of consecutive rows that share their LoRAs, each on towers with those
+     * merged ({@link LoraTowers}), released before the next.
      */
     private Run plan(List<String> prompts, EncodeRequest request) throws IOException {
         ProgressListener progress = request.progress();
-        if (isPlain(request.prompts())) {
-            Batches b = batches(request);
-            return new Run(
-                    b.specs(prompts.size()),
-                    sink -> b.run(promptRows(prompts, request), sink, done -> progress.progress(done, prompts.size())));
+        PromptOptions options = request.prompts();
+        List<List<Lora>> stacks = NetworkTags.read(prompts, options).stacks();
+        if (isPlain(options)) {
+            List<Lora> stack = stacks.isEmpty() ? List.of() : stacks.getFirst();
+            return new Run(batches(request, transformers).specs(prompts.size()), prompts.size(), sink -> {
+                Batches.Rows rows = promptRows(prompts, request); // the vocabulary before any merging
+                withLoras(
+                        stack,
+                        request,
+                        ts -> batches(request, ts).run(rows, sink, done -> progress.progress(done, prompts.size())));
+            });
         }
-        ChunkedEncoder chunked = chunked(request);
+        EmbeddingFiles embeddings =
+                options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
+        ChunkedEncoder chunked = chunked(request, embeddings, transformers);
         // A1111: extra networks out, then AND and the schedule; a run with any of them has a row per entry.
         List<String> texts = prompts;
         ScheduledPrompts schedule = null;
-        if (request.prompts().syntax() == PromptSyntax.A1111) {
-            ScheduledPrompts s = ScheduledPrompts.of(prompts, request.prompts().steps());
+        List<List<Lora>> rowStacks = stacks;
+        if (options.syntax() == PromptSyntax.A1111) {
+            ScheduledPrompts s = ScheduledPrompts.of(prompts, options.steps());
             texts = s.texts();
+            rowStacks = s.rows().stream().map(r -> stacks.get(r.prompt())).toList();
             if (s.isScheduled()) schedule = s;
         }
         List<String> rows = texts;
+        List<List<Lora>> rowLoras = rowStacks;
         int k = chunked.chunksPerPrompt(rows);
         boolean conditioning = request.wants(TextOutput.CONDITIONING),
                 pooled = request.wants(TextOutput.POOLED_OUTPUT) || request.wants(TextOutput.TEXT_EMBEDS);
         List<TensorSpec> specs = new ArrayList<>(chunked.specs(rows.size(), k, conditioning, pooled));
-        if (schedule == null)
-            return new Run(
-                    specs, sink -> chunked.stream(rows, k, request.clipSkip(), conditioning, pooled, sink, progress));
-        List<ScheduledPrompts.Row> entries = schedule.rows();
-        specs.addAll(ScheduleTensors.specs(rows.size()));
-        return new Run(
-                specs,
-                sink -> chunked.stream(
-                        rows,
-                        k,
-                        request.clipSkip(),
-                        conditioning,
-                        pooled,
-                        (first, batch) -> sink.accept(first, ScheduleTensors.add(batch, entries, first)),
-                        progress));
+        List<ScheduledPrompts.Row> entries = schedule == null ? null : schedule.rows();
+        if (entries != null) specs.addAll(ScheduleTensors.specs(rows.size()));
+        return new Run(specs, rows.size(), sink -> {
+            Batches.Consumer out = entries == null
+                    ? sink
+                    : (first, batch) -> sink.accept(first, ScheduleTensors.add(batch, entries, first));
+            // Stretches of rows with the same LoRAs, each through towers with them merged.
+            for (int from = 0; from < rows.size(); ) {
+                int start = from, to = from + 1;
+                while (to < rows.size() && rowLoras.get(to).equals(rowLoras.get(start))) to++;
+                List<String> part = rows.subList(start, to);
+                withLoras(
+                        rowLoras.get(start),
+                        request,
+                        ts -> chunked(request, embeddings, ts).stream(
+                                part,
+                                k,
+                                request.clipSkip(),
+                                conditioning,
+                                pooled,
+                                (first, batch) -> out.accept(start + first, batch),
+                                (done, total) -> progress.progress(start + done, rows.size())));
+                from = to;
+            }
+        });
+    }
+
+    /** Work on a set of transformers, by encoder index. */
+    private interface OnTowers {
+        void run(List<TextTransformer> towers) throws IOException;
+    }
+
+    /** Runs {@code body} on the encoder's own transformers, or, with LoRAs, on towers with them merged. */
+    private void withLoras(List<Lora> stack, EncodeRequest request, OnTowers body) throws IOException {
+        if (stack.isEmpty()) {
+            body.run(transformers);
+            return;
+        }
+        try (LoraTowers merged = LoraTowers.open(checkpoint, stack, chosen(request), options, loan)) {
+            body.run(merged.transformers());
+        }
+    }
+
+    /**
+     * The notes and warnings a run of {@code prompts} gives, each once, for the caller to show
+     * (the library prints nothing): with A1111's syntax, LoRA tags skipped (a network in no LoRA
+     * folder, a weight that is not a number) and tags of other networks removed and ignored
+     * (hypernetworks change the UNet); for every syntax, LoRAs without a text-encoder part (they
+     * change nothing here). {@link #encode} and {@link #stream} skip and ignore the same, silently.
+     *
+     * @param prompts the prompts
+     * @param request the request, whose {@link PromptOptions} give the syntax, LoRAs and LoRA folders
+     * @return the notes, in the order met; empty when there is nothing to say
+     * @throws IOException when a LoRA folder cannot be listed or a LoRA file cannot be read
+     */
+    public List<String> notes(List<String> prompts, EncodeRequest request) throws IOException {
+        NetworkTags.Run run = NetworkTags.read(prompts, request.prompts());
+        List<String> notes = new ArrayList<>(run.notes());
+        java.util.Set<java.nio.file.Path> seen = new java.util.HashSet<>();
+        for (List<Lora> stack : run.stacks()) {
+            for (Lora l : stack) {
+                if (!seen.add(l.file())) continue;
+                try (LoraFile f = LoraFile.open(l.file())) {
+                    if (!f.hasTextEncoder())
+                        notes.add(l.file() + " has no text-encoder weights (a UNet-only network): it leaves the"
+                                + " conditioning as it is");
+                }
+            }
+        }
+        return notes;
     }
 
     /** Plain prompts without embeddings take the plain path; embeddings need a syntax. */
@@ -429,18 +503,17 @@ public final class TextEncoder implements AutoCloseable {
         return plain;
     }
 
-    private ChunkedEncoder chunked(EncodeRequest request) throws IOException {
+    private ChunkedEncoder chunked(EncodeRequest request, EmbeddingFiles embeddings, List<TextTransformer> ts)
+            throws IOException {
         PromptOptions options = request.prompts();
         if (request.wants(TextOutput.HIDDEN_STATES) || request.wants(TextOutput.LAST_HIDDEN_STATE)) {
             throw new IllegalArgumentException("hidden states and the last hidden state are not available with the "
                     + options.syntax().name() + " prompt syntax");
         }
-        EmbeddingFiles embeddings =
-                options.embeddings().isEmpty() ? options.embeddingFiles() : EmbeddingFiles.load(options.embeddings());
         List<ChunkedEncoder.Tower> towers = new ArrayList<>();
         for (int i : chosen(request))
-            towers.add(new ChunkedEncoder.Tower(
-                    i, transformers.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
+            towers.add(
+                    new ChunkedEncoder.Tower(i, ts.get(i), checkpoint.encoders().get(i), tokenizer(i + 1)));
         return new ChunkedEncoder(
                 towers,
                 transformers.size(),
@@ -457,13 +530,13 @@ public final class TextEncoder implements AutoCloseable {
      * tokenization, and benchmarks that need no vocabulary.
      *
      * @param rows    token ids, one row per prompt, each of the encoders' context length
-     * @param request the outputs, encoder and clip skip
+     * @param request the outputs, encoder and clip skip (its prompt options, LoRAs included, do not apply here)
      * @return the tensors, N = {@code rows.size()}
      * @throws IllegalArgumentException when a row has the wrong length or an id outside the vocabulary, or for
      *                                  an encoder or clip skip this checkpoint lacks
      */
     public Encoding encodeIds(List<int[]> rows, EncodeRequest request) {
-        Batches b = batches(request);
+        Batches b = batches(request, transformers);
         for (int e : chosen(request)) {
             ClipTextConfig cfg = transformers.get(e).config();
             for (int n = 0; n < rows.size(); n++)
@@ -496,10 +569,10 @@ public final class TextEncoder implements AutoCloseable {
         return List.of(checkpoint.encoders().indexOf(checkpoint.encoder(request.encoder())));
     }
 
-    private Batches batches(EncodeRequest request) {
+    private Batches batches(EncodeRequest request, List<TextTransformer> ts) {
         List<EncoderOutputs> parts = new ArrayList<>();
         for (int e : chosen(request))
-            parts.add(new EncoderOutputs(checkpoint.encoders().get(e), transformers.get(e), request));
+            parts.add(new EncoderOutputs(checkpoint.encoders().get(e), ts.get(e), request));
         boolean sd3 = checkpoint.family() == Checkpoint.Family.SD3 && parts.size() == 2;
         return new Batches(parts, batchSize, sd3 ? Batches.Merge.SD3 : Batches.Merge.SDXL);
     }

@@ -105,4 +105,30 @@ class ScheduleEncodeTest {
     private static int[] heads(String model) {
         return model.equals("tiny-sd15") ? new int[] {4} : new int[] {2, 3};
     }
+
+    /**
+     * A scheduled run has more rows than prompts: {@code encode} sizes its tensors by the rows,
+     * also when a first batch holds as many rows as there are prompts (it once took that batch for
+     * the whole run).
+     */
+    @ParameterizedTest
+    @ValueSource(ints = {1, 2, 3, 8})
+    void encodeGathersEveryRowWhateverTheBatches(int batchSize) throws IOException {
+        List<String> prompts = List.of("[a red:a blue:0.5] fox", "a cat");
+        try (TextEncoder enc = TextEncoder.open(
+                ModelConformanceTest.ref("models/tiny-sd15.safetensors"),
+                ModelConformanceTest.options("cpu", new int[] {4}).withBatchSize(batchSize))) {
+            Encoding e = enc.encode(prompts, REQUEST.prompts(a1111(4)));
+            assertArrayEquals(new long[] {0, 0, 1}, e.get("schedule_prompt").longs());
+            float[] streamed = new float[e.conditioning().floats().length];
+            int[] at = {0};
+            enc.stream(prompts, REQUEST.prompts(a1111(4)), (first, batch) -> {
+                float[] c = batch.conditioning().floats();
+                System.arraycopy(c, 0, streamed, at[0], c.length);
+                at[0] += c.length;
+            });
+            assertEquals(streamed.length, at[0]);
+            assertArrayEquals(streamed, e.conditioning().floats());
+        }
+    }
 }

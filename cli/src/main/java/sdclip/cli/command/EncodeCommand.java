@@ -16,6 +16,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
+import sdclip.cli.option.LoraOptions;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
@@ -70,6 +71,9 @@ public final class EncodeCommand implements Callable<Integer> {
 
     @Mixin
     PromptSyntaxOptions syntax;
+
+    @Mixin
+    LoraOptions loras;
 
     @Option(
             names = "--projection",
@@ -156,12 +160,13 @@ public final class EncodeCommand implements Callable<Integer> {
             Progress progress = new Progress(spec.commandLine().getErr(), modelOptions.quiet());
             // One path for every syntax: the specs first (the file's layout), then batches as they finish.
             PromptOptions options =
-                    syntax.options(modelPaths, spec.commandLine().getErr());
+                    loras.apply(syntax.options(modelPaths, spec.commandLine().getErr()), modelPaths);
             EncodeRequest everything = (syntax.plain() ? EncodeRequest.standard() : SYNTAX_OUTPUTS)
                     .encoder(number)
                     .clipSkip(skip)
                     .prompts(options);
             if (hiddenStates) everything = everything.with(TextOutput.HIDDEN_STATES);
+            LoraOptions.warn(enc, texts, everything, spec.commandLine().getErr());
             List<TensorSpec> selected = select(enc.outputs(texts, everything), fmt);
             EncodeRequest request = requestFor(selected)
                     .encoder(number)
@@ -183,7 +188,7 @@ public final class EncodeCommand implements Callable<Integer> {
             for (TensorSpec s : selected)
                 if (!produced.contains(s.name()))
                     throw new IllegalStateException(request + " does not produce " + s.name());
-            try (ResultWriter writer = writer(enc, texts, rows, selected, fmt)) {
+            try (ResultWriter writer = writer(enc, texts, rows, selected, fmt, options)) {
                 enc.stream(texts, request, writer::write);
                 writer.finish();
             }
@@ -195,13 +200,27 @@ public final class EncodeCommand implements Callable<Integer> {
 
     /** The summary on stdout, or the output file's writer after a check that its disk has room. */
     private ResultWriter writer(
-            TextEncoder enc, List<String> texts, List<String> rows, List<TensorSpec> selected, OutputFiles.Format fmt)
+            TextEncoder enc,
+            List<String> texts,
+            List<String> rows,
+            List<TensorSpec> selected,
+            OutputFiles.Format fmt,
+            PromptOptions options)
             throws IOException {
         if (output == null) return new SummaryOutput(spec.commandLine().getOut(), selected, texts.size());
         if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.estimate(fmt, selected, rows));
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
         if (syntax.syntax() == PromptSyntax.A1111) meta.put("steps", String.valueOf(syntax.steps()));
+        // The --lora files and weights, one "file:weight" a line (prompts' own tags are in the prompts).
+        if (!options.loras().isEmpty())
+            meta.put(
+                    "loras",
+                    String.join(
+                            "\n",
+                            options.loras().stream()
+                                    .map(l -> l.file() + ":" + l.weight())
+                                    .toList()));
         return OutputFiles.open(fmt, output, spec.commandLine().getOut(), selected, "text", rows, meta);
     }
 

@@ -23,6 +23,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
 import sdclip.cli.option.ImageInputs;
+import sdclip.cli.option.LoraOptions;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
@@ -87,6 +88,9 @@ public final class ScoreCommand implements Callable<Integer> {
 
     @Mixin
     PromptSyntaxOptions syntax;
+
+    @Mixin
+    LoraOptions loras;
 
     @Mixin
     VisionOptions visionOptions;
@@ -345,9 +349,11 @@ public final class ScoreCommand implements Callable<Integer> {
             // SDXL, SD3: the encoder that takes the CLIP model's projection, CLIP-L (1), unless --encoder says.
             EncodeRequest req = EncodeRequest.pooledOnly()
                     .encoder(encoders == 1 ? 0 : number == 0 ? 1 : number)
-                    .prompts(syntax.options(modelPaths, spec.commandLine().getErr()))
+                    .prompts(loras.apply(
+                            syntax.options(modelPaths, spec.commandLine().getErr()), modelPaths))
                     .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet()));
             syntax.requireOneTextEach(captions, "score");
+            LoraOptions.warn(enc, captions, req, spec.commandLine().getErr());
             var e = enc.encode(captions, req);
             if (!e.has("text_embeds"))
                 throw new IOException(tower + ": this text encoder has no text projection"

@@ -12,6 +12,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sdclip.cli.option.LoraOptions;
 import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
 import sdclip.cli.option.OptionChecks;
@@ -21,6 +22,7 @@ import sdclip.cli.output.JsonWriter;
 import sdclip.cli.output.Progress;
 import sdclip.model.ClipScore;
 import sdclip.model.EncodeRequest;
+import sdclip.model.PromptOptions;
 import sdclip.model.TextEncoder;
 
 /**
@@ -81,6 +83,9 @@ public final class SimilarityCommand implements Callable<Integer> {
     @Mixin
     PromptSyntaxOptions syntax;
 
+    @Mixin
+    LoraOptions loras;
+
     @Option(names = "--json", description = "Print {\"results\": [{\"text\", \"cosine\"}], \"mean\"}.")
     boolean json;
 
@@ -103,11 +108,11 @@ public final class SimilarityCommand implements Callable<Integer> {
         float[] a, b;
         int dimA, dimB;
         try (TextEncoder encA = modelOptions.open(model, projection)) {
-            a = embeds(encA, texts, model, which);
+            a = embeds(encA, texts, model, which, true);
             dimA = a.length / texts.size();
         }
         try (TextEncoder encB = TextEncoder.open(against, optsB)) {
-            b = embeds(encB, texts, against, which);
+            b = embeds(encB, texts, against, which, false);
             dimB = b.length / texts.size();
         }
         if (dimA != dimB)
@@ -151,15 +156,19 @@ public final class SimilarityCommand implements Callable<Integer> {
      * The text embeddings of encoder {@code which} of a model with several (0: the last, the one
      * with a projection); a one-encoder model uses its one, so SDXL's encoder 2 compares with CLIP.
      */
-    private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which) throws IOException {
+    private float[] embeds(TextEncoder enc, List<String> texts, Path path, int which, boolean withLoras)
+            throws IOException {
         int count = enc.configs().size();
         if (count > 1) OptionChecks.encoderExists("--encoder", which, enc.checkpoint());
-        var e = enc.encode(
-                texts,
-                EncodeRequest.pooledOnly()
-                        .encoder(count == 1 ? 0 : which != 0 ? which : count)
-                        .prompts(syntax.options(modelPaths, spec.commandLine().getErr()))
-                        .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet())));
+        PromptOptions options = syntax.options(modelPaths, spec.commandLine().getErr());
+        // --lora is the first model's; both read the prompts' tags from the same folders.
+        options = withLoras ? loras.apply(options, modelPaths) : options.withLoraFolders(loras.folders(modelPaths));
+        EncodeRequest request = EncodeRequest.pooledOnly()
+                .encoder(count == 1 ? 0 : which != 0 ? which : count)
+                .prompts(options)
+                .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet()));
+        LoraOptions.warn(enc, texts, request, spec.commandLine().getErr());
+        var e = enc.encode(texts, request);
         if (!e.has("text_embeds")) {
             throw new IllegalArgumentException(
                     path

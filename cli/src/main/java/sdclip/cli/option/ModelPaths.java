@@ -2,6 +2,7 @@ package sdclip.cli.option;
 
 import java.io.File;
 import java.nio.file.Path;
+import java.util.List;
 
 import picocli.CommandLine.Option;
 import sdclip.cli.Environment;
@@ -23,7 +24,7 @@ public final class ModelPaths {
             names = "--models-dir",
             paramLabel = "DIR",
             description =
-                    "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) and --embeddings names are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
+                    "A ComfyUI or A1111 folder where bare model names (sd15, clip_l), --embeddings names and LoRA names (--lora, <lora:NAME>) are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
     Path modelsDir;
 
     /** The path {@code typed} means; null stays null. */
@@ -40,6 +41,11 @@ public final class ModelPaths {
                     + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
             throw new IllegalArgumentException(e.getMessage() + "; '" + pull + "' downloads it", e);
         }
+    }
+
+    /** The LoRA folders of the models folders ({@code models/Lora}, {@code models/LyCORIS}, {@code models/loras}) that exist. */
+    List<Path> loraFolders() {
+        return new ModelLocator(Environment.get(), modelsDir).loraFolders();
     }
 
     /** The path an {@code --embeddings} argument means: an existing path, or a name in the models folders' embeddings folders. */

@@ -45,6 +45,9 @@ public final class ModelLocator {
     /** The folders searched for textual inversion names: A1111's (at its root, or under models/) and ComfyUI's. */
     public static final List<String> EMBEDDING_FOLDERS = List.of("embeddings", "models/embeddings");
 
+    /** The folders LoRA names are looked up in: A1111's {@code models/Lora} and {@code models/LyCORIS}, ComfyUI's {@code models/loras}. */
+    public static final List<String> LORA_FOLDERS = List.of("models/Lora", "models/LyCORIS", "models/loras");
+
     /** The file extensions an embedding name may leave off, in lookup order. */
     public static final List<String> EMBEDDING_EXTENSIONS = List.of(".safetensors", ".pt", ".bin");
 
@@ -158,6 +161,24 @@ public final class ModelLocator {
         if (asPath != null && Files.exists(asPath)) return asPath;
         boolean named = !modelsDirs.isEmpty() && isName(argument.replace(File.separatorChar, '/'));
         return named ? byNameOrMiss(argument, EMBEDDING) : asPathOrMiss(argument, asPath);
+    }
+
+    /**
+     * The LoRA folders of the models folders that exist ({@link #LORA_FOLDERS} under each, or
+     * without {@code models/} when a models folder is itself the {@code models} folder), in
+     * order, for LoRA names ({@code Lora.find}) and A1111's {@code <lora:NAME>} tags.
+     *
+     * @return the folders; empty when no models folder has one
+     */
+    public List<Path> loraFolders() {
+        List<Path> out = new ArrayList<>();
+        for (Path dir : modelsDirs) {
+            for (String f : LORA_FOLDERS) {
+                for (Path p : List.of(dir.resolve(f), dir.resolve(f.substring("models/".length()))))
+                    if (Files.isDirectory(p) && !out.contains(p.normalize())) out.add(p.normalize());
+            }
+        }
+        return out;
     }
 
     private Path byNameOrMiss(String argument, Lookup lookup) {

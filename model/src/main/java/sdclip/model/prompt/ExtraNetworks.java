@@ -49,6 +49,64 @@ public final class ExtraNetworks {
     }
 
     /**
+     * A {@code <lora:...>} tag as A1111's LoRA network reads it ({@code extra_networks_lora.py}):
+     * items with one {@code =} are named, the others positional; the name is the first positional
+     * item, the text-encoder weight the second (default 1, overridden by {@code te=}), the UNet's
+     * the third (default the text encoder's, overridden by {@code unet=}); each read as Python's
+     * {@code float}.
+     *
+     * @param name the network's name, its file name without extension
+     * @param te the text-encoder weight
+     * @param unet the UNet weight (sdclip runs no UNet; kept for the record)
+     */
+    public record LoraTag(String name, double te, double unet) {
+        /** Checks the name is present. */
+        public LoraTag {
+            Objects.requireNonNull(name, "name");
+        }
+    }
+
+    /**
+     * Whether a tag's kind is a LoRA: {@code lora}, or {@code lyco}, its alias from the LyCORIS
+     * extension days (A1111 1.5+ registers it as one).
+     *
+     * @param kind the word before the first colon
+     * @return true for {@code lora} and {@code lyco}
+     */
+    public static boolean isLora(String kind) {
+        return kind.equals("lora") || kind.equals("lyco");
+    }
+
+    /**
+     * Reads a LoRA tag's items as A1111 does.
+     *
+     * @param tag a tag whose kind {@link #isLora}
+     * @return the name and weights
+     * @throws IllegalArgumentException (a message saying why, for a warning) when there is no name or a weight is
+     *     not a number A1111 reads
+     */
+    public static LoraTag lora(Tag tag) {
+        List<String> positional = new ArrayList<>();
+        java.util.Map<String, String> named = new java.util.HashMap<>();
+        for (String item : tag.items()) {
+            String[] parts = item.split("=", -1);
+            if (parts.length == 2) named.put(parts[0], parts[1]);
+            else positional.add(item);
+        }
+        if (positional.isEmpty()) throw new IllegalArgumentException("it names no network");
+        double te = positional.size() > 1 ? number(positional.get(1), "the text-encoder weight") : 1.0;
+        if (named.containsKey("te")) te = number(named.get("te"), "te=");
+        double unet = positional.size() > 2 ? number(positional.get(2), "the UNet weight") : te;
+        if (named.containsKey("unet")) unet = number(named.get("unet"), "unet=");
+        return new LoraTag(positional.getFirst(), te, unet);
+    }
+
+    private static double number(String s, String what) {
+        return PythonText.parseFloat(s)
+                .orElseThrow(() -> new IllegalArgumentException(what + " \"" + s + "\" is not a number"));
+    }
+
+    /**
      * The prompt without its extra-network tags.
      *
      * @param prompt the prompt as written

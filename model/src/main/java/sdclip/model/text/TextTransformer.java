@@ -1,5 +1,8 @@
 package sdclip.model.text;
 
+import java.util.Map;
+import java.util.function.Function;
+
 import sdclip.engine.Activation;
 import sdclip.engine.Backend;
 import sdclip.engine.Weights;
@@ -49,21 +52,34 @@ public final class TextTransformer {
     private final Projection projection;
 
     public TextTransformer(Backend backend, TextTower tower, TextTower.Tensor projection) {
+        this(backend, tower, projection, Map.of());
+    }
+
+    /**
+     * A transformer whose weights are the tower's but for {@code replaced} (canonical name to
+     * values of the same shape, e.g. LoRA-merged copies), which take their place.
+     */
+    public TextTransformer(
+            Backend backend, TextTower tower, TextTower.Tensor projection, Map<String, Weights> replaced) {
         this.backend = backend;
         this.cfg = tower.config();
         int w = cfg.width();
         float eps = cfg.layerNormEps();
-        this.positions = tower.weights("text_model.embeddings.position_embedding.weight");
+        Function<String, Weights> weights = name -> {
+            Weights merged = replaced.get(name);
+            return merged != null ? merged : tower.weights(name);
+        };
+        this.positions = weights.apply("text_model.embeddings.position_embedding.weight");
         this.embedding = backend.prepareEmbedding(
-                tower.weights("text_model.embeddings.token_embedding.weight"),
+                weights.apply("text_model.embeddings.token_embedding.weight"),
                 positions,
                 cfg.vocabSize(),
                 cfg.contextLength(),
                 w);
-        this.layers = new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), tower::weights, TextTower::layer, true);
+        this.layers = new EncoderLayers(backend, EncoderLayers.Shape.of(cfg), weights, TextTower::layer, true);
         this.finalNorm = backend.prepareNorm(
-                tower.weights("text_model.final_layer_norm.weight"),
-                tower.weights("text_model.final_layer_norm.bias"),
+                weights.apply("text_model.final_layer_norm.weight"),
+                weights.apply("text_model.final_layer_norm.bias"),
                 w,
                 eps);
         this.projection = Projection.prepare(backend, projection, w);

@@ -311,4 +311,27 @@ class ModelLocatorTest {
     static String read(Path p) throws IOException {
         return Files.readString(p);
     }
+
+    /** A1111's models/Lora and models/LyCORIS, ComfyUI's models/loras, under an install or its models folder; then a name by file stem. */
+    @Test
+    void loraFoldersAndNames(@TempDir Path root) throws IOException {
+        Path a1111 = Files.createDirectories(root.resolve("webui/models/Lora/styles"));
+        Files.createDirectories(root.resolve("webui/models/LyCORIS"));
+        Path comfy = Files.createDirectories(root.resolve("comfy/models/loras"));
+        ModelLocator l = new ModelLocator(
+                new HubCache(root.resolve("none")),
+                List.of(root.resolve("webui"), root.resolve("comfy/models"), root.resolve("gone")));
+        assertEquals(
+                List.of(root.resolve("webui/models/Lora"), root.resolve("webui/models/LyCORIS"), comfy),
+                l.loraFolders());
+        Path detail = Files.writeString(a1111.resolve("detail.safetensors"), "x");
+        Files.writeString(comfy.resolve("detail.txt"), "not a LoRA");
+        Files.writeString(comfy.resolve("detailer.pt"), "another name");
+        assertEquals(detail, sdclip.model.Lora.find("detail", l.loraFolders()));
+        assertEquals(null, sdclip.model.Lora.find("styles", l.loraFolders()));
+        Files.writeString(comfy.resolve("detail.ckpt"), "x");
+        IllegalArgumentException e =
+                assertThrows(IllegalArgumentException.class, () -> sdclip.model.Lora.find("detail", l.loraFolders()));
+        assertEquals("LoRA name detail is ambiguous: " + detail + ", " + comfy.resolve("detail.ckpt"), e.getMessage());
+    }
 }
