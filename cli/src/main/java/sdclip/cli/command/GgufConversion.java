@@ -20,7 +20,8 @@ import sdclip.model.safetensors.TensorType;
  * stable-diffusion.cpp's {@code convert} writes and sdclip reads back). What each tensor becomes,
  * as llama.cpp's converters decide it: 1-D tensors (norms, biases, the class embedding) stay F32 when
  * the target is a narrower float or a quantized type; matrices take the quantized type when their
- * rows are whole blocks and F16 otherwise (a patch embedding's 14-wide rows); integer tensors are
+ * rows are whole blocks, Q4_0 when Q4_K's 256 do not fit but 32 do (llama.cpp picks Q5_0 there,
+ * which sdclip does not quantize to), and F16 otherwise (a patch embedding's 14-wide rows); integer tensors are
  * copied; a quantized GGUF input keeps its blocks unless a type is asked for.
  */
 final class GgufConversion {
@@ -103,7 +104,12 @@ final class GgufConversion {
             return keep ? GgmlType.of(stored) : GgmlType.of(plain.computeType());
         }
         long row = shape[shape.length - 1];
-        if (quantized != null) return row % quantized.blockSize() == 0 ? GgmlType.of(quantized) : GgmlType.F16;
+        if (quantized != null) {
+            if (row % quantized.blockSize() == 0) return GgmlType.of(quantized);
+            // llama.cpp falls back from a K-quant to a 32-block type (Q5_0 for Q4_K); sdclip quantizes Q4_0
+            if (quantized == DType.Q4_K && row % 32 == 0) return GgmlType.Q4_0;
+            return GgmlType.F16;
+        }
         return keep ? GgmlType.of(stored) : GgmlType.of(plain.computeType());
     }
 
