@@ -92,7 +92,7 @@ class OutputRulesTest {
         String[] formats = {
             ".safetensors, .npy, .json or .jsonl, or - for standard output",
             ".csv or .json",
-            ".safetensors",
+            ".safetensors or .gguf",
             ".safetensors"
         };
         for (int i = 0; i < cases.length; i++) {

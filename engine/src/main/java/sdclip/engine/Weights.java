@@ -6,10 +6,11 @@ import java.nio.ByteOrder;
 
 /**
  * A read-only, flat view of weight values stored little-endian in a {@link MemorySegment},
- * usually a slice of a memory-mapped file. Views never copy: values are widened to F32 on
- * read, and reads are correct at any alignment (safetensors data may start at an odd offset).
+ * usually a slice of a memory-mapped file. Views never copy: values are widened (or, for
+ * block-quantized formats, dequantized) to F32 on read, and reads are correct at any alignment
+ * (safetensors data may start at an odd offset).
  */
-public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
+public sealed interface Weights permits F32Weights, F16Weights, BF16Weights, QuantizedWeights {
 
     /** A little-endian F32 at any alignment. */
     ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -19,7 +20,7 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
     /** {@return the stored format} */
     DType dtype();
 
-    /** {@return the bytes behind the view, {@code size() * dtype().bytes()} long} */
+    /** {@return the bytes behind the view: {@code size() / dtype().blockSize()} blocks of {@code dtype().blockBytes()}} */
     MemorySegment segment();
 
     /** {@return the number of elements} */
@@ -58,7 +59,7 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
      * A view of bytes as weights.
      *
      * @param dtype   the stored format
-     * @param segment the bytes, a whole number of elements
+     * @param segment the bytes, a whole number of elements (of blocks, for a block-quantized format)
      * @return the view (no copy)
      */
     static Weights of(DType dtype, MemorySegment segment) {
@@ -70,6 +71,7 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
             case F32 -> new F32Weights(segment);
             case F16 -> new F16Weights(segment);
             case BF16 -> new BF16Weights(segment);
+            default -> new QuantizedWeights(dtype, segment);
         };
     }
 
@@ -86,7 +88,8 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
     }
 
     /**
-     * Values rounded to a format (round to nearest even), in a heap segment.
+     * Values rounded to a format (round to nearest even; quantized as {@link QuantizedWeights#quantize}), in a heap
+     * segment.
      *
      * @param dtype  the format
      * @param values the values
@@ -94,6 +97,7 @@ public sealed interface Weights permits F32Weights, F16Weights, BF16Weights {
      */
     static Weights rounded(DType dtype, float... values) {
         if (dtype == DType.F32) return ofFloats(values);
+        if (dtype.quantized()) return QuantizedWeights.quantize(dtype, values);
         MemorySegment seg = MemorySegment.ofArray(new byte[values.length * 2]);
         for (int i = 0; i < values.length; i++) {
             short bits = dtype == DType.F16 ? Float.floatToFloat16(values[i]) : BF16Weights.fromFloat(values[i]);

@@ -67,15 +67,22 @@ public abstract class BackendContractTest {
             // several K blocks, runs of many panels ending in a partial one, a short last row block
             {30, 600, 1000},
         };
-        return Stream.of(shapes).flatMap(s -> Stream.of(DType.values()).map(d -> Arguments.of(s[0], s[1], s[2], d)));
+        Stream<Arguments> plain = Stream.of(shapes)
+                .flatMap(s -> Stream.of(DType.F32, DType.F16, DType.BF16).map(d -> Arguments.of(s[0], s[1], s[2], d)));
+        // Quantized rows are whole blocks (of 256 for the K formats); 3072 inputs span twelve CPU K blocks.
+        int[][] quantShapes = {{1, 256, 32}, {7, 512, 96}, {77, 768, 200}, {8, 3072, 64}, {30, 1024, 1000}};
+        Stream<Arguments> quantized = Stream.of(quantShapes)
+                .flatMap(s ->
+                        Stream.of(DType.values()).filter(DType::quantized).map(d -> Arguments.of(s[0], s[1], s[2], d)));
+        return Stream.concat(plain, quantized);
     }
 
     @ParameterizedTest(name = "linear {0}x{1}->{2} {3}")
     @MethodSource("linearShapes")
     void linearMatchesReference(int rows, int in, int out, DType dtype) {
         Seeded rnd = new Seeded(1000L * rows + 31L * in + out + dtype.ordinal());
-        Weights w = Weights.rounded(dtype, rnd.uniform(out * in, (float) (1 / Math.sqrt(in))));
-        Weights b = Weights.rounded(dtype, rnd.uniform(out, 0.1f));
+        Weights w = QuantizedFixtures.random(dtype, 7L * rows + in + out, out * in, (float) (1 / Math.sqrt(in)));
+        Weights b = Weights.rounded(dtype.quantized() ? DType.F32 : dtype, rnd.uniform(out, 0.1f));
         float[] x = rnd.normal(rows * in, 1f);
         float[] expected =
                 run(REF, x, rows * out, (xa, ya) -> REF.linear(REF.prepareLinear(w, b, out, in), xa, rows, ya));
@@ -84,6 +91,30 @@ public abstract class BackendContractTest {
                     run(cpu, x, rows * out, (xa, ya) -> cpu.linear(cpu.prepareLinear(w, b, out, in), xa, rows, ya));
             double err = Seeded.relativeError(actual, expected);
             assertTrue(err <= LINEAR_TOL, cpu.name() + ": relative error " + err);
+        }
+    }
+
+    /**
+     * With the identity as input, {@code y = x W^T} is {@code W^T} itself: every weight the panels
+     * dequantize must be ggml's float exactly (as the reference reads it), in every position of a
+     * panel and of a K block, over two Q4_K superblocks.
+     */
+    @ParameterizedTest(name = "{0} dequantizes exactly")
+    @ValueSource(strings = {"Q8_0", "Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q2_K", "Q3_K", "Q4_K", "Q5_K", "Q6_K"})
+    void quantizedPanelsDequantizeExactly(String name) {
+        DType t = DType.valueOf(name);
+        int in = 512, out = 40;
+        Weights w = QuantizedFixtures.random(t, name.hashCode(), out * in, 0.5f);
+        float[] eye = new float[in * in];
+        for (int i = 0; i < in; i++) eye[i * in + i] = 1;
+        float[] expected = new float[in * out];
+        for (int k = 0; k < in; k++)
+            for (int o = 0; o < out; o++) expected[k * out + o] = w.get((long) o * in + k) + 0f;
+        for (Backend b : fast()) {
+            float[] y =
+                    run(b, eye, in * out, (xa, ya) -> b.linear(b.prepareLinear(List.of(w), List.of(), in), xa, in, ya));
+            for (int i = 0; i < y.length; i++) y[i] += 0f; // -0 and 0 are the same weight
+            assertArrayEquals(expected, y, b.name() + " " + t);
         }
     }
 
@@ -134,7 +165,7 @@ public abstract class BackendContractTest {
     @ValueSource(ints = {1, 15, 32, 50, 64, 768, 1280, 3072})
     void layerNormMatchesReference(int dim) {
         Seeded rnd = new Seeded(dim);
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16}) { // norms are never quantized
             for (int rows : new int[] {1, 77}) {
                 float[] gamma = rnd.uniform(dim, 0.5f), beta = rnd.uniform(dim, 0.5f);
                 for (int i = 0; i < dim; i++) gamma[i] += 1;
@@ -220,9 +251,9 @@ public abstract class BackendContractTest {
 
     @Test
     void embeddingMatchesReference() {
-        int vocab = 300, context = 77, dim = 40;
+        int vocab = 300, context = 77, dim = 64; // rows of whole Q8_0 and Q4_0 blocks
         Seeded rnd = new Seeded(9);
-        for (DType dtype : DType.values()) {
+        for (DType dtype : new DType[] {DType.F32, DType.F16, DType.BF16, DType.Q8_0, DType.Q4_0}) {
             Weights tok = Weights.rounded(dtype, rnd.uniform(vocab * dim, 0.1f));
             Weights pos = Weights.rounded(dtype, rnd.uniform(context * dim, 0.05f));
             int batch = 3, seq = 77;

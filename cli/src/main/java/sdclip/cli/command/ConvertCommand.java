@@ -19,8 +19,10 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import sdclip.cli.UsageException;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
+import sdclip.engine.DType;
 import sdclip.engine.Weights;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.checkpoint.TextTower;
@@ -31,21 +33,35 @@ import sdclip.model.safetensors.TensorType;
 
 /**
  * {@code sdclip convert}: a checkpoint's state dict (or only its text encoders, under their
- * original names) as one safetensors file; a GGUF file's quantized tensors come out F32,
- * dequantized exactly as ggml does. Tensor by tensor from the mapped input, written to a
+ * original names) as one safetensors file, where a GGUF file's quantized tensors come out F32,
+ * dequantized exactly as ggml does; or as one GGUF file under the same names (stable-diffusion.cpp's
+ * layout), optionally quantized ({@link GgufConversion}). Tensor by tensor from the mapped input, written to a
  * temporary file beside the target and renamed into place; {@code keep} copies bytes exactly.
  */
 @Command(
         name = "convert",
         mixinStandardHelpOptions = true,
-        description = "Write a checkpoint (.ckpt, .pt, .pth, .bin, .gguf or .safetensors) as a .safetensors file;"
-                + " GGUF's quantized tensors are dequantized to F32.")
+        description = "Write a checkpoint (.ckpt, .pt, .pth, .bin, .gguf or .safetensors) as a .safetensors file"
+                + " (GGUF's quantized tensors are dequantized to F32) or as a .gguf file, optionally quantized.")
 public final class ConvertCommand implements Callable<Integer> {
     enum Dtype {
         keep,
         f32,
         f16,
-        bf16
+        bf16,
+        q8_0,
+        q4_0,
+        q4_k;
+
+        /** {@return the engine's block format, or null for a plain type} */
+        DType quantized() {
+            return switch (this) {
+                case q8_0 -> DType.Q8_0;
+                case q4_0 -> DType.Q4_0;
+                case q4_k -> DType.Q4_K;
+                default -> null;
+            };
+        }
     }
 
     @Spec
@@ -61,7 +77,7 @@ public final class ConvertCommand implements Callable<Integer> {
     @Parameters(
             index = "1",
             paramLabel = "OUT",
-            description = "The .safetensors file to write (replaced if it exists; never the input).")
+            description = "The .safetensors or .gguf file to write (replaced if it exists; never the input).")
     Path output;
 
     @Option(
@@ -70,15 +86,20 @@ public final class ConvertCommand implements Callable<Integer> {
     boolean textEncodersOnly;
 
     @Option(
-            names = "--dtype",
+            names = {"--dtype", "--type"},
             defaultValue = "keep",
-            description =
-                    "keep, f32, f16 or bf16 (default: ${DEFAULT-VALUE}); converts F32/F16/BF16 tensors, copies every other dtype as it is.")
+            description = "keep, f32, f16, bf16, or for a .gguf output q8_0, q4_0, q4_k (default: ${DEFAULT-VALUE});"
+                    + " converts F32/F16/BF16 tensors, copies every other dtype as it is. In a .gguf output, 1-D tensors"
+                    + " (norms, biases) stay F32 and matrices whose rows are not whole blocks become F16, as llama.cpp's"
+                    + " converters do.")
     Dtype dtype;
 
     @Override
     public Integer call() throws Exception {
-        OutputChecks.file(output, List.of(".safetensors"), OutputChecks.input("input file", input));
+        OutputChecks.file(output, List.of(".safetensors", ".gguf"), OutputChecks.input("input file", input));
+        boolean gguf = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
+        if (!gguf && dtype.quantized() != null)
+            throw new UsageException("--dtype " + dtype + " writes GGUF: name the output .gguf");
         if (!Files.exists(input)) throw new IOException(input + ": no such file");
         if (Files.isDirectory(input)) throw new IOException(input + ": is a folder; convert reads one checkpoint file");
         Checkpoint checkpoint = textEncodersOnly ? Checkpoint.open(input, null) : null;
@@ -89,6 +110,25 @@ public final class ConvertCommand implements Callable<Integer> {
                     checkpoint != null ? textEncoderNames(checkpoint, store) : new ArrayList<>(store.names());
             if (names.isEmpty())
                 throw new IOException(input + ": holds no tensors; there is nothing to convert (no file was written)");
+            if (gguf) {
+                GgufConversion g = new GgufConversion(
+                        store,
+                        dtype.quantized(),
+                        dtype == Dtype.keep || dtype.quantized() != null ? null : target(TensorType.F32));
+                for (String name : names) g.add(name);
+                OutputFiles.checkSpace(output, g.writer().dataBytes());
+                OutputFiles.throughTemporary(output, g.writer()::write);
+                spec.commandLine()
+                        .getErr()
+                        .printf(
+                                Locale.ROOT,
+                                "wrote %s: %d tensors (%s), %.1f MB%n",
+                                output,
+                                g.written(),
+                                g.summary(),
+                                g.writer().dataBytes() / 1e6);
+                return 0;
+            }
             SafetensorsWriter w = new SafetensorsWriter();
             if (!store.metadata().containsKey("format")) w.metadata("format", "pt");
             store.metadata().forEach(w::metadata); // global_step, epoch and the like, as strings
@@ -135,13 +175,14 @@ public final class ConvertCommand implements Callable<Integer> {
         return values.size() * (to.bits() / 8);
     }
 
-    private TensorType target(TensorType from) {
+    TensorType target(TensorType from) {
         if (from.computeType() == null) return from; // I64, U8, F64...: copied as they are
         return switch (dtype) {
             case keep -> from;
             case f32 -> TensorType.F32;
             case f16 -> TensorType.F16;
             case bf16 -> TensorType.BF16;
+            case q8_0, q4_0, q4_k -> throw new IllegalStateException("quantized types are for GGUF outputs");
         };
     }
 

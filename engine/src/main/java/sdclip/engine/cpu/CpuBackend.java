@@ -102,8 +102,7 @@ public final class CpuBackend extends HeapBackend {
         }
         List<Weights> rows = List.copyOf(weightRows);
         pool.run(l.panels, (p, worker) -> {
-            Gemm.Scratch s = scratch[worker];
-            l.packPanel(p, rows, s.packRow(in), s.packPanel(in), s.packRowWords(in), s.packPanelWords(in));
+            l.packPanel(p, rows, scratch[worker]);
         });
         return l;
     }

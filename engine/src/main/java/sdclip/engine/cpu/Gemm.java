@@ -9,13 +9,14 @@ import jdk.incubator.vector.VectorSpecies;
 import sdclip.engine.BF16Weights;
 import sdclip.engine.DType;
 import sdclip.engine.F16Weights;
+import sdclip.engine.support.QuantPanels;
 
 /**
  * {@code y = x W^T + b} over a {@link PackedLinear}. The activations are first packed into
  * blocks of {@code MR} = 12 rows laid out {@code [k][12]} (zero rows pad the last block), shared
  * read-only by every thread. One task is a run of adjacent weight panels of {@code NR} = 2
- * vectors each. For each block of {@code KC} inputs, each panel's block is copied (F32) or
- * widened (F16, BF16) into a per-thread array, then a 12-row x 2-vector micro-kernel
+ * vectors each. For each block of {@code KC} inputs, each panel's block is copied (F32),
+ * widened (F16, BF16) or dequantized ({@link QuantBlocks}) into a per-thread array, then a 12-row x 2-vector micro-kernel
  * (24 accumulators; each step loads two weight vectors and broadcasts twelve activations)
  * sweeps every row block over it, accumulating into a per-thread [rows, NR] tile per panel.
  * Measured on AVX-512 this shape reaches about 85% of the FMA peak in isolation, against about
@@ -42,6 +43,7 @@ final class Gemm {
         final float[] block = new float[KC * NR];
 
         final short[] bits = new short[KC * NR];
+        final QuantPanels.Scratch quant = new QuantPanels.Scratch();
         float[] tile = new float[0];
         float[] scores = new float[0];
         float[] keys = new float[0];
@@ -138,8 +140,12 @@ final class Gemm {
         }
     }
 
-    /** Panel block rows {@code [k0, k0 + kc)} as F32 in {@code s.block}: copied, or widened from F16/BF16. */
+    /** Panel block rows {@code [k0, k0 + kc)} as F32 in {@code s.block}: copied, widened from F16/BF16, or dequantized. */
     private static float[] block(PackedLinear w, int p, int k0, int kc, Scratch s) {
+        if (w.dtype.quantized()) {
+            QuantBlocks.block(w, p, k0, kc, s.block, s.quant);
+            return s.block;
+        }
         long start = ((long) p * w.in + k0) * NR;
         int count = kc * NR;
         if (w.dtype == DType.F32) {

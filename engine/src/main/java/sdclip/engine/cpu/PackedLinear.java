@@ -14,7 +14,7 @@ import sdclip.engine.support.PanelWeights;
  * A linear layer's weight repacked once, at load, into column panels for {@link Gemm}: panel
  * {@code p} holds outputs {@code [p*NR, p*NR + NR)} as {@code K} consecutive rows of {@code NR}
  * values, so the micro-kernel reads each panel front to back. Panels keep the stored dtype
- * (F16 stays two bytes) in off-heap memory and are widened per block right before use, which
+ * (F16 stays two bytes; quantized formats stay quantized, see {@link sdclip.engine.support.QuantPanels}) in off-heap memory and are widened per block right before use, which
  * halves the packed copy for F16 checkpoints and keeps it off the Java heap. The last panel is
  * padded with zeros.
  */
@@ -28,8 +28,13 @@ final class PackedLinear extends PanelWeights {
      * Fills panel {@code p}: reads its {@code NR} weight rows in bulk, transposes them in a heap
      * buffer, writes the panel with one bulk copy. Panels are independent, so they pack in parallel.
      */
-    void packPanel(
-            int p, List<Weights> weightRows, short[] rowBuf, short[] panelBuf, int[] rowWords, int[] panelWords) {
+    void packPanel(int p, List<Weights> weightRows, Gemm.Scratch s) {
+        if (dtype.quantized()) {
+            packQuantized(p, weightRows, Gemm.NR, s.quant);
+            return;
+        }
+        short[] rowBuf = s.packRow(in), panelBuf = s.packPanel(in);
+        int[] rowWords = s.packRowWords(in), panelWords = s.packPanelWords(in);
         boolean wide = dtype.bytes() == 4;
         int n0 = p * Gemm.NR;
         if (wide) Arrays.fill(panelWords, 0, in * Gemm.NR, 0);

@@ -36,7 +36,8 @@ import sdclip.engine.support.LinearShapes;
 
 /**
  * The engine on an OpenCL device through JOCL. Weights are uploaded once, in their stored dtype,
- * when prepared; activations live on the device from the embedding to the outputs, and only
+ * when prepared (block-quantized ones dequantized to F32 on the way: no device kernels read
+ * quantized blocks yet); activations live on the device from the embedding to the outputs, and only
  * {@link #read} brings values back. One command queue, the program built once, kernels created
  * once; every call is serialised (JOCL kernel arguments are shared state). {@link #close}
  * releases every OpenCL object, including activations the caller never released; after it,
@@ -257,6 +258,43 @@ public final class OpenClBackend implements Backend {
         return m;
     }
 
+    /**
+     * Block-quantized weights dequantized on the host, chunk by chunk, into an F32 device buffer:
+     * the device has no quantized kernels yet, so a quantized model takes F32's device memory here
+     * (the host never holds more than one chunk).
+     */
+    private cl_mem uploadDequantized(List<Weights> parts) {
+        long total = parts.stream().mapToLong(Weights::size).sum();
+        requireOpen();
+        cl_mem m = created(clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, total * 4), null, null));
+        int chunkValues = UPLOAD_CHUNK / 4;
+        float[] values = new float[chunkValues];
+        ByteBuffer chunk = ByteBuffer.allocateDirect(UPLOAD_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
+        long offset = 0;
+        for (Weights w : parts) {
+            for (long pos = 0; pos < w.size(); pos += chunkValues) {
+                int n = (int) Math.min(chunkValues, w.size() - pos);
+                w.copyTo(pos, values, 0, n);
+                chunk.clear();
+                chunk.asFloatBuffer().put(values, 0, n);
+                clEnqueueWriteBuffer(queue, m, CL_TRUE, offset, n * 4L, Pointer.to(chunk), 0, null, null);
+                offset += n * 4L;
+            }
+        }
+        return m;
+    }
+
+    /** Weights as a device buffer of {@code dtype}'s kernels: in place, or dequantized to F32. */
+    private cl_mem uploadWeights(List<Weights> parts) {
+        return parts.getFirst().dtype().quantized()
+                ? uploadDequantized(parts)
+                : upload(parts.stream().map(Weights::segment).toList());
+    }
+
+    private static DType deviceType(DType stored) {
+        return stored.quantized() ? DType.F32 : stored;
+    }
+
     private cl_mem uploadFloats(List<Weights> parts, int count) {
         float[] all = new float[count];
         int o = 0;
@@ -280,11 +318,11 @@ public final class OpenClBackend implements Backend {
         for (Weights w : weightRows)
             if (w.dtype() != dtype)
                 throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
-        cl_mem w = upload(weightRows.stream().map(Weights::segment).toList());
+        cl_mem w = uploadWeights(weightRows);
         cl_mem b = biasRows.isEmpty()
                 ? uploadFloats(List.of(Weights.ofFloats(new float[out])), out)
                 : uploadFloats(biasRows, out);
-        return new ClLinear(w, b, dtype, in, out);
+        return new ClLinear(w, b, deviceType(dtype), in, out);
     }
 
     @Override
@@ -301,9 +339,9 @@ public final class OpenClBackend implements Backend {
         if (tokens.dtype() != positions.dtype())
             throw new IllegalArgumentException("token and position embeddings differ in dtype");
         return new ClEmbedding(
-                upload(List.of(tokens.segment())),
-                upload(List.of(positions.segment())),
-                tokens.dtype(),
+                uploadWeights(List.of(tokens)),
+                uploadWeights(List.of(positions)),
+                deviceType(tokens.dtype()),
                 vocab,
                 context,
                 dim);
@@ -335,6 +373,7 @@ public final class OpenClBackend implements Backend {
             case F32 -> "f32";
             case F16 -> "f16";
             case BF16 -> "bf16";
+            default -> throw new IllegalArgumentException(d + " has no device kernels");
         };
     }
 

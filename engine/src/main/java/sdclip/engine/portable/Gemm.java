@@ -27,6 +27,10 @@ final class Gemm {
         final float[][] block = new float[KC][NR];
 
         final short[] bits = new short[KC * NR];
+        /** A quantized panel block, dequantized as [k][NR] before it is split into {@link #block}'s arrays. */
+        final float[] flat = new float[KC * NR];
+
+        final sdclip.engine.support.QuantPanels.Scratch quant = new sdclip.engine.support.QuantPanels.Scratch();
         /** The output tile, one array of NR floats per row. */
         float[][] tile = new float[0][];
 
@@ -90,7 +94,7 @@ final class Gemm {
         for (int m = 0; m < rows; m++) System.arraycopy(w.bias, n0, c[m], 0, NR);
         for (int k0 = 0; k0 < in; k0 += KC) {
             int kc = Math.min(KC, in - k0);
-            w.block(p, k0, kc, s.block, s.bits);
+            w.block(p, k0, kc, s.block, s);
             int m = 0;
             for (; m + 4 <= rows; m += 4)
                 kernel4(x, (r0 + m) * in + k0, in, s.block, kc, c[m], c[m + 1], c[m + 2], c[m + 3]);

@@ -12,12 +12,13 @@ import sdclip.engine.DType;
 import sdclip.engine.F16Weights;
 import sdclip.engine.Weights;
 import sdclip.engine.support.PanelWeights;
+import sdclip.engine.support.QuantPanels;
 
 /**
  * A linear layer's weight repacked once, at load, into column panels of {@link Gemm#NR}
  * outputs: panel {@code p} holds outputs {@code [p*NR, p*NR + NR)} as {@code in} consecutive
  * rows of NR values, zero-padded past the last output. Panels keep the stored dtype (F16 stays
- * two bytes) off the Java heap and are widened one block at a time right before use.
+ * two bytes, quantized formats stay quantized: {@link QuantPanels}) off the Java heap and are widened one block at a time right before use.
  */
 final class PackedPanels extends PanelWeights {
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -30,7 +31,12 @@ final class PackedPanels extends PanelWeights {
     }
 
     /** Fills panel {@code p} from the weight rows (transposed through {@code rowBuf}); panels pack in parallel. */
-    void packPanel(int p, List<Weights> weightRows, int[] rowBuf, int[] panelBuf) {
+    void packPanel(int p, List<Weights> weightRows, Gemm.Scratch s) {
+        if (dtype.quantized()) {
+            packQuantized(p, weightRows, Gemm.NR, s.quant);
+            return;
+        }
+        int[] rowBuf = s.packRow(in), panelBuf = s.packPanel(in);
         boolean wide = dtype.bytes() == 4;
         int n0 = p * Gemm.NR, size = in * Gemm.NR;
         Arrays.fill(panelBuf, 0, size, 0);
@@ -53,8 +59,14 @@ final class PackedPanels extends PanelWeights {
         }
     }
 
-    /** Rows {@code [k0, k0 + kc)} of panel {@code p} as F32 into {@code block[0..kc)}: copied, or widened from F16/BF16. */
-    void block(int p, int k0, int kc, float[][] block, short[] bits) {
+    /** Rows {@code [k0, k0 + kc)} of panel {@code p} as F32 into {@code block[0..kc)}: copied, widened from F16/BF16, or dequantized. */
+    void block(int p, int k0, int kc, float[][] block, Gemm.Scratch s) {
+        if (dtype.quantized()) {
+            QuantPanels.block(dtype, packed.asSlice(p * panelBytes, panelBytes), Gemm.NR, k0, kc, s.flat, s.quant);
+            for (int k = 0; k < kc; k++) System.arraycopy(s.flat, k * Gemm.NR, block[k], 0, Gemm.NR);
+            return;
+        }
+        short[] bits = s.bits;
         long start = ((long) p * in + k0) * Gemm.NR;
         if (dtype == DType.F32) {
             for (int k = 0; k < kc; k++)

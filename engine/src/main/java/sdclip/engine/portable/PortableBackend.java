@@ -54,7 +54,7 @@ public final class PortableBackend extends HeapBackend {
             l = new PackedPanels(weightRows, biasRows, in, arena);
         }
         List<Weights> rows = List.copyOf(weightRows);
-        pool.run(l.panels, (p, w) -> l.packPanel(p, rows, scratch[w].packRow(in), scratch[w].packPanel(in)));
+        pool.run(l.panels, (p, w) -> l.packPanel(p, rows, scratch[w]));
         return l;
     }
 

@@ -15,11 +15,14 @@ import sdclip.engine.support.LinearShapes;
 public final class ReferenceBackend extends HeapBackend {
 
     private record RefLinear(List<Weights> rows, List<Weights> bias, int in, int out) implements Linear {
-        /** W[o][k], walking the stacked row blocks. */
-        double weight(int o, int k) {
+        /** Row {@code o} of W into {@code dst}, walking the stacked row blocks (a quantized row dequantizes whole). */
+        void weightRow(int o, float[] dst) {
             for (Weights block : rows) {
                 long blockRows = block.size() / in;
-                if (o < blockRows) return block.get((long) o * in + k);
+                if (o < blockRows) {
+                    block.copyTo((long) o * in, dst, 0, in);
+                    return;
+                }
                 o -= (int) blockRows;
             }
             throw new IndexOutOfBoundsException(o);
@@ -64,10 +67,12 @@ public final class ReferenceBackend extends HeapBackend {
     public void linear(Linear w, Activation x, int rows, Activation y) {
         RefLinear l = (RefLinear) w;
         float[] in = HeapActivation.of(x), out = HeapActivation.of(y);
-        for (int r = 0; r < rows; r++) {
-            for (int o = 0; o < l.out; o++) {
+        float[] row = new float[l.in];
+        for (int o = 0; o < l.out; o++) {
+            l.weightRow(o, row);
+            for (int r = 0; r < rows; r++) {
                 double sum = l.bias(o);
-                for (int k = 0; k < l.in; k++) sum += (double) in[r * l.in + k] * l.weight(o, k);
+                for (int k = 0; k < l.in; k++) sum += (double) in[r * l.in + k] * row[k];
                 out[r * l.out + o] = (float) sum;
             }
         }

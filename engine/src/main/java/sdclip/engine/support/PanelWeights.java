@@ -10,14 +10,16 @@ import sdclip.engine.Weights;
 
 /**
  * What the CPU backends' packed linears share: a layer's weight repacked once, at load, into
- * column panels of {@code nr} outputs, in the stored dtype (F16 stays two bytes) off the Java
- * heap, the last panel zero-padded; and the bias padded to whole panels. This allocates both;
+ * column panels of {@code nr} outputs, in the stored dtype (F16 stays two bytes, quantized
+ * formats stay quantized: {@link QuantPanels}) off the Java heap, the last panel zero-padded; and the bias padded to whole panels. This allocates both;
  * each subclass fills its panels in its own kernel's layout.
  */
 public abstract class PanelWeights implements Backend.Linear {
     public final int in, out, panels;
     public final DType dtype;
-    /** {@code panels * nr * in} values of {@link #dtype}, zeros until packed. */
+    /** Bytes per panel: {@code nr * in} values of a plain {@link #dtype}, or {@link QuantPanels#panelBytes}. */
+    public final long panelBytes;
+    /** {@code panels} panels of {@link #panelBytes}, zeros until packed. */
     public final MemorySegment packed;
     /** Bias padded to {@code panels * nr}, zeros when the layer has none. */
     public final float[] bias;
@@ -33,7 +35,8 @@ public abstract class PanelWeights implements Backend.Linear {
                 throw new IllegalArgumentException("fused linear mixes " + dtype + " and " + w.dtype());
         }
         long cols = (long) panels * nr;
-        this.packed = arena.allocate(cols * in * dtype.bytes(), 64);
+        this.panelBytes = dtype.quantized() ? QuantPanels.panelBytes(dtype, in, nr) : (long) nr * in * dtype.bytes();
+        this.packed = arena.allocate(panels * panelBytes, 64);
         this.bias = new float[(int) cols];
         int o = 0;
         for (Weights b : biasRows) {
@@ -54,6 +57,22 @@ public abstract class PanelWeights implements Backend.Linear {
             local -= rows;
         }
         throw new IndexOutOfBoundsException("output row " + row + " of " + out);
+    }
+
+    /** Packs panel {@code p} of a block-quantized layer (see {@link QuantPanels}). */
+    protected final void packQuantized(int p, List<Weights> weightRows, int nr, QuantPanels.Scratch s) {
+        int n0 = p * nr;
+        QuantPanels.pack(
+                dtype,
+                in,
+                nr,
+                Math.min(nr, out - n0),
+                j -> {
+                    RowAt at = rowAt(weightRows, n0 + j);
+                    return at.block().slice(at.local() * in, in);
+                },
+                packed.asSlice(p * panelBytes, panelBytes),
+                s);
     }
 
     @Override

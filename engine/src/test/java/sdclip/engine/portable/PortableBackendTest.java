@@ -13,6 +13,7 @@ import sdclip.engine.BackendContractTest;
 import sdclip.engine.Backends;
 import sdclip.engine.DType;
 import sdclip.engine.Device;
+import sdclip.engine.QuantizedFixtures;
 import sdclip.engine.Weights;
 import sdclip.testdata.Seeded;
 
@@ -47,13 +48,15 @@ class PortableBackendTest extends BackendContractTest {
     void linearEqualsTheVectorBackendBitForBit() {
         try (Backend cpu = Backends.create(Device.cpu(), 2)) {
             assertEquals("cpu", cpu.name(), "this test JVM runs with the Vector API module");
-            int[][] shapes = {{1, 64, 64}, {5, 70, 130}, {77, 768, 200}, {13, 3, 1}, {9, 301, 600}}; // rows, in, out
+            // rows, in, out; the 256-multiples take the quantized formats too
+            int[][] shapes = {{1, 64, 64}, {5, 70, 130}, {77, 768, 200}, {13, 3, 1}, {9, 301, 600}, {3, 512, 40}};
             for (int[] s : shapes) {
                 int rows = s[0], in = s[1], out = s[2];
                 for (DType dtype : DType.values()) {
+                    if (in % dtype.blockSize() != 0) continue; // quantized rows are whole blocks
                     Seeded rnd = new Seeded(rows + in + out);
-                    Weights w = Weights.rounded(dtype, rnd.uniform(out * in, 0.2f));
-                    Weights bias = Weights.rounded(dtype, rnd.uniform(out, 0.1f));
+                    Weights w = QuantizedFixtures.random(dtype, rows + in + out, out * in, 0.2f);
+                    Weights bias = Weights.rounded(dtype.quantized() ? DType.F32 : dtype, rnd.uniform(out, 0.1f));
                     float[] x = rnd.normal(rows * in, 1f);
                     assertArrayEquals(
                             linear(cpu, w, bias, x, rows, in, out),

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
+import sdclip.engine.Weights;
 import sdclip.model.gguf.GgufFile;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
@@ -158,6 +159,12 @@ final class LlamaCppClip {
         public MemorySegment bytes(String name) {
             require(name);
             return file.bytes(stored.get(name));
+        }
+
+        @Override
+        public Weights weights(String name) {
+            require(name);
+            return file.weights(stored.get(name));
         }
 
         @Override

@@ -1,14 +1,13 @@
 package sdclip.model.gguf;
 
-import java.lang.foreign.MemorySegment;
-
+import sdclip.engine.DType;
 import sdclip.model.safetensors.TensorType;
 
 /**
  * The tensor types a GGUF file may name, by ggml's type id, with their block geometry. Plain
  * types (F32, F16, BF16, the integers, F64) are one element per block and read in place; the
- * block-quantized types sdclip reads carry the kernel that dequantizes one block exactly as
- * ggml's reference {@code dequantize_row_*} does. The rest (IQ*, TQ*, Q8_1, Q8_K...) are known by
+ * block-quantized types sdclip reads map to the engine's {@link DType} of the same name, whose
+ * blocks it dequantizes exactly as ggml's reference {@code dequantize_row_*} does. The rest (IQ*, TQ*, Q8_1, Q8_K...) are known by
  * name only, so a file using them is refused naming the type.
  */
 public enum GgmlType {
@@ -17,27 +16,27 @@ public enum GgmlType {
     /** IEEE half precision. */
     F16(1, 1, 2, TensorType.F16, null),
     /** 32 values: an F16 scale and 4-bit quants offset by 8. */
-    Q4_0(2, 32, 18, null, GgmlBlocks::q4_0),
+    Q4_0(2, 32, 18, null, DType.Q4_0),
     /** 32 values: F16 scale and minimum, 4-bit quants. */
-    Q4_1(3, 32, 20, null, GgmlBlocks::q4_1),
+    Q4_1(3, 32, 20, null, DType.Q4_1),
     /** 32 values: an F16 scale and 5-bit quants offset by 16. */
-    Q5_0(6, 32, 22, null, GgmlBlocks::q5_0),
+    Q5_0(6, 32, 22, null, DType.Q5_0),
     /** 32 values: F16 scale and minimum, 5-bit quants. */
-    Q5_1(7, 32, 24, null, GgmlBlocks::q5_1),
+    Q5_1(7, 32, 24, null, DType.Q5_1),
     /** 32 values: an F16 scale and signed 8-bit quants. */
-    Q8_0(8, 32, 34, null, GgmlBlocks::q8_0),
+    Q8_0(8, 32, 34, null, DType.Q8_0),
     /** ggml's activation format for Q8_0 dot products; not read. */
     Q8_1(9, 32, 40, null, null),
     /** 256 values in 16 groups: 4-bit scales and minimums, 2-bit quants. */
-    Q2_K(10, 256, 84, null, GgmlBlocks::q2_k),
+    Q2_K(10, 256, 84, null, DType.Q2_K),
     /** 256 values in 16 groups: 6-bit scales, 3-bit quants. */
-    Q3_K(11, 256, 110, null, GgmlBlocks::q3_k),
+    Q3_K(11, 256, 110, null, DType.Q3_K),
     /** 256 values in 8 groups: 6-bit scales and minimums, 4-bit quants. */
-    Q4_K(12, 256, 144, null, GgmlBlocks::q4_k),
+    Q4_K(12, 256, 144, null, DType.Q4_K),
     /** 256 values in 8 groups: 6-bit scales and minimums, 5-bit quants. */
-    Q5_K(13, 256, 176, null, GgmlBlocks::q5_k),
+    Q5_K(13, 256, 176, null, DType.Q5_K),
     /** 256 values in 16 groups: 8-bit scales, 6-bit quants. */
-    Q6_K(14, 256, 210, null, GgmlBlocks::q6_k),
+    Q6_K(14, 256, 210, null, DType.Q6_K),
     /** ggml's activation format for K-quant dot products; not read. */
     Q8_K(15, 256, 292, null, null),
     /** Importance-matrix 2-bit format; not read. */
@@ -77,24 +76,18 @@ public enum GgmlType {
     /** Microscaling FP4; not read. */
     MXFP4(39, 32, 17, null, null);
 
-    /** Dequantizes one block: {@code blockSize()} values from the block at {@code at} into {@code dst[off..]}. */
-    @FunctionalInterface
-    interface BlockKernel {
-        void dequantize(MemorySegment src, long at, float[] dst, int off);
-    }
-
     private final int id;
     private final int blockSize;
     private final int blockBytes;
     private final TensorType plain;
-    private final BlockKernel kernel;
+    private final DType quantized;
 
-    GgmlType(int id, int blockSize, int blockBytes, TensorType plain, BlockKernel kernel) {
+    GgmlType(int id, int blockSize, int blockBytes, TensorType plain, DType quantized) {
         this.id = id;
         this.blockSize = blockSize;
         this.blockBytes = blockBytes;
         this.plain = plain;
-        this.kernel = kernel;
+        this.quantized = quantized;
     }
 
     /** {@return ggml's numeric id for this type, as GGUF tensor infos store it} */
@@ -119,16 +112,32 @@ public enum GgmlType {
 
     /** {@return whether sdclip reads tensors of this type (plain, or quantized with a kernel)} */
     public boolean readable() {
-        return plain != null || kernel != null;
+        return plain != null || quantized != null;
     }
 
     /** {@return whether this is a block-quantized type sdclip dequantizes} */
     public boolean quantized() {
-        return kernel != null;
+        return quantized != null;
     }
 
-    BlockKernel kernel() {
-        return kernel;
+    /** {@return the engine's format for a block-quantized type sdclip reads (it dequantizes), else null} */
+    public DType dtype() {
+        return quantized;
+    }
+
+    /**
+     * The type for an engine format.
+     *
+     * @param dtype a plain or block-quantized format
+     * @return the ggml type storing it
+     */
+    public static GgmlType of(DType dtype) {
+        return switch (dtype) {
+            case F32 -> F32;
+            case F16 -> F16;
+            case BF16 -> BF16;
+            default -> valueOf(dtype.name()); // the quantized formats share ggml's names
+        };
     }
 
     /**

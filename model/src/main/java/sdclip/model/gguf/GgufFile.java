@@ -15,6 +15,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import sdclip.engine.QuantizedWeights;
+import sdclip.engine.Weights;
 import sdclip.model.safetensors.SafetensorsException;
 import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
@@ -26,9 +28,9 @@ import sdclip.model.safetensors.TensorType;
  *
  * <p>As a {@link TensorStore} it shows every tensor in PyTorch's dimension order (ggml's
  * reversed). Plain tensors (F32, F16, BF16, integers) are slices of the mapping; a block-quantized
- * tensor shows as F32 and is dequantized when its bytes are asked for, tensor by tensor, into a
- * new heap array that is not kept, so tensors nobody reads (a UNet) are never expanded.
- * {@link #quantized} gives the blocks themselves, in place.
+ * tensor shows as F32 in {@link #info}; {@link #weights} and {@link #quantized} give its blocks
+ * themselves, in place (the towers compute with them quantized), while {@link #bytes} dequantizes
+ * it into a new heap array that is not kept (for {@code convert} to safetensors).
  */
 public final class GgufFile implements TensorStore {
     private static final ValueLayout.OfFloat F32_LE =
@@ -137,7 +139,17 @@ public final class GgufFile implements TensorStore {
     public QuantizedWeights quantized(String name) {
         GgufTensor t = stored(name);
         if (!t.type().quantized()) throw new SafetensorsException(path, name, "is " + t.type() + ", not quantized");
-        return new QuantizedWeights(t.type(), data.asSlice(t.offset(), t.bytes()));
+        return new QuantizedWeights(t.type().dtype(), data.asSlice(t.offset(), t.bytes()));
+    }
+
+    /**
+     * {@inheritDoc} A block-quantized tensor stays quantized: its blocks in place, which the
+     * engine's CPU backends pack still quantized and dequantize a panel block at a time.
+     */
+    @Override
+    public Weights weights(String name) {
+        GgufTensor t = stored(name);
+        return t.type().quantized() ? quantized(name) : TensorStore.super.weights(name);
     }
 
     /**
@@ -191,7 +203,7 @@ public final class GgufFile implements TensorStore {
         long n = t.elements();
         if (n > (Integer.MAX_VALUE - 8) / 4)
             throw new SafetensorsException(path, name, "is too large to dequantize into memory");
-        QuantizedWeights q = new QuantizedWeights(t.type(), stored);
+        QuantizedWeights q = new QuantizedWeights(t.type().dtype(), stored);
         MemorySegment out = MemorySegment.ofArray(new byte[(int) n * 4]);
         float[] chunk = new float[Math.max(t.type().blockSize(), 1 << 14)];
         for (long from = 0; from < n; from += chunk.length) {

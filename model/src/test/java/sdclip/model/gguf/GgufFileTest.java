@@ -20,6 +20,7 @@ import java.util.Set;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.engine.QuantizedWeights;
 import sdclip.model.checkpoint.Checkpoint;
 import sdclip.model.safetensors.SafetensorsFile;
 import sdclip.model.safetensors.TensorStore;

@@ -1,4 +1,4 @@
-package sdclip.model.gguf;
+package sdclip.engine;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -19,6 +19,28 @@ final class GgmlBlocks {
 
     private static float f16(MemorySegment s, long at) {
         return Float.float16ToFloat(s.get(I16, at));
+    }
+
+    /** One block of {@code dtype} at byte {@code at} of {@code s} into {@code y[off..]}. */
+    static void dequantize(DType dtype, MemorySegment s, long at, float[] y, int off) {
+        switch (dtype) {
+            case Q8_0 -> q8_0(s, at, y, off);
+            case Q4_0 -> q4_0(s, at, y, off);
+            case Q4_1 -> q4_1(s, at, y, off);
+            case Q5_0 -> q5_0(s, at, y, off);
+            case Q5_1 -> q5_1(s, at, y, off);
+            case Q2_K -> q2_k(s, at, y, off);
+            case Q3_K -> q3_k(s, at, y, off);
+            case Q4_K -> q4_k(s, at, y, off);
+            case Q5_K -> q5_k(s, at, y, off);
+            case Q6_K -> q6_k(s, at, y, off);
+            case F32, F16, BF16 -> throw new IllegalArgumentException(dtype + " is not block-quantized");
+        }
+    }
+
+    /** Value {@code j} of the Q8_0 block at {@code at}. */
+    static float q8_0(MemorySegment s, long at, int j) {
+        return i8(s, at + 2 + j) * f16(s, at);
     }
 
     private static int u8(MemorySegment s, long at) {
@@ -126,8 +148,8 @@ final class GgmlBlocks {
         }
     }
 
-    /** Scale and minimum {@code j} (0-7) of a K-quant's 12 packed bytes at {@code sc}: {@code [scale, min]}. */
-    private static int scaleMin(MemorySegment s, long sc, int j, boolean min) {
+    /** Scale or minimum {@code j} (0-7) of a K-quant's 12 packed bytes at {@code sc}: {@code [scale, min]}. */
+    static int scaleMin(MemorySegment s, long sc, int j, boolean min) {
         if (j < 4) return u8(s, sc + j + (min ? 4 : 0)) & 63;
         int lowNibbles = u8(s, sc + j + 4);
         int high = u8(s, sc + j - (min ? 0 : 4)) >>> 6;

@@ -1,0 +1,70 @@
+package sdclip.engine.cpu;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+
+import jdk.incubator.vector.ByteVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+import sdclip.engine.DType;
+import sdclip.engine.support.QuantPanels;
+
+/**
+ * A quantized panel's block dequantized into the micro-kernel's F32 block with vectors: per input,
+ * {@code NR} quant bytes are loaded as two byte vectors of {@code L} lanes, widened to F32 and
+ * scaled by the group's per-output factors ({@link QuantPanels} layouts). The arithmetic is
+ * {@link QuantPanels#block}'s, so the values are the same floats (ggml's).
+ */
+final class QuantBlocks {
+    private QuantBlocks() {}
+
+    private static final VectorSpecies<Float> S = Gemm.S;
+    private static final int L = Gemm.L, NR = Gemm.NR;
+    private static final VectorSpecies<Byte> B = VectorSpecies.of(byte.class, VectorShape.forBitSize(L * 8));
+
+    /** Inputs {@code [k0, k0 + kc)} of panel {@code p} into {@code dst[(k - k0) * NR ..]}. */
+    static void block(PackedLinear w, int p, int k0, int kc, float[] dst, QuantPanels.Scratch s) {
+        MemorySegment panel = w.packed.asSlice(p * w.panelBytes, w.panelBytes);
+        DType t = w.dtype;
+        if (!QuantPanels.transposed(t)) {
+            QuantPanels.block(t, panel, NR, k0, kc, dst, s);
+            return;
+        }
+        long quants = 0;
+        FloatVector d0 = null, d1 = null, m0 = null, m1 = null;
+        for (int k = k0; k < k0 + kc; k++) {
+            if (k == k0 || k % QuantPanels.GROUP == 0) {
+                quants = QuantPanels.group(t, panel, NR, k, s);
+                d0 = FloatVector.fromArray(S, s.d1(), 0);
+                d1 = FloatVector.fromArray(S, s.d1(), L);
+                m0 = FloatVector.fromArray(S, s.m1(), 0);
+                m1 = FloatVector.fromArray(S, s.m1(), L);
+            }
+            long at = quants + QuantPanels.quantRow(t, NR, k);
+            ByteVector q0 = ByteVector.fromMemorySegment(B, panel, at, ByteOrder.LITTLE_ENDIAN);
+            ByteVector q1 = ByteVector.fromMemorySegment(B, panel, at + L, ByteOrder.LITTLE_ENDIAN);
+            int off = (k - k0) * NR;
+            if (t == DType.Q8_0) {
+                widen(q0).mul(d0).intoArray(dst, off);
+                widen(q1).mul(d1).intoArray(dst, off + L);
+                continue;
+            }
+            int shift = QuantPanels.highNibble(t, k) ? 4 : 0;
+            q0 = q0.lanewise(VectorOperators.ASHR, shift).and((byte) 0xF);
+            q1 = q1.lanewise(VectorOperators.ASHR, shift).and((byte) 0xF);
+            if (t == DType.Q4_0) {
+                widen(q0.sub((byte) 8)).mul(d0).intoArray(dst, off);
+                widen(q1.sub((byte) 8)).mul(d1).intoArray(dst, off + L);
+            } else { // Q4_K: d1 q - m1
+                d0.mul(widen(q0)).sub(m0).intoArray(dst, off);
+                d1.mul(widen(q1)).sub(m1).intoArray(dst, off + L);
+            }
+        }
+    }
+
+    private static FloatVector widen(ByteVector q) {
+        return (FloatVector) q.convertShape(VectorOperators.B2F, S, 0);
+    }
+}
