@@ -173,6 +173,30 @@ class ScheduleCliTest {
         }
     }
 
+    /** A prompt whose rows span several batches (ten texts, eight chunks a batch) is still one object. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aJsonlPromptGathersRowsFromSeveralBatches() throws IOException {
+        Path jsonl = dir.resolve("many.jsonl");
+        CliTest.Run r =
+                encode(jsonl, "--steps", "12", "--tensors", "chunks", "a [b|c|d|e|f|g|h|i|j|k] z", "x AND y", "plain");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(jsonl);
+        assertEquals(3, lines.size());
+        List<Object> schedule = (List<Object>) ((Map<String, Object>)
+                        ((List<Object>) Json.parseObject(lines.get(0)).get("subprompts")).getFirst())
+                .get("schedule");
+        assertEquals(12, schedule.size());
+        String letters = "bcdefghijkbc";
+        for (int i = 0; i < 12; i++) {
+            Map<String, Object> e = (Map<String, Object>) schedule.get(i);
+            assertEquals(i + 1.0, ((Number) e.get("end_at_step")).doubleValue());
+            assertEquals("a " + letters.charAt(i) + " z", e.get("text"));
+        }
+        assertEquals(2, ((List<Object>) Json.parseObject(lines.get(1)).get("subprompts")).size());
+        assertEquals("plain", Json.parseObject(lines.get(2)).get("text"));
+    }
+
     @Test
     void stepsOutsideA1111OrRangeAreUsageErrors() {
         CliTest.Run comfy = run("tokenize", "--tokenizer", vocab(), "--syntax", "comfy", "--steps", "4", "x");
