@@ -31,7 +31,7 @@ class LoraCliTest {
     Path dir;
 
     /** A kohya LoRA of rank 2 on layer 0's q and fc1 of the tiny SD 1.5 model (width 64, MLP 256). */
-    private static Path lora(Path file, String... extraKeys) throws IOException {
+    static Path lora(Path file, String... extraKeys) throws IOException {
         Seeded s = new Seeded(5);
         SafetensorsWriter w = new SafetensorsWriter();
         String q = "lora_te_text_model_encoder_layers_0_self_attn_q_proj",

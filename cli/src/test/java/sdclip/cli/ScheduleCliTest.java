@@ -76,6 +76,7 @@ class ScheduleCliTest {
     }
 
     @Test
+    @SuppressWarnings("unchecked")
     void encodeWritesARowPerEntryWithTheSchedule() throws IOException {
         Path out = dir.resolve("s.safetensors");
         CliTest.Run r = encode(out, "--steps", "4", "a [red:blue:0.5] fox AND a cat :0.5", "[cat|dog]");
@@ -89,16 +90,111 @@ class ScheduleCliTest {
             assertEquals("4", f.metadata().get("steps"));
             assertEquals("2", f.metadata().get("prompt_count"));
         }
+        // .jsonl: one object per prompt, its schedule nested, each entry with its row's tensors.
         Path jsonl = dir.resolve("s.jsonl");
-        CliTest.Run j =
-                encode(jsonl, "--steps", "4", "--tensors", "schedule_end_step", "a [red:blue:0.5] fox AND a cat :0.5");
+        CliTest.Run j = encode(
+                jsonl,
+                "--steps",
+                "4",
+                "--tensors",
+                "chunks,schedule_end_step",
+                "a [red:blue:0.5] fox AND a cat :0.5",
+                "plain",
+                "[cat|dog]");
         assertEquals(0, j.code(), j.err());
         assertEquals(
                 List.of(
-                        "{\"text\": \"a red fox\", \"schedule_end_step\": 2}",
-                        "{\"text\": \"a blue fox\", \"schedule_end_step\": 4}",
-                        "{\"text\": \" a cat\", \"schedule_end_step\": 4}"),
+                        "{\"text\": \"a [red:blue:0.5] fox AND a cat :0.5\", \"steps\": 4, \"subprompts\": ["
+                                + "{\"text\": \"a [red:blue:0.5] fox\", \"weight\": 1.0, \"schedule\": ["
+                                + "{\"end_at_step\": 2, \"text\": \"a red fox\", \"chunks\": 1}, "
+                                + "{\"end_at_step\": 4, \"text\": \"a blue fox\", \"chunks\": 1}]}, "
+                                + "{\"text\": \" a cat\", \"weight\": 0.5, \"schedule\": ["
+                                + "{\"end_at_step\": 4, \"text\": \" a cat\", \"chunks\": 1}]}]}",
+                        "{\"text\": \"plain\", \"steps\": 4, \"subprompts\": [{\"text\": \"plain\", \"weight\": 1.0,"
+                                + " \"schedule\": [{\"end_at_step\": 4, \"text\": \"plain\", \"chunks\": 1}]}]}",
+                        "{\"text\": \"[cat|dog]\", \"steps\": 4, \"subprompts\": [{\"text\": \"[cat|dog]\", \"weight\": 1.0,"
+                                + " \"schedule\": [{\"end_at_step\": 1, \"text\": \"cat\", \"chunks\": 1}, "
+                                + "{\"end_at_step\": 2, \"text\": \"dog\", \"chunks\": 1}, "
+                                + "{\"end_at_step\": 3, \"text\": \"cat\", \"chunks\": 1}, "
+                                + "{\"end_at_step\": 4, \"text\": \"dog\", \"chunks\": 1}]}]}"),
                 Files.readAllLines(jsonl));
+        // Each entry's tensors (all of them, to standard output) are its row's in the .safetensors output.
+        CliTest.Run all = run(
+                "encode",
+                "--model",
+                ref("models/tiny-sd15.safetensors"),
+                "--heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--syntax",
+                "a1111",
+                "--steps",
+                "4",
+                "--output",
+                "-",
+                "a [red:blue:0.5] fox AND a cat :0.5",
+                "[cat|dog]");
+        assertEquals(0, all.code(), all.err());
+        List<String> lines = all.out().lines().toList();
+        assertEquals(2, lines.size());
+        Path rowsFile = dir.resolve("rows.safetensors");
+        assertEquals(
+                0,
+                encode(rowsFile, "--steps", "4", "a [red:blue:0.5] fox AND a cat :0.5", "[cat|dog]")
+                        .code());
+        try (SafetensorsFile f = SafetensorsFile.open(rowsFile)) {
+            float[] cond = f.floats("conditioning");
+            long[] ids = f.longs("input_ids");
+            int row = 0;
+            for (String line : lines) {
+                Map<String, Object> p = Json.parseObject(line);
+                for (Object sub : (List<Object>) p.get("subprompts"))
+                    for (Object e : (List<Object>) ((Map<String, Object>) sub).get("schedule")) {
+                        Map<String, Object> entry = (Map<String, Object>) e;
+                        List<Object> c = (List<Object>) entry.get("conditioning");
+                        assertEquals(77, c.size());
+                        List<Object> token5 = (List<Object>) c.get(5);
+                        for (int d = 0; d < 64; d++)
+                            assertEquals(
+                                    cond[row * 77 * 64 + 5 * 64 + d],
+                                    ((Number) token5.get(d)).floatValue(),
+                                    "row " + row + " dim " + d);
+                        List<Object> rowIds = (List<Object>) entry.get("input_ids");
+                        for (int t = 0; t < 77; t++)
+                            assertEquals(ids[row * 77 + t], ((Number) rowIds.get(t)).longValue());
+                        assertFalse(
+                                entry.containsKey("schedule_end_step"),
+                                entry.keySet().toString());
+                        row++;
+                    }
+            }
+            assertEquals(7, row);
+        }
+    }
+
+    /** A prompt whose rows span several batches (ten texts, eight chunks a batch) is still one object. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aJsonlPromptGathersRowsFromSeveralBatches() throws IOException {
+        Path jsonl = dir.resolve("many.jsonl");
+        CliTest.Run r =
+                encode(jsonl, "--steps", "12", "--tensors", "chunks", "a [b|c|d|e|f|g|h|i|j|k] z", "x AND y", "plain");
+        assertEquals(0, r.code(), r.err());
+        List<String> lines = Files.readAllLines(jsonl);
+        assertEquals(3, lines.size());
+        List<Object> schedule = (List<Object>) ((Map<String, Object>)
+                        ((List<Object>) Json.parseObject(lines.get(0)).get("subprompts")).getFirst())
+                .get("schedule");
+        assertEquals(12, schedule.size());
+        String letters = "bcdefghijkbc";
+        for (int i = 0; i < 12; i++) {
+            Map<String, Object> e = (Map<String, Object>) schedule.get(i);
+            assertEquals(i + 1.0, ((Number) e.get("end_at_step")).doubleValue());
+            assertEquals("a " + letters.charAt(i) + " z", e.get("text"));
+        }
+        assertEquals(2, ((List<Object>) Json.parseObject(lines.get(1)).get("subprompts")).size());
+        assertEquals("plain", Json.parseObject(lines.get(2)).get("text"));
     }
 
     @Test

@@ -337,8 +337,9 @@ public final class TextEncoder implements AutoCloseable {
      * prompt's first chunk (no hidden states there). With A1111's syntax, extra-network tags
      * ({@code <lora:x:0.8>}) are removed first, and prompt editing, alternation and {@code AND}
      * are read for {@link PromptOptions#steps()}: when any prompt has them, N counts rows, one per
-     * entry of each prompt's schedule ({@link ScheduledPrompts}; a text that repeats is encoded
-     * once), and {@code schedule_prompt}, {@code schedule_subprompt}, {@code schedule_end_step}
+     * entry of each prompt's schedule ({@link ScheduledPrompts}; a text that repeats within a
+     * prompt is encoded once, and within a batch of rows too), and {@code schedule_prompt},
+     * {@code schedule_subprompt}, {@code schedule_end_step}
      * (I64 [N]) and {@code subprompt_weight} (F32 [N]) say which row serves which prompt, sub-prompt
      * and steps.
      *
@@ -425,6 +426,10 @@ public final class TextEncoder implements AutoCloseable {
         List<TensorSpec> specs = new ArrayList<>(chunked.specs(rows.size(), k, conditioning, pooled));
         List<ScheduledPrompts.Row> entries = schedule == null ? null : schedule.rows();
         if (entries != null) specs.addAll(ScheduleTensors.specs(rows.size()));
+        // A scheduled prompt's rows share encodings: each distinct text of a prompt runs through the towers once.
+        int[] scopes = entries == null
+                ? null
+                : entries.stream().mapToInt(ScheduledPrompts.Row::prompt).toArray();
         return new Run(specs, rows.size(), sink -> {
             Batches.Consumer out = entries == null
                     ? sink
@@ -433,12 +438,14 @@ public final class TextEncoder implements AutoCloseable {
             for (int from = 0; from < rows.size(); ) {
                 int start = from, to = from + 1;
                 while (to < rows.size() && rowLoras.get(to).equals(rowLoras.get(start))) to++;
+                int[] partScopes = scopes == null ? null : Arrays.copyOfRange(scopes, start, to);
                 List<String> part = rows.subList(start, to);
                 withLoras(
                         rowLoras.get(start),
                         request,
                         ts -> chunked(request, embeddings, ts).stream(
                                 part,
+                                partScopes,
                                 k,
                                 request.clipSkip(),
                                 conditioning,

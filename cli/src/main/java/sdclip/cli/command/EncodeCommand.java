@@ -175,9 +175,13 @@ public final class EncodeCommand implements Callable<Integer> {
                     .progress(progress);
             // A1111 schedules: a row per schedule entry, labelled by its text (the library reads them the same way).
             List<String> rows = texts;
+            ScheduledPrompts schedule = null;
             if (syntax.syntax() == PromptSyntax.A1111) {
                 ScheduledPrompts s = ScheduledPrompts.of(texts, syntax.steps());
-                if (s.isScheduled()) rows = s.texts();
+                if (s.isScheduled()) {
+                    rows = s.texts();
+                    schedule = s;
+                }
             }
             // The names depend on the prompts only through the schedule: one row tells them without tokenizing the
             // run again.
@@ -188,7 +192,7 @@ public final class EncodeCommand implements Callable<Integer> {
             for (TensorSpec s : selected)
                 if (!produced.contains(s.name()))
                     throw new IllegalStateException(request + " does not produce " + s.name());
-            try (ResultWriter writer = writer(enc, texts, rows, selected, fmt, options)) {
+            try (ResultWriter writer = writer(enc, texts, rows, schedule, selected, fmt, options)) {
                 enc.stream(texts, request, writer::write);
                 writer.finish();
             }
@@ -203,12 +207,17 @@ public final class EncodeCommand implements Callable<Integer> {
             TextEncoder enc,
             List<String> texts,
             List<String> rows,
+            ScheduledPrompts schedule,
             List<TensorSpec> selected,
             OutputFiles.Format fmt,
             PromptOptions options)
             throws IOException {
         if (output == null) return new SummaryOutput(spec.commandLine().getOut(), selected, texts.size());
         if (!OutputFiles.isStdout(output)) OutputFiles.checkSpace(output, OutputFiles.estimate(fmt, selected, rows));
+        // A scheduled run's .jsonl: one object per prompt, its rows in its schedule.
+        if (fmt == OutputFiles.Format.JSONL && schedule != null)
+            return OutputFiles.scheduledJsonl(
+                    output, spec.commandLine().getOut(), selected, texts, syntax.steps(), schedule);
         Map<String, String> meta = metadata(enc, texts);
         if (!syntax.plain()) meta.put("syntax", syntax.name());
         if (syntax.syntax() == PromptSyntax.A1111) meta.put("steps", String.valueOf(syntax.steps()));

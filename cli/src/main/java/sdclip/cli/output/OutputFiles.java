@@ -16,6 +16,7 @@ import java.util.Map;
 
 import sdclip.model.Encoding;
 import sdclip.model.TensorSpec;
+import sdclip.model.prompt.ScheduledPrompts;
 import sdclip.model.safetensors.SafetensorsWriter;
 
 /**
@@ -166,6 +167,37 @@ public final class OutputFiles {
             case JSON -> new JsonOutput(stdout ? null : output, stdout ? out : null, specs, n);
             case JSONL -> new JsonlOutput(stdout ? null : output, stdout ? out : null, specs, labelKey, labels);
         };
+    }
+
+    /**
+     * A {@code .jsonl} output of a scheduled A1111 run: one object per prompt with its schedule,
+     * each entry with its row's tensors ({@link JsonlOutput}).
+     *
+     * @param output the file, or {@code -} for standard output
+     * @param out standard output
+     * @param specs the run's tensors
+     * @param prompts the prompts as written
+     * @param steps the sampling steps
+     * @param schedule the run's rows
+     * @return the writer
+     * @throws IOException when the file cannot be created
+     */
+    public static ResultWriter scheduledJsonl(
+            Path output,
+            PrintWriter out,
+            List<TensorSpec> specs,
+            List<String> prompts,
+            int steps,
+            ScheduledPrompts schedule)
+            throws IOException {
+        boolean stdout = isStdout(output);
+        return new JsonlOutput(
+                stdout ? null : output,
+                stdout ? out : null,
+                specs,
+                "text",
+                schedule.texts(),
+                new JsonlOutput.Schedule(prompts, steps, schedule));
     }
 
     /** Writes a file's whole body through an output stream. */

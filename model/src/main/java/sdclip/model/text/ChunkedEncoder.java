@@ -186,19 +186,69 @@ public final class ChunkedEncoder {
             Batches.Consumer sink,
             ProgressListener progress)
             throws IOException {
+        stream(prompts, null, k, clipSkip, conditioning, pooled, sink, progress);
+    }
+
+    /**
+     * As {@link #stream(List, int, int, boolean, boolean, Batches.Consumer, ProgressListener)},
+     * with prompts in scopes (a scheduled A1111 run's rows, scoped by the prompt they belong to):
+     * a text that comes back within its scope after its group was encoded is copied from that
+     * encoding, not encoded again, so each distinct text of a scope runs through the towers once
+     * whatever the groups. Memory holds, besides a group, one row for each text of the current
+     * scope that is still to come back.
+     *
+     * @param prompts the prompts
+     * @param scopes each prompt's scope, equal scopes adjacent; null for none (only a group's
+     *     repeats are shared)
+     * @param k chunks per prompt, at least the most any prompt needs ({@link #chunksPerPrompt})
+     * @param clipSkip 0 for the family's default, else as {@link sdclip.model.EncodeRequest#clipSkip()}
+     * @param conditioning whether to compute {@code conditioning}
+     * @param pooled whether to compute {@code pooled_output} and {@code text_embeds}
+     * @param sink receives each group's tensors, shaped for its prompt count
+     * @param progress told the prompts done after each group
+     * @throws IOException as the sink throws
+     * @throws IllegalArgumentException when a prompt needs more than {@code k} chunks
+     */
+    public void stream(
+            List<String> prompts,
+            int[] scopes,
+            int k,
+            int clipSkip,
+            boolean conditioning,
+            boolean pooled,
+            Batches.Consumer sink,
+            ProgressListener progress)
+            throws IOException {
         List<Cutter> cutters = towers.stream().map(this::cutter).toList();
         List<Encoded> empties = new ArrayList<>();
         for (Cutter c : cutters) empties.add(forward(c.tower(), List.of(c.empty()), clipSkip, conditioning, pooled));
         int n = prompts.size();
+        int[] lastUse = scopes == null ? null : lastUse(prompts, scopes);
+        // The current scope's texts encoded in earlier groups that come back later: one row of each tensor.
+        Map<String, Map<String, HostTensor>> kept = new HashMap<>();
         for (int first = 0; first < n; ) {
             // A group: prompts until their chunks fill a forward pass, cut by every encoder.
             List<List<List<Chunk>>> group = new ArrayList<>();
             for (int e = 0; e < cutters.size(); e++) group.add(new ArrayList<>());
+            // Per prompt of the group: its row among those encoded, or -1 and its kept row.
+            List<Integer> at = new ArrayList<>();
+            List<Map<String, HostTensor>> from = new ArrayList<>();
             int end = first, chunks = 0;
             // A text met before in the group shares its chunks (the same list), so it is encoded once.
             Map<String, Integer> seen = new HashMap<>();
             while (end < n && chunks < batchSize) {
-                Integer same = seen.putIfAbsent(prompts.get(end), end - first);
+                if (scopes != null && end > 0 && scopes[end] != scopes[end - 1]) kept.clear();
+                Map<String, HostTensor> old = kept.get(prompts.get(end));
+                if (old != null) {
+                    at.add(-1);
+                    from.add(old);
+                    end++;
+                    continue;
+                }
+                int row = group.getFirst().size();
+                Integer same = seen.putIfAbsent(prompts.get(end), row);
+                at.add(row);
+                from.add(null);
                 for (int e = 0; e < cutters.size(); e++) {
                     List<List<Chunk>> g = group.get(e);
                     g.add(same != null ? g.get(same) : cut(cutters.get(e), prompts, end));
@@ -219,13 +269,80 @@ public final class ChunkedEncoder {
                 chunks += conditioning ? Math.max(count, 1) : 1;
                 end++;
             }
-            List<Map<String, HostTensor>> out = new ArrayList<>();
-            for (int e = 0; e < cutters.size(); e++)
-                out.add(encode(cutters.get(e), empties.get(e), group.get(e), k, clipSkip, conditioning, pooled));
-            sink.accept(first, out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1)));
+            Map<String, HostTensor> encoded = null;
+            if (!group.getFirst().isEmpty()) {
+                List<Map<String, HostTensor>> out = new ArrayList<>();
+                for (int e = 0; e < cutters.size(); e++)
+                    out.add(encode(cutters.get(e), empties.get(e), group.get(e), k, clipSkip, conditioning, pooled));
+                encoded = out.size() == 1 ? out.getFirst() : combine(out.get(0), out.get(1));
+            }
+            Map<String, HostTensor> batch =
+                    encoded != null && group.getFirst().size() == at.size() ? encoded : assemble(at, from, encoded);
+            // Rows whose text comes back after this group (in the same scope) are kept for it.
+            if (lastUse != null)
+                for (int r = 0; r < at.size(); r++)
+                    if (lastUse[first + r] >= end && !kept.containsKey(prompts.get(first + r)))
+                        kept.put(prompts.get(first + r), row(batch, at.size(), r));
+            sink.accept(first, batch);
             first = end;
             progress.progress(first, n);
         }
+    }
+
+    /** For each prompt, the last index in its scope with the same text. */
+    private static int[] lastUse(List<String> prompts, int[] scopes) {
+        int n = prompts.size();
+        int[] last = new int[n];
+        Map<String, Integer> later = new HashMap<>();
+        for (int i = n - 1; i >= 0; i--) {
+            if (i < n - 1 && scopes[i] != scopes[i + 1]) later.clear();
+            Integer l = later.putIfAbsent(prompts.get(i), i);
+            last[i] = l == null ? i : l;
+        }
+        return last;
+    }
+
+    /** Row {@code r} of a group's tensors (every one has its prompts on the outer axis), as one-row tensors. */
+    private static Map<String, HostTensor> row(Map<String, HostTensor> batch, int n, int r) {
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        batch.forEach((name, t) -> {
+            long[] shape = t.shape().clone();
+            shape[0] = 1;
+            int size = t.size() / n;
+            out.put(
+                    name,
+                    t.isFloat()
+                            ? HostTensor.of(Arrays.copyOfRange(t.floats(), r * size, (r + 1) * size), shape)
+                            : HostTensor.ofLongs(Arrays.copyOfRange(t.longs(), r * size, (r + 1) * size), shape));
+        });
+        return out;
+    }
+
+    /** A group's tensors from its encoded rows ({@code at[r] >= 0}) and its kept ones. */
+    private static Map<String, HostTensor> assemble(
+            List<Integer> at, List<Map<String, HostTensor>> from, Map<String, HostTensor> encoded) {
+        int n = at.size();
+        Map<String, HostTensor> shapes = encoded;
+        for (int r = 0; shapes == null; r++) shapes = from.get(r);
+        Map<String, HostTensor> out = new LinkedHashMap<>();
+        for (Map.Entry<String, HostTensor> entry : shapes.entrySet()) {
+            String name = entry.getKey();
+            long[] shape = entry.getValue().shape().clone();
+            int size = (int) (entry.getValue().size() / shape[0]);
+            shape[0] = n;
+            boolean floats = entry.getValue().isFloat();
+            float[] f = floats ? new float[n * size] : null;
+            long[] l = floats ? null : new long[n * size];
+            for (int r = 0; r < n; r++) {
+                HostTensor src =
+                        at.get(r) >= 0 ? encoded.get(name) : from.get(r).get(name);
+                int offset = at.get(r) >= 0 ? at.get(r) * size : 0;
+                if (floats) System.arraycopy(src.floats(), offset, f, r * size, size);
+                else System.arraycopy(src.longs(), offset, l, r * size, size);
+            }
+            out.put(name, floats ? HostTensor.of(f, shape) : HostTensor.ofLongs(l, shape));
+        }
+        return out;
     }
 
     /** Prompt {@code i} in chunks; a prompt that cannot be read says which it is. */
