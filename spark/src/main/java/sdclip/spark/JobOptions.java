@@ -1,6 +1,8 @@
 package sdclip.spark;
 
 import java.io.Serializable;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -186,7 +188,7 @@ record JobOptions(
                 if (i + 1 >= args.length) throw new UsageException(a + " needs a value");
                 value = args[++i];
             }
-            if (a.equals("--input")) inputs.add(value);
+            if (a.equals("--input")) inputs.add(absolute(value, true));
             else if (flags.put(a, value) != null) throw new UsageException(a + " is given twice");
         }
         if (positional.isEmpty()) throw new UsageException("no work: score, embed-images or embed-texts");
@@ -200,8 +202,8 @@ record JobOptions(
                         "unknown work " + positional.getFirst() + "; use score, embed-images or embed-texts");
         };
         if (inputs.isEmpty()) throw new UsageException("no --input");
-        String model = required(flags, "--model");
-        String output = required(flags, "--output");
+        String model = absolute(required(flags, "--model"), false);
+        String output = absolute(required(flags, "--output"), true);
         String inputFormat = oneOf(flags, "--input-format", null, "folder", "webdataset", "parquet");
         String format = oneOf(flags, "--format", "parquet", "parquet", "clip-retrieval");
         // clip-retrieval's matrices are F16 unless asked otherwise; parquet's F32
@@ -233,10 +235,10 @@ record JobOptions(
                 flags.get("--caption-col"),
                 flags.get("--key-col"),
                 model,
-                flags.get("--tokenizer"),
+                absolute(flags.get("--tokenizer"), false),
                 flags.containsKey("--heads") ? heads(flags.get("--heads")) : null,
                 integer(flags, "--vision-heads", 0, 0),
-                flags.get("--text-model"),
+                absolute(flags.get("--text-model"), false),
                 preprocess,
                 integer(flags, "--batch-size", 16, 1),
                 integer(flags, "--threads", 0, 0),
@@ -278,6 +280,18 @@ record JobOptions(
             "--master",
             "--verbose",
             "--help");
+
+    /**
+     * A local path as an absolute one, so executors (whose working folder is not the driver's)
+     * read the same file, and the plan names it the same from any folder; URIs stay as they
+     * are, and so does what is not a local file when {@code always} is false (a hub id, a name).
+     */
+    static String absolute(String location, boolean always) {
+        if (location == null || location.isBlank() || Locations.scheme(location) != null) return location;
+        Path p = Path.of(location);
+        if (!always && !Files.exists(p)) return location;
+        return p.toAbsolutePath().normalize().toString();
+    }
 
     private static String required(Map<String, String> flags, String flag) throws UsageException {
         String v = flags.get(flag);

@@ -87,11 +87,40 @@ final class JobRun {
                             + " is for parquet input, and this is " + format + " input");
             }
         }
-        ParquetSamples.Columns columns = null;
+        // Each parquet file's own columns (the defaults are tried per file), checked here, before anything is written.
+        LinkedHashMap<String, ParquetSamples.Columns> columns = new LinkedHashMap<>();
         if (format.equals("parquet")) {
-            Path first = new Path(parts.getFirst().source());
-            columns = ParquetSamples.columns(ParquetSamples.schema(first, conf), o, first.toString());
+            for (JobInputs.Part p : parts) {
+                Path file = new Path(p.source());
+                columns.putIfAbsent(
+                        p.source(), ParquetSamples.columns(ParquetSamples.schema(file, conf), o, file.toString()));
+            }
         }
+        Locations.check("model", o.model());
+        if (o.textModel() != null) Locations.check("text model", o.textModel());
+        if (o.tokenizer() != null) Locations.check("tokenizer", o.tokenizer());
+        boolean existed = fs.exists(root);
+        boolean fresh = !existed || fs.listStatus(root).length == 0;
+        try {
+            return run(fs, root, parts, columns, conf);
+        } catch (Exception e) { // a failed Spark job is a SparkException, which Scala throws unchecked
+            // A run that failed before any part was done leaves nothing behind: no folder it made, no plan, no
+            // temporaries.
+            if (fresh && fs.exists(root) && !hasMarkers(fs, root)) {
+                if (!existed) fs.delete(root, true);
+                else for (FileStatus f : fs.listStatus(root)) fs.delete(f.getPath(), true);
+            }
+            throw e;
+        }
+    }
+
+    private Result run(
+            FileSystem fs,
+            Path root,
+            List<JobInputs.Part> parts,
+            LinkedHashMap<String, ParquetSamples.Columns> columns,
+            Configuration conf)
+            throws IOException {
         checkPlan(fs, root, parts);
 
         boolean top = o.topFraction() != null;

@@ -3,6 +3,7 @@ package sdclip.spark;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -52,7 +53,7 @@ final class PartTask implements VoidFunction<JobInputs.Part> {
     private final RowTables.Layout layout;
     private final String root; // where the part's files go
     private final String scored; // SELECT: the scored rows' folder
-    private final ParquetSamples.Columns columns;
+    private final LinkedHashMap<String, ParquetSamples.Columns> columns;
     private final BatchWork work;
     private final ModelSpec spec;
     private final TopFraction.Threshold threshold;
@@ -64,7 +65,7 @@ final class PartTask implements VoidFunction<JobInputs.Part> {
             RowTables.Layout layout,
             String root,
             String scored,
-            ParquetSamples.Columns columns,
+            LinkedHashMap<String, ParquetSamples.Columns> columns,
             BatchWork work,
             ModelSpec spec,
             TopFraction.Threshold threshold,
@@ -109,7 +110,7 @@ final class PartTask implements VoidFunction<JobInputs.Part> {
 
     private PartStats compute(JobInputs.Part part, FileSystem fs, Path out, Configuration conf) throws IOException {
         PartStats stats = new PartStats();
-        try (PartSamples.Rows rows = PartSamples.open(part, columns, conf);
+        try (PartSamples.Rows rows = PartSamples.open(part, columns.get(part.source()), conf);
                 PartOutput output = PartOutput.open(fs, out, o, layout, part.index(), conf)) {
             long row = 0;
             List<Sample> batch = new ArrayList<>(o.batchSize());

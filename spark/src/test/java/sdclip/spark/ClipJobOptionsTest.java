@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.List;
 
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,8 @@ class ClipJobOptionsTest {
     void defaultsAndFormats() throws Exception {
         JobOptions o = parse("score", "--model", "m", "--input", "a", "--input", "b", "--output", "o");
         assertEquals(JobOptions.Work.SCORE, o.work());
-        assertEquals(List.of("a", "b"), o.inputs());
+        String here = Path.of("").toAbsolutePath().toString();
+        assertEquals(List.of(here + "/a", here + "/b"), o.inputs(), "local inputs are made absolute");
         assertEquals("parquet", o.format());
         assertFalse(o.f16());
         assertFalse(o.normalize());
@@ -125,5 +127,22 @@ class ClipJobOptionsTest {
 
     static JobRow row(String key, Double cos, long row) {
         return new JobRow(key, null, null, cos, cos == null ? null : 100 * cos, null, null, null, row);
+    }
+
+    @Test
+    void localPathsBecomeAbsoluteAndIdsAndUrisStay() throws Exception {
+        String here = Path.of("").toAbsolutePath().toString();
+        assertEquals(here + "/pom.xml", JobOptions.absolute("pom.xml", false), "an existing file");
+        assertEquals(here + "/out", JobOptions.absolute("./x/../out", true), "an output, existing or not");
+        assertEquals("openai/clip-vit-large-patch14", JobOptions.absolute("openai/clip-vit-large-patch14", false));
+        assertEquals("hdfs://nn/models/clip", JobOptions.absolute("hdfs://nn/models/clip", true));
+        assertEquals("file:/m.safetensors", JobOptions.absolute("file:/m.safetensors", true));
+        JobOptions o = JobOptions.parse(new String[] {
+            "score", "--model", "pom.xml", "--input", "images", "--output", "out", "--text-model", "sd15-name"
+        });
+        assertEquals(here + "/pom.xml", o.model());
+        assertEquals(List.of(here + "/images"), o.inputs());
+        assertEquals(here + "/out", o.output());
+        assertEquals("sd15-name", o.textModel());
     }
 }

@@ -1,6 +1,7 @@
 package sdclip.spark;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
@@ -102,6 +103,7 @@ class ClipJobProcessTest {
         List<String> lines = ((String) job[2]).lines().toList();
         assertEquals("ClipJob: " + model + ": no such file or folder", lines.getLast(), (String) job[2]);
         assertTrue(lines.stream().noneMatch(l -> l.startsWith("\tat ")), (String) job[2]);
+        assertFalse(Files.exists(dir.resolve("o2")), "a failed job with no part done leaves no output folder");
     }
 
     @Test

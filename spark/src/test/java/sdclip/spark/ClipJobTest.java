@@ -92,7 +92,8 @@ class ClipJobTest {
         }
         assertNotNull(expected.get("chelsea")[0]);
         assertNull(expected.get("coffee")[0], "no caption, no score");
-        assertNull(expected.get("bad-cmyk")[1]);
+        assertNotNull(expected.get("cmyk")[1], "a CMYK JPEG decodes");
+        assertNull(expected.get("bad-truncated")[1]);
     }
 
     static <T extends ClipTransformer<T>> T setModel(T t) {
@@ -192,24 +193,24 @@ class ClipJobTest {
         Map<String, Object> s = summary(out);
         assertEquals(12, s.get("rows"));
         assertEquals(12, s.get("written"));
-        assertEquals(5, s.get("errors")); // four bad images and a missing caption
-        assertEquals(7, s.get("scored"));
+        assertEquals(4, s.get("errors")); // three bad images and a missing caption
+        assertEquals(8, s.get("scored"));
         assertEquals(3, s.get("parts"));
         assertEquals(3, s.get("parts_run"));
         @SuppressWarnings("unchecked")
         Map<String, Integer> reasons = (Map<String, Integer>) s.get("errors_by_reason");
         assertEquals(Integer.valueOf(1), reasons.get("caption: no text (null)"), reasons.toString());
         assertEquals(Integer.valueOf(1), reasons.get("is empty (0 bytes)"), reasons.toString());
-        assertEquals(5, reasons.values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(4, reasons.values().stream().mapToInt(Integer::intValue).sum());
         @SuppressWarnings("unchecked")
         Map<String, Integer> histogram = (Map<String, Integer>) s.get("cosine_histogram");
-        assertEquals(7, histogram.values().stream().mapToInt(Integer::intValue).sum());
+        assertEquals(8, histogram.values().stream().mapToInt(Integer::intValue).sum());
         double mean = expected.values().stream()
                 .filter(v -> v[0] != null)
                 .mapToDouble(v -> (Double) v[0])
                 .sum();
-        assertEquals(mean / 7, (Double) s.get("cosine_mean"), 1e-12);
-        assertTrue(printed.contains("rows 12, written 12, errors 5"), printed);
+        assertEquals(mean / 8, (Double) s.get("cosine_mean"), 1e-12);
+        assertTrue(printed.contains("rows 12, written 12, errors 4"), printed);
         assertTrue(printed.matches("(?s).*\n  \\[[+-]0\\.\\d\\d, [+-]0\\.\\d\\d\\) +\\d+ #+\n.*"), printed);
 
         // Nothing left to do: a rerun computes no part and writes the same summary.
@@ -252,7 +253,7 @@ class ClipJobTest {
                 assertFalse(w.getAs("clip_cosine").equals(expected.get(k)[0]), "another text tower, another cosine");
             }
         }
-        assertEquals(7, scored);
+        assertEquals(8, scored);
     }
 
     @Test
@@ -295,9 +296,10 @@ class ClipJobTest {
         assertTrue(((String) x2.getAs("error")).matches(".*00002\\.tar: the tar ends inside an entry.*"), (String)
                 x2.getAs("error"));
         checkScores(rows, true);
-        assertTrue(rows.get("chelsea")
-                .getString(rows.get("chelsea").fieldIndex("path"))
-                .endsWith("00001.tar#chelsea.png"));
+        // keys in name order, six a shard: chelsea_q90 is the first of shard 1 (json captions)
+        assertTrue(rows.get("chelsea_q90")
+                .getString(rows.get("chelsea_q90").fieldIndex("path"))
+                .endsWith("00001.tar#chelsea_q90.jpg"));
         assertEquals(3, summary(out).get("parts"), "one part per tar");
     }
 
@@ -347,6 +349,30 @@ class ClipJobTest {
         ok("score", "--input", withPaths.toString(), "--output", out2.toString(), "--path-col", "image_file");
         checkScores(rows(out2), false);
 
+        // Files of one job with different columns: the defaults are tried per file.
+        List<Row> defaults = new ArrayList<>();
+        for (var e : files.entrySet())
+            defaults.add(RowFactory.create(
+                    "p-" + e.getKey(), "../images/" + e.getValue().getFileName(), captions.get(e.getKey())));
+        Path withDefaults = dir.resolve("pq-defaults");
+        spark.createDataFrame(
+                        defaults,
+                        new StructType()
+                                .add("uid", DataTypes.StringType)
+                                .add("path", DataTypes.StringType)
+                                .add("text", DataTypes.StringType))
+                .coalesce(1)
+                .write()
+                .parquet(withDefaults.toString());
+        Path out3 = dir.resolve("pq-mixed-score");
+        ok("score", "--input", withBytes.toString(), "--input", withDefaults.toString(), "--output", out3.toString());
+        Map<String, Row> mixed = rows(out3);
+        assertEquals(2 * files.size(), mixed.size(), mixed.keySet().toString());
+        for (var e : files.entrySet()) {
+            Row a = mixed.get(e.getKey()), b = mixed.get("p-" + e.getKey());
+            assertEquals(a.<Object>getAs("clip_cosine"), b.<Object>getAs("clip_cosine"), e.getKey());
+        }
+
         Object[] r = job(
                 "score",
                 "--input",
@@ -361,6 +387,7 @@ class ClipJobTest {
                         && err.contains(".parquet: no image column (jpg, image, content)")
                         && err.contains("columns: uid, image_file, text"),
                 err);
+        assertFalse(Files.exists(dir.resolve("pq-x")), "a job refused before any part leaves no output folder");
     }
 
     @Test
@@ -397,8 +424,8 @@ class ClipJobTest {
             }
             rows += meta.size();
         }
-        assertEquals(7, rows);
-        assertEquals(7, summary(out).get("written"));
+        assertEquals(8, rows);
+        assertEquals(8, summary(out).get("written"));
         assertEquals(12, summary(out).get("rows"));
     }
 
@@ -449,7 +476,7 @@ class ClipJobTest {
             assertArrayEquals(halves(Vectors.normalized(image)), RowTables.fromF16(half), e.getKey());
             assertArrayEquals((float[]) e.getValue()[2], Fixtures.floats(t.get(e.getKey()), "text_embeds"), e.getKey());
         }
-        assertEquals(4, summary(f32).get("errors"));
+        assertEquals(3, summary(f32).get("errors"));
         assertEquals(1, summary(texts).get("errors"), "coffee has no caption");
     }
 
@@ -461,7 +488,7 @@ class ClipJobTest {
                         .reversed()
                         .thenComparing(Map.Entry::getKey))
                 .toList();
-        assertEquals(7, scored.size());
+        assertEquals(8, scored.size());
         // --min-cosine at the fourth highest cosine keeps four rows
         double fourth = (Double) scored.get(3).getValue()[0];
         Path min = dir.resolve("min-cosine");
