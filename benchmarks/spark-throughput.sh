@@ -45,7 +45,7 @@ declare -A t
 for n in "$small" "$large"; do
   make_pairs "$n" "$work/$n"
   t[score,$n]=$(seconds "$root/sdclip" score --model "$model" --threads "$threads" \
-    --images "$work/$n/images.txt" --prompts "$work/$n/prompts.txt" --output "$work/$n/score.jsonl" "${extra[@]}")
+    --images "$work/$n/images.txt" --prompts "$work/$n/prompts.txt" --output "$work/$n/score.csv" "${extra[@]}")
   t[spark,$n]=$(seconds "$root/spark/clipjob" local score --master "local[$threads]" --threads "$threads" \
     --input "$work/$n/pairs" --output "$work/$n/spark" --shard-size 8 --model "$model" "${extra[@]}")
   [ -f "$work/$n/spark/_SUCCESS" ] || { echo "ClipJob did not finish on $n pairs" >&2; exit 1; }
