@@ -112,6 +112,13 @@ class LoraCliTest {
         assertEquals(
                 "sdclip: --lora nowhere:0.7: no file nowhere, and no LoRA of that name in a LoRA folder (give --loras DIR or --models-dir)\n",
                 r.err());
+        // A weight that is not a number, and a folder, are usage errors saying so (not "no file").
+        r = run(encode("--lora", "nowhere:abc", "a cat"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("sdclip: --lora nowhere:abc: the weight \"abc\" is not a number"), r.err());
+        r = run(encode("--lora", dir.toString(), "a cat"));
+        assertEquals(2, r.code(), r.err());
+        assertTrue(r.err().startsWith("sdclip: --lora " + dir + ": is a folder; give a LoRA file or name"), r.err());
         Path file = lora(dir.resolve("Lora/detail.safetensors"));
         Path out = dir.resolve("t.safetensors");
         r = run(encode(

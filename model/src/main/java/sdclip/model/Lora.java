@@ -32,7 +32,7 @@ public record Lora(Path file, double weight) {
      */
     public Lora {
         Objects.requireNonNull(file, "file");
-        if (!Double.isFinite(weight)) throw new IllegalArgumentException("LoRA weight " + weight + " is not a number");
+        if (!Double.isFinite(weight)) throw new IllegalArgumentException("LoRA weight " + weight + " is not finite");
     }
 
     /**

@@ -63,12 +63,19 @@ public final class LoraOptions {
         String what = value;
         double weight = 1;
         var m = WEIGHT.matcher(value);
+        int colon = value.lastIndexOf(':');
         if (!Files.exists(Path.of(value)) && m.matches()) {
             what = m.group(1);
             weight = Double.parseDouble(m.group(2));
+        } else if (!Files.exists(Path.of(value)) && colon > 0) {
+            throw new UsageException("--lora " + value + ": the weight \"" + value.substring(colon + 1)
+                    + "\" is not a number (give FILE or NAME, then optionally :WEIGHT, e.g. :0.8)");
         }
-        if (!Double.isFinite(weight)) throw new UsageException("--lora " + value + ": the weight is not a number");
+        if (!Double.isFinite(weight)) throw new UsageException("--lora " + value + ": the weight is not finite");
         Path file = Path.of(what);
+        if (Files.isDirectory(file))
+            throw new UsageException("--lora " + value + ": is a folder; give a LoRA file or name (--loras " + what
+                    + " looks names up in a folder)");
         if (Files.isRegularFile(file)) return new Lora(file, weight);
         Path found = Lora.find(what, folders);
         if (found == null)
