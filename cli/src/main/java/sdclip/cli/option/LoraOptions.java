@@ -64,10 +64,11 @@ public final class LoraOptions {
         double weight = 1;
         var m = WEIGHT.matcher(value);
         int colon = value.lastIndexOf(':');
-        if (!Files.exists(Path.of(value)) && m.matches()) {
+        boolean asGiven = Files.exists(Path.of(value)); // a file whose name holds a colon is that file
+        if (!asGiven && m.matches()) {
             what = m.group(1);
             weight = Double.parseDouble(m.group(2));
-        } else if (!Files.exists(Path.of(value)) && colon > 0) {
+        } else if (!asGiven && colon > 0) {
             throw new UsageException("--lora " + value + ": the weight \"" + value.substring(colon + 1)
                     + "\" is not a number (give FILE or NAME, then optionally :WEIGHT, e.g. :0.8)");
         }
