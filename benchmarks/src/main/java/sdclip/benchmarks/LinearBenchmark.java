@@ -21,6 +21,7 @@ import sdclip.engine.Backend;
 import sdclip.engine.Backends;
 import sdclip.engine.DType;
 import sdclip.engine.Device;
+import sdclip.engine.QuantizedWeights;
 import sdclip.engine.Weights;
 
 /**
@@ -41,7 +42,7 @@ public class LinearBenchmark {
     @Param({"77x768x768", "77x768x2304", "77x768x3072", "77x3072x768"})
     public String shape;
 
-    @Param({"F32", "F16"})
+    @Param({"F32", "F16", "Q8_0", "Q4_K"})
     public DType dtype;
 
     @Param({"1", "2"})
@@ -62,7 +63,10 @@ public class LinearBenchmark {
         for (int i = 0; i < w.length; i++) w[i] = (float) (rnd.nextDouble() - 0.5) * 0.05f;
         for (int i = 0; i < xs.length; i++) xs[i] = (float) (rnd.nextDouble() - 0.5);
         backend = Backends.create(Device.cpu(), threads);
-        linear = backend.prepareLinear(Weights.rounded(dtype, w), Weights.rounded(dtype, b), out, in);
+        // Quantized layers keep an F32 bias, as GGUF files store 1-D tensors.
+        Weights weight = dtype.quantized() ? QuantizedWeights.quantize(dtype, w) : Weights.rounded(dtype, w);
+        Weights bias = dtype.quantized() ? Weights.rounded(DType.F32, b) : Weights.rounded(dtype, b);
+        linear = backend.prepareLinear(weight, bias, out, in);
         x = backend.allocate(xs.length);
         y = backend.allocate(rows * out);
         backend.write(xs, 0, x, 0, xs.length);

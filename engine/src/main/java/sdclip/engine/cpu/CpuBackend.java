@@ -13,6 +13,7 @@ import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
 import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.PanelWeights;
 import sdclip.engine.support.WorkerPool;
 
 /**
@@ -104,6 +105,7 @@ public final class CpuBackend extends HeapBackend {
         pool.run(l.panels, (p, worker) -> {
             l.packPanel(p, rows, scratch[worker]);
         });
+        PanelWeights.releaseMapped(rows);
         return l;
     }
 

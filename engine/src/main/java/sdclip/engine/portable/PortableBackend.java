@@ -9,6 +9,7 @@ import sdclip.engine.Weights;
 import sdclip.engine.support.HeapActivation;
 import sdclip.engine.support.HeapBackend;
 import sdclip.engine.support.LinearShapes;
+import sdclip.engine.support.PanelWeights;
 import sdclip.engine.support.ScalarMath;
 import sdclip.engine.support.WorkerPool;
 
@@ -55,6 +56,7 @@ public final class PortableBackend extends HeapBackend {
         }
         List<Weights> rows = List.copyOf(weightRows);
         pool.run(l.panels, (p, w) -> l.packPanel(p, rows, scratch[w]));
+        PanelWeights.releaseMapped(rows);
         return l;
     }
 

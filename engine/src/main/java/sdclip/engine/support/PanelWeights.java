@@ -75,6 +75,19 @@ public abstract class PanelWeights implements Backend.Linear {
                 s);
     }
 
+    /**
+     * Drops the resident pages of mapped weight rows once their panels are packed: the packed copy
+     * is what the kernels read, so keeping the mapped pages too would count every weight twice in
+     * the process's RSS. Only the page table entries go (madvise DONTNEED on a read-only file
+     * mapping); a later read faults the bytes back from the file, so this never changes a value.
+     */
+    public static void releaseMapped(List<Weights> weightRows) {
+        for (Weights w : weightRows) {
+            MemorySegment s = w.segment();
+            if (s.isMapped()) s.unload();
+        }
+    }
+
     @Override
     public int in() {
         return in;

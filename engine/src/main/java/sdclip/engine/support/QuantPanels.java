@@ -16,9 +16,9 @@ import sdclip.engine.Weights;
  * per output, the group's scale (and minimum) followed by the quants as {@code [k][nr]} bytes:
  *
  * <ul>
- *   <li>{@code Q8_0}, per 32 inputs: {@code nr} F32 scales (the F16 scale widened, exact), then 32 x {@code nr} signed
- *       bytes.
- *   <li>{@code Q4_0}, per 32 inputs: {@code nr} F32 scales, then 16 x {@code nr} bytes whose low nibble is input
+ *   <li>{@code Q8_0}, per 32 inputs: {@code nr} F16 scales (as stored: F32 ones would make the packed
+ *       copy 6% larger), then 32 x {@code nr} signed bytes.
+ *   <li>{@code Q4_0}, per 32 inputs: {@code nr} F16 scales, then 16 x {@code nr} bytes whose low nibble is input
  *       {@code r} and high nibble input {@code r + 16}, as in ggml's block.
  *   <li>{@code Q4_K}, per 256 inputs: {@code nr} F32 {@code d}, {@code nr} F32 {@code dmin}, 8 x {@code nr} 6-bit scales,
  *       8 x {@code nr} 6-bit minimums, then 128 x {@code nr} bytes of nibbles as ggml orders them (byte row
@@ -45,8 +45,8 @@ public final class QuantPanels {
     /** {@return the bytes of one panel of {@code nr} outputs by {@code in} inputs (a whole number of blocks)} */
     public static long panelBytes(DType t, int in, int nr) {
         return switch (t) {
-            case Q8_0 -> (long) in / 32 * nr * (4 + 32);
-            case Q4_0 -> (long) in / 32 * nr * (4 + 16);
+            case Q8_0 -> (long) in / 32 * nr * (2 + 32);
+            case Q4_0 -> (long) in / 32 * nr * (2 + 16);
             case Q4_K -> (long) in / 256 * nr * (8 + 16 + 128);
             default -> (long) in / t.blockSize() * nr * t.blockBytes();
         };
@@ -58,6 +58,7 @@ public final class QuantPanels {
         final float[] rowValues = new float[256];
         float[] d1 = new float[0], m1 = new float[0];
         byte[] quants = new byte[0];
+        short[] scaleBits = new short[0];
 
         /** Empty buffers, grown on first use. */
         public Scratch() {}
@@ -82,6 +83,7 @@ public final class QuantPanels {
                 d1 = new float[nr];
                 m1 = new float[nr];
                 quants = new byte[nr];
+                scaleBits = new short[nr];
             }
         }
     }
@@ -112,16 +114,16 @@ public final class QuantPanels {
                 long at = (long) b * bb;
                 switch (t) {
                     case Q8_0 -> {
-                        int g = b * nr * 36;
-                        buf.set(F32, g + 4L * j, f16(src, at));
+                        int g = b * nr * 34;
+                        buf.set(Weights.I16_LE, g + 2L * j, src.get(Weights.I16_LE, at));
                         for (int k = 0; k < 32; k++)
-                            p[g + 4 * nr + k * nr + j] = src.get(ValueLayout.JAVA_BYTE, at + 2 + k);
+                            p[g + 2 * nr + k * nr + j] = src.get(ValueLayout.JAVA_BYTE, at + 2 + k);
                     }
                     case Q4_0 -> {
-                        int g = b * nr * 20;
-                        buf.set(F32, g + 4L * j, f16(src, at));
+                        int g = b * nr * 18;
+                        buf.set(Weights.I16_LE, g + 2L * j, src.get(Weights.I16_LE, at));
                         for (int r = 0; r < 16; r++)
-                            p[g + 4 * nr + r * nr + j] = src.get(ValueLayout.JAVA_BYTE, at + 2 + r);
+                            p[g + 2 * nr + r * nr + j] = src.get(ValueLayout.JAVA_BYTE, at + 2 + r);
                     }
                     case Q4_K -> {
                         int g = b * nr * 152;
@@ -167,9 +169,10 @@ public final class QuantPanels {
         s.ensure(nr);
         switch (t) {
             case Q8_0, Q4_0 -> {
-                long g = (long) (k / 32) * nr * (t == DType.Q8_0 ? 36 : 20);
-                MemorySegment.copy(panel, F32, g, s.d1, 0, nr);
-                return g + 4L * nr;
+                long g = (long) (k / 32) * nr * (t == DType.Q8_0 ? 34 : 18);
+                MemorySegment.copy(panel, Weights.I16_LE, g, s.scaleBits, 0, nr);
+                for (int j = 0; j < nr; j++) s.d1[j] = Float.float16ToFloat(s.scaleBits[j]);
+                return g + 2L * nr;
             }
             case Q4_K -> {
                 long g = (long) (k / 256) * nr * 152;
