@@ -14,6 +14,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -30,6 +31,7 @@ import sdclip.model.safetensors.TensorInfo;
 import sdclip.model.safetensors.TensorStore;
 import sdclip.model.safetensors.TensorType;
 import sdclip.testdata.GgufFixtures;
+import sdclip.testdata.Seeded;
 
 /**
  * The three GGUF layouts encode like the checkpoints they were converted from: bit for bit when
@@ -229,6 +231,54 @@ class GgufLayoutsTest {
             double cos = minRowCosine(
                     want.floats(), quant.encode(images()).imageEmbeds().floats(), 32);
             assertTrue(cos >= Q8_0_COSINE, "Q8_0 image_embeds cosine " + cos);
+        }
+    }
+
+    /**
+     * Quantized GGUF files on OpenCL, whose kernels read the Q8_0 blocks (token and position
+     * embeddings included), encode as on the CPU backend within F32 accumulation error; so does the
+     * llama.cpp F16 vision file, whose F32 class table comes with F16 positions.
+     */
+    @Test
+    void quantizedFilesEncodeOnOpenClAsOnTheCpu() throws IOException {
+        Assumptions.assumeTrue(ModelConformanceTest.backends().anyMatch("opencl"::equals), "no OpenCL device");
+        UnaryOperator<String> textOnly =
+                n -> n.startsWith("text_model.") || n.equals("text_projection.weight") ? n : null;
+        Path text = convert(
+                ref("models/tiny-clip.safetensors"),
+                dir.resolve("clip-l.q8_0.gguf"),
+                textOnly,
+                Store.Q8_0_ALL,
+                new GgufTestWriter());
+        EncodeRequest r = EncodeRequest.standard().with(TextOutput.TEXT_EMBEDS);
+        try (TextEncoder cpu = TextEncoder.open(text, ModelConformanceTest.options("cpu", 4));
+                TextEncoder cl = TextEncoder.open(text, ModelConformanceTest.options("opencl", 4))) {
+            assertEquals("Q8_0", cl.checkpoint().encoder(1).dtype());
+            for (String name : new String[] {"text_embeds", "conditioning"}) {
+                float[] want =
+                        cpu.encode(ModelConformanceTest.prompts(), r).get(name).floats();
+                float[] got =
+                        cl.encode(ModelConformanceTest.prompts(), r).get(name).floats();
+                double err = Seeded.relativeError(got, want);
+                assertTrue(err <= ModelConformanceTest.TOL, "Q8_0 " + name + " on OpenCL: " + err);
+            }
+        }
+        Path f16 = GgufFixtures.copy("tiny-clip-vision.f16.gguf", dir);
+        Path q8 = dir.resolve("tiny-clip-vision.q8_0.gguf");
+        GgufTestWriter qw = new GgufTestWriter().string("general.architecture", "clip");
+        try (GgufFile g = GgufFile.open(f16)) {
+            qw.u32("clip.vision.attention.head_count", g.integer("clip.vision.attention.head_count"))
+                    .bool("clip.use_gelu", false);
+        }
+        convert(f16, q8, n -> n, Store.Q8_0_MATRICES, qw);
+        for (Path file : List.of(f16, q8)) {
+            try (ImageEncoder cpu = ImageEncoder.open(file, imageOptions());
+                    ImageEncoder cl = ImageEncoder.open(file, imageOptions().withDevice(Device.parse("opencl")))) {
+                float[] want = cpu.encode(images()).imageEmbeds().floats();
+                float[] got = cl.encode(images()).imageEmbeds().floats();
+                double err = Seeded.relativeError(got, want);
+                assertTrue(err <= ModelConformanceTest.TOL, file.getFileName() + " on OpenCL: " + err);
+            }
         }
     }
 

@@ -13,6 +13,7 @@ import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 
@@ -35,13 +36,17 @@ import sdclip.engine.Weights;
 import sdclip.engine.support.LinearShapes;
 
 /**
- * The engine on an OpenCL device through JOCL. Weights are uploaded once, in their stored dtype,
- * when prepared (block-quantized ones dequantized to F32 on the way: no device kernels read
- * quantized blocks yet); activations live on the device from the embedding to the outputs, and only
- * {@link #read} brings values back. One command queue, the program built once, kernels created
- * once; every call is serialised (JOCL kernel arguments are shared state). {@link #close}
- * releases every OpenCL object, including activations the caller never released; after it,
- * every call but {@code close} and {@code release} throws {@link IllegalStateException}.
+ * The engine on an OpenCL device through JOCL. Weights are uploaded once, when prepared, as the
+ * bytes they are stored in: F16 and BF16 as 16-bit values, block-quantized ones (every ggml type
+ * sdclip reads, Q8_0 to Q6_K) as their ggml blocks, which the linear and embedding kernels
+ * dequantize element by element where they read them, with ggml's arithmetic; the host
+ * dequantizes nothing, so no F32 copy of a quantized model exists on either side. Only the small
+ * tensors (biases, layer norms, position embeddings) go up as F32. Activations live on the device
+ * from the embedding to the outputs, and only {@link #read} brings values back. One command queue,
+ * the program built once, kernels created once; every call is serialised (JOCL kernel arguments
+ * are shared state). {@link #close} releases every OpenCL object, including activations the
+ * caller never released; after it, every call but {@code close} and {@code release} throws
+ * {@link IllegalStateException}.
  */
 public final class OpenClBackend implements Backend {
     private static final int UPLOAD_CHUNK = 4 << 20;
@@ -104,20 +109,11 @@ public final class OpenClBackend implements Backend {
             throw new DeviceException("OpenCL program failed to build on " + device.name() + ": "
                     + buildLog().replace('\n', ' '));
         }
-        for (String k : new String[] {
-            "linear_f32",
-            "linear_f16",
-            "linear_bf16",
-            "layer_norm",
-            "quick_gelu",
-            "gelu",
-            "add",
-            "embed_f32",
-            "embed_f16",
-            "embed_bf16",
-            "attention"
-        }) {
+        for (String k : new String[] {"layer_norm", "quick_gelu", "gelu", "add", "attention"})
             kernels.put(k, clCreateKernel(program, k, null));
+        for (DType d : DType.values()) {
+            for (String k : new String[] {"linear_" + suffix(d), "embed_" + suffix(d)})
+                kernels.put(k, clCreateKernel(program, k, null));
         }
     }
 
@@ -258,41 +254,28 @@ public final class OpenClBackend implements Backend {
         return m;
     }
 
-    /**
-     * Block-quantized weights dequantized on the host, chunk by chunk, into an F32 device buffer:
-     * the device has no quantized kernels yet, so a quantized model takes F32's device memory here
-     * (the host never holds more than one chunk).
-     */
-    private cl_mem uploadDequantized(List<Weights> parts) {
-        long total = parts.stream().mapToLong(Weights::size).sum();
-        requireOpen();
-        cl_mem m = created(clCreateBuffer(context, CL_MEM_READ_ONLY, Math.max(4, total * 4), null, null));
-        int chunkValues = UPLOAD_CHUNK / 4;
-        float[] values = new float[chunkValues];
-        ByteBuffer chunk = ByteBuffer.allocateDirect(UPLOAD_CHUNK).order(ByteOrder.LITTLE_ENDIAN);
-        long offset = 0;
-        for (Weights w : parts) {
-            for (long pos = 0; pos < w.size(); pos += chunkValues) {
-                int n = (int) Math.min(chunkValues, w.size() - pos);
-                w.copyTo(pos, values, 0, n);
-                chunk.clear();
-                chunk.asFloatBuffer().put(values, 0, n);
-                clEnqueueWriteBuffer(queue, m, CL_TRUE, offset, n * 4L, Pointer.to(chunk), 0, null, null);
-                offset += n * 4L;
-            }
-        }
-        return m;
-    }
-
-    /** Weights as a device buffer of {@code dtype}'s kernels: in place, or dequantized to F32. */
+    /** Weights as their kernels read them: the stored bytes of each part, back to back. */
     private cl_mem uploadWeights(List<Weights> parts) {
-        return parts.getFirst().dtype().quantized()
-                ? uploadDequantized(parts)
-                : upload(parts.stream().map(Weights::segment).toList());
+        return upload(parts.stream().map(Weights::segment).toList());
     }
 
-    private static DType deviceType(DType stored) {
-        return stored.quantized() ? DType.F32 : stored;
+    /** The size in bytes of a device buffer. */
+    private static long bytes(cl_mem m) {
+        long[] size = new long[1];
+        clGetMemObjectInfo(m, CL_MEM_SIZE, Sizeof.size_t, Pointer.to(size), null);
+        return size[0];
+    }
+
+    /** Bytes of a prepared linear's weight buffer on the device (for tests: the stored size, not F32's). */
+    synchronized long weightBytes(Linear l) {
+        requireOpen();
+        return bytes(((ClLinear) l).w);
+    }
+
+    /** Bytes of a prepared embedding's token table on the device (for tests, as {@link #weightBytes}). */
+    synchronized long tokenBytes(Embedding e) {
+        requireOpen();
+        return bytes(((ClEmbedding) e).tokens);
     }
 
     private cl_mem uploadFloats(List<Weights> parts, int count) {
@@ -322,7 +305,7 @@ public final class OpenClBackend implements Backend {
         cl_mem b = biasRows.isEmpty()
                 ? uploadFloats(List.of(Weights.ofFloats(new float[out])), out)
                 : uploadFloats(biasRows, out);
-        return new ClLinear(w, b, deviceType(dtype), in, out);
+        return new ClLinear(w, b, dtype, in, out);
     }
 
     @Override
@@ -336,12 +319,12 @@ public final class OpenClBackend implements Backend {
     public synchronized Embedding prepareEmbedding(Weights tokens, Weights positions, int vocab, int context, int dim) {
         LinearShapes.requireSize("token embedding", tokens, (long) vocab * dim);
         LinearShapes.requireSize("position embedding", positions, (long) context * dim);
-        if (tokens.dtype() != positions.dtype())
-            throw new IllegalArgumentException("token and position embeddings differ in dtype");
+        // Positions go up as F32 (context x dim, small), so the tables' dtypes may differ: a vision
+        // tower's F32 class table comes with its file's F16 or Q8_0 positions.
         return new ClEmbedding(
                 uploadWeights(List.of(tokens)),
-                uploadWeights(List.of(positions)),
-                deviceType(tokens.dtype()),
+                uploadFloats(List.of(positions), context * dim),
+                tokens.dtype(),
                 vocab,
                 context,
                 dim);
@@ -368,13 +351,9 @@ public final class OpenClBackend implements Backend {
         return (n + m - 1) / m * m;
     }
 
+    /** The kernels' name suffix of a dtype: {@code f16}, {@code q4_k}... (every dtype has its linear and embedding). */
     private static String suffix(DType d) {
-        return switch (d) {
-            case F32 -> "f32";
-            case F16 -> "f16";
-            case BF16 -> "bf16";
-            default -> throw new IllegalArgumentException(d + " has no device kernels");
-        };
+        return d.name().toLowerCase(Locale.ROOT);
     }
 
     @Override
