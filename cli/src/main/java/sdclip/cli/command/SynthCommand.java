@@ -25,7 +25,7 @@ import sdclip.model.synth.FormulaModel;
         name = "synth",
         mixinStandardHelpOptions = true,
         description =
-                "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file (with --vision: a whole CLIPModel).")
+                "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file (with --vision: a whole CLIPModel): .safetensors, or .gguf, optionally quantized.")
 public final class SynthCommand implements Callable<Integer> {
     enum Dtype {
         f32(DType.F32),
