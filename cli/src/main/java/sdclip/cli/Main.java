@@ -99,7 +99,8 @@ public final class Main {
         // picocli's parse errors, and the UsageException of a check an option setter makes while parsing (picocli wraps
         // it).
         cli.setParameterExceptionHandler((e, a) -> usage(
-                e.getCause() instanceof UsageException u ? u.getMessage() : e.getMessage(), e.getCommandLine(), err));
+                e.getCause() instanceof UsageException u ? u.getMessage() : asTyped(e, a), e.getCommandLine(), err));
+        cli.setCaseInsensitiveEnumValuesAllowed(true); // --dtype Q8_0 as well as q8_0
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             // Ctrl-C or SIGTERM: the JVM is stopping and its hooks remove the temporaries; what failed
             // meanwhile (a rename of a file just deleted) is the interrupt's doing, not an error to report.
@@ -146,6 +147,18 @@ public final class Main {
         err.println("sdclip: " + message.replace('\n', ' ') + " (see '"
                 + command.getCommandSpec().qualifiedName() + " --help')");
         return 2;
+    }
+
+    /**
+     * picocli's message, naming an option with several names (convert's {@code --dtype} and
+     * {@code --type}) as the command line spelled it, not by its longest name.
+     */
+    static String asTyped(CommandLine.ParameterException e, String[] args) {
+        String message = e.getMessage();
+        if (!(e.getArgSpec() instanceof CommandLine.Model.OptionSpec o) || o.names().length < 2) return message;
+        String typed = null;
+        for (String a : args) for (String n : o.names()) if (a.equals(n) || a.startsWith(n + "=")) typed = n;
+        return typed == null ? message : message.replace("'" + o.longestName() + "'", "'" + typed + "'");
     }
 
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */

@@ -97,6 +97,14 @@ class FullDiskTest {
                 convert.err());
         assertTrue(extract.err().startsWith("sdclip: cannot write " + extracted + ": it needs "), extract.err());
         assertEquals(List.of(), files(disk), "nothing written, no temporary left");
+        // synth to GGUF: the quantized size is known from the shapes, before any tensor is computed
+        Path gguf = disk.resolve("s.gguf");
+        CliTest.Run synth = CliTest.run("synth", "--output", gguf.toString(), "--dtype", "Q4_K");
+        OutputRulesTest.refused(
+                synth, 1, "sdclip: cannot write " + gguf + ": it needs 70.0 MB and " + disk + " has ", new String[] {
+                    "synth"
+                });
+        assertEquals(List.of(), files(disk), "nothing written, no temporary left");
     }
 
     /** A disk with no inode left: creating any file fails with ENOSPC. */
@@ -118,6 +126,7 @@ class FullDiskTest {
                     disk.resolve("x").toString()
                 },
                 new String[] {"synth", "--output", disk.resolve("s.safetensors").toString()},
+                new String[] {"synth", "--output", disk.resolve("s.gguf").toString(), "--dtype", "q8_0"},
                 new String[] {
                     "score",
                     "--model",

@@ -188,6 +188,11 @@ class InterruptTest {
                 143, interrupt(out, Signal.TERM, Marker.written(64 << 20), synth), "a synth stopped while writing");
         assertEquals(130, interrupt(out, Signal.INT, Marker.written(1 << 20), synth), "a synth stopped while writing");
         interrupt(out, Signal.TERM, Marker.temporary(), synth); // at its first temporary, maybe before its writer's own
+        String[] quantized = {
+            "synth", "--dtype", "q8_0", "--output", out.resolve("full.gguf").toString()
+        };
+        assertEquals(
+                130, interrupt(out, Signal.INT, Marker.written(1 << 20), quantized), "a GGUF synth stopped mid-file");
         interrupt(
                 out,
                 Signal.TERM,

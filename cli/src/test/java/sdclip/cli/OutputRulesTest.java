@@ -45,7 +45,8 @@ class OutputRulesTest {
                 new String[] {"score", "--model", missing, "--text", "a dog", "--output", out + ".csv", img},
                 new String[] {"convert", missing, out + ".safetensors"},
                 new String[] {"extract", "--model", missing, "--output", out.toString()},
-                new String[] {"synth", "--output", out + ".safetensors"});
+                new String[] {"synth", "--output", out + ".safetensors"},
+                new String[] {"synth", "--output", out + ".gguf", "--dtype", "q4_k"});
     }
 
     /** Exit {@code code}, and stderr exactly one line starting with {@code start}, naming no temporary. */
@@ -93,7 +94,7 @@ class OutputRulesTest {
             ".safetensors, .npy, .json or .jsonl, or - for standard output",
             ".csv or .json",
             ".safetensors or .gguf",
-            ".safetensors"
+            ".safetensors or .gguf"
         };
         for (int i = 0; i < cases.length; i++) {
             CliTest.Run r = CliTest.run(cases[i]);

@@ -119,6 +119,21 @@ class QuantizedConvertTest {
         }
     }
 
+    /** The type is case-insensitive (Q8_0 as llama.cpp prints it); f16 keeps 1-D tensors F32 as the quantized types do. */
+    @Test
+    void upperCaseTypeAndF16KeepNormsF32() throws IOException {
+        Path src = ReferenceData.require("models/tiny-sd15.safetensors");
+        String p = "cond_stage_model.transformer.text_model.";
+        try (GgufFile g = GgufFile.open(convert(src, "Q8_0"))) {
+            assertEquals(GgmlType.Q8_0, g.ggmlType(p + "encoder.layers.0.mlp.fc1.weight"));
+        }
+        try (GgufFile g = GgufFile.open(convert(src, "f16"))) {
+            assertEquals(GgmlType.F16, g.ggmlType(p + "encoder.layers.0.mlp.fc1.weight"));
+            assertEquals(GgmlType.F32, g.ggmlType(p + "final_layer_norm.weight"));
+            assertEquals(GgmlType.F32, g.ggmlType(p + "encoder.layers.0.mlp.fc1.bias"));
+        }
+    }
+
     /** Matrices quantized, norms and biases F32 (as llama.cpp converts), and the towers read the blocks in place. */
     @Test
     void towersHoldTheQuantizedBlocks() throws IOException {

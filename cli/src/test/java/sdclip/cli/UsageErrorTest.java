@@ -134,13 +134,43 @@ class UsageErrorTest {
                 "'sdclip bench --help'");
     }
 
-    /** synth writes safetensors only: another extension is refused before the half-gigabyte write. */
+    /** synth writes safetensors or GGUF: another extension is refused before the half-gigabyte write. */
     @Test
-    void synthWritesSafetensorsOnly() throws Exception {
+    void synthWritesSafetensorsOrGguf() throws Exception {
         Path npy = dir.resolve("out.npy");
         usage(
                 CliTest.run("synth", "--output", npy.toString()),
-                "sdclip: " + npy + ": unknown output format (use .safetensors) (see 'sdclip synth --help')");
+                "sdclip: " + npy + ": unknown output format (use .safetensors or .gguf) (see 'sdclip synth --help')");
+        for (String type : List.of("q8_0", "Q4_K", "q4_0"))
+            usage(
+                    CliTest.run(
+                            "synth", "--output", dir.resolve("out.safetensors").toString(), "--dtype", type),
+                    "sdclip: --dtype " + type.toLowerCase(java.util.Locale.ROOT)
+                            + " writes GGUF: name the output .gguf (see 'sdclip synth --help')");
+        usage(
+                CliTest.run("synth", "--output", dir.resolve("out.gguf").toString(), "--dtype", "q5_0"),
+                "Invalid value for option '--dtype': expected one of [f32, f16, q8_0, q4_0, q4_k] (case-insensitive)"
+                        + " but was 'q5_0'");
+        usage(
+                CliTest.run("bench", "--dtype", "bf16"),
+                "Invalid value for option '--dtype': expected one of [f32, f16, q8_0, q4_0, q4_k]",
+                "(see 'sdclip bench --help')");
+    }
+
+    /** convert's type flag has two names: an error names the one typed. */
+    @Test
+    void convertNamesTheTypeFlagAsTyped() throws Exception {
+        String in = sd15();
+        Path gguf = dir.resolve("out.gguf"), st = dir.resolve("out.safetensors");
+        usage(CliTest.run("convert", in, gguf.toString(), "--type", "bogus"), "Invalid value for option '--type':");
+        usage(CliTest.run("convert", in, gguf.toString(), "--type=q9"), "Invalid value for option '--type':");
+        usage(CliTest.run("convert", in, gguf.toString(), "--dtype", "bogus"), "Invalid value for option '--dtype':");
+        usage(
+                CliTest.run("convert", in, st.toString(), "--type", "Q8_0"),
+                "sdclip: --type q8_0 writes GGUF: name the output .gguf (see 'sdclip convert --help')");
+        usage(
+                CliTest.run("convert", in, st.toString(), "--dtype", "q4_k"),
+                "sdclip: --dtype q4_k writes GGUF: name the output .gguf");
     }
 
     @Test

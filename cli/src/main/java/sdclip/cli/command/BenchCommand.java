@@ -50,8 +50,17 @@ import sdclip.model.synth.FormulaModel;
                 "Measure the text encoder (or with --vision the vision tower): ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
 public final class BenchCommand implements Callable<Integer> {
     enum Dtype {
-        f32,
-        f16
+        f32(DType.F32),
+        f16(DType.F16),
+        q8_0(DType.Q8_0),
+        q4_0(DType.Q4_0),
+        q4_k(DType.Q4_K);
+
+        final DType type;
+
+        Dtype(DType type) {
+            this.type = type;
+        }
     }
 
     @Spec
@@ -67,7 +76,8 @@ public final class BenchCommand implements Callable<Integer> {
     @Option(
             names = "--dtype",
             defaultValue = "f32",
-            description = "Storage of the formula model: f32 or f16 (default: ${DEFAULT-VALUE}).")
+            description = "Storage of the formula model: f32, f16, or quantized q8_0, q4_0 or q4_k (a GGUF file, as"
+                    + " synth writes it) (default: ${DEFAULT-VALUE}).")
     Dtype dtype;
 
     @Mixin
@@ -123,9 +133,7 @@ public final class BenchCommand implements Callable<Integer> {
         if (vision) return benchVision();
         Path path = model != null
                 ? model
-                : formulaModel(
-                        dtype == Dtype.f32 ? DType.F32 : DType.F16,
-                        spec.commandLine().getErr());
+                : formulaModel(dtype.type, spec.commandLine().getErr());
         TextEncoder.Options opts = modelOptions.options(null);
         long t0 = System.nanoTime();
         List<Result> results = new ArrayList<>();
@@ -161,10 +169,14 @@ public final class BenchCommand implements Callable<Integer> {
         Path file = Path.of(
                 base,
                 (vision ? "formula-clip-vitl14-" : "formula-sd15-")
-                        + dtype.name().toLowerCase(Locale.ROOT) + ".safetensors");
+                        + dtype.name().toLowerCase(Locale.ROOT)
+                        + (dtype.quantized() ? ".gguf" : ".safetensors"));
         if (!Files.isRegularFile(file)) {
             err.println("sdclip: writing the full-size formula model to " + file + " (once)...");
-            FormulaModel.write(file, dtype, vision);
+            // both writers go through a temporary file beside it: a run stopped midway leaves no model
+            if (dtype.quantized())
+                GgufConversion.formulaModel(dtype, vision).writer().write(file);
+            else FormulaModel.write(file, dtype, vision);
         }
         return file;
     }
@@ -315,10 +327,7 @@ public final class BenchCommand implements Callable<Integer> {
     private int benchVision() throws Exception {
         Path path = model != null
                 ? model
-                : formulaModel(
-                        dtype == Dtype.f32 ? DType.F32 : DType.F16,
-                        true,
-                        spec.commandLine().getErr());
+                : formulaModel(dtype.type, true, spec.commandLine().getErr());
         ImageEncoder.Options opts = ImageEncoder.Options.defaults()
                 .withDevice(ModelOptions.device(modelOptions.backend()))
                 .withThreads(modelOptions.threads())

@@ -99,7 +99,7 @@ public final class ConvertCommand implements Callable<Integer> {
         OutputChecks.file(output, List.of(".safetensors", ".gguf"), OutputChecks.input("input file", input));
         boolean gguf = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
         if (!gguf && dtype.quantized() != null)
-            throw new UsageException("--dtype " + dtype + " writes GGUF: name the output .gguf");
+            throw new UsageException(typedFlag() + " " + dtype + " writes GGUF: name the output .gguf");
         if (!Files.exists(input)) throw new IOException(input + ": no such file");
         if (Files.isDirectory(input)) throw new IOException(input + ": is a folder; convert reads one checkpoint file");
         Checkpoint checkpoint = textEncodersOnly ? Checkpoint.open(input, null) : null;
@@ -112,10 +112,9 @@ public final class ConvertCommand implements Callable<Integer> {
                 throw new IOException(input + ": holds no tensors; there is nothing to convert (no file was written)");
             if (gguf) {
                 GgufConversion g = new GgufConversion(
-                        store,
                         dtype.quantized(),
                         dtype == Dtype.keep || dtype.quantized() != null ? null : target(TensorType.F32));
-                for (String name : names) g.add(name);
+                for (String name : names) g.add(store, name);
                 OutputFiles.checkSpace(output, g.writer().dataBytes());
                 OutputFiles.throughTemporary(output, g.writer()::write);
                 spec.commandLine()
@@ -144,6 +143,13 @@ public final class ConvertCommand implements Callable<Integer> {
             else if (store != null) store.close();
         }
         return 0;
+    }
+
+    /** {@return {@code --type} or {@code --dtype}, as the command line spelled it} */
+    private String typedFlag() {
+        for (String a : spec.commandLine().getParseResult().originalArgs())
+            if (a.equals("--type") || a.startsWith("--type=")) return "--type";
+        return "--dtype";
     }
 
     /** Every tensor under a text encoder's prefix (position_ids included), and each tower's own tensors, in file order. */
@@ -188,9 +194,14 @@ public final class ConvertCommand implements Callable<Integer> {
 
     /** Widens to F32 a chunk at a time and narrows to {@code to}, rounding to nearest even. */
     static void writeConverted(Weights values, TensorType to, WritableByteChannel out) throws IOException {
+        writeConverted(values.size(), values::copyTo, to, out);
+    }
+
+    /** As {@link #writeConverted(Weights, TensorType, WritableByteChannel)}, for {@code n} values however made. */
+    static void writeConverted(long n, GgufConversion.Values values, TensorType to, WritableByteChannel out)
+            throws IOException {
         float[] chunk = new float[1 << 16];
         ByteBuffer buf = ByteBuffer.allocate(chunk.length * 4).order(ByteOrder.LITTLE_ENDIAN);
-        long n = values.size();
         for (long from = 0; from < n; from += chunk.length) {
             int count = (int) Math.min(chunk.length, n - from);
             values.copyTo(from, chunk, 0, count);

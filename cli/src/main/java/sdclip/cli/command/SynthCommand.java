@@ -3,27 +3,42 @@ package sdclip.cli.command;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import sdclip.cli.UsageException;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
 import sdclip.engine.DType;
 import sdclip.model.synth.FormulaModel;
 
-/** {@code sdclip synth}: writes the full-size formula model. */
+/**
+ * {@code sdclip synth}: writes the full-size formula model, as safetensors (F32 or F16) or as GGUF
+ * (F32, F16, or quantized as {@code convert --type} does it, {@link GgufConversion}), computed
+ * tensor by tensor while the file is written.
+ */
 @Command(
         name = "synth",
         mixinStandardHelpOptions = true,
         description =
-                "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file (with --vision: a whole CLIPModel).")
+                "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file (with --vision: a whole CLIPModel): .safetensors, or .gguf, optionally quantized.")
 public final class SynthCommand implements Callable<Integer> {
     enum Dtype {
-        f32,
-        f16
+        f32(DType.F32),
+        f16(DType.F16),
+        q8_0(DType.Q8_0),
+        q4_0(DType.Q4_0),
+        q4_k(DType.Q4_K);
+
+        final DType type;
+
+        Dtype(DType type) {
+            this.type = type;
+        }
     }
 
     @Spec
@@ -33,14 +48,15 @@ public final class SynthCommand implements Callable<Integer> {
             names = "--output",
             required = true,
             paramLabel = "FILE",
-            description = "The .safetensors file to write (atomically).")
+            description = "The .safetensors or .gguf file to write (atomically).")
     Path output;
 
     @Option(
             names = "--dtype",
             defaultValue = "f32",
-            description =
-                    "f32 (exact, 494 MB) or f16 (247 MB; rounds the layer-norm weights) (default: ${DEFAULT-VALUE}).")
+            description = "f32 (exact, 494 MB), f16 (247 MB; rounds the layer-norm weights), or for a .gguf output"
+                    + " q8_0 (132 MB), q4_0 or q4_k (70 MB) (default: ${DEFAULT-VALUE}). In a .gguf file, as convert"
+                    + " writes it, 1-D tensors stay F32 and rows that are not whole blocks fall back (Q4_0, F16).")
     Dtype dtype;
 
     @Option(
@@ -51,11 +67,28 @@ public final class SynthCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        OutputChecks.file(output, List.of(".safetensors"));
-        DType type = dtype == Dtype.f32 ? DType.F32 : DType.F16;
-        OutputFiles.checkSpace(output, bytes(type));
+        OutputChecks.file(output, List.of(".safetensors", ".gguf"));
+        boolean gguf = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
+        if (!gguf && dtype.type.quantized())
+            throw new UsageException("--dtype " + dtype + " writes GGUF: name the output .gguf");
+        if (gguf) {
+            GgufConversion g = GgufConversion.formulaModel(dtype.type, vision);
+            OutputFiles.checkSpace(output, g.writer().dataBytes());
+            OutputFiles.throughTemporary(output, g.writer()::write);
+            spec.commandLine()
+                    .getErr()
+                    .printf(
+                            Locale.ROOT,
+                            "wrote %s: %d tensors (%s), %.1f MB%n",
+                            output,
+                            g.written(),
+                            g.summary(),
+                            g.writer().dataBytes() / 1e6);
+            return 0;
+        }
+        OutputFiles.checkSpace(output, bytes(dtype.type));
         // SafetensorsWriter's own temporary sits beside ours: Ctrl-C or SIGTERM mid-write leaves neither.
-        OutputFiles.throughTemporary(output, tmp -> FormulaModel.write(tmp, type, vision));
+        OutputFiles.throughTemporary(output, tmp -> FormulaModel.write(tmp, dtype.type, vision));
         spec.commandLine().getErr().println("wrote " + output);
         return 0;
     }

@@ -141,7 +141,7 @@ public final class LoraFile implements AutoCloseable {
             if (weight == null)
                 throw new ModelFormatException(
                         path,
-                        any + " is for a layer " + tower.label() + " lacks (it has "
+                        any + " is for a layer the " + tower.label() + " lacks (it has "
                                 + tower.config().layers() + " layers): a network for another model");
             out.get(index).put(m.weight(), Network.of(this, m, parts, weight.shape()[0], weight.shape()[1]));
         }

@@ -319,6 +319,25 @@ class LoraEncodeTest {
                         EncodeRequest.standard(),
                         PROMPTS));
         assertTrue(e.getMessage().contains("expected [2, 32]: a network for another model"), e.getMessage());
+        Path deeper = LoraFixtures.kohya(
+                dir.resolve("deeper.safetensors"),
+                List.of(FakeNetwork.lora(0, 7, "mlp.fc1", 256, 64, 2, 1f, 95)),
+                false,
+                Map.of());
+        e = assertThrows(
+                ModelFormatException.class,
+                () -> encode(
+                        LoraFixtures.SD15.path(),
+                        LoraFixtures.SD15,
+                        PromptOptions.plain().withLoras(List.of(new Lora(deeper, 1))),
+                        EncodeRequest.standard(),
+                        PROMPTS));
+        assertTrue(
+                e.getMessage().contains("lora_te_text_model_encoder_layers_7_mlp_fc1.")
+                        && e.getMessage()
+                                .contains(" is for a layer the CLIP-L text encoder lacks (it has 3 layers):"
+                                        + " a network for another model"),
+                e.getMessage());
     }
 
     @Test
