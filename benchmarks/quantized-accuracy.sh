@@ -11,7 +11,7 @@ set -euo pipefail
 root="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-python3 - "$root/../shared/reference" "$work" <<'PY'
+/usr/bin/python3 - "$root/../shared/reference" "$work" <<'PY'
 import json, random, sys, os
 from PIL import Image, ImageOps
 ref, work = sys.argv[1], sys.argv[2]
@@ -42,7 +42,7 @@ for model in "$@"; do
   "$root/sdclip" encode-image --quiet --model "$model" --output "$work/image$n.safetensors" "$work"/images/*.png
   n=$((n + 1))
 done
-python3 - "$work" "$@" <<'PY'
+/usr/bin/python3 - "$work" "$@" <<'PY'
 import json, struct, sys
 import numpy as np
 work, models = sys.argv[1], sys.argv[2:]

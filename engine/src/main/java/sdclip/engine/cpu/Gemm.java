@@ -13,7 +13,7 @@ import sdclip.engine.support.QuantPanels;
 
 /**
  * {@code y = x W^T + b} over a {@link PackedLinear}. The activations are first packed into
- * blocks of {@code MR} (12, or 6 on 16-register CPUs) rows laid out {@code [k][MR]} (zero rows pad the last block), shared
+ * blocks of {@code MR} = 12 rows laid out {@code [k][12]} (zero rows pad the last block), shared
  * read-only by every thread. One task is a run of adjacent weight panels of {@code NR} = 2
  * vectors each. For each block of {@code KC} inputs, each panel's block is copied (F32),
  * widened (F16, BF16) or dequantized ({@link QuantBlocks}) into a per-thread array, then a 12-row x 2-vector micro-kernel
@@ -29,12 +29,8 @@ final class Gemm {
     static final int L = S.length();
     /** Outputs per panel: two vectors. */
     static final int NR = 2 * L;
-    /**
-     * Rows per packed activation block and micro-kernel call: 12 where the CPU has 32 vector
-     * registers (AVX-512: 24 accumulators, two weight vectors, one broadcast), 6 where it has 16
-     * (AVX2: 12 + 2 + 1; 12 rows there spill accumulators to the stack on every step).
-     */
-    static final int MR = Integer.getInteger("sdclip.gemm.mr", L >= 16 ? 12 : 6);
+    /** Rows per packed activation block and micro-kernel call. */
+    static final int MR = 12;
     /** Inputs per block: one panel block (KC x NR floats) stays in L1. */
     static final int KC = Integer.getInteger("sdclip.gemm.kc", 256);
 
@@ -133,9 +129,8 @@ final class Gemm {
                 float[] b = block(w, p, k0, kc, s);
                 for (int m = 0; m < rows; m += MR) {
                     int a0 = m * in + k0 * MR;
-                    if (rows - m <= 4) kernel4(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
-                    else if (MR == 12) kernel12(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
-                    else kernel6(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
+                    if (rows - m > 4) kernel12(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
+                    else kernel4(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
                 }
             }
         }
@@ -308,76 +303,6 @@ final class Gemm {
         c101.intoArray(c, c0 + 10 * NR + L);
         c110.intoArray(c, c0 + 11 * NR);
         c111.intoArray(c, c0 + 11 * NR + L);
-    }
-
-    /** 6 rows x 2 vectors: 12 accumulators, for 16-register CPUs; otherwise as {@link #kernel12}. */
-    private static void kernel6(
-            float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
-        FloatVector c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (first) {
-            FloatVector v0 = FloatVector.fromArray(S, bias, n0), v1 = FloatVector.fromArray(S, bias, n0 + L);
-            c00 = v0;
-            c01 = v1;
-            c10 = v0;
-            c11 = v1;
-            c20 = v0;
-            c21 = v1;
-            c30 = v0;
-            c31 = v1;
-            c40 = v0;
-            c41 = v1;
-            c50 = v0;
-            c51 = v1;
-        } else {
-            c00 = FloatVector.fromArray(S, c, c0 + 0 * NR);
-            c01 = FloatVector.fromArray(S, c, c0 + 0 * NR + L);
-            c10 = FloatVector.fromArray(S, c, c0 + 1 * NR);
-            c11 = FloatVector.fromArray(S, c, c0 + 1 * NR + L);
-            c20 = FloatVector.fromArray(S, c, c0 + 2 * NR);
-            c21 = FloatVector.fromArray(S, c, c0 + 2 * NR + L);
-            c30 = FloatVector.fromArray(S, c, c0 + 3 * NR);
-            c31 = FloatVector.fromArray(S, c, c0 + 3 * NR + L);
-            c40 = FloatVector.fromArray(S, c, c0 + 4 * NR);
-            c41 = FloatVector.fromArray(S, c, c0 + 4 * NR + L);
-            c50 = FloatVector.fromArray(S, c, c0 + 5 * NR);
-            c51 = FloatVector.fromArray(S, c, c0 + 5 * NR + L);
-        }
-        for (int k = 0; k < kc; k++) {
-            int bk = k * NR;
-            int ak = a0 + k * MR;
-            FloatVector w0 = FloatVector.fromArray(S, b, bk), w1 = FloatVector.fromArray(S, b, bk + L);
-            FloatVector x;
-            x = FloatVector.broadcast(S, a[ak + 0]);
-            c00 = w0.fma(x, c00);
-            c01 = w1.fma(x, c01);
-            x = FloatVector.broadcast(S, a[ak + 1]);
-            c10 = w0.fma(x, c10);
-            c11 = w1.fma(x, c11);
-            x = FloatVector.broadcast(S, a[ak + 2]);
-            c20 = w0.fma(x, c20);
-            c21 = w1.fma(x, c21);
-            x = FloatVector.broadcast(S, a[ak + 3]);
-            c30 = w0.fma(x, c30);
-            c31 = w1.fma(x, c31);
-            x = FloatVector.broadcast(S, a[ak + 4]);
-            c40 = w0.fma(x, c40);
-            c41 = w1.fma(x, c41);
-            x = FloatVector.broadcast(S, a[ak + 5]);
-            c50 = w0.fma(x, c50);
-            c51 = w1.fma(x, c51);
-        }
-        c00.intoArray(c, c0 + 0 * NR);
-        c01.intoArray(c, c0 + 0 * NR + L);
-        c10.intoArray(c, c0 + 1 * NR);
-        c11.intoArray(c, c0 + 1 * NR + L);
-        c20.intoArray(c, c0 + 2 * NR);
-        c21.intoArray(c, c0 + 2 * NR + L);
-        c30.intoArray(c, c0 + 3 * NR);
-        c31.intoArray(c, c0 + 3 * NR + L);
-        c40.intoArray(c, c0 + 4 * NR);
-        c41.intoArray(c, c0 + 4 * NR + L);
-        c50.intoArray(c, c0 + 5 * NR);
-        c51.intoArray(c, c0 + 5 * NR + L);
     }
 
     /** 4 rows x 2 vectors: 8 accumulators, for a last block of at most 4 rows; otherwise as {@link #kernel12}. */
