@@ -1,7 +1,7 @@
 package sdclip.engine.cpu;
 
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
+import java.lang.foreign.ValueLayout;
 
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.FloatVector;
@@ -32,19 +32,28 @@ final class QuantBlocks {
             QuantPanels.block(t, panel, NR, k0, kc, dst, s);
             return;
         }
-        long quants = 0;
-        FloatVector d0 = null, d1 = null, m0 = null, m1 = null;
+        byte[] q = s.groupQuants(QuantPanels.GROUP * NR);
+        int rowBase = 0;
         for (int k = k0; k < k0 + kc; k++) {
             if (k == k0 || k % QuantPanels.GROUP == 0) {
-                quants = QuantPanels.group(t, panel, NR, k, s);
-                d0 = FloatVector.fromArray(S, s.d1(), 0);
-                d1 = FloatVector.fromArray(S, s.d1(), L);
-                m0 = FloatVector.fromArray(S, s.m1(), 0);
-                m1 = FloatVector.fromArray(S, s.m1(), L);
+                // The group's quant rows this block reads, copied once: loads from a heap array
+                // skip the per-access checks of a shared segment.
+                long quants = QuantPanels.group(t, panel, NR, k, s);
+                int last = Math.min(k0 + kc, (k / QuantPanels.GROUP + 1) * QuantPanels.GROUP) - 1;
+                long from = quants + QuantPanels.quantRow(t, NR, k), to = quants + QuantPanels.quantRow(t, NR, last);
+                if (t == DType.Q4_0) { // inputs r and r + 16 share row r: the group's 16 rows
+                    from = quants;
+                    to = quants + 15L * NR;
+                }
+                MemorySegment.copy(panel, ValueLayout.JAVA_BYTE, from, q, 0, (int) (to - from) + NR);
+                rowBase = (int) (from - quants);
             }
-            long at = quants + QuantPanels.quantRow(t, NR, k);
-            ByteVector q0 = ByteVector.fromMemorySegment(B, panel, at, ByteOrder.LITTLE_ENDIAN);
-            ByteVector q1 = ByteVector.fromMemorySegment(B, panel, at + L, ByteOrder.LITTLE_ENDIAN);
+            // Scales are reloaded per input (L1 hits): vectors kept across iterations stay boxed in C2.
+            float[] d = s.d1();
+            FloatVector d0 = FloatVector.fromArray(S, d, 0), d1 = FloatVector.fromArray(S, d, L);
+            int at = (int) QuantPanels.quantRow(t, NR, k) - rowBase;
+            ByteVector q0 = ByteVector.fromArray(B, q, at);
+            ByteVector q1 = ByteVector.fromArray(B, q, at + L);
             int off = (k - k0) * NR;
             if (t == DType.Q8_0) {
                 widen(q0).mul(d0).intoArray(dst, off);
@@ -58,8 +67,9 @@ final class QuantBlocks {
                 widen(q0.sub((byte) 8)).mul(d0).intoArray(dst, off);
                 widen(q1.sub((byte) 8)).mul(d1).intoArray(dst, off + L);
             } else { // Q4_K: d1 q - m1
-                d0.mul(widen(q0)).sub(m0).intoArray(dst, off);
-                d1.mul(widen(q1)).sub(m1).intoArray(dst, off + L);
+                float[] m = s.m1();
+                d0.mul(widen(q0)).sub(FloatVector.fromArray(S, m, 0)).intoArray(dst, off);
+                d1.mul(widen(q1)).sub(FloatVector.fromArray(S, m, L)).intoArray(dst, off + L);
             }
         }
     }

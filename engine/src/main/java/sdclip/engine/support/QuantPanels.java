@@ -59,9 +59,15 @@ public final class QuantPanels {
         float[] d1 = new float[0], m1 = new float[0];
         byte[] quants = new byte[0];
         short[] scaleBits = new short[0];
+        byte[] groupQuants = new byte[0];
 
         /** Empty buffers, grown on first use. */
         public Scratch() {}
+
+        /** {@return a buffer of at least {@code bytes} bytes for one group's quants} */
+        public byte[] groupQuants(int bytes) {
+            return groupQuants.length >= bytes ? groupQuants : (groupQuants = new byte[bytes]);
+        }
 
         /** {@return the current group's scales, or {@code d * sc} for Q4_K, one per output} */
         public float[] d1() {
