@@ -8,6 +8,7 @@
 # ../shared/reference/images; the 100 captions are ../shared/reference/expected/prompts.json
 # plus generated ones. Measurement only (never a test): needs python3-numpy and python3-pil.
 set -euo pipefail
+export SDCLIP_TOKENIZER=${SDCLIP_TOKENIZER:-$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/../shared/reference/tokenizer/bpe_simple_vocab_16e6.txt.gz}
 root="$(cd -P "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
