@@ -49,19 +49,6 @@ import sdclip.model.synth.FormulaModel;
         description =
                 "Measure the text encoder (or with --vision the vision tower): ms per prompt and GFLOP/s on four workloads (default model: the full-size SD 1.5-shaped formula model).")
 public final class BenchCommand implements Callable<Integer> {
-    enum Dtype {
-        f32(DType.F32),
-        f16(DType.F16),
-        q8_0(DType.Q8_0),
-        q4_0(DType.Q4_0),
-        q4_k(DType.Q4_K);
-
-        final DType type;
-
-        Dtype(DType type) {
-            this.type = type;
-        }
-    }
 
     @Spec
     CommandSpec spec;
@@ -78,7 +65,7 @@ public final class BenchCommand implements Callable<Integer> {
             defaultValue = "f32",
             description = "Storage of the formula model: f32, f16, or quantized q8_0, q4_0 or q4_k (a GGUF file, as"
                     + " synth writes it) (default: ${DEFAULT-VALUE}).")
-    Dtype dtype;
+    FormulaDtype dtype;
 
     @Mixin
     ModelOptions modelOptions;

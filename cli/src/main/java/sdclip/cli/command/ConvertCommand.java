@@ -115,17 +115,7 @@ public final class ConvertCommand implements Callable<Integer> {
                         dtype.quantized(),
                         dtype == Dtype.keep || dtype.quantized() != null ? null : target(TensorType.F32));
                 for (String name : names) g.add(store, name);
-                OutputFiles.checkSpace(output, g.writer().dataBytes());
-                OutputFiles.throughTemporary(output, g.writer()::write);
-                spec.commandLine()
-                        .getErr()
-                        .printf(
-                                Locale.ROOT,
-                                "wrote %s: %d tensors (%s), %.1f MB%n",
-                                output,
-                                g.written(),
-                                g.summary(),
-                                g.writer().dataBytes() / 1e6);
+                g.writeTo(output, spec.commandLine().getErr());
                 return 0;
             }
             SafetensorsWriter w = new SafetensorsWriter();

@@ -1,12 +1,16 @@
 package sdclip.cli.command;
 
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
 
+import sdclip.cli.output.OutputFiles;
 import sdclip.engine.DType;
 import sdclip.engine.QuantizedWeights;
 import sdclip.engine.Weights;
@@ -76,6 +80,22 @@ final class GgufConversion {
 
     int written() {
         return written;
+    }
+
+    /**
+     * Writes the file to {@code output} (space checked first, through a temporary, so never
+     * partly) and reports it on {@code err} as {@code wrote OUT: N tensors (types), MB}.
+     */
+    void writeTo(Path output, PrintWriter err) throws IOException {
+        OutputFiles.checkSpace(output, writer.dataBytes());
+        OutputFiles.throughTemporary(output, writer::write);
+        err.printf(
+                Locale.ROOT,
+                "wrote %s: %d tensors (%s), %.1f MB%n",
+                output,
+                written,
+                summary(),
+                writer.dataBytes() / 1e6);
     }
 
     /** {@return the tensors per stored type, e.g. {@code F32 25, Q8_0 72}} */

@@ -27,19 +27,6 @@ import sdclip.model.synth.FormulaModel;
         description =
                 "Write the full-size SD 1.5-shaped formula model (no download) as a Hugging Face CLIPTextModelWithProjection file (with --vision: a whole CLIPModel): .safetensors, or .gguf, optionally quantized.")
 public final class SynthCommand implements Callable<Integer> {
-    enum Dtype {
-        f32(DType.F32),
-        f16(DType.F16),
-        q8_0(DType.Q8_0),
-        q4_0(DType.Q4_0),
-        q4_k(DType.Q4_K);
-
-        final DType type;
-
-        Dtype(DType type) {
-            this.type = type;
-        }
-    }
 
     @Spec
     CommandSpec spec;
@@ -57,7 +44,7 @@ public final class SynthCommand implements Callable<Integer> {
             description = "f32 (exact, 494 MB), f16 (247 MB; rounds the layer-norm weights), or for a .gguf output"
                     + " q8_0 (132 MB), q4_0 or q4_k (70 MB) (default: ${DEFAULT-VALUE}). In a .gguf file, as convert"
                     + " writes it, 1-D tensors stay F32 and rows that are not whole blocks fall back (Q4_0, F16).")
-    Dtype dtype;
+    FormulaDtype dtype;
 
     @Option(
             names = "--vision",
@@ -72,18 +59,8 @@ public final class SynthCommand implements Callable<Integer> {
         if (!gguf && dtype.type.quantized())
             throw new UsageException("--dtype " + dtype + " writes GGUF: name the output .gguf");
         if (gguf) {
-            GgufConversion g = GgufConversion.formulaModel(dtype.type, vision);
-            OutputFiles.checkSpace(output, g.writer().dataBytes());
-            OutputFiles.throughTemporary(output, g.writer()::write);
-            spec.commandLine()
-                    .getErr()
-                    .printf(
-                            Locale.ROOT,
-                            "wrote %s: %d tensors (%s), %.1f MB%n",
-                            output,
-                            g.written(),
-                            g.summary(),
-                            g.writer().dataBytes() / 1e6);
+            GgufConversion.formulaModel(dtype.type, vision)
+                    .writeTo(output, spec.commandLine().getErr());
             return 0;
         }
         OutputFiles.checkSpace(output, bytes(dtype.type));
