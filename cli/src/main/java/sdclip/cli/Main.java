@@ -155,10 +155,18 @@ public final class Main {
      */
     static String asTyped(CommandLine.ParameterException e, String[] args) {
         String message = e.getMessage();
-        if (!(e.getArgSpec() instanceof CommandLine.Model.OptionSpec o) || o.names().length < 2) return message;
-        String typed = null;
-        for (String a : args) for (String n : o.names()) if (a.equals(n) || a.startsWith(n + "=")) typed = n;
-        return typed == null ? message : message.replace("'" + o.longestName() + "'", "'" + typed + "'");
+        CommandLine.Model.ArgSpec arg = e.getArgSpec();
+        if (e instanceof CommandLine.MissingParameterException m
+                && arg == null
+                && !m.getMissing().isEmpty()) arg = m.getMissing().getFirst();
+        if (e instanceof CommandLine.OverwrittenOptionException o) arg = o.getOverwritten();
+        if (!(arg instanceof CommandLine.Model.OptionSpec o) || o.names().length < 2) return message;
+        java.util.Set<String> typed = new java.util.LinkedHashSet<>();
+        for (String a : args) for (String n : o.names()) if (a.equals(n) || a.startsWith(n + "=")) typed.add(n);
+        if (typed.isEmpty()) return message;
+        String last = typed.stream().reduce((x, y) -> y).orElseThrow();
+        message = message.replace("'" + o.longestName() + "'", "'" + last + "'");
+        return typed.size() < 2 ? message : message + " (" + String.join(" and ", typed) + " are the same option)";
     }
 
     /** The out-of-memory error behind {@code e} (a worker's, wrapped by the pool), or null. */

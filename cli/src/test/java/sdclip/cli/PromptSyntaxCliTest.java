@@ -299,7 +299,7 @@ class PromptSyntaxCliTest {
 
     /** What the safetensors reader says of an HTML page saved under a .bin name. */
     static final String HALF_DOWNLOADED =
-            "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file";
+            "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors or GGUF file";
 
     @AfterEach
     void restore() {

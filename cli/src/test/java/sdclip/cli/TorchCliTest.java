@@ -283,7 +283,7 @@ class TorchCliTest {
         assertEquals(1, r.code());
         assertEquals(
                 "sdclip: " + fake
-                        + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file",
+                        + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors or GGUF file",
                 r.err().strip());
     }
 

@@ -171,6 +171,17 @@ class UsageErrorTest {
         usage(
                 CliTest.run("convert", in, st.toString(), "--dtype", "q4_k"),
                 "sdclip: --dtype q4_k writes GGUF: name the output .gguf");
+        usage(CliTest.run("convert", in, gguf.toString(), "--type"), "Missing required parameter for option '--type'");
+        usage(
+                CliTest.run("convert", in, gguf.toString(), "--type", "q8_0", "--dtype", "f16"),
+                "option '--dtype' (<dtype>) should be specified only once (--type and --dtype are the same option)");
+    }
+
+    @Test
+    void benchDtypeIsTheFormulaModels() throws Exception {
+        usage(
+                CliTest.run("bench", "--model", sd15(), "--dtype", "q4_k", "--seconds", "0.1"),
+                "--dtype picks the storage of the formula model, not of --model");
     }
 
     @Test

@@ -562,7 +562,7 @@ class PromptSyntaxEncodeTest {
         // The reason leaves the file name to the caller; a .pt that is no checkpoint says so, not what the safetensors
         // reader saw.
         assertEquals(
-                "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file",
+                "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors or GGUF file",
                 files.skipped().get(0).reason());
         EncodeRequest request = EncodeRequest.of(TextOutput.CONDITIONING, TextOutput.POOLED_OUTPUT);
         PromptOptions plain = PromptOptions.plain().withSyntax(PromptSyntax.A1111);

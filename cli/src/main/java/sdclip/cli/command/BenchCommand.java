@@ -116,6 +116,9 @@ public final class BenchCommand implements Callable<Integer> {
             throw new UsageException("--seconds " + secondsText + ": give a number of seconds above 0 and at most "
                     + (int) MAX_SECONDS + ", e.g. 3 or 0.5");
         }
+        if (model != null && spec.commandLine().getParseResult().hasMatchedOption("--dtype"))
+            throw new UsageException("--dtype picks the storage of the formula model, not of --model " + model
+                    + " (measured as stored; `sdclip convert` writes it in another type)");
         model = modelPaths.resolve(model);
         if (vision) return benchVision();
         Path path = model != null

@@ -82,7 +82,8 @@ public final class TensorFiles {
             return format.open(file);
         } catch (SafetensorsException e) {
             throw new SafetensorsException(
-                    file, "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file");
+                    file,
+                    "is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors or GGUF file");
         }
     }
 

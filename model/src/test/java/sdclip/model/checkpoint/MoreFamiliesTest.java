@@ -77,7 +77,8 @@ class MoreFamiliesTest {
             Path f = Files.write(dir.resolve(name), "<html>not a checkpoint</html>".getBytes());
             SafetensorsException e = assertThrows(SafetensorsException.class, () -> Checkpoint.open(f, null));
             assertEquals(
-                    f + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors file",
+                    f
+                            + ": is neither a PyTorch checkpoint (zip archive or legacy pickle) nor a safetensors or GGUF file",
                     e.getMessage());
         }
         // A safetensors file named .bin is read as what it is.
