@@ -32,6 +32,10 @@ final class QuantBlocks {
             QuantPanels.block(t, panel, NR, k0, kc, dst, s);
             return;
         }
+        if (t == DType.Q8_0) {
+            q8_0(panel, k0, kc, dst, s);
+            return;
+        }
         byte[] q = s.groupQuants(QuantPanels.GROUP * NR);
         int rowBase = 0;
         for (int k = k0; k < k0 + kc; k++) {
@@ -55,11 +59,6 @@ final class QuantBlocks {
             ByteVector q0 = ByteVector.fromArray(B, q, at);
             ByteVector q1 = ByteVector.fromArray(B, q, at + L);
             int off = (k - k0) * NR;
-            if (t == DType.Q8_0) {
-                widen(q0).mul(d0).intoArray(dst, off);
-                widen(q1).mul(d1).intoArray(dst, off + L);
-                continue;
-            }
             int shift = QuantPanels.highNibble(t, k) ? 4 : 0;
             q0 = q0.lanewise(VectorOperators.ASHR, shift).and((byte) 0xF);
             q1 = q1.lanewise(VectorOperators.ASHR, shift).and((byte) 0xF);
@@ -71,6 +70,26 @@ final class QuantBlocks {
                 d0.mul(widen(q0)).sub(FloatVector.fromArray(S, m, 0)).intoArray(dst, off);
                 d1.mul(widen(q1)).sub(FloatVector.fromArray(S, m, L)).intoArray(dst, off + L);
             }
+        }
+    }
+
+    /**
+     * Q8_0, the common case, without the 4-bit formats' per-input branches: per group, the rows
+     * this block reads copied once, then each input's {@code NR} quants times the group's scales.
+     */
+    private static void q8_0(MemorySegment panel, int k0, int kc, float[] dst, QuantPanels.Scratch s) {
+        byte[] q = s.groupQuants(QuantPanels.GROUP * NR);
+        for (int k = k0, end = k0 + kc; k < end; ) {
+            int rows = Math.min(end, (k / QuantPanels.GROUP + 1) * QuantPanels.GROUP) - k;
+            long quants = QuantPanels.group(DType.Q8_0, panel, NR, k, s);
+            MemorySegment.copy(
+                    panel, ValueLayout.JAVA_BYTE, quants + QuantPanels.quantRow(DType.Q8_0, NR, k), q, 0, rows * NR);
+            FloatVector d0 = FloatVector.fromArray(S, s.d1(), 0), d1 = FloatVector.fromArray(S, s.d1(), L);
+            for (int r = 0, off = (k - k0) * NR; r < rows; r++, off += NR) {
+                widen(ByteVector.fromArray(B, q, r * NR)).mul(d0).intoArray(dst, off);
+                widen(ByteVector.fromArray(B, q, r * NR + L)).mul(d1).intoArray(dst, off + L);
+            }
+            k += rows;
         }
     }
 
