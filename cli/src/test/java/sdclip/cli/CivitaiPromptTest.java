@@ -60,21 +60,9 @@ class CivitaiPromptTest {
             List.of(PLAIN.get(0), PLAIN.get(1), PLAIN.get(2), PLAIN.get(3), PLAIN.get(4), "(detailed:1.2) a dog");
 
     private static String[] encode(String... more) {
-        List<String> args = new ArrayList<>(List.of(
-                "encode",
-                "--model",
-                ref("models/tiny-sd15.safetensors"),
-                "--heads",
-                "4",
-                "--tokenizer",
-                vocab(),
-                "--quiet",
-                "--syntax",
-                "a1111",
-                "--steps",
-                String.valueOf(STEPS)));
+        List<String> args = new ArrayList<>(List.of("--syntax", "a1111", "--steps", String.valueOf(STEPS)));
         args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return CliTest.encodeTinySd15(args.toArray(String[]::new));
     }
 
     private static TextEncoder open() throws IOException {

@@ -10,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +41,21 @@ class CliTest {
 
     static String vocab() {
         return ref("tokenizer/bpe_simple_vocab_16e6.txt.gz");
+    }
+
+    /** {@return {@code encode} of the reference tiny SD 1.5 model (4 heads, the CLIP vocabulary, quiet), then {@code more}} */
+    static String[] encodeTinySd15(String... more) {
+        List<String> args = new ArrayList<>(List.of(
+                "encode",
+                "--model",
+                ref("models/tiny-sd15.safetensors"),
+                "--heads",
+                "4",
+                "--tokenizer",
+                vocab(),
+                "--quiet"));
+        args.addAll(List.of(more));
+        return args.toArray(String[]::new);
     }
 
     @Test

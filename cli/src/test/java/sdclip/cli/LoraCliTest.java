@@ -49,17 +49,7 @@ class LoraCliTest {
     }
 
     private static String[] encode(String... more) {
-        List<String> args = new ArrayList<>(List.of(
-                "encode",
-                "--model",
-                ref("models/tiny-sd15.safetensors"),
-                "--heads",
-                "4",
-                "--tokenizer",
-                vocab(),
-                "--quiet"));
-        args.addAll(List.of(more));
-        return args.toArray(String[]::new);
+        return CliTest.encodeTinySd15(more);
     }
 
     private static float[] library(String prompt, PromptOptions options) throws IOException {
