@@ -30,6 +30,7 @@ public final class CpuBackend extends HeapBackend {
     private static final int GROUP = Integer.getInteger("sdclip.gemm.group", 8);
 
     private final WorkerPool pool;
+    private final int registers;
     private final Gemm.Scratch[] scratch;
     private final Arena arena = Arena.ofShared();
     /** The current linear's activations packed for the micro-kernel; guarded by {@code pool}. */
@@ -41,6 +42,14 @@ public final class CpuBackend extends HeapBackend {
     }
 
     public CpuBackend(int threads) {
+        this(threads, Gemm.REGISTERS);
+    }
+
+    /** A backend whose GEMM kernels are shaped for {@code registers} vector registers (16 or 32), whatever the CPU has. */
+    CpuBackend(int threads, int registers) {
+        if (registers != 16 && registers != 32)
+            throw new IllegalArgumentException("no kernels for " + registers + " registers");
+        this.registers = registers;
         this.pool = new WorkerPool(threads);
         this.scratch = new Gemm.Scratch[threads];
         for (int i = 0; i < threads; i++) scratch[i] = new Gemm.Scratch();
@@ -143,7 +152,14 @@ public final class CpuBackend extends HeapBackend {
     private final WorkerPool.Task chunkTask =
             (t, w) -> op.body.run(op, Math.min(op.n, t * op.chunk), Math.min(op.n, (t + 1) * op.chunk));
     private final WorkerPool.Task packTask = (blk, w) -> Gemm.packBlock(op.x, op.rows, op.linear.in, op.packed, blk);
-    private final WorkerPool.Task panelTask = (t, w) -> {
+    private final WorkerPool.Task panelTask = this::panelRun;
+    private final WorkerPool.Task embedTask = (row, w) ->
+            embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
+    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(
+            op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, op.causal, scratchOf(w));
+
+    /** Task {@code t} of {@code op.tasks}: its share of the linear's panels. */
+    private void panelRun(int t, int worker) {
         int panels = op.linear.panels;
         Gemm.panels(
                 op.linear,
@@ -152,12 +168,9 @@ public final class CpuBackend extends HeapBackend {
                 op.packed,
                 op.rows,
                 op.y,
-                scratchOf(w));
-    };
-    private final WorkerPool.Task embedTask = (row, w) ->
-            embedRow(op.embedding, op.ids, row, op.seq, op.y, scratchOf(w).scores(op.embedding.dim));
-    private final WorkerPool.Task attentionTask = (t, w) -> Attention.head(
-            op.x, op.y, t / op.heads, t % op.heads, op.seq, op.heads, op.headDim, op.causal, scratchOf(w));
+                scratchOf(worker),
+                registers);
+    }
 
     private Gemm.Scratch scratchOf(int worker) {
         return scratch[worker];

@@ -20,7 +20,7 @@ import sdclip.engine.support.QuantPanels;
  * (24 accumulators; each step loads two weight vectors and broadcasts twelve activations)
  * sweeps every row block over it, accumulating into a per-thread [rows, NR] tile per panel.
  * Measured on AVX-512 this shape reaches about 85% of the FMA peak in isolation, against about
- * 55% for 4 x 3.
+ * 55% for 4 x 3; with 16 registers (AVX2) three 4-row calls do instead (see {@link #REGISTERS}).
  */
 final class Gemm {
     private Gemm() {}
@@ -33,6 +33,17 @@ final class Gemm {
     static final int MR = 12;
     /** Inputs per block: one panel block (KC x NR floats) stays in L1. */
     static final int KC = Integer.getInteger("sdclip.gemm.kc", 256);
+    /**
+     * The vector registers the kernels are shaped for: 32 where vectors are 16 floats (AVX-512),
+     * else 16 (AVX2; {@code -Dsdclip.cpu.registers} overrides). With 32 the GEMM runs 12-row
+     * micro-kernels; with 16, 4-row ones, three per packed block: C2 loads every broadcast of a
+     * K step ahead, so a 12-, 6- or 5-row kernel runs out of registers and keeps an accumulator
+     * on the stack, and that accumulator's load-FMA-store chain paces the whole loop (about 40
+     * GFLOP/s per core on Zen 3 for all three); 4 rows (8 accumulators, 2 weights, 4
+     * broadcasts) fit, at 80-90 (see benchmarks/README.md). The attention's 4 x 4 blocks measured
+     * faster than 4 x 2 ones even so, and stay.
+     */
+    static final int REGISTERS = Integer.getInteger("sdclip.cpu.registers", L >= 16 ? 32 : 16);
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
@@ -115,9 +126,9 @@ final class Gemm {
      * of the run while it is in L2. Each panel accumulates in a contiguous [rows, NR] tile that is
      * copied out at the end: writing straight into {@code y} measured up to 20% slower, since
      * with 3072 outputs the row stride is a multiple of 4 KB and a tile's twelve rows fight over
-     * the same L1 sets.
+     * the same L1 sets. {@code registers} picks the micro-kernel (see {@link #REGISTERS}).
      */
-    static void panels(PackedLinear w, int p0, int p1, float[] a, int rows, float[] y, Scratch s) {
+    static void panels(PackedLinear w, int p0, int p1, float[] a, int rows, float[] y, Scratch s, int registers) {
         // Tiles hold whole row blocks: the kernels write their padding rows too, never copied out.
         int in = w.in, tileSize = blocks(rows) * MR * NR;
         float[] c = s.tile((p1 - p0) * tileSize);
@@ -129,8 +140,12 @@ final class Gemm {
                 float[] b = block(w, p, k0, kc, s);
                 for (int m = 0; m < rows; m += MR) {
                     int a0 = m * in + k0 * MR;
-                    if (rows - m > 4) kernel12(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
-                    else kernel4(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
+                    if (registers == 32 && rows - m > 4) {
+                        kernel12(a, a0, b, kc, c, t0 + m * NR, first, w.bias, n0);
+                    } else {
+                        for (int r = 0; r < MR && m + r < rows; r += 4)
+                            kernel4(a, a0 + r, b, kc, c, t0 + (m + r) * NR, first, w.bias, n0);
+                    }
                 }
             }
         }
@@ -305,7 +320,10 @@ final class Gemm {
         c111.intoArray(c, c0 + 11 * NR + L);
     }
 
-    /** 4 rows x 2 vectors: 8 accumulators, for a last block of at most 4 rows; otherwise as {@link #kernel12}. */
+    /**
+     * 4 rows x 2 vectors: 8 accumulators; {@code a0} points at row 0, 4 or 8 of a packed 12-row
+     * block. Otherwise as {@link #kernel12}: each output still sums its terms in the same order.
+     */
     private static void kernel4(
             float[] a, int a0, float[] b, int kc, float[] c, int c0, boolean first, float[] bias, int n0) {
         FloatVector c00, c01, c10, c11, c20, c21, c30, c31;
@@ -331,7 +349,7 @@ final class Gemm {
         }
         for (int k = 0; k < kc; k++) {
             int bk = k * NR;
-            int ak = a0 + k * MR; // the first 4 rows of a 12-row block
+            int ak = a0 + k * MR;
             FloatVector w0 = FloatVector.fromArray(S, b, bk), w1 = FloatVector.fromArray(S, b, bk + L);
             FloatVector x;
             x = FloatVector.broadcast(S, a[ak + 0]);
