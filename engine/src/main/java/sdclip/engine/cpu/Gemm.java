@@ -35,7 +35,8 @@ final class Gemm {
     static final int KC = Integer.getInteger("sdclip.gemm.kc", 256);
     /**
      * The vector registers the kernels are shaped for: 32 where vectors are 16 floats (AVX-512),
-     * else 16 (AVX2; {@code -Dsdclip.cpu.registers} overrides). With 32 the GEMM runs 12-row
+     * else 16 (AVX2; {@code -Dsdclip.cpu.registers=N} overrides: 32 for any N of at least 32, else
+     * 16). With 32 the GEMM runs 12-row
      * micro-kernels; with 16, 4-row ones, three per packed block: C2 loads every broadcast of a
      * K step ahead, so a 12-, 6- or 5-row kernel runs out of registers and keeps an accumulator
      * on the stack, and that accumulator's load-FMA-store chain paces the whole loop (about 40
@@ -43,7 +44,7 @@ final class Gemm {
      * broadcasts) fit, at 80-90 (see benchmarks/README.md). The attention's 4 x 4 blocks measured
      * faster than 4 x 2 ones even so, and stay.
      */
-    static final int REGISTERS = Integer.getInteger("sdclip.cpu.registers", L >= 16 ? 32 : 16);
+    static final int REGISTERS = Integer.getInteger("sdclip.cpu.registers", L >= 16 ? 32 : 16) >= 32 ? 32 : 16;
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort I16 = ValueLayout.JAVA_SHORT.withOrder(ByteOrder.LITTLE_ENDIAN);
