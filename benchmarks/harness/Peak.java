@@ -4,7 +4,8 @@ import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The register-only FMA peak of one thread: ten independent chains of vector FMAs, nothing loaded
- * or stored. {@code java --add-modules jdk.incubator.vector benchmarks/harness/Peak.java}
+ * or stored; the first two rounds include compilation.
+ * {@code java --add-modules jdk.incubator.vector benchmarks/harness/Peak.java}
  */
 public class Peak {
     static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -36,7 +37,9 @@ public class Peak {
             long t = System.nanoTime();
             sum += run(n);
             double seconds = (System.nanoTime() - t) / 1e9;
-            System.out.printf("%.1f GFLOP/s (%d floats per vector)%n", 10.0 * n * S.length() * 2 / seconds / 1e9, S.length());
+            System.out.printf(
+                    "%s %.1f GFLOP/s (%d floats per vector)%n",
+                    round < 2 ? "(warm-up)" : "         ", 10.0 * n * S.length() * 2 / seconds / 1e9, S.length());
         }
         System.out.println("(" + sum + ")");
     }
