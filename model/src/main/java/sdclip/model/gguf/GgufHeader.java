@@ -132,6 +132,12 @@ final class GgufHeader {
         }
         dataStart = align(pos, alignment);
         if (dataStart > size) throw fail("ends inside its header (" + size + " bytes; truncated?)");
+        // Writers pad with zeros (gguf-py, ggml); anything else there means the counts skipped
+        // part of the header, and the tensors would be read from the wrong bytes.
+        for (long i = pos; i < dataStart; i++)
+            if (file.get(ValueLayout.JAVA_BYTE, i) != 0)
+                throw fail("has a non-zero byte at offset " + i + ", in the padding between its header and the tensor"
+                        + " data: its tensor or metadata count does not match the header");
         long dataSize = size - dataStart;
         for (int i = 0; i < names.size(); i++) ts.put(names.get(i), tensor(names.get(i), infos.get(i), dataSize));
         checkOverlaps(ts.values());

@@ -221,7 +221,9 @@ class GgufFileTest {
                 new Case("rows", x -> x.putInt(b + 20, 8), "not a whole number of Q8_0 blocks of 32"),
                 new Case("unaligned", x -> x.putLong(b + 24, 96), "not a multiple of the alignment 64"),
                 new Case("overlap", x -> x.putLong(b + 24, 0), "overlaps tensor a"),
-                new Case("offset", x -> x.putLong(b + 24, 1L << 50), "past the end of the data"));
+                new Case("offset", x -> x.putLong(b + 24, 1L << 50), "past the end of the data"),
+                // one tensor fewer: b's description is read as padding, every offset from too early
+                new Case("count", x -> x.putLong(8, x.getLong(8) - 1), "non-zero byte at offset"));
         for (Case c : cases) {
             String m = refusal(edited(c.name() + ".gguf", c.edit()));
             assertTrue(m.contains(c.says()), c.name() + ": " + m);
