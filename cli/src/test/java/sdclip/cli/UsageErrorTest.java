@@ -145,8 +145,7 @@ class UsageErrorTest {
             usage(
                     CliTest.run(
                             "synth", "--output", dir.resolve("out.safetensors").toString(), "--dtype", type),
-                    "sdclip: --dtype " + type.toLowerCase(java.util.Locale.ROOT)
-                            + " writes GGUF: name the output .gguf (see 'sdclip synth --help')");
+                    "sdclip: --dtype " + type + " writes GGUF: name the output .gguf (see 'sdclip synth --help')");
         usage(
                 CliTest.run("synth", "--output", dir.resolve("out.gguf").toString(), "--dtype", "q5_0"),
                 "Invalid value for option '--dtype': expected one of [f32, f16, q8_0, q4_0, q4_k] (case-insensitive)"
@@ -157,7 +156,7 @@ class UsageErrorTest {
                 "(see 'sdclip bench --help')");
     }
 
-    /** convert's type flag has two names: an error names the one typed. */
+    /** convert's type flag has two names: an error names the one typed, and echoes the value as typed. */
     @Test
     void convertNamesTheTypeFlagAsTyped() throws Exception {
         String in = sd15();
@@ -167,7 +166,10 @@ class UsageErrorTest {
         usage(CliTest.run("convert", in, gguf.toString(), "--dtype", "bogus"), "Invalid value for option '--dtype':");
         usage(
                 CliTest.run("convert", in, st.toString(), "--type", "Q8_0"),
-                "sdclip: --type q8_0 writes GGUF: name the output .gguf (see 'sdclip convert --help')");
+                "sdclip: --type Q8_0 writes GGUF: name the output .gguf (see 'sdclip convert --help')");
+        usage(
+                CliTest.run("convert", in, st.toString(), "--type=Q4_K"),
+                "sdclip: --type Q4_K writes GGUF: name the output .gguf (see 'sdclip convert --help')");
         usage(
                 CliTest.run("convert", in, st.toString(), "--dtype", "q4_k"),
                 "sdclip: --dtype q4_k writes GGUF: name the output .gguf");

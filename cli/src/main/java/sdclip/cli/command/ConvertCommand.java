@@ -20,6 +20,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
+import sdclip.cli.option.OptionChecks;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
 import sdclip.engine.DType;
@@ -99,7 +100,7 @@ public final class ConvertCommand implements Callable<Integer> {
         OutputChecks.file(output, List.of(".safetensors", ".gguf"), OutputChecks.input("input file", input));
         boolean gguf = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
         if (!gguf && dtype.quantized() != null)
-            throw new UsageException(typedFlag() + " " + dtype + " writes GGUF: name the output .gguf");
+            throw new UsageException(OptionChecks.asTyped(spec, "--dtype") + " writes GGUF: name the output .gguf");
         if (!Files.exists(input)) throw new IOException(input + ": no such file");
         if (Files.isDirectory(input)) throw new IOException(input + ": is a folder; convert reads one checkpoint file");
         Checkpoint checkpoint = textEncodersOnly ? Checkpoint.open(input, null) : null;
@@ -133,13 +134,6 @@ public final class ConvertCommand implements Callable<Integer> {
             else if (store != null) store.close();
         }
         return 0;
-    }
-
-    /** {@return {@code --type} or {@code --dtype}, as the command line spelled it} */
-    private String typedFlag() {
-        for (String a : spec.commandLine().getParseResult().originalArgs())
-            if (a.equals("--type") || a.startsWith("--type=")) return "--type";
-        return "--dtype";
     }
 
     /** Every tensor under a text encoder's prefix (position_ids included), and each tower's own tensors, in file order. */

@@ -11,6 +11,7 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
+import sdclip.cli.option.OptionChecks;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
 import sdclip.engine.DType;
@@ -57,7 +58,7 @@ public final class SynthCommand implements Callable<Integer> {
         OutputChecks.file(output, List.of(".safetensors", ".gguf"));
         boolean gguf = output.getFileName().toString().toLowerCase(Locale.ROOT).endsWith(".gguf");
         if (!gguf && dtype.type.quantized())
-            throw new UsageException("--dtype " + dtype + " writes GGUF: name the output .gguf");
+            throw new UsageException(OptionChecks.asTyped(spec, "--dtype") + " writes GGUF: name the output .gguf");
         if (gguf) {
             GgufConversion.formulaModel(dtype.type, vision)
                     .writeTo(output, spec.commandLine().getErr());

@@ -5,6 +5,9 @@ import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.regex.Pattern;
 
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParseResult;
 import sdclip.cli.UsageException;
 import sdclip.model.TextEncoder;
 import sdclip.model.checkpoint.Checkpoint;
@@ -106,6 +109,24 @@ public final class OptionChecks {
         double v = DECIMAL.matcher(t).matches() ? Double.parseDouble(t) : Double.NaN;
         if (!Double.isFinite(v)) throw new UsageException(flag + " " + text + ": not a decimal number");
         return v;
+    }
+
+    /**
+     * An option and its value as the command line spelled them, for messages: {@code --type Q8_0},
+     * not the enum's {@code q8_0} under the option's longest name.
+     *
+     * @param command the command whose option it is
+     * @param name    any of the option's names
+     * @return the name typed and the value typed (the last, if given twice), or the default value
+     */
+    public static String asTyped(CommandSpec command, String name) {
+        ParseResult parsed = command.commandLine().getParseResult();
+        OptionSpec o = parsed.matchedOption(name);
+        if (o == null) return name + " " + command.findOption(name).defaultValue();
+        String flag = name;
+        for (String a : parsed.originalArgs())
+            for (String n : o.names()) if (a.equals(n) || a.startsWith(n + "=")) flag = n;
+        return flag + " " + o.originalStringValues().getLast();
     }
 
     private static String joined(int[] values) {
