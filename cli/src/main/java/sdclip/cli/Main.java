@@ -3,6 +3,7 @@ package sdclip.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.Properties;
 
 import picocli.CommandLine;
@@ -101,6 +102,11 @@ public final class Main {
         cli.setParameterExceptionHandler((e, a) -> usage(
                 e.getCause() instanceof UsageException u ? u.getMessage() : asTyped(e, a), e.getCommandLine(), err));
         cli.setCaseInsensitiveEnumValuesAllowed(true); // --dtype Q8_0 as well as q8_0
+        // Path.of("") is the current folder: an empty path option (--model "") would read or write there.
+        cli.registerConverter(Path.class, text -> {
+            if (text.isEmpty()) throw new CommandLine.TypeConversionException("an empty path");
+            return Path.of(text);
+        });
         cli.setExecutionExceptionHandler((e, command, parsed) -> {
             // Ctrl-C or SIGTERM: the JVM is stopping and its hooks remove the temporaries; what failed
             // meanwhile (a rename of a file just deleted) is the interrupt's doing, not an error to report.

@@ -179,6 +179,16 @@ class UsageErrorTest {
                 "option '--dtype' (<dtype>) should be specified only once (--type and --dtype are the same option)");
     }
 
+    /** An empty path is no path (as a Path it is the current folder): a usage error naming the option. */
+    @Test
+    void emptyPathsAreUsageErrors() throws Exception {
+        usage(encode("", "--heads", "4", "a dog"), "sdclip: Invalid value for option '--model': an empty path");
+        usage(encode(sd15(), "--heads", "4", "--output", "", "a dog"), "'--output': an empty path");
+        usage(CliTest.run("encode", "--model", sd15(), "--tokenizer", "", "a dog"), "'--tokenizer': an empty path");
+        usage(CliTest.run("encode", "--models-dir", "", "--model", "sd15", "a dog"), "'--models-dir': an empty path");
+        usage(CliTest.run("inspect", ""), "(MODEL): an empty path", "(see 'sdclip inspect --help')");
+    }
+
     @Test
     void benchDtypeIsTheFormulaModels() throws Exception {
         usage(
