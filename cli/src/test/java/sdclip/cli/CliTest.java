@@ -222,4 +222,16 @@ class CliTest {
         assertEquals(1, verbose.code);
         assertTrue(verbose.err.contains("\tat "), "stack trace with --verbose");
     }
+
+    /** encode-image runs no text tower: its help lists none of the text tower's options, which it refuses. */
+    @Test
+    void encodeImageHelpListsNoOptionItRefuses() {
+        String image = run("encode-image", "--help").out;
+        assertFalse(image.contains("--heads"), image);
+        assertFalse(image.contains("--tokenizer"), image);
+        assertTrue(
+                image.contains("--vision-heads") && image.contains("--backend") && image.contains("--threads"), image);
+        String encode = run("encode", "--help").out;
+        assertTrue(encode.contains("--heads") && encode.contains("--tokenizer"), encode);
+    }
 }

@@ -18,8 +18,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 import sdclip.cli.UsageException;
 import sdclip.cli.option.ImageInputs;
-import sdclip.cli.option.ModelOptions;
 import sdclip.cli.option.ModelPaths;
+import sdclip.cli.option.RunOptions;
 import sdclip.cli.option.VisionOptions;
 import sdclip.cli.output.OutputChecks;
 import sdclip.cli.output.OutputFiles;
@@ -52,7 +52,7 @@ public final class EncodeImageCommand implements Callable<Integer> {
     Path model;
 
     @Mixin
-    ModelOptions modelOptions;
+    RunOptions runOptions;
 
     @Mixin
     ModelPaths modelPaths;
@@ -82,20 +82,32 @@ public final class EncodeImageCommand implements Callable<Integer> {
             description = "The tensor a .npy output holds (default: image_embeds).")
     String tensor;
 
+    /** {@code --heads}, which the text encoders' commands take: refused in words, and not in this help. */
+    @Option(names = "--heads", hidden = true)
+    void refuseHeads(String value) {
+        throw new UsageException(
+                "--heads is for text encoders; encode-image runs the vision tower (its heads: --vision-heads)");
+    }
+
+    /** {@code --tokenizer}, as {@link #refuseHeads}. */
+    @Option(names = "--tokenizer", hidden = true)
+    void refuseTokenizer(String value) {
+        throw new UsageException("--tokenizer is for text encoders; encode-image runs the vision tower");
+    }
+
     @Override
     public Integer call() throws Exception {
         model = modelPaths.resolve(model);
-        modelOptions.refuseTextOptions("encode-image");
         checkOutput(); // usage errors before any image is read
         List<ImageInputs.Image> listed = inputs.read();
         List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();
         List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
         if (images.isEmpty()) throw new UsageException("no images: give IMAGE arguments, a folder, or --images FILE");
-        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
-            if (modelOptions.backend().equals("auto"))
+        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(runOptions))) {
+            if (runOptions.backend().equals("auto"))
                 spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ImageRequest request = ImageRequest.standard()
-                    .progress(new Progress(spec.commandLine().getErr(), modelOptions.quiet(), "images"));
+                    .progress(new Progress(spec.commandLine().getErr(), runOptions.quiet(), "images"));
             if (pixelValues) request = request.with(ImageOutput.PIXEL_VALUES);
             if (hiddenStates) request = request.with(ImageOutput.HIDDEN_STATES);
             ImageEncoding e = enc.encode(images, request);

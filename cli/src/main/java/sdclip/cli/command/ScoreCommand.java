@@ -183,7 +183,7 @@ public final class ScoreCommand implements Callable<Integer> {
         List<Pair> pairs = pairs(images, files, captions);
         HostTensor textEmbeds = textEmbeds(captions);
         HostTensor imageEmbeds;
-        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions))) {
+        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions.run()))) {
             if (!enc.config().hasProjection())
                 throw new IOException(
                         model + ": its vision tower has no visual projection, so it gives no image embeddings");

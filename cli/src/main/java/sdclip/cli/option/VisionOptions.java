@@ -34,7 +34,7 @@ public final class VisionOptions {
         return visionHeads.count();
     }
 
-    public ImageEncoder.Options options(ModelOptions model) {
+    public ImageEncoder.Options options(RunOptions model) {
         model.checkThreads();
         return ImageEncoder.Options.defaults()
                 .withVisionHeads(visionHeads.count())
