@@ -234,4 +234,18 @@ class CliTest {
         String encode = run("encode", "--help").out;
         assertTrue(encode.contains("--heads") && encode.contains("--tokenizer"), encode);
     }
+
+    /** A missing model is quoted as typed, not as the path it became (the path of nosuchfs://x is nosuchfs:/x). */
+    @Test
+    void aMissingModelIsQuotedAsTyped() {
+        for (String typed : List.of("nosuchfs://x", dir + "//missing/")) {
+            for (Run r : List.of(
+                    run("encode", "--model", typed, "--quiet", "a dog"),
+                    run("inspect", typed),
+                    run("encode-image", "--model", typed, ref("images/CLIP.png")))) {
+                assertEquals(1, r.code, r.err);
+                assertEquals("sdclip: " + typed + ": no such file or folder", r.err.strip());
+            }
+        }
+    }
 }

@@ -1,10 +1,15 @@
 package sdclip.cli.option;
 
 import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 
+import picocli.CommandLine.Model.ArgSpec;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import sdclip.cli.Environment;
 import sdclip.model.hub.ModelLocator;
 import sdclip.model.hub.RepoId;
@@ -27,12 +32,19 @@ public final class ModelPaths {
                     "A ComfyUI or A1111 folder where bare model names (sd15, clip_l), --embeddings names and LoRA names (--lora, <lora:NAME>) are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
     Path modelsDir;
 
-    /** The path {@code typed} means; null stays null. */
-    public Path resolve(Path typed) {
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec command;
+
+    /**
+     * The path {@code typed} means; null stays null. Nothing there is an error that quotes the
+     * argument as typed ({@code nosuchfs://x}, which the path it became spells {@code nosuchfs:/x}).
+     */
+    public Path resolve(Path typed) throws IOException {
         if (typed == null) return null;
-        String text = typed.toString();
+        String text = asTyped(typed);
+        Path found;
         try {
-            return new ModelLocator(Environment.get(), modelsDir).locate(text);
+            found = new ModelLocator(Environment.get(), modelsDir).locate(text);
         } catch (IllegalArgumentException e) {
             String slashed = text.replace(File.separatorChar, '/');
             if (!RepoId.looksLikeId(slashed) || e.getMessage().contains(" is ambiguous")) throw e;
@@ -41,6 +53,16 @@ public final class ModelPaths {
                     + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
             throw new IllegalArgumentException(e.getMessage() + "; '" + pull + "' downloads it", e);
         }
+        if (Files.notExists(found)) throw new IOException(text + ": no such file or folder");
+        return found;
+    }
+
+    /** The argument that became {@code value}, as typed: a Path folds "//" and drops a trailing "/". */
+    private String asTyped(Path value) {
+        for (ArgSpec a : command.commandLine().getParseResult().matchedArgs())
+            if (a.getValue() == value && a.originalStringValues().size() == 1)
+                return a.originalStringValues().getFirst();
+        return value.toString();
     }
 
     /** The LoRA folders of the models folders ({@code models/Lora}, {@code models/LyCORIS}, {@code models/loras}) that exist. */
