@@ -8,6 +8,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -17,8 +19,11 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import sdclip.model.gguf.GgmlType;
+import sdclip.model.gguf.GgufWriter;
 import sdclip.model.json.Json;
 import sdclip.model.safetensors.SafetensorsFile;
+import sdclip.model.safetensors.SafetensorsWriter;
 import sdclip.testdata.ReferenceData;
 import sdclip.testdata.Seeded;
 
@@ -247,5 +252,41 @@ class CliTest {
                 assertEquals("sdclip: " + typed + ": no such file or folder", r.err.strip());
             }
         }
+    }
+
+    /** A tensor named "" shows as "" where a message lists a file's keys, not as a gap. */
+    @Test
+    void anEmptyTensorNameShows() throws IOException {
+        Path st = dir.resolve("empty-name.safetensors"), gguf = dir.resolve("empty-name.gguf");
+        new SafetensorsWriter()
+                .addFloats("", new long[] {2}, new float[] {1, 2})
+                .addFloats("w", new long[] {1}, new float[] {3})
+                .write(st);
+        GgufWriter g = new GgufWriter();
+        for (String name : List.of("", "w"))
+            g.tensor(
+                    name,
+                    GgmlType.F32,
+                    new long[] {2},
+                    out -> SafetensorsWriter.writeFully(
+                            out,
+                            ByteBuffer.allocate(8)
+                                    .order(ByteOrder.LITTLE_ENDIAN)
+                                    .putFloat(1)
+                                    .putFloat(2)
+                                    .flip()));
+        g.write(gguf);
+        for (Path p : List.of(st, gguf)) {
+            Run r = run("inspect", p.toString());
+            assertEquals(1, r.code, r.err);
+            assertTrue(
+                    r.err.startsWith(
+                            "sdclip: " + p
+                                    + ": holds no CLIP text encoder sdclip recognises; its top key prefixes are \"\" (1), w (1) ("),
+                    r.err);
+        }
+        Run embedding = run(encodeTinySd15("--syntax", "a1111", "--embeddings", st.toString(), "a dog"));
+        assertEquals(1, embedding.code, embedding.err);
+        assertTrue(embedding.err.strip().endsWith("or one tensor; found \"\", w)"), embedding.err);
     }
 }

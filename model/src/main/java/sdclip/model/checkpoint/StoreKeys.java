@@ -26,7 +26,7 @@ final class StoreKeys {
         return isBareHf(s) ? "" : null;
     }
 
-    /** The first two dotted components of every key, with counts: what a file holds, at a glance. */
+    /** The first two dotted components of every key, with counts: what a file holds, at a glance; the empty key as {@code ""}. */
     static String topPrefixes(TensorStore s) {
         Map<String, Integer> counts = new TreeMap<>();
         for (String n : s.names()) {
@@ -43,7 +43,7 @@ final class StoreKeys {
                 break;
             }
             sb.append(shown > 1 ? ", " : "")
-                    .append(e.getKey())
+                    .append(e.getKey().isEmpty() ? "\"\"" : e.getKey()) // a tensor named "" must show
                     .append(" (")
                     .append(e.getValue())
                     .append(')');

@@ -273,7 +273,13 @@ public final class EmbeddingFiles {
                         + ": not a textual inversion embedding (expected string_to_param, emb_params, clip_l and clip_g, or one tensor; found "
                         + (names.isEmpty()
                                 ? "no tensors"
-                                : String.join(", ", names.stream().limit(8).toList())) + ")");
+                                : String.join(
+                                        ", ",
+                                        names.stream()
+                                                .limit(8)
+                                                .map(n -> n.isEmpty() ? "\"\"" : n) // a tensor named "" must show
+                                                .toList()))
+                        + ")");
             }
             int vectors = tables.values().iterator().next().values().length
                     / tables.values().iterator().next().width();
