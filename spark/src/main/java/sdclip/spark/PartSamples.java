@@ -39,16 +39,23 @@ final class PartSamples {
     /** Rows that hold a file or a stream open. */
     interface Rows extends Iterator<Sample>, Closeable {}
 
-    /** The rows of a part. */
-    static Rows open(JobInputs.Part part, ParquetSamples.Columns columns, Configuration conf) throws IOException {
+    /**
+     * The rows of a part.
+     *
+     * @param captions whether the work reads captions: then a folder's or a shard's sample without
+     *     one, or with an empty one, is that row's error (a parquet caption column is checked by
+     *     {@link ParquetSamples})
+     */
+    static Rows open(JobInputs.Part part, ParquetSamples.Columns columns, Configuration conf, boolean captions)
+            throws IOException {
         return switch (part.format()) {
-            case "folder" -> folder(part, conf);
-            case "webdataset" -> new TarSamples(part.source(), conf);
+            case "folder" -> folder(part, conf, captions);
+            case "webdataset" -> new TarSamples(part.source(), conf, captions);
             default -> ParquetSamples.open(new Path(part.source()), columns, conf);
         };
     }
 
-    private static Rows folder(JobInputs.Part part, Configuration conf) {
+    private static Rows folder(JobInputs.Part part, Configuration conf, boolean captions) {
         Iterator<JobInputs.Item> items = part.items().iterator();
         return new Rows() {
             @Override
@@ -67,13 +74,20 @@ final class PartSamples {
                 } catch (IOException e) {
                     error = RowErrors.message(e);
                 }
+                String missing = null;
                 if (item.caption() != null) {
                     try {
                         caption = text(read(new Path(item.caption()), MAX_CAPTION_BYTES, conf), item.caption());
+                        if (caption.isEmpty()) missing = "empty caption (its .txt file holds no text)";
                     } catch (IOException e) {
                         error = error == null ? RowErrors.message(e) : error + "; " + RowErrors.message(e);
                     }
+                } else {
+                    missing = "no caption (no .txt file of the same name beside it)";
                 }
+                // Said after the image's path, which the summary's reasons drop: one reason for every such row.
+                if (captions && missing != null)
+                    error = (error == null ? "" : error + "; ") + item.image() + ": " + missing;
                 return new Sample(item.key(), item.image(), image, caption, error);
             }
 
@@ -126,8 +140,11 @@ final class PartSamples {
         private boolean ended;
         private Sample next;
 
-        TarSamples(String source, Configuration conf) throws IOException {
+        private final boolean captions;
+
+        TarSamples(String source, Configuration conf, boolean captions) throws IOException {
             this.source = source;
+            this.captions = captions;
             Path p = new Path(source);
             InputStream raw = p.getFileSystem(conf).open(p);
             String lower = p.getName().toLowerCase(Locale.ROOT);
@@ -198,8 +215,12 @@ final class PartSamples {
             }
             if (key == null) return null;
             String path = source + "#" + key + (imageExt == null ? "" : "." + imageExt);
+            String caption = txt != null ? txt : json;
+            if (captions && caption == null)
+                errors.add(path + ": no caption (no .txt member, nor a .json with \"caption\")");
+            else if (captions && caption.isBlank()) errors.add(path + ": empty caption");
             String error = errors.isEmpty() ? null : String.join("; ", errors);
-            return new Sample(key, path, image, txt != null ? txt : json, error);
+            return new Sample(key, path, image, caption, error);
         }
 
         /** A json member's {@code "caption"}, or null when it has none. */

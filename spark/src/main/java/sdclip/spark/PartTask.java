@@ -110,7 +110,8 @@ final class PartTask implements VoidFunction<JobInputs.Part> {
 
     private PartStats compute(JobInputs.Part part, FileSystem fs, Path out, Configuration conf) throws IOException {
         PartStats stats = new PartStats();
-        try (PartSamples.Rows rows = PartSamples.open(part, columns.get(part.source()), conf);
+        try (PartSamples.Rows rows = PartSamples.open(
+                        part, columns.get(part.source()), conf, o.work().texts());
                 PartOutput output = PartOutput.open(fs, out, o, layout, part.index(), conf)) {
             long row = 0;
             List<Sample> batch = new ArrayList<>(o.batchSize());

@@ -199,7 +199,10 @@ class ClipJobTest {
         assertEquals(3, s.get("parts_run"));
         @SuppressWarnings("unchecked")
         Map<String, Integer> reasons = (Map<String, Integer>) s.get("errors_by_reason");
-        assertEquals(Integer.valueOf(1), reasons.get("caption: no text (null)"), reasons.toString());
+        assertEquals(
+                Integer.valueOf(1),
+                reasons.get("no caption (no .txt file of the same name beside it)"),
+                reasons.toString());
         assertEquals(Integer.valueOf(1), reasons.get("is empty (0 bytes)"), reasons.toString());
         assertEquals(4, reasons.values().stream().mapToInt(Integer::intValue).sum());
         @SuppressWarnings("unchecked")
