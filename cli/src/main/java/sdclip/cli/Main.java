@@ -23,6 +23,7 @@ import sdclip.cli.command.ScoreCommand;
 import sdclip.cli.command.SimilarityCommand;
 import sdclip.cli.command.SynthCommand;
 import sdclip.cli.command.TokenizeCommand;
+import sdclip.cli.option.ModelPaths;
 import sdclip.cli.output.Progress;
 import sdclip.cli.output.ReaderGoneException;
 import sdclip.cli.output.StandardOutput;
@@ -123,7 +124,7 @@ public final class Main {
             if (e instanceof ReaderGoneException)
                 return BROKEN_PIPE; // stop at once and say nothing, as `| head` expects
             if (main.verbose) e.printStackTrace(err);
-            else err.println("sdclip: " + ErrorLine.describe(e));
+            else err.println("sdclip: " + ModelPaths.asTyped(command.getCommandSpec(), ErrorLine.describe(e)));
             return 1;
         });
         int code;

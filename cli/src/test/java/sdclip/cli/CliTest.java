@@ -252,6 +252,8 @@ class CliTest {
                 assertEquals("sdclip: " + typed + ": no such file or folder", r.err.strip());
             }
         }
+        // A usage error still comes first.
+        assertEquals(2, run("encode", "--model", "nosuchfs://x", "--threads", "-1", "a dog").code);
     }
 
     /** A tensor named "" shows as "" where a message lists a file's keys, not as a gap. */

@@ -1,10 +1,11 @@
 package sdclip.cli.option;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import picocli.CommandLine.Model.ArgSpec;
 import picocli.CommandLine.Model.CommandSpec;
@@ -35,11 +36,15 @@ public final class ModelPaths {
     @Spec(Spec.Target.MIXEE)
     CommandSpec command;
 
+    /** Arguments that name nothing, by the path they became: the path's spelling may differ from the typed one. */
+    private final Map<Path, String> missing = new HashMap<>();
+
     /**
-     * The path {@code typed} means; null stays null. Nothing there is an error that quotes the
-     * argument as typed ({@code nosuchfs://x}, which the path it became spells {@code nosuchfs:/x}).
+     * The path {@code typed} means; null stays null. One that names nothing is returned as it is
+     * (usage errors come first, and the library says it is missing when it opens it), and noted for
+     * {@link #asTyped(CommandSpec, String)}.
      */
-    public Path resolve(Path typed) throws IOException {
+    public Path resolve(Path typed) {
         if (typed == null) return null;
         String text = asTyped(typed);
         Path found;
@@ -53,8 +58,28 @@ public final class ModelPaths {
                     + (id.revision().equals(RepoId.DEFAULT_REVISION) ? "" : " --revision " + id.revision());
             throw new IllegalArgumentException(e.getMessage() + "; '" + pull + "' downloads it", e);
         }
-        if (Files.notExists(found)) throw new IOException(text + ": no such file or folder");
+        if (Files.notExists(found)) missing.put(found, text);
         return found;
+    }
+
+    /**
+     * {@code message} with the path a missing model argument became ({@code nosuchfs:/x}, picocli's
+     * Path folds "//") spelled as typed ({@code nosuchfs://x}) where it opens the message, as the
+     * library's "PATH: no such file or folder" does.
+     *
+     * @param command the command that ran, whose ModelPaths mixin resolved its model arguments
+     * @param message the error line
+     * @return the line as it should be shown
+     */
+    public static String asTyped(CommandSpec command, String message) {
+        for (CommandSpec mixin : command.mixins().values()) {
+            if (!(mixin.userObject() instanceof ModelPaths paths)) continue;
+            for (Map.Entry<Path, String> m : paths.missing.entrySet()) {
+                String path = m.getKey().toString();
+                if (message.startsWith(path + ": ")) return m.getValue() + message.substring(path.length());
+            }
+        }
+        return message;
     }
 
     /** The argument that became {@code value}, as typed: a Path folds "//" and drops a trailing "/". */
