@@ -133,7 +133,7 @@ final class GgufHeader {
         dataStart = align(pos, alignment);
         if (dataStart > size) throw fail("ends inside its header (" + size + " bytes; truncated?)");
         // Writers pad with zeros (gguf-py, ggml); anything else there means the counts skipped
-        // part of the header, and the tensors would be read from the wrong bytes.
+        // part of the header, and the tensors would be read from the wrong bytes...
         for (long i = pos; i < dataStart; i++)
             if (file.get(ValueLayout.JAVA_BYTE, i) != 0)
                 throw fail("has a non-zero byte at offset " + i + ", in the padding between its header and the tensor"
@@ -141,6 +141,13 @@ final class GgufHeader {
         long dataSize = size - dataStart;
         for (int i = 0; i < names.size(); i++) ts.put(names.get(i), tensor(names.get(i), infos.get(i), dataSize));
         checkOverlaps(ts.values());
+        // ...and each tensor's data is padded to the alignment, the last one's too, and then the
+        // file ends: more means a count one too small whose header happened to end aligned.
+        long end = 0;
+        for (GgufTensor t : ts.values()) end = Math.max(end, t.offset() + t.bytes());
+        if (dataSize > align(end, alignment))
+            throw fail("has " + (dataSize - align(end, alignment)) + " bytes after its last tensor's data: its tensor"
+                    + " count does not match the header");
         tensors = Collections.unmodifiableMap(ts);
     }
 

@@ -197,6 +197,30 @@ class GgufFileTest {
         throw new AssertionError(text + " not found");
     }
 
+    /**
+     * A tensor count one too small, whatever the header's length: the skipped description shows
+     * as non-zero padding, or, where the shortened header happens to end on the alignment (one
+     * name length in 32), as data after the last tensor. Appended bytes are refused too.
+     */
+    @Test
+    void aTensorCountOneTooSmallIsRefusedAtEveryHeaderLength() throws IOException {
+        float[] values = {0, 1, 2, 3, 4, 5, 6, 7};
+        for (int n = 0; n < 64; n++) {
+            byte[] b = new GgufTestWriter()
+                    .string("general.name", "x".repeat(n))
+                    .tensor("a", GgmlType.F32, new long[] {8}, GgufTestWriter.f32(values))
+                    .tensor("b", GgmlType.F32, new long[] {8}, GgufTestWriter.f32(values))
+                    .bytes();
+            GgufFile.open(Files.write(dir.resolve("whole.gguf"), b)).close();
+            ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN).putLong(8, 1);
+            String m = refusal(Files.write(dir.resolve("count" + n + ".gguf"), b));
+            assertTrue(m.contains("non-zero byte at offset") || m.contains("bytes after its last tensor's data"), m);
+        }
+        byte[] whole = GgufFixtures.bytes("aligned64.gguf"), longer = Arrays.copyOf(whole, whole.length + 64);
+        assertTrue(refusal(Files.write(dir.resolve("appended.gguf"), longer))
+                .contains("has 64 bytes after its last tensor's data"));
+    }
+
     @Test
     void hostileHeadersAreRefusedBeforeAllocating() throws IOException {
         int align = find("general.alignment") + "general.alignment".length() + 4;
