@@ -187,6 +187,9 @@ class UsageErrorTest {
         usage(CliTest.run("encode", "--model", sd15(), "--tokenizer", "", "a dog"), "'--tokenizer': an empty path");
         usage(CliTest.run("encode", "--models-dir", "", "--model", "sd15", "a dog"), "'--models-dir': an empty path");
         usage(CliTest.run("inspect", ""), "(MODEL): an empty path", "(see 'sdclip inspect --help')");
+        usage(encode(sd15(), "--heads", "4", "--lora", "", "a dog"), "'--lora': an empty path");
+        String clip = CliTest.ref("models/tiny-clip.safetensors");
+        usage(CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", ""), "IMAGE: an empty path");
     }
 
     @Test
@@ -391,6 +394,9 @@ class UsageErrorTest {
         usage(
                 CliTest.run("encode-image", "--model", clip, "--vision-heads", "4", "--tokenizer", "nope", img),
                 "--tokenizer is for text encoders");
+        // with no value too (they are hidden options that only refuse: no internal name shows)
+        usage(CliTest.run("encode-image", "--model", clip, img, "--heads"), "--heads is for text encoders");
+        usage(CliTest.run("encode-image", "--model", clip, img, "--tokenizer"), "--tokenizer is for text encoders");
     }
 
     /** A prompt that cannot be read says which it is, among many. */

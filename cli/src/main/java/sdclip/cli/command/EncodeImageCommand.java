@@ -83,14 +83,14 @@ public final class EncodeImageCommand implements Callable<Integer> {
     String tensor;
 
     /** {@code --heads}, which the text encoders' commands take: refused in words, and not in this help. */
-    @Option(names = "--heads", hidden = true)
+    @Option(names = "--heads", hidden = true, arity = "0..1", fallbackValue = "", paramLabel = "N")
     void refuseHeads(String value) {
         throw new UsageException(
                 "--heads is for text encoders; encode-image runs the vision tower (its heads: --vision-heads)");
     }
 
     /** {@code --tokenizer}, as {@link #refuseHeads}. */
-    @Option(names = "--tokenizer", hidden = true)
+    @Option(names = "--tokenizer", hidden = true, arity = "0..1", fallbackValue = "", paramLabel = "PATH")
     void refuseTokenizer(String value) {
         throw new UsageException("--tokenizer is for text encoders; encode-image runs the vision tower");
     }

@@ -13,6 +13,7 @@ import java.util.stream.Stream;
 
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
+import sdclip.cli.UsageException;
 import sdclip.model.image.ImageDecoder;
 
 /**
@@ -35,11 +36,16 @@ public final class ImageInputs {
             paramLabel = "IMAGE",
             arity = "0..*",
             description = "Image files (PNG, JPEG, BMP, GIF, WebP) or folders of them.")
-    List<Path> images = new ArrayList<>();
+    List<String> images = new ArrayList<>(); // strings: a Path that fails to convert reads as "unmatched"
 
     /** {@return the image files and folders given as arguments, as typed} */
     public List<Path> given() {
-        return images;
+        List<Path> paths = new ArrayList<>();
+        for (String typed : images) {
+            if (typed.isEmpty()) throw new UsageException("Invalid value for IMAGE: an empty path");
+            paths.add(Path.of(typed));
+        }
+        return paths;
     }
 
     /** The {@code --images} list file, or null. */
@@ -53,7 +59,7 @@ public final class ImageInputs {
     /** The images in order: arguments first (folders expanded), then the list file's. */
     public List<Image> read() throws IOException {
         List<Image> out = new ArrayList<>();
-        for (Path p : images) expand(p, p, out);
+        for (Path p : given()) expand(p, p, out);
         if (list != null) {
             List<String> lines;
             try {

@@ -60,6 +60,7 @@ public final class LoraOptions {
 
     /** One {@code --lora}: a file as given, else a name in the folders; a trailing {@code :WEIGHT} when it is a number. */
     private static Lora lora(String value, List<Path> folders) throws IOException {
+        if (value.isEmpty()) throw new UsageException("Invalid value for option '--lora': an empty path");
         String what = value;
         double weight = 1;
         var m = WEIGHT.matcher(value);
