@@ -367,6 +367,42 @@ class UsageErrorTest {
                         + Runtime.getRuntime().availableProcessors() + " available processor(s)",
                 lines.getFirst());
         assertEquals(2, lines.size(), "the note, then 'wrote': " + capped.err());
+        // the image commands too (score runs both towers: still one note)
+        String clip = CliTest.ref("models/tiny-clip.safetensors"), img = CliTest.ref("images/CLIP.png");
+        for (String[] args : new String[][] {
+            {
+                "encode-image",
+                "--model",
+                clip,
+                "--vision-heads",
+                "4",
+                "--output",
+                dir.resolve("i.npy").toString(),
+                img
+            },
+            {
+                "score",
+                "--model",
+                clip,
+                "--vision-heads",
+                "4",
+                "--heads",
+                "4",
+                "--tokenizer",
+                CliTest.vocab(),
+                "--text",
+                "a dog",
+                img
+            }
+        }) {
+            String[] withThreads = java.util.Arrays.copyOf(args, args.length + 2);
+            withThreads[args.length] = "--threads";
+            withThreads[args.length + 1] = String.valueOf(many);
+            CliTest.Run r = CliTest.run(withThreads);
+            assertEquals(0, r.code(), r.err());
+            assertEquals(
+                    1, r.err().lines().filter(l -> l.contains("capped to the")).count(), args[0] + ": " + r.err());
+        }
     }
 
     @Test

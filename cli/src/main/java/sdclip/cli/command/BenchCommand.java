@@ -203,7 +203,9 @@ public final class BenchCommand implements Callable<Integer> {
 
     /** GFLOP/s of one 77x768 -> 3072 linear with F32 weights. */
     private double linearGflops() {
-        try (Backend b = Backends.create(Device.parse(modelOptions.backend()), modelOptions.threads())) {
+        try (Backend b = Backends.create(
+                Device.parse(modelOptions.backend()),
+                modelOptions.run().cappedThreads(spec.commandLine().getErr()))) {
             int rows = 77, in = 768, out = 3072;
             SplittableRandom rnd = new SplittableRandom(1);
             float[] w = new float[out * in], x = new float[rows * in];
@@ -320,7 +322,7 @@ public final class BenchCommand implements Callable<Integer> {
                 : formulaModel(dtype.type, true, spec.commandLine().getErr());
         ImageEncoder.Options opts = ImageEncoder.Options.defaults()
                 .withDevice(ModelOptions.device(modelOptions.backend()))
-                .withThreads(modelOptions.threads())
+                .withThreads(modelOptions.run().cappedThreads(spec.commandLine().getErr()))
                 .withVisionHeads(visionHeads.count());
         long t0 = System.nanoTime();
         List<double[]> results = new ArrayList<>(); // batch, ms per image, GFLOP/s, runs

@@ -103,7 +103,8 @@ public final class EncodeImageCommand implements Callable<Integer> {
         List<Path> images = listed.stream().map(ImageInputs.Image::path).toList();
         List<String> names = listed.stream().map(ImageInputs.Image::name).toList();
         if (images.isEmpty()) throw new UsageException("no images: give IMAGE arguments, a folder, or --images FILE");
-        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(runOptions))) {
+        try (ImageEncoder enc = ImageEncoder.open(
+                model, visionOptions.options(runOptions, spec.commandLine().getErr()))) {
             if (runOptions.backend().equals("auto"))
                 spec.commandLine().getErr().println("sdclip: backend auto: " + enc.backendName());
             ImageRequest request = ImageRequest.standard()

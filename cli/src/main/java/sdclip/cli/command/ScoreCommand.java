@@ -183,7 +183,9 @@ public final class ScoreCommand implements Callable<Integer> {
         List<Pair> pairs = pairs(images, files, captions);
         HostTensor textEmbeds = textEmbeds(captions);
         HostTensor imageEmbeds;
-        try (ImageEncoder enc = ImageEncoder.open(model, visionOptions.options(modelOptions.run()))) {
+        try (ImageEncoder enc = ImageEncoder.open(
+                model,
+                visionOptions.options(modelOptions.run(), spec.commandLine().getErr()))) {
             if (!enc.config().hasProjection())
                 throw new IOException(
                         model + ": its vision tower has no visual projection, so it gives no image embeddings");

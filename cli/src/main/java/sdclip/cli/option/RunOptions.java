@@ -61,8 +61,14 @@ public final class RunOptions {
             throw new UsageException("--threads " + threads + ": give a positive count, or 0 for every processor");
     }
 
-    /** 0 means every processor; more threads than processors only contend, so they are capped with a note. */
-    int cappedThreads(PrintWriter err) {
+    /**
+     * 0 means every processor; more threads than processors only contend, so they are capped with a
+     * note (once per run, however many encoders ask).
+     *
+     * @param err where the note goes
+     * @return the thread count to run with
+     */
+    public int cappedThreads(PrintWriter err) {
         int processors = Runtime.getRuntime().availableProcessors();
         if (threads <= processors) return threads;
         if (!capNoted)

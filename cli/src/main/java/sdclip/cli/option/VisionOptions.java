@@ -1,5 +1,7 @@
 package sdclip.cli.option;
 
+import java.io.PrintWriter;
+
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import sdclip.model.ImageEncoder;
@@ -34,12 +36,13 @@ public final class VisionOptions {
         return visionHeads.count();
     }
 
-    public ImageEncoder.Options options(RunOptions model) {
+    /** The library options; {@code err} takes the note when {@code --threads} is capped. */
+    public ImageEncoder.Options options(RunOptions model, PrintWriter err) {
         model.checkThreads();
         return ImageEncoder.Options.defaults()
                 .withVisionHeads(visionHeads.count())
                 .withDevice(ModelOptions.device(model.backend))
-                .withThreads(model.threads)
+                .withThreads(model.cappedThreads(err))
                 .withPreprocess(preprocess == Pipeline.hf ? Preprocess.HF : Preprocess.OPENAI)
                 .withExifTranspose(exifTranspose);
     }
