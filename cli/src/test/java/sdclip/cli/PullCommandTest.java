@@ -265,6 +265,11 @@ class PullCommandTest {
         Run bad = CliTest.run("pull", "not-an-id");
         assertEquals(2, bad.code());
         assertTrue(bad.err().startsWith("sdclip: not a Hugging Face model id"), bad.err());
+        Run empty = CliTest.run("pull", ""); // quoted, so an empty or space-padded id shows
+        assertEquals(2, empty.code());
+        assertTrue(
+                empty.err().startsWith("sdclip: not a Hugging Face model id (org/name[@revision]): \"\" "),
+                empty.err());
         Run missing = CliTest.run("pull", "tiny/other");
         assertEquals(1, missing.code());
         assertEquals(1, missing.err().lines().count(), missing.err());

@@ -66,7 +66,7 @@ public record RepoId(String org, String name, String revision) {
      */
     public static RepoId parse(String text) {
         if (!looksLikeId(text))
-            throw new IllegalArgumentException("not a Hugging Face model id (org/name[@revision]): " + text);
+            throw new IllegalArgumentException("not a Hugging Face model id (org/name[@revision]): \"" + text + "\"");
         int at = text.indexOf('@'), slash = text.indexOf('/');
         String repo = at < 0 ? text : text.substring(0, at);
         return new RepoId(
