@@ -30,7 +30,7 @@ public final class ModelPaths {
             names = "--models-dir",
             paramLabel = "DIR",
             description =
-                    "A ComfyUI or A1111 folder where bare model names (sd15, clip_l), --embeddings names and LoRA names (--lora, <lora:NAME>) are looked up (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
+                    "A ComfyUI or A1111 folder where bare model names (sd15, clip_l) are looked up, and so are --embeddings and LoRA names (--lora, <lora:NAME>) where a command takes them (default: $SDCLIP_MODELS). Model arguments also take a Hugging Face id org/name[@revision] from the local hub cache.")
     Path modelsDir;
 
     @Spec(Spec.Target.MIXEE)
