@@ -378,6 +378,8 @@ class UsageErrorTest {
                 "4",
                 "--output",
                 dir.resolve("i.npy").toString(),
+                "--threads",
+                String.valueOf(many),
                 img
             },
             {
@@ -390,15 +392,14 @@ class UsageErrorTest {
                 "4",
                 "--tokenizer",
                 CliTest.vocab(),
+                "--threads",
+                String.valueOf(many),
                 "--text",
                 "a dog",
                 img
             }
         }) {
-            String[] withThreads = java.util.Arrays.copyOf(args, args.length + 2);
-            withThreads[args.length] = "--threads";
-            withThreads[args.length + 1] = String.valueOf(many);
-            CliTest.Run r = CliTest.run(withThreads);
+            CliTest.Run r = CliTest.run(args);
             assertEquals(0, r.code(), r.err());
             assertEquals(
                     1, r.err().lines().filter(l -> l.contains("capped to the")).count(), args[0] + ": " + r.err());
